@@ -1,0 +1,243 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Serve runs c as a connector plugin until the core stops it. Call it from
+// main; it does not return. Run by hand instead of by the core, it says so
+// and exits 1. A c that is neither a Source nor a Destination, or whose spec
+// is invalid, is refused with exit status 1.
+func Serve(c Connector) {
+	if err := checkServable(c); err != nil {
+		fmt.Fprintln(os.Stderr, "cxhub connector:", err)
+		os.Exit(1)
+	}
+	logger := pluginLogger(c.Spec().Name)
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  handshake,
+		VersionedPlugins: pluginSets(c),
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			opts = append(opts, grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
+			return grpc.NewServer(opts...)
+		},
+		Logger: logger,
+	})
+}
+
+func checkServable(c Connector) error {
+	if c == nil {
+		return errors.New("Serve was given a nil connector")
+	}
+	_, isSource := c.(Source)
+	_, isDestination := c.(Destination)
+	if !isSource && !isDestination {
+		return fmt.Errorf("connector %q is neither a Source nor a Destination", c.Spec().Name)
+	}
+	return c.Spec().Validate()
+}
+
+// server answers the protocol's calls with a Connector.
+type server struct {
+	pb.UnimplementedConnectorServer
+	impl Connector
+	log  *slog.Logger
+}
+
+func newServer(impl Connector) *server {
+	name := impl.Spec().Name
+	return &server{impl: impl, log: slog.New(&hclogHandler{log: pluginLogger(name)})}
+}
+
+func (s *server) ctx(ctx context.Context, call string) context.Context {
+	return withLogger(ctx, s.log.With("call", call))
+}
+
+func (s *server) Spec(context.Context, *pb.SpecRequest) (*pb.SpecResponse, error) {
+	return &pb.SpecResponse{Spec: specToPB(s.impl.Spec())}, nil
+}
+
+func (s *server) Check(ctx context.Context, req *pb.CheckRequest) (*pb.CheckResponse, error) {
+	resp, err := s.impl.Check(s.ctx(ctx, "check"), CheckRequest{Config: req.GetConfig()})
+	if err != nil {
+		return nil, errorToStatus(err)
+	}
+	return &pb.CheckResponse{Message: resp.Message}, nil
+}
+
+func (s *server) Discover(ctx context.Context, req *pb.DiscoverRequest) (*pb.DiscoverResponse, error) {
+	d, ok := s.impl.(Discoverer)
+	if !ok {
+		return &pb.DiscoverResponse{Streams: streamsToPB(s.impl.Spec().Streams)}, nil
+	}
+	resp, err := d.Discover(s.ctx(ctx, "discover"), DiscoverRequest{Config: req.GetConfig()})
+	if err != nil {
+		return nil, errorToStatus(err)
+	}
+	return &pb.DiscoverResponse{Streams: streamsToPB(resp.Streams)}, nil
+}
+
+func (s *server) Read(req *pb.ReadRequest, stream pb.Connector_ReadServer) error {
+	src, ok := s.impl.(Source)
+	if !ok {
+		return status.Errorf(codes.Unimplemented, "connector %q is not a source", s.impl.Spec().Name)
+	}
+	states := make([]StreamState, len(req.GetStreams()))
+	for i, st := range req.GetStreams() {
+		states[i] = StreamState{Stream: st.GetStream(), State: st.GetState()}
+	}
+	batchSize := int(req.GetBatchSize())
+	if batchSize <= 0 {
+		batchSize = DefaultBatchSize
+	}
+	out := &batchEmitter{send: stream.Send, batchSize: batchSize}
+	ctx := s.ctx(stream.Context(), "read")
+	err := src.Read(ctx, ReadRequest{Config: req.GetConfig(), Streams: states, BatchSize: batchSize}, out)
+	if err == nil {
+		err = out.flush()
+	}
+	return errorToStatus(err)
+}
+
+func (s *server) Write(stream pb.Connector_WriteServer) error {
+	dst, ok := s.impl.(Destination)
+	if !ok {
+		return status.Errorf(codes.Unimplemented, "connector %q is not a destination", s.impl.Spec().Name)
+	}
+	first, err := stream.Recv()
+	if err != nil {
+		return err
+	}
+	open := first.GetOpen()
+	if open == nil {
+		return status.Error(codes.InvalidArgument, "write stream must begin with an open message")
+	}
+	ctx := s.ctx(stream.Context(), "write")
+	w, err := dst.OpenWriter(ctx, OpenWriterRequest{Config: open.GetConfig(), Stream: open.GetStream()})
+	if err != nil {
+		return errorToStatus(fmt.Errorf("open writer for stream %q: %w", open.GetStream(), err))
+	}
+	err = s.writeBatches(ctx, stream, w)
+	if cerr := w.Close(ctx); err == nil && cerr != nil {
+		err = fmt.Errorf("close writer for stream %q: %w", open.GetStream(), cerr)
+	}
+	return errorToStatus(err)
+}
+
+func (s *server) writeBatches(ctx context.Context, stream pb.Connector_WriteServer, w Writer) error {
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		batch := msg.GetBatch()
+		if batch == nil {
+			return status.Error(codes.InvalidArgument, "write stream: expected a batch")
+		}
+		records := recordsFromPB(batch.GetRecords())
+		resp, err := w.Write(ctx, WriteRequest{Records: records})
+		if err != nil {
+			return err
+		}
+		if len(resp.Results) != len(records) {
+			return fmt.Errorf("connector bug: %d results for a batch of %d records", len(resp.Results), len(records))
+		}
+		results := make([]*pb.RecordResult, len(resp.Results))
+		for i, r := range resp.Results {
+			results[i] = &pb.RecordResult{Id: r.ID, Created: r.Created, Error: errorToPB(r.Err)}
+		}
+		if err := stream.Send(&pb.WriteResponse{Results: results}); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *server) HandleWebhook(ctx context.Context, req *pb.HandleWebhookRequest) (*pb.HandleWebhookResponse, error) {
+	h, ok := s.impl.(WebhookHandler)
+	if !ok {
+		return nil, status.Errorf(codes.Unimplemented, "connector %q does not handle webhooks", s.impl.Spec().Name)
+	}
+	resp, err := h.HandleWebhook(s.ctx(ctx, "webhook"), WebhookRequest{
+		Config: req.GetConfig(),
+		Method: req.GetMethod(),
+		URL:    req.GetUrl(),
+		Header: headersFromPB(req.GetHeaders()),
+		Body:   req.GetBody(),
+	})
+	if err != nil {
+		return nil, errorToStatus(err)
+	}
+	return &pb.HandleWebhookResponse{
+		Records:    recordsToPB(resp.Records),
+		StatusCode: int32(resp.StatusCode),
+		Body:       resp.Body,
+	}, nil
+}
+
+// DefaultBatchSize is the batch size when the core asks for none.
+const DefaultBatchSize = 500
+
+// batchEmitter groups emitted records into batches cut at batchSize records
+// or maxBatchBytes, whichever comes first, and sends checkpoints in order.
+type batchEmitter struct {
+	send      func(*pb.ReadResponse) error
+	batchSize int
+	pending   []*pb.Record
+	bytes     int
+}
+
+func (e *batchEmitter) Emit(records ...Record) error {
+	for i := range records {
+		r := &records[i]
+		if len(r.Data) > MaxRecordBytes {
+			return BadRecord(fmt.Errorf("record %s/%s is %d bytes, more than the protocol's limit of %d",
+				r.Stream, r.Key, len(r.Data), MaxRecordBytes))
+		}
+		if len(e.pending) > 0 && e.bytes+len(r.Data) > maxBatchBytes {
+			if err := e.flush(); err != nil {
+				return err
+			}
+		}
+		e.pending = append(e.pending, recordToPB(r))
+		e.bytes += len(r.Data)
+		if len(e.pending) >= e.batchSize {
+			if err := e.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (e *batchEmitter) Checkpoint(stream string, state []byte) error {
+	if err := e.flush(); err != nil {
+		return err
+	}
+	return e.send(&pb.ReadResponse{Message: &pb.ReadResponse_Checkpoint{
+		Checkpoint: &pb.Checkpoint{Stream: stream, State: state},
+	}})
+}
+
+func (e *batchEmitter) flush() error {
+	if len(e.pending) == 0 {
+		return nil
+	}
+	batch := &pb.RecordBatch{Records: e.pending}
+	e.pending = make([]*pb.Record, 0, e.batchSize)
+	e.bytes = 0
+	return e.send(&pb.ReadResponse{Message: &pb.ReadResponse_Batch{Batch: batch}})
+}
