@@ -1,0 +1,84 @@
+package mapping
+
+import "fmt"
+
+// pathError is a problem found in a gjson path at compile time. off is the
+// byte offset in the path.
+type pathError struct {
+	off int
+	msg string
+}
+
+func (e *pathError) Error() string { return fmt.Sprintf("%s at offset %d", e.msg, e.off) }
+
+// checkPath rejects gjson paths that cannot match anything sensible: empty
+// paths, empty segments (a..b, .a, a.), unbalanced (), [] or {}, unterminated
+// quoted strings inside queries and a dangling backslash. It does not try to
+// be a full gjson parser; anything it accepts gjson evaluates without panic.
+func checkPath(p string) *pathError {
+	if p == "" {
+		return &pathError{0, "empty path"}
+	}
+	var open []int // offsets of the unclosed ( [ {
+	inString := -1 // offset of the opening quote while inside a quoted string
+	segStart := 0  // offset where the current top-level segment starts
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if inString >= 0 {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = -1
+			}
+			continue
+		}
+		switch c {
+		case '\\':
+			if i+1 == len(p) {
+				return &pathError{i, `lone "\" at the end of the path`}
+			}
+			i++
+		case '"':
+			if len(open) > 0 {
+				inString = i
+			}
+		case '(', '[', '{':
+			open = append(open, i)
+		case ')', ']', '}':
+			if len(open) == 0 || p[open[len(open)-1]] != opener(c) {
+				return &pathError{i, fmt.Sprintf("unmatched %q", string(c))}
+			}
+			open = open[:len(open)-1]
+		case '.', '|':
+			if len(open) > 0 {
+				continue
+			}
+			if i == segStart {
+				return &pathError{i, "empty path segment"}
+			}
+			if i == len(p)-1 {
+				return &pathError{i, fmt.Sprintf("path ends with %q", string(c))}
+			}
+			segStart = i + 1
+		}
+	}
+	if inString >= 0 {
+		return &pathError{inString, "unterminated string"}
+	}
+	if len(open) > 0 {
+		at := open[len(open)-1]
+		return &pathError{at, fmt.Sprintf("unclosed %q", string(p[at]))}
+	}
+	return nil
+}
+
+func opener(closer byte) byte {
+	switch closer {
+	case ')':
+		return '('
+	case ']':
+		return '['
+	}
+	return '{'
+}
