@@ -1,0 +1,94 @@
+package config
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/cxhub/cxhub/core/mapping"
+	"go.yaml.in/yaml/v3"
+)
+
+// Pos is a 1-based position in the config file.
+type Pos struct{ Line, Column int }
+
+// Config is a loaded and validated pipeline file.
+type Config struct {
+	File        string // the path Load was given
+	Version     int
+	StatePath   string // resolved, absolute
+	PluginsDir  string // resolved, absolute, or "" if not set
+	LogLevel    string // "" if not set
+	Connections map[string]*Connection
+	Pipelines   []*Pipeline // in file order
+
+	// nodes remembers where things are in the file, for Check.
+	nodes positions
+}
+
+// Connection is one entry of the file's connections mapping.
+type Connection struct {
+	Name      string
+	Connector string
+	Config    json.RawMessage // JSON object, env interpolated, key case preserved; "{}" if absent
+	Pos       Pos             // of the connection's key
+}
+
+// Endpoint names a stream of a connection.
+type Endpoint struct{ Connection, Stream string }
+
+// Pipeline is one entry of the file's pipelines list.
+type Pipeline struct {
+	Name      string
+	From, To  Endpoint
+	Map       []mapping.Field // file order; nil if no map
+	Where     string          // "" if none
+	Schedule  time.Duration   // 0 if none
+	OnError   string          // "dead_letter" or "stop"
+	BatchSize int
+	Retry     Retry
+	Pos       Pos // of the list item
+}
+
+// Retry is how a pipeline retries transient failures, with exponential backoff.
+type Retry struct{ InitialInterval, MaxInterval, MaxElapsed time.Duration }
+
+// The values of Pipeline.OnError.
+const (
+	OnErrorDeadLetter = "dead_letter" // keep the failed record for replay and go on (the default)
+	OnErrorStop       = "stop"        // stop the pipeline
+)
+
+// Defaults applied to a pipeline that does not set them.
+const (
+	DefaultBatchSize       = 500
+	DefaultInitialInterval = 500 * time.Millisecond
+	DefaultMaxInterval     = 30 * time.Second
+	DefaultMaxElapsed      = 2 * time.Minute
+)
+
+// Pipeline returns the pipeline called name, or false.
+func (c *Config) Pipeline(name string) (*Pipeline, bool) {
+	for _, p := range c.Pipelines {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+// positions holds the YAML nodes Check needs to place its errors.
+type positions struct {
+	conns map[string]connNodes
+	pipes []pipeNodes // parallel to Config.Pipelines
+}
+
+type connNodes struct {
+	key       *yaml.Node // the connection's name
+	connector *yaml.Node // the connector value
+	configKey *yaml.Node // the "config" key; nil if absent
+	config    *yaml.Node // the config mapping; nil if absent
+}
+
+type pipeNodes struct {
+	fromStream, toStream *yaml.Node
+}

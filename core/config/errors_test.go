@@ -1,0 +1,269 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// validHead is a valid start of a file for tests that break only pipelines.
+const validHead = `version: 1
+connections:
+  crm: {connector: hubspot}
+  files: {connector: file}
+  helpdesk: {connector: zendesk}
+pipelines:
+`
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{
+			name: "unknown connection in from, with did-you-mean",
+			yaml: validHead + "  - name: p\n    from: {connection: crn, stream: contacts}\n    to: {connection: helpdesk, stream: users}\n",
+			want: []string{`FILE:8:24: pipelines[0].from.connection: unknown connection "crn" (did you mean "crm"? known: crm, files, helpdesk)`},
+		},
+		{
+			name: "unknown connection in to",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: contacts}\n    to: {connection: crm, stream: x}\n" +
+				"  - name: q\n    from: {connection: crm, stream: contacts}\n    to:   {connection: zendsk, stream: users}\n",
+			want: []string{`FILE:12:24: pipelines[1].to.connection: unknown connection "zendsk" (known: crm, files, helpdesk)`},
+		},
+		{
+			name: "duplicate connection names",
+			yaml: "version: 1\nconnections:\n  crm: {connector: hubspot}\n  crm: {connector: salesforce}\n",
+			want: []string{`FILE:4:3: connections.crm: duplicate connection name "crm" (first defined at line 3)`},
+		},
+		{
+			name: "duplicate pipeline names",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n" +
+				"  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n",
+			want: []string{`FILE:10:11: pipelines[1].name: duplicate pipeline name "p" (first defined at line 7)`},
+		},
+		{
+			name: "duplicate key",
+			yaml: "version: 1\nversion: 1\n",
+			want: []string{`FILE:2:1: version: duplicate key "version" (first defined at line 1)`},
+		},
+		{
+			name: "unknown key with did-you-mean",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    shedule: 5m\n",
+			want: []string{`FILE:10:5: pipelines[0].shedule: unknown key (did you mean "schedule"? expected one of: name, from, to, map, where, schedule, on_error, batch_size, retry)`},
+		},
+		{
+			name: "unknown key without a close match",
+			yaml: "version: 1\nservers: {}\nconnection: {}\n",
+			want: []string{
+				`FILE:2:1: servers: unknown key (expected one of: version, state, plugins, log, connections, pipelines)`,
+				`FILE:3:1: connection: unknown key (did you mean "connections"? expected one of: version, state, plugins, log, connections, pipelines)`,
+			},
+		},
+		{
+			name: "wrong type",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    batch_size: lots\n",
+			want: []string{`FILE:10:17: pipelines[0].batch_size: expected an integer from 1 to 10000, got "lots"`},
+		},
+		{
+			name: "out of range and wrong kinds",
+			yaml: validHead + "  - name: p\n    from: [crm, a]\n    to: {connection: files, stream: b}\n    batch_size: 0\n    where: {a: b}\n",
+			want: []string{
+				`FILE:8:11: pipelines[0].from: expected a mapping with keys connection, stream, got a list`,
+				`FILE:10:17: pipelines[0].batch_size: expected an integer from 1 to 10000, got 0`,
+				`FILE:11:12: pipelines[0].where: expected a filter expression, got a mapping`,
+			},
+		},
+		{
+			name: "missing required keys",
+			yaml: "version: 1\nconnections:\n  crm:\n    config: {}\npipelines:\n  - from: {connection: crm}\n    to: {stream: b}\n",
+			want: []string{
+				`FILE:4:5: connections.crm.connector: missing required key`,
+				`FILE:6:5: pipelines[0].name: missing required key`,
+				`FILE:6:11: pipelines[0].from.stream: missing required key`,
+				`FILE:7:9: pipelines[0].to.connection: missing required key`,
+			},
+		},
+		{
+			name: "missing version",
+			yaml: "connections: {}\n",
+			want: []string{`FILE:1:1: version: missing required key`},
+		},
+		{
+			name: "bad version",
+			yaml: "version: 2\n",
+			want: []string{`FILE:1:10: version: expected 1 (the only version of the file format), got 2`},
+		},
+		{
+			name: "version as a string",
+			yaml: "version: \"1\"\n",
+			want: []string{`FILE:1:10: version: expected 1, got "1"`},
+		},
+		{
+			name: "bad durations",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 5 minutes\n" +
+				"    retry: {initial_interval: 10, max_interval: 100ms}\n  - name: q\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 500ms\n",
+			want: []string{
+				`FILE:10:15: pipelines[0].schedule: expected a duration of at least 1s, like "500ms", "30s", "5m" or "1h30m", got "5 minutes"`,
+				`FILE:11:31: pipelines[0].retry.initial_interval: expected a duration of at least 1ms, like "500ms", "30s", "5m" or "1h30m", got 10`,
+				`FILE:11:49: pipelines[0].retry.max_interval: must be at least initial_interval (500ms), got 100ms`,
+				`FILE:15:15: pipelines[1].schedule: expected a duration of at least 1s, like "500ms", "30s", "5m" or "1h30m", got "500ms"`,
+			},
+		},
+		{
+			name: "bad on_error",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    on_error: dead-letter\n",
+			want: []string{`FILE:10:15: pipelines[0].on_error: expected dead_letter or stop, got "dead-letter" (did you mean "dead_letter"?)`},
+		},
+		{
+			name: "bad log level and state path",
+			yaml: "version: 1\nlog: {level: warning}\nstate: {path: \"\"}\nplugins: {dir: [a]}\n",
+			want: []string{
+				`FILE:2:14: log.level: expected trace, debug, info, warn or error, got "warning" (did you mean "warn"?)`,
+				`FILE:3:15: state.path: expected a file path, got an empty string`,
+				`FILE:4:16: plugins.dir: expected a directory path, got a list`,
+			},
+		},
+		{
+			name: "bad names",
+			yaml: "version: 1\nconnections:\n  CRM: {connector: hubspot}\npipelines:\n  - name: My Pipeline\n    from: {connection: CRM, stream: a}\n    to: {connection: CRM, stream: b}\n",
+			want: []string{
+				`FILE:3:3: connections.CRM: invalid connection name "CRM" (expected lower-case letters, digits, "_" and "-", starting with a letter or digit)`,
+				`FILE:5:11: pipelines[0].name: invalid pipeline name "My Pipeline" (expected lower-case letters, digits, "_" and "-", starting with a letter or digit)`,
+			},
+		},
+		{
+			name: "connection config is not a mapping",
+			yaml: "version: 1\nconnections:\n  crm: {connector: hubspot, config: ${HOME}}\n  files: {connector: file, config: [a]}\n",
+			want: []string{
+				`FILE:3:37: connections.crm.config: expected a mapping of the connector's settings, got a string`,
+				`FILE:4:36: connections.files.config: expected a mapping of the connector's settings, got a list`,
+			},
+		},
+		{
+			name: "bad map entries",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n" +
+				"      name: \"{{properties.firstname\"\n      list: [a]\n      const: {value: 1, extra: 2}\n      nothing: {}\n      empty: \"\"\n      ok: properties.email\n",
+			want: []string{
+				`FILE:11:13: pipelines[0].map.name: *unclosed*`,
+				`FILE:12:13: pipelines[0].map.list: expected a source path, a template, a constant scalar or {value: ...}, got a list`,
+				`FILE:13:25: pipelines[0].map.const.extra: unknown key (expected one of: value)`,
+				`FILE:14:16: pipelines[0].map.nothing.value: missing required key`,
+				`FILE:15:14: pipelines[0].map.empty: empty expression (write {value: ""} for an empty string constant)`,
+			},
+		},
+		{
+			name: "map fields that conflict",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      a: x\n      a.b: y\n",
+			want: []string{`FILE:12:12: pipelines[0].map.a.b: *"a"*`},
+		},
+		{
+			name: "where syntax error points into the expression",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    where: properties.email ==\n" +
+				"  - name: q\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    where: \"properties.x == 'a' &&\"\n",
+			want: []string{
+				`FILE:10:31: pipelines[0].where: *`,
+				`FILE:14:35: pipelines[1].where: *`,
+			},
+		},
+		{
+			name: "YAML syntax error",
+			yaml: "version: 1\nconnections:\n  crm: {connector: [hubspot}\n",
+			want: []string{`FILE:3: invalid YAML: did not find expected ',' or ']' (in the mapping or list that starts on this line)`},
+		},
+		{
+			name: "YAML indentation error",
+			yaml: "version: 1\nconnections:\n  crm:\n    connector: x\n   config: {}\n",
+			want: []string{`FILE:3: invalid YAML: did not find expected key (in the mapping or list that starts on this line)`},
+		},
+		{
+			name: "tab indentation",
+			yaml: "version: 1\nconnections:\n\tcrm: {}\n",
+			want: []string{`FILE:3: invalid YAML: found character that cannot start any token`},
+		},
+		{
+			name: "empty file",
+			yaml: "# nothing yet\n",
+			want: []string{`FILE: the file is empty (expected a mapping with keys version, state, plugins, log, connections, pipelines)`},
+		},
+		{
+			name: "not a mapping",
+			yaml: "- version: 1\n",
+			want: []string{`FILE:1:1: expected a mapping with keys version, state, plugins, log, connections, pipelines, got a list`},
+		},
+		{
+			name: "two documents",
+			yaml: "version: 1\n---\nversion: 1\n---\n",
+			want: []string{`FILE:2: a second YAML document (after ---) is not allowed: a config file holds one document`},
+		},
+		{
+			name: "connections and pipelines of the wrong kind",
+			yaml: "version: 1\nconnections: [a]\npipelines: {a: b}\n",
+			want: []string{
+				`FILE:2:14: connections: expected a mapping of connection names to connections, got a list`,
+				`FILE:3:12: pipelines: expected a list of pipelines, got a mapping`,
+			},
+		},
+		{
+			name: "JSON cannot hold infinity",
+			yaml: "version: 1\nconnections:\n  crm: {connector: x, config: {rate: .inf}}\n",
+			want: []string{`FILE:3:38: connections.crm.config.rate: infinity and NaN cannot be represented in JSON`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sameLines(t, loadErrors(t, tt.yaml), tt.want)
+		})
+	}
+}
+
+// TestLoadReportsEveryError checks that one pass reports every problem of
+// a file, in line order, whatever order the checks run in.
+func TestLoadReportsEveryError(t *testing.T) {
+	got := loadErrors(t, `pipelines:
+  - name: a
+    from: {connection: nope, stream: s}
+    to: {connection: crm, stream: s}
+    batch_size: -1
+version: 3
+connections:
+  crm:
+    connector: hubspot
+    config: {token: ${UNSET_TOKEN_FOR_TEST}}
+    extra: 1
+log: {level: loud}
+`)
+	want := []string{
+		`FILE:3:24: pipelines[0].from.connection: unknown connection "nope" (known: crm)`,
+		`FILE:5:17: pipelines[0].batch_size: expected an integer from 1 to 10000, got -1`,
+		`FILE:6:10: version: expected 1 (the only version of the file format), got 3`,
+		`FILE:10:21: connections.crm.config.token: environment variable UNSET_TOKEN_FOR_TEST is not set`,
+		`FILE:11:5: connections.crm.extra: unknown key (expected one of: connector, config)`,
+		`FILE:12:14: log.level: expected trace, debug, info, warn or error, got "loud"`,
+	}
+	sameLines(t, got, want)
+}
+
+func TestErrorFormat(t *testing.T) {
+	tests := []struct {
+		err  Error
+		want string
+	}{
+		{Error{File: "a.yaml", Line: 3, Column: 7, Key: "k.x", Msg: "bad"}, "a.yaml:3:7: k.x: bad"},
+		{Error{File: "a.yaml", Line: 3, Key: "k", Msg: "bad"}, "a.yaml:3: k: bad"},
+		{Error{File: "a.yaml", Line: 3, Msg: "bad"}, "a.yaml:3: bad"},
+		{Error{File: "a.yaml", Key: "log.level", Msg: "bad"}, "a.yaml: log.level: bad"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+	errs := Errors{&tests[0].err, &tests[1].err}
+	if got, want := errs.Error(), "a.yaml:3:7: k.x: bad\na.yaml:3: k: bad"; got != want {
+		t.Errorf("Errors.Error() = %q, want %q", got, want)
+	}
+	if strings.Contains(Errors{}.Error(), "\n") {
+		t.Error("empty Errors has a newline")
+	}
+}

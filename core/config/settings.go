@@ -1,0 +1,123 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+)
+
+// The settings the environment may override (CXHUB_ + the key in upper
+// case, "." as "_"), and the default state file name.
+const (
+	keyStatePath   = "state.path"
+	keyPluginsDir  = "plugins.dir"
+	keyLogLevel    = "log.level"
+	envPrefix      = "CXHUB"
+	defaultStateDB = "cxhub.db"
+)
+
+// fileSettings checks the state, plugins and log sections of the file and
+// returns their interpolated values by key, for the keys set and valid.
+func (d *decoder) fileSettings(top map[string]pair) map[string]string {
+	out := map[string]string{}
+	section := func(name string, keys []string, get func(n *yaml.Node, path string) (string, bool)) {
+		p, ok := top[name]
+		if !ok || isNull(p.val) {
+			return
+		}
+		f, ok := d.fields(p.val, name, keys)
+		if !ok {
+			return
+		}
+		v, ok := f[keys[0]]
+		if !ok || isNull(v.val) {
+			return
+		}
+		key := keyPath(name, keys[0])
+		if s, ok := get(v.val, key); ok {
+			out[key] = s
+		}
+	}
+	section("state", stateKeys, func(n *yaml.Node, path string) (string, bool) {
+		return d.nonEmpty(n, path, "a file path")
+	})
+	section("plugins", pluginsKeys, func(n *yaml.Node, path string) (string, bool) {
+		return d.str(n, path, "a directory path")
+	})
+	section("log", logKeys, func(n *yaml.Node, path string) (string, bool) {
+		return d.oneOf(n, path, logLevels)
+	})
+	return out
+}
+
+// settings sets c's state path, plugins dir and log level with viper: the
+// environment wins over the file. fromFile holds the file's values, already
+// interpolated and checked on the node tree.
+func (d *decoder) settings(data []byte, fromFile map[string]string, c *Config) {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+		// The node tree saw the same bytes; its errors say it better.
+		if len(d.errs.errs) == 0 {
+			d.errs.atPos(0, 0, "", fmt.Sprintf("reading settings: %v", err))
+		}
+		return
+	}
+	// viper holds the file's values as written; put the interpolated ones
+	// over them. The environment still wins over both.
+	merged := map[string]any{}
+	for key, val := range fromFile {
+		section, name, _ := strings.Cut(key, ".")
+		merged[section] = map[string]any{name: val}
+	}
+	if err := v.MergeConfigMap(merged); err != nil {
+		d.errs.atPos(0, 0, "", fmt.Sprintf("reading settings: %v", err))
+		return
+	}
+	v.SetEnvPrefix(envPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+
+	state := v.GetString(keyStatePath)
+	if state == "" {
+		state = defaultStateDB
+	}
+	c.StatePath = d.abs(state)
+	if dir := v.GetString(keyPluginsDir); dir != "" {
+		c.PluginsDir = d.abs(dir)
+	}
+	level := v.GetString(keyLogLevel)
+	if env := envVar(keyLogLevel); d.fromEnv(env) && !slices.Contains(logLevels, level) {
+		msg := fmt.Sprintf("expected %s, got %q from environment variable %s", alternatives(logLevels), level, env)
+		if hint := didYouMean(level, logLevels); hint != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", hint)
+		}
+		d.errs.atPos(0, 0, keyLogLevel, msg)
+	}
+	c.LogLevel = level
+}
+
+// envVar is the environment variable viper reads for a settings key.
+func envVar(key string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// fromEnv reports whether viper takes a setting from the environment
+// variable env: it does when the variable is set and not empty.
+func (d *decoder) fromEnv(env string) bool {
+	v, ok := d.lookupEnv(env)
+	return ok && v != ""
+}
+
+// abs resolves a path against the config file's directory.
+func (d *decoder) abs(p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(d.dir, p)
+}

@@ -1,0 +1,87 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+)
+
+// didYouMean returns the candidate closest to s if it is close enough to be
+// a likely typo (a few edits away ignoring case, or a prefix), else "".
+func didYouMean(s string, candidates []string) string {
+	best, bestDist := "", 0
+	for _, c := range candidates {
+		if c == s {
+			continue
+		}
+		ls, lc := strings.ToLower(s), strings.ToLower(c)
+		d := editDistance(ls, lc)
+		limit := min(2, max(1, len([]rune(c))/3))
+		if d > limit && !prefixOf(ls, lc) {
+			continue
+		}
+		if best == "" || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// prefixOf reports whether the shorter of a and b, at least 3 long, starts
+// the other ("warning" and "warn").
+func prefixOf(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	return len(a) >= 3 && strings.HasPrefix(b, a)
+}
+
+// editDistance is the Levenshtein distance between a and b, counted in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// listHint words the parenthesis after an unknown name: a did-you-mean
+// when one of known is close to name, then the list, as in
+// `(did you mean "crm"? known: crm, files)`. listName introduces the list
+// ("known", "installed", "expected one of").
+func listHint(name, listName string, known []string) string {
+	var b strings.Builder
+	b.WriteString("(")
+	if s := didYouMean(name, known); s != "" {
+		b.WriteString("did you mean " + strconv.Quote(s) + "? ")
+	}
+	b.WriteString(listName + ": ")
+	if len(known) == 0 {
+		b.WriteString("none")
+	}
+	b.WriteString(strings.Join(known, ", ") + ")")
+	return b.String()
+}
+
+// alternatives joins words as "a, b or c".
+func alternatives(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
