@@ -1,0 +1,139 @@
+package file
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// errCSVUnterminated is a record that ends inside a quoted cell.
+var errCSVUnterminated = errors.New("quoted cell not terminated")
+
+// parseCSVRecord splits one CSV record, without its final line break, into
+// cells (RFC 4180: cells separated by commas; a cell in double quotes may
+// hold commas, line breaks and doubled quotes). It appends to cells.
+func parseCSVRecord(rec []byte, cells []string) ([]string, error) {
+	i := 0
+	for {
+		if i < len(rec) && rec[i] == '"' {
+			var cell []byte
+			i++
+			for {
+				j := bytes.IndexByte(rec[i:], '"')
+				if j < 0 {
+					return cells, errCSVUnterminated
+				}
+				cell = append(cell, rec[i:i+j]...)
+				i += j + 1
+				if i < len(rec) && rec[i] == '"' {
+					cell = append(cell, '"')
+					i++
+					continue
+				}
+				break
+			}
+			cells = append(cells, string(cell))
+			if i == len(rec) {
+				return cells, nil
+			}
+			if rec[i] != ',' {
+				return cells, fmt.Errorf("%q after the closing quote of cell %d", rec[i], len(cells))
+			}
+			i++
+			continue
+		}
+		end := len(rec)
+		if j := bytes.IndexByte(rec[i:], ','); j >= 0 {
+			end = i + j
+		}
+		if bytes.IndexByte(rec[i:end], '"') >= 0 {
+			return cells, fmt.Errorf("quote inside unquoted cell %d", len(cells)+1)
+		}
+		cells = append(cells, string(rec[i:end]))
+		if end == len(rec) {
+			return cells, nil
+		}
+		i = end + 1
+	}
+}
+
+// csvIncomplete reports whether rec ends inside a quoted cell, so that the
+// record goes on on the next line.
+func csvIncomplete(rec []byte) bool {
+	if bytes.IndexByte(rec, '"') < 0 {
+		return false
+	}
+	_, err := parseCSVRecord(rec, nil)
+	return errors.Is(err, errCSVUnterminated)
+}
+
+// appendCSVRow appends cells as one CSV record, without a line break.
+func appendCSVRow(dst []byte, cells []string) []byte {
+	if len(cells) == 1 && cells[0] == "" {
+		return append(dst, `""`...) // not a blank line, which readers skip
+	}
+	for i, cell := range cells {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if !strings.ContainsAny(cell, ",\"\r\n") {
+			dst = append(dst, cell...)
+			continue
+		}
+		dst = append(dst, '"')
+		dst = append(dst, strings.ReplaceAll(cell, `"`, `""`)...)
+		dst = append(dst, '"')
+	}
+	return dst
+}
+
+// csvHeader is the header row of a CSV file.
+type csvHeader struct {
+	names []string
+	// keys are the names as JSON strings, each followed by ':'.
+	keys [][]byte
+}
+
+// newCSVHeader checks the header's cells: a column named twice would make
+// the rows' objects ambiguous.
+func newCSVHeader(names []string) (*csvHeader, error) {
+	h := &csvHeader{names: names, keys: make([][]byte, len(names))}
+	seen := make(map[string]bool, len(names))
+	for i, n := range names {
+		if seen[n] {
+			return nil, fmt.Errorf("column %q appears twice", n)
+		}
+		seen[n] = true
+		h.keys[i] = append(gjson.AppendJSONString(nil, n), ':')
+	}
+	return h, nil
+}
+
+// appendObject appends the JSON object of one row: the header's names with
+// the row's cells as strings, in header order.
+func (h *csvHeader) appendObject(dst []byte, cells []string) []byte {
+	dst = append(dst, '{')
+	for i, cell := range cells {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, h.keys[i]...)
+		dst = gjson.AppendJSONString(dst, cell)
+	}
+	return append(dst, '}')
+}
+
+// csvCell is the text a JSON value takes in a CSV cell: a string as is,
+// null as an empty cell, anything else as its JSON text.
+func csvCell(v gjson.Result) string {
+	switch v.Type {
+	case gjson.String:
+		return v.Str
+	case gjson.Null:
+		return ""
+	}
+	return v.Raw
+}

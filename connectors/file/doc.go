@@ -1,0 +1,85 @@
+// Package file is the cxhub connector for plain data files: it reads and
+// writes CSV and JSON Lines files, one file per stream, in one directory.
+// It is a Source, a Destination and a Discoverer, and builds to the plugin
+// binary cxhub-connector-file (see cmd/cxhub-connector-file).
+//
+// It is for files that people and other programs drop into or pick up from
+// a directory: exports, imports, hand-made fixtures, the output of a script.
+// It is not a database: the writer keeps the whole file's keys and lines in
+// memory while it is open, and one process should write a stream at a time.
+//
+// # Configuration
+//
+//	config:
+//	  dir: ./data/in            # required; relative to the plugin's working directory
+//	  format: jsonl             # jsonl (default) or csv: for files the writer creates
+//	  create_dir: true          # default true: create dir on the first write
+//	  streams:                  # optional, per stream
+//	    customers:
+//	      key: id               # gjson path of the record's key; default "id"
+//	      cursor: updated_at    # read incrementally by this field instead of by offset
+//
+// A stream named customers is the file customers.jsonl, customers.ndjson or
+// customers.csv in dir; two of them at once is a configuration error. Files
+// whose names begin with a dot are ignored. A stream declared under streams
+// may have no file yet: it then reads as empty and is created on the first
+// write.
+//
+// # Reading
+//
+// A JSON Lines file holds one JSON object per line; blank lines are
+// skipped. A CSV file (RFC 4180: quoted cells may hold commas, quotes and
+// line breaks) has a header row; every other row becomes an object of
+// string values in header order. A record's Key is the value at the
+// stream's key path, or "<stream>:<line>" when it has none; its UpdatedAt is
+// the cursor field's value when that is an RFC 3339 time.
+//
+// A line that cannot be used (not a JSON object, a row with the wrong number
+// of cells) does not stop the read: it becomes a record with Problem set
+// ("line 12: invalid JSON: ...") and the raw line as Data, which the core
+// dead-letters. A final line without a newline is read when it parses;
+// when it does not, it is taken to be still being written and left for the
+// next read.
+//
+// By default a read is incremental by position: the checkpoint holds the
+// byte offset and line number reached and hashes of the bytes around it. A
+// file found shorter than the checkpoint, or changed before it, is read
+// again from the start (with a warning): destinations are idempotent, so a
+// repeat costs time, never correctness. This suits files that only grow.
+// The file is streamed; memory stays flat whatever its size.
+//
+// With streams.<s>.cursor set, a read is incremental by that field: the
+// checkpoint holds the greatest cursor value emitted and the keys emitted
+// at that value, and a later read emits every record after it, in
+// (cursor, key) order. This suits files rewritten in place, like those this
+// connector writes. Cursor values compare as numbers when both are
+// numbers, as times when both are RFC 3339 times, and as strings otherwise;
+// across kinds, numbers come before times and times before other strings,
+// which keeps the order total. Records without a cursor value are emitted
+// by a full read only. Memory grows with the number of changed records:
+// up to 64 MiB of them are held as read, past that only their key, cursor
+// and position, and they are read from the file again to be emitted.
+//
+// # Writing
+//
+// A writer upserts and deletes by key, idempotently: writing a record again
+// changes nothing, and writing a batch twice leaves the file byte-identical.
+// The key is the value at streams.<s>.key in the record's data when that is
+// configured (a record without it is a bad record); otherwise the data's
+// "id", else the record's TargetID, else its source Key — and then the key
+// is written into the line as "id", so that the file stays keyed when it is
+// opened again. A delete may carry no data: its key is then its TargetID
+// (or, without a configured key, its Key).
+//
+// The writer creates <stream>.<format> unless the stream already has a file,
+// whose format is kept. JSON Lines output is one compact object per line;
+// CSV output has a header of the columns in the order first seen (a new
+// column rewrites the file with a wider header) and writes nested values as
+// their JSON text. When Write returns, its batch is on disk: a batch that
+// only adds keys is appended and synced; any other is written to a
+// temporary file that is synced and renamed over the old one. A torn final
+// line (a crash during an append) is dropped when the file is next opened
+// for writing. Lines the writer cannot parse, or that have no key, are kept
+// as they are; when a key is on several lines, the last one counts and the
+// others go at the next rewrite.
+package file

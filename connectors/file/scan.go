@@ -1,0 +1,132 @@
+package file
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"math"
+)
+
+// maxLineBytes bounds the bytes kept of one line (or CSV record); a longer
+// one is cut and reported as a problem.
+const maxLineBytes = 16 << 20
+
+// position is a place in a file at a line boundary.
+type position struct {
+	off  int64 // byte offset
+	line int   // lines before off
+}
+
+// chunk is one line of a file, or for CSV one record, which may span lines.
+type chunk struct {
+	// raw is the text without its final '\n'; it is only valid until the
+	// scanner's next call.
+	raw []byte
+	// line is the number, from 1, of the chunk's first line.
+	line int
+	// start is the offset of the chunk's first byte, end the offset just
+	// past its '\n' (or its last byte if it has none).
+	start, end int64
+	// terminated is false for a final line without '\n', and for a CSV
+	// record whose quoted cell the file ends in.
+	terminated bool
+	// tooLong says raw was cut at maxLineBytes.
+	tooLong bool
+}
+
+// scanner reads a file chunk by chunk from a position. It reads through
+// its own section of the file, so several scanners may share one file, and
+// sees what is appended while it reads.
+type scanner struct {
+	r    *bufio.Reader
+	csv  bool
+	pos  position // the position after the last chunk
+	buf  []byte
+	long bool
+}
+
+func newScanner(f io.ReaderAt, from position, csv bool) *scanner {
+	s := &scanner{
+		r:   bufio.NewReaderSize(io.NewSectionReader(f, from.off, math.MaxInt64-from.off), 256<<10),
+		csv: csv,
+		pos: from,
+	}
+	if from.off == 0 {
+		// A byte order mark is not part of the first line.
+		if b, err := s.r.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+			_, _ = s.r.Discard(3)
+			s.pos.off = 3
+		}
+	}
+	return s
+}
+
+// next returns the next chunk, or io.EOF when there is none.
+func (s *scanner) next() (chunk, error) {
+	c := chunk{line: s.pos.line + 1, start: s.pos.off}
+	s.buf = s.buf[:0]
+	s.long = false
+	terminated, err := s.readLine()
+	if err != nil {
+		return chunk{}, err
+	}
+	for s.csv && terminated && !s.long && csvIncomplete(trimCR(s.buf)) {
+		// A quoted cell goes on past the line break.
+		s.buf = append(s.buf, '\n')
+		terminated, err = s.readLine()
+		if errors.Is(err, io.EOF) {
+			terminated = false // the file ends inside the quoted cell
+			break
+		}
+		if err != nil {
+			return chunk{}, err
+		}
+	}
+	c.raw, c.end, c.terminated, c.tooLong = s.buf, s.pos.off, terminated, s.long
+	return c, nil
+}
+
+// readLine appends the next line to buf without its '\n' and consumes it.
+// It returns io.EOF if nothing is left.
+func (s *scanner) readLine() (terminated bool, err error) {
+	n := 0
+	for {
+		frag, err := s.r.ReadSlice('\n')
+		n += len(frag)
+		data := frag
+		if err == nil {
+			data = frag[:len(frag)-1]
+		}
+		if room := maxLineBytes - len(s.buf); len(data) > room {
+			data = data[:max(room, 0)]
+			s.long = true
+		}
+		s.buf = append(s.buf, data...)
+		switch {
+		case err == nil:
+			s.pos.off += int64(n)
+			s.pos.line++
+			return true, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			if n == 0 {
+				return false, io.EOF
+			}
+			s.pos.off += int64(n)
+			s.pos.line++
+			return false, nil
+		default:
+			return false, err
+		}
+	}
+}
+
+// trimCR drops one trailing '\r' (a CRLF line ending).
+func trimCR(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		return b[:n-1]
+	}
+	return b
+}

@@ -1,0 +1,314 @@
+package file
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cxhub/cxhub/sdk"
+)
+
+func openWriter(t *testing.T, cfg sdk.Config, stream string) sdk.Writer {
+	t.Helper()
+	w, err := New().OpenWriter(context.Background(), sdk.OpenWriterRequest{Config: cfg, Stream: stream})
+	if err != nil {
+		t.Fatalf("open writer: %v", err)
+	}
+	t.Cleanup(func() { w.Close(context.Background()) })
+	return w
+}
+
+func write(t *testing.T, w sdk.Writer, records ...sdk.Record) []sdk.Result {
+	t.Helper()
+	resp, err := w.Write(context.Background(), sdk.WriteRequest{Records: records})
+	if err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if len(resp.Results) != len(records) {
+		t.Fatalf("%d results for %d records", len(resp.Results), len(records))
+	}
+	return resp.Results
+}
+
+func upsert(data string) sdk.Record { return sdk.Record{Stream: "s", Data: []byte(data)} }
+
+func del(key string) sdk.Record {
+	return sdk.Record{Stream: "s", Op: sdk.Delete, Data: []byte(`{"id":"` + key + `"}`)}
+}
+
+// checkResults compares results with "id+" (created), "id" (written) and
+// "!kind" (failed with that kind).
+func checkResults(t *testing.T, got []sdk.Result, want ...string) {
+	t.Helper()
+	for i, r := range got {
+		var s string
+		switch {
+		case r.Err != nil:
+			s = "!" + sdk.KindOf(r.Err).String()
+		case r.Created:
+			s = r.ID + "+"
+		default:
+			s = r.ID
+		}
+		if i >= len(want) || s != want[i] {
+			t.Errorf("result %d = %s (%v), want %v", i, s, r.Err, want)
+		}
+	}
+}
+
+func sameFile(t *testing.T, a, b os.FileInfo) bool {
+	t.Helper()
+	return os.SameFile(a, b)
+}
+
+func stat(t *testing.T, path string) os.FileInfo {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
+}
+
+func TestWriteUpsertDeleteJSONL(t *testing.T) {
+	dir := newDir(t) // does not exist yet: created on the first write
+	path := filepath.Join(dir, "s.jsonl")
+	w := openWriter(t, testConfig(t, dir, nil), "s")
+
+	checkResults(t, write(t, w, upsert(`{"id":"a","n":1}`), upsert(` { "id" : "b", "n" : 2 } `), upsert(`{"id":"c","n":3}`)),
+		"a+", "b+", "c+")
+	if got, want := readFile(t, path), "{\"id\":\"a\",\"n\":1}\n{\"id\":\"b\",\"n\":2}\n{\"id\":\"c\",\"n\":3}\n"; got != want {
+		t.Fatalf("after creates:\n%s\nwant\n%s", got, want)
+	}
+	before := stat(t, path)
+
+	// Only new keys: appended, same file.
+	checkResults(t, write(t, w, upsert(`{"id":"d","n":4}`)), "d+")
+	if !sameFile(t, before, stat(t, path)) {
+		t.Error("a batch of new keys rewrote the file instead of appending")
+	}
+
+	// An update: in place, created false.
+	checkResults(t, write(t, w, upsert(`{"id":"b","n":20}`)), "b")
+	if got, want := readFile(t, path), "{\"id\":\"a\",\"n\":1}\n{\"id\":\"b\",\"n\":20}\n{\"id\":\"c\",\"n\":3}\n{\"id\":\"d\",\"n\":4}\n"; got != want {
+		t.Fatalf("after update:\n%s\nwant\n%s", got, want)
+	}
+
+	// The same content again: no-op, nothing written.
+	before = stat(t, path)
+	content := readFile(t, path)
+	checkResults(t, write(t, w, upsert(`{"id":"b",  "n":20}`), upsert(`{"id":"a","n":1}`)), "b", "a")
+	if after := stat(t, path); !sameFile(t, before, after) || readFile(t, path) != content {
+		t.Error("an identical write changed the file")
+	}
+
+	// Deletes, one of an absent key; an upsert and a delete of the same new key in one batch.
+	checkResults(t, write(t, w, del("c"), del("zz"), upsert(`{"id":"e"}`), del("e")), "c", "zz", "e+", "e")
+	if got, want := readFile(t, path), "{\"id\":\"a\",\"n\":1}\n{\"id\":\"b\",\"n\":20}\n{\"id\":\"d\",\"n\":4}\n"; got != want {
+		t.Fatalf("after deletes:\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestWriteBadRecords(t *testing.T) {
+	dir := t.TempDir()
+	w := openWriter(t, testConfig(t, dir, streamsConfig("s", map[string]string{"key": "email"})), "s")
+	results := write(t, w,
+		upsert(`{"email":"a@x","n":1}`),
+		upsert(`{"id":"2","n":2}`),
+		upsert(`[1,2]`),
+		upsert(`"text"`),
+		upsert(`{"email":"b@x",`),
+		upsert(``),
+		sdk.Record{Op: sdk.Delete, Key: "src-1"},
+		upsert(`{"email":"c@x"}`),
+	)
+	checkResults(t, results, "a@x+", "!bad_record", "!bad_record", "!bad_record", "!bad_record", "!bad_record", "!bad_record", "c@x+")
+	if msg := results[1].Err.Error(); msg != `record has no value at key path "email"` {
+		t.Errorf("missing key message = %q", msg)
+	}
+	if got := readFile(t, filepath.Join(dir, "s.jsonl")); got != "{\"email\":\"a@x\",\"n\":1}\n{\"email\":\"c@x\"}\n" {
+		t.Errorf("file = %q", got)
+	}
+}
+
+func TestWriteKeyFallback(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.jsonl")
+	cfg := testConfig(t, dir, nil)
+	w := openWriter(t, cfg, "s")
+	checkResults(t, write(t, w,
+		sdk.Record{Key: "src-1", Data: []byte(`{"n":1}`)},
+		sdk.Record{Key: "src-2", TargetID: "t-2", Data: []byte(`{"id":null,"n":2}`)},
+		sdk.Record{Key: "src-3", Data: []byte(`{}`)},
+	), "src-1+", "t-2+", "src-3+")
+	want := "{\"id\":\"src-1\",\"n\":1}\n{\"id\":\"t-2\",\"n\":2}\n{\"id\":\"src-3\"}\n"
+	if got := readFile(t, path); got != want {
+		t.Fatalf("file:\n%s\nwant\n%s", got, want)
+	}
+	w.Close(context.Background())
+
+	// A new session finds the keys in the file: the same records change nothing.
+	w = openWriter(t, cfg, "s")
+	checkResults(t, write(t, w,
+		sdk.Record{Key: "src-1", TargetID: "src-1", Data: []byte(`{"n":1}`)},
+		sdk.Record{Op: sdk.Delete, Key: "src-3", TargetID: "src-3"},
+	), "src-1", "src-3")
+	if got := readFile(t, path); got != "{\"id\":\"src-1\",\"n\":1}\n{\"id\":\"t-2\",\"n\":2}\n" {
+		t.Fatalf("file after the second session:\n%s", got)
+	}
+}
+
+func TestWriteSameBatchTwiceIsByteIdentical(t *testing.T) {
+	for _, format := range []string{"jsonl", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "s."+format)
+			cfg := testConfig(t, dir, map[string]any{"format": format})
+			w := openWriter(t, cfg, "s")
+			write(t, w, upsert(`{"id":"x","n":0}`), upsert(`{"id":"y","n":0}`))
+			batch := []sdk.Record{
+				upsert(`{"id":"a","n":1}`), upsert(`{"id":"x","n":2,"extra":"e"}`), del("y"),
+				upsert(`{"id":"b","nested":{"k":[1,2]}}`), upsert(`{"id":"a","n":3}`),
+			}
+			first := write(t, w, batch...)
+			checkResults(t, first, "a+", "x", "y", "b+", "a")
+			once := readFile(t, path)
+			checkResults(t, write(t, w, batch...), "a", "x", "y", "b", "a")
+			if twice := readFile(t, path); twice != once {
+				t.Fatalf("second write changed the file:\n%s\nthen\n%s", once, twice)
+			}
+			w.Close(context.Background())
+			w = openWriter(t, cfg, "s") // and in a new session
+			checkResults(t, write(t, w, batch...), "a", "x", "y", "b", "a")
+			if again := readFile(t, path); again != once {
+				t.Fatalf("write in a new session changed the file:\n%s\nthen\n%s", once, again)
+			}
+		})
+	}
+}
+
+func TestWriteCSV(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.csv")
+	cfg := testConfig(t, dir, map[string]any{"format": "csv"})
+	w := openWriter(t, cfg, "s")
+	checkResults(t, write(t, w,
+		upsert(`{"id":1,"name":"Ann"}`),
+		upsert(`{"id":2,"name":"Bob, \"B\"","note":null}`),
+	), "1+", "2+")
+	if got, want := readFile(t, path), "id,name,note\n1,Ann,\n2,\"Bob, \"\"B\"\"\",\n"; got != want {
+		t.Fatalf("file:\n%s\nwant\n%s", got, want)
+	}
+	before := stat(t, path)
+	// A new column rewrites the file with a wider header; nested values as JSON.
+	checkResults(t, write(t, w, upsert(`{"id":3,"tags":["a","b"],"addr":{"city":"X"}}`)), "3+")
+	if got, want := readFile(t, path), "id,name,note,tags,addr\n1,Ann,,,\n2,\"Bob, \"\"B\"\"\",,,\n3,,,\"[\"\"a\"\",\"\"b\"\"]\",\"{\"\"city\"\":\"\"X\"\"}\"\n"; got != want {
+		t.Fatalf("file after a new column:\n%s\nwant\n%s", got, want)
+	}
+	if sameFile(t, before, stat(t, path)) {
+		t.Error("a wider header did not rewrite the file")
+	}
+	// The same values read back, as strings, in header order.
+	out := read(t, cfg, "s", nil, 0)
+	if len(out.records) != 3 || string(out.records[2].Data) != `{"id":"3","name":"","note":"","tags":"[\"a\",\"b\"]","addr":"{\"city\":\"X\"}"}` {
+		t.Fatalf("read back: %v %s", out.keys(), out.records[len(out.records)-1].Data)
+	}
+	// Upsert by the key of the existing row, in place.
+	checkResults(t, write(t, w, upsert(`{"name":"Ann B","id":1}`)), "1")
+	if got := strings.Split(readFile(t, path), "\n")[1]; got != "1,Ann B,,," {
+		t.Errorf("updated row = %q", got)
+	}
+}
+
+func TestWriteKeepsExistingFormat(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "s.csv"), "id,name\n1,Ann\n")
+	w := openWriter(t, testConfig(t, dir, map[string]any{"format": "jsonl"}), "s")
+	checkResults(t, write(t, w, upsert(`{"id":"1","name":"Ann"}`), upsert(`{"id":"2","name":"Bo"}`)), "1", "2+")
+	if got := readFile(t, filepath.Join(dir, "s.csv")); got != "id,name\n1,Ann\n2,Bo\n" {
+		t.Fatalf("file = %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s.jsonl")); err == nil {
+		t.Fatal("a jsonl file was created next to the csv")
+	}
+}
+
+func TestWriteRepairsTornLastLine(t *testing.T) {
+	tests := []struct {
+		name, file, content, want string
+	}{
+		{"torn jsonl", "s.jsonl", "{\"id\":\"a\"}\n{\"id\":\"b\",\"x", "{\"id\":\"a\"}\n{\"id\":\"c\"}\n"},
+		{"whole jsonl line without newline", "s.jsonl", "{\"id\":\"a\"}", "{\"id\":\"a\"}\n{\"id\":\"c\"}\n"},
+		{"torn csv row", "s.csv", "id,note\na,x\nb,\"unfinished", "id,note\na,x\nc,\n"},
+		{"csv header without newline", "s.csv", "id,note", "id,note\nc,\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, tt.file)
+			writeFile(t, path, tt.content)
+			w := openWriter(t, testConfig(t, dir, nil), "s")
+			checkResults(t, write(t, w, upsert(`{"id":"c"}`)), "c+")
+			if got := readFile(t, path); got != tt.want {
+				t.Fatalf("file = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWriteKeepsLinesItCannotParse(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.jsonl")
+	writeFile(t, path, "{\"id\":\"a\"}\nnot json\n{\"no\":\"key\"}\n{\"id\":\"b\"}\n")
+	w := openWriter(t, testConfig(t, dir, nil), "s")
+	checkResults(t, write(t, w, del("a")), "a")
+	if got := readFile(t, path); got != "not json\n{\"no\":\"key\"}\n{\"id\":\"b\"}\n" {
+		t.Fatalf("file = %q", got)
+	}
+}
+
+func TestWriteDirAndLocking(t *testing.T) {
+	dir := newDir(t)
+	_, err := New().OpenWriter(context.Background(), sdk.OpenWriterRequest{
+		Config: testConfig(t, dir, map[string]any{"create_dir": false}), Stream: "s"})
+	if sdk.KindOf(err) != sdk.KindConfig || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("open writer without dir = %v, want a ConfigError naming it", err)
+	}
+	conn := New()
+	cfg := testConfig(t, dir, nil)
+	w, err := conn.OpenWriter(context.Background(), sdk.OpenWriterRequest{Config: cfg, Stream: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.OpenWriter(context.Background(), sdk.OpenWriterRequest{Config: cfg, Stream: "s"}); sdk.KindOf(err) != sdk.KindTransient {
+		t.Fatalf("second writer on one stream = %v, want a transient error", err)
+	}
+	w.Close(context.Background())
+	w2, err := conn.OpenWriter(context.Background(), sdk.OpenWriterRequest{Config: cfg, Stream: "s"})
+	if err != nil {
+		t.Fatalf("writer after the first closed: %v", err)
+	}
+	w2.Close(context.Background())
+	if _, err := conn.OpenWriter(context.Background(), sdk.OpenWriterRequest{Config: cfg, Stream: "../s"}); sdk.KindOf(err) != sdk.KindConfig {
+		t.Fatalf("writer on a path = %v, want a ConfigError", err)
+	}
+}
+
+func TestWriteThenReadRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir, nil)
+	w := openWriter(t, cfg, "s")
+	data := []string{`{"id":"1","a":{"b":[1,2,{"c":null}]}}`, `{"id":"2","s":"line\nbreak \u00e9"}`}
+	write(t, w, upsert(data[0]), upsert(data[1]))
+	out := read(t, cfg, "s", nil, 0)
+	var got []string
+	for _, r := range out.records {
+		got = append(got, string(r.Data))
+	}
+	if !slices.Equal(got, data) {
+		t.Fatalf("read back %q, want %q", got, data)
+	}
+}
