@@ -256,8 +256,25 @@ type remoteWriter struct {
 func (w *remoteWriter) Write(ctx context.Context, req WriteRequest) (WriteResponse, error) {
 	stop := context.AfterFunc(ctx, w.cancel)
 	defer stop()
-	results := make([]Result, 0, len(req.Records))
-	for _, chunk := range splitBySize(req.Records, maxBatchBytes) {
+	// A record larger than the protocol carries fails alone, as a bad
+	// record: sent, it would fail the whole batch and break the stream.
+	results := make([]Result, len(req.Records))
+	send := make([]Record, 0, len(req.Records))
+	at := make([]int, 0, len(req.Records)) // index in req.Records of each record sent
+	for i, r := range req.Records {
+		if len(r.Data) > MaxRecordBytes {
+			results[i] = Failed(BadRecord(fmt.Errorf("record %s/%s is %d bytes, more than the protocol's limit of %d",
+				r.Stream, r.Key, len(r.Data), MaxRecordBytes)))
+			continue
+		}
+		send = append(send, r)
+		at = append(at, i)
+	}
+	if len(send) == 0 && len(req.Records) > 0 {
+		return WriteResponse{Results: results}, nil
+	}
+	n := 0
+	for _, chunk := range splitBySize(send, maxBatchBytes) {
 		part, err := w.writeChunk(chunk)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -265,7 +282,10 @@ func (w *remoteWriter) Write(ctx context.Context, req WriteRequest) (WriteRespon
 			}
 			return WriteResponse{}, err
 		}
-		results = append(results, part...)
+		for _, r := range part {
+			results[at[n]] = r
+			n++
+		}
 	}
 	return WriteResponse{Results: results}, nil
 }

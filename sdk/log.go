@@ -62,32 +62,55 @@ func (h *hclogHandler) Handle(_ context.Context, r slog.Record) error {
 	args := make([]any, 0, len(h.attrs)+2*r.NumAttrs())
 	args = append(args, h.attrs...)
 	r.Attrs(func(a slog.Attr) bool {
-		args = append(args, h.key(a.Key), a.Value.Resolve().Any())
+		args = appendAttr(args, h.group, a)
 		return true
 	})
 	h.log.Log(hclogLevel(r.Level), r.Message, args...)
 	return nil
 }
 
-func (h *hclogHandler) key(k string) string {
-	if h.group == "" {
-		return k
+// appendAttr appends a's key, prefixed with group, and value to args. As
+// slog.Handler requires, a group's attributes are flattened into dotted
+// keys ("req.id") and empty attributes are dropped.
+func appendAttr(args []any, group string, a slog.Attr) []any {
+	a.Value = a.Value.Resolve()
+	if a.Value.Kind() == slog.KindGroup {
+		if a.Key != "" {
+			group = joinKey(group, a.Key)
+		}
+		for _, ga := range a.Value.Group() {
+			args = appendAttr(args, group, ga)
+		}
+		return args
 	}
-	return h.group + "." + k
+	if a.Equal(slog.Attr{}) {
+		return args
+	}
+	return append(args, joinKey(group, a.Key), a.Value.Any())
+}
+
+func joinKey(group, key string) string {
+	if group == "" {
+		return key
+	}
+	return group + "." + key
 }
 
 func (h *hclogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	next := *h
 	next.attrs = append(append([]any(nil), h.attrs...), nil)[:len(h.attrs)]
 	for _, a := range attrs {
-		next.attrs = append(next.attrs, h.key(a.Key), a.Value.Resolve().Any())
+		next.attrs = appendAttr(next.attrs, h.group, a)
 	}
 	return &next
 }
 
 func (h *hclogHandler) WithGroup(name string) slog.Handler {
+	if name == "" {
+		return h
+	}
 	next := *h
-	next.group = h.key(name)
+	next.group = joinKey(h.group, name)
 	return &next
 }
 

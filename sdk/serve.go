@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
+	"unicode/utf8"
 
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
 	"github.com/hashicorp/go-plugin"
@@ -188,6 +190,40 @@ func (s *server) HandleWebhook(ctx context.Context, req *pb.HandleWebhookRequest
 	}, nil
 }
 
+// problemSampleBytes is how much of an uncarriable record's data travels
+// with it to the dead letters.
+const problemSampleBytes = 4 << 10
+
+// uncarriable says why the protocol cannot carry r as it is, or "".
+func uncarriable(r *Record) string {
+	switch {
+	case len(r.Data) > MaxRecordBytes:
+		return fmt.Sprintf("record is %d bytes, more than the protocol's limit of %d (the first %d bytes are kept)",
+			len(r.Data), MaxRecordBytes, problemSampleBytes)
+	case !utf8.ValidString(r.Key):
+		return "record key is not valid UTF-8"
+	case !utf8.ValidString(r.Stream) || !utf8.ValidString(r.Problem) || !utf8.ValidString(r.TargetID):
+		return "record stream, target id or problem is not valid UTF-8"
+	}
+	return ""
+}
+
+// asProblem turns a record the protocol cannot carry into a Problem record
+// that it can, so the core dead-letters it and the read goes on.
+func asProblem(r *Record, problem string) *Record {
+	if r.Problem != "" {
+		problem = strings.ToValidUTF8(r.Problem, "\uFFFD") + "; " + problem
+	}
+	return &Record{
+		Stream:    strings.ToValidUTF8(r.Stream, "\uFFFD"),
+		Key:       strings.ToValidUTF8(r.Key, "\uFFFD"),
+		Op:        r.Op,
+		Data:      r.Data[:min(len(r.Data), problemSampleBytes)],
+		UpdatedAt: r.UpdatedAt,
+		Problem:   problem,
+	}
+}
+
 // DefaultBatchSize is the batch size when the core asks for none.
 const DefaultBatchSize = 500
 
@@ -203,9 +239,8 @@ type batchEmitter struct {
 func (e *batchEmitter) Emit(records ...Record) error {
 	for i := range records {
 		r := &records[i]
-		if len(r.Data) > MaxRecordBytes {
-			return BadRecord(fmt.Errorf("record %s/%s is %d bytes, more than the protocol's limit of %d",
-				r.Stream, r.Key, len(r.Data), MaxRecordBytes))
+		if problem := uncarriable(r); problem != "" {
+			r = asProblem(r, problem)
 		}
 		if len(e.pending) > 0 && e.bytes+len(r.Data) > maxBatchBytes {
 			if err := e.flush(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
@@ -167,8 +168,11 @@ func errorToPB(err error) *pb.Error {
 		return nil
 	}
 	return &pb.Error{
-		Kind:         pb.ErrorKind(KindOf(err)),
-		Message:      err.Error(),
+		Kind: pb.ErrorKind(KindOf(err)),
+		// A proto string must be UTF-8: a message quoting a vendor's raw
+		// body would otherwise fail the whole response (or, in a status,
+		// drop this detail on the wire).
+		Message:      strings.ToValidUTF8(err.Error(), "\uFFFD"),
 		RetryAfterMs: RetryAfterOf(err).Milliseconds(),
 	}
 }
@@ -196,9 +200,9 @@ func errorToStatus(err error) error {
 		return status.Error(codes.DeadlineExceeded, err.Error())
 	}
 	detail := errorToPB(err)
-	st, derr := status.New(kindCodes[KindOf(err)], err.Error()).WithDetails(detail)
+	st, derr := status.New(kindCodes[KindOf(err)], detail.GetMessage()).WithDetails(detail)
 	if derr != nil {
-		return status.Error(kindCodes[KindOf(err)], err.Error())
+		return status.Error(kindCodes[KindOf(err)], detail.GetMessage())
 	}
 	return st.Err()
 }
