@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/cxhub/cxhub/core/engine"
+	"github.com/cxhub/cxhub/core/state"
+	"github.com/spf13/cobra"
+)
+
+func newDLQCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dlq",
+		Short: "List, show, replay or discard dead letters: records that failed permanently",
+	}
+	var pipeline, status string
+	var limit int
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List dead letters (pending by default)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.stateStore()
+			if err != nil {
+				return err
+			}
+			f := state.DeadLetterFilter{Pipeline: pipeline, Limit: limit}
+			if status != "all" {
+				f.Status = state.DeadLetterStatus(status)
+			}
+			dls, err := st.DeadLetters(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			if a.json() {
+				return printJSON(a.opts.stdout, deadLettersJSON(dls))
+			}
+			t := newTable(a.opts.stdout, "ID", "PIPELINE", "STREAM", "KEY", "STATUS", "KIND", "ATTEMPTS", "CREATED", "ERROR")
+			for _, d := range dls {
+				t.row(fmt.Sprint(d.ID), d.Pipeline, d.Stream, truncate(d.Key, 30), string(d.Status), d.ErrorKind,
+					fmt.Sprint(d.Attempts), formatTime(d.CreatedAt), truncate(d.Error, 80))
+			}
+			t.flush()
+			return nil
+		},
+	}
+	list.Flags().StringVarP(&pipeline, "pipeline", "p", "", "only this pipeline's dead letters")
+	list.Flags().StringVar(&status, "status", "pending", "pending, replayed, discarded or all")
+	list.Flags().IntVarP(&limit, "limit", "n", 0, "at most this many (0: all)")
+
+	show := &cobra.Command{
+		Use:   "show <id>",
+		Short: "Show one dead letter with its payload and error",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := parseIDs(args)
+			if err != nil {
+				return err
+			}
+			st, err := a.stateStore()
+			if err != nil {
+				return err
+			}
+			dls, err := st.DeadLetters(cmd.Context(), state.DeadLetterFilter{IDs: ids})
+			if err != nil {
+				return err
+			}
+			if len(dls) == 0 {
+				return fmt.Errorf("no dead letter with id %d", ids[0])
+			}
+			if a.json() {
+				return printJSON(a.opts.stdout, deadLettersJSON(dls)[0])
+			}
+			d := dls[0]
+			fmt.Fprintf(a.opts.stdout, "id:        %d\npipeline:  %s\nrun:       %d\nstream:    %s\nkey:       %s\nop:        %s\n"+
+				"status:    %s\nkind:      %s\nattempts:  %d\ncreated:   %s\nlast try:  %s\nerror:     %s\npayload:   %s\n",
+				d.ID, d.Pipeline, d.RunID, d.Stream, d.Key, d.Op, d.Status, d.ErrorKind, d.Attempts,
+				formatTime(d.CreatedAt), formatTime(d.LastTriedAt), d.Error, d.Data)
+			return nil
+		},
+	}
+
+	var replayPipeline string
+	replay := &cobra.Command{
+		Use:   "replay --pipeline <name> [id...]",
+		Short: "Send pending dead letters through their pipeline again, with its current config",
+		Long: "Replay a pipeline's pending dead letters (all, or the given ids) through the pipeline's current map,\n" +
+			"where and destination: fix the config or the destination, then replay. Records written now are marked\n" +
+			"replayed; records that fail again stay pending with their new error.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if replayPipeline == "" {
+				return fmt.Errorf("--pipeline is required")
+			}
+			ids, err := parseIDs(args)
+			if err != nil {
+				return err
+			}
+			r, err := a.runner(cmd)
+			if err != nil {
+				return err
+			}
+			if _, ok := r.Config.Pipeline(replayPipeline); !ok {
+				return fmt.Errorf("no pipeline named %q in %s", replayPipeline, r.Config.File)
+			}
+			replayIDs := func(ctx context.Context, name string) engine.Result { return r.Replay(ctx, name, ids) }
+			if err := a.runAll(cmd.Context(), r, []string{replayPipeline}, replayIDs); err != nil {
+				return err
+			}
+			left, err := r.Store.CountDeadLetters(cmd.Context(), replayPipeline, state.DeadLetterPending)
+			if err == nil && !a.json() {
+				fmt.Fprintf(a.opts.stderr, "%s: %d dead letter(s) still pending\n", replayPipeline, left)
+			}
+			return err
+		},
+	}
+	replay.Flags().StringVarP(&replayPipeline, "pipeline", "p", "", "the pipeline whose dead letters to replay")
+
+	discard := &cobra.Command{
+		Use:   "discard <id>...",
+		Short: "Mark dead letters as discarded: they are kept for the record but never replayed",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := parseIDs(args)
+			if err != nil {
+				return err
+			}
+			st, err := a.stateStore()
+			if err != nil {
+				return err
+			}
+			n, err := st.SetDeadLetterStatus(cmd.Context(), ids, state.DeadLetterDiscarded)
+			if err != nil {
+				return err
+			}
+			if a.json() {
+				return printJSON(a.opts.stdout, map[string]any{"discarded": n})
+			}
+			fmt.Fprintf(a.opts.stdout, "%d dead letter(s) discarded\n", n)
+			return nil
+		},
+	}
+	cmd.AddCommand(list, show, replay, discard)
+	return cmd
+}
+
+func parseIDs(args []string) ([]int64, error) {
+	ids := make([]int64, len(args))
+	for i, a := range args {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, fmt.Errorf("%q is not a dead letter id (a positive number)", a)
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}
+
+func deadLettersJSON(dls []state.DeadLetter) []map[string]any {
+	out := make([]map[string]any, len(dls))
+	for i, d := range dls {
+		out[i] = map[string]any{"id": d.ID, "pipeline": d.Pipeline, "run": d.RunID, "stream": d.Stream, "key": d.Key,
+			"op": d.Op, "status": d.Status, "error_kind": d.ErrorKind, "error": d.Error, "attempts": d.Attempts,
+			"created_at": d.CreatedAt, "last_tried_at": d.LastTriedAt, "payload": string(d.Data)}
+	}
+	return out
+}

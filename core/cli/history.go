@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/cxhub/cxhub/core/state"
+	"github.com/spf13/cobra"
+)
+
+func newRunsCmd(a *app) *cobra.Command {
+	var pipeline string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "List recent runs with their status and counts, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := a.stateStore()
+			if err != nil {
+				return err
+			}
+			runs, err := st.Runs(cmd.Context(), state.RunFilter{Pipeline: pipeline, Limit: limit})
+			if err != nil {
+				return err
+			}
+			if a.json() {
+				return printJSON(a.opts.stdout, runs)
+			}
+			t := newTable(a.opts.stdout, "RUN", "PIPELINE", "STATUS", "STARTED", "FINISHED", "READ", "WRITTEN", "FILTERED", "DEAD", "RETRIES", "RESTARTS", "ERROR")
+			for _, r := range runs {
+				c := r.Counts
+				t.row(fmt.Sprint(r.ID), r.Pipeline, string(r.Status), formatTime(r.StartedAt), formatTime(r.FinishedAt),
+					fmt.Sprint(c.Read), fmt.Sprint(c.Written), fmt.Sprint(c.Filtered), fmt.Sprint(c.DeadLettered),
+					fmt.Sprint(c.Retries), fmt.Sprint(c.Restarts), dash(truncate(r.Error, 60)))
+			}
+			t.flush()
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&pipeline, "pipeline", "p", "", "only this pipeline's runs")
+	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs")
+	return cmd
+}
+
+func newStateCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "state", Short: "Show or reset pipelines' checkpoints"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "show [pipeline]",
+		Short: "Show the persisted checkpoints (of one pipeline, or all)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := a.stateStore()
+			if err != nil {
+				return err
+			}
+			pipeline := ""
+			if len(args) == 1 {
+				pipeline = args[0]
+			}
+			cps, err := st.ListCheckpoints(cmd.Context(), pipeline)
+			if err != nil {
+				return err
+			}
+			if a.json() {
+				out := make([]map[string]any, len(cps))
+				for i, c := range cps {
+					out[i] = map[string]any{"pipeline": c.Pipeline, "stream": c.Stream, "state": string(c.State), "updated_at": c.UpdatedAt}
+				}
+				return printJSON(a.opts.stdout, out)
+			}
+			t := newTable(a.opts.stdout, "PIPELINE", "STREAM", "UPDATED", "STATE")
+			for _, c := range cps {
+				t.row(c.Pipeline, c.Stream, formatTime(c.UpdatedAt), truncate(string(c.State), 100))
+			}
+			t.flush()
+			return nil
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "reset <pipeline>",
+		Short: "Forget a pipeline's checkpoints: its next sync reads everything again",
+		Long: "Forget a pipeline's checkpoints. The next sync reads the source from the start; destinations write\n" +
+			"idempotently and links are kept, so this re-sends records without duplicating them.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return a.reportConfigError(err)
+			}
+			if _, ok := cfg.Pipeline(args[0]); !ok {
+				return fmt.Errorf("no pipeline named %q in %s", args[0], cfg.File)
+			}
+			st, err := a.stateStore()
+			if err != nil {
+				return err
+			}
+			if a.lock == nil {
+				if a.lock, err = lockStateFile(cfg.StatePath); err != nil {
+					return err
+				}
+			}
+			n, err := st.ResetCheckpoints(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if a.json() {
+				return printJSON(a.opts.stdout, map[string]any{"pipeline": args[0], "checkpoints_removed": n})
+			}
+			fmt.Fprintf(a.opts.stdout, "%s: %d checkpoint(s) removed; the next sync reads from the start\n", args[0], n)
+			return nil
+		},
+	})
+	return cmd
+}

@@ -1,0 +1,243 @@
+// Package cli is cxhub's command line: the cobra commands, their output
+// (tables for people, -o json for scripts) and the wiring of config, state,
+// plugin host and engine for each command.
+//
+// Every command that starts plugins stops them on every exit path,
+// including SIGINT and SIGTERM, so no plugin process outlives cxhub.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/plugins"
+	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/spf13/cobra"
+)
+
+// Version is cxhub's version, set at build time with -ldflags.
+var Version = "dev"
+
+// options are the global flags.
+type options struct {
+	configPath string
+	logLevel   string
+	output     string
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+// app is what a command works with; parts are opened on first use and
+// closed by close.
+type app struct {
+	opts  *options
+	cfg   *config.Config
+	host  *plugins.Host
+	store *state.Store
+	log   *slog.Logger
+	// secrets are the config's secret values, known once specs are.
+	secrets []string
+	// lock is the state file's lock, held by commands that change state.
+	lock *os.File
+}
+
+// Main runs the command line with args and returns the process exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		// After the first signal, a second one kills at once (the default).
+		<-ctx.Done()
+		stop()
+	}()
+	opts := &options{stdout: stdout, stderr: stderr}
+	a := &app{opts: opts}
+	defer a.close()
+	root := newRoot(a)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	if !errors.Is(err, errReported) {
+		fmt.Fprintln(stderr, "error:", a.redact(err.Error()))
+	}
+	if ctx.Err() != nil {
+		return 130
+	}
+	return 1
+}
+
+// errReported is returned by a command that already printed its failure.
+var errReported = errors.New("reported")
+
+func newRoot(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "cxhub",
+		Short:         "cxhub keeps customer data in sync across CRM, help desk, survey and order systems",
+		Long:          "cxhub moves customer records and interaction events between systems through connector plugins,\nincrementally, with checkpoints, retries and dead letters, as configured in a YAML file.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	defaultConfig := os.Getenv("CXHUB_CONFIG")
+	if defaultConfig == "" {
+		defaultConfig = "cxhub.yaml"
+	}
+	f := root.PersistentFlags()
+	f.StringVarP(&a.opts.configPath, "config", "c", defaultConfig, "the pipeline config file (env CXHUB_CONFIG)")
+	f.StringVar(&a.opts.logLevel, "log-level", "", "log level: debug, info, warn, error (default warn, or log.level in the config)")
+	f.StringVarP(&a.opts.output, "output", "o", "text", "output format: text or json")
+	root.AddCommand(
+		newValidateCmd(a), newPluginsCmd(a), newCheckCmd(a), newDiscoverCmd(a),
+		newSyncCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
+	)
+	return root
+}
+
+func (a *app) json() bool { return a.opts.output == "json" }
+
+// logger is built once: the level comes from the flag, then the config.
+func (a *app) logger() *slog.Logger {
+	if a.log != nil {
+		return a.log
+	}
+	level := a.opts.logLevel
+	if level == "" && a.cfg != nil {
+		level = a.cfg.LogLevel
+	}
+	var lvl slog.Level
+	switch strings.ToLower(level) {
+	case "trace", "debug":
+		lvl = slog.LevelDebug
+	case "info":
+		lvl = slog.LevelInfo
+	case "error":
+		lvl = slog.LevelError
+	default:
+		lvl = slog.LevelWarn
+	}
+	if level != "" {
+		os.Setenv(sdk.LogLevelEnv, strings.ToLower(level))
+	}
+	a.log = slog.New(slog.NewTextHandler(a.opts.stderr, &slog.HandlerOptions{Level: lvl}))
+	return a.log
+}
+
+// config loads the config file once.
+func (a *app) config() (*config.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	cfg, err := config.Load(a.opts.configPath)
+	if err != nil {
+		return nil, err
+	}
+	a.cfg = cfg
+	return cfg, nil
+}
+
+// plugins returns the plugin host for the config's plugins directory
+// (default: "plugins" beside the cxhub binary).
+func (a *app) plugins() (*plugins.Host, error) {
+	if a.host != nil {
+		return a.host, nil
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	dir := cfg.PluginsDir
+	if dir == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find the plugins directory: %w", err)
+		}
+		dir = filepath.Join(filepath.Dir(exe), "plugins")
+	}
+	a.host = plugins.NewHost(dir, filepath.Dir(cfg.File), a.logger())
+	return a.host, nil
+}
+
+// checkedConfig loads the config and validates it against the installed
+// connectors' specs.
+func (a *app) checkedConfig(ctx context.Context) (*config.Config, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	host, err := a.plugins()
+	if err != nil {
+		return nil, err
+	}
+	specs, err := a.installedSpecs(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	a.secrets = cfg.Secrets(specs)
+	if err := cfg.Check(specs); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (a *app) installedSpecs(ctx context.Context, host *plugins.Host) (map[string]sdk.Spec, error) {
+	bins, err := host.Installed()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(bins))
+	for i, b := range bins {
+		names[i] = b.Name
+	}
+	return host.Specs(ctx, names)
+}
+
+// stateStore opens the state file once.
+func (a *app) stateStore() (*state.Store, error) {
+	if a.store != nil {
+		return a.store, nil
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	st, err := state.Open(cfg.StatePath)
+	if err != nil {
+		return nil, err
+	}
+	a.store = st
+	return st, nil
+}
+
+// redact replaces the config's secret values in text.
+func (a *app) redact(text string) string {
+	for _, s := range a.secrets {
+		text = strings.ReplaceAll(text, s, "[redacted]")
+	}
+	return text
+}
+
+func (a *app) close() {
+	if a.host != nil {
+		a.host.StopAll()
+	}
+	if a.store != nil {
+		_ = a.store.Close()
+	}
+	if a.lock != nil {
+		_ = a.lock.Close()
+	}
+}

@@ -1,0 +1,249 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/sdk"
+)
+
+// batchWriter takes one batch of source records to its final outcome:
+// mapped, filtered, written (with retries) or dead-lettered.
+type batchWriter struct {
+	runner *Runner
+	p      *pipeline
+	runID  int64
+	w      sdk.Writer
+}
+
+func (r *Runner) newBatchWriter(p *pipeline, runID int64, w sdk.Writer) *batchWriter {
+	return &batchWriter{runner: r, p: p, runID: runID, w: w}
+}
+
+// outgoing is a record on its way to the destination, with where it came from.
+type outgoing struct {
+	src      int // index in the source batch
+	rec      sdk.Record
+	attempts int
+	lastErr  error
+}
+
+// process returns the batch's outcome as a commit (without checkpoints).
+// replayOf, when set, holds the dead letters the batch replays, index for
+// index: their outcome updates them instead of making new ones.
+func (b *batchWriter) process(ctx context.Context, recs []sdk.Record, replayOf []state.DeadLetter) (state.Commit, error) {
+	c := state.Commit{RunID: b.runID, Pipeline: b.p.cfg.Name}
+	c.Counts.Read = int64(len(recs))
+	if replayOf != nil {
+		c.Counts.Read = 0
+	}
+	out, err := b.prepare(recs, replayOf, &c)
+	if err != nil {
+		return c, err
+	}
+	if err := b.attachLinks(ctx, out); err != nil {
+		return c, err
+	}
+	if err := b.write(ctx, recs, out, replayOf, &c); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// prepare maps and filters the batch; records that cannot be mapped are
+// dead-lettered into c.
+func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c *state.Commit) ([]outgoing, error) {
+	size := 0
+	for i := range recs {
+		size += len(recs[i].Data)
+	}
+	// One buffer holds every mapped record of the batch; records slice it
+	// once it stops growing.
+	arena := make([]byte, 0, size+size/4+64)
+	out := make([]outgoing, 0, len(recs))
+	ends := make([]int, 0, len(recs))
+	for i := range recs {
+		r := &recs[i]
+		if r.Problem != "" {
+			if err := b.reject(c, recs, replayOf, i, sdk.BadRecord(errors.New(r.Problem)), 0); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if r.Op == sdk.Upsert && !b.p.filter.Match(r.Data) {
+			c.Counts.Filtered++
+			if replayOf != nil {
+				c.Replayed = append(c.Replayed, replayOf[i].ID)
+			}
+			continue
+		}
+		start := len(arena)
+		var err error
+		arena, err = b.p.mapper.Apply(arena, r.Data)
+		if err != nil {
+			arena = arena[:start]
+			if r.Op == sdk.Delete {
+				// A delete needs only its key: send it without data.
+				arena = append(arena, "{}"...)
+			} else {
+				if err := b.reject(c, recs, replayOf, i, sdk.BadRecord(fmt.Errorf("map: %w", err)), 0); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		if n := len(arena) - start; n > sdk.MaxRecordBytes {
+			arena = arena[:start]
+			err := sdk.BadRecord(fmt.Errorf("mapped record is %d bytes, more than the limit of %d", n, sdk.MaxRecordBytes))
+			if err := b.reject(c, recs, replayOf, i, err, 0); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out = append(out, outgoing{src: i, rec: sdk.Record{
+			Stream: b.p.cfg.To.Stream, Key: r.Key, Op: r.Op, UpdatedAt: r.UpdatedAt,
+		}})
+		ends = append(ends, len(arena))
+	}
+	start := 0
+	for j := range out {
+		out[j].rec.Data = arena[start:ends[j]:ends[j]]
+		start = ends[j]
+	}
+	return out, nil
+}
+
+// attachLinks sets TargetID on every record already written to this
+// destination before.
+func (b *batchWriter) attachLinks(ctx context.Context, out []outgoing) error {
+	if len(out) == 0 {
+		return nil
+	}
+	keys := make([]string, len(out))
+	for i := range out {
+		keys[i] = out[i].rec.Key
+	}
+	links, err := b.runner.Store.LookupLinks(ctx, b.p.from.Name, b.p.cfg.From.Stream, b.p.to.Name, b.p.cfg.To.Stream, keys)
+	if err != nil {
+		return fmt.Errorf("look up links: %w", err)
+	}
+	for i := range out {
+		out[i].rec.TargetID = links[out[i].rec.Key]
+	}
+	return nil
+}
+
+// write sends the records, retrying those that failed for a retryable
+// reason until the pipeline's retry budget is spent.
+func (b *batchWriter) write(ctx context.Context, recs []sdk.Record, out []outgoing, replayOf []state.DeadLetter, c *state.Commit) error {
+	rc := b.p.cfg.Retry
+	bo := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(rc.InitialInterval),
+		backoff.WithMaxInterval(rc.MaxInterval),
+		backoff.WithMaxElapsedTime(rc.MaxElapsed))
+	pending := out
+	batch := make([]sdk.Record, 0, len(out))
+	for len(pending) > 0 {
+		batch = batch[:0]
+		for i := range pending {
+			pending[i].attempts++
+			batch = append(batch, pending[i].rec)
+		}
+		resp, err := b.w.Write(ctx, sdk.WriteRequest{Records: batch})
+		if err != nil {
+			return fmt.Errorf("write %d records to %s.%s: %w", len(batch), b.p.to.Name, b.p.cfg.To.Stream, err)
+		}
+		if len(resp.Results) != len(batch) {
+			return fmt.Errorf("write to %s.%s: %d results for %d records", b.p.to.Name, b.p.cfg.To.Stream, len(resp.Results), len(batch))
+		}
+		var retry []outgoing
+		var wait time.Duration
+		for j, res := range resp.Results {
+			o := pending[j]
+			if res.Err == nil {
+				b.written(c, o, res, replayOf)
+				continue
+			}
+			switch kind := sdk.KindOf(res.Err); {
+			case kind == sdk.KindConfig || kind == sdk.KindAuth:
+				return fmt.Errorf("write record %q to %s.%s: %w", o.rec.Key, b.p.to.Name, b.p.cfg.To.Stream, res.Err)
+			case kind.Retryable():
+				o.lastErr = res.Err
+				retry = append(retry, o)
+				wait = max(wait, sdk.RetryAfterOf(res.Err))
+			default:
+				if err := b.reject(c, recs, replayOf, o.src, res.Err, o.attempts); err != nil {
+					return err
+				}
+			}
+		}
+		if len(retry) == 0 {
+			return nil
+		}
+		d := bo.NextBackOff()
+		if d == backoff.Stop {
+			for _, o := range retry {
+				err := fmt.Errorf("gave up after %d attempts: %w", o.attempts, o.lastErr)
+				if err := b.reject(c, recs, replayOf, o.src, err, o.attempts); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		c.Counts.Retries += int64(len(retry))
+		if err := sleep(ctx, max(d, wait)); err != nil {
+			return err
+		}
+		pending = retry
+	}
+	return nil
+}
+
+// written records a successful write: the link and the counts.
+func (b *batchWriter) written(c *state.Commit, o outgoing, res sdk.Result, replayOf []state.DeadLetter) {
+	c.Counts.Written++
+	if res.Created {
+		c.Counts.Created++
+	} else {
+		c.Counts.Updated++
+	}
+	if res.ID != "" && o.rec.Op == sdk.Upsert {
+		c.Links = append(c.Links, state.Link{
+			SrcConnection: b.p.from.Name, SrcStream: b.p.cfg.From.Stream, SrcKey: o.rec.Key,
+			DstConnection: b.p.to.Name, DstStream: b.p.cfg.To.Stream, DstID: res.ID,
+		})
+	}
+	if replayOf != nil {
+		c.Replayed = append(c.Replayed, replayOf[o.src].ID)
+	}
+}
+
+// reject dead-letters source record i with err, or, with on_error: stop,
+// returns the error that stops the run.
+func (b *batchWriter) reject(c *state.Commit, recs []sdk.Record, replayOf []state.DeadLetter, i int, err error, attempts int) error {
+	r := &recs[i]
+	if b.p.cfg.OnError == "stop" {
+		return fmt.Errorf("record %q of %s.%s: %w (%w: the run stops)", r.Key, b.p.from.Name, b.p.cfg.From.Stream, err, errStop)
+	}
+	kind := sdk.KindOf(err)
+	if kind == sdk.KindUnknown {
+		kind = sdk.KindTransient
+	}
+	dl := state.DeadLetter{
+		Pipeline: b.p.cfg.Name, RunID: b.runID,
+		Stream: r.Stream, Key: r.Key, Op: r.Op.String(), Data: r.Data, UpdatedAt: r.UpdatedAt,
+		ErrorKind: kind.String(), Error: err.Error(), Attempts: attempts,
+		Status: state.DeadLetterPending,
+	}
+	if replayOf != nil {
+		prev := replayOf[i]
+		dl.ID, dl.Attempts, dl.Stream = prev.ID, prev.Attempts+attempts, prev.Stream
+	}
+	c.DeadLetters = append(c.DeadLetters, dl)
+	c.Counts.DeadLettered++
+	return nil
+}

@@ -1,0 +1,479 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/mapping"
+	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/sdk"
+)
+
+type harness struct {
+	t      *testing.T
+	src    *fakeSource
+	dst    *fakeDest
+	store  *state.Store
+	runner *Runner
+	pipe   *config.Pipeline
+	launch *fakeLauncher
+}
+
+func customer(i int) sdk.Record {
+	key := fmt.Sprintf("c%03d", i)
+	return sdk.Record{Stream: "customers", Key: key,
+		Data: fmt.Appendf(nil, `{"id":%q,"email":"user%d@example.com","name":{"first":"U","last":"%d"},"score":"%d"}`, key, i, i, i%10)}
+}
+
+func customers(from, to int) []sdk.Record {
+	var out []sdk.Record
+	for i := from; i < to; i++ {
+		out = append(out, customer(i))
+	}
+	return out
+}
+
+func newHarness(t *testing.T, n int, edit func(*config.Pipeline)) *harness {
+	t.Helper()
+	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	pipe := &config.Pipeline{
+		Name: "p", From: config.Endpoint{Connection: "src", Stream: "customers"},
+		To: config.Endpoint{Connection: "dst", Stream: "contacts"}, OnError: "dead_letter", BatchSize: 10,
+		Retry: config.Retry{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, MaxElapsed: 200 * time.Millisecond},
+	}
+	if edit != nil {
+		edit(pipe)
+	}
+	cfg := &config.Config{File: "test.yaml", Connections: map[string]*config.Connection{
+		"src": {Name: "src", Connector: "fakesource", Config: json.RawMessage(`{}`)},
+		"dst": {Name: "dst", Connector: "fakedest", Config: json.RawMessage(`{}`)},
+	}, Pipelines: []*config.Pipeline{pipe}}
+	h := &harness{t: t, src: &fakeSource{records: customers(0, n), every: 10}, dst: newFakeDest(), store: store, pipe: pipe}
+	h.launch = &fakeLauncher{connectors: map[string]sdk.Connector{"src": h.src, "dst": h.dst}}
+	h.runner = &Runner{Config: cfg, Store: store, Launcher: h.launch, RestartBackoff: time.Millisecond}
+	return h
+}
+
+func (h *harness) sync() Result {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return h.runner.Sync(ctx, "p")
+}
+
+func (h *harness) checkpoint() string {
+	h.t.Helper()
+	cps, err := h.store.Checkpoints(context.Background(), "p")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return string(cps["customers"])
+}
+
+func (h *harness) deadLetters() []state.DeadLetter {
+	h.t.Helper()
+	dls, err := h.store.DeadLetters(context.Background(), state.DeadLetterFilter{Pipeline: "p"})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return dls
+}
+
+func wantCounts(t *testing.T, got state.Counts, read, written, dead, filtered int64) {
+	t.Helper()
+	if got.Read != read || got.Written != written || got.DeadLettered != dead || got.Filtered != filtered {
+		t.Errorf("counts: got read=%d written=%d dead=%d filtered=%d, want %d/%d/%d/%d",
+			got.Read, got.Written, got.DeadLettered, got.Filtered, read, written, dead, filtered)
+	}
+}
+
+func TestSyncWritesEverythingAndCheckpoints(t *testing.T) {
+	h := newHarness(t, 35, nil)
+	res := h.sync()
+	if res.Err != nil || res.Status != state.RunSucceeded {
+		t.Fatalf("sync: %v (%s)", res.Err, res.Status)
+	}
+	wantCounts(t, res.Counts, 35, 35, 0, 0)
+	if res.Counts.Created != 35 {
+		t.Errorf("created %d, want 35", res.Counts.Created)
+	}
+	if got := h.checkpoint(); got != "35" {
+		t.Errorf("checkpoint %q, want 35", got)
+	}
+	if got := len(h.dst.snapshot()); got != 35 {
+		t.Errorf("destination holds %d records, want 35", got)
+	}
+	run, err := h.store.Run(context.Background(), res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != state.RunSucceeded || run.Counts.Written != 35 {
+		t.Errorf("stored run: %+v", run)
+	}
+	n, err := h.store.CountLinks(context.Background())
+	if err != nil || n != 35 {
+		t.Errorf("links: %d (%v), want 35", n, err)
+	}
+}
+
+func TestSecondSyncReadsOnlyWhatChanged(t *testing.T) {
+	h := newHarness(t, 20, nil)
+	if res := h.sync(); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	h.src.add(customers(20, 23)...)
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	wantCounts(t, res.Counts, 3, 3, 0, 0)
+	if got := h.checkpoint(); got != "23" {
+		t.Errorf("checkpoint %q, want 23", got)
+	}
+	res = h.sync()
+	wantCounts(t, res.Counts, 0, 0, 0, 0)
+}
+
+func TestMapAndWhereShapeWhatIsWritten(t *testing.T) {
+	h := newHarness(t, 10, func(p *config.Pipeline) {
+		p.Map = []mapping.Field{
+			{Name: "email", Expr: "email"},
+			{Name: "full_name", Expr: "{{name.first}} {{name.last}}"},
+			{Name: "source", Const: json.RawMessage(`"test"`)},
+		}
+		p.Where = "score >= 5"
+	})
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	wantCounts(t, res.Counts, 10, 5, 0, 5)
+	got := h.dst.snapshot()
+	if want := `{"email":"user7@example.com","full_name":"U 7","source":"test"}`; got["c007"] != want {
+		t.Errorf("c007 written as %s, want %s", got["c007"], want)
+	}
+	if _, ok := got["c003"]; ok {
+		t.Errorf("c003 (score 3) passed the filter score >= 5")
+	}
+}
+
+func TestBadRecordIsDeadLetteredAndTheRestContinues(t *testing.T) {
+	h := newHarness(t, 25, nil)
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == "c013" {
+			return sdk.BadRecord(errors.New("property email: invalid address"))
+		}
+		return nil
+	}
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	wantCounts(t, res.Counts, 25, 24, 1, 0)
+	dls := h.deadLetters()
+	if len(dls) != 1 {
+		t.Fatalf("%d dead letters, want 1", len(dls))
+	}
+	dl := dls[0]
+	if dl.Key != "c013" || dl.ErrorKind != "bad_record" || !strings.Contains(dl.Error, "invalid address") ||
+		string(dl.Data) != string(customer(13).Data) || dl.Status != state.DeadLetterPending || dl.Attempts != 1 {
+		t.Errorf("dead letter: %+v", dl)
+	}
+	if got := h.checkpoint(); got != "25" {
+		t.Errorf("checkpoint %q, want 25: a dead-lettered record is final", got)
+	}
+}
+
+func TestSourceProblemRecordIsDeadLettered(t *testing.T) {
+	h := newHarness(t, 5, nil)
+	h.src.add(sdk.Record{Stream: "customers", Key: "customers:7", Data: []byte(`{"id":`), Problem: "line 7: invalid JSON"})
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	wantCounts(t, res.Counts, 6, 5, 1, 0)
+	dls := h.deadLetters()
+	if len(dls) != 1 || dls[0].Error != "line 7: invalid JSON" || dls[0].ErrorKind != "bad_record" {
+		t.Errorf("dead letters: %+v", dls)
+	}
+}
+
+func TestUnmappableRecordIsDeadLettered(t *testing.T) {
+	h := newHarness(t, 3, func(p *config.Pipeline) { p.Map = []mapping.Field{{Name: "email", Expr: "email"}} })
+	h.src.add(sdk.Record{Stream: "customers", Key: "broken", Data: []byte(`[1,2]`)})
+	res := h.sync()
+	wantCounts(t, res.Counts, 4, 3, 1, 0)
+	if dls := h.deadLetters(); len(dls) != 1 || !strings.HasPrefix(dls[0].Error, "map: ") {
+		t.Errorf("dead letters: %+v", dls)
+	}
+}
+
+func TestTransientFailuresAreRetried(t *testing.T) {
+	h := newHarness(t, 10, nil)
+	h.dst.fail = func(r sdk.Record, attempt int) error {
+		if r.Key == "c004" && attempt <= 2 {
+			return sdk.Transient(errors.New("503 service unavailable"))
+		}
+		return nil
+	}
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	wantCounts(t, res.Counts, 10, 10, 0, 0)
+	if res.Counts.Retries != 2 {
+		t.Errorf("retries %d, want 2", res.Counts.Retries)
+	}
+	if h.dst.attempts["c004"] != 3 || h.dst.attempts["c005"] != 1 {
+		t.Errorf("attempts: c004 %d (want 3), c005 %d (want 1: only failed records are retried)", h.dst.attempts["c004"], h.dst.attempts["c005"])
+	}
+}
+
+func TestRateLimitWaitIsHonoured(t *testing.T) {
+	h := newHarness(t, 3, nil)
+	const wait = 150 * time.Millisecond
+	h.dst.fail = func(r sdk.Record, attempt int) error {
+		if r.Key == "c001" && attempt == 1 {
+			return sdk.RateLimited(errors.New("429 too many requests"), wait)
+		}
+		return nil
+	}
+	if res := h.sync(); res.Err != nil || res.Counts.Written != 3 {
+		t.Fatalf("sync: %v %+v", res.Err, res.Counts)
+	}
+	at := h.dst.attemptAt["c001"]
+	if len(at) != 2 {
+		t.Fatalf("c001 tried %d times, want 2", len(at))
+	}
+	if gap := at[1].Sub(at[0]); gap < wait {
+		t.Errorf("retried after %v, before the %v the rate limit asked for", gap, wait)
+	}
+}
+
+func TestTransientFailureBeyondBudgetIsDeadLettered(t *testing.T) {
+	h := newHarness(t, 10, nil)
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == "c002" {
+			return sdk.Transient(errors.New("upstream timeout"))
+		}
+		return nil
+	}
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	wantCounts(t, res.Counts, 10, 9, 1, 0)
+	dls := h.deadLetters()
+	if len(dls) != 1 || dls[0].ErrorKind != "transient" || !strings.Contains(dls[0].Error, "gave up after") ||
+		dls[0].Attempts < 2 || dls[0].Attempts != h.dst.attempts["c002"] {
+		t.Errorf("dead letters: %+v (destination saw %d attempts)", dls, h.dst.attempts["c002"])
+	}
+}
+
+func TestAuthFailureStopsTheRunAndKeepsTheCheckpoint(t *testing.T) {
+	h := newHarness(t, 30, nil)
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == "c025" {
+			return sdk.AuthError(errors.New("401 invalid token"))
+		}
+		return nil
+	}
+	res := h.sync()
+	if res.Err == nil || res.Status != state.RunFailed || sdk.KindOf(res.Err) != sdk.KindAuth {
+		t.Fatalf("sync: status %s err %v, want failed with an auth error", res.Status, res.Err)
+	}
+	if got := h.checkpoint(); got != "20" {
+		t.Errorf("checkpoint %q, want 20 (the last fully final batch)", got)
+	}
+	if len(h.deadLetters()) != 0 {
+		t.Errorf("an auth failure dead-lettered records")
+	}
+	if h.launch.starts["dst"] != 1 {
+		t.Errorf("auth failure restarted the destination %d times", h.launch.starts["dst"]-1)
+	}
+	// Fixed: the next run delivers everything, with no duplicate.
+	h.dst.fail = nil
+	if res := h.sync(); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := len(h.dst.snapshot()); got != 30 {
+		t.Errorf("destination holds %d records after recovery, want 30", got)
+	}
+}
+
+func TestOnErrorStopStopsBeforeTheBadRecordsBatch(t *testing.T) {
+	h := newHarness(t, 30, func(p *config.Pipeline) { p.OnError = "stop" })
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == "c015" {
+			return sdk.BadRecord(errors.New("missing required field"))
+		}
+		return nil
+	}
+	res := h.sync()
+	if res.Err == nil || !strings.Contains(res.Err.Error(), `"c015"`) || !strings.Contains(res.Err.Error(), "missing required field") {
+		t.Fatalf("sync error %v, want one naming c015 and its reason", res.Err)
+	}
+	if got := h.checkpoint(); got != "10" {
+		t.Errorf("checkpoint %q, want 10", got)
+	}
+	if len(h.deadLetters()) != 0 {
+		t.Errorf("on_error: stop dead-lettered records")
+	}
+}
+
+func TestRetryableRunFailureRestartsFromCheckpoint(t *testing.T) {
+	h := newHarness(t, 50, nil)
+	h.src.failAfter = 27 // the first read breaks after 27 records
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatalf("sync: %v", res.Err)
+	}
+	if res.Counts.Restarts != 1 || h.launch.starts["src"] != 2 {
+		t.Errorf("restarts %d, source starts %d; want 1 and 2", res.Counts.Restarts, h.launch.starts["src"])
+	}
+	if got := len(h.dst.snapshot()); got != 50 {
+		t.Errorf("destination holds %d, want 50", got)
+	}
+	if h.checkpoint() != "50" {
+		t.Errorf("checkpoint %q", h.checkpoint())
+	}
+	if h.launch.stops != h.launch.starts["src"]+h.launch.starts["dst"] {
+		t.Errorf("%d stops for %d starts", h.launch.stops, h.launch.starts["src"]+h.launch.starts["dst"])
+	}
+}
+
+func TestWholeBatchFailureRestartsAndDeliversOnce(t *testing.T) {
+	h := newHarness(t, 40, nil)
+	h.dst.batchFail = func(call int) error {
+		if call == 3 {
+			return sdk.Transient(errors.New("connection reset by peer"))
+		}
+		return nil
+	}
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatalf("sync: %v", res.Err)
+	}
+	if res.Counts.Restarts != 1 {
+		t.Errorf("restarts %d, want 1", res.Counts.Restarts)
+	}
+	snap := h.dst.snapshot()
+	if len(snap) != 40 {
+		t.Errorf("destination holds %d, want 40", len(snap))
+	}
+	for k, n := range h.dst.attempts {
+		if n > 2 {
+			t.Errorf("%s written %d times", k, n)
+		}
+	}
+}
+
+func TestRunGivesUpAfterMaxRestarts(t *testing.T) {
+	h := newHarness(t, 20, nil)
+	h.runner.MaxRestarts = 2
+	h.dst.batchFail = func(int) error { return sdk.Transient(errors.New("down")) }
+	res := h.sync()
+	if res.Err == nil || res.Status != state.RunFailed {
+		t.Fatalf("sync: %v %s, want failure", res.Err, res.Status)
+	}
+	if res.Counts.Restarts != 2 || h.launch.starts["dst"] != 3 {
+		t.Errorf("restarts %d, destination starts %d; want 2 and 3", res.Counts.Restarts, h.launch.starts["dst"])
+	}
+	if h.checkpoint() != "" {
+		t.Errorf("checkpoint %q moved though nothing was written", h.checkpoint())
+	}
+}
+
+func TestLinksTurnTheNextChangeIntoAnUpdate(t *testing.T) {
+	h := newHarness(t, 5, nil)
+	if res := h.sync(); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	firstID := h.dst.byKey["c002"]
+	changed := customer(2)
+	changed.Data = []byte(`{"id":"c002","email":"new@example.com"}`)
+	h.src.add(changed)
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if h.dst.targets["c002"] != firstID {
+		t.Errorf("second write of c002 carried TargetID %q, want %q", h.dst.targets["c002"], firstID)
+	}
+	if res.Counts.Updated != 1 || res.Counts.Created != 0 {
+		t.Errorf("counts %+v, want one update", res.Counts)
+	}
+}
+
+func TestReplayAfterFixWritesTheDeadLetter(t *testing.T) {
+	h := newHarness(t, 12, nil)
+	broken := true
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == "c007" && broken {
+			return sdk.BadRecord(errors.New("rejected"))
+		}
+		return nil
+	}
+	if res := h.sync(); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	// Replaying before the fix fails again: still pending, attempts grow.
+	res := h.runner.Replay(context.Background(), "p", nil)
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	dls := h.deadLetters()
+	if len(dls) != 1 || dls[0].Status != state.DeadLetterPending || dls[0].Attempts != 2 {
+		t.Fatalf("after failed replay: %+v", dls)
+	}
+	broken = false
+	res = h.runner.Replay(context.Background(), "p", nil)
+	if res.Err != nil || res.Counts.Written != 1 {
+		t.Fatalf("replay: %v %+v", res.Err, res.Counts)
+	}
+	dls = h.deadLetters()
+	if len(dls) != 1 || dls[0].Status != state.DeadLetterReplayed {
+		t.Errorf("after replay: %+v", dls)
+	}
+	if _, ok := h.dst.snapshot()["c007"]; !ok {
+		t.Errorf("c007 not in the destination after replay")
+	}
+	pending, _ := h.store.CountDeadLetters(context.Background(), "p", state.DeadLetterPending)
+	if pending != 0 {
+		t.Errorf("%d dead letters still pending", pending)
+	}
+}
+
+func TestCancelledSyncIsInterruptedAndResumable(t *testing.T) {
+	h := newHarness(t, 200, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == "c055" {
+			cancel()
+		}
+		return nil
+	}
+	res := h.runner.Sync(ctx, "p")
+	if res.Status != state.RunInterrupted {
+		t.Fatalf("status %s (%v), want interrupted", res.Status, res.Err)
+	}
+	cp := h.checkpoint()
+	h.dst.fail = nil
+	if res := h.sync(); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := len(h.dst.snapshot()); got != 200 {
+		t.Errorf("after resume from checkpoint %q the destination holds %d, want 200", cp, got)
+	}
+}

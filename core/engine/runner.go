@@ -1,0 +1,409 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/mapping"
+	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/sdk"
+)
+
+// Launcher starts the connector of a connection and stops it again.
+type Launcher interface {
+	Start(ctx context.Context, connection string) (sdk.Connector, error)
+	Stop(sdk.Connector)
+}
+
+// Runner runs pipelines of one config against one state store.
+type Runner struct {
+	Config   *config.Config
+	Store    *state.Store
+	Launcher Launcher
+	Logger   *slog.Logger
+	// OnProgress, if set, is called after every committed batch with the
+	// run's running totals. It is called from the run's goroutine.
+	OnProgress func(Progress)
+	// MaxRestarts bounds how often one run restarts its connectors after a
+	// retryable failure; zero means DefaultMaxRestarts.
+	MaxRestarts int
+	// RestartBackoff is the first wait before a restart (doubling up to 30s); zero means 1s.
+	RestartBackoff time.Duration
+}
+
+// DefaultMaxRestarts is how often a run restarts its connectors before it fails.
+const DefaultMaxRestarts = 5
+
+// Progress is a run's running totals.
+type Progress struct {
+	Pipeline string
+	RunID    int64
+	Counts   state.Counts
+	Elapsed  time.Duration
+}
+
+// Result is how a run ended.
+type Result struct {
+	Pipeline string
+	RunID    int64
+	Status   state.RunStatus
+	Counts   state.Counts
+	Duration time.Duration
+	Err      error
+}
+
+// pipeline is a configured pipeline with its expressions compiled.
+type pipeline struct {
+	cfg      *config.Pipeline
+	from, to *config.Connection
+	mapper   *mapping.Mapper
+	filter   *mapping.Filter
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.Default()
+	}
+	return r.Logger
+}
+
+func (r *Runner) prepare(name string) (*pipeline, error) {
+	pc, ok := r.Config.Pipeline(name)
+	if !ok {
+		return nil, sdk.ConfigError(fmt.Errorf("no pipeline named %q in %s", name, r.Config.File))
+	}
+	p := &pipeline{cfg: pc, from: r.Config.Connections[pc.From.Connection], to: r.Config.Connections[pc.To.Connection]}
+	if p.from == nil || p.to == nil {
+		return nil, sdk.ConfigError(fmt.Errorf("pipeline %q: unknown connection", name))
+	}
+	var err error
+	if len(pc.Map) > 0 {
+		if p.mapper, err = mapping.Compile(pc.Map); err != nil {
+			return nil, sdk.ConfigError(fmt.Errorf("pipeline %q: map: %w", name, err))
+		}
+	}
+	if pc.Where != "" {
+		if p.filter, err = mapping.CompileFilter(pc.Where); err != nil {
+			return nil, sdk.ConfigError(fmt.Errorf("pipeline %q: where: %w", name, err))
+		}
+	}
+	return p, nil
+}
+
+// tally keeps a run's totals for progress reports.
+type tally struct {
+	runner  *Runner
+	prog    Progress
+	started time.Time
+}
+
+func (t *tally) add(c state.Counts) {
+	t.prog.Counts.Add(c)
+	if t.runner.OnProgress != nil {
+		t.prog.Elapsed = time.Since(t.started)
+		t.runner.OnProgress(t.prog)
+	}
+}
+
+// commit persists a batch's outcome and counts it.
+func (r *Runner) commit(ctx context.Context, t *tally, c state.Commit) error {
+	if err := r.Store.Commit(ctx, c); err != nil {
+		return fmt.Errorf("persist batch outcome: %w", err)
+	}
+	t.add(c.Counts)
+	return nil
+}
+
+// Sync runs the named pipeline once: everything the source has changed
+// since the pipeline's last checkpoint.
+func (r *Runner) Sync(ctx context.Context, name string) Result {
+	return r.run(ctx, name, func(ctx context.Context, p *pipeline, t *tally) error {
+		return r.syncOnce(ctx, p, t)
+	})
+}
+
+// run opens a run record, runs body with restarts on retryable failures,
+// and closes the record with the outcome.
+func (r *Runner) run(ctx context.Context, name string, body func(context.Context, *pipeline, *tally) error) Result {
+	started := time.Now()
+	res := Result{Pipeline: name, Status: state.RunFailed}
+	p, err := r.prepare(name)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	runID, err := r.Store.StartRun(ctx, name)
+	if err != nil {
+		res.Err = fmt.Errorf("start run of %q: %w", name, err)
+		return res
+	}
+	res.RunID = runID
+	t := &tally{runner: r, prog: Progress{Pipeline: name, RunID: runID}, started: started}
+	log := r.logger().With("pipeline", name, "run", runID)
+	log.Info("run started")
+
+	maxRestarts := r.MaxRestarts
+	if maxRestarts == 0 {
+		maxRestarts = DefaultMaxRestarts
+	}
+	first := r.RestartBackoff
+	if first == 0 {
+		first = time.Second
+	}
+	bo := backoff.NewExponentialBackOff(backoff.WithInitialInterval(first),
+		backoff.WithMaxInterval(30*time.Second), backoff.WithMaxElapsedTime(0))
+	for restarts := 0; ; restarts++ {
+		err = body(ctx, p, t)
+		if err == nil || ctx.Err() != nil || !sdk.KindOf(err).Retryable() || restarts >= maxRestarts {
+			break
+		}
+		wait := bo.NextBackOff()
+		log.Warn("run failed, restarting connectors from the last checkpoint",
+			"error", err, "restart", restarts+1, "of", maxRestarts, "wait", wait)
+		if cerr := r.commit(ctx, t, state.Commit{RunID: runID, Pipeline: name, Counts: state.Counts{Restarts: 1}}); cerr != nil {
+			err = cerr
+			break
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			break
+		}
+	}
+
+	switch {
+	case err == nil:
+		res.Status = state.RunSucceeded
+	case ctx.Err() != nil:
+		res.Status = state.RunInterrupted
+		err = fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	}
+	res.Err = err
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	if ferr := r.Store.FinishRun(context.WithoutCancel(ctx), runID, res.Status, msg); ferr != nil && res.Err == nil {
+		res.Err = fmt.Errorf("finish run: %w", ferr)
+		res.Status = state.RunFailed
+	}
+	res.Counts = t.prog.Counts
+	res.Duration = time.Since(started)
+	log.Info("run finished", "status", res.Status, "read", res.Counts.Read, "written", res.Counts.Written,
+		"dead_lettered", res.Counts.DeadLettered, "filtered", res.Counts.Filtered, "duration", res.Duration.Round(time.Millisecond))
+	return res
+}
+
+// open starts the connectors of a pipeline; stop stops them.
+func (r *Runner) open(ctx context.Context, p *pipeline, needSource bool) (src sdk.Source, dst sdk.Destination, stop func(), err error) {
+	var started []sdk.Connector
+	stop = func() {
+		for _, c := range started {
+			r.Launcher.Stop(c)
+		}
+	}
+	if needSource {
+		c, err := r.Launcher.Start(ctx, p.from.Name)
+		if err != nil {
+			return nil, nil, stop, fmt.Errorf("start source connection %q: %w", p.from.Name, err)
+		}
+		started = append(started, c)
+		var ok bool
+		if src, ok = c.(sdk.Source); !ok {
+			return nil, nil, stop, sdk.ConfigError(fmt.Errorf("connection %q (connector %s) cannot be read from", p.from.Name, p.from.Connector))
+		}
+	}
+	c, err := r.Launcher.Start(ctx, p.to.Name)
+	if err != nil {
+		return nil, nil, stop, fmt.Errorf("start destination connection %q: %w", p.to.Name, err)
+	}
+	started = append(started, c)
+	var ok bool
+	if dst, ok = c.(sdk.Destination); !ok {
+		return nil, nil, stop, sdk.ConfigError(fmt.Errorf("connection %q (connector %s) cannot be written to", p.to.Name, p.to.Connector))
+	}
+	return src, dst, stop, nil
+}
+
+// syncOnce is one attempt of a sync: from the last persisted checkpoint
+// to the end of what the source has now.
+func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	src, dst, stop, err := r.open(ctx, p, true)
+	defer stop()
+	if err != nil {
+		return err
+	}
+	states, err := r.Store.Checkpoints(ctx, p.cfg.Name)
+	if err != nil {
+		return fmt.Errorf("load checkpoints: %w", err)
+	}
+	w, err := dst.OpenWriter(ctx, sdk.OpenWriterRequest{Config: sdk.Config(p.to.Config), Stream: p.cfg.To.Stream})
+	if err != nil {
+		return fmt.Errorf("open writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			_ = w.Close(context.WithoutCancel(ctx))
+		}
+	}()
+
+	items := make(chan readItem, 4)
+	readErr := make(chan error, 1)
+	rctx, rcancel := context.WithCancel(ctx)
+	go func() {
+		defer close(items)
+		out := &chanEmitter{ctx: rctx, items: items, size: p.cfg.BatchSize}
+		err := src.Read(rctx, sdk.ReadRequest{
+			Config:    sdk.Config(p.from.Config),
+			Streams:   []sdk.StreamState{{Stream: p.cfg.From.Stream, State: states[p.cfg.From.Stream]}},
+			BatchSize: p.cfg.BatchSize,
+		}, out)
+		if err == nil {
+			err = out.flush()
+		}
+		readErr <- err
+	}()
+	defer func() {
+		rcancel()
+		for range items { //nolint:revive // drain so the reader ends
+		}
+	}()
+
+	bw := r.newBatchWriter(p, t.prog.RunID, w)
+	if err := r.consume(ctx, p, t, bw, items); err != nil {
+		return err
+	}
+	if err := <-readErr; err != nil {
+		return fmt.Errorf("read %s.%s: %w", p.from.Name, p.cfg.From.Stream, err)
+	}
+	closed = true
+	if err := w.Close(ctx); err != nil {
+		return fmt.Errorf("close writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, err)
+	}
+	return nil
+}
+
+// consume writes every batch that arrives on items and persists each
+// batch's outcome together with the checkpoints that directly follow it.
+func (r *Runner) consume(ctx context.Context, p *pipeline, t *tally, bw *batchWriter, items <-chan readItem) error {
+	var next *readItem
+	for {
+		var item readItem
+		if next != nil {
+			item, next = *next, nil
+		} else {
+			var ok bool
+			select {
+			case item, ok = <-items:
+				if !ok {
+					return nil
+				}
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		c := state.Commit{RunID: t.prog.RunID, Pipeline: p.cfg.Name}
+		if item.checkpoint != nil {
+			c.Checkpoints = append(c.Checkpoints, *item.checkpoint)
+		} else {
+			var err error
+			if c, err = bw.process(ctx, item.records, nil); err != nil {
+				return err
+			}
+			// Everything before these checkpoints is now final: persist
+			// them with the batch, in one transaction.
+		merge:
+			for {
+				select {
+				case it, ok := <-items:
+					if !ok {
+						break merge
+					}
+					if it.checkpoint == nil {
+						next = &it
+						break merge
+					}
+					c.Checkpoints = append(c.Checkpoints, *it.checkpoint)
+				default:
+					break merge
+				}
+			}
+		}
+		if err := r.commit(ctx, t, c); err != nil {
+			return err
+		}
+	}
+}
+
+// readItem is a batch of records or a checkpoint, in read order.
+type readItem struct {
+	records    []sdk.Record
+	checkpoint *state.Checkpoint
+}
+
+// chanEmitter is the engine's sdk.Emitter: it groups records into batches
+// of the pipeline's size and hands them and checkpoints to the writer loop.
+type chanEmitter struct {
+	ctx     context.Context
+	items   chan<- readItem
+	size    int
+	pending []sdk.Record
+}
+
+func (e *chanEmitter) Emit(records ...sdk.Record) error {
+	if len(e.pending) == 0 && len(records) >= e.size {
+		// A whole batch from a plugin: pass it on without copying.
+		return e.send(readItem{records: records})
+	}
+	e.pending = append(e.pending, records...)
+	if len(e.pending) >= e.size {
+		return e.flush()
+	}
+	return nil
+}
+
+func (e *chanEmitter) Checkpoint(stream string, st []byte) error {
+	if err := e.flush(); err != nil {
+		return err
+	}
+	return e.send(readItem{checkpoint: &state.Checkpoint{Stream: stream, State: st}})
+}
+
+func (e *chanEmitter) flush() error {
+	if len(e.pending) == 0 {
+		return nil
+	}
+	batch := e.pending
+	e.pending = nil
+	return e.send(readItem{records: batch})
+}
+
+func (e *chanEmitter) send(it readItem) error {
+	select {
+	case e.items <- it:
+		return nil
+	case <-e.ctx.Done():
+		return e.ctx.Err()
+	}
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// errStop is the error of a run stopped by on_error: stop.
+var errStop = errors.New("on_error is stop")

@@ -1,0 +1,152 @@
+// Package plugins finds connector binaries and runs them as plugin
+// processes for the core.
+//
+// A connector named "hubspot" is the executable cxhub-connector-hubspot in
+// the plugins directory. Every process the Host starts is tracked until it
+// is stopped, so that StopAll, called on every exit path of the CLI, leaves
+// no orphan behind. The wire protocol itself lives in the sdk package
+// (sdk.Launch); this package is about where binaries are and how long they
+// live, not about what they say.
+package plugins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/cxhub/cxhub/sdk"
+)
+
+// BinaryPrefix starts the file name of every connector binary.
+const BinaryPrefix = "cxhub-connector-"
+
+// Host starts connector processes from one directory and tracks them.
+type Host struct {
+	dir     string
+	workDir string
+	logger  *slog.Logger
+
+	mu      sync.Mutex
+	running map[*sdk.Plugin]struct{}
+}
+
+// NewHost returns a host for the binaries in dir. Plugins run in workDir
+// (the config file's directory) and log through logger.
+func NewHost(dir, workDir string, logger *slog.Logger) *Host {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Host{dir: dir, workDir: workDir, logger: logger, running: map[*sdk.Plugin]struct{}{}}
+}
+
+// Dir returns the plugins directory.
+func (h *Host) Dir() string { return h.dir }
+
+// Binary is an installed connector binary.
+type Binary struct {
+	Name string // the connector name, as written in `connector:`
+	Path string
+}
+
+// Installed lists the connector binaries in the plugins directory, by name.
+func (h *Host) Installed() ([]Binary, error) {
+	entries, err := os.ReadDir(h.dir)
+	if err != nil {
+		return nil, fmt.Errorf("list plugins in %s: %w", h.dir, err)
+	}
+	var out []Binary
+	for _, e := range entries {
+		name, ok := strings.CutPrefix(e.Name(), BinaryPrefix)
+		if !ok || name == "" || e.IsDir() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.Mode()&0o111 == 0 {
+			continue
+		}
+		out = append(out, Binary{Name: name, Path: filepath.Join(h.dir, e.Name())})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Path returns where the binary of connector name would be.
+func (h *Host) Path(name string) string { return filepath.Join(h.dir, BinaryPrefix+name) }
+
+// Start launches the connector's binary and tracks the process until Stop.
+func (h *Host) Start(ctx context.Context, connector string) (*sdk.Plugin, error) {
+	path := h.Path(connector)
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, sdk.ConfigError(fmt.Errorf("connector %q is not installed: no %s in %s", connector, BinaryPrefix+connector, h.dir))
+		}
+		return nil, fmt.Errorf("start connector %q: %w", connector, err)
+	}
+	p, err := sdk.Launch(ctx, sdk.LaunchOptions{
+		Path:   path,
+		Dir:    h.workDir,
+		Logger: h.logger.With("connector", connector),
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	h.running[p] = struct{}{}
+	h.mu.Unlock()
+	return p, nil
+}
+
+// Stop kills one plugin process and waits for it.
+func (h *Host) Stop(p *sdk.Plugin) {
+	h.mu.Lock()
+	delete(h.running, p)
+	h.mu.Unlock()
+	p.Kill()
+}
+
+// StopAll kills every plugin process still running and waits for them.
+func (h *Host) StopAll() {
+	h.mu.Lock()
+	all := make([]*sdk.Plugin, 0, len(h.running))
+	for p := range h.running {
+		all = append(all, p)
+	}
+	h.running = map[*sdk.Plugin]struct{}{}
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range all {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.Kill() }()
+	}
+	wg.Wait()
+}
+
+// Specs starts each named connector once, reads its spec and stops it. A
+// connector that is not installed is absent from the map; one that fails to
+// start is an error.
+func (h *Host) Specs(ctx context.Context, names []string) (map[string]sdk.Spec, error) {
+	specs := make(map[string]sdk.Spec, len(names))
+	var errs []error
+	for _, name := range names {
+		if _, ok := specs[name]; ok {
+			continue
+		}
+		if _, err := os.Stat(h.Path(name)); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		p, err := h.Start(ctx, name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		specs[name] = p.Spec()
+		h.Stop(p)
+	}
+	return specs, errors.Join(errs...)
+}
