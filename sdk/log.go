@@ -5,6 +5,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 
@@ -149,7 +150,29 @@ func (s *slogHclog) Log(level hclog.Level, msg string, args ...any) {
 	case hclog.Error:
 		lvl = slog.LevelError
 	}
-	s.log.Log(context.Background(), lvl, msg, append(append([]any(nil), s.args...), args...)...)
+	s.log.Log(context.Background(), lvl, msg, append(append([]any(nil), s.args...), tidyPluginArgs(args)...)...)
+}
+
+// tidyPluginArgs cleans the attributes go-plugin parsed from a plugin's
+// JSON log line: it drops the plugin's own timestamp and hclog module name
+// (the host's handler has both already), and turns JSON numbers that are
+// whole back into integers, so 17777780 does not print as 1.777778e+07.
+func tidyPluginArgs(args []any) []any {
+	out := args[:0:0]
+	for i := 0; i+1 < len(args); i += 2 {
+		k, v := args[i], args[i+1]
+		if k == "timestamp" || k == "@module" {
+			continue
+		}
+		if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			v = int64(f)
+		}
+		out = append(out, k, v)
+	}
+	if len(args)%2 == 1 {
+		out = append(out, args[len(args)-1])
+	}
+	return out
 }
 
 func (s *slogHclog) Trace(msg string, args ...any) { s.Log(hclog.Trace, msg, args...) }

@@ -288,3 +288,22 @@ func TestSlogHclogStandardLogger(t *testing.T) {
 		t.Errorf("standard logger wrote %v, want one INFO line without the newline", lines)
 	}
 }
+
+func TestSlogHclogTidiesPluginLines(t *testing.T) {
+	var buf bytes.Buffer
+	l := toSlog(slog.LevelInfo, &buf)
+	// What go-plugin passes for a parsed plugin JSON line.
+	l.Warn("rewritten", "offset", float64(17777780), "ratio", 0.5, "@module", "file", "timestamp", "2026-11-22T12:00:00Z")
+	lines := jsonLines(t, &buf)
+	if len(lines) != 1 {
+		t.Fatalf("logged %d lines: %s", len(lines), buf.String())
+	}
+	if !strings.Contains(buf.String(), `"offset":17777780`) || !strings.Contains(buf.String(), `"ratio":0.5`) {
+		t.Errorf("numbers not kept as written: %s", buf.String())
+	}
+	for _, k := range []string{"@module", "timestamp"} {
+		if _, ok := lines[0][k]; ok {
+			t.Errorf("plugin's %s kept: %s", k, buf.String())
+		}
+	}
+}

@@ -991,17 +991,21 @@ func TestPluginLogs(t *testing.T) {
 		t.Fatalf("no log line %q from the plugin within 10s; the host logged:\n%s", msg, logs.String())
 	}
 	want := map[string]any{
-		"msg":     msg,
-		"level":   "INFO",
-		"plugin":  "fixture",       // the host logger's own attribute
-		"call":    "check",         // added by the SDK to every call's logger
-		"answer":  float64(42),     // the connector's attributes
-		"req.id":  "r-7",           // a slog group, flattened
-		"@module": "testconnector", // the connector's name
+		"msg":    msg,
+		"level":  "INFO",
+		"plugin": "fixture",   // the host logger's own attribute: how the core tags a connector's lines
+		"call":   "check",     // added by the SDK to every call's logger
+		"answer": float64(42), // the connector's attributes
+		"req.id": "r-7",       // a slog group, flattened
 	}
 	for k, v := range want {
 		if line[k] != v {
 			t.Errorf("log line %s = %v (%T), want %v; line: %v", k, line[k], line[k], v, line)
+		}
+	}
+	for _, k := range []string{"@module", "timestamp"} {
+		if _, ok := line[k]; ok {
+			t.Errorf("log line keeps the plugin's %s, which the host's handler already has: %v", k, line)
 		}
 	}
 }
