@@ -102,7 +102,7 @@ func newRoot(a *app) *cobra.Command {
 	f.StringVarP(&a.opts.output, "output", "o", "text", "output format: text or json")
 	root.AddCommand(
 		newValidateCmd(a), newPluginsCmd(a), newCheckCmd(a), newDiscoverCmd(a),
-		newSyncCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
+		newSyncCmd(a), newRunCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
 	)
 	return root
 }
