@@ -127,26 +127,41 @@ func (h *Host) StopAll() {
 	wg.Wait()
 }
 
-// Specs starts each named connector once, reads its spec and stops it. A
-// connector that is not installed is absent from the map; one that fails to
-// start is an error.
+// Specs starts each named connector once, side by side, reads its spec
+// and stops it. A connector that is not installed is absent from the map;
+// one that fails to start is an error.
 func (h *Host) Specs(ctx context.Context, names []string) (map[string]sdk.Spec, error) {
-	specs := make(map[string]sdk.Spec, len(names))
-	var errs []error
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		specs = make(map[string]sdk.Spec, len(names))
+		errs  []error
+	)
+	seen := map[string]bool{}
 	for _, name := range names {
-		if _, ok := specs[name]; ok {
+		if seen[name] {
 			continue
 		}
+		seen[name] = true
 		if _, err := os.Stat(h.Path(name)); errors.Is(err, os.ErrNotExist) {
 			continue
 		}
-		p, err := h.Start(ctx, name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		specs[name] = p.Spec()
-		h.Stop(p)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, err := h.Start(ctx, name)
+			if err == nil {
+				h.Stop(p)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			specs[name] = p.Spec()
+		}()
 	}
+	wg.Wait()
 	return specs, errors.Join(errs...)
 }
