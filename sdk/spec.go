@@ -51,30 +51,30 @@ type Spec struct {
 
 // StreamSpec describes one stream.
 type StreamSpec struct {
-	Name        string
-	Description string
-	Canonical   CanonicalKind
+	Name        string        `json:"name"`
+	Description string        `json:"description,omitempty"`
+	Canonical   CanonicalKind `json:"canonical_kind"`
 	// InteractionKind, for interaction streams: ticket, comment, survey_response, order, fulfilment, note, message...
-	InteractionKind string
+	InteractionKind string `json:"interaction_kind,omitempty"`
 	// PrimaryKey lists the gjson paths whose values identify a record.
-	PrimaryKey []string
+	PrimaryKey []string `json:"primary_key"`
 	// CursorField is the gjson path of the field incremental reads follow.
-	CursorField  string
-	Capabilities Capabilities
+	CursorField  string       `json:"cursor_field,omitempty"`
+	Capabilities Capabilities `json:"capabilities"`
 	// Schema is a JSON Schema of one record; optional.
-	Schema string
+	Schema string `json:"schema,omitempty"`
 	// CanonicalFields maps canonical fields (email, phone, name, company,
 	// occurred_at, subject, status, score, amount...) to gjson paths in the record.
-	CanonicalFields map[string]string
+	CanonicalFields map[string]string `json:"canonical_fields,omitempty"`
 }
 
 // Capabilities says what a stream supports.
 type Capabilities struct {
-	Read            bool
-	IncrementalRead bool
-	Write           bool
-	Delete          bool
-	Webhook         bool
+	Read            bool `json:"read"`
+	IncrementalRead bool `json:"incremental_read"`
+	Write           bool `json:"write"`
+	Delete          bool `json:"delete"`
+	Webhook         bool `json:"webhook"`
 }
 
 // Stream returns the stream named name, or false.

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/cxhub/cxhub/core/state"
 )
 
 const contactsConfig = `version: 1
@@ -72,12 +74,10 @@ func deadLetters(t *testing.T, w *workspace, status string) []deadLetter {
 }
 
 type syncResult struct {
-	Pipeline string `json:"pipeline"`
-	Status   string `json:"status"`
-	Error    string `json:"error"`
-	Counts   struct {
-		Read, Filtered, Written, Created, Updated, DeadLettered, Retries, Restarts int64
-	} `json:"counts"`
+	Pipeline string       `json:"pipeline"`
+	Status   string       `json:"status"`
+	Error    string       `json:"error"`
+	Counts   state.Counts `json:"counts"`
 }
 
 func syncJSON(t *testing.T, w *workspace, args ...string) (syncResult, result) {

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cxhub/cxhub/core/state"
 )
 
 // cxhub run syncs on the schedule until SIGTERM, which stops it cleanly.
@@ -26,16 +28,13 @@ func TestRunSyncsOnScheduleUntilStopped(t *testing.T) {
 	// for the record to reach the file: a stop between the write and the
 	// commit would rightly interrupt that run.
 	waitFor(t, "a later run to read the new record", 30*time.Second, func() bool {
-		var runs []struct {
-			Status string
-			Counts struct{ Read int64 }
-		}
+		var runs []state.Run
 		r := w.cxhub("runs", "-o", "json")
 		if json.Unmarshal([]byte(r.stdout), &runs) != nil {
 			return false
 		}
 		for _, run := range runs {
-			if run.Status == "succeeded" && run.Counts.Read == 1 {
+			if run.Status == state.RunSucceeded && run.Counts.Read == 1 {
 				return true
 			}
 		}

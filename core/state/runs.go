@@ -10,14 +10,14 @@ import (
 
 // Counts are a run's counters. Commit adds a batch's counts to its run.
 type Counts struct {
-	Read         int64 // records read from the source
-	Filtered     int64 // records dropped by the pipeline's filter
-	Written      int64 // records the destination accepted (Created + Updated, and deletes)
-	Created      int64 // of Written, objects created
-	Updated      int64 // of Written, objects updated
-	DeadLettered int64 // records that failed permanently
-	Retries      int64 // retried calls (transient, rate-limited)
-	Restarts     int64 // plugin processes restarted
+	Read         int64 `json:"read"`          // records read from the source
+	Filtered     int64 `json:"filtered"`      // records dropped by the pipeline's filter
+	Written      int64 `json:"written"`       // records the destination accepted (Created + Updated)
+	Created      int64 `json:"created"`       // of Written, objects created
+	Updated      int64 `json:"updated"`       // of Written, objects updated or deleted
+	DeadLettered int64 `json:"dead_lettered"` // records that failed permanently
+	Retries      int64 `json:"retries"`       // retried calls (transient, rate-limited)
+	Restarts     int64 `json:"restarts"`      // plugin processes restarted
 }
 
 // Add adds d to c, counter by counter.
@@ -62,13 +62,13 @@ func (s RunStatus) Valid() bool {
 
 // Run is one run of a pipeline.
 type Run struct {
-	ID         int64
-	Pipeline   string
-	Status     RunStatus
-	StartedAt  time.Time
-	FinishedAt time.Time // zero while running
-	Counts     Counts
-	Error      string // why it failed or was interrupted; empty otherwise
+	ID         int64     `json:"id"`
+	Pipeline   string    `json:"pipeline"`
+	Status     RunStatus `json:"status"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"` // zero while running
+	Counts     Counts    `json:"counts"`
+	Error      string    `json:"error,omitempty"` // why it failed or was interrupted; empty otherwise
 }
 
 // RunFilter selects runs. Zero values select all pipelines and 50 runs.
