@@ -69,12 +69,15 @@ func newPluginsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			specs, err := a.installedSpecs(cmd.Context(), host)
+			specs, failed, err := a.installedSpecs(cmd.Context(), host)
 			if err != nil {
 				return err
 			}
-			names := make([]string, 0, len(specs))
+			names := make([]string, 0, len(specs)+len(failed))
 			for n := range specs {
+				names = append(names, n)
+			}
+			for n := range failed {
 				names = append(names, n)
 			}
 			sort.Strings(names)
@@ -84,11 +87,18 @@ func newPluginsCmd(a *app) *cobra.Command {
 					s := specs[n]
 					out[i] = map[string]any{"name": n, "version": s.Version, "kind": s.Kind, "description": s.Description,
 						"streams": s.StreamNames(), "path": host.Path(n)}
+					if ferr := failed[n]; ferr != nil {
+						out[i]["error"] = ferr.Error()
+					}
 				}
 				return printJSON(a.opts.stdout, out)
 			}
 			t := newTable(a.opts.stdout, "NAME", "VERSION", "KIND", "STREAMS", "PATH")
 			for _, n := range names {
+				if ferr := failed[n]; ferr != nil {
+					t.row(n, "-", "-", "BROKEN: "+truncate(ferr.Error(), 70), host.Path(n))
+					continue
+				}
 				s := specs[n]
 				streams := strings.Join(s.StreamNames(), ",")
 				if streams == "" {
@@ -97,6 +107,9 @@ func newPluginsCmd(a *app) *cobra.Command {
 				t.row(n, s.Version, string(s.Kind), streams, host.Path(n))
 			}
 			t.flush()
+			if len(failed) > 0 {
+				return fmt.Errorf("%d installed connector(s) do not start", len(failed))
+			}
 			return nil
 		},
 	})

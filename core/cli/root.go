@@ -72,7 +72,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if !errors.Is(err, errReported) {
-		fmt.Fprintln(stderr, "error:", a.redact(err.Error()))
+		if rerr := a.reportConfigError(err); !errors.Is(rerr, errReported) {
+			fmt.Fprintln(stderr, "error:", a.redact(err.Error()))
+		}
 	}
 	if ctx.Err() != nil {
 		return 130
@@ -98,8 +100,21 @@ func newRoot(a *app) *cobra.Command {
 	}
 	f := root.PersistentFlags()
 	f.StringVarP(&a.opts.configPath, "config", "c", defaultConfig, "the pipeline config file (env CXHUB_CONFIG)")
-	f.StringVar(&a.opts.logLevel, "log-level", "", "log level: debug, info, warn, error (default warn, or log.level in the config)")
+	f.StringVar(&a.opts.logLevel, "log-level", "", "log level: trace, debug, info, warn or error (default warn, or log.level in the config)")
 	f.StringVarP(&a.opts.output, "output", "o", "text", "output format: text or json")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		switch strings.ToLower(a.opts.logLevel) {
+		case "", "trace", "debug", "info", "warn", "error":
+		default:
+			return fmt.Errorf("--log-level: expected trace, debug, info, warn or error, got %q", a.opts.logLevel)
+		}
+		switch a.opts.output {
+		case "text", "json":
+		default:
+			return fmt.Errorf("--output: expected text or json, got %q", a.opts.output)
+		}
+		return nil
+	}
 	root.AddCommand(
 		newValidateCmd(a), newPluginsCmd(a), newCheckCmd(a), newDiscoverCmd(a),
 		newSyncCmd(a), newRunCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
@@ -172,7 +187,8 @@ func (a *app) plugins() (*plugins.Host, error) {
 }
 
 // checkedConfig loads the config and validates it against the installed
-// connectors' specs.
+// connectors' specs. A connector that fails to start is an error only if a
+// connection uses it; otherwise it is a warning.
 func (a *app) checkedConfig(ctx context.Context) (*config.Config, error) {
 	cfg, err := a.config()
 	if err != nil {
@@ -182,27 +198,43 @@ func (a *app) checkedConfig(ctx context.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	specs, err := a.installedSpecs(ctx, host)
+	specs, failed, err := a.installedSpecs(ctx, host)
 	if err != nil {
 		return nil, err
 	}
 	a.secrets = cfg.Secrets(specs)
+	var broken []error
+	for name, ferr := range failed {
+		used := false
+		for _, c := range cfg.Connections {
+			used = used || c.Connector == name
+		}
+		if used {
+			broken = append(broken, ferr)
+		} else {
+			a.logger().Warn("an installed connector does not start; no connection uses it", "connector", name, "error", ferr)
+		}
+	}
+	if len(broken) > 0 {
+		return nil, errors.Join(broken...)
+	}
 	if err := cfg.Check(specs); err != nil {
 		return nil, err
 	}
 	return cfg, nil
 }
 
-func (a *app) installedSpecs(ctx context.Context, host *plugins.Host) (map[string]sdk.Spec, error) {
+func (a *app) installedSpecs(ctx context.Context, host *plugins.Host) (map[string]sdk.Spec, map[string]error, error) {
 	bins, err := host.Installed()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	names := make([]string, len(bins))
 	for i, b := range bins {
 		names[i] = b.Name
 	}
-	return host.Specs(ctx, names)
+	specs, failed := host.Specs(ctx, names)
+	return specs, failed, nil
 }
 
 // stateStore opens the state file once.

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -125,5 +127,34 @@ func TestValidConfigValidates(t *testing.T) {
 	}
 	if r := w.mustCxhub("discover", "in"); !strings.Contains(r.stdout, "customers") {
 		t.Errorf("discover:\n%s", r)
+	}
+}
+
+// A broken binary in the plugins directory is reported by plugins list but
+// does not stop pipelines that do not use it; a config that uses it fails.
+func TestBrokenPluginOnlyFailsWhatUsesIt(t *testing.T) {
+	plugins := t.TempDir()
+	if err := os.Symlink(filepath.Join(binDir, "plugins", "cxhub-connector-file"), filepath.Join(plugins, "cxhub-connector-file")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(plugins, "cxhub-connector-broken"), []byte("#!/bin/sh\nexit 7\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(validConfig, "plugins: {dir: {{plugins}}}", "plugins: {dir: "+plugins+"}", 1)
+	w := newWorkspace(t, cfg)
+	w.write("in/customers.csv", "id,email\n1,a@example.com\n")
+	if r := w.cxhub("validate"); r.code != 0 || !strings.Contains(r.stderr, "broken") {
+		t.Errorf("validate with an unused broken plugin: want success and a warning naming it\n%s", r)
+	}
+	if r := w.cxhub("sync"); r.code != 0 {
+		t.Errorf("sync with an unused broken plugin:\n%s", r)
+	}
+	r := w.cxhub("plugins", "list")
+	if r.code == 0 || !strings.Contains(r.stdout, "BROKEN") || !strings.Contains(r.stdout, "file") {
+		t.Errorf("plugins list should show file, flag broken and exit non-zero:\n%s", r)
+	}
+	w.writeConfig(strings.Replace(cfg, "  out:\n    connector: file", "  out:\n    connector: broken", 1))
+	if r := w.cxhub("validate"); r.code == 0 || !strings.Contains(r.stderr, "cxhub-connector-broken") {
+		t.Errorf("validate of a config that uses the broken plugin:\n%s", r)
 	}
 }

@@ -129,7 +129,7 @@ func (b *batchWriter) attachLinks(ctx context.Context, out []outgoing) error {
 	}
 	links, err := b.runner.Store.LookupLinks(ctx, b.p.from.Name, b.p.cfg.From.Stream, b.p.to.Name, b.p.cfg.To.Stream, keys)
 	if err != nil {
-		return fmt.Errorf("look up links: %w", err)
+		return final(fmt.Errorf("look up links: %w", err))
 	}
 	for i := range out {
 		out[i].rec.TargetID = links[out[i].rec.Key]
@@ -158,7 +158,8 @@ func (b *batchWriter) write(ctx context.Context, recs []sdk.Record, out []outgoi
 			return fmt.Errorf("write %d records to %s.%s: %w", len(batch), b.p.to.Name, b.p.cfg.To.Stream, err)
 		}
 		if len(resp.Results) != len(batch) {
-			return fmt.Errorf("write to %s.%s: %d results for %d records", b.p.to.Name, b.p.cfg.To.Stream, len(resp.Results), len(batch))
+			return final(fmt.Errorf("connector bug: write to %s.%s: %d results for %d records",
+				b.p.to.Name, b.p.cfg.To.Stream, len(resp.Results), len(batch)))
 		}
 		var retry []outgoing
 		var wait time.Duration

@@ -477,3 +477,64 @@ func TestCancelledSyncIsInterruptedAndResumable(t *testing.T) {
 		t.Errorf("after resume from checkpoint %q the destination holds %d, want 200", cp, got)
 	}
 }
+
+func TestOnErrorStopAfterExhaustedRetriesDoesNotRestart(t *testing.T) {
+	h := newHarness(t, 10, func(p *config.Pipeline) { p.OnError = "stop" })
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == "c003" {
+			return sdk.Transient(errors.New("upstream timeout"))
+		}
+		return nil
+	}
+	res := h.sync()
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "gave up after") {
+		t.Fatalf("sync: %v, want a stop naming the exhausted retries", res.Err)
+	}
+	if res.Counts.Restarts != 0 || h.launch.starts["dst"] != 1 {
+		t.Errorf("on_error: stop restarted the run %d times", res.Counts.Restarts)
+	}
+}
+
+func TestConnectorBreakingTheResultContractIsNotRestarted(t *testing.T) {
+	h := newHarness(t, 10, nil)
+	h.runner.Launcher.(*fakeLauncher).connectors["dst"] = shortDest{h.dst}
+	res := h.sync()
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "results for") {
+		t.Fatalf("sync: %v, want the result count mismatch", res.Err)
+	}
+	if res.Counts.Restarts != 0 {
+		t.Errorf("a connector bug restarted the run %d times", res.Counts.Restarts)
+	}
+}
+
+func TestRestartWaitsForTheRetryAfterOfARateLimitedRun(t *testing.T) {
+	h := newHarness(t, 5, nil)
+	const wait = 200 * time.Millisecond
+	var calls []time.Time
+	h.dst.batchFail = func(call int) error {
+		calls = append(calls, time.Now())
+		if call == 1 {
+			return sdk.RateLimited(errors.New("429"), wait)
+		}
+		return nil
+	}
+	if res := h.sync(); res.Err != nil || res.Counts.Restarts != 1 {
+		t.Fatalf("sync: %v, restarts %d", res.Err, res.Counts.Restarts)
+	}
+	if gap := calls[1].Sub(calls[0]); gap < wait {
+		t.Errorf("restarted after %v, before the %v retry-after", gap, wait)
+	}
+}
+
+// shortDest is a destination that returns one result too few.
+type shortDest struct{ *fakeDest }
+
+func (d shortDest) OpenWriter(context.Context, sdk.OpenWriterRequest) (sdk.Writer, error) {
+	return d, nil
+}
+
+func (d shortDest) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
+	resp, err := d.fakeDest.Write(ctx, req)
+	resp.Results = resp.Results[:len(resp.Results)-1]
+	return resp, err
+}

@@ -22,7 +22,7 @@ func (r *Runner) Replay(ctx context.Context, name string, ids []int64) Result {
 func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []int64) error {
 	dls, err := r.Store.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: p.cfg.Name, Status: state.DeadLetterPending, IDs: ids})
 	if err != nil {
-		return fmt.Errorf("list dead letters: %w", err)
+		return final(fmt.Errorf("list dead letters: %w", err))
 	}
 	if len(dls) == 0 {
 		return nil

@@ -32,7 +32,9 @@ type Runner struct {
 	// MaxRestarts bounds how often one run restarts its connectors after a
 	// retryable failure; zero means DefaultMaxRestarts.
 	MaxRestarts int
-	// RestartBackoff is the first wait before a restart (doubling up to 30s); zero means 1s.
+	// RestartBackoff is the first wait before a restart; later waits grow
+	// exponentially (about 1.5×, with jitter) up to 30s, and are never
+	// shorter than a rate limit's retry-after. Zero means 1s.
 	RestartBackoff time.Duration
 }
 
@@ -113,7 +115,10 @@ func (t *tally) add(c state.Counts) {
 // commit persists a batch's outcome and counts it.
 func (r *Runner) commit(ctx context.Context, t *tally, c state.Commit) error {
 	if err := r.Store.Commit(ctx, c); err != nil {
-		return fmt.Errorf("persist batch outcome: %w", err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return final(fmt.Errorf("persist batch outcome: %w", err))
 	}
 	t.add(c.Counts)
 	return nil
@@ -159,10 +164,10 @@ func (r *Runner) run(ctx context.Context, name string, body func(context.Context
 		backoff.WithMaxInterval(30*time.Second), backoff.WithMaxElapsedTime(0))
 	for restarts := 0; ; restarts++ {
 		err = body(ctx, p, t)
-		if err == nil || ctx.Err() != nil || !sdk.KindOf(err).Retryable() || restarts >= maxRestarts {
+		if err == nil || ctx.Err() != nil || !restartable(err) || restarts >= maxRestarts {
 			break
 		}
-		wait := bo.NextBackOff()
+		wait := max(bo.NextBackOff(), sdk.RetryAfterOf(err))
 		log.Warn("run failed, restarting connectors from the last checkpoint",
 			"error", err, "restart", restarts+1, "of", maxRestarts, "wait", wait)
 		if cerr := r.commit(ctx, t, state.Commit{RunID: runID, Pipeline: name, Counts: state.Counts{Restarts: 1}}); cerr != nil {
@@ -240,7 +245,7 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 	}
 	states, err := r.Store.Checkpoints(ctx, p.cfg.Name)
 	if err != nil {
-		return fmt.Errorf("load checkpoints: %w", err)
+		return final(fmt.Errorf("load checkpoints: %w", err))
 	}
 	w, err := dst.OpenWriter(ctx, sdk.OpenWriterRequest{Config: sdk.Config(p.to.Config), Stream: p.cfg.To.Stream})
 	if err != nil {
@@ -407,3 +412,17 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // errStop is the error of a run stopped by on_error: stop.
 var errStop = errors.New("on_error is stop")
+
+// errFinal marks failures that a restart cannot mend: the state file
+// failing, a connector breaking the protocol's contract.
+var errFinal = errors.New("not retried")
+
+// final marks err as one a restart cannot mend.
+func final(err error) error { return fmt.Errorf("%w (%w)", err, errFinal) }
+
+// restartable reports whether a failed run is worth restarting from its
+// last checkpoint: a failure of a retryable kind that is neither a stop
+// asked for by on_error nor a final one.
+func restartable(err error) bool {
+	return sdk.KindOf(err).Retryable() && !errors.Is(err, errStop) && !errors.Is(err, errFinal)
+}

@@ -116,7 +116,7 @@ func TestApply(t *testing.T) {
 				{Name: "object", Expr: "{{name}}"},
 				{Name: "missing", Expr: "{{nope}}"},
 			},
-			want: `{"full":"Tom Anderson","mixed":"#42: true, 1.5, 12345678901234567890",` +
+			want: `{"full":"Tom Anderson","mixed":"#42: true, 1.50, 12345678901234567890",` +
 				`"spaced":"Tom","escaped":"say \"hi\"\n\u003cb\u003e",` +
 				`"object":"{\"first\": \"Tom\", \"last\": \"Anderson\"}","missing":""}`,
 		},

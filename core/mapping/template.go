@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -91,11 +90,8 @@ func (t *template) appendJSON(dst []byte, doc string) []byte {
 		case gjson.String:
 			w.text(r.Str)
 		case gjson.Number:
-			if isIntegerText(r.Raw) {
-				w.text(r.Raw)
-			} else {
-				w.number(r.Num)
-			}
+			// As written: 12.50 stays "12.50", as a price should.
+			w.text(r.Raw)
 		case gjson.True:
 			w.text("true")
 		case gjson.False:
@@ -145,29 +141,4 @@ func (w *textWriter) text(s string) {
 		w.keep = len(w.dst)
 	}
 	w.dst = appendEscaped(w.dst, s[k:])
-}
-
-// number renders f as gjson's Result.String does, without allocating.
-func (w *textWriter) number(f float64) {
-	w.skip = false
-	w.dst = strconv.AppendFloat(w.dst, f, 'f', -1, 64)
-	w.keep = len(w.dst)
-}
-
-// isIntegerText reports whether a JSON number is written as a plain integer,
-// which gjson's Result.String returns as written.
-func isIntegerText(raw string) bool {
-	i := 0
-	if i < len(raw) && raw[i] == '-' {
-		i++
-	}
-	if i == len(raw) {
-		return false
-	}
-	for ; i < len(raw); i++ {
-		if raw[i] < '0' || raw[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -37,7 +37,7 @@ func TestTemplate(t *testing.T) {
 		{"Name: {{nope}}", "Name:"},
 		{"{{nope}} - {{first}}", "- Ada"},
 		{"no parts at all {{first}}", "no parts at all Ada"},
-		{"{{n}}/{{neg}}/{{f}}/{{e}}", "7/-3/2.5/1000"},
+		{"{{n}}/{{neg}}/{{f}}/{{e}}", "7/-3/2.50/1e3"}, // numbers as written
 		{"{{yes}} {{no}}", "true false"},
 		{"{{arr}} {{obj}}", `[1, "x"] {"k": "v"}`},
 		{"{{ first }}", "Ada"},

@@ -128,15 +128,14 @@ func (h *Host) StopAll() {
 }
 
 // Specs starts each named connector once, side by side, reads its spec
-// and stops it. A connector that is not installed is absent from the map;
-// one that fails to start is an error.
-func (h *Host) Specs(ctx context.Context, names []string) (map[string]sdk.Spec, error) {
+// and stops it. A connector that is not installed is in neither map; one
+// that fails to start is in failed, with why.
+func (h *Host) Specs(ctx context.Context, names []string) (specs map[string]sdk.Spec, failed map[string]error) {
 	var (
-		mu    sync.Mutex
-		wg    sync.WaitGroup
-		specs = make(map[string]sdk.Spec, len(names))
-		errs  []error
+		mu sync.Mutex
+		wg sync.WaitGroup
 	)
+	specs, failed = map[string]sdk.Spec{}, map[string]error{}
 	seen := map[string]bool{}
 	for _, name := range names {
 		if seen[name] {
@@ -156,12 +155,12 @@ func (h *Host) Specs(ctx context.Context, names []string) (map[string]sdk.Spec, 
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
-				errs = append(errs, err)
+				failed[name] = err
 				return
 			}
 			specs[name] = p.Spec()
 		}()
 	}
 	wg.Wait()
-	return specs, errors.Join(errs...)
+	return specs, failed
 }
