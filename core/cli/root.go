@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/cxhub/cxhub/core/config"
@@ -45,8 +46,9 @@ type app struct {
 	host  *plugins.Host
 	store *state.Store
 	log   *slog.Logger
-	// secrets are the config's secret values, known once specs are.
-	secrets []string
+	// secrets are the config's secret values, known once specs are; log
+	// lines from plugins may read them from other goroutines.
+	secrets atomic.Pointer[[]string]
 	// lock is the state file's lock, held by commands that change state.
 	lock *os.File
 }
@@ -147,7 +149,7 @@ func (a *app) logger() *slog.Logger {
 	if level != "" {
 		os.Setenv(sdk.LogLevelEnv, strings.ToLower(level))
 	}
-	a.log = slog.New(slog.NewTextHandler(a.opts.stderr, &slog.HandlerOptions{Level: lvl}))
+	a.log = slog.New(slog.NewTextHandler(a.opts.stderr, &slog.HandlerOptions{Level: lvl, ReplaceAttr: a.redactAttr}))
 	return a.log
 }
 
@@ -202,7 +204,8 @@ func (a *app) checkedConfig(ctx context.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.secrets = cfg.Secrets(specs)
+	secrets := cfg.Secrets(specs)
+	a.secrets.Store(&secrets)
 	var broken []error
 	for name, ferr := range failed {
 		used := false
@@ -256,10 +259,32 @@ func (a *app) stateStore() (*state.Store, error) {
 
 // redact replaces the config's secret values in text.
 func (a *app) redact(text string) string {
-	for _, s := range a.secrets {
+	secrets := a.secrets.Load()
+	if secrets == nil {
+		return text
+	}
+	for _, s := range *secrets {
 		text = strings.ReplaceAll(text, s, "[redacted]")
 	}
 	return text
+}
+
+// redactAttr is the log handler's ReplaceAttr: it removes secret values
+// from the message and from every string or error attribute, the lines
+// plugins log included.
+func (a *app) redactAttr(_ []string, attr slog.Attr) slog.Attr {
+	switch v := attr.Value; v.Kind() {
+	case slog.KindString:
+		attr.Value = slog.StringValue(a.redact(v.String()))
+	case slog.KindAny:
+		switch x := v.Any().(type) {
+		case error:
+			attr.Value = slog.StringValue(a.redact(x.Error()))
+		case fmt.Stringer:
+			attr.Value = slog.StringValue(a.redact(x.String()))
+		}
+	}
+	return attr
 }
 
 func (a *app) close() {

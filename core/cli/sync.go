@@ -52,7 +52,8 @@ func (a *app) runner(cmd *cobra.Command) (*engine.Runner, error) {
 			return nil, err
 		}
 	}
-	return &engine.Runner{Config: cfg, Store: st, Launcher: hostLauncher{host: a.host, cfg: cfg}, Logger: a.logger()}, nil
+	return &engine.Runner{Config: cfg, Store: st, Launcher: hostLauncher{host: a.host, cfg: cfg}, Logger: a.logger(),
+		Redact: a.redact}, nil
 }
 
 func newSyncCmd(a *app) *cobra.Command {

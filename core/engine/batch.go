@@ -237,7 +237,7 @@ func (b *batchWriter) reject(c *state.Commit, recs []sdk.Record, replayOf []stat
 	dl := state.DeadLetter{
 		Pipeline: b.p.cfg.Name, RunID: b.runID,
 		Stream: r.Stream, Key: r.Key, Op: r.Op.String(), Data: r.Data, UpdatedAt: r.UpdatedAt,
-		ErrorKind: kind.String(), Error: err.Error(), Attempts: attempts,
+		ErrorKind: kind.String(), Error: b.runner.redact(err.Error()), Attempts: attempts,
 		Status: state.DeadLetterPending,
 	}
 	if replayOf != nil {

@@ -538,3 +538,32 @@ func (d shortDest) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteRe
 	resp.Results = resp.Results[:len(resp.Results)-1]
 	return resp, err
 }
+
+func TestSecretsAreRedactedFromStoredErrors(t *testing.T) {
+	h := newHarness(t, 20, nil)
+	h.runner.Redact = func(s string) string { return strings.ReplaceAll(s, "hunter2", "[redacted]") }
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		switch r.Key {
+		case "c002":
+			return sdk.BadRecord(errors.New("token hunter2 may not write this record"))
+		case "c015": // a later batch: the first one, with its dead letter, is committed
+			return sdk.AuthError(errors.New("token hunter2 refused"))
+		}
+		return nil
+	}
+	res := h.sync()
+	if res.Err == nil {
+		t.Fatal("the auth failure did not fail the run")
+	}
+	dls := h.deadLetters()
+	if len(dls) != 1 || dls[0].Error != "token [redacted] may not write this record" {
+		t.Errorf("dead letters: %+v", dls)
+	}
+	run, err := h.store.Run(context.Background(), res.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(run.Error, "hunter2") || !strings.Contains(run.Error, "[redacted]") {
+		t.Errorf("stored run error %q", run.Error)
+	}
+}

@@ -32,6 +32,9 @@ type Runner struct {
 	// MaxRestarts bounds how often one run restarts its connectors after a
 	// retryable failure; zero means DefaultMaxRestarts.
 	MaxRestarts int
+	// Redact, if set, removes secret values from text the engine stores:
+	// dead letters' errors and runs' errors.
+	Redact func(string) string
 	// RestartBackoff is the first wait before a restart; later waits grow
 	// exponentially (about 1.5×, with jitter) up to 30s, and are never
 	// shorter than a rate limit's retry-after. Zero means 1s.
@@ -65,6 +68,13 @@ type pipeline struct {
 	from, to *config.Connection
 	mapper   *mapping.Mapper
 	filter   *mapping.Filter
+}
+
+func (r *Runner) redact(s string) string {
+	if r.Redact == nil {
+		return s
+	}
+	return r.Redact(s)
 }
 
 func (r *Runner) logger() *slog.Logger {
@@ -189,7 +199,7 @@ func (r *Runner) run(ctx context.Context, name string, body func(context.Context
 	res.Err = err
 	msg := ""
 	if err != nil {
-		msg = err.Error()
+		msg = r.redact(err.Error())
 	}
 	if ferr := r.Store.FinishRun(context.WithoutCancel(ctx), runID, res.Status, msg); ferr != nil && res.Err == nil {
 		res.Err = fmt.Errorf("finish run: %w", ferr)
