@@ -75,8 +75,10 @@ func (inline) Spec() sdk.Spec {
 	}
 }
 
-// Check says whether the config can be used. Its error kinds matter: a
-// ConfigError or an AuthError stops the run, anything else is retried.
+// Check says whether the config can be used; `cxhub check <connection>`
+// shows its answer. Say what is wrong with a kind: a ConfigError for a bad
+// setting, an AuthError for refused credentials, Transient for a system
+// that cannot be reached now.
 func (inline) Check(_ context.Context, req sdk.CheckRequest) (sdk.CheckResponse, error) {
 	n := len(req.Config.Get("records").Array())
 	file := req.Config.Get("file").String()

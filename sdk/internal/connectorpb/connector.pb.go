@@ -289,7 +289,8 @@ func (x *RecordBatch) GetRecords() []*Record {
 
 // Checkpoint is an opaque per-stream state token. Every record sent before it
 // on the same Read stream is covered by it: a Read started from this state
-// must not return them again unless they changed.
+// returns every record that changed after it, and may return some covered
+// records again (the core tolerates repeats, never gaps).
 type Checkpoint struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Stream        string                 `protobuf:"bytes,1,opt,name=stream,proto3" json:"stream,omitempty"`
