@@ -77,7 +77,8 @@ func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c 
 		if r.Op == sdk.Upsert && !b.p.filter.Match(r.Data) {
 			c.Counts.Filtered++
 			if replayOf != nil {
-				c.Replayed = append(c.Replayed, replayOf[i].ID)
+				// The pipeline no longer wants it: resolved, not written.
+				c.Discarded = append(c.Discarded, replayOf[i].ID)
 			}
 			continue
 		}
@@ -238,7 +239,7 @@ func (b *batchWriter) reject(c *state.Commit, recs []sdk.Record, replayOf []stat
 		Pipeline: b.p.cfg.Name, RunID: b.runID,
 		Stream: r.Stream, Key: r.Key, Op: r.Op.String(), Data: r.Data, UpdatedAt: r.UpdatedAt,
 		ErrorKind: kind.String(), Error: b.runner.redact(err.Error()), Attempts: attempts,
-		Status: state.DeadLetterPending,
+		Status: state.DeadLetterPending, SourceProblem: r.Problem != "",
 	}
 	if replayOf != nil {
 		prev := replayOf[i]

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -428,10 +429,14 @@ func TestReplayAfterFixWritesTheDeadLetter(t *testing.T) {
 	if res := h.sync(); res.Err != nil {
 		t.Fatal(res.Err)
 	}
-	// Replaying before the fix fails again: still pending, attempts grow.
+	// Replaying before the fix fails again: still pending, attempts grow,
+	// and the replay's run counts it.
 	res := h.runner.Replay(context.Background(), "p", nil)
 	if res.Err != nil {
 		t.Fatal(res.Err)
+	}
+	if res.Counts.DeadLettered != 1 || res.Counts.Written != 0 {
+		t.Errorf("failed replay counts %+v, want one dead-lettered again", res.Counts)
 	}
 	dls := h.deadLetters()
 	if len(dls) != 1 || dls[0].Status != state.DeadLetterPending || dls[0].Attempts != 2 {
@@ -518,8 +523,8 @@ func TestRestartWaitsForTheRetryAfterOfARateLimitedRun(t *testing.T) {
 		}
 		return nil
 	}
-	if res := h.sync(); res.Err != nil || res.Counts.Restarts != 1 {
-		t.Fatalf("sync: %v, restarts %d", res.Err, res.Counts.Restarts)
+	if res := h.sync(); res.Err != nil || res.Counts.Restarts != 1 || len(calls) < 2 {
+		t.Fatalf("sync: %v, restarts %d, %d write calls", res.Err, res.Counts.Restarts, len(calls))
 	}
 	if gap := calls[1].Sub(calls[0]); gap < wait {
 		t.Errorf("restarted after %v, before the %v retry-after", gap, wait)
@@ -565,5 +570,77 @@ func TestSecretsAreRedactedFromStoredErrors(t *testing.T) {
 	}
 	if strings.Contains(run.Error, "hunter2") || !strings.Contains(run.Error, "[redacted]") {
 		t.Errorf("stored run error %q", run.Error)
+	}
+}
+
+func TestReplayOfASourceProblemKeepsItPendingWithItsReason(t *testing.T) {
+	h := newHarness(t, 3, func(p *config.Pipeline) { p.Where = `email != ""` })
+	h.src.add(sdk.Record{Stream: "customers", Key: "customers:4", Data: []byte("C-9,Ines,,"), Problem: "line 4: 4 cells, header has 6"})
+	if res := h.sync(); res.Err != nil || res.Counts.DeadLettered != 1 {
+		t.Fatalf("sync: %v %+v", res.Err, res.Counts)
+	}
+	res := h.runner.Replay(context.Background(), "p", nil)
+	if res.Err != nil || res.Counts.DeadLettered != 1 || res.Counts.Filtered != 0 {
+		t.Fatalf("replay: %v %+v, want the record dead-lettered again, not filtered", res.Err, res.Counts)
+	}
+	dls := h.deadLetters()
+	if len(dls) != 1 || dls[0].Status != state.DeadLetterPending || !dls[0].SourceProblem ||
+		dls[0].Error != "line 4: 4 cells, header has 6" || dls[0].Attempts != 2 {
+		t.Errorf("after replay: %+v", dls)
+	}
+}
+
+func TestReplayThatTheFilterNowDropsIsDiscarded(t *testing.T) {
+	h := newHarness(t, 5, nil)
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == "c003" {
+			return sdk.BadRecord(errors.New("rejected"))
+		}
+		return nil
+	}
+	if res := h.sync(); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	h.pipe.Where = `id != "c003"`
+	h.dst.fail = nil
+	res := h.runner.Replay(context.Background(), "p", nil)
+	if res.Err != nil || res.Counts.Filtered != 1 || res.Counts.Written != 0 {
+		t.Fatalf("replay: %v %+v", res.Err, res.Counts)
+	}
+	dls := h.deadLetters()
+	if len(dls) != 1 || dls[0].Status != state.DeadLetterDiscarded {
+		t.Errorf("a dead letter the filter now drops: %+v, want discarded (never replayed: it was not written)", dls)
+	}
+	if _, ok := h.dst.snapshot()["c003"]; ok {
+		t.Errorf("c003 was written")
+	}
+}
+
+// A checkpoint that arrives while records wait in a partial batch must not
+// be persisted before they are final (the emitter flushes them first).
+func TestCheckpointNeverOvertakesAPartialBatch(t *testing.T) {
+	h := newHarness(t, 25, func(p *config.Pipeline) { p.BatchSize = 7 })
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == "c008" {
+			return sdk.AuthError(errors.New("401"))
+		}
+		return nil
+	}
+	if res := h.sync(); res.Err == nil {
+		t.Fatal("the auth failure did not stop the run")
+	}
+	cp := h.checkpoint()
+	written := h.dst.snapshot()
+	n := 0
+	if cp != "" {
+		var err error
+		if n, err = strconv.Atoi(cp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < n; i++ {
+		if _, ok := written[fmt.Sprintf("c%03d", i)]; !ok {
+			t.Fatalf("checkpoint %q persisted but c%03d was never written", cp, i)
+		}
 	}
 }

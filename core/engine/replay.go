@@ -11,8 +11,11 @@ import (
 // Replay sends a pipeline's pending dead letters (all of them, or those
 // with the given ids) through the pipeline again, with its current map,
 // where and destination. A record written now is marked replayed; one the
-// filter now drops is marked replayed too; one that fails again stays
-// pending with its new reason and a higher attempt count.
+// filter now drops is marked discarded; one that fails again stays pending
+// with its new reason and a higher attempt count, and is counted as
+// dead-lettered in the replay's run. A record the source could not read
+// (SourceProblem) fails again with its reason: only a fix at the source,
+// and a fresh read, mends it.
 func (r *Runner) Replay(ctx context.Context, name string, ids []int64) Result {
 	return r.run(ctx, name, func(ctx context.Context, p *pipeline, t *tally) error {
 		return r.replayOnce(ctx, p, t, ids)
@@ -46,14 +49,15 @@ func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []in
 				op = sdk.Delete
 			}
 			recs[i] = sdk.Record{Stream: dl.Stream, Key: dl.Key, Op: op, Data: dl.Data, UpdatedAt: dl.UpdatedAt}
+			if dl.SourceProblem {
+				recs[i].Problem = dl.Error
+			}
 		}
 		c, err := bw.process(ctx, recs, chunk)
 		if err != nil {
 			_ = w.Close(context.WithoutCancel(ctx))
 			return err
 		}
-		// A failed replay updates its dead letter; only new ones count.
-		c.Counts.DeadLettered = 0
 		if err := r.commit(ctx, t, c); err != nil {
 			_ = w.Close(context.WithoutCancel(ctx))
 			return err

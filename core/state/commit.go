@@ -30,6 +30,9 @@ type Commit struct {
 	// Replayed are dead letters a replay wrote successfully: their status
 	// becomes replayed (and the replay counts as an attempt).
 	Replayed []int64
+	// Discarded are dead letters a replay resolved without writing them:
+	// the pipeline's filter now drops them. Their status becomes discarded.
+	Discarded []int64
 	// Checkpoints are upserted; the store sets UpdatedAt.
 	Checkpoints []Checkpoint
 	// Counts are added to the run's counters.
@@ -143,22 +146,29 @@ func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map
 			}
 			attempts := max(d.Attempts, 1)
 			if _, err := ins.ExecContext(ectx, pipeline, sql.NullInt64{Int64: runID, Valid: runID != 0},
-				d.Stream, d.Key, d.Op, d.Data, nullMS(d.UpdatedAt), d.ErrorKind, d.Error,
+				d.Stream, d.Key, d.Op, d.Data, nullMS(d.UpdatedAt), d.ErrorKind, d.Error, d.SourceProblem,
 				attempts, now, tried); err != nil {
 				return fmt.Errorf("dead letter %s/%q: %w", d.Stream, d.Key, err)
 			}
 		}
 	}
 
-	if len(c.Replayed) > 0 {
-		st := tx.StmtContext(ectx, s.replayDeadLetter)
-		for i, id := range c.Replayed {
+	for _, resolved := range []struct {
+		ids  []int64
+		stmt *sql.Stmt
+		what string
+	}{{c.Replayed, s.replayDeadLetter, "replayed"}, {c.Discarded, s.discardDeadLetter, "discarded"}} {
+		if len(resolved.ids) == 0 {
+			continue
+		}
+		st := tx.StmtContext(ectx, resolved.stmt)
+		for i, id := range resolved.ids {
 			if err := check(i); err != nil {
 				return err
 			}
 			res, err := st.ExecContext(ectx, now, id)
 			if err := oneRow(res, err); err != nil {
-				return fmt.Errorf("replayed dead letter %d: %w", id, err)
+				return fmt.Errorf("%s dead letter %d: %w", resolved.what, id, err)
 			}
 		}
 	}

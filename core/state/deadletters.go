@@ -44,6 +44,10 @@ type DeadLetter struct {
 	UpdatedAt time.Time // the source record's updated_at; zero if unknown
 	ErrorKind string    // the error's kind, as named by the sdk (bad_record, ...)
 	Error     string
+	// SourceProblem is true when the source itself could not read the
+	// record (Data is the raw input): no config change mends it, only a
+	// fix at the source.
+	SourceProblem bool
 	// Attempts is how many times the record was tried, in total across
 	// replays. See Commit for how it grows.
 	Attempts    int
@@ -79,8 +83,8 @@ type DeadLetterFilter struct {
 }
 
 const sqlInsertDeadLetter = `INSERT INTO dead_letters
-	(pipeline, run_id, stream, key, op, data, record_updated_at, error_kind, error, attempts, status, created_at, last_tried_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`
+	(pipeline, run_id, stream, key, op, data, record_updated_at, error_kind, error, source_problem, attempts, status, created_at, last_tried_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`
 
 // A failed replay: the new error, one more attempt (or the caller's total,
 // if larger), still pending.
@@ -88,13 +92,18 @@ const sqlRetryDeadLetter = `UPDATE dead_letters
 	SET error_kind = ?1, error = ?2, attempts = max(attempts + 1, ?3), last_tried_at = ?4, status = 'pending'
 	WHERE id = ?5`
 
+// A replay that the pipeline's filter now drops: nothing to write.
+const sqlDiscardDeadLetter = `UPDATE dead_letters
+	SET status = 'discarded', attempts = attempts + 1, last_tried_at = ?1
+	WHERE id = ?2`
+
 // A successful replay counts as an attempt too.
 const sqlReplayDeadLetter = `UPDATE dead_letters
 	SET status = 'replayed', attempts = attempts + 1, last_tried_at = ?1
 	WHERE id = ?2`
 
 const deadLetterColumns = `id, pipeline, run_id, stream, key, op, data, record_updated_at,
-	error_kind, error, attempts, status, created_at, last_tried_at`
+	error_kind, error, source_problem, attempts, status, created_at, last_tried_at`
 
 // DeadLetters lists dead letters, oldest first.
 func (s *Store) DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLetter, error) {
@@ -120,7 +129,7 @@ func (s *Store) DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLett
 			created, lastTried   int64
 		)
 		err := rows.Scan(&d.ID, &d.Pipeline, &runID, &d.Stream, &d.Key, &d.Op, &d.Data, &recordUpdated,
-			&d.ErrorKind, &d.Error, &d.Attempts, &d.Status, &created, &lastTried)
+			&d.ErrorKind, &d.Error, &d.SourceProblem, &d.Attempts, &d.Status, &created, &lastTried)
 		if err != nil {
 			return nil, fmt.Errorf("state: list dead letters: %w", err)
 		}

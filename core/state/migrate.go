@@ -74,6 +74,7 @@ CREATE TABLE dead_letters (
 	record_updated_at INTEGER,           -- the source record's updated_at; NULL if unknown
 	error_kind        TEXT    NOT NULL,
 	error             TEXT    NOT NULL,
+	source_problem    INTEGER NOT NULL DEFAULT 0 CHECK (source_problem IN (0, 1)), -- the source could not read it
 	attempts          INTEGER NOT NULL CHECK (attempts >= 1),
 	status            TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'replayed', 'discarded')),
 	created_at        INTEGER NOT NULL,

@@ -83,9 +83,11 @@ type Store struct {
 	insertDeadLetter *sql.Stmt
 	retryDeadLetter  *sql.Stmt
 	replayDeadLetter *sql.Stmt
-	addCounts        *sql.Stmt
-	stmtMu           sync.Mutex
-	upsertLinks      map[int]*sql.Stmt // by number of links, see linkStmts; guarded by stmtMu
+	// discardDeadLetter resolves a dead letter that a replay filtered out.
+	discardDeadLetter *sql.Stmt
+	addCounts         *sql.Stmt
+	stmtMu            sync.Mutex
+	upsertLinks       map[int]*sql.Stmt // by number of links, see linkStmts; guarded by stmtMu
 	// On r:
 	lookupLinks *sql.Stmt
 
@@ -185,7 +187,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
 		stmts := []*sql.Stmt{s.upsertCheckpoint, s.insertDeadLetter,
-			s.retryDeadLetter, s.replayDeadLetter, s.addCounts, s.lookupLinks}
+			s.retryDeadLetter, s.replayDeadLetter, s.discardDeadLetter, s.addCounts, s.lookupLinks}
 		s.stmtMu.Lock()
 		for _, st := range s.upsertLinks {
 			stmts = append(stmts, st)
@@ -226,6 +228,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	s.insertDeadLetter = prep(s.w, sqlInsertDeadLetter)
 	s.retryDeadLetter = prep(s.w, sqlRetryDeadLetter)
 	s.replayDeadLetter = prep(s.w, sqlReplayDeadLetter)
+	s.discardDeadLetter = prep(s.w, sqlDiscardDeadLetter)
 	s.addCounts = prep(s.w, sqlAddCounts)
 	s.lookupLinks = prep(s.r, sqlLookupLinks)
 	return err
