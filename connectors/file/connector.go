@@ -22,6 +22,8 @@ type Connector struct {
 	writing map[string]bool // stream files (dir/stream, absolute) with an open writer
 	// cursorHold is cursorHoldBytes; tests lower it.
 	cursorHold int
+	// noCursorMax is noCursorMaxLines; tests lower it.
+	noCursorMax int
 }
 
 var (
@@ -33,7 +35,7 @@ var (
 
 // New returns the file connector.
 func New() *Connector {
-	return &Connector{writing: map[string]bool{}, cursorHold: cursorHoldBytes}
+	return &Connector{writing: map[string]bool{}, cursorHold: cursorHoldBytes, noCursorMax: noCursorMaxLines}
 }
 
 // Check reports whether dir is a directory, or can be created on the first

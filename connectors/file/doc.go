@@ -55,10 +55,24 @@
 // connector writes. Cursor values compare as numbers when both are
 // numbers, as times when both are RFC 3339 times, and as strings otherwise;
 // across kinds, numbers come before times and times before other strings,
-// which keeps the order total. Records without a cursor value are emitted
-// by a full read only. Memory grows with the number of changed records:
-// up to 64 MiB of them are held as read, past that only their key, cursor
-// and position, and they are read from the file again to be emitted.
+// which keeps the order total. Memory grows with the number of changed
+// records: up to 64 MiB of them are held as read, past that only their
+// key, cursor and position, and they are read from the file again to be
+// emitted.
+//
+// Lines without a cursor value (records without the field, or with it null
+// or empty, and problem lines) are emitted before the others, in file
+// order, when the checkpoint does not list them: the checkpoint also holds
+// the 64-bit FNV-1a hashes of those in the file, of their record's key,
+// problem and data. So a line added or changed since is emitted (a problem
+// line is dead-lettered), and an unchanged one is not; a record without a
+// key of its own and a problem line are keyed by their line number, and
+// are emitted again when they move to another line. Only the hashes of the
+// last 10,000 such lines in the file are kept: past that, each read warns
+// and emits the earlier ones again. A full read emits them all, and a
+// checkpoint written before the hashes were kept lists none, so the first
+// read from it emits them all again: a repeat (a problem line is then
+// dead-lettered twice), never a gap.
 //
 // # Writing
 //

@@ -68,10 +68,11 @@ func (c *Connector) readStream(ctx context.Context, cfg config, st sdk.StreamSta
 			keyPath:    keyPath,
 			cursorPath: cfg.cursorPath(st.Stream),
 		},
-		out:       out,
-		batchSize: batchSize,
-		holdBytes: c.cursorHold,
-		log:       log.With("file", sf.path),
+		out:         out,
+		batchSize:   batchSize,
+		holdBytes:   c.cursorHold,
+		noCursorMax: c.noCursorMax,
+		log:         log.With("file", sf.path),
 	}
 	if src.dec.cursorPath != "" {
 		return src.readByCursor(ctx, st.State)
@@ -81,13 +82,14 @@ func (c *Connector) readStream(ctx context.Context, cfg config, st sdk.StreamSta
 
 // source is the read of one stream's file.
 type source struct {
-	file      *os.File
-	path      string
-	dec       decoder
-	out       sdk.Emitter
-	batchSize int
-	holdBytes int // see cursorHoldBytes
-	log       *slog.Logger
+	file        *os.File
+	path        string
+	dec         decoder
+	out         sdk.Emitter
+	batchSize   int
+	holdBytes   int // see cursorHoldBytes
+	noCursorMax int // see noCursorMaxLines
+	log         *slog.Logger
 }
 
 // readHeader reads a CSV file's header (its first non-blank record) into

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"hash/fnv"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cxhub/cxhub/sdk"
@@ -17,10 +19,13 @@ import (
 )
 
 // cursorState is the checkpoint of a read by cursor: the greatest cursor
-// value emitted ("" before any) and the keys emitted at that value.
+// value emitted ("" before any), the keys emitted at that value, and the
+// hashes (noCursorHash, in hex) of the lines without a cursor value that
+// were in the file and emitted, in file order.
 type cursorState struct {
-	Cursor string   `json:"cursor"`
-	Keys   []string `json:"keys"`
+	Cursor   string   `json:"cursor"`
+	Keys     []string `json:"keys"`
+	NoCursor []string `json:"no_cursor,omitempty"`
 }
 
 // cursorMark is how far a read by cursor has come.
@@ -28,6 +33,9 @@ type cursorMark struct {
 	set  bool // false until a record with a cursor value was emitted
 	at   cursorValue
 	keys map[string]bool
+	// noCursor holds the hashes of the lines without a cursor value that
+	// were emitted, in file order: the last noCursorMax at most.
+	noCursor []uint64
 }
 
 // covers reports whether the record (v, key) was emitted before the mark.
@@ -57,7 +65,36 @@ func (m *cursorMark) state() ([]byte, error) {
 		}
 		slices.Sort(st.Keys)
 	}
+	for _, h := range m.noCursor {
+		st.NoCursor = append(st.NoCursor, fmt.Sprintf("%016x", h))
+	}
 	return json.Marshal(st)
+}
+
+// noCursorMaxLines bounds the hashes of lines without a cursor value that
+// a checkpoint remembers; past it, the lines nearest the start of the file
+// are forgotten, and the next read emits them again.
+const noCursorMaxLines = 10_000
+
+// noCursorHash is the 64-bit FNV-1a hash of the record a line without a
+// cursor value makes: its key, problem and data. The key holds the line's
+// number when the record has no key of its own (and always for a problem
+// line), so the same text on another line is another record; a line whose
+// text changes hashes differently, and is emitted again.
+func noCursorHash(rec sdk.Record) uint64 {
+	h := fnv.New64a()
+	var n [21]byte
+	for _, b := range [][]byte{[]byte(rec.Key), []byte(rec.Problem), rec.Data} {
+		h.Write(append(strconv.AppendInt(n[:0], int64(len(b)), 10), ':')) // so that the fields cannot run into each other
+		h.Write(b)
+	}
+	return h.Sum64()
+}
+
+// addRecent appends h to hs and keeps the last n.
+func addRecent(hs []uint64, h uint64, n int) []uint64 {
+	hs = append(hs, h)
+	return hs[max(len(hs)-n, 0):]
 }
 
 // cursorHoldBytes bounds the bytes of changed records a read by cursor
@@ -79,10 +116,10 @@ type cursorEntry struct {
 
 // readByCursor scans the file for records after the state's mark, sorts
 // them by (cursor, key) and emits them in batches, each followed by a
-// checkpoint. On a full read, records without a cursor value are emitted
-// first, in file order.
+// checkpoint. Records without a cursor value that the mark does not list
+// as emitted are emitted first, in file order.
 func (s *source) readByCursor(ctx context.Context, state []byte) error {
-	mark, full := s.resumeCursor(state)
+	mark := s.resumeCursor(state)
 	afterHeader, ok, err := s.readHeader()
 	if err != nil {
 		return err
@@ -90,7 +127,7 @@ func (s *source) readByCursor(ctx context.Context, state []byte) error {
 	if !ok {
 		return s.checkpointCursor(&mark) // a CSV file without a complete header yet
 	}
-	changed, err := s.scanChanges(ctx, afterHeader, &mark, full)
+	changed, err := s.scanChanges(ctx, afterHeader, &mark)
 	if err != nil {
 		return err
 	}
@@ -133,35 +170,54 @@ func (s *source) readByCursor(ctx context.Context, state []byte) error {
 	return s.checkpointCursor(&mark)
 }
 
-// resumeCursor returns the mark of the last checkpoint, or full for a read
-// from the start.
-func (s *source) resumeCursor(state []byte) (mark cursorMark, full bool) {
+// resumeCursor returns the mark of the last checkpoint, or an empty mark
+// for a full read (from the start, emitting everything).
+func (s *source) resumeCursor(state []byte) cursorMark {
+	mark := cursorMark{keys: map[string]bool{}}
 	if len(state) == 0 {
-		return cursorMark{keys: map[string]bool{}}, true
+		return mark
 	}
 	var st cursorState
 	if err := json.Unmarshal(state, &st); err != nil || !gjson.GetBytes(state, "cursor").Exists() {
 		s.log.Warn("checkpoint is not a cursor state: reading the file in full", "state", string(state))
-		return cursorMark{keys: map[string]bool{}}, true
+		return mark
 	}
-	mark.keys = make(map[string]bool, len(st.Keys))
 	for _, k := range st.Keys {
 		mark.keys[k] = true
 	}
 	if st.Cursor != "" {
 		mark.set, mark.at = true, parseCursor(st.Cursor)
 	}
-	return mark, false
+	// A state without no_cursor (written before it existed, when only a
+	// full read emitted lines without a cursor value) lists none: they are
+	// all emitted again, which may repeat them but cannot skip one. A hash
+	// that does not parse is dropped, and its line emitted again likewise.
+	for _, x := range st.NoCursor {
+		if h, err := strconv.ParseUint(x, 16, 64); err == nil {
+			mark.noCursor = addRecent(mark.noCursor, h, s.noCursorMax)
+		}
+	}
+	return mark
 }
 
 // scanChanges streams the file once and returns the records after the
-// mark. On a full read it emits the records without a cursor value as it
-// goes; otherwise it skips them.
-func (s *source) scanChanges(ctx context.Context, from position, mark *cursorMark, full bool) ([]cursorEntry, error) {
+// mark. It emits the records without a cursor value that the mark does not
+// list as it goes. The mark then lists those the scan has passed, emitted
+// now or before: never a line no longer in the file, which could be one
+// that changed and changes back (a crash mid-scan loses the others, and
+// they are emitted again).
+func (s *source) scanChanges(ctx context.Context, from position, mark *cursorMark) ([]cursorEntry, error) {
 	sc := newScanner(s.file, from, s.dec.format == formatCSV)
 	var changed []cursorEntry
 	plain := make([]sdk.Record, 0, s.batchSize)
-	skipped, held := 0, 0
+	held := 0
+	// emitted are the lines without a cursor value emitted before.
+	emitted := make(map[uint64]bool, len(mark.noCursor))
+	for _, h := range mark.noCursor {
+		emitted[h] = true
+	}
+	mark.noCursor = nil
+	lines, skipped := 0, 0
 	for n := 0; ; n++ {
 		if n%256 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -188,7 +244,10 @@ func (s *source) scanChanges(ctx context.Context, from position, mark *cursorMar
 			text = valueString(gjson.GetBytes(rec.Data, s.dec.cursorPath))
 		}
 		if text == "" {
-			if !full {
+			h := noCursorHash(rec)
+			mark.noCursor = addRecent(mark.noCursor, h, s.noCursorMax)
+			lines++
+			if emitted[h] {
 				skipped++
 				continue
 			}
@@ -218,8 +277,12 @@ func (s *source) scanChanges(ctx context.Context, from position, mark *cursorMar
 		changed = append(changed, e)
 	}
 	if skipped > 0 {
-		s.log.Info("lines without a cursor value are read by a full read only: skipped them",
+		s.log.Debug("lines without a cursor value emitted before and unchanged: skipped them",
 			"count", skipped, "cursor", s.dec.cursorPath)
+	}
+	if lines > len(mark.noCursor) {
+		s.log.Warn("more lines without a cursor value than a checkpoint remembers: the first ones are no longer tracked and may be delivered again",
+			"count", lines-len(mark.noCursor), "remembered", len(mark.noCursor), "cursor", s.dec.cursorPath)
 	}
 	return changed, s.emit(plain)
 }
