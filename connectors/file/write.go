@@ -173,6 +173,21 @@ func (w *writer) apply(rec sdk.Record, eff *batchEffect) sdk.Result {
 		line.cells = w.csvCells(obj, eff)
 		line.text = appendCSVRow(nil, line.cells)
 	}
+	if rec.TargetID != "" && rec.TargetID != key {
+		if j, ok := w.index[rec.TargetID]; ok {
+			// The core linked this record to the line it wrote before, under
+			// another key: the key changed at the source (a new email). The
+			// line moves to the new key, so that one object stays.
+			delete(w.index, rec.TargetID)
+			eff.rewrite = eff.rewrite || j < eff.base
+			if _, taken := w.index[key]; !taken {
+				w.index[key] = j
+				w.lines[j] = line
+				return sdk.Written(key, false)
+			}
+			w.lines[j].gone = true // the new key's line is updated below
+		}
+	}
 	i, ok := w.index[key]
 	if !ok {
 		w.index[key] = len(w.lines)

@@ -312,3 +312,37 @@ func TestWriteThenReadRoundTrip(t *testing.T) {
 		t.Fatalf("read back %q, want %q", got, data)
 	}
 }
+
+// The core passes the key it linked a record to as TargetID: when the key
+// in the data changed at the source, the line moves to the new key instead
+// of a second object appearing.
+func TestWriteMovesALinkedRecordToItsNewKey(t *testing.T) {
+	dir := newDir(t)
+	path := filepath.Join(dir, "s.jsonl")
+	cfg := testConfig(t, dir, map[string]any{"streams": map[string]any{"s": map[string]any{"key": "email"}}})
+	w := openWriter(t, cfg, "s")
+	checkResults(t, write(t, w, upsert(`{"email":"ann@x.com","n":1}`), upsert(`{"email":"bob@x.com","n":2}`)),
+		"ann@x.com+", "bob@x.com+")
+
+	moved := upsert(`{"email":"ann.new@x.com","n":1}`)
+	moved.TargetID = "ann@x.com"
+	checkResults(t, write(t, w, moved), "ann.new@x.com")
+	if got, want := readFile(t, path), "{\"email\":\"ann.new@x.com\",\"n\":1}\n{\"email\":\"bob@x.com\",\"n\":2}\n"; got != want {
+		t.Fatalf("after the key change:\n%s\nwant\n%s", got, want)
+	}
+	// Replayed after a crash (the link not yet updated): still one object.
+	checkResults(t, write(t, w, moved), "ann.new@x.com")
+	// Moving onto a key another line holds: that line is updated, the old one goes.
+	onto := upsert(`{"email":"bob@x.com","n":3}`)
+	onto.TargetID = "ann.new@x.com"
+	checkResults(t, write(t, w, onto), "bob@x.com")
+	if got, want := readFile(t, path), "{\"email\":\"bob@x.com\",\"n\":3}\n"; got != want {
+		t.Fatalf("after moving onto a held key:\n%s\nwant\n%s", got, want)
+	}
+	// A new session reads the same file back.
+	if err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w2 := openWriter(t, cfg, "s")
+	checkResults(t, write(t, w2, upsert(`{"email":"bob@x.com","n":3}`)), "bob@x.com")
+}

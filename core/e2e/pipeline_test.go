@@ -203,3 +203,35 @@ func TestStateResetReadsEverythingAgainWithoutDuplicates(t *testing.T) {
 		t.Errorf("output changed after re-delivery:\n%s\nwas\n%s", after, before)
 	}
 }
+
+// Links make a change of the destination key an update of the same object:
+// a customer's new email moves their contact instead of duplicating it.
+func TestLinkedRecordKeepsOneObjectWhenItsKeyChanges(t *testing.T) {
+	w := newWorkspace(t, `version: 1
+state: {path: state/cxhub.db}
+plugins: {dir: {{plugins}}}
+connections:
+  in:
+    connector: file
+    config: {dir: in, streams: {customers: {key: id, cursor: updated_at}}}
+  out:
+    connector: file
+    config: {dir: out, streams: {contacts: {key: email}}}
+pipelines:
+  - name: contacts
+    from: {connection: in, stream: customers}
+    to: {connection: out, stream: contacts}
+    map: {email: email, shop_id: id}
+`)
+	w.write("in/customers.csv", "id,email,updated_at\n1,ann@example.com,2026-01-01T00:00:00Z\n2,bob@example.com,2026-01-01T00:00:00Z\n")
+	w.mustCxhub("sync")
+	w.write("in/customers.csv", "id,email,updated_at\n1,ann.new@example.com,2026-02-01T00:00:00Z\n2,bob@example.com,2026-01-01T00:00:00Z\n")
+	res, r := syncJSON(t, w)
+	if res.Counts.Read != 1 || res.Counts.Updated != 1 || res.Counts.Created != 0 {
+		t.Errorf("second sync counts %+v, want one update\n%s", res.Counts, r)
+	}
+	out := jsonLines(t, w.read("out/contacts.jsonl"), "shop_id")
+	if len(out) != 2 || out["1"]["email"] != "ann.new@example.com" {
+		t.Errorf("contacts after the email change: %v, want customer 1 once, with the new email", out)
+	}
+}
