@@ -104,15 +104,30 @@ func newDLQCmd(a *app) *cobra.Command {
 			if _, ok := r.Config.Pipeline(replayPipeline); !ok {
 				return fmt.Errorf("no pipeline named %q in %s", replayPipeline, r.Config.File)
 			}
-			replayIDs := func(ctx context.Context, name string) engine.Result { return r.Replay(ctx, name, ids) }
+			var failedAgain int64
+			replayIDs := func(ctx context.Context, name string) engine.Result {
+				res := r.Replay(ctx, name, ids)
+				failedAgain = res.Counts.DeadLettered
+				return res
+			}
 			if err := a.runAll(cmd.Context(), r, []string{replayPipeline}, replayIDs); err != nil {
 				return err
 			}
 			left, err := r.Store.CountDeadLetters(cmd.Context(), replayPipeline, state.DeadLetterPending)
-			if err == nil && !a.json() {
+			if err != nil {
+				return err
+			}
+			if !a.json() {
 				fmt.Fprintf(a.opts.stderr, "%s: %d dead letter(s) still pending\n", replayPipeline, left)
 			}
-			return err
+			if failedAgain > 0 {
+				if !a.json() {
+					fmt.Fprintf(a.opts.stderr, "%s: %d record(s) failed again: see `cxhub dlq list --pipeline %s`\n",
+						replayPipeline, failedAgain, replayPipeline)
+				}
+				return errReported
+			}
+			return nil
 		},
 	}
 	replay.Flags().StringVarP(&replayPipeline, "pipeline", "p", "", "the pipeline whose dead letters to replay")
@@ -130,7 +145,26 @@ func newDLQCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := st.SetDeadLetterStatus(cmd.Context(), ids, state.DeadLetterDiscarded)
+			known, err := st.DeadLetters(cmd.Context(), state.DeadLetterFilter{IDs: ids})
+			if err != nil {
+				return err
+			}
+			var pending []int64
+			found := map[int64]bool{}
+			for _, d := range known {
+				found[d.ID] = true
+				if d.Status == state.DeadLetterPending {
+					pending = append(pending, d.ID)
+				} else if !a.json() {
+					fmt.Fprintf(a.opts.stderr, "dead letter %d is already %s\n", d.ID, d.Status)
+				}
+			}
+			for _, id := range ids {
+				if !found[id] {
+					return fmt.Errorf("no dead letter with id %d", id)
+				}
+			}
+			n, err := st.SetDeadLetterStatus(cmd.Context(), pending, state.DeadLetterDiscarded)
 			if err != nil {
 				return err
 			}

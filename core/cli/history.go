@@ -19,9 +19,13 @@ func newRunsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			a.settleLeftOverRuns(cmd.Context(), st)
 			runs, err := st.Runs(cmd.Context(), state.RunFilter{Pipeline: pipeline, Limit: limit})
 			if err != nil {
 				return err
+			}
+			if _, known := a.cfg.Pipeline(pipeline); pipeline != "" && !known && len(runs) == 0 {
+				return fmt.Errorf("no pipeline named %q in %s, and no runs of one", pipeline, a.cfg.File)
 			}
 			if a.json() {
 				return printJSON(a.opts.stdout, runs)
@@ -61,6 +65,9 @@ func newStateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if _, known := a.cfg.Pipeline(pipeline); pipeline != "" && !known && len(cps) == 0 {
+				return fmt.Errorf("no pipeline named %q in %s, and no checkpoints of one", pipeline, a.cfg.File)
+			}
 			if a.json() {
 				out := make([]map[string]any, len(cps))
 				for i, c := range cps {
@@ -90,14 +97,9 @@ func newStateCmd(a *app) *cobra.Command {
 			if _, ok := cfg.Pipeline(args[0]); !ok {
 				return fmt.Errorf("no pipeline named %q in %s", args[0], cfg.File)
 			}
-			st, err := a.stateStore()
+			st, err := a.lockedStateStore(cmd.Context())
 			if err != nil {
 				return err
-			}
-			if a.lock == nil {
-				if a.lock, err = lockStateFile(cfg.StatePath); err != nil {
-					return err
-				}
 			}
 			n, err := st.ResetCheckpoints(cmd.Context(), args[0])
 			if err != nil {

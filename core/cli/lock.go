@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/cxhub/cxhub/core/state"
 )
 
 // lockStateFile takes an exclusive lock beside the state file until the
@@ -25,4 +28,41 @@ func lockStateFile(statePath string) (*os.File, error) {
 	}
 	// The caller keeps f open (and locked) until it is done.
 	return f, nil
+}
+
+// lockedStateStore opens the state file and takes its lock for the rest of
+// the command. Holding the lock proves no other cxhub is running, so runs
+// still marked running were left by a killed process: they are marked
+// interrupted.
+func (a *app) lockedStateStore(ctx context.Context) (*state.Store, error) {
+	st, err := a.stateStore()
+	if err != nil {
+		return nil, err
+	}
+	if a.lock == nil {
+		if a.lock, err = lockStateFile(st.Path()); err != nil {
+			return nil, err
+		}
+		if _, err := st.InterruptRunning(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// settleLeftOverRuns marks runs left "running" by a killed process as
+// interrupted, if no cxhub holds the state file now; a read-only command
+// calls it so that what it shows is true.
+func (a *app) settleLeftOverRuns(ctx context.Context, st *state.Store) {
+	if a.lock != nil {
+		return
+	}
+	f, err := lockStateFile(st.Path())
+	if err != nil {
+		return // someone is running: their runs are running
+	}
+	defer f.Close()
+	if _, err := st.InterruptRunning(ctx); err != nil {
+		a.logger().Warn("could not mark left-over runs interrupted", "error", err)
+	}
 }

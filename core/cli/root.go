@@ -55,12 +55,24 @@ type app struct {
 
 // Main runs the command line with args and returns the process exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	var caught atomic.Value
 	go func() {
-		// After the first signal, a second one kills at once (the default).
-		<-ctx.Done()
-		stop()
+		sig, ok := <-signals
+		if !ok {
+			return
+		}
+		caught.Store(sig)
+		cancel(fmt.Errorf("%v signal received", sig))
+		// A second signal kills at once (the default).
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+	}()
+	defer func() {
+		signal.Stop(signals)
+		close(signals)
 	}()
 	opts := &options{stdout: stdout, stderr: stderr}
 	a := &app{opts: opts}
@@ -78,8 +90,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "error:", a.redact(err.Error()))
 		}
 	}
-	if ctx.Err() != nil {
-		return 130
+	if sig, ok := caught.Load().(syscall.Signal); ok {
+		return 128 + int(sig) // the shell's convention: 130 for SIGINT, 143 for SIGTERM
 	}
 	return 1
 }
@@ -188,9 +200,10 @@ func (a *app) plugins() (*plugins.Host, error) {
 	return a.host, nil
 }
 
-// checkedConfig loads the config and validates it against the installed
-// connectors' specs. A connector that fails to start is an error only if a
-// connection uses it; otherwise it is a warning.
+// checkedConfig loads the config and validates it against the specs of
+// the connectors its connections use; only those are started. Other
+// installed connectors count only by name (for "unknown connector"
+// suggestions).
 func (a *app) checkedConfig(ctx context.Context) (*config.Config, error) {
 	cfg, err := a.config()
 	if err != nil {
@@ -200,27 +213,29 @@ func (a *app) checkedConfig(ctx context.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	specs, failed, err := a.installedSpecs(ctx, host)
+	bins, err := host.Installed()
 	if err != nil {
 		return nil, err
 	}
+	var used []string
+	for _, c := range cfg.Connections {
+		used = append(used, c.Connector)
+	}
+	specs, failed := host.Specs(ctx, used)
+	if len(failed) > 0 {
+		errs := make([]error, 0, len(failed))
+		for _, err := range failed {
+			errs = append(errs, err)
+		}
+		return nil, errors.Join(errs...)
+	}
+	for _, b := range bins {
+		if _, ok := specs[b.Name]; !ok {
+			specs[b.Name] = sdk.Spec{Name: b.Name} // installed, unused: its name is all Check needs
+		}
+	}
 	secrets := cfg.Secrets(specs)
 	a.secrets.Store(&secrets)
-	var broken []error
-	for name, ferr := range failed {
-		used := false
-		for _, c := range cfg.Connections {
-			used = used || c.Connector == name
-		}
-		if used {
-			broken = append(broken, ferr)
-		} else {
-			a.logger().Warn("an installed connector does not start; no connection uses it", "connector", name, "error", ferr)
-		}
-	}
-	if len(broken) > 0 {
-		return nil, errors.Join(broken...)
-	}
 	if err := cfg.Check(specs); err != nil {
 		return nil, err
 	}

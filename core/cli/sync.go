@@ -43,14 +43,9 @@ func (a *app) runner(cmd *cobra.Command) (*engine.Runner, error) {
 	if err != nil {
 		return nil, a.reportConfigError(err)
 	}
-	st, err := a.stateStore()
+	st, err := a.lockedStateStore(cmd.Context())
 	if err != nil {
 		return nil, err
-	}
-	if a.lock == nil {
-		if a.lock, err = lockStateFile(cfg.StatePath); err != nil {
-			return nil, err
-		}
 	}
 	return &engine.Runner{Config: cfg, Store: st, Launcher: hostLauncher{host: a.host, cfg: cfg}, Logger: a.logger(),
 		Redact: a.redact}, nil

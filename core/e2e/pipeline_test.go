@@ -160,18 +160,30 @@ func TestFilePipelineEndToEnd(t *testing.T) {
 	if dls := deadLetters(t, w, "pending"); len(dls) != 1 || dls[0].Key == "c3" {
 		t.Errorf("pending dead letters after replay: %+v (only the non-JSON line should remain)", dls)
 	}
+	// The non-JSON line cannot be mended by config: replaying it fails
+	// again (exit 1), and it stays pending with its reason.
+	if r := w.cxhub("dlq", "replay", "--pipeline", "contacts", fmt.Sprint(problem.ID)); r.code != 1 ||
+		!strings.Contains(r.stderr, "failed again") {
+		t.Errorf("replay of a line the source could not read:\n%s", r)
+	}
+	if dls := deadLetters(t, w, "pending"); len(dls) != 1 || dls[0].Error != problem.Error {
+		t.Errorf("pending after the failed replay: %+v, want the line with its reason %q", dls, problem.Error)
+	}
+	if r := w.cxhub("dlq", "discard", "999"); r.code == 0 || !strings.Contains(r.stderr, "no dead letter with id 999") {
+		t.Errorf("discard of an unknown id:\n%s", r)
+	}
 	// Discarding the last one empties the queue.
 	w.mustCxhub("dlq", "discard", fmt.Sprint(problem.ID))
 	if dls := deadLetters(t, w, "pending"); len(dls) != 0 {
 		t.Errorf("pending after discard: %+v", dls)
 	}
 
-	// History: three runs (two syncs and a replay), newest first.
+	// History: four runs (two syncs and two replays), newest first.
 	var runs []struct {
 		Pipeline string
 		Status   string
 	}
-	if err := json.Unmarshal([]byte(w.mustCxhub("runs", "-o", "json").stdout), &runs); err != nil || len(runs) != 3 {
+	if err := json.Unmarshal([]byte(w.mustCxhub("runs", "-o", "json").stdout), &runs); err != nil || len(runs) != 4 {
 		t.Errorf("runs -o json: %v %+v", err, runs)
 	}
 }

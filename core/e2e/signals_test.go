@@ -33,8 +33,8 @@ func TestInterruptedSyncLeavesNoOrphans(t *testing.T) {
 			}
 			select {
 			case err := <-done:
-				if exitCode(err) == 0 {
-					t.Errorf("cxhub exited 0 after %v mid-sync\n%s\n%s", sig, stdout, stderr)
+				if code := exitCode(err); code != 128+int(sig) {
+					t.Errorf("cxhub exited %d after %v mid-sync, want %d\n%s\n%s", code, sig, 128+int(sig), stdout, stderr)
 				}
 			case <-time.After(10 * time.Second):
 				_ = cmd.Process.Kill()

@@ -106,6 +106,28 @@ func (s *Store) StartRun(ctx context.Context, pipeline string) (int64, error) {
 	return id, nil
 }
 
+// InterruptRunning marks every run still "running" as interrupted and
+// returns how many there were. Call it only while holding the state file's
+// lock: then no process is running them, and they are left over from one
+// that was killed.
+func (s *Store) InterruptRunning(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE status = 'running'`,
+			nowMS(), interruptedError)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("state: mark left-over runs interrupted: %w", err)
+	}
+	return n, nil
+}
+
 // FinishRun closes a running run with its final status (not RunRunning) and,
 // for a failure, its error. Finishing a run that is not running (finished,
 // or marked interrupted by a later StartRun) is an error.
