@@ -155,7 +155,11 @@ func (d *decoder) oneOf(n *yaml.Node, path string, allowed []string) (string, bo
 
 // duration returns a Go duration (like "5m" or "1h30m") of at least lo.
 func (d *decoder) duration(n *yaml.Node, path string, lo time.Duration) (time.Duration, bool) {
-	what := fmt.Sprintf(`a duration of at least %s, like "500ms", "30s", "5m" or "1h30m"`, lo)
+	examples := `"30s", "5m" or "1h30m"`
+	if lo < 500*time.Millisecond {
+		examples = `"500ms", ` + examples
+	}
+	what := fmt.Sprintf(`a duration of at least %s, like %s`, lo, examples)
 	s := d.scalar(n, path, what, tagStr, tagInt, tagFloat)
 	if s == nil {
 		return 0, false

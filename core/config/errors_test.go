@@ -61,6 +61,11 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "a pipeline that reads its own output",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: crm, stream: a}\n",
+			want: []string{`FILE:9:9: pipelines[0].to: the pipeline would read its own output: from and to are both crm.a`},
+		},
+		{
 			name: "wrong type",
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    batch_size: lots\n",
 			want: []string{`FILE:10:17: pipelines[0].batch_size: expected an integer from 1 to 10000, got "lots"`},
@@ -104,10 +109,10 @@ func TestLoadErrors(t *testing.T) {
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 5 minutes\n" +
 				"    retry: {initial_interval: 10, max_interval: 100ms}\n  - name: q\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 500ms\n",
 			want: []string{
-				`FILE:10:15: pipelines[0].schedule: expected a duration of at least 1s, like "500ms", "30s", "5m" or "1h30m", got "5 minutes"`,
+				`FILE:10:15: pipelines[0].schedule: expected a duration of at least 1s, like "30s", "5m" or "1h30m", got "5 minutes"`,
 				`FILE:11:31: pipelines[0].retry.initial_interval: expected a duration of at least 1ms, like "500ms", "30s", "5m" or "1h30m", got 10`,
 				`FILE:11:49: pipelines[0].retry.max_interval: must be at least initial_interval (500ms), got 100ms`,
-				`FILE:15:15: pipelines[1].schedule: expected a duration of at least 1s, like "500ms", "30s", "5m" or "1h30m", got "500ms"`,
+				`FILE:15:15: pipelines[1].schedule: expected a duration of at least 1s, like "30s", "5m" or "1h30m", got "500ms"`,
 			},
 		},
 		{

@@ -72,7 +72,7 @@ connections:
 pipelines:
   - name: p
     from: {connection: crm, stream: "${STREAM}"}
-    to: {connection: crm, stream: ${STREAM}}
+    to: {connection: crm, stream: ${STREAM}_copy}
     batch_size: ${BATCH}
 `)
 	want := `{"port":9101,"quoted":"9101","single":"9101","tagged":"9101","mixed":"port-9101","flag":true,` +
@@ -82,7 +82,7 @@ pipelines:
 		t.Errorf("config:\n got %s\nwant %s", got, want)
 	}
 	p := c.Pipelines[0]
-	if p.BatchSize != 250 || p.From.Stream != "contacts" || p.To.Stream != "contacts" {
+	if p.BatchSize != 250 || p.From.Stream != "contacts" || p.To.Stream != "contacts_copy" {
 		t.Errorf("pipeline = %+v", p)
 	}
 }

@@ -73,6 +73,10 @@ func (d *decoder) pipeline(n *yaml.Node, path string, c *Config) (*Pipeline, pip
 	}
 	if v, ok := f["to"]; ok && !isNull(v.val) {
 		p.To, nodes.toStream = d.endpoint(v.val, keyPath(path, "to"), c)
+		if p.To == p.From && p.To.Connection != "" && p.To.Stream != "" {
+			d.errs.at(resolve(v.val), keyPath(path, "to"), fmt.Sprintf(
+				"the pipeline would read its own output: from and to are both %s.%s", p.To.Connection, p.To.Stream))
+		}
 	}
 	if v, ok := f["map"]; ok {
 		p.Map = d.mapFields(v.val, keyPath(path, "map"))
