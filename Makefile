@@ -46,7 +46,7 @@ demo: build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO) && cp -R configs/demo-data $(DEMO)/in
 	@echo; echo "== 1. validate the pipeline file"; $(CXHUB_DEMO) validate
 	@echo; echo "== 2. installed connectors"; $(CXHUB_DEMO) plugins list
-	@echo; echo "== 3. first sync: every pipeline reads everything"; $(CXHUB_DEMO) sync || true
+	@echo; echo "== 3. first sync: every pipeline reads everything"; $(CXHUB_DEMO) sync
 	@echo; echo "== 4. dead letters: records that could not be written, with their reasons"; $(CXHUB_DEMO) dlq list
 	@echo; echo "== 5. two new customers arrive; the next sync reads only them"
 	@printf '%s\n' 'C-1013,Grace,Hopper,grace.hopper@example.org,+1 212 555 0113,2026-11-20T09:00:00Z' \
