@@ -55,20 +55,9 @@ func newDLQCmd(a *app) *cobra.Command {
 		Short: "Show one dead letter with its payload and error",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ids, err := parseIDs(args)
+			_, dls, err := a.deadLettersByID(cmd.Context(), args)
 			if err != nil {
 				return err
-			}
-			st, err := a.stateStore()
-			if err != nil {
-				return err
-			}
-			dls, err := st.DeadLetters(cmd.Context(), state.DeadLetterFilter{IDs: ids})
-			if err != nil {
-				return err
-			}
-			if len(dls) == 0 {
-				return fmt.Errorf("no dead letter with id %d", ids[0])
 			}
 			if a.json() {
 				return printJSON(a.opts.stdout, deadLettersJSON(dls)[0])
@@ -137,31 +126,16 @@ func newDLQCmd(a *app) *cobra.Command {
 		Short: "Mark dead letters as discarded: they are kept for the record but never replayed",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ids, err := parseIDs(args)
-			if err != nil {
-				return err
-			}
-			st, err := a.stateStore()
-			if err != nil {
-				return err
-			}
-			known, err := st.DeadLetters(cmd.Context(), state.DeadLetterFilter{IDs: ids})
+			st, known, err := a.deadLettersByID(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
 			var pending []int64
-			found := map[int64]bool{}
 			for _, d := range known {
-				found[d.ID] = true
 				if d.Status == state.DeadLetterPending {
 					pending = append(pending, d.ID)
 				} else if !a.json() {
 					fmt.Fprintf(a.opts.stderr, "dead letter %d is already %s\n", d.ID, d.Status)
-				}
-			}
-			for _, id := range ids {
-				if !found[id] {
-					return fmt.Errorf("no dead letter with id %d", id)
 				}
 			}
 			n, err := st.SetDeadLetterStatus(cmd.Context(), pending, state.DeadLetterDiscarded)
@@ -177,6 +151,33 @@ func newDLQCmd(a *app) *cobra.Command {
 	}
 	cmd.AddCommand(list, show, replay, discard)
 	return cmd
+}
+
+// deadLettersByID returns the dead letters with the ids in args, in id
+// order; an id that is not one is an error.
+func (a *app) deadLettersByID(ctx context.Context, args []string) (*state.Store, []state.DeadLetter, error) {
+	ids, err := parseIDs(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := a.stateStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	dls, err := st.DeadLetters(ctx, state.DeadLetterFilter{IDs: ids})
+	if err != nil {
+		return nil, nil, err
+	}
+	found := make(map[int64]bool, len(dls))
+	for _, d := range dls {
+		found[d.ID] = true
+	}
+	for _, id := range ids {
+		if !found[id] {
+			return nil, nil, fmt.Errorf("no dead letter with id %d", id)
+		}
+	}
+	return st, dls, nil
 }
 
 func parseIDs(args []string) ([]int64, error) {

@@ -136,6 +136,12 @@ func TestFilePipelineEndToEnd(t *testing.T) {
 		t.Errorf("dead letter for the non-JSON line: %+v", problem)
 	}
 
+	var shown deadLetter
+	if err := json.Unmarshal([]byte(w.mustCxhub("dlq", "show", fmt.Sprint(byKey["c3"].ID), "-o", "json").stdout), &shown); err != nil ||
+		shown != byKey["c3"] {
+		t.Errorf("dlq show: %+v (%v), want %+v", shown, err, byKey["c3"])
+	}
+
 	// A second sync reads only what was appended.
 	w.appendTo("in/customers.jsonl", `{"id":"c5","first":"Ed","last":"Qi","active":"yes","contact":{"email":"ed@example.com"}}`+"\n")
 	res, r = syncJSON(t, w)
