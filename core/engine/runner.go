@@ -286,7 +286,8 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 	}()
 	defer func() {
 		rcancel()
-		for range items { //nolint:revive // drain so the reader ends
+		for range items {
+			// Drain, so that the reader goroutine can end.
 		}
 	}()
 
