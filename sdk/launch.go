@@ -320,8 +320,11 @@ func (w *remoteWriter) writeChunk(records []Record) ([]Result, error) {
 }
 
 // Close ends the write stream and returns the connector's verdict on it.
-func (w *remoteWriter) Close(context.Context) error {
+// A ctx that ends first abandons the wait (and the stream).
+func (w *remoteWriter) Close(ctx context.Context) error {
 	defer w.cancel()
+	stop := context.AfterFunc(ctx, w.cancel)
+	defer stop()
 	if err := w.stream.CloseSend(); err != nil {
 		return w.plugin.wrap("close writer", err)
 	}
