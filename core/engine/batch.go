@@ -229,7 +229,7 @@ func (b *batchWriter) written(c *state.Commit, o outgoing, res sdk.Result, repla
 func (b *batchWriter) reject(c *state.Commit, recs []sdk.Record, replayOf []state.DeadLetter, i int, err error, attempts int) error {
 	r := &recs[i]
 	if b.p.cfg.OnError == "stop" {
-		return fmt.Errorf("record %q of %s.%s: %w (%w: the run stops)", r.Key, b.p.from.Name, b.p.cfg.From.Stream, err, errStop)
+		return final(fmt.Errorf("record %q of %s.%s: %w (on_error is stop: the run stops)", r.Key, b.p.from.Name, b.p.cfg.From.Stream, err))
 	}
 	kind := sdk.KindOf(err)
 	if kind == sdk.KindUnknown {

@@ -421,19 +421,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// errStop is the error of a run stopped by on_error: stop.
-var errStop = errors.New("on_error is stop")
-
-// errFinal marks failures that a restart cannot mend: the state file
-// failing, a connector breaking the protocol's contract.
+// errFinal marks failures that a restart cannot mend: a stop asked for by
+// on_error, the state file failing, a connector breaking the protocol's
+// contract.
 var errFinal = errors.New("not retried")
 
 // final marks err as one a restart cannot mend.
 func final(err error) error { return fmt.Errorf("%w (%w)", err, errFinal) }
 
 // restartable reports whether a failed run is worth restarting from its
-// last checkpoint: a failure of a retryable kind that is neither a stop
-// asked for by on_error nor a final one.
+// last checkpoint: a failure of a retryable kind that is not final.
 func restartable(err error) bool {
-	return sdk.KindOf(err).Retryable() && !errors.Is(err, errStop) && !errors.Is(err, errFinal)
+	return sdk.KindOf(err).Retryable() && !errors.Is(err, errFinal)
 }
