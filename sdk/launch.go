@@ -62,6 +62,8 @@ type Plugin struct {
 	rpc    pb.ConnectorClient
 	spec   Spec
 	path   string
+	// inProcess is set instead of client for a plugin from LaunchInProcess.
+	inProcess *inProcessServer
 }
 
 var (
@@ -127,15 +129,24 @@ func connect(ctx context.Context, client *plugin.Client, path string) (*Plugin, 
 	if !ok {
 		return nil, fmt.Errorf("start connector %s: plugin is not a cxhub connector", path)
 	}
+	spec, err := fetchSpec(ctx, rpc, path)
+	if err != nil {
+		return nil, err
+	}
+	return &Plugin{client: client, rpc: rpc, spec: spec, path: path}, nil
+}
+
+// fetchSpec asks a freshly connected plugin for its spec and checks it.
+func fetchSpec(ctx context.Context, rpc pb.ConnectorClient, path string) (Spec, error) {
 	resp, err := rpc.Spec(ctx, &pb.SpecRequest{})
 	if err != nil {
-		return nil, fmt.Errorf("connector %s: spec: %w", path, errorFromStatus(err))
+		return Spec{}, fmt.Errorf("connector %s: spec: %w", path, errorFromStatus(err))
 	}
 	spec := specFromPB(resp.GetSpec())
 	if err := spec.Validate(); err != nil {
-		return nil, fmt.Errorf("connector %s: %w", path, err)
+		return Spec{}, fmt.Errorf("connector %s: %w", path, err)
 	}
-	return &Plugin{client: client, rpc: rpc, spec: spec, path: path}, nil
+	return spec, nil
 }
 
 func explainStartError(path string, err error) error {
@@ -155,8 +166,12 @@ func (p *Plugin) Spec() Spec { return p.spec }
 // Path returns the binary the plugin was started from.
 func (p *Plugin) Path() string { return p.path }
 
-// Pid returns the plugin's process id, or 0 if it is not running.
+// Pid returns the plugin's process id, or 0 if it is not running. A plugin
+// from LaunchInProcess has the host's own pid.
 func (p *Plugin) Pid() int {
+	if p.inProcess != nil {
+		return os.Getpid()
+	}
 	if rc := p.client.ReattachConfig(); rc != nil {
 		return rc.Pid
 	}
@@ -164,11 +179,24 @@ func (p *Plugin) Pid() int {
 }
 
 // Exited reports whether the plugin process has ended.
-func (p *Plugin) Exited() bool { return p.client.Exited() }
+func (p *Plugin) Exited() bool {
+	if p.inProcess != nil {
+		return p.inProcess.stopped()
+	}
+	return p.client.Exited()
+}
 
 // Kill stops the plugin process: gracefully first, then by force after a
-// few seconds; it returns when the process has been reaped.
-func (p *Plugin) Kill() { p.client.Kill() }
+// few seconds; it returns when the process has been reaped. For a plugin
+// from LaunchInProcess it closes the connection, stops the server and waits
+// for it to end.
+func (p *Plugin) Kill() {
+	if p.inProcess != nil {
+		p.inProcess.stop()
+		return
+	}
+	p.client.Kill()
+}
 
 func (p *Plugin) wrap(call string, err error) error {
 	if err == nil {
