@@ -1,0 +1,66 @@
+// Package sdktest is the conformance suite for cxhub connectors: a
+// connector author runs it from an ordinary `go test`, and it checks the
+// contract of the sdk package against the connector served through the
+// real protocol, either in the test process ([sdk.LaunchInProcess]:
+// debuggable, race-checked, goroutine-leak checked) or as a built plugin
+// binary ([sdk.Launch], exactly as the core starts it).
+//
+// It is for connector authors and for this repository's connectors. It is
+// not a unit-test framework for a connector's internals (test those
+// directly), nor a load test: it runs a few dozen records per stream and
+// asserts behaviour, never speed.
+//
+// # A run
+//
+// The author fills a [Suite] with a working config and a small driver
+// that knows the system behind the connector (how to seed it and read it
+// back, as the acceptance kits of Conduit and Terraform ask), and calls
+// [Suite.Run] from a test:
+//
+//	func TestConformance(t *testing.T) {
+//		sdktest.Suite{Connector: New(), Config: cfg, Driver: driver}.Run(t)
+//	}
+//
+// Run starts the connector, then runs these subtests in order, each
+// failing with what it expected and what came back:
+//
+//   - spec: the spec is valid, its config schema compiles (JSON Schema
+//     draft 2020-12, as the core compiles it), the configs given validate
+//     against it, credential-looking properties are marked secret, every
+//     stream declares a primary key, a canonical kind and a capability, and
+//     the version is semver.
+//   - check: Check succeeds with Config; fails with a config error naming
+//     each required field when it is left out; with an auth error for
+//     BadCredentials; with a transient error, promptly, for Unreachable; and,
+//     if the driver is a [Faulter], with the kind each HTTP status means.
+//   - discover: Discover returns valid streams, consistent with the spec.
+//   - read/<stream>/{full,resume,incremental,cancel} (a [SourceDriver]):
+//     the driver seeds the stream; a full read returns every seeded key
+//     once, as valid records, in cursor order, with a checkpoint after the
+//     last; a read from each of a few checkpoints taken mid-read misses
+//     nothing after it; a read from the last checkpoint returns nothing,
+//     and after the driver changes the system, exactly what changed; a read
+//     cancelled after its first batch ends promptly with the context's
+//     error and leaves no goroutine behind.
+//   - write/<stream>/{idempotent,target_id,bad_record} (a
+//     [DestinationDriver]): writing the same records twice, in other
+//     batches, gives each record the same id and leaves one object per
+//     record; writing changed records with the ids as TargetID updates the
+//     same objects; a bad record fails alone, with KindBadRecord.
+//   - goroutines (in process only): once the connector is stopped, no
+//     goroutine it started is left.
+//
+// Parts the suite cannot check with what it was given (no driver, no
+// BadCredentials, a stream without incremental reads) are skipped with
+// t.Skip and a reason, never passed silently: run `go test -v` to see them.
+//
+// The goroutine checks look at the whole test process: do not run a Suite
+// in parallel with other tests (no t.Parallel around it), and start the
+// system it talks to (a sandbox) before Run. A read can only be caught
+// ignoring its cancellation if it is still running when the cancel comes:
+// a connector that reads everything in a blink passes the cancel check
+// whatever it does with its context.
+//
+// Nothing in the suite measures speed: the only times it enforces are
+// Suite.Timeout for each call and five seconds for a cancelled read to end.
+package sdktest
