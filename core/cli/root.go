@@ -133,6 +133,7 @@ func newRoot(a *app) *cobra.Command {
 		newValidateCmd(a), newPluginsCmd(a), newCheckCmd(a), newDiscoverCmd(a),
 		newSyncCmd(a), newRunCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
 	)
+	root.AddCommand(newConnectorCmd(a))
 	return root
 }
 

@@ -1,0 +1,14 @@
+// Package scaffold writes the skeleton of a new cxhub connector: a small but
+// real HTTP connector (a source and a destination of one customers stream),
+// an in-memory sandbox of the API it talks to, a conformance test that runs
+// the sdktest suite against the two, a plugin main and a README that says
+// what to change first. The skeleton builds and passes its own conformance
+// test before its author changes a line; `cxhub connector new` wraps it.
+//
+// The files come from text/template templates embedded in the package
+// (templates/*.tmpl); Go files are gofmt-formatted as they are written.
+//
+// It is not a general code generator nor a project manager: it never runs
+// the go command, never edits an existing go.mod, and never overwrites a
+// file unless told to (Options.Force).
+package scaffold
