@@ -36,8 +36,9 @@
 //   - discover: Discover returns valid streams, consistent with the spec.
 //   - read/<stream>/{full,resume,incremental,cancel} (a [SourceDriver]):
 //     the driver seeds the stream; a full read returns every seeded key
-//     once, as valid records, in cursor order, with a checkpoint after the
-//     last; a read from each of a few checkpoints taken mid-read misses
+//     once, as valid records, in checkpoint order (no record after a
+//     checkpoint has a smaller cursor than one before it), with a checkpoint
+//     after the last; a read from each of a few checkpoints taken mid-read misses
 //     nothing after it; a read from the last checkpoint returns nothing,
 //     and after the driver changes the system, exactly what changed; a read
 //     cancelled after its first batch ends promptly with the context's
