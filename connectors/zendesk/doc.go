@@ -1,0 +1,64 @@
+// Package zendesk is the cxhub connector for Zendesk Support: it reads
+// users, tickets and ticket comments incrementally, upserts users, creates
+// and updates tickets, and turns Zendesk webhook deliveries into records.
+// It builds to the plugin binary cxhub-connector-zendesk (see
+// cmd/cxhub-connector-zendesk); package sandbox beside it is a Zendesk
+// emulator for tests and the demo.
+//
+// It is not a general Zendesk client: organizations, groups, help center
+// content, attachments and ticket deletion are out of its scope.
+//
+// # Reading
+//
+// users and tickets come from Zendesk's cursor-based incremental exports
+// (GET /api/v2/incremental/{users,tickets}/cursor.json): the first read
+// starts at start_time (0: everything), then follows after_cursor until
+// end_of_stream. Each page is emitted, then checkpointed with its
+// after_cursor ({"cursor": "..."}); a later read resumes with ?cursor=, so
+// it returns every item changed since, in (updated_at, id) order. Zendesk
+// leaves out items changed in the last minute; they come in a later read.
+// A ticket with status "deleted" and a user with active false are Delete
+// records.
+//
+// ticket_comments follows the same ticket export, with its own checkpoint,
+// and for each changed ticket emits all of its comments
+// (GET /api/v2/tickets/{id}/comments.json), each with the ticket's id added
+// as "ticket_id". A ticket that changes again brings its earlier comments
+// again: destinations upsert by the comment's id.
+//
+// The incremental exports allow about 10 requests a minute: the connector
+// paces them (incremental_requests_per_minute) and every other request
+// (requests_per_minute) with sliding windows, so that it does not meet
+// Zendesk's 429 in steady state, and honours Retry-After when it does.
+// One HTTP client per account and credentials is kept for the connector's
+// life, so concurrent reads and writes share those limits.
+//
+// # Writing
+//
+// users: each record is a user object, flat ({"email":..,"name":..,
+// "external_id":..,"phone":..}) or wrapped ({"user":{...}}), with an email
+// or an external_id. Batches go to create_or_update_many, 100 users a job;
+// the job is polled until it completes, and its results, which are in
+// request order, become the records' results: Created and Updated are
+// written, Failed is a bad record carrying Zendesk's error and details. A
+// job that fails as a whole fails the batch (Transient). Zendesk matches on
+// external_id, else email, so writing a record twice updates one user; a
+// record's TargetID is not needed.
+//
+// tickets: each record is a ticket object, flat or wrapped
+// ({"ticket":{...}}), e.g. {"subject":..,"comment":{"body":..},
+// "requester":{"email":..,"name":..},"external_id":..,"status":..}. Without
+// a TargetID it is created (POST /api/v2/tickets.json) with an
+// Idempotency-Key derived from the record's stream and key, so a create
+// retried after a lost answer returns the first ticket. With a TargetID, the
+// linked ticket is updated (PUT), leaving out the requester and a comment
+// equal to the ticket's latest; a ticket gone from Zendesk is a bad record.
+//
+// # Webhooks
+//
+// HandleWebhook checks X-Zendesk-Webhook-Signature against webhook_secret
+// and the timestamp (5 minutes' tolerance), then fetches the ticket or
+// user the event is about and returns it as a record.
+//
+// See README.md for the configuration, the error mapping and the sandbox.
+package zendesk

@@ -1,0 +1,129 @@
+package zendesk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
+	"github.com/cxhub/cxhub/sdk/webhook"
+	"github.com/tidwall/gjson"
+)
+
+// Webhook headers Zendesk signs its deliveries with.
+const (
+	signatureHeader          = "X-Zendesk-Webhook-Signature"
+	signatureTimestampHeader = "X-Zendesk-Webhook-Signature-Timestamp"
+)
+
+// HandleWebhook verifies a Zendesk webhook delivery and returns the object
+// it is about, fetched whole: for a ticket event
+// ("zen:event-type:ticket.*") the ticket, as a tickets record; for a user
+// event the user, as a users record. A deleted object's event gives a
+// Delete record; an object gone by the time it is fetched gives none; any
+// other event type gives none.
+//
+// The signature, base64(HMAC-SHA256(webhook_secret, timestamp + body)), and
+// a timestamp within 5 minutes of now are required: without them the
+// delivery is refused with an AuthError. When the fetch fails, its error is
+// returned (Transient for an outage), so that the delivery is answered with
+// an error and Zendesk sends it again. A delivery seen before (same event
+// id) within 10 minutes gives no records.
+func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
+	cfg, err := parseConfig(req.Config)
+	if err != nil {
+		return sdk.WebhookResponse{}, err
+	}
+	if cfg.WebhookSecret == "" {
+		return sdk.WebhookResponse{}, sdk.ConfigError(errNoWebhookSecret)
+	}
+	if err := c.verify(cfg, req); err != nil {
+		return sdk.WebhookResponse{}, err
+	}
+	event := gjson.ParseBytes(req.Body)
+	if !gjson.ValidBytes(req.Body) || !event.IsObject() {
+		return sdk.WebhookResponse{}, sdk.BadRecord(errors.New("zendesk webhook: the body is not a JSON object"))
+	}
+	records, err := c.eventRecords(ctx, cfg, event)
+	if err != nil {
+		return sdk.WebhookResponse{}, err
+	}
+	if id := event.Get("id").String(); id != "" && c.replays.Seen(id, c.opts.Now()) {
+		return sdk.WebhookResponse{}, nil
+	}
+	return sdk.WebhookResponse{Records: records}, nil
+}
+
+// verify checks the delivery's signature and timestamp.
+func (c *Connector) verify(cfg config, req sdk.WebhookRequest) error {
+	sig, err := webhook.HeaderValue(req.Header, signatureHeader)
+	if err != nil {
+		return fmt.Errorf("zendesk webhook: %w", err)
+	}
+	ts, err := webhook.HeaderValue(req.Header, signatureTimestampHeader)
+	if err != nil {
+		return fmt.Errorf("zendesk webhook: %w", err)
+	}
+	signer := webhook.Signer{Secret: []byte(cfg.WebhookSecret)}
+	if err := signer.Verify(sig, []byte(ts), req.Body); err != nil {
+		return fmt.Errorf("zendesk webhook: %w", err)
+	}
+	at, err := webhook.ParseTime(ts)
+	if err != nil {
+		return fmt.Errorf("zendesk webhook: %w", err)
+	}
+	if err := webhook.CheckTimestamp(at, c.opts.Now(), webhookTolerance); err != nil {
+		return fmt.Errorf("zendesk webhook: %w", err)
+	}
+	return nil
+}
+
+// eventRecords fetches the object an event is about.
+func (c *Connector) eventRecords(ctx context.Context, cfg config, event gjson.Result) ([]sdk.Record, error) {
+	typ := event.Get("type").String()
+	var stream, path, field string
+	switch {
+	case strings.HasPrefix(typ, "zen:event-type:ticket."):
+		stream, path, field = StreamTickets, "/tickets/", "ticket"
+	case strings.HasPrefix(typ, "zen:event-type:user."):
+		stream, path, field = StreamUsers, "/users/", "user"
+	default:
+		return nil, nil
+	}
+	id := event.Get("detail.id").String()
+	if id == "" { // the subject is "zen:ticket:35436"
+		subject := event.Get("subject").String()
+		id = subject[strings.LastIndexByte(subject, ':')+1:]
+	}
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+		return nil, sdk.BadRecord(fmt.Errorf("zendesk webhook %s: no %s id in detail.id or subject", typ, field))
+	}
+	if strings.HasSuffix(typ, "deleted") {
+		return []sdk.Record{{Stream: stream, Key: id, Op: sdk.Delete, Data: []byte(`{"id":` + id + `}`)}}, nil
+	}
+	cl, err := c.client(cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := cl.Get(ctx, path+id+".json", nil)
+	if err != nil {
+		var he *httpx.Error
+		if errors.As(err, &he) && he.Status == http.StatusNotFound {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("zendesk webhook %s: fetch %s %s: %w", typ, field, id, err)
+	}
+	obj := resp.Get(field)
+	if !obj.IsObject() {
+		return nil, sdk.Transient(fmt.Errorf("zendesk webhook %s: the answer for %s %s has no %q object", typ, field, id, field))
+	}
+	deleted := userDeleted
+	if stream == StreamTickets {
+		deleted = ticketDeleted
+	}
+	return exportRecords(stream, []gjson.Result{obj}, deleted), nil
+}

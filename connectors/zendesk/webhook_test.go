@@ -1,0 +1,93 @@
+package zendesk
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxhub/cxhub/connectors/zendesk/sandbox"
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/tidwall/gjson"
+)
+
+func TestHandleWebhook(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 16, Users: 4, Tickets: 5})
+	tk := e.sb.Tickets()[2]
+	user := e.sb.Users()[6]
+	deliver := func(h http.Header, body []byte, cfg sdk.Config) (sdk.WebhookResponse, error) {
+		return e.conn.HandleWebhook(context.Background(), sdk.WebhookRequest{Config: cfg, Method: "POST", URL: "/webhooks/zendesk", Header: h, Body: body})
+	}
+	h, body, err := e.sb.TicketEvent(tk.ID, "zen:event-type:ticket.created")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := deliver(h, body, e.config())
+	if err != nil || len(resp.Records) != 1 {
+		t.Fatalf("good delivery: %+v, %v", resp, err)
+	}
+	r := resp.Records[0]
+	if r.Stream != StreamTickets || r.Key != fmt.Sprint(tk.ID) || gjson.GetBytes(r.Data, "subject").String() != tk.Subject || !r.UpdatedAt.Equal(tk.UpdatedAt) {
+		t.Errorf("record %+v (%s), want ticket %d fetched whole", r, r.Data, tk.ID)
+	}
+	if again, err := deliver(h, body, e.config()); err != nil || len(again.Records) != 0 {
+		t.Errorf("the same delivery again: %+v, %v; want no records", again, err)
+	}
+
+	uh, ubody, _ := e.sb.UserEvent(user.ID, "")
+	if resp, err := deliver(uh, ubody, e.config()); err != nil || len(resp.Records) != 1 || resp.Records[0].Stream != StreamUsers {
+		t.Errorf("user event: %+v, %v", resp, err)
+	}
+	dh, dbody, _ := e.sb.TicketEvent(tk.ID, "zen:event-type:ticket.soft_deleted")
+	if resp, err := deliver(dh, dbody, e.config()); err != nil || len(resp.Records) != 1 || resp.Records[0].Op != sdk.Delete {
+		t.Errorf("deleted event: %+v, %v", resp, err)
+	}
+
+	h2, body2, _ := e.sb.TicketEvent(tk.ID, "")
+	tampered := []byte(strings.Replace(string(body2), fmt.Sprint(tk.ID), "1", 1))
+	sign := func(ts string, b []byte) http.Header {
+		return http.Header{"X-Zendesk-Webhook-Signature": {e.sb.SignWebhook(ts, b)}, "X-Zendesk-Webhook-Signature-Timestamp": {ts}}
+	}
+	stale := e.clock.Now().Add(-6 * time.Minute).Format(time.RFC3339)
+	tests := []struct {
+		name   string
+		header http.Header
+		body   []byte
+		config sdk.Config
+		kind   sdk.ErrorKind
+	}{
+		{"tampered body", h2, tampered, e.config(), sdk.KindAuth},
+		{"wrong secret", h2, body2, e.config("webhook_secret", "other"), sdk.KindAuth},
+		{"no signature", http.Header{"X-Zendesk-Webhook-Signature-Timestamp": h2["X-Zendesk-Webhook-Signature-Timestamp"]}, body2, e.config(), sdk.KindAuth},
+		{"garbled signature", http.Header{"X-Zendesk-Webhook-Signature": {"%%%"}, "X-Zendesk-Webhook-Signature-Timestamp": h2["X-Zendesk-Webhook-Signature-Timestamp"]}, body2, e.config(), sdk.KindAuth},
+		{"stale, well signed", sign(stale, body2), body2, e.config(), sdk.KindAuth},
+		{"no secret configured", h2, body2, e.config("webhook_secret", nil), sdk.KindConfig},
+		{"not json, well signed", sign(h2.Get("X-Zendesk-Webhook-Signature-Timestamp"), []byte("hello")), []byte("hello"), e.config(), sdk.KindBadRecord},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := deliver(tt.header, tt.body, tt.config)
+			if sdk.KindOf(err) != tt.kind || len(resp.Records) != 0 {
+				t.Errorf("%+v, %v (kind %s); want kind %s", resp, err, sdk.KindOf(err), tt.kind)
+			}
+			if err != nil && strings.Contains(err.Error(), sandbox.DefaultWebhookSecret) {
+				t.Errorf("the error shows the secret: %v", err)
+			}
+		})
+	}
+	other := sign(h2.Get("X-Zendesk-Webhook-Signature-Timestamp"), []byte(`{"type":"zen:event-type:organization.created","detail":{"id":"5"}}`))
+	if resp, err := deliver(other, []byte(`{"type":"zen:event-type:organization.created","detail":{"id":"5"}}`), e.config()); err != nil || len(resp.Records) != 0 {
+		t.Errorf("organization event: %+v, %v; want nothing", resp, err)
+	}
+	e.sb.Kit().FailNext(503, 50)
+	h3, body3, _ := e.sb.TicketEvent(tk.ID, "zen:event-type:ticket.comment_added")
+	if _, err := deliver(h3, body3, e.config()); sdk.KindOf(err) != sdk.KindTransient {
+		t.Errorf("fetch during an outage: %v, want transient so Zendesk sends it again", err)
+	}
+	e.sb.Kit().FailNext(0, 0)
+	if resp, err := deliver(h3, body3, e.config()); err != nil || len(resp.Records) != 1 {
+		t.Errorf("the same delivery after the outage: %+v, %v; want the ticket", resp, err)
+	}
+}

@@ -1,0 +1,225 @@
+package zendesk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
+	"github.com/tidwall/gjson"
+)
+
+// maxUsersPerJob is the most users one create_or_update_many takes.
+const maxUsersPerJob = 100
+
+// maxJobsInFlight is how many jobs one write submits before waiting for
+// them.
+const maxJobsInFlight = 10
+
+// usersWriter upserts users with create_or_update_many, which matches each
+// on external_id, else email: writing a record again updates the same user.
+type usersWriter struct {
+	cl   *httpx.Client
+	opts Options
+}
+
+// userInput is one user to upsert and how to name it in messages.
+type userInput struct {
+	index int // in the batch
+	body  json.RawMessage
+	who   string
+}
+
+// Write upserts the batch's users, up to 100 per job (up to 10 jobs
+// submitted before waiting for them), and maps each job's
+// results back to the records by position. A user Zendesk refuses fails
+// alone, with Zendesk's error and details; a job that fails as a whole
+// fails the batch (Transient: upserts are safe to retry).
+func (w *usersWriter) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
+	results := make([]sdk.Result, len(req.Records))
+	var inputs []userInput
+	for i, r := range req.Records {
+		in, err := userFromRecord(r)
+		if err != nil {
+			results[i] = sdk.Failed(err)
+			continue
+		}
+		in.index = i
+		inputs = append(inputs, in)
+	}
+	var chunks [][]userInput
+	for start := 0; start < len(inputs); start += maxUsersPerJob {
+		chunks = append(chunks, inputs[start:min(start+maxUsersPerJob, len(inputs))])
+	}
+	// Zendesk runs an account's jobs side by side: submit several, then
+	// wait for each, a few at a time (Zendesk queues 30 at most).
+	for len(chunks) > 0 {
+		group := chunks[:min(maxJobsInFlight, len(chunks))]
+		chunks = chunks[len(group):]
+		jobs := make([]gjson.Result, len(group))
+		for g, chunk := range group {
+			job, err := w.submit(ctx, chunk)
+			if err != nil {
+				return sdk.WriteResponse{}, err
+			}
+			jobs[g] = job
+		}
+		for g, chunk := range group {
+			outcomes, err := w.await(ctx, jobs[g], chunk)
+			if err != nil {
+				return sdk.WriteResponse{}, err
+			}
+			for k, in := range chunk {
+				results[in.index] = outcomes[k]
+			}
+		}
+	}
+	return sdk.WriteResponse{Results: results}, nil
+}
+
+// Close releases nothing: the client is the connector's.
+func (w *usersWriter) Close(context.Context) error { return nil }
+
+// userFromRecord makes the user object to upsert from a record's data: a
+// flat object of Zendesk user fields ({"email":..,"name":..,"external_id":..,
+// "phone":..}) or {"user":{...}}. It needs an email or an external_id to
+// match on; the email is trimmed.
+func userFromRecord(r sdk.Record) (userInput, error) {
+	if r.Op == sdk.Delete {
+		return userInput{}, badRecord(r, "deleting zendesk users is not supported")
+	}
+	o, err := decodeObject(r, "user")
+	if err != nil {
+		return userInput{}, err
+	}
+	email, hasEmail, err := o.str("email")
+	if err != nil {
+		return userInput{}, badRecord(r, "%v", err)
+	}
+	ext, hasExt, err := o.str("external_id")
+	if err != nil {
+		return userInput{}, badRecord(r, "%v", err)
+	}
+	email, ext = strings.TrimSpace(email), strings.TrimSpace(ext)
+	if hasEmail {
+		if email == "" {
+			delete(o, "email")
+		} else {
+			o.setString("email", email)
+		}
+	}
+	if hasExt {
+		if ext == "" {
+			delete(o, "external_id")
+		} else {
+			o.setString("external_id", ext)
+		}
+	}
+	if email == "" && ext == "" {
+		return userInput{}, badRecord(r, "email or external_id is required: zendesk matches users on them")
+	}
+	if _, _, err := o.str("name"); err != nil {
+		return userInput{}, badRecord(r, "%v", err)
+	}
+	body, err := json.Marshal(o)
+	if err != nil {
+		return userInput{}, badRecord(r, "encode: %v", err)
+	}
+	who := email
+	if ext != "" {
+		who = "external_id " + ext
+	}
+	return userInput{body: body, who: who}, nil
+}
+
+// submit starts one create_or_update_many job and returns its job_status.
+func (w *usersWriter) submit(ctx context.Context, inputs []userInput) (gjson.Result, error) {
+	users := make([]json.RawMessage, len(inputs))
+	for i, in := range inputs {
+		users[i] = in.body
+	}
+	resp, err := w.cl.Do(ctx, &httpx.Request{Method: "POST", Path: "/users/create_or_update_many.json",
+		Body: map[string]any{"users": users}, Idempotent: true})
+	if err != nil {
+		return gjson.Result{}, fmt.Errorf("upsert %d zendesk users: %w", len(inputs), err)
+	}
+	if resp.Get("job_status.id").String() == "" {
+		return gjson.Result{}, sdk.Transient(fmt.Errorf("upsert %d zendesk users: the answer has no job_status.id", len(inputs)))
+	}
+	return resp.Get("job_status"), nil
+}
+
+// await waits for a submitted job and returns one result per input, in
+// order.
+func (w *usersWriter) await(ctx context.Context, job gjson.Result, inputs []userInput) ([]sdk.Result, error) {
+	id := job.Get("id").String()
+	job, err := w.awaitJob(ctx, id, job)
+	if err != nil {
+		return nil, err
+	}
+	return jobResults(id, job.Get("results"), inputs)
+}
+
+// awaitJob polls a job's status until it is completed, failed or killed,
+// waiting longer between polls, at most Options.JobTimeout in all.
+func (w *usersWriter) awaitJob(ctx context.Context, id string, job gjson.Result) (gjson.Result, error) {
+	wait := w.opts.JobPollInterval
+	deadline := time.Now().Add(w.opts.JobTimeout)
+	for {
+		switch status := job.Get("status").String(); status {
+		case "completed":
+			return job, nil
+		case "failed", "killed":
+			return gjson.Result{}, sdk.Transient(fmt.Errorf("zendesk users job %s %s: %s", id, status, job.Get("message").String()))
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return gjson.Result{}, sdk.Transient(fmt.Errorf("zendesk users job %s still %s after %s", id, job.Get("status").String(), w.opts.JobTimeout))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return gjson.Result{}, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(wait*3/2, maxJobPollInterval)
+		resp, err := w.cl.Get(ctx, "/job_statuses/"+id+".json", nil)
+		if err != nil {
+			return gjson.Result{}, fmt.Errorf("poll zendesk users job %s: %w", id, err)
+		}
+		job = resp.Get("job_status")
+	}
+}
+
+// jobResults maps a completed job's results to its inputs. Zendesk keeps
+// them in request order; a result's "index", when given, must agree.
+func jobResults(id string, results gjson.Result, inputs []userInput) ([]sdk.Result, error) {
+	list := results.Array()
+	if len(list) != len(inputs) {
+		return nil, sdk.Transient(fmt.Errorf("zendesk users job %s gave %d results for %d users", id, len(list), len(inputs)))
+	}
+	out := make([]sdk.Result, len(inputs))
+	for k, res := range list {
+		if ix := res.Get("index"); ix.Exists() && int(ix.Int()) != k {
+			return nil, sdk.Transient(fmt.Errorf("zendesk users job %s: result %d is for input %d: out of order", id, k, ix.Int()))
+		}
+		in := inputs[k]
+		switch status := res.Get("status").String(); status {
+		case "Created", "Updated":
+			uid := res.Get("id").String()
+			if uid == "" {
+				return nil, sdk.Transient(fmt.Errorf("zendesk users job %s: result %d (%s) has no id", id, k, in.who))
+			}
+			out[k] = sdk.Written(uid, status == "Created")
+		case "Failed":
+			out[k] = sdk.Failed(sdk.BadRecord(fmt.Errorf("zendesk refused user %s: %s: %s",
+				in.who, res.Get("error").String(), res.Get("details").String())))
+		default:
+			out[k] = sdk.Failed(sdk.BadRecord(fmt.Errorf("zendesk users job %s: user %s has status %q", id, in.who, status)))
+		}
+	}
+	return out, nil
+}
