@@ -1,0 +1,50 @@
+package hubspot
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
+)
+
+// Connector is the HubSpot connector. It holds no state between calls:
+// each Check, Read and writer makes its own HTTP client, so that calls
+// may run concurrently.
+type Connector struct {
+	opts Options
+}
+
+// Options tune a Connector for tests; the plugin binary uses the zero value.
+type Options struct {
+	// Transport sends the requests; nil means httpx's default transport.
+	Transport http.RoundTripper
+	// Counter, if set, counts every request sent.
+	Counter *httpx.Counter
+	// Now is the clock webhook timestamps are checked against; nil means time.Now.
+	Now func() time.Time
+	// MinBackoff and MaxBackoff bound the waits between retries; zero means
+	// httpx's defaults (500ms, 30s).
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// Compile-time guards: the build fails if Connector stops being all of these.
+var (
+	_ sdk.Connector      = (*Connector)(nil)
+	_ sdk.Source         = (*Connector)(nil)
+	_ sdk.Destination    = (*Connector)(nil)
+	_ sdk.WebhookHandler = (*Connector)(nil)
+)
+
+// New returns the connector as the plugin binary serves it.
+func New() *Connector { return &Connector{} }
+
+// NewWithOptions returns a connector tuned by opts.
+func NewWithOptions(opts Options) *Connector { return &Connector{opts: opts} }
+
+func (c *Connector) now() time.Time {
+	if c.opts.Now != nil {
+		return c.opts.Now()
+	}
+	return time.Now()
+}

@@ -1,0 +1,55 @@
+package hubspot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cxhub/cxhub/sdk"
+)
+
+// maxSearchPage is the most results HubSpot's search answers per request.
+const maxSearchPage = 200
+
+// Read reads each requested stream from its checkpoint, in order of
+// last-modified date, through the search endpoint (see scan). It emits a
+// checkpoint after every page and one at the end.
+func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
+	cfg, err := parseConfig(req.Config)
+	if err != nil {
+		return err
+	}
+	client, err := c.client(cfg, 0)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+	page := maxSearchPage
+	if req.BatchSize > 0 && req.BatchSize < page {
+		page = req.BatchSize
+	}
+	log := sdk.Logger(ctx)
+	for _, st := range req.Streams {
+		obj, err := objectOf(st.Stream)
+		if err != nil {
+			return sdk.ConfigError(err)
+		}
+		from, err := parseState(st.State)
+		if err != nil {
+			log.Warn("hubspot: unreadable checkpoint: reading the stream from the start (repeats, never gaps)",
+				"stream", st.Stream, "error", err)
+			from = position{}
+		}
+		s := &scan{client: client, obj: obj, props: obj.readProperties(cfg.extraProperties(st.Stream)),
+			page: page, out: out, log: log}
+		if obj.name == streamNotes {
+			s.enrich = notesContacts(client)
+		}
+		if err := s.run(ctx, from); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("read hubspot %s: %w", st.Stream, readError(err))
+		}
+	}
+	return nil
+}

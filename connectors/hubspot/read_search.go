@@ -1,0 +1,243 @@
+package hubspot
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
+	"github.com/tidwall/gjson"
+)
+
+// scan reads one stream through POST /crm/v3/objects/{type}/search, in
+// order of last-modified date, from a position.
+//
+// Every page is a new query starting where the previous page ended
+// ("keyset" paging), never the search's own offset: an offset over a
+// result set that changes while it is read skips an object each time an
+// earlier one is modified (it moves to the end and the rest shift down
+// one), and it cannot go past 10,000 results. The last-modified date is
+// the only sort HubSpot promises to apply, so objects with the same date
+// may come in any order: the open date's ids already emitted are kept and
+// skipped when the next query returns them again; a page whose objects all
+// share one date (more of them than a page holds) switches to a query of
+// that date alone sorted by id, paged by id. Checkpoints only cover dates
+// read completely (or ids read in order), so a read resumed from any of
+// them misses nothing.
+type scan struct {
+	client *httpx.Client
+	obj    object
+	props  []string
+	page   int
+	out    sdk.Emitter
+	log    *slog.Logger
+	// enrich, if set, returns extra JSON members for the objects of a page
+	// (a note's associations), by id.
+	enrich func(ctx context.Context, ids []string) (map[string][]byte, error)
+}
+
+// hit is one search result.
+type hit struct {
+	id  string
+	ts  int64
+	raw gjson.Result
+}
+
+// run emits every object changed after from, with checkpoints.
+func (s *scan) run(ctx context.Context, from position) error {
+	done := from                   // the last position checkpointed (or given)
+	cur, floor := from.TS, from.ID // the open date, and the ids at it already covered
+	seen := map[string]bool{}      // ids at cur emitted by this read
+	checkpoint := func(p position) error {
+		if p == done {
+			return nil
+		}
+		done = p
+		return s.out.Checkpoint(s.obj.name, p.bytes())
+	}
+	for {
+		hits, err := s.search(ctx, s.after(cur, floor), []searchSort{{s.obj.modified, "ASCENDING"}})
+		if err != nil {
+			return err
+		}
+		var batch []hit
+		complete := done
+		for _, h := range hits {
+			if h.ts > cur {
+				complete = position{TS: cur, ID: maxID(append(keysOf(seen), floor)...)}
+				cur, floor, seen = h.ts, "", map[string]bool{}
+			}
+			if h.ts < cur || (h.ts == cur && (seen[h.id] || (floor != "" && compareIDs(h.id, floor) <= 0))) {
+				continue
+			}
+			seen[h.id] = true
+			batch = append(batch, h)
+		}
+		if err := s.emit(ctx, batch); err != nil {
+			return err
+		}
+		if len(hits) < s.page {
+			// The query ran out: everything is read. Every read ends with
+			// a checkpoint, even one that read nothing.
+			reached := position{TS: cur, ID: maxID(append(keysOf(seen), floor)...)}
+			return s.out.Checkpoint(s.obj.name, reached.bytes())
+		}
+		if err := checkpoint(complete); err != nil {
+			return err
+		}
+		if hits[0].ts == cur && hits[len(hits)-1].ts == cur {
+			// A whole page of one date: there may be more of them than a
+			// page holds. Read that date alone, by id.
+			if floor, err = s.ties(ctx, cur, floor, seen, checkpoint); err != nil {
+				return err
+			}
+			seen = map[string]bool{}
+		}
+	}
+}
+
+// ties reads every object last modified at ts with an id above floor, by
+// id, skipping those in seen; it checkpoints as it goes and returns the
+// greatest id at ts, which then covers them all.
+func (s *scan) ties(ctx context.Context, ts int64, floor string, seen map[string]bool, checkpoint func(position) error) (string, error) {
+	s.log.Debug("hubspot: a page of objects modified at the same time: reading them by id", "stream", s.obj.name, "ts", ts)
+	cursor := floor
+	for {
+		groups := []filterGroup{{Filters: []searchFilter{{s.obj.modified, "EQ", ms(ts)}}}}
+		if cursor != "" {
+			groups[0].Filters = append(groups[0].Filters, searchFilter{"hs_object_id", "GT", cursor})
+		}
+		hits, err := s.search(ctx, groups, []searchSort{{"hs_object_id", "ASCENDING"}})
+		if err != nil {
+			return "", err
+		}
+		var batch []hit
+		for _, h := range hits {
+			cursor = maxID(cursor, h.id)
+			if h.ts != ts || seen[h.id] {
+				continue // moved on since (its new date comes later), or already sent
+			}
+			seen[h.id] = true
+			batch = append(batch, h)
+		}
+		if err := s.emit(ctx, batch); err != nil {
+			return "", err
+		}
+		if len(hits) < s.page {
+			return maxID(append(keysOf(seen), cursor)...), nil
+		}
+		if err := checkpoint(position{TS: ts, ID: cursor}); err != nil {
+			return "", err
+		}
+	}
+}
+
+// after returns the filter groups of "modified after (ts, floor)":
+// (date > ts) OR (date = ts AND id > floor), or date >= ts without a floor.
+func (s *scan) after(ts int64, floor string) []filterGroup {
+	if floor == "" {
+		return []filterGroup{{Filters: []searchFilter{{s.obj.modified, "GTE", ms(ts)}}}}
+	}
+	return []filterGroup{
+		{Filters: []searchFilter{{s.obj.modified, "GT", ms(ts)}}},
+		{Filters: []searchFilter{{s.obj.modified, "EQ", ms(ts)}, {"hs_object_id", "GT", floor}}},
+	}
+}
+
+func ms(ts int64) string { return strconv.FormatInt(ts, 10) }
+
+// filterGroup, searchFilter and searchSort are the parts of a search body.
+type filterGroup struct {
+	Filters []searchFilter `json:"filters"`
+}
+
+type searchFilter struct {
+	PropertyName string `json:"propertyName"`
+	Operator     string `json:"operator"`
+	Value        string `json:"value"`
+}
+
+type searchSort struct {
+	PropertyName string `json:"propertyName"`
+	Direction    string `json:"direction"`
+}
+
+// search sends one search and returns its results.
+func (s *scan) search(ctx context.Context, groups []filterGroup, sorts []searchSort) ([]hit, error) {
+	body := map[string]any{"filterGroups": groups, "sorts": sorts, "properties": s.props, "limit": s.page}
+	resp, err := s.client.Do(ctx, &httpx.Request{Method: "POST", Path: "/crm/v3/objects/" + s.obj.name + "/search",
+		Body: body, Idempotent: true, Bucket: searchBucket})
+	if err != nil {
+		return nil, err
+	}
+	results := resp.Get("results").Array()
+	hits := make([]hit, 0, len(results))
+	for _, r := range results {
+		hits = append(hits, hit{id: r.Get("id").String(), ts: modifiedAt(r, s.obj.modified), raw: r})
+	}
+	return hits, nil
+}
+
+// modifiedAt returns an object's last-modified date in epoch milliseconds,
+// from its property or else its updatedAt.
+func modifiedAt(r gjson.Result, prop string) int64 {
+	for _, v := range []string{r.Get("properties." + prop).String(), r.Get("updatedAt").String()} {
+		if at, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return at.UnixMilli()
+		}
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
+// emit sends a page's objects as records.
+func (s *scan) emit(ctx context.Context, batch []hit) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	var extra map[string][]byte
+	if s.enrich != nil {
+		ids := make([]string, len(batch))
+		for i, h := range batch {
+			ids[i] = h.id
+		}
+		var err error
+		if extra, err = s.enrich(ctx, ids); err != nil {
+			return err
+		}
+	}
+	records := make([]sdk.Record, len(batch))
+	for i, h := range batch {
+		records[i] = sdk.Record{Stream: s.obj.name, Key: h.id, Data: withMember(h.raw.Raw, extra[h.id]),
+			UpdatedAt: time.UnixMilli(h.ts).UTC()}
+	}
+	return s.out.Emit(records...)
+}
+
+// withMember returns a copy of the JSON object raw with member (`"name":value`) added.
+func withMember(raw string, member []byte) []byte {
+	obj := bytes.TrimSpace([]byte(raw))
+	if len(member) == 0 || len(obj) < 2 {
+		return bytes.Clone(obj)
+	}
+	out := make([]byte, 0, len(obj)+len(member)+1)
+	out = append(out, obj[:len(obj)-1]...)
+	if len(bytes.TrimSpace(obj[1:len(obj)-1])) > 0 {
+		out = append(out, ',')
+	}
+	out = append(out, member...)
+	return append(out, '}')
+}
+
+func keysOf(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

@@ -1,0 +1,82 @@
+package hubspot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// position is a read's checkpoint: every object whose last-modified date
+// (in epoch milliseconds) is before TS, or equal to it with an id up to ID,
+// has been emitted. An empty ID covers nothing at TS itself. The zero
+// position is the start.
+//
+// Its JSON is {"ts":1714557600000,"id":"512","at":"2024-05-01T10:00:00.000Z"};
+// "at" is TS for people reading `cxhub state show`, and is ignored.
+type position struct {
+	TS int64  `json:"ts"`
+	ID string `json:"id,omitempty"`
+	At string `json:"at,omitempty"`
+}
+
+// parseState reads a checkpoint; nil or empty is the start.
+func parseState(state []byte) (position, error) {
+	var p position
+	if len(state) == 0 {
+		return p, nil
+	}
+	if err := json.Unmarshal(state, &p); err != nil {
+		return position{}, fmt.Errorf("checkpoint %q is not a hubspot position: %w", state, err)
+	}
+	if p.TS < 0 || (p.ID != "" && !isID(p.ID)) {
+		return position{}, fmt.Errorf("checkpoint %q: want a non-negative ts and a numeric id", state)
+	}
+	return p, nil
+}
+
+// bytes returns the checkpoint's JSON.
+func (p position) bytes() []byte {
+	p.At = time.UnixMilli(p.TS).UTC().Format(isoMillis)
+	b, _ := json.Marshal(p)
+	return b
+}
+
+// isoMillis is how HubSpot writes dates.
+const isoMillis = "2006-01-02T15:04:05.000Z"
+
+// isID reports whether s is a HubSpot object id: decimal digits.
+func isID(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// compareIDs orders decimal ids by value; "" comes before every id.
+func compareIDs(a, b string) int {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+// maxID returns the greatest of ids by value ("" if none).
+func maxID(ids ...string) string {
+	best := ""
+	for _, id := range ids {
+		if id != "" && (best == "" || compareIDs(id, best) > 0) {
+			best = id
+		}
+	}
+	return best
+}

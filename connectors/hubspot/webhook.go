@@ -1,0 +1,235 @@
+package hubspot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
+	"github.com/cxhub/cxhub/sdk/webhook"
+	"github.com/tidwall/gjson"
+)
+
+// HubSpot's webhook headers, and how old a delivery may be.
+const (
+	headerSignature = "X-HubSpot-Signature-v3"
+	headerTimestamp = "X-HubSpot-Request-Timestamp"
+	webhookMaxAge   = 5 * time.Minute
+)
+
+// event is one event of a delivery.
+type event struct {
+	EventID          int64  `json:"eventId"`
+	OccurredAt       int64  `json:"occurredAt"`
+	SubscriptionType string `json:"subscriptionType"`
+	ObjectTypeID     string `json:"objectTypeId"`
+	ObjectID         int64  `json:"objectId"`
+}
+
+// HandleWebhook verifies a delivery's v3 signature, base64(HMAC-SHA256 of
+// client_secret over method, the full URI HubSpot called, the body and
+// the X-HubSpot-Request-Timestamp), refuses one more than five minutes old,
+// and returns the contacts and companies its events name: the objects as
+// they are now, read with one batch read per stream (the same records a
+// read gives), or a delete record for an object whose last event is its
+// deletion. Events of other objects are ignored. A failed read fails the
+// delivery (HubSpot then delivers it again) rather than return part of it.
+func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
+	cfg, err := parseConfig(req.Config)
+	if err != nil {
+		return sdk.WebhookResponse{}, err
+	}
+	if cfg.ClientSecret == "" {
+		return sdk.WebhookResponse{}, sdk.ConfigError(errors.New("client_secret: the app's client secret is needed to verify webhook deliveries"))
+	}
+	if cfg.WebhookURL == "" {
+		return sdk.WebhookResponse{}, sdk.ConfigError(errors.New("webhook_url: the public URL HubSpot calls is needed to verify webhook deliveries"))
+	}
+	if err := c.verify(cfg, req); err != nil {
+		return sdk.WebhookResponse{}, err
+	}
+	var events []event
+	if err := json.Unmarshal(req.Body, &events); err != nil {
+		return sdk.WebhookResponse{}, sdk.BadRecord(fmt.Errorf("hubspot webhook: the body is not a JSON array of events: %w", err))
+	}
+	changed, deleted := latestEvents(events)
+	client, err := c.client(cfg, 0)
+	if err != nil {
+		return sdk.WebhookResponse{}, err
+	}
+	defer client.CloseIdleConnections()
+	var records []sdk.Record
+	for _, stream := range []string{streamContacts, streamCompanies} {
+		recs, err := fetch(ctx, client, objects[stream], cfg.extraProperties(stream), changed[stream])
+		if err != nil {
+			return sdk.WebhookResponse{}, fmt.Errorf("hubspot webhook: read the changed %s: %w", stream, err)
+		}
+		records = append(records, recs...)
+		for _, id := range deleted[stream] {
+			records = append(records, sdk.Record{Stream: stream, Key: id, Op: sdk.Delete, Data: []byte(`{"id":"` + id + `"}`)})
+		}
+	}
+	return sdk.WebhookResponse{Records: records}, nil
+}
+
+// verify checks the signature and the age of a delivery.
+func (c *Connector) verify(cfg config, req sdk.WebhookRequest) error {
+	sig, err := webhook.HeaderValue(req.Header, headerSignature)
+	if err != nil {
+		return err
+	}
+	stamp, err := webhook.HeaderValue(req.Header, headerTimestamp)
+	if err != nil {
+		return err
+	}
+	at, err := webhook.ParseUnixMillis(stamp)
+	if err != nil {
+		return sdk.AuthError(fmt.Errorf("hubspot webhook: %s: %w", headerTimestamp, err))
+	}
+	if err := webhook.CheckTimestamp(at, c.now(), webhookMaxAge); err != nil {
+		return err
+	}
+	uri, err := signedURI(cfg.WebhookURL, req.URL)
+	if err != nil {
+		return sdk.BadRecord(fmt.Errorf("hubspot webhook: %w", err))
+	}
+	method := req.Method
+	if method == "" {
+		method = "POST"
+	}
+	s := webhook.Signer{Secret: []byte(cfg.ClientSecret), Encoding: webhook.Base64}
+	if err := s.Verify(sig, []byte(method), []byte(uri), req.Body, []byte(stamp)); err != nil {
+		return fmt.Errorf("hubspot webhook to %s: %w", uri, err)
+	}
+	return nil
+}
+
+// uriDecoder undoes the escapes HubSpot decodes in the URI before it signs it.
+var uriDecoder = func() *strings.Replacer {
+	pairs := []string{"%3A", ":", "%2F", "/", "%3F", "?", "%40", "@", "%21", "!", "%24", "$", "%27", "'",
+		"%28", "(", "%29", ")", "%2A", "*", "%2C", ",", "%3B", ";"}
+	for i, n := 0, len(pairs); i < n; i += 2 {
+		pairs = append(pairs, strings.ToLower(pairs[i]), pairs[i+1])
+	}
+	return strings.NewReplacer(pairs...)
+}()
+
+// signedURI rebuilds the URI HubSpot signed: the scheme and host of
+// webhook_url (what HubSpot called, before any proxy), its path if it has
+// one and else the path received, and the query received (else
+// webhook_url's).
+func signedURI(public, received string) (string, error) {
+	base, err := url.Parse(public)
+	if err != nil {
+		return "", fmt.Errorf("webhook_url %q: %w", public, err)
+	}
+	got, err := url.Parse(received)
+	if err != nil {
+		return "", fmt.Errorf("request URI %q: %w", received, err)
+	}
+	path := base.EscapedPath()
+	if path == "" || path == "/" {
+		path = got.EscapedPath()
+	}
+	query := got.RawQuery
+	if query == "" {
+		query = base.RawQuery
+	}
+	uri := base.Scheme + "://" + base.Host + path
+	if query != "" {
+		uri += "?" + query
+	}
+	return uriDecoder.Replace(uri), nil
+}
+
+// latestEvents returns, per stream, the ids of the objects whose latest
+// event is a change, and of those whose latest is a deletion, in the order
+// they first appear.
+func latestEvents(events []event) (changed, deleted map[string][]string) {
+	type last struct {
+		at      int64
+		deleted bool
+	}
+	latest := map[string]map[string]last{}
+	order := map[string][]string{}
+	for _, e := range events {
+		stream := eventStream(e)
+		if stream == "" || e.ObjectID == 0 {
+			continue
+		}
+		id := strconv.FormatInt(e.ObjectID, 10)
+		if latest[stream] == nil {
+			latest[stream] = map[string]last{}
+		}
+		prev, seen := latest[stream][id]
+		if !seen {
+			order[stream] = append(order[stream], id)
+		}
+		if !seen || e.OccurredAt >= prev.at {
+			kind := e.SubscriptionType[strings.IndexByte(e.SubscriptionType, '.')+1:]
+			latest[stream][id] = last{at: e.OccurredAt, deleted: kind == "deletion" || kind == "privacyDeletion"}
+		}
+	}
+	changed, deleted = map[string][]string{}, map[string][]string{}
+	for stream, ids := range order {
+		for _, id := range ids {
+			if latest[stream][id].deleted {
+				deleted[stream] = append(deleted[stream], id)
+			} else {
+				changed[stream] = append(changed[stream], id)
+			}
+		}
+	}
+	return changed, deleted
+}
+
+// eventStream returns the stream an event is about, or "" for others.
+func eventStream(e event) string {
+	prefix, _, _ := strings.Cut(e.SubscriptionType, ".")
+	switch {
+	case prefix == "contact" || (prefix == "object" && e.ObjectTypeID == "0-1"):
+		return streamContacts
+	case prefix == "company" || (prefix == "object" && e.ObjectTypeID == "0-2"):
+		return streamCompanies
+	}
+	return ""
+}
+
+// fetch reads objects by id, 100 per batch read; objects HubSpot no longer
+// has are left out.
+func fetch(ctx context.Context, client *httpx.Client, obj object, extra, ids []string) ([]sdk.Record, error) {
+	var out []sdk.Record
+	props := obj.readProperties(extra)
+	for start := 0; start < len(ids); start += maxBatch {
+		chunk := ids[start:min(start+maxBatch, len(ids))]
+		inputs := make([]map[string]string, len(chunk))
+		for i, id := range chunk {
+			inputs[i] = map[string]string{"id": id}
+		}
+		resp, err := client.Do(ctx, &httpx.Request{Method: "POST", Path: "/crm/v3/objects/" + obj.name + "/batch/read",
+			Body: map[string]any{"inputs": inputs, "properties": props}, Idempotent: true})
+		if err != nil {
+			return nil, err
+		}
+		byID := map[string]gjson.Result{}
+		for _, r := range resp.Get("results").Array() {
+			byID[r.Get("id").String()] = r
+		}
+		for _, id := range chunk { // in the events' order
+			r, ok := byID[id]
+			if !ok {
+				continue
+			}
+			out = append(out, sdk.Record{Stream: obj.name, Key: id, Data: []byte(r.Raw),
+				UpdatedAt: time.UnixMilli(modifiedAt(r, obj.modified)).UTC()})
+		}
+	}
+	return slices.Clip(out), nil
+}
