@@ -15,7 +15,6 @@ import (
 // Defaults of the config.
 const (
 	DefaultBaseURL        = "https://api.hubapi.com"
-	DefaultKeyProperty    = "cxhub_key"
 	DefaultSearchRate     = 4
 	searchBucket          = "search"
 	userAgent             = "cxhub-connector-hubspot/" + Version + " (+https://github.com/cxhub/cxhub)"
@@ -32,8 +31,8 @@ type config struct {
 	ContactProperties  []string `json:"contact_properties"`
 	CompanyProperties  []string `json:"company_properties"`
 	NoteProperties     []string `json:"note_properties"`
-	CompanyKeyProperty *string  `json:"company_key_property"`
-	NoteKeyProperty    *string  `json:"note_key_property"`
+	CompanyKeyProperty string   `json:"company_key_property"`
+	NoteKeyProperty    string   `json:"note_key_property"`
 	SearchRate         int      `json:"search_requests_per_second"`
 	ClientSecret       string   `json:"client_secret"`
 	WebhookURL         string   `json:"webhook_url"`
@@ -86,22 +85,16 @@ func (cfg config) extraProperties(stream string) []string {
 }
 
 // keyProperty returns the unique property that writes of stream upsert by:
-// email for contacts, the configured one (default cxhub_key, "" for none)
-// for companies and notes.
+// email for contacts; for companies and notes, the configured one, or ""
+// (the default) to create objects and update them by the core's links.
 func (cfg config) keyProperty(stream string) string {
-	pick := func(p *string) string {
-		if p == nil {
-			return DefaultKeyProperty
-		}
-		return strings.TrimSpace(*p)
-	}
 	switch stream {
 	case streamContacts:
 		return "email"
 	case streamCompanies:
-		return pick(cfg.CompanyKeyProperty)
+		return strings.TrimSpace(cfg.CompanyKeyProperty)
 	case streamNotes:
-		return pick(cfg.NoteKeyProperty)
+		return strings.TrimSpace(cfg.NoteKeyProperty)
 	}
 	return ""
 }

@@ -111,8 +111,12 @@ func conformanceSuite(t *testing.T) sdktest.Suite {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	// The suite writes the same records twice without TargetID: only the
+	// key properties make that idempotent (the default, links, is tested
+	// by TestWritesCreateThenUpdateByLinks).
 	cfg := func(base, token string) sdk.Config {
-		return sdk.Config(fmt.Sprintf(`{"base_url":%q,"token":%q,"search_requests_per_second":100}`, base, token))
+		return sdk.Config(fmt.Sprintf(`{"base_url":%q,"token":%q,"search_requests_per_second":100,`+
+			`"company_key_property":"cxhub_key","note_key_property":"cxhub_key"}`, base, token))
 	}
 	return sdktest.Suite{
 		Config:         cfg(srv.URL, sandbox.DefaultToken),

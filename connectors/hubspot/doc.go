@@ -4,13 +4,16 @@
 // Source, a Destination and a WebhookHandler, and builds to the plugin
 // binary cxhub-connector-hubspot (see cmd/cxhub-connector-hubspot).
 //
-// Reads go through the search endpoint in order of last-modified date;
-// the checkpoint is that date and an id, {"ts":<ms>,"id":"<id>"}, and a
-// read from it returns exactly what changed after it (scan explains how
-// objects sharing a date, and HubSpot's 10,000-result cap, are handled).
-// Writes upsert: contacts by email, companies and notes by a unique key
-// property (cxhub_key unless the config says otherwise), 100 per request;
-// a record HubSpot refuses in a 207 answer fails alone with HubSpot's
+// A first read lists every object (GET /crm/v3/objects/{type}), then
+// searches for the changes made while it listed (scan.full); later reads
+// go through the search endpoint in order of last-modified date from the
+// checkpoint, which is that date and an id, {"ts":<ms>,"id":"<id>"}, and
+// return exactly what changed after it (scan explains how objects sharing
+// a date, and HubSpot's 10,000-result cap, are handled). Writes go 100 per
+// request: contacts are upserted by email; companies and notes are updated
+// by the core's links (TargetID) or else created, unless the config names
+// a unique key property to upsert them by, which makes writes exactly-once.
+// A record HubSpot refuses in a 207 answer fails alone with HubSpot's
 // message. README.md is the reference: streams, config, semantics, limits.
 //
 // The sandbox subpackage is a HubSpot emulator for tests and the demo. This

@@ -140,21 +140,16 @@ func readRequest(e *env, stream string, state []byte, batch int) sdk.ReadRequest
 	return sdk.ReadRequest{Config: e.config(nil), Streams: []sdk.StreamState{{Stream: stream, State: state}}, BatchSize: batch}
 }
 
-// Emit keeps the records, and runs once after the first batch.
+// Emit keeps the records, and runs once after batch number at (the first
+// if at is 0).
 func (c *changer) Emit(records ...sdk.Record) error {
 	if err := c.sdktestCollector.Emit(records...); err != nil {
 		return err
 	}
-	if c.batch++; c.batch == 1 && c.once != nil {
+	if c.batch++; c.batch == max(c.at, 1) && c.once != nil {
 		c.once()
 	}
 	return nil
-}
-
-// readWith reads a stream with a given config.
-func readWith(e *env, cfg sdk.Config, stream string, batch int) (*sdktest.Collector, error) {
-	return sdktest.ReadAll(e.t.Context(), e.conn, sdk.ReadRequest{Config: cfg,
-		Streams: []sdk.StreamState{{Stream: stream}}, BatchSize: batch})
 }
 
 func slicesCompact(s []string) []string { return slices.Compact(slices.Clone(s)) }

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/connectors/hubspot/sandbox"
+	"github.com/cxhub/cxhub/sdk"
 	kit "github.com/cxhub/cxhub/sdk/sandbox"
+	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 // TestWritesKeepUnderTheRollingLimit writes through a sandbox whose
@@ -25,17 +27,22 @@ func TestWritesKeepUnderTheRollingLimit(t *testing.T) {
 	}
 }
 
-// TestSearchesKeepToTheirPace reads through a sandbox whose search limit
-// is the config's pace: no search is refused.
+// TestSearchesKeepToTheirPace reads from a checkpoint (by search) through
+// a sandbox whose search limit is the config's pace: no search is refused.
 func TestSearchesKeepToTheirPace(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Contacts: 600, RateLimit: 1000, SearchLimit: 20, SearchInterval: time.Second})
+	state := position{TS: 1}.bytes() // before every contact: the read searches them all
 	cfg := e.config(map[string]any{"search_requests_per_second": 20})
-	col, err := readWith(e, cfg, streamContacts, 20)
+	col, err := sdktest.ReadAll(t.Context(), e.conn, sdk.ReadRequest{Config: cfg,
+		Streams: []sdk.StreamState{{Stream: streamContacts, State: state}}, BatchSize: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(col.Records) != 600 {
 		t.Errorf("read %d contacts, want 600", len(col.Records))
+	}
+	if n := e.sb.Kit().Count("POST", "/crm/v3/objects/contacts/search"); n < 30 {
+		t.Errorf("%d searches, want at least 30 (20 results each)", n)
 	}
 	if n := e.sb.Kit().Stats().ByStatus[429]; n != 0 {
 		t.Errorf("the sandbox refused %d searches: the reader went faster than search_requests_per_second", n)

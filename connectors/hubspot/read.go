@@ -10,9 +10,12 @@ import (
 // maxSearchPage is the most results HubSpot's search answers per request.
 const maxSearchPage = 200
 
-// Read reads each requested stream from its checkpoint, in order of
-// last-modified date, through the search endpoint (see scan). It emits a
-// checkpoint after every page and one at the end.
+// Read reads each requested stream. Without a checkpoint (or with one it
+// cannot parse) it reads everything: the list endpoint, then a catch-up
+// search for the changes made meanwhile (see scan.full). From a checkpoint
+// it reads what changed since, in order of last-modified date, through the
+// search endpoint (see scan.run), with a checkpoint after every page. Every
+// read of a stream ends with a checkpoint.
 func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -44,7 +47,12 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitt
 		if obj.name == streamNotes {
 			s.enrich = notesContacts(client)
 		}
-		if err := s.run(ctx, from); err != nil {
+		if from.TS == 0 && from.ID == "" { // the start: nothing read yet
+			err = s.full(ctx)
+		} else {
+			err = s.run(ctx, from)
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}

@@ -37,6 +37,14 @@ type scan struct {
 	// enrich, if set, returns extra JSON members for the objects of a page
 	// (a note's associations), by id.
 	enrich func(ctx context.Context, ids []string) (map[string][]byte, error)
+	// skip, if set, says which results were already emitted as they are
+	// (by a full read's list): they count as read, but are not emitted.
+	skip func(h hit) bool
+	// quietUntil holds back mid-read checkpoints at dates before it (the
+	// last one is always sent): a full read's catch-up sends none until it
+	// has passed every date its list emitted, so that no record after a
+	// checkpoint is older than one before it.
+	quietUntil int64
 }
 
 // hit is one search result.
@@ -52,7 +60,7 @@ func (s *scan) run(ctx context.Context, from position) error {
 	cur, floor := from.TS, from.ID // the open date, and the ids at it already covered
 	seen := map[string]bool{}      // ids at cur emitted by this read
 	checkpoint := func(p position) error {
-		if p == done {
+		if p == done || p.TS < s.quietUntil {
 			return nil
 		}
 		done = p
@@ -74,7 +82,9 @@ func (s *scan) run(ctx context.Context, from position) error {
 				continue
 			}
 			seen[h.id] = true
-			batch = append(batch, h)
+			if s.skip == nil || !s.skip(h) {
+				batch = append(batch, h)
+			}
 		}
 		if err := s.emit(ctx, batch); err != nil {
 			return err
@@ -121,7 +131,9 @@ func (s *scan) ties(ctx context.Context, ts int64, floor string, seen map[string
 				continue // moved on since (its new date comes later), or already sent
 			}
 			seen[h.id] = true
-			batch = append(batch, h)
+			if s.skip == nil || !s.skip(h) {
+				batch = append(batch, h)
+			}
 		}
 		if err := s.emit(ctx, batch); err != nil {
 			return "", err

@@ -1,26 +1,40 @@
 package hubspot
 
 import (
+	"fmt"
+	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/cxhub/cxhub/connectors/hubspot/sandbox"
 	"github.com/tidwall/gjson"
 )
 
+// TestFullReadEqualsTheSandbox: a read without a checkpoint lists every
+// object (GET, 100 a page) and then searches once for what changed
+// meanwhile (nothing here); its records are the sandbox's objects, and it
+// ends with a checkpoint from which a read returns nothing.
 func TestFullReadEqualsTheSandbox(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 3, Contacts: sandbox.DefaultContacts, Companies: sandbox.DefaultCompanies, Notes: sandbox.DefaultNotes})
 	for _, stream := range []string{streamContacts, streamCompanies, streamNotes} {
 		t.Run(stream, func(t *testing.T) {
+			e.sb.Kit().ResetStats()
 			col := e.read(stream, nil, 500)
 			if got, want := sortedKeys(col, stream), sorted(e.ids(stream)); !slices.Equal(got, want) {
 				t.Fatalf("read %d keys, the sandbox holds %d; duplicates %v", len(got), len(want), dups(col.Keys(stream)))
+			}
+			path := "/crm/v3/objects/" + stream
+			if got, want := e.sb.Kit().Count("GET", path), (len(e.ids(stream))+99)/100; got != want {
+				t.Errorf("%d list requests, want %d (100 objects a page)", got, want)
+			}
+			if got := e.sb.Kit().Count("POST", path+"/search"); got != 1 {
+				t.Errorf("%d search requests, want 1: the catch-up after the list", got)
 			}
 			byID := map[string]sandbox.Object{}
 			for _, o := range e.sb.Objects(stream) {
 				byID[o.ID] = o
 			}
-			var prev int64
 			for _, r := range col.Records {
 				o := byID[r.Key]
 				d := gjson.ParseBytes(r.Data)
@@ -37,17 +51,120 @@ func TestFullReadEqualsTheSandbox(t *testing.T) {
 				if stream == streamNotes && d.Get("associations.contacts.results.0.id").String() != o.Contacts[0] {
 					t.Errorf("note %s: associations %s, want contact %s", r.Key, d.Get("associations").Raw, o.Contacts[0])
 				}
-				if ms := r.UpdatedAt.UnixMilli(); ms < prev {
-					t.Fatalf("record %s modified at %d, after one at %d: not in cursor order", r.Key, ms, prev)
-				} else {
-					prev = ms
-				}
 			}
-			if len(col.Checkpoints) == 0 || col.Checkpoints[len(col.Checkpoints)-1].After != len(col.Records) {
-				t.Errorf("checkpoints %+v: want one after the last record", col.Checkpoints)
+			if len(col.Checkpoints) != 1 || col.Checkpoints[0].After != len(col.Records) {
+				t.Errorf("checkpoints %+v: want one, after the last record", col.Checkpoints)
+			}
+			if again := e.read(stream, col.Last(stream), 500); len(again.Records) != 0 {
+				t.Errorf("read from the full read's checkpoint: %d records, want none", len(again.Records))
 			}
 		})
 	}
+}
+
+// TestAFullReadCatchesUpWithChangesMadeDuringTheList edits objects while
+// the list runs: those already listed come again with their new values
+// (from the catch-up search), one not listed yet comes once, already
+// changed, and so does one created meanwhile. The records respect
+// checkpoint order, and, with or without the Date header the catch-up
+// starts from, a read from the final checkpoint returns nothing.
+func TestAFullReadCatchesUpWithChangesMadeDuringTheList(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		transport http.RoundTripper
+		batch     int
+	}{
+		{"catch-up from the server's Date", nil, 50},
+		{"pages of 3: no checkpoint until the catch-up passes the list", nil, 3},
+		{"no Date header: catch-up over everything", dropDate{http.DefaultTransport}, 50},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, sandbox.Options{Contacts: 250})
+			e.conn.opts.Transport = tt.transport
+			ids := e.ids(streamContacts) // in id order, the list's order
+			listed := ids[:5]            // changed after the list sent them, one by one
+			var added []string
+			out := &changer{at: 2}
+			out.once = func() { // after the second page
+				for _, id := range listed {
+					if _, err := e.sb.Update(streamContacts, id, map[string]string{"firstname": "Changed " + id}); err != nil {
+						t.Error(err)
+					}
+				}
+				if _, err := e.sb.Update(streamContacts, ids[200], map[string]string{"firstname": "Unlisted"}); err != nil {
+					t.Error(err)
+				}
+				var err error
+				if added, err = e.sb.Add(streamContacts, 1); err != nil {
+					t.Error(err)
+				}
+			}
+			if err := e.conn.Read(t.Context(), readRequest(e, streamContacts, nil, tt.batch), out); err != nil {
+				t.Fatal(err)
+			}
+			got := out.Keys(streamContacts)
+			if want := sorted(append(slices.Clone(ids), added...)); !slices.Equal(slicesCompact(sorted(got)), want) {
+				t.Fatalf("read %d distinct keys, want the %d objects there are", len(slicesCompact(sorted(got))), len(want))
+			}
+			if n, want := len(got), len(ids)+1+len(listed); n != want {
+				t.Errorf("read %d records (repeats %v), want %d: every object once, and those changed after they were listed twice",
+					n, dups(got), want)
+			}
+			last := map[string]string{}
+			for _, r := range out.Records {
+				last[r.Key] = gjson.GetBytes(r.Data, "properties.firstname").String()
+			}
+			for _, id := range listed {
+				if countOf(got, id) != 2 || last[id] != "Changed "+id {
+					t.Errorf("contact %s, changed after it was listed: came %d times, last as %q; want twice, then with the change",
+						id, countOf(got, id), last[id])
+				}
+			}
+			if last[ids[200]] != "Unlisted" {
+				t.Errorf("contact %s, changed before it was listed, read with firstname %q", ids[200], last[ids[200]])
+			}
+			for _, p := range checkpointOrderProblems(&out.sdktestCollector) {
+				t.Error(p)
+			}
+			if rest := e.read(streamContacts, out.Last(streamContacts), tt.batch); len(rest.Records) != 0 {
+				t.Errorf("read from the final checkpoint: %v, want nothing", rest.Keys(streamContacts))
+			}
+		})
+	}
+}
+
+// checkpointOrderProblems lists the records emitted after a checkpoint
+// that are older than a record emitted before it: a read resumed from that
+// checkpoint by date would not expect them. (The conformance suite's rule.)
+func checkpointOrderProblems(col *sdktestCollector) []string {
+	var problems []string
+	var newest, newestBefore time.Time // the newest record so far; the newest before the last checkpoint passed
+	next := 0
+	for i, r := range col.Records {
+		for next < len(col.Checkpoints) && col.Checkpoints[next].After <= i {
+			newestBefore = newest
+			next++
+		}
+		if r.UpdatedAt.Before(newestBefore) {
+			problems = append(problems, fmt.Sprintf("record %d (%s, modified %s) comes after a checkpoint that followed a record modified %s",
+				i, r.Key, r.UpdatedAt.Format(isoMillis), newestBefore.Format(isoMillis)))
+		}
+		if r.UpdatedAt.After(newest) {
+			newest = r.UpdatedAt
+		}
+	}
+	return problems
+}
+
+// dropDate removes the Date header of every answer.
+type dropDate struct{ next http.RoundTripper }
+
+func (d dropDate) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := d.next.RoundTrip(r)
+	if resp != nil {
+		resp.Header.Del("Date")
+	}
+	return resp, err
 }
 
 func TestIncrementalReadReturnsExactlyTheEdits(t *testing.T) {
@@ -131,7 +248,9 @@ func TestReadsPastTheRealCap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads 10,500 contacts twice")
 	}
-	e := newEnv(t, sandbox.Options{Contacts: 10500})
+	// A rolling limit above the 105 list requests of the first read, which
+	// would otherwise wait for the next 10-second window.
+	e := newEnv(t, sandbox.Options{Contacts: 10500, RateLimit: 1000, SearchLimit: 1000})
 	state := e.read(streamContacts, nil, 500).Last(streamContacts)
 	ids := e.ids(streamContacts)
 	for start := 0; start < len(ids); start += 100 { // 105 edits of 100 contacts each
@@ -148,15 +267,18 @@ func TestReadsPastTheRealCap(t *testing.T) {
 	}
 }
 
-// changer is an emitter that edits the sandbox after the first batch of a
-// read: objects already read and objects not read yet.
+// changer is an emitter that edits the sandbox once during a read (after
+// the batch number at): objects already read and objects not read yet.
 type changer struct {
 	sdktestCollector
 	once  func()
+	at    int // the batch after which once runs (0: the first)
 	batch int
 }
 
-func TestChangesDuringAReadAreNotMissed(t *testing.T) {
+// TestChangesDuringAnIncrementalReadAreNotMissed edits objects while a
+// search-based read runs: those already read come again, changed.
+func TestChangesDuringAnIncrementalReadAreNotMissed(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Contacts: 200})
 	ids := e.ids(streamContacts)
 	out := &changer{}
@@ -170,12 +292,17 @@ func TestChangesDuringAReadAreNotMissed(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if err := e.conn.Read(t.Context(), readRequest(e, streamContacts, nil, 25), out); err != nil {
+	// A checkpoint before every object: the read searches them all.
+	beforeAll := position{TS: 1}.bytes()
+	if err := e.conn.Read(t.Context(), readRequest(e, streamContacts, beforeAll, 25), out); err != nil {
 		t.Fatal(err)
 	}
+	if n := e.sb.Kit().Count("GET", "/crm/v3/objects/contacts"); n != 0 {
+		t.Fatalf("%d list requests: a read from a checkpoint searches", n)
+	}
 	got := out.Keys(streamContacts)
-	if !slices.Equal(sorted(slices.Compact(sorted(got))), sorted(ids)) {
-		t.Fatalf("a read during edits returned %d distinct keys of %d", len(slices.Compact(sorted(got))), len(ids))
+	if !slices.Equal(slicesCompact(sorted(got)), sorted(ids)) {
+		t.Fatalf("a read during edits returned %d distinct keys of %d", len(slicesCompact(sorted(got))), len(ids))
 	}
 	// The objects touched after they were read come again, changed.
 	for _, id := range touched[:2] {

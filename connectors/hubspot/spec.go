@@ -39,13 +39,13 @@ const configSchema = `{
     },
     "company_key_property": {
       "type": "string",
-      "default": "cxhub_key",
-      "description": "A company property with unique values that a write upserts companies by, so that a retried write never makes a second company. Create it in HubSpot (text, 'require unique values'), or set \"\" to create companies without it (a write lost in transit may then be made twice)."
+      "default": "",
+      "description": "Optional. A company property with unique values (such as cxhub_key, created in HubSpot as single-line text with 'require unique values') that writes upsert companies by, so that a retried write never makes a second company. Empty (the default): a company never written before is created, and one written before is updated by the id the core linked it to; a create whose answer was lost in transit may then leave a duplicate when it is retried."
     },
     "note_key_property": {
       "type": "string",
-      "default": "cxhub_key",
-      "description": "The same for notes: a note property with unique values, or \"\" to create notes without it."
+      "default": "",
+      "description": "Optional. The same for notes: a note property with unique values to upsert notes by; empty (the default) creates notes and updates them by the core's links."
     },
     "search_requests_per_second": {
       "type": "integer",
@@ -81,9 +81,10 @@ func (c *Connector) Spec() sdk.Spec {
 		Version: Version,
 		Kind:    sdk.CRM,
 		Description: "HubSpot CRM: contacts and companies (customers) and notes (interactions with a contact). " +
-			"Reads are incremental by last-modified date through the search endpoint; writes upsert contacts by " +
-			"email and companies and notes by a unique key property, 100 per request; webhooks return the changed " +
-			"contacts and companies.",
+			"A first read lists every object, then searches for the changes made meanwhile; later reads search by " +
+			"last-modified date from the checkpoint. Writes upsert contacts by email, and create companies and notes " +
+			"(with the note's contact) or update them by the core's links, or upsert them by an optional unique key " +
+			"property; 100 per request. Webhooks return the changed contacts and companies.",
 		ConfigSchema: configSchema,
 		Streams: []sdk.StreamSpec{
 			{
@@ -101,7 +102,7 @@ func (c *Connector) Spec() sdk.Spec {
 			},
 			{
 				Name:         streamCompanies,
-				Description:  "HubSpot companies. Writes update the linked company (TargetID) or upsert by company_key_property.",
+				Description:  "HubSpot companies. Writes update the linked company (TargetID), else create one, or upsert by company_key_property when it is set.",
 				Canonical:    sdk.CanonicalCustomer,
 				PrimaryKey:   []string{"id"},
 				CursorField:  "properties.hs_lastmodifieddate",
@@ -114,7 +115,8 @@ func (c *Connector) Spec() sdk.Spec {
 			{
 				Name: streamNotes,
 				Description: "HubSpot notes, with the contacts each is associated with under associations.contacts.results. " +
-					"Writes take hs_note_body, hs_timestamp and contact_id or contact_email.",
+					"Writes take hs_note_body, hs_timestamp and contact_id or contact_email; they update the linked note (TargetID), " +
+					"else create one associated with the contact, or upsert by note_key_property when it is set.",
 				Canonical:       sdk.CanonicalInteraction,
 				InteractionKind: "note",
 				PrimaryKey:      []string{"id"},

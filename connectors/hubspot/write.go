@@ -12,9 +12,10 @@ import (
 )
 
 // OpenWriter opens a write session of one stream. For companies and notes
-// written by a key property, it checks that HubSpot has that property and
-// that its values are unique, so that a missing property is reported once,
-// as a configuration error, rather than by every record.
+// written by a key property (when the config sets one), it checks that
+// HubSpot has that property and that its values are unique, so that a
+// missing property is reported once, as a configuration error, rather than
+// by every record.
 func (c *Connector) OpenWriter(ctx context.Context, req sdk.OpenWriterRequest) (sdk.Writer, error) {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -28,7 +29,7 @@ func (c *Connector) OpenWriter(ctx context.Context, req sdk.OpenWriterRequest) (
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{client: client, obj: obj, key: cfg.keyProperty(req.Stream), log: sdk.Logger(ctx)}
+	w := &writer{client: client, obj: obj, key: cfg.keyProperty(req.Stream), made: map[string]string{}, log: sdk.Logger(ctx)}
 	if w.key != "" && obj.name != streamContacts {
 		if err := w.checkKeyProperty(ctx); err != nil {
 			client.CloseIdleConnections()
@@ -38,14 +39,18 @@ func (c *Connector) OpenWriter(ctx context.Context, req sdk.OpenWriterRequest) (
 	return w, nil
 }
 
-// writer is a write session of one stream.
+// writer is a write session of one stream. The core calls Write once at
+// a time.
 type writer struct {
 	client *httpx.Client
 	obj    object
 	// key is the unique property records are upserted by: email for
 	// contacts, the config's key property (or "" for none) for the others.
 	key string
-	log *slog.Logger
+	// made maps the key of each record this session created an object for
+	// to that object's id (see createOnce).
+	made map[string]string
+	log  *slog.Logger
 }
 
 // checkKeyProperty reads the key property's definition.

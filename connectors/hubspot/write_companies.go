@@ -7,10 +7,10 @@ import (
 )
 
 // writeCompanies updates the company a record was written to before (its
-// TargetID), and otherwise upserts it by the key property (its value in
-// the data, or else the record's key), or creates it when the config sets
-// no key property. A TargetID that HubSpot no longer knows fails the
-// record as a bad record.
+// TargetID, from the core's links); otherwise it creates the company, or,
+// when the config sets a key property, upserts it by that property (its
+// value in the data, or else the record's key). A TargetID that HubSpot no
+// longer knows fails the record as a bad record.
 func (w *writer) writeCompanies(ctx context.Context, recs []sdk.Record, results []sdk.Result) error {
 	var updates, upserts, creates []pending
 	for i, rec := range recs {
@@ -37,13 +37,18 @@ func (w *writer) writeCompanies(ctx context.Context, recs []sdk.Record, results 
 	for _, step := range []struct {
 		op     batchOp
 		inputs []pending
-	}{{opUpdate, updates}, {opUpsert(w.key), upserts}, {opCreate, creates}} {
+	}{{opUpdate, updates}, {opUpsert(w.key), upserts}} {
 		outcomes, err := w.write(ctx, step.op, step.inputs)
 		if err != nil {
 			return err
 		}
 		settle(results, outcomes)
 	}
+	created, _, err := w.createOnce(ctx, creates)
+	if err != nil {
+		return err
+	}
+	settle(results, created)
 	return nil
 }
 

@@ -29,13 +29,15 @@ type note struct {
 
 // writeNotes writes notes and associates each with its contact.
 //
-// A record with a TargetID updates that note. Otherwise the note is
-// upserted by the key property (its value in the data, or the record's
-// key) and then associated with its contact (an association that exists
-// is left as it is), or, when the config sets no key property, created
-// with its association. The contact is contact_id, or the contact whose
-// email is contact_email (looked up by search: a contact created seconds
-// ago may not be found yet, and the record then fails, to be replayed).
+// A record with a TargetID (from the core's links) updates that note.
+// Otherwise the note is created with its association in one request
+// (see createOnce), or, when the config sets a key property, upserted by
+// that property (its value in the data, or the record's key). A note
+// written by update or upsert is then associated with its contact (an
+// association that exists is left as it is). The contact is contact_id,
+// or the contact whose email is contact_email (looked up by search: a
+// contact created seconds ago may not be found yet, and the record then
+// fails, to be replayed).
 func (w *writer) writeNotes(ctx context.Context, recs []sdk.Record, results []sdk.Result) error {
 	notes := map[int]*note{}
 	var emails []string
@@ -92,11 +94,15 @@ func (w *writer) writeNotes(ctx context.Context, recs []sdk.Record, results []sd
 			written[at] = o
 		}
 	}
-	if err := w.associate(ctx, notes, written); err != nil {
+	created, followUps, err := w.createOnce(ctx, creates)
+	if err != nil {
 		return err
 	}
-	created, err := w.write(ctx, opCreate, creates)
-	if err != nil {
+	for _, at := range followUps { // updates of notes made earlier: their contact may differ
+		written[at] = created[at]
+		delete(created, at)
+	}
+	if err := w.associate(ctx, notes, written); err != nil {
 		return err
 	}
 	settle(results, written)

@@ -154,8 +154,9 @@ func TestCompanies(t *testing.T) {
 		{Key: "org-1", Data: []byte(`{"name":"Acme","domain":"acme.example"}`)},
 		{Key: "org-2", Data: []byte(`{"name":"Globex","domain":"globex.example","cxhub_key":"own-key"}`)},
 	}
-	first := e.write(e.config(nil), streamCompanies, recs, 10)
-	again := e.write(e.config(nil), streamCompanies, recs, 10)
+	keyed := e.config(map[string]any{"company_key_property": "cxhub_key"})
+	first := e.write(keyed, streamCompanies, recs, 10)
+	again := e.write(keyed, streamCompanies, recs, 10)
 	for i, key := range []string{"org-1", "own-key"} {
 		found := e.sb.Find(streamCompanies, "cxhub_key", key)
 		if len(found) != 1 || first[i].ID != found[0].ID || again[i].ID != found[0].ID || !first[i].Created || again[i].Created {
@@ -166,21 +167,17 @@ func TestCompanies(t *testing.T) {
 		{Key: "org-1", TargetID: first[0].ID, Data: []byte(`{"name":"Acme Corp"}`)},
 		{Key: "org-3", TargetID: "5999999", Data: []byte(`{"name":"Gone"}`)},
 	}
-	results := e.write(e.config(nil), streamCompanies, linked, 10)
-	if o, _ := e.sb.Object(streamCompanies, first[0].ID); results[0].Err != nil || o.Properties["name"] != "Acme Corp" {
-		t.Errorf("update by TargetID: %+v, name %q", results[0], o.Properties["name"])
-	}
-	if err := results[1].Err; sdk.KindOf(err) != sdk.KindBadRecord || !strings.Contains(err.Error(), "5999999") ||
-		!strings.Contains(err.Error(), "no longer") {
-		t.Errorf("a TargetID HubSpot does not know: %v, want a bad record naming it", err)
+	for _, cfg := range []sdk.Config{keyed, e.config(nil)} {
+		results := e.write(cfg, streamCompanies, linked, 10)
+		if o, _ := e.sb.Object(streamCompanies, first[0].ID); results[0].Err != nil || o.Properties["name"] != "Acme Corp" {
+			t.Errorf("update by TargetID: %+v, name %q", results[0], o.Properties["name"])
+		}
+		if err := results[1].Err; sdk.KindOf(err) != sdk.KindBadRecord || !strings.Contains(err.Error(), "5999999") ||
+			!strings.Contains(err.Error(), "no longer") {
+			t.Errorf("a TargetID HubSpot does not know: %v, want a bad record naming it", err)
+		}
 	}
 
-	// Without a key property, companies are created (and a retry would make another).
-	plain := e.config(map[string]any{"company_key_property": ""})
-	created := e.write(plain, streamCompanies, []sdk.Record{{Key: "org-9", Data: []byte(`{"name":"Initech"}`)}}, 10)
-	if created[0].Err != nil || !created[0].Created || len(e.sb.Find(streamCompanies, "name", "Initech")) != 1 {
-		t.Errorf("create without a key property: %+v", created[0])
-	}
 	// A key property HubSpot does not have is a configuration error, once.
 	_, err := e.conn.OpenWriter(t.Context(), sdk.OpenWriterRequest{Config: e.config(map[string]any{"company_key_property": "erp_id"}), Stream: streamCompanies})
 	if sdk.KindOf(err) != sdk.KindConfig || !strings.Contains(err.Error(), "company_key_property") {
@@ -203,8 +200,9 @@ func TestNotes(t *testing.T) {
 		{Key: "n-4", Data: fmt.Appendf(nil, `{"hs_note_body":"no time","contact_id":%q}`, contacts[0].ID)},
 		{Key: "n-5", Data: []byte(`{"hs_note_body":"no contact","hs_timestamp":"2026-01-02T03:04:05Z"}`)},
 	}
-	first := e.write(e.config(nil), streamNotes, recs, 10)
-	again := e.write(e.config(nil), streamNotes, recs, 10)
+	keyed := e.config(map[string]any{"note_key_property": "cxhub_key"})
+	first := e.write(keyed, streamNotes, recs, 10)
+	again := e.write(keyed, streamNotes, recs, 10)
 	for i, want := range []string{contacts[0].ID, contacts[1].ID} {
 		found := e.sb.Find(streamNotes, "cxhub_key", recs[i].Key)
 		if len(found) != 1 || first[i].Err != nil || again[i].ID != first[i].ID || found[0].ID != first[i].ID {
@@ -219,10 +217,13 @@ func TestNotes(t *testing.T) {
 			t.Errorf("note %s: %v, want a bad record saying %q", recs[i].Key, err, want)
 		}
 	}
-	// Without a key property: created with the association in one request.
-	plain := e.config(map[string]any{"note_key_property": ""})
-	res := e.write(plain, streamNotes, recs[:1], 10)
+	// Without a key property (the default): created with the association in one request.
+	e.sb.Kit().ResetStats()
+	res := e.write(e.config(nil), streamNotes, recs[:1], 10)
 	if o, _ := e.sb.Object(streamNotes, res[0].ID); res[0].Err != nil || len(o.Contacts) != 1 || o.Contacts[0] != contacts[0].ID {
 		t.Errorf("note created without a key property: %+v, %+v", res[0], o)
+	}
+	if n := e.sb.Kit().Count("POST", "/crm/v4/associations/notes/contacts/batch/create"); n != 0 {
+		t.Errorf("%d association requests for a note created with its association, want none", n)
 	}
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -105,5 +106,25 @@ func TestSingleObjectEndpoints(t *testing.T) {
 	}
 	if n, _ := s.Object("notes", note.ID); len(n.Contacts) != 0 {
 		t.Errorf("a deleted contact is still associated with note %s", note.ID)
+	}
+}
+
+// TestDateIsTheSandboxClock: every answer's Date header is the clock that
+// stamps edits (Options.Now), so that a reader may compare the two.
+func TestDateIsTheSandboxClock(t *testing.T) {
+	_, c := testSandbox(t, Options{})
+	for _, tt := range []struct {
+		method, path string
+		body         any
+	}{
+		{"GET", "/crm/v3/objects/contacts?limit=1", nil},
+		{"POST", "/crm/v3/objects/contacts/search", map[string]any{"limit": 1}},
+		{"GET", "/account-info/v3/details", nil},
+	} {
+		r := c.must(200, tt.method, tt.path, tt.body)
+		got, err := http.ParseTime(r.header.Get("Date"))
+		if err != nil || !got.Equal(fixedNow) {
+			t.Errorf("%s %s: Date %q, want the sandbox's clock %s", tt.method, tt.path, r.header.Get("Date"), fixedNow.Format(http.TimeFormat))
+		}
 	}
 }

@@ -83,9 +83,14 @@ func (s *Sandbox) routes() http.Handler {
 }
 
 // authenticate refuses requests without an accepted Bearer token and
-// applies the rate limits to the others.
+// applies the rate limits to the others. Every answer's Date is the
+// sandbox's clock (Options.Now), which also stamps edits, as HubSpot's
+// servers share one clock: a reader may compare the two. It is taken
+// before the request is served, so no edit the answer shows is stamped
+// before it.
 func (s *Sandbox) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", s.opts.Now().UTC().Format(http.TimeFormat))
 		token := bearer(r)
 		if token == "" || !slices.Contains(s.opts.Tokens, token) {
 			s.unauthorized(w)

@@ -1,0 +1,140 @@
+package hubspot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cxhub/cxhub/connectors/hubspot/sandbox"
+	"github.com/cxhub/cxhub/sdk"
+)
+
+// linkStreams are the streams written by the core's links when the config
+// sets no key property (the default): what a record of each looks like,
+// and the property its version shows in.
+var linkStreams = []struct {
+	stream, prop string
+	data         func(contact string, i, version int) string
+}{
+	{streamCompanies, "description", func(_ string, i, v int) string {
+		return fmt.Sprintf(`{"name":"Linked %d","domain":"linked-%d.example","description":"version %d"}`, i, i, v)
+	}},
+	{streamNotes, "hs_note_body", func(contact string, i, v int) string {
+		return fmt.Sprintf(`{"hs_note_body":"note %d, version %d","hs_timestamp":"2026-01-02T03:04:05Z","contact_id":%q}`, i, v, contact)
+	}},
+}
+
+// linkRecords returns n records of a stream at a version, keyed link-0...
+func linkRecords(stream string, data func(string, int, int) string, contact string, n, version int) []sdk.Record {
+	recs := make([]sdk.Record, n)
+	for i := range recs {
+		recs[i] = sdk.Record{Stream: stream, Key: fmt.Sprintf("link-%d", i), Data: []byte(data(contact, i, version))}
+	}
+	return recs
+}
+
+// TestWritesCreateThenUpdateByLinks: without a key property, a first
+// write creates (batch/create), and a second of the same records with
+// TargetID set to the first's ids, as the core sends them, updates
+// (batch/update): one object per record, with the second's values.
+func TestWritesCreateThenUpdateByLinks(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	contact := e.sb.Objects(streamContacts)[0].ID
+	const n = 130 // two requests of each kind
+	for _, tt := range linkStreams {
+		t.Run(tt.stream, func(t *testing.T) {
+			before := e.sb.Count(tt.stream)
+			e.sb.Kit().ResetStats()
+			path := "/crm/v3/objects/" + tt.stream + "/batch/"
+			first := e.write(e.config(nil), tt.stream, linkRecords(tt.stream, tt.data, contact, n, 1), 200)
+			ids := map[string]bool{}
+			for i, r := range first {
+				if r.Err != nil || !r.Created || r.ID == "" {
+					t.Fatalf("first write, record %d: %+v, want created", i, r)
+				}
+				ids[r.ID] = true
+			}
+			if len(ids) != n || e.sb.Count(tt.stream) != before+n {
+				t.Fatalf("first write: %d distinct ids, %d new objects; want %d of each", len(ids), e.sb.Count(tt.stream)-before, n)
+			}
+			if c, u := e.sb.Kit().Count("POST", path+"create"), e.sb.Kit().Count("POST", path+"upsert"); c != 2 || u != 0 {
+				t.Errorf("first write: %d creates and %d upserts requests, want 2 and 0", c, u)
+			}
+
+			linked := linkRecords(tt.stream, tt.data, contact, n, 2)
+			for i := range linked {
+				linked[i].TargetID = first[i].ID
+			}
+			second := e.write(e.config(nil), tt.stream, linked, 200)
+			for i, r := range second {
+				if r.Err != nil || r.Created || r.ID != first[i].ID {
+					t.Fatalf("second write, record %d: %+v, want %s updated", i, r, first[i].ID)
+				}
+				o, _ := e.sb.Object(tt.stream, r.ID)
+				if !strings.Contains(o.Properties[tt.prop], "version 2") {
+					t.Fatalf("object %s: %s = %q, want the second write's (version 2)", r.ID, tt.prop, o.Properties[tt.prop])
+				}
+			}
+			if got := e.sb.Count(tt.stream); got != before+n {
+				t.Errorf("after the second write: %d new objects, want %d (one per record)", got-before, n)
+			}
+			if c, u := e.sb.Kit().Count("POST", path+"create"), e.sb.Kit().Count("POST", path+"update"); c != 2 || u != 2 {
+				t.Errorf("after the second write: %d create and %d update requests, want 2 and 2", c, u)
+			}
+		})
+	}
+}
+
+// TestOneSessionNeverCreatesTwice: without links, a record whose key was
+// already created in the write session — later in the same batch, or in a
+// batch the core sends again — updates that object rather than make another.
+func TestOneSessionNeverCreatesTwice(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	contacts := e.sb.Objects(streamContacts)
+	for _, tt := range linkStreams {
+		t.Run(tt.stream, func(t *testing.T) {
+			before := e.sb.Count(tt.stream)
+			ctx := t.Context()
+			w, err := e.conn.OpenWriter(ctx, sdk.OpenWriterRequest{Config: e.config(nil), Stream: tt.stream})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close(context.WithoutCancel(ctx))
+			v1 := linkRecords(tt.stream, tt.data, contacts[0].ID, 3, 1)
+			v2 := linkRecords(tt.stream, tt.data, contacts[1].ID, 3, 2)
+			// Record link-0 twice in one batch; then the whole batch again.
+			batch := []sdk.Record{v1[0], v1[1], v2[0], v1[2]}
+			var ids [][]string
+			for round := range 2 {
+				resp, err := w.Write(ctx, sdk.WriteRequest{Records: batch})
+				if err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+				var got []string
+				for i, r := range resp.Results {
+					if r.Err != nil {
+						t.Fatalf("round %d, record %d: %v", round, i, r.Err)
+					}
+					got = append(got, r.ID)
+				}
+				ids = append(ids, got)
+			}
+			if got := e.sb.Count(tt.stream); got != before+3 {
+				t.Errorf("%d objects made for 3 source records", got-before)
+			}
+			for round, got := range ids {
+				if got[0] != got[2] || got[0] != ids[0][0] || got[1] != ids[0][1] || got[3] != ids[0][3] {
+					t.Errorf("round %d: ids %v, want the ids of round 0 %v, link-0's twice", round, got, ids[0])
+				}
+			}
+			o, _ := e.sb.Object(tt.stream, ids[0][0])
+			if !strings.Contains(o.Properties[tt.prop], "version 2") {
+				t.Errorf("link-0: %s = %q, want the later record's", tt.prop, o.Properties[tt.prop])
+			}
+			if tt.stream == streamNotes && len(o.Contacts) != 2 {
+				t.Errorf("link-0's note is associated with %v, want both records' contacts", o.Contacts)
+			}
+		})
+	}
+}
