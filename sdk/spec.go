@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -97,26 +98,96 @@ func (s Spec) StreamNames() []string {
 }
 
 // SecretFields returns the gjson paths, in the config, of every property the
-// config schema marks "secret": true, sorted. Nested objects are followed.
+// config schema marks "secret": true, sorted. It follows nested objects
+// ("properties"), arrays ("items": a path with #, such as
+// "accounts.#.api_key"), maps ("additionalProperties" and
+// "patternProperties": a path with @values, such as "streams.@values.#.token"),
+// local references ("$ref": "#/$defs/..."), and allOf, anyOf and oneOf. A
+// path through an array or a map gives a gjson array of the values it
+// names; a secret array gives the array.
 func (s Spec) SecretFields() []string {
-	var out []string
-	collectSecrets(gjson.Parse(s.ConfigSchema), "", &out)
+	root := gjson.Parse(s.ConfigSchema)
+	seen := map[string]bool{}
+	collectSecrets(root, root, "", "", seen, 0)
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
 	sort.Strings(out)
 	return out
 }
 
-func collectSecrets(schema gjson.Result, prefix string, out *[]string) {
+// maxSchemaDepth bounds how deep collectSecrets follows a schema, so that
+// a recursive $ref ends.
+const maxSchemaDepth = 32
+
+// collectSecrets adds the secrets of schema to out. leaf is the path of
+// the value the schema describes; prefix is what its properties' paths
+// start with: the same for an object ("a" → "a.b"), but "a.#" for the
+// elements of an array and "a.@values.#" for the values of a map, since a
+// property of many elements is read as "a.#.b".
+func collectSecrets(root, schema gjson.Result, leaf, prefix string, out map[string]bool, depth int) {
+	if depth > maxSchemaDepth || !schema.IsObject() {
+		return
+	}
+	if schema.Get("secret").Bool() && leaf != "" {
+		out[leaf] = true
+	}
+	join := func(base, part string) string {
+		if base == "" {
+			return part
+		}
+		return base + "." + part
+	}
 	schema.Get("properties").ForEach(func(name, prop gjson.Result) bool {
-		path := name.String()
-		if prefix != "" {
-			path = prefix + "." + path
-		}
-		if prop.Get("secret").Bool() {
-			*out = append(*out, path)
-		}
-		collectSecrets(prop, path, out)
+		p := join(prefix, escapePathPart(name.String()))
+		collectSecrets(root, prop, p, p, out, depth+1)
 		return true
 	})
+	if leaf != "" {
+		// An array's elements: the array itself holds the values.
+		collectSecrets(root, schema.Get("items"), leaf, join(prefix, "#"), out, depth+1)
+		// A map's values.
+		values := join(leaf, "@values")
+		collectSecrets(root, schema.Get("additionalProperties"), values, join(values, "#"), out, depth+1)
+		schema.Get("patternProperties").ForEach(func(_, prop gjson.Result) bool {
+			collectSecrets(root, prop, values, join(values, "#"), out, depth+1)
+			return true
+		})
+	}
+	for _, key := range []string{"allOf", "anyOf", "oneOf"} {
+		schema.Get(key).ForEach(func(_, sub gjson.Result) bool {
+			collectSecrets(root, sub, leaf, prefix, out, depth+1)
+			return true
+		})
+	}
+	if ref := schema.Get("$ref").String(); strings.HasPrefix(ref, "#/") {
+		collectSecrets(root, root.Get(pointerToPath(ref[2:])), leaf, prefix, out, depth+1)
+	}
+}
+
+// escapePathPart escapes the characters gjson gives a meaning to in a
+// property name.
+func escapePathPart(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if strings.ContainsRune(`.*?|#@\!=<>%"`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// pointerToPath turns the JSON pointer of a local $ref ("$defs/account")
+// into a gjson path.
+func pointerToPath(pointer string) string {
+	parts := strings.Split(pointer, "/")
+	for i, p := range parts {
+		p = strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")
+		parts[i] = escapePathPart(p)
+	}
+	return strings.Join(parts, ".")
 }
 
 // Validate reports the first structural problem of the spec: a missing name

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"github.com/tidwall/gjson"
 	"slices"
 	"strings"
 	"testing"
@@ -30,6 +31,17 @@ func TestSpecSecretFields(t *testing.T) {
 		{"a secret object", `{"type":"object","properties":{
 			"credentials":{"type":"object","secret":true,"properties":{"key":{"type":"string","secret":true}}}}}`,
 			[]string{"credentials", "credentials.key"}},
+		{"arrays, maps, refs and combinators", `{"type":"object","$defs":{
+				"account":{"type":"object","properties":{"api_key":{"type":"string","secret":true}}},
+				"loop":{"type":"object","properties":{"next":{"$ref":"#/$defs/loop"}}}},
+			"properties":{
+				"accounts":{"type":"array","items":{"$ref":"#/$defs/account"}},
+				"streams":{"type":"object","additionalProperties":{"type":"object","properties":{"token":{"type":"string","secret":true}}}},
+				"by_region":{"type":"object","patternProperties":{"^[a-z]+$":{"type":"string","secret":true}}},
+				"auth":{"oneOf":[{"properties":{"password":{"type":"string","secret":true}}},{"properties":{"key":{"secret":true}}}]},
+				"odd.name":{"type":"string","secret":true},
+				"chain":{"$ref":"#/$defs/loop"}}}`,
+			[]string{"accounts.#.api_key", "auth.key", "auth.password", "by_region.@values", `odd\.name`, "streams.@values.#.token"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,6 +50,32 @@ func TestSpecSecretFields(t *testing.T) {
 				t.Errorf("SecretFields() = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSecretFieldsFindTheValues checks that the paths SecretFields gives
+// name the secret values in a config, as the core reads them to redact.
+func TestSecretFieldsFindTheValues(t *testing.T) {
+	spec := Spec{ConfigSchema: `{"type":"object","properties":{
+		"accounts":{"type":"array","items":{"type":"object","properties":{"api_key":{"secret":true}}}},
+		"streams":{"type":"object","additionalProperties":{"type":"object","properties":{"token":{"secret":true}}}},
+		"keys":{"type":"array","secret":true,"items":{"type":"string"}},
+		"odd.name":{"secret":true}}}`}
+	config := `{"accounts":[{"api_key":"k1"},{"api_key":"k2"}],"streams":{"a":{"token":"t1"},"b":{"token":"t2"}},"odd.name":"o1","keys":["x1","x2"]}`
+	var found []string
+	for _, path := range spec.SecretFields() {
+		r := gjson.Get(config, path)
+		if r.IsArray() {
+			for _, v := range r.Array() {
+				found = append(found, v.String())
+			}
+			continue
+		}
+		found = append(found, r.String())
+	}
+	slices.Sort(found)
+	if want := []string{"k1", "k2", "o1", "t1", "t2", "x1", "x2"}; !slices.Equal(found, want) {
+		t.Errorf("secret values found %q, want %q (paths %q)", found, want, spec.SecretFields())
 	}
 }
 

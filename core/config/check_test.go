@@ -175,6 +175,29 @@ connections:
 	}
 }
 
+// TestSecretsInArraysAndMaps follows the secrets of a schema into arrays,
+// maps and secret objects.
+func TestSecretsInArraysAndMaps(t *testing.T) {
+	specs := map[string]sdk.Spec{"multi": {Name: "multi", Version: "1.0.0", ConfigSchema: `{"type":"object","properties":{
+		"accounts":{"type":"array","items":{"type":"object","properties":{"api_key":{"type":"string","secret":true}}}},
+		"streams":{"type":"object","additionalProperties":{"type":"object","properties":{"token":{"type":"string","secret":true}}}},
+		"oauth":{"type":"object","secret":true}}}`}}
+	c := mustLoad(t, `version: 1
+connections:
+  m:
+    connector: multi
+    config:
+      accounts: [{api_key: key-1, name: a}, {api_key: key-2, name: b}]
+      streams: {s1: {token: tok-1}, s2: {token: tok-2}}
+      oauth: {client_id: cid-9, refresh: {token: ref-7}}
+`)
+	got := c.Secrets(specs)
+	slices.Sort(got)
+	if want := []string{"cid-9", "key-1", "key-2", "ref-7", "tok-1", "tok-2"}; !slices.Equal(got, want) {
+		t.Errorf("Secrets = %q, want %q", got, want)
+	}
+}
+
 // TestErrorsNeverContainSecrets puts secret values where every kind of
 // config error would be tempted to quote them.
 func TestErrorsNeverContainSecrets(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 
 // Secrets returns the values, after interpolation, of every config property
 // that a connection's connector marks secret (see sdk.Spec.SecretFields),
-// without empty values or repeats, so that the caller can redact them from
-// anything it prints or stores. Connections whose connector is not in
+// without repeats or values shorter than minSecretLen, so that the caller
+// can redact them from anything it prints or stores. Connections whose connector is not in
 // installed contribute nothing.
 func (c *Config) Secrets(installed map[string]sdk.Spec) []string {
 	var out []string
@@ -20,21 +20,36 @@ func (c *Config) Secrets(installed map[string]sdk.Spec) []string {
 			continue
 		}
 		for _, path := range spec.SecretFields() {
-			r := gjson.GetBytes(conn.Config, path)
-			var s string
-			switch {
-			case !r.Exists() || r.Type == gjson.Null:
-				continue
-			case r.Type == gjson.String:
-				s = r.Str
-			default:
-				s = r.Raw
-			}
-			if s != "" && !seen[s] {
-				seen[s] = true
-				out = append(out, s)
-			}
+			secretValues(gjson.GetBytes(conn.Config, path), func(v string) {
+				if len(v) >= minSecretLen && !seen[v] {
+					seen[v] = true
+					out = append(out, v)
+				}
+			})
 		}
 	}
 	return out
 }
+
+// secretValues calls add with every value r holds: a string as it is, the
+// elements of an array or object (a path through an array or a map, or a
+// secret object) one by one, anything else as written.
+func secretValues(r gjson.Result, add func(string)) {
+	switch {
+	case !r.Exists() || r.Type == gjson.Null:
+	case r.Type == gjson.String:
+		add(r.Str)
+	case r.IsArray() || r.IsObject():
+		r.ForEach(func(_, v gjson.Result) bool {
+			secretValues(v, add)
+			return true
+		})
+	default:
+		add(r.Raw)
+	}
+}
+
+// minSecretLen is the shortest value redacted: replacing every "x" or "1"
+// in a message would garble it and protect nothing, since a one- to
+// three-character value is no secret.
+const minSecretLen = 4
