@@ -54,11 +54,17 @@ type Options struct {
 	// MaxRetries is how many times a retryable failure is retried after the
 	// first attempt; zero means DefaultMaxRetries, -1 means never.
 	MaxRetries int
-	// MinBackoff is the first wait between attempts (exponential, jittered);
-	// zero means DefaultMinBackoff.
+	// MinBackoff sets the wait before the first retry of a failure for
+	// which the vendor named no wait: it is drawn at random within ±50% of
+	// MinBackoff (250ms to 750ms by default). Each later wait's range is
+	// twice as far out: the second within ±50% of 2×MinBackoff, the third
+	// within ±50% of 4×MinBackoff, and so on. Zero means DefaultMinBackoff.
 	MinBackoff time.Duration
-	// MaxBackoff caps the exponential wait between attempts; zero means
-	// DefaultMaxBackoff.
+	// MaxBackoff caps those waits: no wait is longer, and once the middle
+	// of the range reaches MaxBackoff, each wait is between half of
+	// MaxBackoff and MaxBackoff. Zero means DefaultMaxBackoff, or
+	// MinBackoff if that is larger; a MaxBackoff below MinBackoff is an
+	// error.
 	MaxBackoff time.Duration
 	// MaxWait is the longest wait the client sleeps when the vendor names
 	// one (Retry-After, a rate-limit reset) or when its own rate limits need

@@ -53,7 +53,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	var bo *backoff.ExponentialBackOff
+	var nextBackoff func() time.Duration
 	for attempt := 0; ; attempt++ {
 		resp, after, err := c.attempt(ctx, p)
 		if err == nil {
@@ -69,10 +69,10 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		retry := sdk.KindOf(err).Retryable() && (p.retryable || refused) && attempt < c.maxRetries && after <= c.maxWait
 		wait := after
 		if retry && wait == 0 {
-			if bo == nil {
-				bo = c.newBackoff()
+			if nextBackoff == nil {
+				nextBackoff = c.newBackoff()
 			}
-			wait = min(bo.NextBackOff(), c.maxBackoff)
+			wait = nextBackoff()
 		}
 		if !retry {
 			wait = 0
@@ -199,13 +199,26 @@ func readBody(r io.Reader, limit int64) ([]byte, error) {
 	return body, err
 }
 
-// newBackoff is the exponential backoff of one call.
-func (c *Client) newBackoff() *backoff.ExponentialBackOff {
-	return backoff.NewExponentialBackOff(
+// The shape of the retry backoff (documented at Options.MinBackoff): the
+// middle of each wait's range is backoffMultiplier times the one before,
+// from MinBackoff up to MaxBackoff, and a wait is drawn at random within
+// backoffJitter of that middle, either way.
+const (
+	backoffMultiplier = 2
+	backoffJitter     = 0.5
+)
+
+// newBackoff returns the source of the backoff waits of one call, in turn;
+// none is longer than MaxBackoff.
+func (c *Client) newBackoff() func() time.Duration {
+	bo := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(c.minBackoff),
+		backoff.WithMultiplier(backoffMultiplier),
+		backoff.WithRandomizationFactor(backoffJitter),
 		backoff.WithMaxInterval(c.maxBackoff),
 		backoff.WithMaxElapsedTime(0),
 	)
+	return func() time.Duration { return min(bo.NextBackOff(), c.maxBackoff) }
 }
 
 // logAttempt writes the debug line of one attempt: never a header, a body

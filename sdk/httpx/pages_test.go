@@ -341,9 +341,17 @@ func TestPagesStops(t *testing.T) {
 			var log requestLog
 			srv := serve(t, numbered(&log, tt.failAt, tt.sameCursor))
 			c := newClient(t, srv.URL, Options{MaxRetries: -1})
+			// Every case ends within a few pages; one that does not (a
+			// cursor that does not move, undetected) fails here instead of
+			// running until the test times out.
+			const maxYields = 10
 			pages, errs := 0, 0
 			var last error
 			for resp, err := range c.Pages(context.Background(), &Request{Path: "/items"}, tt.next) {
+				if pages+errs == maxYields {
+					t.Errorf("Pages went on past %d pages and errors", maxYields)
+					break
+				}
 				if err != nil {
 					errs++
 					last = err

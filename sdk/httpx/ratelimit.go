@@ -40,10 +40,12 @@ type Limit struct {
 // RateHeaders name a vendor's rate-limit response headers; any may be empty.
 //
 // Once Limit and the window's length (Interval, or else the longest Reset
-// seen) are known, the bucket enforces that sliding window too. When
-// Remaining says the vendor has counted more requests than the client knows
-// of (other users of the same quota), the window is filled up to match, so
-// that Remaining 0 makes the next request wait for the oldest to leave it.
+// seen) are known, the bucket enforces that sliding window too, counting
+// the requests already in flight when it learns it (the vendor may not have
+// counted them yet, but it will). When Remaining says the vendor has
+// counted more requests than the client knows of (other users of the same
+// quota), the window is filled up to match, so that Remaining 0 makes the
+// next request wait for the oldest to leave it.
 // With Reset, a Remaining at or below RateLimits.Reserve makes the bucket
 // wait until the reset. A Limit above 10,000 (a daily quota) is paced by
 // Remaining and Reset only.
@@ -184,7 +186,7 @@ func (l *limiter) vendorWait(name string, h http.Header, now time.Time) time.Dur
 	if b == nil || b.learned == nil {
 		return 0
 	}
-	d, known := b.learned.wait(l.clock.Now())
+	d, known := b.learned.wait(l.clock.Now(), b.inflight)
 	if !known {
 		return 0
 	}
@@ -246,8 +248,12 @@ type bucket struct {
 	learned *window // from the headers; nil until Limit and a length are known
 
 	longestReset time.Duration // the longest Reset seen: the window's length if no Interval header
-	inflight     int           // requests started and not finished
-	blockedUntil time.Time     // set by a 429 that said how long to wait
+	// inflight is how many requests have started and not finished. They
+	// count against every window of the bucket, the learned one included
+	// even if they started before it was learned: the vendor may count
+	// them any moment now.
+	inflight     int
+	blockedUntil time.Time // set by a 429 that said how long to wait
 
 	// budget is how many more requests the vendor's Remaining allows until
 	// budgetUntil, its reset; zero budgetUntil: no budget known.
@@ -270,7 +276,7 @@ func (b *bucket) wait(now time.Time, reserve int) (d time.Duration, known bool) 
 		if w == nil {
 			continue
 		}
-		if wd, k := w.wait(now); wd > d {
+		if wd, k := w.wait(now, b.inflight); wd > d {
 			d, known = wd, k
 		}
 	}
@@ -288,14 +294,8 @@ func (b *bucket) wait(now time.Time, reserve int) (d time.Duration, known bool) 
 
 // take counts one more request started.
 func (b *bucket) take(l *limiter) *slot {
-	s := &slot{l: l, b: b, static: b.static != nil, learned: b.learned != nil}
+	s := &slot{l: l, b: b}
 	b.inflight++
-	if b.static != nil {
-		b.static.inflight++
-	}
-	if b.learned != nil {
-		b.learned.inflight++
-	}
 	if !b.budgetUntil.IsZero() {
 		b.budget--
 	}
@@ -310,6 +310,8 @@ func (b *bucket) learn(r rateReport, s *slot, now time.Time) {
 	length := or(r.interval, b.longestReset)
 	if r.hasLimit && r.limit > 0 && r.limit <= maxLearnedLimit && length > 0 {
 		if b.learned == nil {
+			// The requests in flight, this one included, count in it at
+			// once: b.inflight is every window's.
 			b.learned = &window{}
 		}
 		b.learned.limit, b.learned.interval = r.limit, length
@@ -321,13 +323,10 @@ func (b *bucket) learn(r rateReport, s *slot, now time.Time) {
 	if w := b.learned; w != nil {
 		// The vendor has counted requests the client has not seen: fill
 		// the window with them, as if they had just finished. The request
-		// that got this response counts once, in flight or finished soon.
-		uncounted := 0
-		if s.b == b && !s.learned {
-			uncounted = 1
-		}
+		// that got this response is among the client's, in flight, if it
+		// belongs to b; if not, it is one of those the client has not seen.
 		w.prune(now)
-		for counted := w.limit - remaining; w.used()+uncounted < counted; {
+		for counted := w.limit - remaining; w.used(b.inflight) < counted; {
 			w.done = append(w.done, now)
 		}
 	}
@@ -349,10 +348,9 @@ const maxLearnedLimit = 10_000
 // slot is one request's place in its bucket, held from before it is sent
 // until its body is read.
 type slot struct {
-	l               *limiter
-	b               *bucket
-	static, learned bool // which windows counted it in flight
-	released        bool
+	l        *limiter
+	b        *bucket
+	released bool
 }
 
 // release records the request as finished now. It may be called twice.
@@ -367,11 +365,10 @@ func (s *slot) release() {
 	now := l.clock.Now()
 	b := s.b
 	b.inflight--
-	if w := b.static; w != nil {
-		w.finish(now, s.static)
-	}
-	if w := b.learned; w != nil {
-		w.finish(now, s.learned)
+	for _, w := range [...]*window{b.static, b.learned} {
+		if w != nil {
+			w.done = append(w.done, now)
+		}
 	}
 	if b.waiting > 0 {
 		close(b.changed)
@@ -381,11 +378,11 @@ func (s *slot) release() {
 
 // window is a sliding-window limit: at most limit requests in any interval,
 // counting a request from when it starts until interval after it finished.
+// The requests in flight are the bucket's, counted by every window.
 type window struct {
 	limit    int
 	interval time.Duration
 	done     []time.Time // finish times within the last interval, oldest first
-	inflight int
 }
 
 // prune forgets the requests that finished an interval ago or more.
@@ -399,14 +396,16 @@ func (w *window) prune(now time.Time) {
 	}
 }
 
-// used is how many requests count against the window now (after prune).
-func (w *window) used() int { return len(w.done) + w.inflight }
+// used is how many requests count against the window now (after prune),
+// with inflight requests in flight.
+func (w *window) used(inflight int) int { return len(w.done) + inflight }
 
-// wait returns how long until the window has room for one more request;
-// known is false when every place is held by a request in flight.
-func (w *window) wait(now time.Time) (time.Duration, bool) {
+// wait returns how long until the window has room for one more request,
+// with inflight requests in flight; known is false when every place is held
+// by a request in flight.
+func (w *window) wait(now time.Time, inflight int) (time.Duration, bool) {
 	w.prune(now)
-	over := w.used() - w.limit // room comes once over+1 finished requests have left
+	over := w.used(inflight) - w.limit // room comes once over+1 finished requests have left
 	switch {
 	case over < 0:
 		return 0, true
@@ -414,13 +413,4 @@ func (w *window) wait(now time.Time) (time.Duration, bool) {
 		return w.done[over].Add(w.interval).Sub(now), true
 	}
 	return w.interval, false
-}
-
-// finish records a request finished at now; inflight says whether the
-// window had counted it as started.
-func (w *window) finish(now time.Time, inflight bool) {
-	if inflight {
-		w.inflight--
-	}
-	w.done = append(w.done, now)
 }

@@ -124,27 +124,54 @@ func TestTooManyRequestsBlocksTheBucket(t *testing.T) {
 	}
 }
 
-func TestRemainingZeroWaitsForReset(t *testing.T) {
-	var calls atomic.Int32
-	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		n := calls.Add(1)
-		w.Header().Set("ratelimit-limit", "700")
-		w.Header().Set("ratelimit-remaining", strconv.Itoa(2-int(n)))
-		w.Header().Set("ratelimit-reset", "3")
-		writeJSON(w, http.StatusOK, `{}`)
-	})
-	clock := newFakeClock()
-	c := newClient(t, srv.URL, Options{clock: clock, RateLimits: RateLimits{Headers: RateHeaders{
-		Limit: "ratelimit-limit", Remaining: "ratelimit-remaining", Reset: "ratelimit-reset",
-	}}})
-	for range 3 {
-		if _, err := c.Get(context.Background(), "/tickets.json", nil); err != nil {
-			t.Fatal(err)
-		}
+func TestRemainingAtReserveWaitsForReset(t *testing.T) {
+	tests := []struct {
+		name     string
+		limit    int
+		left     int // the vendor's remaining before the first request
+		reserve  int
+		requests int
+		want     []time.Duration // when each request reached the server
+	}{
+		// Remaining 1, then 0: the third request waits for the reset.
+		{"window of 700", 700, 2, 0, 3, []time.Duration{0, 0, 3 * time.Second}},
+		// Above 10,000 no window is learned: only the budget paces.
+		{"daily quota", 70_000, 2, 0, 3, []time.Duration{0, 0, 3 * time.Second}},
+		// Remaining 6, then 5 = the reserve: wait; then 4: wait again.
+		{"daily quota with a reserve", 70_000, 7, 5, 4, []time.Duration{0, 0, 3 * time.Second, 6 * time.Second}},
+		{"daily quota without a reserve", 70_000, 7, 0, 4, []time.Duration{0, 0, 0, 0}},
 	}
-	// Remaining 1, then 0: the third request waits for the reset.
-	if w := clock.Waits(); len(w) != 1 || w[0] != 3*time.Second {
-		t.Errorf("waits %v, want [3s]", w)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newFakeClock()
+			start := clock.Now()
+			var mu sync.Mutex
+			var arrivals []time.Duration
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				arrivals = append(arrivals, clock.Now().Sub(start))
+				n := len(arrivals)
+				mu.Unlock()
+				w.Header().Set("ratelimit-limit", strconv.Itoa(tt.limit))
+				w.Header().Set("ratelimit-remaining", strconv.Itoa(tt.left-n))
+				w.Header().Set("ratelimit-reset", "3")
+				writeJSON(w, http.StatusOK, `{}`)
+			})
+			c := newClient(t, srv.URL, Options{clock: clock, RateLimits: RateLimits{
+				Reserve: tt.reserve,
+				Headers: RateHeaders{Limit: "ratelimit-limit", Remaining: "ratelimit-remaining", Reset: "ratelimit-reset"},
+			}})
+			for range tt.requests {
+				if _, err := c.Get(context.Background(), "/tickets.json", nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if fmt.Sprint(arrivals) != fmt.Sprint(tt.want) {
+				t.Errorf("requests arrived at %v, want %v", arrivals, tt.want)
+			}
+		})
 	}
 }
 
@@ -171,101 +198,4 @@ var hubspotHeaders = RateHeaders{
 	Limit:     "X-HubSpot-RateLimit-Max",
 	Remaining: "X-HubSpot-RateLimit-Remaining",
 	Interval:  "X-HubSpot-RateLimit-Interval-Milliseconds",
-}
-
-// slidingServer refuses with 429 any request that would make more than limit
-// arrive in any interval, and reports its state in rate-limit headers.
-type slidingServer struct {
-	limit    int
-	interval time.Duration
-
-	mu       sync.Mutex
-	arrivals []time.Time
-	ok, over int
-}
-
-func (s *slidingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	now := time.Now()
-	kept := s.arrivals[:0]
-	for _, a := range s.arrivals {
-		if now.Sub(a) < s.interval {
-			kept = append(kept, a)
-		}
-	}
-	s.arrivals = kept
-	full := len(s.arrivals) >= s.limit
-	if !full {
-		s.arrivals = append(s.arrivals, now)
-		s.ok++
-	} else {
-		s.over++
-	}
-	remaining := s.limit - len(s.arrivals)
-	reset := s.interval - now.Sub(s.arrivals[0])
-	s.mu.Unlock()
-
-	h := w.Header()
-	h.Set("X-HubSpot-RateLimit-Max", strconv.Itoa(s.limit))
-	h.Set("X-HubSpot-RateLimit-Remaining", strconv.Itoa(remaining))
-	h.Set("X-HubSpot-RateLimit-Interval-Milliseconds", strconv.Itoa(int(s.interval/time.Millisecond)))
-	h.Set("ratelimit-limit", strconv.Itoa(s.limit))
-	h.Set("ratelimit-remaining", strconv.Itoa(remaining))
-	h.Set("ratelimit-reset", strconv.FormatFloat(reset.Seconds(), 'f', 3, 64))
-	if full {
-		writeJSON(w, http.StatusTooManyRequests, `{"message":"You have reached your ten_secondly_rolling limit."}`)
-		return
-	}
-	writeJSON(w, http.StatusOK, `{"results":[]}`)
-}
-
-func TestNoTooManyRequestsUnderASlidingWindow(t *testing.T) {
-	const (
-		limit      = 20
-		interval   = 200 * time.Millisecond
-		goroutines = 5
-		each       = 12 // 60 requests: three windows' worth
-	)
-	tests := []struct {
-		name     string
-		limits   RateLimits
-		want429s bool
-	}{
-		{"no limits (the server does refuse)", RateLimits{}, true},
-		{"static", RateLimits{Static: map[string]Limit{"": {Requests: limit, Interval: interval}}}, false},
-		{"learned from limit, remaining and interval", RateLimits{Headers: hubspotHeaders}, false},
-		{"learned from limit, remaining and reset", RateLimits{Headers: RateHeaders{
-			Limit: "ratelimit-limit", Remaining: "ratelimit-remaining", Reset: "ratelimit-reset"}}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			server := &slidingServer{limit: limit, interval: interval}
-			srv := serve(t, server.ServeHTTP)
-			c := newClient(t, srv.URL, Options{MaxRetries: -1, RateLimits: tt.limits})
-			var wg sync.WaitGroup
-			var failures atomic.Int32
-			for range goroutines {
-				wg.Go(func() {
-					for range each {
-						if _, err := c.Get(context.Background(), "/crm/v3/objects/contacts", nil); err != nil {
-							failures.Add(1)
-						}
-					}
-				})
-			}
-			wg.Wait()
-			server.mu.Lock()
-			ok, over := server.ok, server.over
-			server.mu.Unlock()
-			if ok+over != goroutines*each || int(failures.Load()) != over {
-				t.Fatalf("server saw %d+%d requests, client %d failures; want %d requests", ok, over, failures.Load(), goroutines*each)
-			}
-			if tt.want429s && over == 0 {
-				t.Errorf("no 429 without limits: the server does not enforce its window")
-			}
-			if !tt.want429s && over != 0 {
-				t.Errorf("%d requests refused with 429, want none", over)
-			}
-		})
-	}
 }

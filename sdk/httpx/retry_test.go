@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -43,14 +44,84 @@ func TestRetryThenSuccess(t *testing.T) {
 		t.Errorf("server saw %d, counter %d requests and %d retries; want 3, 3, 2", calls.Load(), counter.Total(), counter.Retries())
 	}
 	waits := clock.Waits()
-	bounds := [][2]time.Duration{{50 * time.Millisecond, 150 * time.Millisecond}, {100 * time.Millisecond, 300 * time.Millisecond}}
-	if len(waits) != len(bounds) {
-		t.Fatalf("waits %v, want %d jittered exponential waits", waits, len(bounds))
+	if len(waits) != 2 {
+		t.Fatalf("waits %v, want 2 jittered exponential waits", waits)
 	}
 	for i, w := range waits {
-		if w < bounds[i][0] || w > bounds[i][1] {
-			t.Errorf("wait %d = %s, want within %v", i, w, bounds[i])
+		if lo, hi := backoffRange(100*time.Millisecond, time.Second, i); w < lo || w > hi {
+			t.Errorf("wait %d = %s, want within [%s, %s]", i, w, lo, hi)
 		}
+	}
+}
+
+// backoffRange is the range the wait before retry i (from 0) is drawn from,
+// as Options.MinBackoff documents it: within backoffJitter of a middle that
+// is minB times backoffMultiplier to the i, the middle and the wait both
+// capped at maxB.
+func backoffRange(minB, maxB time.Duration, i int) (lo, hi time.Duration) {
+	mid := min(float64(minB)*math.Pow(backoffMultiplier, float64(i)), float64(maxB))
+	return time.Duration(mid * (1 - backoffJitter)), min(time.Duration(mid*(1+backoffJitter)), maxB)
+}
+
+func TestBackoffRangeIsTheDocumentedOne(t *testing.T) {
+	// The figures of the Options doc, so that the constants cannot drift
+	// from it unnoticed.
+	tests := []struct {
+		minB, maxB time.Duration
+		i          int
+		lo, hi     time.Duration
+	}{
+		{DefaultMinBackoff, DefaultMaxBackoff, 0, 250 * time.Millisecond, 750 * time.Millisecond},
+		{100 * time.Millisecond, time.Second, 1, 100 * time.Millisecond, 300 * time.Millisecond},
+		{100 * time.Millisecond, time.Second, 2, 200 * time.Millisecond, 600 * time.Millisecond},
+		{100 * time.Millisecond, time.Second, 5, 500 * time.Millisecond, time.Second},
+	}
+	for _, tt := range tests {
+		if lo, hi := backoffRange(tt.minB, tt.maxB, tt.i); lo != tt.lo || hi != tt.hi {
+			t.Errorf("range of wait %d from %s to %s = [%s, %s], want [%s, %s]", tt.i, tt.minB, tt.maxB, lo, hi, tt.lo, tt.hi)
+		}
+	}
+}
+
+func TestBackoffWaitsStayInTheirRanges(t *testing.T) {
+	const samples, retries = 1000, 8
+	tests := []struct {
+		name       string
+		minB, maxB time.Duration
+	}{
+		{"defaults", 0, 0},
+		{"short", 100 * time.Millisecond, time.Second},
+		{"capped at once", 200 * time.Millisecond, 200 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClient(t, "http://127.0.0.1", Options{MinBackoff: tt.minB, MaxBackoff: tt.maxB})
+			lowest := make([]time.Duration, retries)
+			highest := make([]time.Duration, retries)
+			for range samples {
+				next := c.newBackoff()
+				for i := range retries {
+					w := next()
+					lo, hi := backoffRange(c.minBackoff, c.maxBackoff, i)
+					if w < lo || w > hi {
+						t.Fatalf("wait %d = %s, want within [%s, %s]", i, w, lo, hi)
+					}
+					if lowest[i] == 0 || w < lowest[i] {
+						lowest[i] = w
+					}
+					highest[i] = max(highest[i], w)
+				}
+			}
+			// The waits are jittered over the whole range: over a thousand
+			// draws, some fall in its bottom tenth and some in its top one.
+			for i := range retries {
+				lo, hi := backoffRange(c.minBackoff, c.maxBackoff, i)
+				tenth := (hi - lo) / 10
+				if lowest[i] > lo+tenth || highest[i] < hi-tenth {
+					t.Errorf("waits %d spread over [%s, %s], want over [%s, %s]", i, lowest[i], highest[i], lo, hi)
+				}
+			}
+		})
 	}
 }
 
@@ -64,9 +135,9 @@ func TestBackoffIsCapped(t *testing.T) {
 	if len(waits) != 8 {
 		t.Fatalf("%d waits, want 8", len(waits))
 	}
-	for _, w := range waits {
-		if w > 300*time.Millisecond {
-			t.Errorf("wait %s above MaxBackoff", w)
+	for i, w := range waits {
+		if lo, hi := backoffRange(100*time.Millisecond, 300*time.Millisecond, i); w < lo || w > hi {
+			t.Errorf("wait %d = %s, want within [%s, %s] (never above MaxBackoff)", i, w, lo, hi)
 		}
 	}
 }
