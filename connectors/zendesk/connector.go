@@ -39,7 +39,7 @@ type Options struct {
 	JobPollInterval time.Duration
 	// JobTimeout bounds the wait for one bulk job; zero means 5 minutes.
 	JobTimeout time.Duration
-	// MinBackoff is the HTTP client's first wait before a retry; zero means
+	// MinBackoff is the middle of the HTTP client's first wait before a retry (±50%); zero means
 	// httpx's default (500ms).
 	MinBackoff time.Duration
 	// Counter, if set, counts every HTTP attempt of the connector.
