@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -68,6 +70,14 @@ func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c 
 	ends := make([]int, 0, len(recs))
 	for i := range recs {
 		r := &recs[i]
+		if r.Key == "" {
+			// Dead letters and links are found by key: give the record one,
+			// stable for the same data, and dead-letter it.
+			r.Key = keyless(r.Data)
+			if r.Problem == "" {
+				r.Problem = "the source gave the record no key"
+			}
+		}
 		if r.Problem != "" {
 			if err := b.reject(c, recs, replayOf, i, sdk.BadRecord(errors.New(r.Problem)), 0); err != nil {
 				return nil, err
@@ -248,4 +258,11 @@ func (b *batchWriter) reject(c *state.Commit, recs []sdk.Record, replayOf []stat
 	c.DeadLetters = append(c.DeadLetters, dl)
 	c.Counts.DeadLettered++
 	return nil
+}
+
+// keyless is the key given to a source record that came without one: a
+// short hash of its data, the same on every read.
+func keyless(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "no-key-" + hex.EncodeToString(sum[:8])
 }

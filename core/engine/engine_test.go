@@ -210,6 +210,36 @@ func TestSourceProblemRecordIsDeadLettered(t *testing.T) {
 	}
 }
 
+// TestKeylessRecordsAreDeadLettered: a record without a key, with or
+// without a problem, is dead-lettered under a stable key of its own and
+// the run goes on.
+func TestKeylessRecordsAreDeadLettered(t *testing.T) {
+	h := newHarness(t, 5, nil)
+	h.src.add(sdk.Record{Stream: "customers", Data: []byte(`{"name":"no id"}`), Problem: "record 6 has no id"})
+	h.src.add(sdk.Record{Stream: "customers", Data: []byte(`{"name":"no key"}`)})
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatalf("a keyless record failed the run: %v", res.Err)
+	}
+	wantCounts(t, res.Counts, 7, 5, 2, 0)
+	dls := h.deadLetters()
+	if len(dls) != 2 {
+		t.Fatalf("dead letters: %+v, want 2", dls)
+	}
+	reasons := map[string]bool{dls[0].Error: true, dls[1].Error: true}
+	if !reasons["record 6 has no id"] || !reasons["the source gave the record no key"] {
+		t.Errorf("dead letter reasons %v", reasons)
+	}
+	for _, d := range dls {
+		if !strings.HasPrefix(d.Key, "no-key-") || d.Key == dls[0].Key && d.ID != dls[0].ID {
+			t.Errorf("dead letter %d has key %q, want a distinct no-key-<hash>", d.ID, d.Key)
+		}
+	}
+	if keyless([]byte(`{"a":1}`)) != keyless([]byte(`{"a":1}`)) {
+		t.Error("the key of a keyless record changes between reads")
+	}
+}
+
 func TestUnmappableRecordIsDeadLettered(t *testing.T) {
 	h := newHarness(t, 3, func(p *config.Pipeline) { p.Map = []mapping.Field{{Name: "email", Expr: "email"}} })
 	h.src.add(sdk.Record{Stream: "customers", Key: "broken", Data: []byte(`[1,2]`)})
