@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/configschema"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"github.com/tidwall/gjson"
@@ -19,41 +20,18 @@ import (
 	"golang.org/x/text/message"
 )
 
-// schemaURL names a connector's config schema inside its own compiler.
-const schemaURL = "cxhub:///connector-config.schema.json"
-
 // configSchema is a connector's compiled config schema.
 type configSchema struct {
 	schema *jsonschema.Schema
 	raw    string // the schema's text, to list the properties an object allows
 }
 
-// noLoader refuses to fetch schemas a $ref points at: a connector's config
-// schema must be self-contained.
-type noLoader struct{}
-
-func (noLoader) Load(u string) (any, error) {
-	return nil, fmt.Errorf("external $ref %q is not supported: the config schema must be self-contained", u)
-}
-
-// compileConfigSchema compiles spec's config schema, draft 2020-12 unless it
-// says otherwise. An empty schema gives nil: any config goes.
+// compileConfigSchema compiles spec's config schema as every part of
+// cxhub does (sdk/configschema). An empty schema gives nil: any config goes.
 func compileConfigSchema(spec sdk.Spec) (*configSchema, error) {
-	if strings.TrimSpace(spec.ConfigSchema) == "" {
-		return nil, nil
-	}
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(spec.ConfigSchema))
-	if err != nil {
-		return nil, fmt.Errorf("parsing: %w", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.UseLoader(noLoader{})
-	if err := c.AddResource(schemaURL, doc); err != nil {
-		return nil, fmt.Errorf("adding: %w", err)
-	}
-	sch, err := c.Compile(schemaURL)
-	if err != nil {
-		return nil, fmt.Errorf("compiling: %w", err)
+	sch, err := configschema.Compile(spec.ConfigSchema)
+	if err != nil || sch == nil {
+		return nil, err
 	}
 	return &configSchema{schema: sch, raw: spec.ConfigSchema}, nil
 }

@@ -88,31 +88,58 @@ func (d *inlineDriver) Records(stream string, n, salt int) []sdk.Record {
 	return recs
 }
 
-// Count reads the destination file as the connector does: each key of the
-// stream is one customer, whose latest line counts.
+// Count reads the destination file, where each line is a version of a
+// customer (the latest line of a key is the customer): a record is held
+// once when its key's latest line carries its data. A rewrite of the same
+// data must not add a line, so each line more in that run of identical
+// (key, data) lines at the end of the key's history counts as one more
+// object: a writer that appends every record it is given shows up as 2
+// after an identical rewrite. A record whose key's latest line carries
+// other data (an update not written) counts 0. A changed record legitimately
+// appends a line for its key: the earlier versions before it are not
+// counted.
 func (d *inlineDriver) Count(_ context.Context, stream string, records []sdk.Record) ([]int, error) {
 	lines, err := os.ReadFile(d.file)
 	if err != nil {
 		return nil, err
 	}
-	held := map[string]bool{}
+	history := map[string][]string{} // key → compact data of each of its lines, in file order
 	dec := json.NewDecoder(bytes.NewReader(lines))
 	for dec.More() {
 		var l line
 		if err := dec.Decode(&l); err != nil {
 			return nil, fmt.Errorf("read %s: %w", d.file, err)
 		}
-		if l.Stream == stream {
-			held[l.Key] = true
+		if l.Stream != stream {
+			continue
 		}
+		data, err := compact(l.Data)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: key %s: %w", d.file, l.Key, err)
+		}
+		history[l.Key] = append(history[l.Key], data)
 	}
 	counts := make([]int, len(records))
 	for i, r := range records {
-		if held[r.Key] {
-			counts[i] = 1
+		want, err := compact(r.Data)
+		if err != nil {
+			return nil, fmt.Errorf("record %s: %w", r.Key, err)
+		}
+		versions := history[r.Key]
+		for j := len(versions) - 1; j >= 0 && versions[j] == want; j-- {
+			counts[i]++
 		}
 	}
 	return counts, nil
+}
+
+// compact returns JSON data without insignificant spaces, to compare.
+func compact(data []byte) (string, error) {
+	var b bytes.Buffer
+	if err := json.Compact(&b, data); err != nil {
+		return "", fmt.Errorf("data is not JSON: %w", err)
+	}
+	return b.String(), nil
 }
 
 // BadRecord is a record whose data is not JSON.

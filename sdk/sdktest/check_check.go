@@ -12,20 +12,6 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// faultRequests is how many requests a Faulter fails: more than any
-// connector's retries, so that Check sees the fault whatever its policy.
-const faultRequests = 50
-
-// faults are the HTTP statuses a Faulter injects, and the kind each must give.
-var faults = []struct {
-	status int
-	kind   sdk.ErrorKind
-}{
-	{401, sdk.KindAuth},
-	{429, sdk.KindRateLimited},
-	{503, sdk.KindTransient},
-}
-
 // checkCheck is the check subtest.
 func (r *run) checkCheck(t *testing.T) {
 	t.Run("ok", func(t *testing.T) {
@@ -104,37 +90,4 @@ func withoutField(cfg sdk.Config, field string) (sdk.Config, error) {
 		return nil, fmt.Errorf("remove %q from the config: %w", field, err)
 	}
 	return out, nil
-}
-
-// checkFaults makes a Faulter fail every request with each status and
-// checks the kind Check gives.
-func (r *run) checkFaults(t *testing.T) {
-	f, ok := r.s.Driver.(Faulter)
-	if !ok {
-		t.Skip("the driver is not a Faulter")
-	}
-	for _, fault := range faults {
-		t.Run(fmt.Sprint(fault.status), func(t *testing.T) {
-			if err := f.FailNext(r.callCtx(t), fault.status, faultRequests); err != nil {
-				t.Fatalf("driver: FailNext(%d): %v", fault.status, err)
-			}
-			defer func() {
-				if err := f.FailNext(context.WithoutCancel(t.Context()), 0, 0); err != nil {
-					t.Errorf("driver: clear faults: %v", err)
-				}
-			}()
-			ctx := r.callCtx(t)
-			_, err := r.plugin.Check(ctx, sdk.CheckRequest{Config: r.config()})
-			if ctx.Err() != nil {
-				t.Fatalf("Check while the system answers %d did not return within %v: it keeps retrying; "+
-					"it must give up and report the failure's kind", fault.status, r.s.Timeout)
-			}
-			if got := sdk.KindOf(err); got != fault.kind {
-				t.Errorf("Check while the system answers %d: want an error of kind %s, got %s", fault.status, fault.kind, describeErr(err))
-			}
-			if fault.kind == sdk.KindRateLimited && err != nil {
-				t.Logf("rate limited: retry after %v", sdk.RetryAfterOf(err))
-			}
-		})
-	}
 }

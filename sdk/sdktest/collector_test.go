@@ -61,7 +61,7 @@ func TestReadAllCollects(t *testing.T) {
 
 func TestUnreachableURLRefusesConnections(t *testing.T) {
 	url := sdktest.UnreachableURL(t)
-	err := ping(t.Context(), url)
+	err := (&memory{}).ping(t.Context(), url)
 	if sdk.KindOf(err) != sdk.KindTransient {
 		t.Errorf("a call to %s: %v, want a refused connection (transient)", url, err)
 	}

@@ -24,8 +24,8 @@
 // Run starts the connector, then runs these subtests in order, each
 // failing with what it expected and what came back:
 //
-//   - spec: the spec is valid, its config schema compiles (JSON Schema
-//     draft 2020-12, as the core compiles it), the configs given validate
+//   - spec: the spec is valid, its config schema compiles (with
+//     sdk/configschema, exactly as the core compiles it), the configs given validate
 //     against it, credential-looking properties are marked secret, every
 //     stream declares a primary key, a canonical kind and a capability, and
 //     the version is semver.
@@ -34,7 +34,7 @@
 //     BadCredentials; with a transient error, promptly, for Unreachable; and,
 //     if the driver is a [Faulter], with the kind each HTTP status means.
 //   - discover: Discover returns valid streams, consistent with the spec.
-//   - read/<stream>/{full,resume,incremental,cancel} (a [SourceDriver]):
+//   - read/<stream>/{full,resume,incremental,cancel,faults} (a [SourceDriver]):
 //     the driver seeds the stream; a full read returns every seeded key
 //     once, as valid records, in checkpoint order (no record after a
 //     checkpoint has a smaller cursor than one before it), with a checkpoint
@@ -42,12 +42,21 @@
 //     nothing after it; a read from the last checkpoint returns nothing,
 //     and after the driver changes the system, exactly what changed; a read
 //     cancelled after its first batch ends promptly with the context's
-//     error and leaves no goroutine behind.
-//   - write/<stream>/{idempotent,target_id,bad_record} (a
+//     error. In process the suite also sees the connector's own side of
+//     that read: its Read must return, within five seconds, the context's
+//     error or the one Emit gave it (not nil, unless it had sent
+//     everything), must not call Emit or Checkpoint again once one failed,
+//     and must leave no goroutine behind. With a [Faulter], for the first
+//     stream read, a read while the system answers 401, 429 or 503 to every
+//     request fails with KindAuth, KindRateLimited or KindTransient.
+//   - write/<stream>/{idempotent,target_id,bad_record,faults} (a
 //     [DestinationDriver]): writing the same records twice, in other
 //     batches, gives each record the same id and leaves one object per
 //     record; writing changed records with the ids as TargetID updates the
-//     same objects; a bad record fails alone, with KindBadRecord.
+//     same objects; a bad record fails alone, with KindBadRecord. With a
+//     [Faulter], for the first stream written, a batch written while the
+//     system answers 401, 429 or 503 fails with the status's kind, as a
+//     whole or record by record.
 //   - goroutines (in process only): once the connector is stopped, no
 //     goroutine it started is left.
 //
@@ -57,10 +66,21 @@
 //
 // The goroutine checks look at the whole test process: do not run a Suite
 // in parallel with other tests (no t.Parallel around it), and start the
-// system it talks to (a sandbox) before Run. A read can only be caught
-// ignoring its cancellation if it is still running when the cancel comes:
-// a connector that reads everything in a blink passes the cancel check
-// whatever it does with its context.
+// system it talks to (a sandbox) before Run.
+//
+// In process, the suite serves the connector through a thin wrapper that
+// watches its reads; for the cancelled read it holds the Emit or
+// Checkpoint call that completes the first batch until the cancel has
+// reached the connector (as a core that is behind would), so that even a
+// connector that reads everything in a blink is caught ignoring its
+// context. A binary is seen through the protocol only: there the cancel
+// check can only say that the host's side of the read ends.
+//
+// The fault checks fail the next 50 requests, more than a connector's
+// retries, and each call must still return within Suite.Timeout: a
+// connector whose retries wait long (exponential backoff, Retry-After) is
+// best run by the suite with a config, or options, that retry little and
+// wait briefly.
 //
 // Nothing in the suite measures speed: the only times it enforces are
 // Suite.Timeout for each call and five seconds for a cancelled read to end.

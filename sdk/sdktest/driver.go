@@ -52,11 +52,15 @@ type BadRecorder interface {
 }
 
 // Faulter is an optional driver interface for systems that can be made to
-// fail on purpose (a sandbox), used to check how Check classifies errors:
-// 401 must give KindAuth, 429 KindRateLimited and 503 KindTransient. The
-// suite fails the next 50 requests, more than any retry policy makes, so
-// that Check gives up: a Check that retries takes its retries' time, and
-// must still return within Suite.Timeout. It clears the faults after each
+// fail on purpose (a sandbox), used to check how the connector classifies
+// errors: in Check, in a read (of the first stream read) and in a batch
+// written (to the first stream written), 401 must give KindAuth, 429
+// KindRateLimited and 503 KindTransient. The suite fails the next 50
+// requests, more than a retry policy usually makes, so that the call gives
+// up: a call that retries takes its retries' time, and must still return
+// within Suite.Timeout. Give a connector whose retries are long (many of
+// them, long backoff, long Retry-After waits) a test config or options
+// with few retries and short waits. The suite clears the faults after each
 // status.
 type Faulter interface {
 	// FailNext makes the system answer the next n requests with this HTTP

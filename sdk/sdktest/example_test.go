@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/sandbox"
 	"github.com/cxhub/cxhub/sdk/sdktest"
 	"github.com/tidwall/gjson"
 )
@@ -67,9 +68,12 @@ func (d acmeDriver) Count(ctx context.Context, stream string, records []sdk.Reco
 	return counts, nil
 }
 
-// FailNext makes the sandbox answer the next n requests with status.
+// FailNext makes the sandbox answer the next n requests with status,
+// through the admin endpoint of its sdk/sandbox Kit (POST
+// /_sandbox/fail-next). A driver in the sandbox's own process calls the
+// Kit's Go method, Kit().FailNext(status, n), instead.
 func (d acmeDriver) FailNext(ctx context.Context, status, n int) error {
-	return d.call(ctx, http.MethodPut, "/_sandbox/faults", map[string]int{"status": status, "count": n}, nil)
+	return d.call(ctx, http.MethodPost, sandbox.AdminPrefix+"fail-next", map[string]int{"status": status, "count": n}, nil)
 }
 
 // call sends a JSON request to the sandbox and decodes its JSON answer into out.

@@ -20,16 +20,35 @@ import (
 
 // Flaws the memory connector can be given; "" is none.
 const (
-	flawSkipsRecord     = "skips_record"      // a full read leaves out one record
-	flawRepeats         = "repeats"           // an incremental read sends each record twice
-	flawReversedResults = "reversed_results"  // Write returns its results in reverse order
-	flawTooFewResults   = "too_few_results"   // Write drops the last result
-	flawIgnoresCancel   = "ignores_cancel"    // Read retries a failed Emit or Checkpoint, never looking at ctx
-	flawUnmarkedToken   = "unmarked_token"    // the "token" property is not marked secret
-	flawUntypedAuth     = "untyped_auth"      // Check refuses bad credentials with an error of no kind
-	flawVagueConfig     = "vague_config"      // a missing field gives a config error that does not name it
-	flawNoCheckpoint    = "no_checkpoint"     // Read never checkpoints
-	flawBadRecordPasses = "bad_record_passes" // Write takes a record without an email
+	flawSkipsRecord      = "skips_record"       // a full read leaves out one record
+	flawRepeats          = "repeats"            // an incremental read sends each record twice
+	flawReversedResults  = "reversed_results"   // Write returns its results in reverse order
+	flawTooFewResults    = "too_few_results"    // Write drops the last result
+	flawIgnoresCancel    = "ignores_cancel"     // Read retries a failed Emit or Checkpoint, never looking at ctx
+	flawUnmarkedToken    = "unmarked_token"     // the "token" property is not marked secret
+	flawUntypedAuth      = "untyped_auth"       // Check refuses bad credentials with an error of no kind
+	flawVagueConfig      = "vague_config"       // a missing field gives a config error that does not name it
+	flawNoCheckpoint     = "no_checkpoint"      // Read never checkpoints
+	flawBadRecordPasses  = "bad_record_passes"  // Write takes a record without an email
+	flawResumeGap        = "resume_gap"         // a read from a state, of more than a page, leaves out the first record after it
+	flawResumeExtra      = "resume_extra"       // a read from a state, of more than a page, also sends a person deleted long ago
+	flawFullRepeats      = "full_repeats"       // a full read sends one record twice
+	flawTruncatedData    = "truncated_data"     // a full read sends one record's data cut short
+	flawResendsLast      = "resends_last"       // a read from a state sends the record at the state again (>= for >)
+	flawEarlyCheckpoint  = "early_checkpoint"   // a full read sends its last checkpoint before its last record
+	flawQuietCancel      = "quiet_cancel"       // Read uses context.Background and ignores Emit and Checkpoint errors
+	flawSwallowsCancel   = "swallows_cancel"    // Read returns no error once its context is done
+	flawCancelLosesError = "cancel_loses_error" // Read reports a failed Emit with an error of its own
+	flawDuplicateObject  = "duplicate_object"   // rewriting unchanged data adds a copy of the object, reporting the original
+	flawReplacesOnUpdate = "replaces_on_update" // a write with TargetID replaces that object by one with a new id
+	flawAlwaysCreated    = "always_created"     // every written record is reported created
+	flawBadRecordKind    = "bad_record_kind"    // a record without an email is refused as transient
+	flawRateLimitKind    = "rate_limit_kind"    // a 429 is reported as transient
+	flawReadLosesKind    = "read_loses_kind"    // Read reports the system's refusals with no kind
+	flawWriteLosesKind   = "write_loses_kind"   // Write reports the system's refusals with no kind
+	flawRecordsLoseKind  = "records_lose_kind"  // Write fails each record of a refused batch with no kind
+	flawUntypedNoHost    = "untyped_no_host"    // Check reports an unreachable system with an error of no kind
+	flawDiscoverDiffers  = "discover_differs"   // Discover declares the stream with another canonical kind
 )
 
 // store is the system behind the memory connector.
@@ -64,10 +83,24 @@ type memory struct {
 	flaw string
 }
 
+// discoveringMemory is the memory connector as a Discoverer.
+type discoveringMemory struct{ *memory }
+
+// newMemory returns the memory connector with flaw, a Discoverer if
+// discovers is set or the flaw is in Discover.
+func newMemory(st *store, flaw string, discovers bool) sdk.Connector {
+	m := &memory{st: st, flaw: flaw}
+	if discovers || flaw == flawDiscoverDiffers {
+		return discoveringMemory{m}
+	}
+	return m
+}
+
 var (
 	_ sdk.Connector   = (*memory)(nil)
 	_ sdk.Source      = (*memory)(nil)
 	_ sdk.Destination = (*memory)(nil)
+	_ sdk.Discoverer  = discoveringMemory{}
 )
 
 const memorySchema = `{
@@ -95,6 +128,14 @@ func (m *memory) Spec() sdk.Spec {
 	}
 }
 
+func (m discoveringMemory) Discover(context.Context, sdk.DiscoverRequest) (sdk.DiscoverResponse, error) {
+	streams := m.Spec().Streams
+	if m.flaw == flawDiscoverDiffers {
+		streams[0].Canonical = sdk.CanonicalOther
+	}
+	return sdk.DiscoverResponse{Streams: streams}, nil
+}
+
 func (m *memory) Check(ctx context.Context, req sdk.CheckRequest) (sdk.CheckResponse, error) {
 	for _, field := range []string{"token", "region"} {
 		if !req.Config.Get(field).Exists() {
@@ -105,11 +146,11 @@ func (m *memory) Check(ctx context.Context, req sdk.CheckRequest) (sdk.CheckResp
 		}
 	}
 	if url := req.Config.Get("url").String(); url != "" {
-		if err := ping(ctx, url); err != nil {
+		if err := m.ping(ctx, url); err != nil {
 			return sdk.CheckResponse{}, err
 		}
 	}
-	if err := m.st.request(); err != nil {
+	if err := m.call(); err != nil {
 		return sdk.CheckResponse{}, err
 	}
 	if req.Config.Get("token").String() != "good" {
@@ -122,43 +163,59 @@ func (m *memory) Check(ctx context.Context, req sdk.CheckRequest) (sdk.CheckResp
 }
 
 // ping calls the system at url, as a connector of a remote system would.
-func ping(ctx context.Context, url string) error {
+func (m *memory) ping(ctx context.Context, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return sdk.ConfigError(fmt.Errorf("url %q: %w", url, err))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return sdk.Transient(fmt.Errorf("call %s: %w", url, err))
+		err = fmt.Errorf("call %s: %w", url, err)
+		if m.flaw == flawUntypedNoHost {
+			return err
+		}
+		return sdk.Transient(err)
 	}
 	return resp.Body.Close()
 }
 
-// request is one request to the system: it fails as FailNext said.
-func (s *store) request() error {
+// request is one request to the system: it answers the status FailNext
+// set, or 0 when it succeeds.
+func (s *store) request() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failLeft == 0 {
-		return nil
+		return 0
 	}
 	s.failLeft--
-	err := fmt.Errorf("system answered %d", s.failStatus)
-	switch s.failStatus {
-	case http.StatusUnauthorized:
+	return s.failStatus
+}
+
+// call makes one request to the system and classifies its refusal, as a
+// connector maps a vendor's HTTP answers to error kinds.
+func (m *memory) call() error {
+	status := m.st.request()
+	if status == 0 {
+		return nil
+	}
+	err := fmt.Errorf("system answered %d", status)
+	switch {
+	case status == http.StatusUnauthorized:
 		return sdk.AuthError(err)
-	case http.StatusTooManyRequests:
+	case status == http.StatusTooManyRequests && m.flaw != flawRateLimitKind:
 		return sdk.RateLimited(err, time.Second)
 	}
 	return sdk.Transient(err)
 }
 
-// changedSince returns the people changed after seq, in change order.
-func (s *store) changedSince(seq int) []person {
+// changedSince returns the people changed after seq, in change order; with
+// flawResendsLast, also the one changed at seq.
+func (s *store) changedSince(seq int, inclusive bool) []person {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []person
 	for _, p := range s.people {
-		if p.seq > seq {
+		if p.seq > seq || inclusive && p.seq == seq {
 			out = append(out, p)
 		}
 	}
@@ -167,6 +224,9 @@ func (s *store) changedSince(seq int) []person {
 }
 
 func (m *memory) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
+	if m.flaw == flawQuietCancel {
+		ctx = context.Background()
+	}
 	for _, st := range req.Streams {
 		if st.Stream != "people" {
 			return sdk.ConfigError(fmt.Errorf("no stream %q", st.Stream))
@@ -178,19 +238,31 @@ func (m *memory) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter)
 				return sdk.ConfigError(fmt.Errorf("read from state %q: %w", st.State, err))
 			}
 		}
-		if err := m.readPeople(ctx, from, req.BatchSize, out); err != nil {
-			return err
+		err := m.readPeople(ctx, from, req.BatchSize, out)
+		switch {
+		case errors.Is(err, errStopped):
+			return nil
+		case err != nil:
+			return fmt.Errorf("read people: %w", err)
 		}
 	}
 	return nil
 }
 
-// readPeople sends the people changed after seq from, in batches, each
-// followed by a checkpoint.
+// readPeople sends the people changed after seq from, a page at a time,
+// each page followed by a checkpoint.
 func (m *memory) readPeople(ctx context.Context, from, size int, out sdk.Emitter) error {
-	people := m.st.changedSince(from)
+	people := m.st.changedSince(from, m.flaw == flawResendsLast && from > 0)
 	if m.flaw == flawSkipsRecord && from == 0 && len(people) > 6 {
 		people = slices.Delete(people, 6, 7)
+	}
+	if from > 0 && len(people) > size {
+		switch m.flaw {
+		case flawResumeGap:
+			people = people[1:]
+		case flawResumeExtra:
+			people = append(people, person{key: "p-0", seq: people[len(people)-1].seq, name: "Deleted long ago"})
+		}
 	}
 	for start := 0; start < len(people); start += size {
 		if start > 0 {
@@ -198,24 +270,47 @@ func (m *memory) readPeople(ctx context.Context, from, size int, out sdk.Emitter
 				return err
 			}
 		}
-		batch := people[start:min(start+size, len(people))]
-		for _, p := range batch {
-			rec := sdk.Record{Stream: "people", Key: p.key, Data: fmt.Appendf(nil, `{"id":%q,"name":%q,"seq":%d}`, p.key, p.name, p.seq)}
-			times := 1
-			if m.flaw == flawRepeats && from > 0 {
-				times = 2
+		if err := m.call(); err != nil {
+			if m.flaw == flawReadLosesKind {
+				return fmt.Errorf("list people: %s", err)
 			}
-			for range times {
-				if err := m.retry(func() error { return out.Emit(rec) }); err != nil {
+			return fmt.Errorf("list people: %w", err)
+		}
+		batch := people[start:min(start+size, len(people))]
+		earlyCheckpoint := m.flaw == flawEarlyCheckpoint && from == 0 && start+size >= len(people)
+		for i, p := range batch {
+			if earlyCheckpoint && i == len(batch)-1 {
+				if err := m.send(ctx, func() error { return out.Checkpoint("people", []byte(strconv.Itoa(p.seq))) }); err != nil {
 					return err
 				}
 			}
+			if err := m.emitPerson(ctx, p, start+i, from, out); err != nil {
+				return err
+			}
 		}
-		if m.flaw == flawNoCheckpoint {
+		if m.flaw == flawNoCheckpoint || earlyCheckpoint {
 			continue
 		}
 		state := []byte(strconv.Itoa(batch[len(batch)-1].seq))
-		if err := m.retry(func() error { return out.Checkpoint("people", state) }); err != nil {
+		if err := m.send(ctx, func() error { return out.Checkpoint("people", state) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitPerson emits person p, the i-th (from 0) of a read from seq from.
+func (m *memory) emitPerson(ctx context.Context, p person, i, from int, out sdk.Emitter) error {
+	rec := sdk.Record{Stream: "people", Key: p.key, Data: fmt.Appendf(nil, `{"id":%q,"name":%q,"seq":%d}`, p.key, p.name, p.seq)}
+	if m.flaw == flawTruncatedData && from == 0 && i == 2 {
+		rec.Data = rec.Data[:len(rec.Data)/2]
+	}
+	times := 1
+	if m.flaw == flawRepeats && from > 0 || m.flaw == flawFullRepeats && from == 0 && i == 4 {
+		times = 2
+	}
+	for range times {
+		if err := m.send(ctx, func() error { return out.Emit(rec) }); err != nil {
 			return err
 		}
 	}
@@ -241,13 +336,32 @@ func (m *memory) nextPage(ctx context.Context) error {
 	}
 }
 
-// retry calls send once; with flawIgnoresCancel, it retries a failure
-// for half a minute, never looking at the read's context.
-func (m *memory) retry(send func() error) error {
-	err := send()
-	for i := 0; err != nil && m.flaw == flawIgnoresCancel && i < 3000; i++ {
-		time.Sleep(10 * time.Millisecond)
-		err = send()
+// errStopped is how send tells Read, with flawSwallowsCancel, to end as
+// if it had read everything.
+var errStopped = errors.New("stopped")
+
+// send calls an Emitter method once. With flawIgnoresCancel it retries a
+// failure for half a minute, never looking at the read's context; with
+// flawQuietCancel it ignores the failure; with flawCancelLosesError it
+// replaces it by an error of its own; with flawSwallowsCancel it stops the
+// read, without calling, once ctx is done.
+func (m *memory) send(ctx context.Context, call func() error) error {
+	if m.flaw == flawSwallowsCancel && ctx.Err() != nil {
+		return errStopped
+	}
+	err := call()
+	switch m.flaw {
+	case flawIgnoresCancel:
+		for i := 0; err != nil && i < 3000; i++ {
+			time.Sleep(10 * time.Millisecond)
+			err = call()
+		}
+	case flawQuietCancel:
+		return nil
+	case flawCancelLosesError:
+		if err != nil {
+			return sdk.Transient(errors.New("read interrupted"))
+		}
 	}
 	return err
 }
@@ -259,13 +373,27 @@ func (m *memory) OpenWriter(_ context.Context, req sdk.OpenWriterRequest) (sdk.W
 	return &memoryWriter{m: m}, nil
 }
 
-// memoryWriter upserts people by email, or by TargetID when it is set.
+// memoryWriter upserts people by email, or by TargetID when it is set,
+// with one request to the system per batch.
 type memoryWriter struct{ m *memory }
 
 func (w *memoryWriter) Write(_ context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
+	if err := w.m.call(); err != nil {
+		switch w.m.flaw {
+		case flawWriteLosesKind:
+			return sdk.WriteResponse{}, fmt.Errorf("write people: %s", err)
+		case flawRecordsLoseKind:
+			res := make([]sdk.Result, len(req.Records))
+			for i := range res {
+				res[i] = sdk.Failed(fmt.Errorf("write person: %s", err))
+			}
+			return sdk.WriteResponse{Results: res}, nil
+		}
+		return sdk.WriteResponse{}, fmt.Errorf("write people: %w", err)
+	}
 	res := make([]sdk.Result, len(req.Records))
 	for i, rec := range req.Records {
-		res[i] = w.m.st.upsert(rec, w.m.flaw == flawBadRecordPasses)
+		res[i] = w.m.upsert(rec)
 	}
 	switch w.m.flaw {
 	case flawReversedResults:
@@ -280,16 +408,27 @@ func (w *memoryWriter) Close(context.Context) error { return nil }
 
 // upsert writes one record: over the object TargetID names, else over the
 // object with its email, else as a new object.
-func (s *store) upsert(rec sdk.Record, lax bool) sdk.Result {
+func (m *memory) upsert(rec sdk.Record) sdk.Result {
 	email := gjson.GetBytes(rec.Data, "email").String()
-	if email == "" && !lax {
-		return sdk.Failed(sdk.BadRecord(errors.New("record has no email")))
+	if email == "" {
+		switch m.flaw {
+		case flawBadRecordKind:
+			return sdk.Failed(sdk.Transient(errors.New("record has no email")))
+		case flawBadRecordPasses:
+		default:
+			return sdk.Failed(sdk.BadRecord(errors.New("record has no email")))
+		}
 	}
+	s := m.st
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := ""
 	if _, ok := s.objects[rec.TargetID]; ok {
 		id = rec.TargetID
+		if m.flaw == flawReplacesOnUpdate {
+			delete(s.objects, id)
+			return sdk.Written(s.add(email, rec.Data), false)
+		}
 	}
 	for oid, o := range s.objects {
 		if id == "" && o.email == email {
@@ -297,12 +436,23 @@ func (s *store) upsert(rec sdk.Record, lax bool) sdk.Result {
 		}
 	}
 	created := id == ""
-	if created {
-		s.nextID++
-		id = fmt.Sprintf("obj-%d", s.nextID)
+	switch {
+	case created:
+		id = s.add(email, rec.Data)
+	case m.flaw == flawDuplicateObject && s.objects[id].data == string(rec.Data):
+		s.add(email, rec.Data)
+	default:
+		s.objects[id] = object{email: email, data: string(rec.Data)}
 	}
-	s.objects[id] = object{email: email, data: string(rec.Data)}
-	return sdk.Written(id, created)
+	return sdk.Written(id, created || m.flaw == flawAlwaysCreated)
+}
+
+// add stores a new object and returns its id. s.mu is held.
+func (s *store) add(email string, data []byte) string {
+	s.nextID++
+	id := fmt.Sprintf("obj-%d", s.nextID)
+	s.objects[id] = object{email: email, data: string(data)}
+	return id
 }
 
 // memoryDriver drives the store for the suite.

@@ -32,6 +32,8 @@ type streamRead struct {
 	schema *jsonschema.Schema // the stream's record schema, or nil
 	seeded []string           // the keys Seed returned
 	full   *Collector         // the full read, if it ran without error
+	// faultsOn is the stream whose reads the faults subtest checks.
+	faultsOn string
 }
 
 // readStreams runs the read subtests of each stream.
@@ -42,12 +44,13 @@ func (r *run) readStreams(t *testing.T, streams []sdk.StreamSpec) {
 	d, _ := r.s.Driver.(SourceDriver)
 	for _, st := range streams {
 		t.Run(st.Name, func(t *testing.T) {
-			sr := &streamRead{r: r, d: d, st: st}
-			sr.schema, _ = compileSchema(st.Schema) // a bad schema fails the spec check
+			sr := &streamRead{r: r, d: d, st: st, faultsOn: streams[0].Name}
+			sr.schema, _ = compileRecordSchema(st.Schema) // a bad schema fails the spec check
 			t.Run("full", sr.fullRead)
 			t.Run("resume", sr.resume)
 			t.Run("incremental", sr.incremental)
 			t.Run("cancel", sr.cancelRead)
+			t.Run("faults", sr.readFaults)
 		})
 	}
 }

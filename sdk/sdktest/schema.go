@@ -7,42 +7,24 @@ import (
 	"strings"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/configschema"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// schemaURL names a schema inside its own compiler.
-const schemaURL = "cxhub:///sdktest.schema.json"
+// recordSchemaURL names a stream's record schema inside its compiler, so
+// that errors about it do not call it a config schema.
+const recordSchemaURL = "cxhub:///stream-record.schema.json"
 
-// noLoader refuses external $refs: the core refuses them too, since a
-// connector's schemas must be self-contained.
-type noLoader struct{}
-
-func (noLoader) Load(u string) (any, error) {
-	return nil, fmt.Errorf("external $ref %q is not supported: the schema must be self-contained", u)
+// compileConfigSchema compiles a spec's config schema exactly as the core
+// does (sdk/configschema); an empty schema gives nil.
+func compileConfigSchema(raw string) (*jsonschema.Schema, error) {
+	return configschema.Compile(raw)
 }
 
-// compileSchema compiles a JSON Schema as the core does: draft 2020-12
-// unless the schema says otherwise, no external references. An empty
-// schema gives nil.
-func compileSchema(raw string) (*jsonschema.Schema, error) {
-	if strings.TrimSpace(raw) == "" {
-		return nil, nil
-	}
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("parse schema: %w", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(noLoader{})
-	if err := c.AddResource(schemaURL, doc); err != nil {
-		return nil, fmt.Errorf("add schema: %w", err)
-	}
-	sch, err := c.Compile(schemaURL)
-	if err != nil {
-		return nil, fmt.Errorf("compile schema: %w", err)
-	}
-	return sch, nil
+// compileRecordSchema compiles a stream's record schema as the core
+// compiles config schemas; an empty schema gives nil.
+func compileRecordSchema(raw string) (*jsonschema.Schema, error) {
+	return configschema.CompileAt(recordSchemaURL, raw)
 }
 
 // validateJSON checks a JSON document against a compiled schema; a nil
@@ -70,7 +52,7 @@ func validateJSON(sch *jsonschema.Schema, doc []byte) error {
 
 // validateConfig checks a config against the spec's config schema.
 func validateConfig(spec sdk.Spec, cfg sdk.Config) error {
-	sch, err := compileSchema(spec.ConfigSchema)
+	sch, err := compileConfigSchema(spec.ConfigSchema)
 	if err != nil {
 		return err
 	}

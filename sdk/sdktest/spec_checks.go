@@ -30,7 +30,7 @@ func specProblems(spec sdk.Spec) []string {
 	default:
 		problems = append(problems, fmt.Sprintf("system kind %q: want one of crm, ticketing, survey, supply_chain, generic", spec.Kind))
 	}
-	if _, err := compileSchema(spec.ConfigSchema); err != nil {
+	if _, err := compileConfigSchema(spec.ConfigSchema); err != nil {
 		problems = append(problems, fmt.Sprintf("config schema: %v", err))
 	} else if paths := unmarkedSecrets(spec.ConfigSchema); len(paths) > 0 {
 		what := "looks like a credential but is not"
@@ -91,7 +91,7 @@ func streamProblems(st sdk.StreamSpec) []string {
 	if c.IncrementalRead && !c.Read {
 		problems = append(problems, "declares incremental_read without read")
 	}
-	if _, err := compileSchema(st.Schema); err != nil {
+	if _, err := compileRecordSchema(st.Schema); err != nil {
 		problems = append(problems, fmt.Sprintf("record schema: %v", err))
 	}
 	return problems

@@ -99,7 +99,7 @@ func TestSpecProblems(t *testing.T) {
 		{"two parts", func(s *sdk.Spec) { s.Version = "1.0" }, `version "1.0": want a semantic version`},
 		{"leading zero", func(s *sdk.Spec) { s.Version = "1.02.0" }, `version "1.02.0"`},
 		{"no kind", func(s *sdk.Spec) { s.Kind = "" }, `system kind "": want one of`},
-		{"schema does not compile", func(s *sdk.Spec) { s.ConfigSchema = `{"type":"objekt"}` }, "config schema: compile schema"},
+		{"schema does not compile", func(s *sdk.Spec) { s.ConfigSchema = `{"type":"objekt"}` }, "config schema: compiling: "},
 		{"schema not JSON", func(s *sdk.Spec) { s.ConfigSchema = `{"type":` }, "config schema is not a JSON object"},
 		{"external ref", func(s *sdk.Spec) { s.ConfigSchema = `{"$ref":"https://example.com/s.json"}` }, "must be self-contained"},
 		{"unmarked token", func(s *sdk.Spec) { s.ConfigSchema = `{"properties":{"token":{}}}` }, `"token" looks like a credential`},
@@ -155,7 +155,7 @@ func TestValidateConfig(t *testing.T) {
 }
 
 func TestValidateJSONSaysWhere(t *testing.T) {
-	sch, err := compileSchema(`{"type":"object","properties":{"records":{"type":"array"},"file":{"type":"string"}}}`)
+	sch, err := compileRecordSchema(`{"type":"object","properties":{"records":{"type":"array"},"file":{"type":"string"}}}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestValidateJSONSaysWhere(t *testing.T) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
-	if strings.Contains(err.Error(), schemaURL) || strings.Contains(err.Error(), "\n") {
+	if strings.Contains(err.Error(), recordSchemaURL) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("error %q names the schema's URL or spans lines", err)
 	}
 }

@@ -26,8 +26,9 @@ const cancelGrace = 5 * time.Second
 // part" or "use the default" where noted.
 type Suite struct {
 	// Exactly one of Connector (served in-process via sdk.LaunchInProcess —
-	// the real gRPC protocol, debuggable, goroutine-leak checked) or Binary
-	// (a built plugin path, started with sdk.Launch).
+	// the real gRPC protocol, debuggable, goroutine-leak checked, its reads
+	// watched from the connector's side) or Binary (a built plugin path,
+	// started with sdk.Launch).
 	Connector sdk.Connector
 	Binary    string
 	// Config is a working connection config. If the Driver implements
@@ -68,6 +69,9 @@ type run struct {
 	plugin    *sdk.Plugin
 	spec      sdk.Spec // as it came through the protocol
 	inProcess bool
+	// spy watches the connector's side of a read, in process (nil for a
+	// binary, or a connector that is not a Source).
+	spy *readSpy
 	// discovered is what Discover returned with the config; ok is false if
 	// it failed.
 	discovered   []sdk.StreamSpec
@@ -75,8 +79,8 @@ type run struct {
 }
 
 // Run runs the suite as subtests of t: spec, check, discover,
-// read/<stream>/{full,resume,incremental,cancel},
-// write/<stream>/{idempotent,target_id,bad_record} and, in process,
+// read/<stream>/{full,resume,incremental,cancel,faults},
+// write/<stream>/{idempotent,target_id,bad_record,faults} and, in process,
 // goroutines. The connector is started before and stopped after.
 func (s Suite) Run(t *testing.T) {
 	t.Helper()
@@ -145,7 +149,8 @@ func (r *run) launch(t *testing.T) {
 	defer cancel()
 	var err error
 	if r.inProcess {
-		r.plugin, err = sdk.LaunchInProcess(ctx, r.s.Connector, logger)
+		r.spy = &readSpy{}
+		r.plugin, err = sdk.LaunchInProcess(ctx, spyOn(r.s.Connector, r.spy), logger)
 	} else {
 		r.plugin, err = sdk.Launch(ctx, sdk.LaunchOptions{Path: r.s.Binary, Logger: logger})
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -14,11 +15,12 @@ import (
 	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
-// memorySuite is the suite of the memory connector with one flaw (or none).
-func memorySuite(t *testing.T, flaw string) sdktest.Suite {
+// memorySuite is the suite of the memory connector with one flaw (or
+// none), a Discoverer if discovers is set.
+func memorySuite(t *testing.T, flaw string, discovers bool) sdktest.Suite {
 	st := newStore()
 	return sdktest.Suite{
-		Connector:      &memory{st: st, flaw: flaw},
+		Connector:      newMemory(st, flaw, discovers),
 		Config:         sdk.Config(`{"token":"good","region":"eu"}`),
 		BadCredentials: sdk.Config(`{"token":"bad","region":"eu"}`),
 		Unreachable:    sdk.Config(`{"token":"good","region":"eu","url":"` + sdktest.UnreachableURL(t) + `"}`),
@@ -27,7 +29,11 @@ func memorySuite(t *testing.T, flaw string) sdktest.Suite {
 }
 
 func TestSuitePassesACorrectConnector(t *testing.T) {
-	memorySuite(t, "").Run(t)
+	for _, discovers := range []bool{false, true} {
+		t.Run(fmt.Sprintf("discoverer=%v", discovers), func(t *testing.T) {
+			memorySuite(t, "", discovers).Run(t)
+		})
+	}
 }
 
 // flawEnv names the flaw TestBrokenConnector gives the memory connector.
@@ -41,7 +47,7 @@ func TestBrokenConnector(t *testing.T) {
 	if flaw == "" {
 		t.Skip("runs only as a child of TestSuiteFailsBrokenConnectors")
 	}
-	memorySuite(t, flaw).Run(t)
+	memorySuite(t, flaw, false).Run(t)
 }
 
 // TestSuiteFailsBrokenConnectors runs the suite on connectors that each
@@ -73,7 +79,7 @@ func TestSuiteFailsBrokenConnectors(t *testing.T) {
 	}, {
 		flaw:  flawIgnoresCancel,
 		fails: []string{"read/people/cancel", "goroutines"},
-		says:  []string{"the connector's Read still runs 5s after the cancel", "(*memory).retry"},
+		says:  []string{"the connector's Read still runs 5s after the cancel", "(*memory).send"},
 	}, {
 		flaw:  flawUnmarkedToken,
 		fails: []string{"spec"},
@@ -94,6 +100,95 @@ func TestSuiteFailsBrokenConnectors(t *testing.T) {
 		flaw:  flawBadRecordPasses,
 		fails: []string{"write/people/bad_record"},
 		says:  []string{`want the bad record refused with kind bad_record, got it written (id "obj-`},
+	}, {
+		flaw:  flawResumeGap,
+		fails: []string{"read/people/resume"},
+		says: []string{"read of people from the checkpoint sent after record 10 of 25 of the full read: " +
+			"want every key the full read sent after it (15 keys: [p-11 p-12", "missing [p-11]"},
+	}, {
+		flaw:  flawResumeExtra,
+		fails: []string{"read/people/resume"},
+		says:  []string{"unexpected keys [p-0]: the full read never sent them"},
+	}, {
+		flaw:  flawFullRepeats,
+		fails: []string{"read/people/full"},
+		says:  []string{"full read of people: want exactly 25 keys [p-1 p-2", "repeated [p-5 (×2)]"},
+	}, {
+		flaw:  flawTruncatedData,
+		fails: []string{"read/people/full"},
+		says:  []string{`full read of people: record 3 (key "p-3"): data is not a JSON object: "{\"id\":\"p-3\",`},
+	}, {
+		flaw:  flawResendsLast,
+		fails: []string{"read/people/incremental"},
+		says:  []string{"read of people from the full read's last checkpoint, nothing changed since: want no records, got 1: [p-25]"},
+	}, {
+		flaw:  flawEarlyCheckpoint,
+		fails: []string{"read/people/full", "read/people/resume"},
+		says: []string{"full read of people: the last checkpoint came after record 24 of 25: want one after the last record",
+			"read of people from the checkpoint sent after record 24 of 25 of the full read: want every key the full read sent after it (1 keys: [p-25]); missing [p-25]"},
+	}, {
+		flaw:  flawQuietCancel,
+		fails: []string{"read/people/cancel"},
+		says: []string{"a read of people cancelled after its first batch: the connector called Emit or Checkpoint ",
+			`more times after one failed with "sdktest: the read was cancelled: context canceled"`,
+			"the connector's Read returned no error although Emit or Checkpoint failed"},
+	}, {
+		flaw:  flawSwallowsCancel,
+		fails: []string{"read/people/cancel"},
+		says: []string{"a read of people cancelled after its first batch: the connector's Read returned no error after its context was cancelled, " +
+			"having emitted 10 of the 25 records of a full read"},
+	}, {
+		flaw:  flawCancelLosesError,
+		fails: []string{"read/people/cancel"},
+		says: []string{"a read of people cancelled after its first batch: the connector's Read returned kind transient: read people: read interrupted: " +
+			"want its context's error (context.Canceled) or the error Emit gave it"},
+	}, {
+		// The copies made by the idempotent check are still there when
+		// bad_record counts its good records.
+		flaw:  flawDuplicateObject,
+		fails: []string{"write/people/idempotent", "write/people/bad_record"},
+		says: []string{"after writing the same records twice: want 1 object in the destination per record, got 25 records with another count: [w-1: 2 w-2: 2",
+			"after the batch [good, bad, good]: want 1 object in the destination per record, got 2 records with another count: [w-1: 2 w-2: 2]"},
+	}, {
+		flaw:  flawReplacesOnUpdate,
+		fails: []string{"write/people/target_id"},
+		says: []string{"write of changed records (salt 2) with TargetID set to the first write's ids, in reverse order (batches of 10): " +
+			"want each record written under the id the first write gave it; 25 of 25 differ"},
+	}, {
+		flaw:  flawAlwaysCreated,
+		fails: []string{"write/people/idempotent"},
+		says:  []string{"want created=false for records the destination already holds, got created=true for 25: [w-1 w-2"},
+	}, {
+		flaw:  flawBadRecordKind,
+		fails: []string{"write/people/bad_record"},
+		says:  []string{"want the bad record refused with kind bad_record, got kind transient: record has no email"},
+	}, {
+		flaw:  flawRateLimitKind,
+		fails: []string{"check/faults/429", "read/people/faults/429", "write/people/faults/429"},
+		says: []string{"Check while the system answers 429: want an error of kind rate_limited, got kind transient",
+			"read of people while the system answers 429 to every request: want an error of kind rate_limited, got kind transient",
+			"write of a batch of 2 records of people while the system answers 429 to every request: the batch failed: want an error of kind rate_limited, got kind transient"},
+	}, {
+		flaw:  flawReadLosesKind,
+		fails: []string{"read/people/faults/401", "read/people/faults/429", "read/people/faults/503"},
+		says:  []string{"read of people while the system answers 401 to every request: want an error of kind auth, got kind unknown"},
+	}, {
+		flaw:  flawWriteLosesKind,
+		fails: []string{"write/people/faults/401", "write/people/faults/429", "write/people/faults/503"},
+		says:  []string{"while the system answers 503 to every request: the batch failed: want an error of kind transient, got kind unknown"},
+	}, {
+		flaw:  flawRecordsLoseKind,
+		fails: []string{"write/people/faults/401", "write/people/faults/429", "write/people/faults/503"},
+		says: []string{`while the system answers 401 to every request: record 1 (key "w-1"): want an error of kind auth, got kind unknown`,
+			`record 2 (key "w-2"): want an error of kind auth, got kind unknown`},
+	}, {
+		flaw:  flawUntypedNoHost,
+		fails: []string{"check/unreachable"},
+		says:  []string{"Check with Suite.Unreachable: want an error of kind transient (sdk.Transient), got kind unknown"},
+	}, {
+		flaw:  flawDiscoverDiffers,
+		fails: []string{"discover"},
+		says:  []string{`discovered stream "people" differs from the spec's: canonical_kind "other", spec says "customer"`},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.flaw, func(t *testing.T) {

@@ -17,6 +17,8 @@ type streamWrite struct {
 	st    sdk.StreamSpec
 	first []sdk.Record // Records(n, salt 1), once written idempotently
 	ids   []string     // the id the first write gave each of first
+	// faultsOn is the stream whose writes the faults subtest checks.
+	faultsOn string
 }
 
 // writeStreams runs the write subtests of each stream.
@@ -27,10 +29,11 @@ func (r *run) writeStreams(t *testing.T, streams []sdk.StreamSpec) {
 	d, _ := r.s.Driver.(DestinationDriver)
 	for _, st := range streams {
 		t.Run(st.Name, func(t *testing.T) {
-			sw := &streamWrite{r: r, d: d, st: st}
+			sw := &streamWrite{r: r, d: d, st: st, faultsOn: streams[0].Name}
 			t.Run("idempotent", sw.idempotent)
 			t.Run("target_id", sw.targetID)
 			t.Run("bad_record", sw.badRecord)
+			t.Run("faults", sw.writeFaults)
 		})
 	}
 }
