@@ -19,8 +19,8 @@ import (
 const cxhubModule = "github.com/cxhub/cxhub"
 
 // releaseVersion matches a release version such as v1.2.3 (with or without
-// the v): one a go.mod may require.
-var releaseVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+$`)
+// the v, no leading zeros): one a go.mod may require.
+var releaseVersion = regexp.MustCompile(`^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$`)
 
 func newConnectorCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "connector", Short: "Write and develop connectors"}
@@ -49,7 +49,16 @@ name and the plugin binary cxhub-connector-<name>.
 
 Without --dir, the connector goes to connectors/<name> of the cxhub repository when run inside it,
 else to ./<name>. The package's import path comes from the enclosing go.mod; with no go.mod around
-(or with --module) a go.mod is written, and you then run go mod tidy.`,
+(or with --module) a go.mod is written. It requires this cxhub's version when this cxhub is a
+release; otherwise no version, and the next steps say how to add one (go get ...@latest, or a
+replace by a local checkout of cxhub), then go mod tidy.
+
+The directory must be empty, unless --force is given: then the files of the skeleton's names are
+replaced, and other files are left alone. Even with --force, a directory holding Go files (where
+the skeleton's Go files go: the directory itself, sandbox/ and cmd/<binary>/) is refused unless it
+holds the file ` + scaffold.MarkerFile + `, which this command writes into every directory it generates:
+--force regenerates a skeleton, and never overwrites another package (such as connectors/file).
+Delete ` + scaffold.MarkerFile + ` to protect a generated directory from --force.`,
 		Example: "  cxhub connector new acme\n  cxhub connector new acme --dir ~/src/acme-connector --module github.com/partner/acme",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -68,7 +77,7 @@ else to ./<name>. The package's import path comes from the enclosing go.mod; wit
 	f := cmd.Flags()
 	f.StringVar(&flags.dir, "dir", "", "directory to write into (default connectors/<name> inside the cxhub repository, else ./<name>)")
 	f.StringVar(&flags.module, "module", "", "make the directory a Go module of this path and write its go.mod (default: only when no go.mod encloses it, as example.com/<name>)")
-	f.BoolVar(&flags.force, "force", false, "write into a non-empty directory, replacing files of the same names")
+	f.BoolVar(&flags.force, "force", false, "write into a non-empty directory, replacing files of the same names; a directory holding Go files only if this command generated it ("+scaffold.MarkerFile+")")
 	return cmd
 }
 
@@ -105,7 +114,7 @@ func (a *app) connectorNew(cwd, name string, flags connectorNewFlags) error {
 	if a.json() {
 		return printJSON(a.opts.stdout, map[string]any{
 			"name": name, "dir": dir, "import_path": plan.ImportPath, "new_module": plan.NewModule,
-			"files": files, "replaced": replaced, "next_steps": steps,
+			"cxhub_version": plan.CXHubVersion, "files": files, "replaced": replaced, "next_steps": steps,
 		})
 	}
 	printConnectorNew(a.opts.stdout, cwd, plan, files, replaced, steps)
@@ -132,8 +141,14 @@ func printConnectorNew(w io.Writer, cwd string, plan scaffold.Plan, files, repla
 // connector, from cwd.
 func nextSteps(cwd string, plan scaffold.Plan) []string {
 	steps := []string{"cd " + shortPath(cwd, plan.Dir)}
-	if plan.NewModule != "" {
-		steps = append(steps, "go mod tidy                 # resolves github.com/cxhub/cxhub and records checksums")
+	switch {
+	case plan.NewModule != "" && plan.CXHubVersion == "":
+		// No version to require: the newest release, or a local checkout.
+		steps = append(steps,
+			"go get github.com/cxhub/cxhub@latest   # or a local checkout: go mod edit -replace github.com/cxhub/cxhub=/path/to/cxhub",
+			"go mod tidy                 # resolves the rest and records checksums")
+	case plan.NewModule != "":
+		steps = append(steps, "go mod tidy                 # downloads github.com/cxhub/cxhub "+plan.CXHubVersion+" and records checksums")
 	}
 	steps = append(steps, "go test ./...               # the conformance suite, against the sandbox")
 	binary := scaffold.BinaryName(plan.Name)
@@ -176,7 +191,7 @@ func defaultPluginsDir() string {
 }
 
 // cxhubVersion is the github.com/cxhub/cxhub version a new connector's
-// go.mod requires; see requiredCXHubVersion.
+// go.mod requires, or "" for none; see requiredCXHubVersion.
 func cxhubVersion() string {
 	built := ""
 	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Path == cxhubModule {
@@ -188,7 +203,9 @@ func cxhubVersion() string {
 // requiredCXHubVersion is this cxhub's version if it is a release: the one
 // set at build time (version), else the module version the binary was
 // built from (built, as `go install ...@v1.2.3` records it). Otherwise it
-// is "latest", which the go command resolves.
+// is "": a development build has no version a go.mod could require ("latest"
+// is a query of go get, not a version), so the new go.mod requires none
+// and its README and the next steps say how to add one.
 func requiredCXHubVersion(version, built string) string {
 	switch {
 	case releaseVersion.MatchString(version):
@@ -196,7 +213,7 @@ func requiredCXHubVersion(version, built string) string {
 	case releaseVersion.MatchString(built) && strings.HasPrefix(built, "v"):
 		return built
 	}
-	return scaffold.DefaultCXHubVersion
+	return ""
 }
 
 // shortPath is path relative to cwd when it is below cwd, else path.

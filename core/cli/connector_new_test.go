@@ -187,15 +187,114 @@ func TestRequiredCXHubVersion(t *testing.T) {
 		{"v1.2.3", "", "v1.2.3"},
 		{"1.2.3", "(devel)", "v1.2.3"},
 		{"dev", "v0.4.0", "v0.4.0"},
-		{"dev", "(devel)", "latest"},
-		{"788f692-dirty", "", "latest"},
-		{"v0.3.0-5-gabc1234", "", "latest"},
-		{"dev", "v0.0.0-20260101000000-abcdef123456", "latest"},
-		{"dev", "v0.4.0+dirty", "latest"},
+		{"dev", "(devel)", ""},
+		{"788f692-dirty", "", ""},
+		{"v0.3.0-5-gabc1234", "", ""},
+		{"dev", "v0.0.0-20260101000000-abcdef123456", ""},
+		{"dev", "v0.4.0+dirty", ""},
+		{"v01.2.3", "", ""},
+		{"dev", "0.4.0", ""},
 	}
 	for _, tt := range tests {
 		if got := requiredCXHubVersion(tt.version, tt.built); got != tt.want {
 			t.Errorf("requiredCXHubVersion(%q, %q) = %q, want %q", tt.version, tt.built, got, tt.want)
 		}
+	}
+}
+
+// TestConnectorNewForceSparesOtherPackages runs `cxhub connector new file
+// --force` in a cxhub repository: connectors/file holds the file
+// connector, which --force must not overwrite, while a directory this
+// command generated is rewritten.
+func TestConnectorNewForceSparesOtherPackages(t *testing.T) {
+	repo := tempModule(t, "github.com/cxhub/cxhub")
+	fileDir := filepath.Join(repo, "connectors", "file")
+	own := map[string]string{
+		"connector.go": "package file\n\n// the file connector\n",
+		"read.go":      "package file\n\n// its reader\n",
+		"README.md":    "# file\n",
+	}
+	for name, content := range own {
+		if err := os.MkdirAll(fileDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(fileDir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	a := &app{opts: &options{stdout: &out, stderr: &errOut, output: "text"}}
+	err := a.connectorNew(filepath.Join(repo, "core"), "file", connectorNewFlags{force: true})
+	if err == nil || !strings.Contains(err.Error(), "did not write") || !strings.Contains(err.Error(), scaffold.MarkerFile) {
+		t.Fatalf("connector new file --force in the cxhub repository: %v; want a refusal naming %s", err, scaffold.MarkerFile)
+	}
+	for name, content := range own {
+		if b, _ := os.ReadFile(filepath.Join(fileDir, name)); string(b) != content {
+			t.Errorf("the refused command changed connectors/file/%s to %q", name, b)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(fileDir, "spec.go")); err == nil {
+		t.Error("the refused command wrote connectors/file/spec.go")
+	}
+	if out.Len() != 0 {
+		t.Errorf("the refused command printed %q", out.String())
+	}
+
+	// A directory the command generated, then changed, is rewritten.
+	acme := filepath.Join(repo, "connectors", "acme")
+	if err := a.connectorNew(repo, "acme", connectorNewFlags{}); err != nil {
+		t.Fatal(err)
+	}
+	spec := filepath.Join(acme, "spec.go")
+	if err := os.WriteFile(spec, []byte("package acme\n\n// changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.connectorNew(repo, "acme", connectorNewFlags{force: true}); err != nil {
+		t.Fatalf("connector new acme --force over its own skeleton: %v", err)
+	}
+	if b, _ := os.ReadFile(spec); strings.Contains(string(b), "// changed") {
+		t.Error("--force did not rewrite the generated spec.go")
+	}
+
+	// The help says how --force decides.
+	code, help, _ := runCLI("connector", "new", "--help")
+	if code != 0 || strings.Count(help, scaffold.MarkerFile) < 2 {
+		t.Errorf("connector new --help (exit %d) does not explain %s in the text and the --force flag:\n%s", code, scaffold.MarkerFile, help)
+	}
+}
+
+func TestConnectorNewNextStepsOfANewModule(t *testing.T) {
+	tests := []struct {
+		name    string
+		version string
+		want    []string // step prefixes, in order after cd
+		not     string   // no step says this; "" for no such check
+	}{
+		{"a development build", "", []string{"go get github.com/cxhub/cxhub@latest", "go mod tidy", "go test ./..."}, ""},
+		{"a release", "v1.2.3", []string{"go mod tidy", "go test ./..."}, "go get"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "acme")
+			plan, err := scaffold.NewPlan(scaffold.Options{Name: "acme", Dir: dir, Module: "example.com/acme", CXHubVersion: tt.version})
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps := nextSteps(filepath.Dir(dir), plan)
+			if len(steps) < len(tt.want)+1 || steps[0] != "cd acme" {
+				t.Fatalf("next steps %q: want cd acme, then %q", steps, tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(steps[i+1], w) {
+					t.Errorf("step %d is %q, want it to start with %q", i+2, steps[i+1], w)
+				}
+			}
+			if joined := strings.Join(steps, "\n"); tt.not != "" && strings.Contains(joined, tt.not) {
+				t.Errorf("next steps say %q:\n%s", tt.not, joined)
+			}
+			if tt.version != "" && !strings.Contains(steps[1], tt.version) {
+				t.Errorf("go mod tidy step %q does not name %s", steps[1], tt.version)
+			}
+		})
 	}
 }

@@ -10,5 +10,6 @@
 //
 // It is not a general code generator nor a project manager: it never runs
 // the go command, never edits an existing go.mod, and never overwrites a
-// file unless told to (Options.Force).
+// file unless told to (Options.Force); even then it refuses to write over a
+// Go package it did not generate itself (see MarkerFile).
 package scaffold

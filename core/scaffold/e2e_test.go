@@ -15,10 +15,17 @@ import (
 
 // TestGeneratedConnectorPassesItsConformanceTest generates connectors into
 // a throwaway module that uses this checkout of cxhub, then vets it, runs
-// its tests (the conformance suite against its sandbox), builds its plugin
-// and starts the plugin as the core does. It proves the promise of
-// `cxhub connector new`: the skeleton builds and passes its own
-// conformance test before its author changes a line.
+// its tests (the conformance suite against its sandbox, and the generated
+// unit tests), builds its plugin and starts the plugin as the core does. It
+// proves the promise of `cxhub connector new`: the skeleton builds and
+// passes its own conformance test before its author changes a line.
+//
+// Both ways of placing a connector run in the one module, so that the go
+// command builds everything once: the first connector goes where no go.mod
+// encloses it, so the generator writes the module's go.mod (requiring no
+// cxhub version, as a development build of cxhub does), and the module then
+// follows its README's steps for a local checkout of cxhub; the second goes
+// inside that module and gets its import path from it.
 func TestGeneratedConnectorPassesItsConformanceTest(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -28,24 +35,35 @@ func TestGeneratedConnectorPassesItsConformanceTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mod := t.TempDir()
-	writeFile(t, mod, "go.mod", "module example.com/acme\n\ngo "+GoVersion+"\n\n"+
-		"require github.com/cxhub/cxhub v0.0.0\n\nreplace github.com/cxhub/cxhub => "+repo+"\n")
-	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
+	mod := filepath.Join(t.TempDir(), "acme")
+	first := Options{Name: "acme", Dir: mod}
+	if _, found, err := FindModule(mod); err != nil || found {
+		// Name the module, so that a go.mod is written all the same.
+		t.Logf("the temporary directory is inside a Go module (%v): generating with Module set", err)
+		first.Module = "example.com/acme"
+	}
+	plan, err := NewPlan(first)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, mod, "go.sum", string(sum))
+	if plan.NewModule != "example.com/acme" || plan.CXHubVersion != "" {
+		t.Fatalf("plan: new module %q, cxhub version %q; want example.com/acme requiring no version", plan.NewModule, plan.CXHubVersion)
+	}
+	if _, err := Generate(first); err != nil {
+		t.Fatal(err)
+	}
 	// A second connector is named like an identifier the generated code
 	// uses everywhere: the package name must never be shadowed.
-	for _, name := range []string{"acme", "err"} {
-		if _, err := Generate(Options{Name: name, Dir: filepath.Join(mod, "connectors", name)}); err != nil {
-			t.Fatal(err)
-		}
+	second := Options{Name: "err", Dir: filepath.Join(mod, "connectors", "err")}
+	if plan, err := NewPlan(second); err != nil || plan.NewModule != "" || plan.ImportPath != "example.com/acme/connectors/err" {
+		t.Fatalf("plan inside the generated module: %+v, %v; want import path example.com/acme/connectors/err and no go.mod", plan, err)
+	}
+	if _, err := Generate(second); err != nil {
+		t.Fatal(err)
 	}
 
 	// The go command must find everything in the module cache: no network,
-	// no workspace, and go.mod may gain the indirect requirements.
+	// no workspace, and go.mod may gain the requirements it lacks.
 	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
 	goCmd := func(args ...string) string {
 		t.Helper()
@@ -61,6 +79,20 @@ func TestGeneratedConnectorPassesItsConformanceTest(t *testing.T) {
 		return string(out)
 	}
 
+	// The README's steps for a local checkout, with this checkout; the
+	// repository's go.sum stands in for what go mod tidy would record,
+	// which needs the network.
+	const replaceStep = "go mod edit -replace github.com/cxhub/cxhub=/path/to/cxhub"
+	if readme, err := os.ReadFile(filepath.Join(mod, "README.md")); err != nil || !strings.Contains(string(readme), replaceStep) {
+		t.Fatalf("the README does not say %q (%v)", replaceStep, err)
+	}
+	goCmd("mod", "edit", "-replace", "github.com/cxhub/cxhub="+repo)
+	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, mod, "go.sum", string(sum))
+
 	goCmd("vet", "./...")
 	out := goCmd("test", "-count=1", "-v", "./...")
 	// The suite's subtests ran and passed: not merely "ok".
@@ -72,7 +104,9 @@ func TestGeneratedConnectorPassesItsConformanceTest(t *testing.T) {
 		"TestConformance/read/customers/incremental", "TestConformance/read/customers/cancel",
 		"TestConformance/write/customers/idempotent", "TestConformance/write/customers/target_id",
 		"TestConformance/write/customers/bad_record", "TestConformance/goroutines",
-		"TestAPI/no_email", "TestListPagesAndFilters",
+		"TestAPI/no_email", "TestListPagesAndFilters", "TestReadKeysProblemCustomers",
+		"TestWriteStopsAtAFailure/a_bad_record_fails_alone", "TestWriteStopsAtAFailure/refused_credentials",
+		"TestWriteStopsAtAFailure/the_API_down", "TestWriteStopsAtAFailure/rate_limited",
 	} {
 		if !regexp.MustCompile(`--- PASS: ` + regexp.QuoteMeta(sub) + ` \(`).MatchString(out) {
 			t.Errorf("go test -v does not report %s as passed", sub)
@@ -82,7 +116,7 @@ func TestGeneratedConnectorPassesItsConformanceTest(t *testing.T) {
 	if strings.Contains(out, "--- SKIP") {
 		t.Errorf("some conformance checks were skipped")
 	}
-	for _, pkg := range []string{"example.com/acme/connectors/acme", "example.com/acme/connectors/acme/sandbox",
+	for _, pkg := range []string{"example.com/acme", "example.com/acme/sandbox",
 		"example.com/acme/connectors/err", "example.com/acme/connectors/err/sandbox"} {
 		if !regexp.MustCompile(`(?m)^ok\s+` + regexp.QuoteMeta(pkg) + `\s`).MatchString(out) {
 			t.Errorf("go test does not report %s ok", pkg)
@@ -91,10 +125,14 @@ func TestGeneratedConnectorPassesItsConformanceTest(t *testing.T) {
 	if t.Failed() {
 		t.Logf("go test -v output:\n%s", out)
 	}
+	// The go command required cxhub by itself, from the replacement.
+	if gomod, err := os.ReadFile(filepath.Join(mod, "go.mod")); err != nil || !regexp.MustCompile(`(?m)^require github\.com/cxhub/cxhub v|^\s+github\.com/cxhub/cxhub v`).Match(gomod) {
+		t.Errorf("go.mod does not require github.com/cxhub/cxhub after a build (%v):\n%s", err, gomod)
+	}
 
 	// The plugin builds, and starts and answers as the core sees it.
 	bin := filepath.Join(t.TempDir(), BinaryName("acme"))
-	goCmd("build", "-o", bin, "./connectors/acme/cmd/"+BinaryName("acme"))
+	goCmd("build", "-o", bin, "./cmd/"+BinaryName("acme"))
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	p, err := sdk.Launch(ctx, sdk.LaunchOptions{Path: bin})

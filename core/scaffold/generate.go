@@ -19,10 +19,12 @@ import (
 //go:embed templates/*.tmpl
 var templates embed.FS
 
-// DefaultCXHubVersion is the version of github.com/cxhub/cxhub a new go.mod
-// requires when Options.CXHubVersion is empty. The go command resolves
-// "latest" (`go mod tidy`) and writes the version it found.
-const DefaultCXHubVersion = "latest"
+// MarkerFile is the file Generate writes into every directory it generates,
+// and what lets Options.Force rewrite a directory that holds Go files: a
+// directory without it may hold someone else's package, which Generate
+// refuses to overwrite. Authors keep it as long as they want --force to
+// work on their directory, and delete it to protect the directory.
+const MarkerFile = ".cxhub-scaffold"
 
 // GoVersion is the go directive of a new go.mod: the Go version the cxhub
 // module itself declares.
@@ -45,10 +47,17 @@ type Options struct {
 	// go.mod encloses Dir, declaring example.com/<Name>.
 	Module string
 	// CXHubVersion is the github.com/cxhub/cxhub version a written go.mod
-	// requires; empty means DefaultCXHubVersion.
+	// requires: a semantic version such as v1.2.3 or v1.3.0-rc.1. Empty
+	// means the go.mod requires none, and its README says how to add one
+	// (go get github.com/cxhub/cxhub@latest, or a replace by a local
+	// checkout): a go.mod cannot name a version it does not know.
 	CXHubVersion string
 	// Force allows writing into a non-empty Dir; files with the names of
 	// generated files are replaced (Plan.Existing lists them beforehand).
+	// Even with Force, Generate refuses to write where Go files already are
+	// (Dir, sandbox/, cmd/<binary>/) unless Dir holds the MarkerFile an
+	// earlier Generate wrote: it regenerates its own skeleton, never
+	// another package.
 	Force bool
 }
 
@@ -63,6 +72,9 @@ type Plan struct {
 	// NewModule is the module path of the go.mod written in Dir, or "" when
 	// Dir belongs to an existing module.
 	NewModule string
+	// CXHubVersion is the github.com/cxhub/cxhub version the new go.mod
+	// requires; "" when it requires none, or when no go.mod is written.
+	CXHubVersion string
 	// Files are the files written, relative to Dir, slash-separated.
 	Files []string
 	// Existing are the Files that exist already: Generate replaces them
@@ -77,9 +89,12 @@ type fileTemplate struct {
 }
 
 // fileTemplates are the generated files, in the order they are written and
-// listed. go.mod comes last and only with a new module.
+// listed. The MarkerFile comes first, so that a Generate that fails halfway
+// leaves a directory that Force may rewrite; go.mod comes last and only with
+// a new module.
 func fileTemplates() []fileTemplate {
 	return []fileTemplate{
+		{"marker.tmpl", MarkerFile},
 		{"README.md.tmpl", "README.md"},
 		{"doc.go.tmpl", "doc.go"},
 		{"connector.go.tmpl", "connector.go"},
@@ -88,6 +103,8 @@ func fileTemplates() []fileTemplate {
 		{"check.go.tmpl", "check.go"},
 		{"read.go.tmpl", "read.go"},
 		{"write.go.tmpl", "write.go"},
+		{"read_test.go.tmpl", "read_test.go"},
+		{"write_test.go.tmpl", "write_test.go"},
 		{"conformance_test.go.tmpl", "conformance_test.go"},
 		{"sandbox.go.tmpl", "sandbox/sandbox.go"},
 		{"sandbox_api.go.tmpl", "sandbox/api.go"},
@@ -105,7 +122,7 @@ type templateData struct {
 	ImportPath   string // example.com/x/connectors/acme_crm
 	Module       string // the new go.mod's module path, or ""
 	GoVersion    string
-	CXHubVersion string
+	CXHubVersion string // the version the new go.mod requires, or ""
 }
 
 // BinaryName returns the name of a connector's plugin binary.
@@ -126,6 +143,11 @@ func NewPlan(opts Options) (Plan, error) {
 			return Plan{}, err
 		}
 		p.NewModule = opts.Module
+	}
+	if opts.CXHubVersion != "" {
+		if err := checkVersion(opts.CXHubVersion); err != nil {
+			return Plan{}, err
+		}
 	}
 	mod, found, err := FindModule(opts.Dir)
 	if err != nil {
@@ -149,6 +171,9 @@ func NewPlan(opts Options) (Plan, error) {
 		}
 		p.ImportPath = opts.ImportPath
 	}
+	if p.NewModule != "" {
+		p.CXHubVersion = opts.CXHubVersion
+	}
 	for _, f := range fileTemplates() {
 		if f.path == "go.mod" && p.NewModule == "" {
 			continue
@@ -161,8 +186,9 @@ func NewPlan(opts Options) (Plan, error) {
 	return p, nil
 }
 
-// checkDir refuses a Dir that is a file, or that holds anything when force
-// is off, and lists the generated files that exist already.
+// checkDir refuses a Dir that is a file, that holds anything when force
+// is off, or that holds Go files it did not generate (see checkForeignGo),
+// and lists the generated files that exist already.
 func (p *Plan) checkDir(force bool) error {
 	entries, err := os.ReadDir(p.Dir)
 	switch {
@@ -183,6 +209,10 @@ func (p *Plan) checkDir(force bool) error {
 		}
 		return fmt.Errorf("directory %s is not empty (it holds %s): choose another directory, or use --force to write into it and replace files of the same names",
 			p.Dir, strings.Join(names, ", "))
+	case len(entries) > 0:
+		if err := p.checkForeignGo(); err != nil {
+			return err
+		}
 	}
 	for _, f := range p.Files {
 		if _, err := os.Lstat(filepath.Join(p.Dir, filepath.FromSlash(f))); err == nil {
@@ -201,7 +231,7 @@ func Generate(opts Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rendered, err := p.render(opts)
+	rendered, err := p.render()
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +251,7 @@ func Generate(opts Options) ([]string, error) {
 
 // render executes the template of every planned file; Go sources are
 // gofmt-formatted, so a template that yields invalid Go fails here.
-func (p Plan) render(opts Options) ([][]byte, error) {
+func (p Plan) render() ([][]byte, error) {
 	tmpl, err := template.ParseFS(templates, "templates/*.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
@@ -233,10 +263,7 @@ func (p Plan) render(opts Options) ([][]byte, error) {
 		ImportPath:   p.ImportPath,
 		Module:       p.NewModule,
 		GoVersion:    GoVersion,
-		CXHubVersion: opts.CXHubVersion,
-	}
-	if data.CXHubVersion == "" {
-		data.CXHubVersion = DefaultCXHubVersion
+		CXHubVersion: p.CXHubVersion,
 	}
 	byPath := map[string]string{}
 	for _, f := range fileTemplates() {

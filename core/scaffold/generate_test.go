@@ -37,8 +37,8 @@ func TestGenerateWritesThePlannedFiles(t *testing.T) {
 	if plan.ImportPath != "example.com/repo/connectors/acme_crm" || plan.NewModule != "" || len(plan.Existing) != 0 {
 		t.Errorf("plan = %+v; want import path example.com/repo/connectors/acme_crm, no new module, nothing existing", plan)
 	}
-	wantFiles := []string{"README.md", "doc.go", "connector.go", "spec.go", "config.go", "check.go", "read.go", "write.go",
-		"conformance_test.go", "sandbox/sandbox.go", "sandbox/api.go", "sandbox/sandbox_test.go", "cmd/cxhub-connector-acme_crm/main.go"}
+	wantFiles := []string{MarkerFile, "README.md", "doc.go", "connector.go", "spec.go", "config.go", "check.go", "read.go", "write.go",
+		"read_test.go", "write_test.go", "conformance_test.go", "sandbox/sandbox.go", "sandbox/api.go", "sandbox/sandbox_test.go", "cmd/cxhub-connector-acme_crm/main.go"}
 	if !slices.Equal(plan.Files, wantFiles) {
 		t.Errorf("planned files %q, want %q", plan.Files, wantFiles)
 	}
@@ -69,8 +69,8 @@ func TestGenerateWritesThePlannedFiles(t *testing.T) {
 			if wantPkg == "" {
 				wantPkg = "package acme_crm"
 			}
-			if strings.HasSuffix(f, "_test.go") {
-				wantPkg += "_test"
+			if strings.HasSuffix(f, "_test.go") && !strings.HasSuffix(f, "read_test.go") && !strings.HasSuffix(f, "write_test.go") {
+				wantPkg += "_test" // read_test.go and write_test.go test unexported code
 			}
 			if pkg != wantPkg {
 				t.Errorf("%s: %q, want %q", wantFiles[i], pkg, wantPkg)
@@ -98,19 +98,30 @@ func firstLineWith(b []byte, prefix string) string {
 }
 
 func TestGenerateNewModule(t *testing.T) {
+	const localSteps = "go mod edit -replace github.com/cxhub/cxhub=/path/to/cxhub\ngo mod tidy\n"
 	tests := []struct {
 		name       string
 		inModule   bool // Dir is inside an existing module
 		opts       Options
 		wantModule string
 		wantGoMod  string
+		wantSteps  []string // in the README, besides localSteps
+		notSteps   []string // not in the README
 	}{
-		{"no enclosing module", false, Options{Name: "acme"}, "example.com/acme",
-			"module example.com/acme\n\ngo " + GoVersion + "\n\nrequire github.com/cxhub/cxhub latest\n"},
-		{"module given", false, Options{Name: "acme", Module: "github.com/partner/acme", CXHubVersion: "v1.2.3"}, "github.com/partner/acme",
-			"module github.com/partner/acme\n\ngo " + GoVersion + "\n\nrequire github.com/cxhub/cxhub v1.2.3\n"},
+		{"no enclosing module, no version", false, Options{Name: "acme"}, "example.com/acme",
+			"module example.com/acme\n\ngo " + GoVersion + "\n",
+			[]string{"requires no version of `github.com/cxhub/cxhub`", "go get github.com/cxhub/cxhub@latest\ngo mod tidy\n"},
+			[]string{"latest\n\n", "requires `github.com/cxhub/cxhub` `"}},
+		{"module and release given", false, Options{Name: "acme", Module: "github.com/partner/acme", CXHubVersion: "v1.2.3"}, "github.com/partner/acme",
+			"module github.com/partner/acme\n\ngo " + GoVersion + "\n\nrequire github.com/cxhub/cxhub v1.2.3\n",
+			[]string{"requires `github.com/cxhub/cxhub` `v1.2.3`", "```sh\ngo mod tidy\n```"},
+			[]string{"go get github.com/cxhub/cxhub@latest", "requires no version"}},
 		{"module given inside a module", true, Options{Name: "acme", Module: "example.com/own"}, "example.com/own",
-			"module example.com/own\n\ngo " + GoVersion + "\n\nrequire github.com/cxhub/cxhub latest\n"},
+			"module example.com/own\n\ngo " + GoVersion + "\n",
+			[]string{"go get github.com/cxhub/cxhub@latest\ngo mod tidy\n"}, nil},
+		{"pre-release", false, Options{Name: "acme", CXHubVersion: "v0.4.0-rc.1"}, "example.com/acme",
+			"module example.com/acme\n\ngo " + GoVersion + "\n\nrequire github.com/cxhub/cxhub v0.4.0-rc.1\n",
+			[]string{"requires `github.com/cxhub/cxhub` `v0.4.0-rc.1`"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +131,13 @@ func TestGenerateNewModule(t *testing.T) {
 			}
 			opts := tt.opts
 			opts.Dir = filepath.Join(parent, "acme")
+			plan, err := NewPlan(opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plan.NewModule != tt.wantModule || plan.CXHubVersion != opts.CXHubVersion {
+				t.Errorf("plan: new module %q, cxhub version %q; want %q, %q", plan.NewModule, plan.CXHubVersion, tt.wantModule, opts.CXHubVersion)
+			}
 			files, err := Generate(opts)
 			if err != nil {
 				t.Fatal(err)
@@ -141,45 +159,141 @@ func TestGenerateNewModule(t *testing.T) {
 			if !bytes.Contains(main, []byte(`"`+tt.wantModule+`"`)) {
 				t.Errorf("main.go does not import %s:\n%s", tt.wantModule, main)
 			}
-			readme, _ := os.ReadFile(filepath.Join(opts.Dir, "README.md"))
-			if !bytes.Contains(readme, []byte("go mod tidy")) {
-				t.Error("the README of a new module does not say to run go mod tidy")
+			readme, err := os.ReadFile(filepath.Join(opts.Dir, "README.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range append([]string{"This directory is the Go module `" + tt.wantModule + "`", localSteps}, tt.wantSteps...) {
+				if !bytes.Contains(readme, []byte(want)) {
+					t.Errorf("the README lacks %q", want)
+				}
+			}
+			for _, not := range tt.notSteps {
+				if bytes.Contains(readme, []byte(not)) {
+					t.Errorf("the README says %q", not)
+				}
 			}
 		})
+	}
+}
+
+func TestGenerateInAModuleHasNoModuleSection(t *testing.T) {
+	dir := filepath.Join(tempModule(t, "example.com/repo"), "acme")
+	if _, err := Generate(Options{Name: "acme", Dir: dir, CXHubVersion: "v1.2.3"}); err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, not := range []string{"## Module", "go mod tidy", "go mod edit"} {
+		if bytes.Contains(readme, []byte(not)) {
+			t.Errorf("the README of a connector inside an existing module says %q", not)
+		}
 	}
 }
 
 func TestGenerateRefusesANonEmptyDir(t *testing.T) {
 	dir := filepath.Join(tempModule(t, "example.com/repo"), "acme")
 	writeFile(t, dir, "notes.txt", "mine")
-	writeFile(t, dir, "spec.go", "package mine\n")
+	writeFile(t, dir, "README.md", "my notes\n")
 
 	_, err := Generate(Options{Name: "acme", Dir: dir})
 	if err == nil || !strings.Contains(err.Error(), "not empty") || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("Generate into a non-empty dir: %v, want a refusal that mentions --force", err)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "spec.go")); string(b) != "package mine\n" {
-		t.Fatalf("a refused Generate changed spec.go to %q", b)
+	if b, _ := os.ReadFile(filepath.Join(dir, "README.md")); string(b) != "my notes\n" {
+		t.Fatalf("a refused Generate changed README.md to %q", b)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err == nil {
-		t.Fatal("a refused Generate wrote README.md")
+	if _, err := os.Stat(filepath.Join(dir, "spec.go")); err == nil {
+		t.Fatal("a refused Generate wrote spec.go")
 	}
+}
 
-	plan, err := NewPlan(Options{Name: "acme", Dir: dir, Force: true})
-	if err != nil {
-		t.Fatal(err)
+// TestGenerateForce: Force writes into a non-empty directory, replacing
+// the files of the skeleton's names, unless the directories its Go files go
+// to hold Go files and no MarkerFile says that Generate wrote them.
+func TestGenerateForce(t *testing.T) {
+	const foreign = "package file\n\n// someone else's code\n"
+	tests := []struct {
+		name         string
+		generated    bool              // generated once before the files are written
+		files        map[string]string // written into Dir before the forced Generate
+		wantErr      []string          // the refusal mentions these; nil: Generate succeeds
+		wantExisting []string          // Plan.Existing, when it succeeds
+	}{
+		{"no Go files", false, map[string]string{"notes.txt": "mine", "README.md": "my notes\n"}, nil, []string{"README.md"}},
+		{"a package not generated", false, map[string]string{"connector.go": foreign, "read.go": foreign},
+			[]string{"connector.go, read.go", "did not write", MarkerFile}, nil},
+		{"Go files in sandbox/", false, map[string]string{"sandbox/fake.go": foreign}, []string{"sandbox/fake.go", MarkerFile}, nil},
+		{"Go files in cmd/<binary>/", false, map[string]string{"cmd/cxhub-connector-acme/main.go": foreign},
+			[]string{"cmd/cxhub-connector-acme/main.go"}, nil},
+		{"many Go files", false, map[string]string{"a.go": foreign, "b.go": foreign, "c.go": foreign, "d.go": foreign, "e.go": foreign},
+			[]string{"a.go, b.go, c.go and 2 more"}, nil},
+		{"Go files only where nothing is generated", false, map[string]string{"internal/x/x.go": foreign}, nil, nil},
+		{"a marker file", false, map[string]string{MarkerFile: "", "connector.go": foreign}, nil, []string{MarkerFile, "connector.go"}},
+		{"generated before, then changed", true, map[string]string{"spec.go": foreign, "client.go": foreign}, nil, nil},
 	}
-	if !slices.Equal(plan.Existing, []string{"spec.go"}) {
-		t.Errorf("plan.Existing = %q, want [spec.go]", plan.Existing)
-	}
-	if _, err := Generate(Options{Name: "acme", Dir: dir, Force: true}); err != nil {
-		t.Fatalf("Generate with Force: %v", err)
-	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "spec.go")); !bytes.HasPrefix(b, []byte("package acme\n")) {
-		t.Errorf("with Force, spec.go was not replaced: %.40q", b)
-	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "notes.txt")); string(b) != "mine" {
-		t.Errorf("with Force, an unrelated file changed: %q", b)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(tempModule(t, "example.com/repo"), "acme")
+			var generated []string
+			if tt.generated {
+				if _, err := Generate(Options{Name: "acme", Dir: dir}); err != nil {
+					t.Fatal(err)
+				}
+				plan, err := NewPlan(Options{Name: "acme", Dir: dir, Force: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				generated = plan.Files
+			}
+			for rel, content := range tt.files {
+				writeFile(t, dir, rel, content)
+			}
+			opts := Options{Name: "acme", Dir: dir, Force: true}
+			plan, planErr := NewPlan(opts)
+			_, err := Generate(opts)
+			if (planErr == nil) != (err == nil) {
+				t.Errorf("NewPlan: %v; Generate: %v; want both to agree", planErr, err)
+			}
+			if tt.wantErr != nil {
+				for _, want := range tt.wantErr {
+					if err == nil || !strings.Contains(err.Error(), want) {
+						t.Errorf("forced Generate: %v; want a refusal mentioning %q", err, want)
+					}
+				}
+				if _, err := os.Stat(filepath.Join(dir, "README.md")); err == nil {
+					t.Error("a refused Generate wrote README.md")
+				}
+				for rel, content := range tt.files {
+					if b, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel))); string(b) != content {
+						t.Errorf("a refused Generate changed %s", rel)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("forced Generate: %v", err)
+			}
+			wantExisting := tt.wantExisting
+			if tt.generated {
+				wantExisting = generated // every file was there already
+			}
+			if !slices.Equal(plan.Existing, wantExisting) {
+				t.Errorf("plan.Existing = %q, want %q", plan.Existing, wantExisting)
+			}
+			for rel, content := range tt.files {
+				b, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+				replaced := slices.Contains(plan.Files, rel)
+				if replaced == (string(b) == content) {
+					t.Errorf("%s: replaced %v, want %v", rel, string(b) != content, replaced)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, MarkerFile)); err != nil {
+				t.Errorf("no marker file after Generate: %v", err)
+			}
+		})
 	}
 }
 
@@ -197,6 +311,7 @@ func TestNewPlanRefuses(t *testing.T) {
 		{"bad module", Options{Name: "acme", Dir: filepath.Join(repo, "x"), Module: "/abs"}, "module path"},
 		{"import path differs from new module", Options{Name: "acme", Dir: filepath.Join(repo, "x"), Module: "example.com/a", ImportPath: "example.com/b"}, "differs"},
 		{"dir not importable", Options{Name: "acme", Dir: filepath.Join(repo, "my connectors", "acme")}, "import path"},
+		{"latest is no version", Options{Name: "acme", Dir: filepath.Join(repo, "x"), Module: "example.com/a", CXHubVersion: "latest"}, `cxhub version "latest"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
