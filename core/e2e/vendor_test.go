@@ -126,3 +126,87 @@ func TestCRMContactsBecomeHelpdeskUsers(t *testing.T) {
 		}
 	}
 }
+
+// ticketsConfig turns complaints from a JSON Lines file into help desk
+// tickets, as the demo does.
+const ticketsConfig = `
+version: 1
+state:   {path: ./cxhub.db}
+plugins: {dir: {{plugins}}}
+connections:
+  inbox:
+    connector: file
+    config: {dir: ./in, streams: {complaints: {key: id}}}
+  helpdesk:
+    connector: zendesk
+    config: {base_url: "${ZENDESK_URL}", email: ops@example.com, token: sandbox-token}
+pipelines:
+  - name: complaints-to-tickets
+    from: {connection: inbox,    stream: complaints}
+    to:   {connection: helpdesk, stream: tickets}
+    map:
+      external_id: id
+      subject: subject
+      comment.body: body
+      requester.email: email
+      priority: severity
+`
+
+// TestComplaintsBecomeTickets: each complaint becomes one ticket; the one
+// Zendesk refuses (an invalid priority) is dead-lettered with Zendesk's
+// message while the rest are written; a complaint that changes updates
+// its ticket; and reading everything again (state reset) makes no second
+// ticket.
+func TestComplaintsBecomeTickets(t *testing.T) {
+	_, zd, env := startVendors(t, 10, 10)
+	t.Setenv("ZENDESK_URL", env["ZENDESK_URL"])
+	w := newWorkspace(t, ticketsConfig)
+	w.write("in/complaints.jsonl", `{"id":"Q-1","email":"ann@example.org","subject":"Parcel lost","body":"Where is it?","severity":"high"}
+{"id":"Q-2","email":"bob@example.org","subject":"Refund","body":"Still waiting.","severity":"medium"}
+{"id":"Q-3","email":"cy@example.org","subject":"Wrong size","body":"Got XL.","severity":"low"}
+`)
+	res, run := syncJSON(t, w)
+	if run.code != 0 || res.Counts.Written != 2 || res.Counts.DeadLettered != 1 {
+		t.Fatalf("first sync: %+v, want 2 written and 1 dead-lettered\n%s", res, run)
+	}
+	dls := deadLetters(t, w, "pending")
+	if len(dls) != 1 || dls[0].Key != "Q-2" || !strings.Contains(dls[0].Error, `"medium" is not a valid priority`) {
+		t.Errorf("dead letters %+v, want Q-2 with Zendesk's message about the priority", dls)
+	}
+	for _, id := range []string{"Q-1", "Q-3"} {
+		if got := zd.TicketsByExternalID(id); len(got) != 1 {
+			t.Errorf("complaint %s is %d tickets, want 1", id, len(got))
+		}
+	}
+	if got := zd.TicketsByExternalID("Q-2"); len(got) != 0 {
+		t.Errorf("the refused complaint made %d tickets", len(got))
+	}
+
+	// Q-1 changes (a new line for the same key): its ticket is updated.
+	w.appendTo("in/complaints.jsonl", `{"id":"Q-1","email":"ann@example.org","subject":"Parcel lost","body":"Found it, thanks.","severity":"low"}`+"\n")
+	res, run = syncJSON(t, w)
+	if run.code != 0 || res.Counts.Written != 1 || res.Counts.Created != 0 {
+		t.Fatalf("second sync: %+v, want 1 update\n%s", res, run)
+	}
+	if got := zd.TicketsByExternalID("Q-1"); len(got) != 1 || got[0].Priority != "low" {
+		t.Errorf("Q-1 after its change: %+v, want one ticket, priority low", got)
+	}
+
+	// Everything again from the start: links and idempotency keys keep
+	// one ticket per complaint.
+	w.mustCxhub("state", "reset", "complaints-to-tickets")
+	if res, run = syncJSON(t, w); run.code != 0 {
+		t.Fatalf("sync after reset: %+v\n%s", res, run)
+	}
+	total := 0
+	for _, id := range []string{"Q-1", "Q-3"} {
+		got := zd.TicketsByExternalID(id)
+		total += len(got)
+		if len(got) != 1 {
+			t.Errorf("after a reset, complaint %s is %d tickets, want 1", id, len(got))
+		}
+	}
+	if total != 2 {
+		t.Errorf("%d tickets for 2 good complaints", total)
+	}
+}
