@@ -1,8 +1,10 @@
 package hubspot
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/cxhub/cxhub/sdk"
 )
@@ -10,7 +12,8 @@ import (
 // writeContacts upserts contacts by email, 100 per request. A record with
 // a TargetID (the contact an earlier write made) updates that contact by
 // id, so that a changed email changes it rather than making a new
-// contact; if that contact is gone, the record is upserted by email.
+// contact; if that contact is gone, the record is upserted by email. Of
+// two records of one email, the later in the batch is written last.
 func (w *writer) writeContacts(ctx context.Context, recs []sdk.Record, results []sdk.Result) error {
 	var updates, upserts []pending
 	emails := map[int]string{}
@@ -50,6 +53,9 @@ func (w *writer) writeContacts(ctx context.Context, recs []sdk.Record, results [
 			upserts = append(upserts, upsertInput(p.at, p.rec, "email", emails[p.at], p.input["properties"].(map[string]string)))
 		}
 	}
+	// Back in record order, so that of two records of one email the later
+	// is written last and wins.
+	slices.SortFunc(upserts, func(a, b pending) int { return cmp.Compare(a.at, b.at) })
 	more, err := w.write(ctx, opUpsert("email"), upserts)
 	if err != nil {
 		return err

@@ -138,3 +138,52 @@ func TestOneSessionNeverCreatesTwice(t *testing.T) {
 		})
 	}
 }
+
+// TestRefusedAssociationFailsItsOwnRecord: two records of one note in a
+// batch, about different contacts, are associated in one request; when
+// HubSpot refuses one association, the record it belongs to fails, not
+// the other.
+func TestRefusedAssociationFailsItsOwnRecord(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	contact := e.sb.Objects(streamContacts)[0].ID
+	const missing = "999999" // a contact HubSpot does not have
+	record := func(contact, body string) sdk.Record {
+		return sdk.Record{Stream: streamNotes, Key: "one-note",
+			Data: fmt.Appendf(nil, `{"hs_note_body":%q,"hs_timestamp":"2026-01-02T03:04:05Z","contact_id":%q}`, body, contact)}
+	}
+	ctx := t.Context()
+	w, err := e.conn.OpenWriter(ctx, sdk.OpenWriterRequest{Config: e.config(nil), Stream: streamNotes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(context.WithoutCancel(ctx))
+	// The note is made in the session; both records below then update it.
+	first, err := w.Write(ctx, sdk.WriteRequest{Records: []sdk.Record{record(contact, "made")}})
+	if err != nil || first.Results[0].Err != nil {
+		t.Fatalf("create the note: %v, %+v", err, first.Results)
+	}
+	for _, tt := range []struct {
+		name   string
+		recs   []sdk.Record
+		failed int // the record whose association is refused
+	}{
+		{"missing contact first", []sdk.Record{record(missing, "a"), record(contact, "b")}, 0},
+		{"missing contact last", []sdk.Record{record(contact, "c"), record(missing, "d")}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := w.Write(ctx, sdk.WriteRequest{Records: tt.recs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range resp.Results {
+				if i == tt.failed {
+					if sdk.KindOf(r.Err) != sdk.KindBadRecord || !strings.Contains(r.Err.Error(), missing) {
+						t.Errorf("record %d: %v, want a bad record naming contact %s", i, r.Err, missing)
+					}
+				} else if r.Err != nil || r.ID != first.Results[0].ID {
+					t.Errorf("record %d: %+v, want note %s written", i, r, first.Results[0].ID)
+				}
+			}
+		})
+	}
+}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/httpx"
+	"github.com/tidwall/gjson"
 )
 
 // The members of a note record that are not properties: the contact the
@@ -38,8 +41,11 @@ type note struct {
 // or the contact whose email is contact_email (looked up by search: a
 // contact created seconds ago may not be found yet, and the record then
 // fails, to be replayed).
+//
+// Records are taken in their order, so that of two records of one note in
+// a batch the later is written last and wins.
 func (w *writer) writeNotes(ctx context.Context, recs []sdk.Record, results []sdk.Result) error {
-	notes := map[int]*note{}
+	notes := make([]*note, len(recs)) // by record index; nil for a record failed already
 	var emails []string
 	for i, rec := range recs {
 		n, err := w.parseNote(rec)
@@ -58,10 +64,13 @@ func (w *writer) writeNotes(ctx context.Context, recs []sdk.Record, results []sd
 	}
 	var updates, upserts, creates []pending
 	for i, n := range notes {
+		if n == nil {
+			continue
+		}
 		if n.contact == "" && n.email != "" {
 			if n.contact = found[n.email]; n.contact == "" {
 				results[i] = sdk.Failed(badRecord(w.obj.name, n.rec, fmt.Errorf("no HubSpot contact has the email %s (contact_email)", n.email)))
-				delete(notes, i)
+				notes[i] = nil
 				continue
 			}
 		}
@@ -90,9 +99,7 @@ func (w *writer) writeNotes(ctx context.Context, recs []sdk.Record, results []sd
 		if err != nil {
 			return err
 		}
-		for at, o := range outcomes {
-			written[at] = o
-		}
+		maps.Copy(written, outcomes)
 	}
 	created, followUps, err := w.createOnce(ctx, creates)
 	if err != nil {
@@ -165,21 +172,25 @@ func (w *writer) contactsByEmail(ctx context.Context, emails []string) (map[stri
 // associate links each written note with its contact, 100 per request. A
 // note whose association HubSpot refuses fails as a bad record (it was
 // written, and a replay writes it again and retries the association).
-func (w *writer) associate(ctx context.Context, notes map[int]*note, written map[int]outcome) error {
+//
+// The associations are sent in record order. One note may be linked with
+// several contacts (two records of it in the batch): an error is matched
+// to its record by the note's id and, when HubSpot gives it, the contact's.
+func (w *writer) associate(ctx context.Context, notes []*note, written map[int]outcome) error {
 	var links []int
-	for at, o := range written {
-		if o.err == nil && notes[at] != nil && notes[at].contact != "" {
+	for at, n := range notes {
+		if o, ok := written[at]; ok && o.err == nil && n != nil && n.contact != "" {
 			links = append(links, at)
 		}
 	}
 	for start := 0; start < len(links); start += maxBatch {
 		chunk := links[start:min(start+maxBatch, len(links))]
 		inputs := make([]map[string]any, len(chunk))
-		byNote := map[string]int{}
+		byNote := map[string][]int{}
 		for i, at := range chunk {
 			inputs[i] = map[string]any{"from": map[string]string{"id": written[at].id}, "to": map[string]string{"id": notes[at].contact},
 				"types": []map[string]any{{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": noteToContact}}}
-			byNote[written[at].id] = at
+			byNote[written[at].id] = append(byNote[written[at].id], at)
 		}
 		resp, err := w.client.Do(ctx, &httpx.Request{Method: "POST", Path: "/crm/v4/associations/notes/contacts/batch/create",
 			Body: map[string]any{"inputs": inputs}, Idempotent: true})
@@ -199,9 +210,12 @@ func (w *writer) associate(ctx context.Context, notes map[int]*note, written map
 			continue
 		}
 		for _, e := range resp.Get("errors").Array() {
+			to := e.Get("context.toObjectId").Array()
 			for _, id := range e.Get("context.fromObjectId").Array() {
-				if at, ok := byNote[id.String()]; ok {
-					fail(at, e.Get("message").String())
+				for _, at := range byNote[id.String()] {
+					if len(to) == 0 || slices.ContainsFunc(to, func(c gjson.Result) bool { return c.String() == notes[at].contact }) {
+						fail(at, e.Get("message").String())
+					}
 				}
 			}
 		}

@@ -148,6 +148,30 @@ func TestContactTargetIDUpdatesThatContact(t *testing.T) {
 	}
 }
 
+// TestContactFallbackKeepsRecordOrder: a record whose contact is gone is
+// upserted by email; when a later record of the batch has the same email,
+// the later one is still written last, so its values win.
+func TestContactFallbackKeepsRecordOrder(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	recs := []sdk.Record{
+		{Key: "old", TargetID: "424242", Data: []byte(`{"email":"same@order.example","firstname":"Earlier"}`)},
+		{Key: "new", Data: []byte(`{"email":"same@order.example","firstname":"Later"}`)},
+	}
+	results := e.write(e.config(nil), streamContacts, recs, 10)
+	for i, r := range results {
+		if r.Err != nil {
+			t.Fatalf("record %d: %v", i, r.Err)
+		}
+	}
+	found := e.sb.Find(streamContacts, "email", "same@order.example")
+	if len(found) != 1 || found[0].Properties["firstname"] != "Later" {
+		t.Fatalf("contacts with the email: %+v, want one, with the later record's firstname", found)
+	}
+	if results[0].ID != found[0].ID || results[1].ID != found[0].ID {
+		t.Errorf("results %+v, want both naming contact %s", results, found[0].ID)
+	}
+}
+
 func TestCompanies(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	recs := []sdk.Record{

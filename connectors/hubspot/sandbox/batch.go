@@ -125,10 +125,16 @@ func (s *Sandbox) serveBatchRead(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, http.StatusOK, results, errs)
 }
 
-// serveBatchUpdate answers POST /crm/v3/objects/{type}/batch/update.
+// serveBatchUpdate answers POST /crm/v3/objects/{type}/batch/update. As
+// HubSpot, it refuses a batch naming one id twice, writing nothing: the
+// inputs of a batch have no order to apply them in.
 func (s *Sandbox) serveBatchUpdate(w http.ResponseWriter, r *http.Request) {
 	t, req, ok := s.batch(w, r)
 	if !ok {
+		return
+	}
+	if dups := duplicateIDs(req.Inputs); len(dups) > 0 {
+		s.fail(w, http.StatusBadRequest, catValidation, "Duplicate IDs found in batch input: %v. IDs must be unique", dups)
 		return
 	}
 	s.mu.Lock()
@@ -237,21 +243,14 @@ func (s *Sandbox) serveBatchUpsert(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var dups []string
-	seen := map[string]bool{}
 	for _, in := range req.Inputs {
 		if in.IDProperty == "" || in.IDProperty == "hs_object_id" || !t.isUnique(in.IDProperty) {
 			s.fail(w, http.StatusBadRequest, catValidation, "idProperty %q is not a unique property of %s (unique: %s)",
 				in.IDProperty, t.name, strings.Join(t.unique, ", "))
 			return
 		}
-		key := in.IDProperty + "\x00" + normalise(in.IDProperty, unquote(in.ID))
-		if seen[key] {
-			dups = append(dups, unquote(in.ID))
-		}
-		seen[key] = true
 	}
-	if len(dups) > 0 {
+	if dups := duplicateIDs(req.Inputs); len(dups) > 0 {
 		s.fail(w, http.StatusBadRequest, catValidation, "Duplicate IDs found in batch input: %v. IDs must be unique", dups)
 		return
 	}
@@ -271,6 +270,22 @@ func (s *Sandbox) serveBatchUpsert(w http.ResponseWriter, r *http.Request) {
 		results = append(results, j)
 	}
 	s.answer(w, http.StatusOK, results, errs)
+}
+
+// duplicateIDs returns the ids that more than one input names (by id, or
+// by idProperty and id for upserts, compared as HubSpot compares values of
+// that property), each once, in input order.
+func duplicateIDs(inputs []batchInput) []string {
+	var dups []string
+	seen := map[string]int{}
+	for _, in := range inputs {
+		id := unquote(in.ID)
+		key := in.IDProperty + "\x00" + normalise(in.IDProperty, id)
+		if seen[key]++; seen[key] == 2 {
+			dups = append(dups, id)
+		}
+	}
+	return dups
 }
 
 // upsert writes one upsert input.

@@ -94,6 +94,17 @@ func TestBatchCreateAndUpdate(t *testing.T) {
 	if o, _ := s.Object("companies", created); o.Properties["name"] != "Better Co" {
 		t.Errorf("company after update: %v", o.Properties)
 	}
+	// One id twice in a batch is refused, and neither input is written.
+	r = c.must(400, "POST", "/crm/v3/objects/companies/batch/update", map[string]any{"inputs": []map[string]any{
+		{"id": created, "properties": map[string]any{"name": "First"}},
+		{"id": created, "properties": map[string]any{"name": "Second"}},
+	}})
+	if !strings.Contains(r.get("message").String(), "Duplicate IDs found in batch input: ["+created+"]") {
+		t.Errorf("duplicate ids in an update: %s", r.body)
+	}
+	if o, _ := s.Object("companies", created); o.Properties["name"] != "Better Co" {
+		t.Errorf("company after a refused update: %v", o.Properties)
+	}
 	contact := s.Objects("contacts")[0].ID
 	r = c.must(201, "POST", "/crm/v3/objects/notes/batch/create", map[string]any{"inputs": []map[string]any{{
 		"properties": map[string]any{"hs_note_body": "hello", "hs_timestamp": "2026-01-02T03:04:05Z"},
