@@ -110,7 +110,7 @@ func apiURLOf(base string) (string, error) {
 		return "", configError("base_url %q: want no query, fragment or user info", base)
 	}
 	path := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/api/v2")
-	return u.Scheme + "://" + u.Host + path + "/api/v2", nil
+	return u.Scheme + "://" + strings.ToLower(u.Host) + path + "/api/v2", nil
 }
 
 func isLoopback(host string) bool {

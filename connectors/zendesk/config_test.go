@@ -16,6 +16,7 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{"subdomain", `{"subdomain":"Acme","email":"a@x.com","token":"t"}`, "https://acme.zendesk.com/api/v2", ""},
 		{"base url", `{"base_url":"https://support.acme.com/","email":"a@x.com","token":"t"}`, "https://support.acme.com/api/v2", ""},
+		{"base url host in capitals", `{"base_url":"https://Support.ACME.com","email":"a@x.com","token":"t"}`, "https://support.acme.com/api/v2", ""},
 		{"base url with api path", `{"base_url":"http://127.0.0.1:8111/api/v2","email":"a@x.com","token":"t"}`, "http://127.0.0.1:8111/api/v2", ""},
 		{"no email", `{"subdomain":"acme","token":"t"}`, "", "email is required"},
 		{"no token", `{"subdomain":"acme","email":"a@x.com"}`, "", "token is required"},

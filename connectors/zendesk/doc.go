@@ -38,10 +38,12 @@
 // users: each record is a user object, flat ({"email":..,"name":..,
 // "external_id":..,"phone":..}) or wrapped ({"user":{...}}), with an email
 // or an external_id. Batches go to create_or_update_many, 100 users a job;
-// the job is polled until it completes, and its results, which are in
-// request order, become the records' results: Created and Updated are
-// written, Failed is a bad record carrying Zendesk's error and details. A
-// job that fails as a whole fails the batch (Transient). Zendesk matches on
+// the job is polled until it completes, and its results, placed by their
+// index (else by position, when there is one per user), become the records'
+// results: Created and Updated are written, a result with an error is a bad
+// record carrying Zendesk's error and details, and a user without a result
+// fails alone (Transient). A job that fails as a whole fails the batch
+// (Transient). Zendesk matches on
 // external_id, else email, so writing a record twice updates one user; a
 // record's TargetID is not needed.
 //
@@ -49,8 +51,9 @@
 // ({"ticket":{...}}), e.g. {"subject":..,"comment":{"body":..},
 // "requester":{"email":..,"name":..},"external_id":..,"status":..}. Without
 // a TargetID it is created (POST /api/v2/tickets.json) with an
-// Idempotency-Key derived from the record's stream and key, so a create
-// retried after a lost answer returns the first ticket. With a TargetID, the
+// Idempotency-Key derived from the account, the stream written and the
+// source record's stream and key (IdempotencyKey), so a create retried
+// after a lost answer returns the first ticket. With a TargetID, the
 // linked ticket is updated (PUT), leaving out the requester and a comment
 // equal to the ticket's latest; a ticket gone from Zendesk is a bad record.
 //
@@ -58,7 +61,9 @@
 //
 // HandleWebhook checks X-Zendesk-Webhook-Signature against webhook_secret
 // and the timestamp (5 minutes' tolerance), then fetches the ticket or
-// user the event is about and returns it as a record.
+// user the event is about and returns it as a record. Only
+// ticket.soft_deleted, ticket.permanently_deleted and user.deleted give a
+// Delete record without a fetch.
 //
 // See README.md for the configuration, the error mapping and the sandbox.
 package zendesk

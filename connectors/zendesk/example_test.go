@@ -18,11 +18,14 @@ func ExampleConnector_Spec() {
 }
 
 // A ticket create for a source record always carries the same
-// Idempotency-Key, so a retry of it returns the first ticket.
+// Idempotency-Key, so a retry of it returns the first ticket; another
+// record, or the same one written to another account, has another key.
 func ExampleIdempotencyKey() {
-	first := zendesk.IdempotencyKey("orders", "ORD-1001")
-	retry := zendesk.IdempotencyKey("orders", "ORD-1001")
-	other := zendesk.IdempotencyKey("orders", "ORD-1002")
-	fmt.Println(len(first), first == retry, first == other)
-	// Output: 36 true false
+	const acme = "https://acme.zendesk.com/api/v2"
+	first := zendesk.IdempotencyKey(acme, "tickets", "orders", "ORD-1001")
+	retry := zendesk.IdempotencyKey(acme, "tickets", "orders", "ORD-1001")
+	other := zendesk.IdempotencyKey(acme, "tickets", "orders", "ORD-1002")
+	elsewhere := zendesk.IdempotencyKey("https://globex.zendesk.com/api/v2", "tickets", "orders", "ORD-1001")
+	fmt.Println(len(first), first == retry, first == other, first == elsewhere)
+	// Output: 36 true false false
 }

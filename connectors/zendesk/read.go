@@ -17,7 +17,8 @@ import (
 // Read reads each requested stream from its checkpoint: users and tickets
 // from their incremental exports, ticket_comments from the comments of the
 // tickets the ticket export returns. Each page of the export ends with a
-// checkpoint: the export's after_cursor.
+// checkpoint: the export's after_cursor. An export that stops advancing
+// fails the read (Transient).
 func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -97,11 +98,18 @@ func (s exportState) query(pageSize int) url.Values {
 // readExport pages through the incremental export of kind ("users",
 // "tickets") from state until end_of_stream. onPage gets each page's items;
 // after it returns, the page's after_cursor is checkpointed for stream.
-// Requests are paced in the incremental bucket.
+// Requests are paced in the incremental bucket. An export that does not
+// advance (a page before the end of the stream whose after_cursor was
+// already asked for in this read, its own request's cursor included) fails
+// the read as Transient rather than asking for the same page forever.
 func readExport(ctx context.Context, cl *httpx.Client, cfg config, stream, kind string, state exportState,
 	out sdk.Emitter, onPage func([]gjson.Result) error) error {
 	path := "/incremental/" + kind + "/cursor.json"
+	asked := map[string]bool{}
 	for {
+		if state.Cursor != "" {
+			asked[state.Cursor] = true
+		}
 		resp, err := cl.Do(ctx, &httpx.Request{Path: path, Query: state.query(cfg.PageSize), Bucket: bucketIncremental})
 		if err != nil {
 			return fmt.Errorf("read zendesk %s export: %w", kind, err)
@@ -110,16 +118,18 @@ func readExport(ctx context.Context, cl *httpx.Client, cfg config, stream, kind 
 		if !items.IsArray() {
 			return sdk.Transient(fmt.Errorf("read zendesk %s export: the answer has no %q array", kind, kind))
 		}
-		page := items.Array()
-		if err := onPage(page); err != nil {
-			return err
-		}
 		cursor := resp.Get("after_cursor").String()
 		done := resp.Get("end_of_stream").Bool()
-		if cursor == "" && !done {
+		switch {
+		case cursor == "" && !done:
 			return sdk.Transient(fmt.Errorf("read zendesk %s export: a page without after_cursor before the end of the stream", kind))
+		case asked[cursor] && !done:
+			return sdk.Transient(fmt.Errorf("read %s: the zendesk %s export is not advancing: "+
+				"it answered after_cursor %q, already asked for, without end_of_stream", stream, kind, cursor))
 		}
-		stuck := cursor == state.Cursor && len(page) == 0
+		if err := onPage(items.Array()); err != nil {
+			return err
+		}
 		if cursor != "" {
 			state = exportState{Cursor: cursor}
 		}
@@ -127,10 +137,6 @@ func readExport(ctx context.Context, cl *httpx.Client, cfg config, stream, kind 
 			return err
 		}
 		if done {
-			return nil
-		}
-		if stuck { // an empty page that does not move: nothing more for now
-			sdk.Logger(ctx).Warn("zendesk export gave an empty page without end_of_stream; stopping here", "stream", stream)
 			return nil
 		}
 	}

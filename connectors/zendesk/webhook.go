@@ -23,16 +23,21 @@ const (
 // HandleWebhook verifies a Zendesk webhook delivery and returns the object
 // it is about, fetched whole: for a ticket event
 // ("zen:event-type:ticket.*") the ticket, as a tickets record; for a user
-// event the user, as a users record. A deleted object's event gives a
-// Delete record; an object gone by the time it is fetched gives none; any
-// other event type gives none.
+// event the user, as a users record. Only the deletion events
+// (ticket.soft_deleted, ticket.permanently_deleted, user.deleted) give a
+// Delete record without a fetch; for every other event, the object fetched
+// says whether it is deleted, as in a read. An object gone by the time it
+// is fetched gives none; any other event type gives none.
 //
 // The signature, base64(HMAC-SHA256(webhook_secret, timestamp + body)), and
 // a timestamp within 5 minutes of now are required: without them the
 // delivery is refused with an AuthError. When the fetch fails, its error is
 // returned (Transient for an outage), so that the delivery is answered with
 // an error and Zendesk sends it again. A delivery seen before (same event
-// id) within 10 minutes gives no records.
+// id) within 10 minutes gives no records. The id is remembered once the
+// records are returned: if the core fails after that and Zendesk sends the
+// event again, the webhook gives nothing, and the next incremental read
+// brings the change.
 func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -82,6 +87,25 @@ func (c *Connector) verify(cfg config, req sdk.WebhookRequest) error {
 	return nil
 }
 
+// Zendesk's event types that mean the object itself was deleted.
+const (
+	eventTicketSoftDeleted        = "zen:event-type:ticket.soft_deleted"
+	eventTicketPermanentlyDeleted = "zen:event-type:ticket.permanently_deleted"
+	eventUserDeleted              = "zen:event-type:user.deleted"
+)
+
+// isDeletionEvent says whether an event type means its ticket or user was
+// deleted. It is an exact match: user.identity_deleted (an email removed),
+// user.group_membership_deleted, user.organization_membership_deleted and
+// ticket.undeleted (a ticket restored) are about objects that still exist.
+func isDeletionEvent(typ string) bool {
+	switch typ {
+	case eventTicketSoftDeleted, eventTicketPermanentlyDeleted, eventUserDeleted:
+		return true
+	}
+	return false
+}
+
 // eventRecords fetches the object an event is about.
 func (c *Connector) eventRecords(ctx context.Context, cfg config, event gjson.Result) ([]sdk.Record, error) {
 	typ := event.Get("type").String()
@@ -102,7 +126,7 @@ func (c *Connector) eventRecords(ctx context.Context, cfg config, event gjson.Re
 	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
 		return nil, sdk.BadRecord(fmt.Errorf("zendesk webhook %s: no %s id in detail.id or subject", typ, field))
 	}
-	if strings.HasSuffix(typ, "deleted") {
+	if isDeletionEvent(typ) {
 		return []sdk.Record{{Stream: stream, Key: id, Op: sdk.Delete, Data: []byte(`{"id":` + id + `}`)}}, nil
 	}
 	cl, err := c.client(cfg, false)

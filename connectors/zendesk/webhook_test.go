@@ -40,9 +40,54 @@ func TestHandleWebhook(t *testing.T) {
 	if resp, err := deliver(uh, ubody, e.config()); err != nil || len(resp.Records) != 1 || resp.Records[0].Stream != StreamUsers {
 		t.Errorf("user event: %+v, %v", resp, err)
 	}
-	dh, dbody, _ := e.sb.TicketEvent(tk.ID, "zen:event-type:ticket.soft_deleted")
-	if resp, err := deliver(dh, dbody, e.config()); err != nil || len(resp.Records) != 1 || resp.Records[0].Op != sdk.Delete {
-		t.Errorf("deleted event: %+v, %v", resp, err)
+	// Only the deletion events give a Delete, without a fetch; an event
+	// whose name merely ends in "deleted" (an identity, a membership) or
+	// a restored ticket gives the object as it is now.
+	events := []struct {
+		typ     string
+		stream  string
+		op      sdk.Operation
+		fetched bool
+	}{
+		{"zen:event-type:ticket.soft_deleted", StreamTickets, sdk.Delete, false},
+		{"zen:event-type:ticket.permanently_deleted", StreamTickets, sdk.Delete, false},
+		{"zen:event-type:user.deleted", StreamUsers, sdk.Delete, false},
+		{"zen:event-type:ticket.undeleted", StreamTickets, sdk.Upsert, true},
+		{"zen:event-type:user.identity_deleted", StreamUsers, sdk.Upsert, true},
+		{"zen:event-type:user.group_membership_deleted", StreamUsers, sdk.Upsert, true},
+		{"zen:event-type:user.organization_membership_deleted", StreamUsers, sdk.Upsert, true},
+	}
+	for _, ev := range events {
+		t.Run(ev.typ, func(t *testing.T) {
+			var h http.Header
+			var body []byte
+			var err error
+			id, fetchPath := tk.ID, fmt.Sprintf("/api/v2/tickets/%d.json", tk.ID)
+			if ev.stream == StreamUsers {
+				id, fetchPath = user.ID, fmt.Sprintf("/api/v2/users/%d.json", user.ID)
+				h, body, err = e.sb.UserEvent(user.ID, ev.typ)
+			} else {
+				h, body, err = e.sb.TicketEvent(tk.ID, ev.typ)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := e.sb.Kit().Count("GET", fetchPath)
+			resp, err := deliver(h, body, e.config())
+			if err != nil || len(resp.Records) != 1 {
+				t.Fatalf("%+v, %v; want one record", resp, err)
+			}
+			r := resp.Records[0]
+			if r.Stream != ev.stream || r.Key != fmt.Sprint(id) || r.Op != ev.op {
+				t.Errorf("record %s %s %s, want %s %d %s", r.Stream, r.Key, r.Op, ev.stream, id, ev.op)
+			}
+			if fetched := e.sb.Kit().Count("GET", fetchPath) > before; fetched != ev.fetched {
+				t.Errorf("fetched the object: %v, want %v", fetched, ev.fetched)
+			}
+			if ev.fetched && gjson.GetBytes(r.Data, "url").String() == "" {
+				t.Errorf("data %s, want the object fetched whole", r.Data)
+			}
+		})
 	}
 
 	h2, body2, _ := e.sb.TicketEvent(tk.ID, "")

@@ -27,7 +27,7 @@ func (c *Connector) OpenWriter(_ context.Context, req sdk.OpenWriterRequest) (sd
 	case StreamUsers:
 		return &usersWriter{cl: cl, opts: c.opts}, nil
 	case StreamTickets:
-		return &ticketsWriter{cl: cl}, nil
+		return &ticketsWriter{cl: cl, account: cfg.apiURL, stream: req.Stream}, nil
 	case StreamTicketComments:
 		return nil, sdk.ConfigError(errors.New("stream ticket_comments cannot be written: write tickets, with a comment, instead"))
 	}

@@ -20,6 +20,10 @@ import (
 // updates the linked ticket of a record with a TargetID.
 type ticketsWriter struct {
 	cl *httpx.Client
+	// account is the account's API root (https://acme.zendesk.com/api/v2)
+	// and stream the stream written: both go into the Idempotency-Key.
+	account string
+	stream  string
 }
 
 // Write writes the records one by one, in order. A record Zendesk refuses
@@ -165,13 +169,23 @@ func (o object) commentBody() string {
 	return c.Get("html_body").String()
 }
 
-// IdempotencyKey returns the Idempotency-Key of a ticket create for the
-// source record (stream, key): stable, so that every retry of the create
-// carries the same one, and shaped like a UUID.
-func IdempotencyKey(stream, key string) string {
-	sum := sha256.Sum256([]byte("cxhub/zendesk/tickets\x00" + stream + "\x00" + key))
-	h := fmt.Sprintf("%x", sum[:16])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+// IdempotencyKey returns the Idempotency-Key of a ticket create: for the
+// Zendesk account (its API root, as in https://acme.zendesk.com/api/v2), the
+// stream written (tickets) and the source record's stream and key. It is
+// deterministic, so that every retry of the create carries the same one,
+// and shaped like a UUID. The account and the stream written keep apart
+// the keys of pipelines writing elsewhere whose source streams share a name
+// and keys; two pipelines writing to the same account's tickets from source
+// streams of the same name still share keys (the connector does not know
+// the pipeline).
+func IdempotencyKey(account, stream, sourceStream, sourceKey string) string {
+	h := sha256.New()
+	h.Write([]byte("cxhub/zendesk/idempotency-key/v2"))
+	for _, part := range []string{account, stream, sourceStream, sourceKey} {
+		fmt.Fprintf(h, "\x00%d:%s", len(part), part) // length-prefixed: no two tuples hash alike
+	}
+	x := fmt.Sprintf("%x", h.Sum(nil)[:16])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }
 
 // create posts the ticket with the record's Idempotency-Key; the result
@@ -187,10 +201,10 @@ func (w *ticketsWriter) create(ctx context.Context, r sdk.Record, t object) (sdk
 	if strings.TrimSpace(t.commentBody()) == "" {
 		return sdk.Failed(badRecord(r, "comment.body is required to create a ticket (it is the ticket's first comment)")), nil
 	}
-	key := IdempotencyKey(r.Stream, r.Key)
+	key := IdempotencyKey(w.account, w.stream, r.Stream, r.Key)
 	if r.Key == "" {
 		sum := sha256.Sum256(r.Data)
-		key = IdempotencyKey(r.Stream, fmt.Sprintf("data:%x", sum))
+		key = IdempotencyKey(w.account, w.stream, r.Stream, fmt.Sprintf("data:%x", sum))
 	}
 	resp, err := w.cl.Do(ctx, &httpx.Request{Method: "POST", Path: "/tickets.json", Body: map[string]any{"ticket": t},
 		Header: http.Header{"Idempotency-Key": {key}}})

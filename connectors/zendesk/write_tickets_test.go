@@ -2,7 +2,10 @@ package zendesk
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,10 +152,60 @@ func TestTicketWriteAuthFailureFailsTheBatch(t *testing.T) {
 	}
 }
 
-func TestIdempotencyKeyIsStable(t *testing.T) {
-	a, b, c := IdempotencyKey("orders", "1"), IdempotencyKey("orders", "1"), IdempotencyKey("orders", "2")
-	if a != b || a == c || len(a) != 36 || strings.Count(a, "-") != 4 {
-		t.Errorf("keys %q %q %q", a, b, c)
+func TestIdempotencyKey(t *testing.T) {
+	const acme, other = "https://acme.zendesk.com/api/v2", "https://other.zendesk.com/api/v2"
+	base := IdempotencyKey(acme, "tickets", "orders", "1")
+	if again := IdempotencyKey(acme, "tickets", "orders", "1"); again != base {
+		t.Errorf("the same create gave %q then %q", base, again)
+	}
+	if len(base) != 36 || strings.Count(base, "-") != 4 {
+		t.Errorf("key %q is not shaped like a UUID", base)
+	}
+	differs := []struct {
+		name string
+		key  string
+	}{
+		{"another account", IdempotencyKey(other, "tickets", "orders", "1")},
+		{"another stream written", IdempotencyKey(acme, "tickets_archive", "orders", "1")},
+		{"another source stream", IdempotencyKey(acme, "tickets", "returns", "1")},
+		{"another source key", IdempotencyKey(acme, "tickets", "orders", "2")},
+		{"the same text split elsewhere", IdempotencyKey(acme, "tickets", "orders1", "")},
+	}
+	seen := map[string]string{base: "the base"}
+	for _, d := range differs {
+		if prev, ok := seen[d.key]; ok {
+			t.Errorf("%s gives the key of %s: %q", d.name, prev, d.key)
+		}
+		seen[d.key] = d.name
+	}
+}
+
+// TestTicketCreateKeyNamesAccountAndStream checks the key a create sends:
+// the one IdempotencyKey gives for the account written to, the stream
+// written and the source record.
+func TestTicketCreateKeyNamesAccountAndStream(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 19, Users: 3, Tickets: -1})
+	var mu sync.Mutex
+	var keys []string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && r.URL.Path == "/api/v2/tickets.json" {
+			mu.Lock()
+			keys = append(keys, r.Header.Get("Idempotency-Key"))
+			mu.Unlock()
+		}
+		e.sb.Handler().ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	rec := record("orders", "ORD-7", ticketData)
+	res, err := e.write(e.config("base_url", proxy.URL), StreamTickets, []sdk.Record{rec})
+	if err != nil || res[0].Err != nil {
+		t.Fatalf("create: %+v, %v", res, err)
+	}
+	want := IdempotencyKey(proxy.URL+"/api/v2", StreamTickets, "orders", "ORD-7")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(keys) != 1 || keys[0] != want {
+		t.Errorf("Idempotency-Key sent %q, want %q", keys, want)
 	}
 }
 

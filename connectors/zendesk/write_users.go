@@ -34,9 +34,10 @@ type userInput struct {
 }
 
 // Write upserts the batch's users, up to 100 per job (up to 10 jobs
-// submitted before waiting for them), and maps each job's
-// results back to the records by position. A user Zendesk refuses fails
-// alone, with Zendesk's error and details; a job that fails as a whole
+// submitted before waiting for them), and maps each job's results back to
+// the records (by index, else by position; see jobResults). A user Zendesk
+// refuses fails alone, with Zendesk's error and details; a user the job
+// gives no result for fails alone (Transient); a job that fails as a whole
 // fails the batch (Transient: upserts are safe to retry).
 func (w *usersWriter) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
 	results := make([]sdk.Result, len(req.Records))
@@ -153,14 +154,14 @@ func (w *usersWriter) submit(ctx context.Context, inputs []userInput) (gjson.Res
 }
 
 // await waits for a submitted job and returns one result per input, in
-// order.
+// order. Its error is the job's: failed, killed, or not finished in time.
 func (w *usersWriter) await(ctx context.Context, job gjson.Result, inputs []userInput) ([]sdk.Result, error) {
 	id := job.Get("id").String()
 	job, err := w.awaitJob(ctx, id, job)
 	if err != nil {
 		return nil, err
 	}
-	return jobResults(id, job.Get("results"), inputs)
+	return jobResults(id, job.Get("results"), inputs), nil
 }
 
 // awaitJob polls a job's status until it is completed, failed or killed,
@@ -194,32 +195,65 @@ func (w *usersWriter) awaitJob(ctx context.Context, id string, job gjson.Result)
 	}
 }
 
-// jobResults maps a completed job's results to its inputs. Zendesk keeps
-// them in request order; a result's "index", when given, must agree.
-func jobResults(id string, results gjson.Result, inputs []userInput) ([]sdk.Result, error) {
+// jobResults maps a completed job's results to its inputs, one result per
+// input. A result carrying an "index" is the input's at that index; one
+// without is the input's at its own position, but only when the job gave
+// exactly one result per input (otherwise positions say nothing). A result
+// with an error (with or without status "Failed", or success false) fails
+// its input as a bad record with Zendesk's words. An input that gets no
+// result, or two, fails alone as Transient, naming the job: upserts are safe
+// to retry.
+func jobResults(id string, results gjson.Result, inputs []userInput) []sdk.Result {
 	list := results.Array()
-	if len(list) != len(inputs) {
-		return nil, sdk.Transient(fmt.Errorf("zendesk users job %s gave %d results for %d users", id, len(list), len(inputs)))
+	byInput := make([][]gjson.Result, len(inputs))
+	for k, res := range list {
+		pos := -1
+		if ix := res.Get("index"); ix.Exists() {
+			if ix.Type == gjson.Number && ix.Num == float64(int(ix.Num)) {
+				pos = int(ix.Num)
+			}
+		} else if len(list) == len(inputs) {
+			pos = k
+		}
+		if pos >= 0 && pos < len(inputs) {
+			byInput[pos] = append(byInput[pos], res)
+		}
 	}
 	out := make([]sdk.Result, len(inputs))
-	for k, res := range list {
-		if ix := res.Get("index"); ix.Exists() && int(ix.Int()) != k {
-			return nil, sdk.Transient(fmt.Errorf("zendesk users job %s: result %d is for input %d: out of order", id, k, ix.Int()))
-		}
-		in := inputs[k]
-		switch status := res.Get("status").String(); status {
-		case "Created", "Updated":
-			uid := res.Get("id").String()
-			if uid == "" {
-				return nil, sdk.Transient(fmt.Errorf("zendesk users job %s: result %d (%s) has no id", id, k, in.who))
-			}
-			out[k] = sdk.Written(uid, status == "Created")
-		case "Failed":
-			out[k] = sdk.Failed(sdk.BadRecord(fmt.Errorf("zendesk refused user %s: %s: %s",
-				in.who, res.Get("error").String(), res.Get("details").String())))
+	for k, in := range inputs {
+		switch got := byInput[k]; len(got) {
+		case 0:
+			out[k] = sdk.Failed(sdk.Transient(fmt.Errorf("zendesk users job %s gave %d results for %d users, "+
+				"none for user %s (record %d of the batch): to retry", id, len(list), len(inputs), in.who, in.index)))
+		case 1:
+			out[k] = jobResult(id, got[0], in)
 		default:
-			out[k] = sdk.Failed(sdk.BadRecord(fmt.Errorf("zendesk users job %s: user %s has status %q", id, in.who, status)))
+			out[k] = sdk.Failed(sdk.Transient(fmt.Errorf("zendesk users job %s gave %d results for user %s (record %d of the batch): to retry",
+				id, len(got), in.who, in.index)))
 		}
 	}
-	return out, nil
+	return out
+}
+
+// jobResult is the outcome of one input from its job result.
+func jobResult(id string, res gjson.Result, in userInput) sdk.Result {
+	status := res.Get("status").String()
+	e := res.Get("error")
+	hasError := e.Exists() && e.Type != gjson.Null && e.String() != ""
+	if hasError || strings.EqualFold(status, "Failed") || res.Get("success").Type == gjson.False {
+		msg := vendorMessage([]byte(res.Raw))
+		if msg == "" {
+			msg = fmt.Sprintf("status %q, no error given", status)
+		}
+		return sdk.Failed(sdk.BadRecord(fmt.Errorf("zendesk refused user %s: %s", in.who, msg)))
+	}
+	switch {
+	case strings.EqualFold(status, "Created"), strings.EqualFold(status, "Updated"):
+		uid := res.Get("id").String()
+		if uid == "" {
+			return sdk.Failed(sdk.Transient(fmt.Errorf("zendesk users job %s: the result for user %s has no id: to retry", id, in.who)))
+		}
+		return sdk.Written(uid, strings.EqualFold(status, "Created"))
+	}
+	return sdk.Failed(sdk.BadRecord(fmt.Errorf("zendesk users job %s: user %s has status %q", id, in.who, status)))
 }

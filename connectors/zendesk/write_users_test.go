@@ -1,8 +1,12 @@
 package zendesk
 
 import (
+	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cxhub/cxhub/connectors/zendesk/sandbox"
@@ -106,12 +110,111 @@ func TestUpsertUsersFailedJobFailsTheBatch(t *testing.T) {
 	}
 }
 
-func TestJobResultsOutOfOrder(t *testing.T) {
-	inputs := []userInput{{who: "a"}, {who: "b"}}
-	if _, err := jobResults("j", jsonResult(`[{"index":1,"status":"Created","id":1},{"index":0,"status":"Created","id":2}]`), inputs); sdk.KindOf(err) != sdk.KindTransient {
-		t.Errorf("results out of order: %v, want a transient error", err)
+// jobStub answers create_or_update_many with a job already completed with
+// results, and counts the bulk requests.
+type jobStub struct {
+	mu      sync.Mutex
+	results string
+	posts   int
+}
+
+func (s *jobStub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.Method != "POST" || r.URL.Path != "/api/v2/users/create_or_update_many.json" {
+		http.NotFound(w, r)
+		return
 	}
-	if _, err := jobResults("j", jsonResult(`[{"status":"Created","id":1}]`), inputs); sdk.KindOf(err) != sdk.KindTransient {
-		t.Errorf("too few results: %v, want a transient error", err)
+	s.posts++
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"job_status":{"id":"J7","status":"completed","results":%s}}`, s.results)
+}
+
+// TestUpsertUsersJobResults maps a job's results to the records whatever
+// shape Zendesk gives them: by index when they carry one, an error
+// (with or without a status) failing its record alone, and a record
+// without a result failing alone, transient, naming the job.
+func TestUpsertUsersJobResults(t *testing.T) {
+	type want struct {
+		id      string // written under this id; "" = failed
+		created bool
+		kind    sdk.ErrorKind // of a failure
+		msg     []string      // a failure's message says these
+	}
+	written := func(id string, created bool) want { return want{id: id, created: created} }
+	failed := func(kind sdk.ErrorKind, msg ...string) want { return want{kind: kind, msg: msg} }
+	missing := failed(sdk.KindTransient, "J7", "none for user")
+	tests := []struct {
+		name    string
+		results string
+		want    [3]want
+	}{
+		{"in order, no index", `[{"id":10,"status":"Updated"},{"id":20,"status":"Created"},{"id":30,"status":"Created"}]`,
+			[3]want{written("10", false), written("20", true), written("30", true)}},
+		{"null errors on successes", `[{"id":10,"status":"Updated","error":null},{"id":20,"status":"Created","error":""},{"id":30,"status":"Created","success":true}]`,
+			[3]want{written("10", false), written("20", true), written("30", true)}},
+		{"by index, out of order", `[{"index":2,"id":30,"status":"Created"},{"index":0,"id":10,"status":"Updated"},{"index":1,"id":20,"status":"Created"}]`,
+			[3]want{written("10", false), written("20", true), written("30", true)}},
+		{"index on the failure only", `[{"id":10,"status":"Updated"},{"index":1,"id":1,"status":"Failed","error":"UserUpdateError","details":"Email: b is not properly formatted"},{"id":30,"status":"Created"}]`,
+			[3]want{written("10", false), failed(sdk.KindBadRecord, "b@example.org", "UserUpdateError", "not properly formatted"), written("30", true)}},
+		{"an error without a status", `[{"id":10,"status":"Updated"},{"index":1,"error":"EmailNotFound","details":"no such address"},{"id":30,"status":"Created"}]`,
+			[3]want{written("10", false), failed(sdk.KindBadRecord, "b@example.org", "EmailNotFound", "no such address"), written("30", true)}},
+		{"success false, details by field", `[{"index":0,"success":false,"error":"RecordInvalid","details":{"email":[{"description":"Email is taken"}]}},{"id":20,"status":"Updated"},{"id":30,"status":"Updated"}]`,
+			[3]want{failed(sdk.KindBadRecord, "a@example.org", "RecordInvalid", "Email is taken"), written("20", false), written("30", false)}},
+		{"an indexed result missing", `[{"index":0,"id":10,"status":"Updated"},{"index":2,"id":30,"status":"Created"}]`,
+			[3]want{written("10", false), missing, written("30", true)}},
+		{"fewer results and no index: none can be placed", `[{"id":10,"status":"Updated"},{"id":20,"status":"Updated"}]`,
+			[3]want{missing, missing, missing}},
+		{"fewer results, the indexed ones placed", `[{"index":2,"id":30,"status":"Created"},{"id":10,"status":"Updated"}]`,
+			[3]want{missing, missing, written("30", true)}},
+		{"two results for one record", `[{"index":0,"id":10,"status":"Updated"},{"index":0,"id":11,"status":"Updated"},{"index":2,"id":30,"status":"Created"}]`,
+			[3]want{failed(sdk.KindTransient, "J7", "2 results"), missing, written("30", true)}},
+		{"a result without an id", `[{"id":10,"status":"Updated"},{"status":"Created"},{"id":30,"status":"Created"}]`,
+			[3]want{written("10", false), failed(sdk.KindTransient, "J7", "no id"), written("30", true)}},
+		{"no results at all", `null`, [3]want{missing, missing, missing}},
+	}
+	records := []sdk.Record{
+		record("contacts", "a", `{"email":"a@example.org","name":"A"}`),
+		record("contacts", "b", `{"email":"b@example.org","name":"B"}`),
+		record("contacts", "c", `{"email":"c@example.org","name":"C"}`),
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stub := &jobStub{results: tt.results}
+			srv := httptest.NewServer(stub)
+			defer srv.Close()
+			ctx := context.Background()
+			w, err := New().OpenWriter(ctx, sdk.OpenWriterRequest{Config: stubConfig(t, srv.URL), Stream: StreamUsers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := w.Write(ctx, sdk.WriteRequest{Records: records})
+			if err != nil || len(resp.Results) != len(records) {
+				t.Fatalf("write: %+v, %v; want a result per record, the batch not failed", resp, err)
+			}
+			for i, w := range tt.want {
+				r := resp.Results[i]
+				if w.id != "" {
+					if r.Err != nil || r.ID != w.id || r.Created != w.created {
+						t.Errorf("record %d: %+v, want written as %s (created %v)", i, r, w.id, w.created)
+					}
+					continue
+				}
+				if r.Err == nil || sdk.KindOf(r.Err) != w.kind {
+					t.Errorf("record %d: %+v (kind %s), want a %s failure", i, r, sdk.KindOf(r.Err), w.kind)
+					continue
+				}
+				for _, m := range w.msg {
+					if !strings.Contains(r.Err.Error(), m) {
+						t.Errorf("record %d: %q does not say %q", i, r.Err, m)
+					}
+				}
+			}
+			stub.mu.Lock()
+			defer stub.mu.Unlock()
+			if stub.posts != 1 {
+				t.Errorf("%d bulk requests, want 1", stub.posts)
+			}
+		})
 	}
 }
