@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,23 +32,8 @@ func TestConformance(t *testing.T) {
 			t.Skip("builds the plugin binary")
 		}
 		d := newFileDriver(t)
-		sdktest.Suite{Binary: buildPlugin(t), Config: d.config(t), Driver: d}.Run(t)
+		sdktest.Suite{Binary: sdktest.BuildPlugin(t, "./cmd/cxhub-connector-file"), Config: d.config(t), Driver: d}.Run(t)
 	})
-}
-
-// buildPlugin builds cxhub-connector-file into a temporary directory.
-func buildPlugin(t *testing.T) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool on PATH to build the plugin")
-	}
-	bin := filepath.Join(t.TempDir(), "cxhub-connector-file")
-	out, err := exec.Command(goTool, "build", "-o", bin, "./cmd/cxhub-connector-file").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build the plugin: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // fileDriver seeds and changes the JSON Lines files of a directory, and

@@ -1,10 +1,6 @@
 package zendesk
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,43 +38,7 @@ func TestConformanceBinary(t *testing.T) {
 	s.Run(t)
 }
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
-
-// pluginBinary builds cxhub-connector-zendesk once per test run.
+// pluginBinary builds cxhub-connector-zendesk for one test.
 func pluginBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "zendesk-plugin-")
-		if buildErr != nil {
-			return
-		}
-		bin := filepath.Join(buildDir, "cxhub-connector-zendesk")
-		out, err := exec.Command("go", "build", "-o", bin, "./cmd/cxhub-connector-zendesk").CombinedOutput()
-		if err != nil {
-			buildErr = &buildError{err: err, out: string(out)}
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("build the plugin: %v", buildErr)
-	}
-	return filepath.Join(buildDir, "cxhub-connector-zendesk")
-}
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
+	return sdktest.BuildPlugin(t, "./cmd/cxhub-connector-zendesk")
 }
