@@ -24,6 +24,11 @@ const (
 	rateLimitWindowHeader = "X-HubSpot-RateLimit-Interval-Milliseconds"
 )
 
+// DefaultSearchLag is how far behind the server's clock a read's
+// checkpoint stays unless search_lag says otherwise: HubSpot's search
+// index shows a change a few seconds after it is made.
+const DefaultSearchLag = 30 * time.Second
+
 // config is a connection's config, defaults applied.
 type config struct {
 	BaseURL            string   `json:"base_url"`
@@ -34,8 +39,12 @@ type config struct {
 	CompanyKeyProperty string   `json:"company_key_property"`
 	NoteKeyProperty    string   `json:"note_key_property"`
 	SearchRate         int      `json:"search_requests_per_second"`
+	SearchLag          string   `json:"search_lag"`
 	ClientSecret       string   `json:"client_secret"`
 	WebhookURL         string   `json:"webhook_url"`
+
+	// lag is SearchLag parsed: DefaultSearchLag when unset, 0 for none.
+	lag time.Duration
 }
 
 // parseConfig decodes and checks a config; every failure is a ConfigError
@@ -62,6 +71,14 @@ func parseConfig(raw sdk.Config) (config, error) {
 	}
 	if cfg.SearchRate < 0 {
 		return cfg, sdk.ConfigError(fmt.Errorf("search_requests_per_second %d: want at least 1", cfg.SearchRate))
+	}
+	cfg.lag = DefaultSearchLag
+	if lag := strings.TrimSpace(cfg.SearchLag); lag != "" {
+		d, err := time.ParseDuration(lag)
+		if err != nil || d < 0 {
+			return cfg, sdk.ConfigError(fmt.Errorf("search_lag %q: want a Go duration such as 30s (0 turns the lag window off)", cfg.SearchLag))
+		}
+		cfg.lag = d
 	}
 	if cfg.WebhookURL != "" {
 		if u, err := url.Parse(cfg.WebhookURL); err != nil || u.Host == "" {

@@ -7,9 +7,11 @@
 // A first read lists every object (GET /crm/v3/objects/{type}), then
 // searches for the changes made while it listed (scan.full); later reads
 // go through the search endpoint in order of last-modified date from the
-// checkpoint, which is that date and an id, {"ts":<ms>,"id":"<id>"}, and
-// return exactly what changed after it (scan explains how objects sharing
-// a date, and HubSpot's 10,000-result cap, are handled). Writes go 100 per
+// checkpoint, which is that date and an id, {"ts":<ms>,"id":"<id>"}, held
+// search_lag behind the server's clock with the objects read since
+// ("seen"), so that an object the search index shows late is still read
+// (lagWindow), and return exactly what changed after it (scan explains how
+// objects sharing a date, and HubSpot's 10,000-result cap, are handled). Writes go 100 per
 // request: contacts are upserted by email; companies and notes are updated
 // by the core's links (TargetID) or else created, unless the config names
 // a unique key property to upsert them by, which makes writes exactly-once.

@@ -14,8 +14,9 @@ const maxSearchPage = 200
 // cannot parse) it reads everything: the list endpoint, then a catch-up
 // search for the changes made meanwhile (see scan.full). From a checkpoint
 // it reads what changed since, in order of last-modified date, through the
-// search endpoint (see scan.run), with a checkpoint after every page. Every
-// read of a stream ends with a checkpoint.
+// search endpoint (see scan.run), with checkpoints as it goes, held
+// search_lag behind the server's clock (see lagWindow). Every read of a
+// stream ends with a checkpoint.
 func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -43,11 +44,11 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitt
 			from = position{}
 		}
 		s := &scan{client: client, obj: obj, props: obj.readProperties(cfg.extraProperties(st.Stream)),
-			page: page, out: out, log: log}
+			page: page, out: out, log: log, lag: cfg.lag}
 		if obj.name == streamNotes {
 			s.enrich = notesContacts(client)
 		}
-		if from.TS == 0 && from.ID == "" { // the start: nothing read yet
+		if from.isStart() {
 			err = s.full(ctx)
 		} else {
 			err = s.run(ctx, from)

@@ -3,7 +3,9 @@ package hubspot
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -25,8 +27,10 @@ import (
 // skipped when the next query returns them again; a page whose objects all
 // share one date (more of them than a page holds) switches to a query of
 // that date alone sorted by id, paged by id. Checkpoints only cover dates
-// read completely (or ids read in order), so a read resumed from any of
-// them misses nothing.
+// read completely (or ids read in order), and stay behind the search
+// index's lag (see lagWindow), so a read resumed from any of them misses
+// nothing. A full page that brings nothing after the read's position
+// (HubSpot ignoring a filter) fails the read rather than ask again.
 type scan struct {
 	client *httpx.Client
 	obj    object
@@ -34,6 +38,9 @@ type scan struct {
 	page   int
 	out    sdk.Emitter
 	log    *slog.Logger
+	// lag is the config's search_lag: how far behind the server's clock
+	// checkpoints stay.
+	lag time.Duration
 	// enrich, if set, returns extra JSON members for the objects of a page
 	// (a note's associations), by id.
 	enrich func(ctx context.Context, ids []string) (map[string][]byte, error)
@@ -45,6 +52,8 @@ type scan struct {
 	// has passed every date its list emitted, so that no record after a
 	// checkpoint is older than one before it.
 	quietUntil int64
+	// win is the lag window of the read that run is doing.
+	win *lagWindow
 }
 
 // hit is one search result.
@@ -56,23 +65,33 @@ type hit struct {
 
 // run emits every object changed after from, with checkpoints.
 func (s *scan) run(ctx context.Context, from position) error {
-	done := from                   // the last position checkpointed (or given)
+	s.win = newLagWindow(s.lag, from)
 	cur, floor := from.TS, from.ID // the open date, and the ids at it already covered
-	seen := map[string]bool{}      // ids at cur emitted by this read
+	seen := map[string]bool{}      // ids at cur read by this read
+	complete := from.mark()        // everything up to it is read
+	sent := from.mark()            // the position of the last checkpoint sent (or given)
 	checkpoint := func(p position) error {
-		if p == done || p.TS < s.quietUntil {
+		if p.TS < s.quietUntil {
 			return nil
 		}
-		done = p
-		return s.out.Checkpoint(s.obj.name, p.bytes())
+		c := s.win.claim(p)
+		if !sent.before(c) { // nothing new (or behind the last one sent)
+			return nil
+		}
+		sent = c
+		return s.out.Checkpoint(s.obj.name, s.win.state(c).bytes())
 	}
-	for {
-		hits, err := s.search(ctx, s.after(cur, floor), []searchSort{{s.obj.modified, "ASCENDING"}})
+	for first := true; ; first = false {
+		hits, header, err := s.search(ctx, s.after(cur, floor), []searchSort{{s.obj.modified, "ASCENDING"}})
 		if err != nil {
 			return err
 		}
+		if first && !s.win.start(header, hits) {
+			s.log.Warn("hubspot: the search's answer has no usable Date header: the checkpoint's lag window "+
+				"starts from the newest date read instead of the server's clock", "stream", s.obj.name)
+		}
 		var batch []hit
-		complete := done
+		advanced := false
 		for _, h := range hits {
 			if h.ts > cur {
 				complete = position{TS: cur, ID: maxID(append(keysOf(seen), floor)...)}
@@ -81,10 +100,8 @@ func (s *scan) run(ctx context.Context, from position) error {
 			if h.ts < cur || (h.ts == cur && (seen[h.id] || (floor != "" && compareIDs(h.id, floor) <= 0))) {
 				continue
 			}
-			seen[h.id] = true
-			if s.skip == nil || !s.skip(h) {
-				batch = append(batch, h)
-			}
+			seen[h.id], advanced = true, true
+			s.take(h, &batch)
 		}
 		if err := s.emit(ctx, batch); err != nil {
 			return err
@@ -93,7 +110,10 @@ func (s *scan) run(ctx context.Context, from position) error {
 			// The query ran out: everything is read. Every read ends with
 			// a checkpoint, even one that read nothing.
 			reached := position{TS: cur, ID: maxID(append(keysOf(seen), floor)...)}
-			return s.out.Checkpoint(s.obj.name, reached.bytes())
+			return s.out.Checkpoint(s.obj.name, s.win.final(reached).bytes())
+		}
+		if !advanced {
+			return s.stuck(cur, floor, len(hits))
 		}
 		if err := checkpoint(complete); err != nil {
 			return err
@@ -104,9 +124,19 @@ func (s *scan) run(ctx context.Context, from position) error {
 			if floor, err = s.ties(ctx, cur, floor, seen, checkpoint); err != nil {
 				return err
 			}
-			seen = map[string]bool{}
+			seen, complete = map[string]bool{}, position{TS: cur, ID: floor}
 		}
 	}
+}
+
+// take counts h as read and adds it to batch unless it was emitted before
+// as it is (by the list of a full read, or before the checkpoint read from).
+func (s *scan) take(h hit, batch *[]hit) {
+	s.win.cover(h)
+	if s.win.emitted(h) || (s.skip != nil && s.skip(h)) {
+		return
+	}
+	*batch = append(*batch, h)
 }
 
 // ties reads every object last modified at ts with an id above floor, by
@@ -120,20 +150,19 @@ func (s *scan) ties(ctx context.Context, ts int64, floor string, seen map[string
 		if cursor != "" {
 			groups[0].Filters = append(groups[0].Filters, searchFilter{"hs_object_id", "GT", cursor})
 		}
-		hits, err := s.search(ctx, groups, []searchSort{{"hs_object_id", "ASCENDING"}})
+		hits, _, err := s.search(ctx, groups, []searchSort{{"hs_object_id", "ASCENDING"}})
 		if err != nil {
 			return "", err
 		}
 		var batch []hit
+		before := cursor
 		for _, h := range hits {
 			cursor = maxID(cursor, h.id)
 			if h.ts != ts || seen[h.id] {
 				continue // moved on since (its new date comes later), or already sent
 			}
 			seen[h.id] = true
-			if s.skip == nil || !s.skip(h) {
-				batch = append(batch, h)
-			}
+			s.take(h, &batch)
 		}
 		if err := s.emit(ctx, batch); err != nil {
 			return "", err
@@ -141,10 +170,26 @@ func (s *scan) ties(ctx context.Context, ts int64, floor string, seen map[string
 		if len(hits) < s.page {
 			return maxID(append(keysOf(seen), cursor)...), nil
 		}
+		if cursor == before {
+			return "", s.stuck(ts, cursor, len(hits))
+		}
 		if err := checkpoint(position{TS: ts, ID: cursor}); err != nil {
 			return "", err
 		}
 	}
+}
+
+// stuck is the error of a full page of search results none of which comes
+// after the read's position (ts, id): asking again would bring the same
+// page for ever, spending the search quota.
+func (s *scan) stuck(ts int64, id string, n int) error {
+	at := time.UnixMilli(ts).UTC().Format(isoMillis)
+	if id != "" {
+		at += ", id " + id
+	}
+	return sdk.Transient(fmt.Errorf("the %s search stopped advancing at %s: a page of %d results brought no object "+
+		"after that position (is the API ignoring the search's filters?); stopping rather than asking for it again",
+		s.obj.name, at, n))
 }
 
 // after returns the filter groups of "modified after (ts, floor)":
@@ -177,20 +222,20 @@ type searchSort struct {
 	Direction    string `json:"direction"`
 }
 
-// search sends one search and returns its results.
-func (s *scan) search(ctx context.Context, groups []filterGroup, sorts []searchSort) ([]hit, error) {
+// search sends one search and returns its results and the answer's headers.
+func (s *scan) search(ctx context.Context, groups []filterGroup, sorts []searchSort) ([]hit, http.Header, error) {
 	body := map[string]any{"filterGroups": groups, "sorts": sorts, "properties": s.props, "limit": s.page}
 	resp, err := s.client.Do(ctx, &httpx.Request{Method: "POST", Path: "/crm/v3/objects/" + s.obj.name + "/search",
 		Body: body, Idempotent: true, Bucket: searchBucket})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	results := resp.Get("results").Array()
 	hits := make([]hit, 0, len(results))
 	for _, r := range results {
 		hits = append(hits, hit{id: r.Get("id").String(), ts: modifiedAt(r, s.obj.modified), raw: r})
 	}
-	return hits, nil
+	return hits, resp.Header, nil
 }
 
 // modifiedAt returns an object's last-modified date in epoch milliseconds,

@@ -54,6 +54,12 @@ const configSchema = `{
       "default": 4,
       "description": "Pace of the search endpoint, which incremental reads use. HubSpot allows about 4 to 5 per second per account, shared by every app using it."
     },
+    "search_lag": {
+      "type": "string",
+      "default": "30s",
+      "pattern": "^(0|([0-9]+(\\.[0-9]*)?(ns|us|µs|ms|s|m|h))+)$",
+      "description": "How far behind HubSpot's clock a read's checkpoint stays, as a Go duration (30s, 1m; 0 turns it off). HubSpot's search index shows a change a few seconds after it is made, so an object can appear after newer ones were read: the next read searches again from this far back and skips what it already sent. Set it above the longest index delay you expect."
+    },
     "client_secret": {
       "type": "string",
       "secret": true,

@@ -9,15 +9,19 @@ import (
 
 // position is a read's checkpoint: every object whose last-modified date
 // (in epoch milliseconds) is before TS, or equal to it with an id up to ID,
-// has been emitted. An empty ID covers nothing at TS itself. The zero
-// position is the start.
+// has been emitted, and so has each object of Seen at the date it maps to.
+// An empty ID covers nothing at TS itself. The zero position is the start.
 //
-// Its JSON is {"ts":1714557600000,"id":"512","at":"2024-05-01T10:00:00.000Z"};
-// "at" is TS for people reading `cxhub state show`, and is ignored.
+// Its JSON is {"ts":1714557600000,"id":"512","at":"2024-05-01T10:00:00.000Z"},
+// with "seen":{"1001":1714557612000,...} when a lag window holds the
+// position back (see lagWindow); "at" is TS for people reading
+// `cxhub state show`, and is ignored. Checkpoints without "seen", as
+// earlier versions wrote them, read as they always did.
 type position struct {
-	TS int64  `json:"ts"`
-	ID string `json:"id,omitempty"`
-	At string `json:"at,omitempty"`
+	TS   int64            `json:"ts"`
+	ID   string           `json:"id,omitempty"`
+	At   string           `json:"at,omitempty"`
+	Seen map[string]int64 `json:"seen,omitempty"`
 }
 
 // parseState reads a checkpoint; nil or empty is the start.
@@ -32,7 +36,23 @@ func parseState(state []byte) (position, error) {
 	if p.TS < 0 || (p.ID != "" && !isID(p.ID)) {
 		return position{}, fmt.Errorf("checkpoint %q: want a non-negative ts and a numeric id", state)
 	}
+	for id, ts := range p.Seen {
+		if !isID(id) || ts < 0 {
+			return position{}, fmt.Errorf("checkpoint %q: seen %q: %d: want numeric ids and non-negative dates", state, id, ts)
+		}
+	}
 	return p, nil
+}
+
+// isStart reports whether p is the start: nothing read yet.
+func (p position) isStart() bool { return p.TS == 0 && p.ID == "" && len(p.Seen) == 0 }
+
+// mark returns p's place in the order of (date, id), without Seen.
+func (p position) mark() position { return position{TS: p.TS, ID: p.ID} }
+
+// before reports whether p comes before q in the order of (date, id).
+func (p position) before(q position) bool {
+	return p.TS < q.TS || (p.TS == q.TS && compareIDs(p.ID, q.ID) < 0)
 }
 
 // bytes returns the checkpoint's JSON.

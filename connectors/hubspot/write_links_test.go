@@ -8,6 +8,8 @@ import (
 
 	"github.com/cxhub/cxhub/connectors/hubspot/sandbox"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
+	kit "github.com/cxhub/cxhub/sdk/sandbox"
 )
 
 // linkStreams are the streams written by the core's links when the config
@@ -185,5 +187,70 @@ func TestRefusedAssociationFailsItsOwnRecord(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestALostCreateAnswerIsNotSentAgain: HubSpot makes the objects of a
+// batch/create, then the connection drops before its answer arrives. The
+// HTTP client does not send a create again (it would make the objects a
+// second time): the write fails, transient, after one request, with the
+// objects made. What follows is the core's: it retries the run, and the
+// records, never linked, are created again in the new session — the
+// duplicates the README warns of, which a key property rules out: an
+// upsert is retried at once, and however often it is sent, each record
+// leaves one object.
+func TestALostCreateAnswerIsNotSentAgain(t *testing.T) {
+	for _, st := range linkStreams {
+		for _, tt := range []struct {
+			mode     string
+			key      map[string]any // the config's key property, if any
+			verb     string         // the batch request the records go by
+			requests int            // how many of them the lost answer leads to
+			after    int            // objects per record once the core wrote the records again
+		}{
+			{"links (the default)", nil, "create", 1, 2},
+			{"key property", map[string]any{"company_key_property": "cxhub_key", "note_key_property": "cxhub_key"},
+				"upsert", 1 + httpx.DefaultMaxRetries, 1},
+		} {
+			t.Run(st.stream+", "+tt.mode, func(t *testing.T) {
+				e := newEnv(t, sandbox.Options{})
+				cfg := e.config(tt.key)
+				before := e.sb.Count(st.stream)
+				recs := linkRecords(st.stream, st.data, e.sb.Objects(streamContacts)[0].ID, 3, 1)
+				ctx := t.Context()
+				w, err := e.conn.OpenWriter(ctx, sdk.OpenWriterRequest{Config: cfg, Stream: st.stream})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close(context.WithoutCancel(ctx))
+				e.sb.Kit().ResetStats()
+				if err := e.sb.Kit().SetFaults(kit.Faults{DropAfterRate: 1}); err != nil {
+					t.Fatal(err)
+				}
+				_, err = w.Write(ctx, sdk.WriteRequest{Records: recs})
+				if err := e.sb.Kit().SetFaults(kit.Faults{}); err != nil {
+					t.Fatal(err)
+				}
+				if err == nil || sdk.KindOf(err) != sdk.KindTransient {
+					t.Fatalf("write whose answer was lost: %v (%v), want a transient error", err, sdk.KindOf(err))
+				}
+				path := "/crm/v3/objects/" + st.stream + "/batch/" + tt.verb
+				if got := e.sb.Kit().Count("POST", path); got != tt.requests || e.sb.Kit().Stats().Total != tt.requests {
+					t.Errorf("%d requests to %s (%d in all), want %d", got, path, e.sb.Kit().Stats().Total, tt.requests)
+				}
+				if got := e.sb.Count(st.stream) - before; got != len(recs) {
+					t.Errorf("%d objects made, want %d: HubSpot made them before the answer was lost", got, len(recs))
+				}
+				// The core's retry: the same records, in a new session, without links.
+				for i, r := range e.write(cfg, st.stream, recs, 100) {
+					if r.Err != nil {
+						t.Fatalf("the core's retry, record %d: %v", i, r.Err)
+					}
+				}
+				if got := e.sb.Count(st.stream) - before; got != tt.after*len(recs) {
+					t.Errorf("after the core's retry: %d objects for %d records, want %d each", got, len(recs), tt.after)
+				}
+			})
+		}
 	}
 }

@@ -21,7 +21,8 @@
 // /_sandbox/faults.
 //
 // It is not HubSpot: it keeps everything in memory, knows only the
-// properties listed in properties.go (plus Options.Properties), has no
-// search-index lag, and answers batch results in reverse input order (real
-// HubSpot promises no order, so clients must not rely on one).
+// properties listed in properties.go (plus Options.Properties), has a
+// search-index lag only when Options.IndexLag asks for one, and answers
+// batch results in reverse input order (real HubSpot promises no order, so
+// clients must not rely on one).
 package sandbox

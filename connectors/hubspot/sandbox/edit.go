@@ -38,6 +38,42 @@ func (s *Sandbox) Touch(object string, ids ...string) (time.Time, error) {
 	return at, nil
 }
 
+// TouchAt is Touch with the last-modified date at instead of a new stamp:
+// the change lands now, by the sandbox's clock, while its date is at —
+// usually earlier, as HubSpot stamps a change when it starts writing it.
+// With Options.IndexLag, search then sees it IndexLag from now, after
+// changes dated later than at. Dates of later edits stay after every date
+// given so far.
+func (s *Sandbox) TouchAt(object string, at time.Time, ids ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := s.st.typeOf(object)
+	if err != nil {
+		return fmt.Errorf("touch: %w", err)
+	}
+	objs := make([]*crmObject, 0, len(ids))
+	for _, id := range ids {
+		o, ok := s.st.get(object, id)
+		if !ok {
+			return fmt.Errorf("touch %s: no object with id %q", object, id)
+		}
+		objs = append(objs, o)
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	landed := s.opts.Now().UTC()
+	if at.After(landed) {
+		landed = at
+	}
+	if at.After(s.st.last) {
+		s.st.last = at
+	}
+	for _, o := range objs {
+		s.touch(t, o, at)
+		o.landed = landed
+	}
+	return nil
+}
+
 // touch changes t's touch property of o and stamps it with at.
 func (s *Sandbox) touch(t *objectType, o *crmObject, at time.Time) {
 	v := o.props[t.touch]

@@ -51,6 +51,12 @@ type Options struct {
 	// Now is the sandbox's clock (default time.Now): seeded dates are in
 	// the two years before it, edits are stamped with it.
 	Now func() time.Time
+	// IndexLag hides from search the objects whose last change landed
+	// within the last IndexLag of the sandbox's clock, as HubSpot's search
+	// index lags behind its writes (lists, gets and batch reads see every
+	// change at once). A change lands when it is stamped, except those
+	// made by TouchAt. Zero: search sees every change at once.
+	IndexLag time.Duration
 	// WebhookSecret is the app's client secret, used to sign deliveries.
 	WebhookSecret string
 	// Properties adds properties per object type ("contacts", "companies",
@@ -99,6 +105,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.SearchCap <= 0 {
 		o.SearchCap = DefaultSearchCap
+	}
+	if o.IndexLag < 0 {
+		return o, fmt.Errorf("hubspot sandbox options: index lag %v: want zero or more", o.IndexLag)
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	kit "github.com/cxhub/cxhub/sdk/sandbox"
 )
@@ -93,7 +94,7 @@ func (s *Sandbox) serveSearch(w http.ResponseWriter, r *http.Request) {
 			req.FilterGroups[i].Filters[j].prepare(t)
 		}
 	}
-	matches := s.match(t, req)
+	matches := s.match(t, req, s.opts.Now())
 	end := min(after+limit, len(matches), s.opts.SearchCap)
 	page := struct {
 		Total   int          `json:"total"`
@@ -148,10 +149,16 @@ func (s *Sandbox) checkSearch(t *objectType, req searchRequest) (limit, after in
 	return limit, after, nil
 }
 
-// match returns the objects passing the request's filters, in its order.
-func (s *Sandbox) match(t *objectType, req searchRequest) []*crmObject {
+// match returns the objects passing the request's filters, in its order,
+// leaving out those the search index does not show yet at now (see
+// Options.IndexLag).
+func (s *Sandbox) match(t *objectType, req searchRequest, now time.Time) []*crmObject {
+	indexed := now.Add(-s.opts.IndexLag)
 	var out []*crmObject
 	for _, o := range s.st.all(t.name) {
+		if s.opts.IndexLag > 0 && o.landed.After(indexed) {
+			continue
+		}
 		if matchGroups(t, o, req) {
 			out = append(out, o)
 		}

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestSearchFiltersAndSorts(t *testing.T) {
@@ -110,5 +112,53 @@ func TestSearchCap(t *testing.T) {
 	r = c.must(400, "POST", "/crm/v3/objects/contacts/search", []byte(`{"limit":10,"after":"25"}`))
 	if !strings.Contains(r.get("message").String(), "25") {
 		t.Errorf("cap error %s does not name the cap", r.body)
+	}
+}
+
+// TestSearchIndexLag: with IndexLag, search leaves out the objects whose
+// change landed within the lag (a list still shows them), and a change
+// made by TouchAt carries its older date but lands when it is made.
+func TestSearchIndexLag(t *testing.T) {
+	var mu sync.Mutex
+	now := fixedNow
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	set := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = fixedNow.Add(d) }
+	s, c := testSandbox(t, Options{Contacts: 10, IndexLag: 5 * time.Second, Now: clock})
+	all := s.Objects("contacts")
+	search := func(t *testing.T) []string {
+		t.Helper()
+		return ids(c.on(t).must(200, "POST", "/crm/v3/objects/contacts/search", []byte(fmt.Sprintf(`{"limit":200,
+			"filterGroups":[{"filters":[{"propertyName":"hs_object_id","operator":"IN","values":[%q,%q]}]}],
+			"sorts":[{"propertyName":"lastmodifieddate","direction":"ASCENDING"}]}`, all[0].ID, all[1].ID))))
+	}
+	set(time.Second)
+	if _, err := s.Touch("contacts", all[0].ID); err != nil { // dated and landed at +1s
+		t.Fatal(err)
+	}
+	set(2 * time.Second)
+	if err := s.TouchAt("contacts", fixedNow, all[1].ID); err != nil { // dated +0s, landed at +2s
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		at   time.Duration
+		want []string
+	}{
+		{5 * time.Second, nil},
+		{6 * time.Second, []string{all[0].ID}},
+		{7 * time.Second, []string{all[1].ID, all[0].ID}}, // in date order once both are indexed
+	} {
+		t.Run(fmt.Sprintf("at +%v", tt.at), func(t *testing.T) {
+			set(tt.at)
+			if got := search(t); !slices.Equal(got, tt.want) {
+				t.Errorf("search shows %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if o, _ := s.Object("contacts", all[1].ID); !o.UpdatedAt.Equal(fixedNow) {
+		t.Errorf("TouchAt dated the object %v, want %v", o.UpdatedAt, fixedNow)
+	}
+	set(0)
+	if r := c.must(200, "GET", "/crm/v3/objects/contacts?limit=100", nil); len(ids(r)) != 10 {
+		t.Errorf("the list shows %d contacts, want all 10 (no lag)", len(ids(r)))
 	}
 }

@@ -17,10 +17,14 @@ func formatTime(t time.Time) string { return t.UTC().Format(isoMillis) }
 
 // crmObject is one stored CRM object.
 type crmObject struct {
-	id       int64
-	props    map[string]string
-	created  time.Time
-	updated  time.Time
+	id      int64
+	props   map[string]string
+	created time.Time
+	updated time.Time
+	// landed is when the last change reached the store, by the sandbox's
+	// clock: search sees the object Options.IndexLag after it. It is
+	// updated, except for a change made by TouchAt.
+	landed   time.Time
 	contacts []int64 // for notes: the associated contacts
 }
 
@@ -84,7 +88,7 @@ func (s *store) insert(typ string, props map[string]string, created, updated tim
 }
 
 func (s *store) setUpdated(typ string, o *crmObject, at time.Time) {
-	o.updated = at
+	o.updated, o.landed = at, at
 	o.props[s.types[typ].modified] = formatTime(at)
 }
 
