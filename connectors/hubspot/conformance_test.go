@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -137,42 +134,6 @@ func TestConformanceOfTheBinary(t *testing.T) {
 		t.Skip("builds the plugin binary")
 	}
 	s := conformanceSuite(t)
-	s.Binary = pluginBinary(t)
+	s.Binary = sdktest.BuildPlugin(t, "./cmd/cxhub-connector-hubspot")
 	s.Run(t)
-}
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	buildDir  string
-)
-
-// pluginBinary builds cmd/cxhub-connector-hubspot once per test run. A
-// build that fails fails the test: skipping would let the binary's
-// conformance check pass without running.
-func pluginBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		goTool, err := exec.LookPath("go")
-		if err != nil {
-			buildErr = fmt.Errorf("no go tool on PATH: %w", err)
-			return
-		}
-		dir, err := osMkdirTemp()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		buildDir = dir
-		binPath = filepath.Join(dir, "cxhub-connector-hubspot")
-		out, err := exec.Command(goTool, "build", "-o", binPath, "./cmd/cxhub-connector-hubspot").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("build the plugin: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("the binary conformance check needs the plugin: %v", buildErr)
-	}
-	return binPath
 }
