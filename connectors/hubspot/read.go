@@ -46,7 +46,7 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitt
 		s := &scan{client: client, obj: obj, props: obj.readProperties(cfg.extraProperties(st.Stream)),
 			page: page, out: out, log: log, lag: cfg.lag}
 		if obj.name == streamNotes {
-			s.enrich = notesContacts(client)
+			s.enrich, s.enrichField = notesContacts(client), "associations"
 		}
 		if from.isStart() {
 			err = s.full(ctx)

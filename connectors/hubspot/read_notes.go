@@ -9,9 +9,9 @@ import (
 
 // notesContacts returns the enrich function of the notes stream: the
 // search endpoint answers without associations, so they are read for each
-// page with POST /crm/v4/associations/notes/contacts/batch/read and added
-// to each note as the list endpoint shows them:
-// "associations":{"contacts":{"results":[{"id":"1001","type":"note_to_contact"}]}}.
+// page with POST /crm/v4/associations/notes/contacts/batch/read, and given
+// as the value of each note's "associations", as the list endpoint shows
+// them: {"contacts":{"results":[{"id":"1001","type":"note_to_contact"}]}}.
 // A note without contacts gets no associations member (HubSpot reports it
 // among the answer's errors, which are therefore not failures).
 func notesContacts(client *httpx.Client) func(ctx context.Context, ids []string) (map[string][]byte, error) {
@@ -40,7 +40,7 @@ func notesContacts(client *httpx.Client) func(ctx context.Context, ids []string)
 			if err != nil {
 				return nil, err
 			}
-			out[r.Get("from.id").String()] = append([]byte(`"associations":`), b...)
+			out[r.Get("from.id").String()] = b
 		}
 		return out, nil
 	}

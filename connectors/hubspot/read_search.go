@@ -1,7 +1,6 @@
 package hubspot
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -41,9 +40,10 @@ type scan struct {
 	// lag is the config's search_lag: how far behind the server's clock
 	// checkpoints stay.
 	lag time.Duration
-	// enrich, if set, returns extra JSON members for the objects of a page
-	// (a note's associations), by id.
-	enrich func(ctx context.Context, ids []string) (map[string][]byte, error)
+	// enrich, if set, returns a value to add to each object of a page as
+	// the field enrichField (a note's associations), by id.
+	enrich      func(ctx context.Context, ids []string) (map[string][]byte, error)
+	enrichField string
 	// skip, if set, says which results were already emitted as they are
 	// (by a full read's list): they count as read, but are not emitted.
 	skip func(h hit) bool
@@ -270,25 +270,10 @@ func (s *scan) emit(ctx context.Context, batch []hit) error {
 	}
 	records := make([]sdk.Record, len(batch))
 	for i, h := range batch {
-		records[i] = sdk.Record{Stream: s.obj.name, Key: h.id, Data: withMember(h.raw.Raw, extra[h.id]),
+		records[i] = sdk.Record{Stream: s.obj.name, Key: h.id, Data: sdk.WithField([]byte(h.raw.Raw), s.enrichField, extra[h.id]),
 			UpdatedAt: time.UnixMilli(h.ts).UTC()}
 	}
 	return s.out.Emit(records...)
-}
-
-// withMember returns a copy of the JSON object raw with member (`"name":value`) added.
-func withMember(raw string, member []byte) []byte {
-	obj := bytes.TrimSpace([]byte(raw))
-	if len(member) == 0 || len(obj) < 2 {
-		return bytes.Clone(obj)
-	}
-	out := make([]byte, 0, len(obj)+len(member)+1)
-	out = append(out, obj[:len(obj)-1]...)
-	if len(bytes.TrimSpace(obj[1:len(obj)-1])) > 0 {
-		out = append(out, ',')
-	}
-	out = append(out, member...)
-	return append(out, '}')
 }
 
 func keysOf(m map[string]bool) []string {

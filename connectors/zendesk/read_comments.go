@@ -93,34 +93,8 @@ func ticketComments(ctx context.Context, cl *httpx.Client, stream string, ticket
 		}
 		for _, c := range resp.Get("comments").Array() {
 			recs = append(recs, sdk.Record{Stream: stream, Key: c.Get("id").String(),
-				Data: withField(c.Raw, "ticket_id", strconv.FormatInt(id, 10)), UpdatedAt: parseTime(c.Get("created_at").String())})
+				Data: sdk.WithField([]byte(c.Raw), "ticket_id", strconv.AppendInt(nil, id, 10)), UpdatedAt: parseTime(c.Get("created_at").String())})
 		}
 	}
 	return recs, nil
-}
-
-// withField returns the JSON object raw with "name": value (raw JSON) added
-// first.
-func withField(raw, name, value string) []byte {
-	out := make([]byte, 0, len(raw)+len(name)+len(value)+4)
-	out = append(out, '{')
-	out = strconv.AppendQuote(out, name)
-	out = append(out, ':')
-	out = append(out, value...)
-	rest := raw[1:] // after '{'
-	if trimmed := trimSpace(rest); trimmed != "}" {
-		out = append(out, ',')
-	}
-	return append(out, rest...)
-}
-
-func trimSpace(s string) string {
-	i, j := 0, len(s)
-	for i < j && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r') {
-		i++
-	}
-	for j > i && (s[j-1] == ' ' || s[j-1] == '\n' || s[j-1] == '\t' || s[j-1] == '\r') {
-		j--
-	}
-	return s[i:j]
 }

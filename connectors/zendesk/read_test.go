@@ -195,14 +195,6 @@ func TestDecodeState(t *testing.T) {
 	}
 }
 
-func TestWithField(t *testing.T) {
-	for raw, want := range map[string]string{`{"a":1}`: `{"t":7,"a":1}`, `{}`: `{"t":7}`, `{ }`: `{"t":7 }`} {
-		if got := string(withField(raw, "t", "7")); got != want || !json.Valid([]byte(got)) {
-			t.Errorf("withField(%s) = %s, want %s", raw, got, want)
-		}
-	}
-}
-
 func TestReadCommentsFollowsNextPage(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 17, Users: 2, Tickets: 1})
 	tk := e.sb.Tickets()[0]
