@@ -210,3 +210,63 @@ func TestComplaintsBecomeTickets(t *testing.T) {
 		t.Errorf("%d tickets for 2 good complaints", total)
 	}
 }
+
+// hubspotWriteConfig writes customers from a file into HubSpot contacts.
+const hubspotWriteConfig = `
+version: 1
+state:   {path: ./cxhub.db}
+plugins: {dir: {{plugins}}}
+connections:
+  inbox:
+    connector: file
+    config: {dir: ./in, streams: {customers: {key: id}}}
+  crm:
+    connector: hubspot
+    config: {base_url: "${HUBSPOT_URL}", token: sandbox-token}
+pipelines:
+  - name: customers-to-contacts
+    from: {connection: inbox, stream: customers}
+    to:   {connection: crm,   stream: contacts}
+    map:
+      email: email
+      firstname: first
+`
+
+// TestHubSpotRefusalsBecomeDeadLetters: a contact HubSpot refuses in its
+// 207 answer (an invalid email) is dead-lettered with HubSpot's message,
+// the others of the same batch are written, and a second sync writes
+// nothing twice.
+func TestHubSpotRefusalsBecomeDeadLetters(t *testing.T) {
+	hs, _, env := startVendors(t, 5, 5)
+	t.Setenv("HUBSPOT_URL", env["HUBSPOT_URL"])
+	w := newWorkspace(t, hubspotWriteConfig)
+	w.write("in/customers.jsonl", `{"id":"c1","email":"ann.e2e@example.org","first":"Ann"}
+{"id":"c2","email":"not-an-email","first":"Bob"}
+{"id":"c3","email":"cy.e2e@example.org","first":"Cy"}
+`)
+	before := hs.Count("contacts")
+	res, run := syncJSON(t, w)
+	if run.code != 0 || res.Counts.Written != 2 || res.Counts.DeadLettered != 1 {
+		t.Fatalf("sync: %+v, want 2 written and 1 dead-lettered\n%s", res, run)
+	}
+	dls := deadLetters(t, w, "pending")
+	if len(dls) != 1 || dls[0].Key != "c2" || dls[0].ErrorKind != "bad_record" ||
+		!strings.Contains(dls[0].Error, "Email address not-an-email is invalid") {
+		t.Errorf("dead letters %+v, want c2 as a bad record with HubSpot's message", dls)
+	}
+	if got := hs.Count("contacts") - before; got != 2 {
+		t.Errorf("%d contacts made, want 2", got)
+	}
+	for _, email := range []string{"ann.e2e@example.org", "cy.e2e@example.org"} {
+		if got := hs.Find("contacts", "email", email); len(got) != 1 {
+			t.Errorf("%s is %d contacts, want 1", email, len(got))
+		}
+	}
+	w.mustCxhub("state", "reset", "customers-to-contacts")
+	if res, run = syncJSON(t, w); run.code != 0 || res.Counts.Created != 0 {
+		t.Fatalf("sync after reset: %+v, want nothing created\n%s", res, run)
+	}
+	if got := hs.Count("contacts") - before; got != 2 {
+		t.Errorf("after a reset, %d contacts made, want still 2", got)
+	}
+}
