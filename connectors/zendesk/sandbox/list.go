@@ -170,35 +170,41 @@ func (s *Sandbox) serveMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sandbox) serveShowUser(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r, "id")
-	s.mu.Lock()
-	u, found := s.users[id]
-	var body map[string]any
-	if found {
-		body = map[string]any{"user": u.render(baseURL(r))}
-	}
-	s.mu.Unlock()
-	if !ok || !found {
-		writeError(w, http.StatusNotFound, "RecordNotFound", "Not found")
-		return
-	}
-	writeJSON(w, http.StatusOK, body)
+	s.serveShow(w, r, func(id int64) (map[string]any, bool) {
+		u, found := s.users[id]
+		if !found {
+			return nil, false
+		}
+		return map[string]any{"user": u.render(baseURL(r))}, true
+	})
 }
 
 func (s *Sandbox) serveShowTicket(w http.ResponseWriter, r *http.Request) {
+	s.serveShow(w, r, func(id int64) (map[string]any, bool) {
+		t, found := s.tickets[id]
+		if !found {
+			return nil, false
+		}
+		return map[string]any{"ticket": t.render(baseURL(r))}, true
+	})
+}
+
+// serveShow answers GET of one object by the id in the path: body builds
+// the answer under the lock, or says there is no such object (404).
+func (s *Sandbox) serveShow(w http.ResponseWriter, r *http.Request, body func(id int64) (map[string]any, bool)) {
 	id, ok := pathID(r, "id")
-	s.mu.Lock()
-	t, found := s.tickets[id]
-	var body map[string]any
-	if found {
-		body = map[string]any{"ticket": t.render(baseURL(r))}
+	var out map[string]any
+	found := false
+	if ok {
+		s.mu.Lock()
+		out, found = body(id)
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
-	if !ok || !found {
+	if !found {
 		writeError(w, http.StatusNotFound, "RecordNotFound", "Not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, out)
 }
 
 // serveComments lists a ticket's comments, oldest first (sort_order=desc
