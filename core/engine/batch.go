@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -15,15 +16,69 @@ import (
 
 // batchWriter takes one batch of source records to its final outcome:
 // mapped, filtered, written (with retries) or dead-lettered.
+//
+// A batch is written while the one before it may still be committing, so
+// the links of written batches are kept in memory until their commit:
+// a later record of the same key then updates the object the earlier one
+// created instead of creating a second.
 type batchWriter struct {
 	runner *Runner
 	p      *pipeline
 	runID  int64
 	w      sdk.Writer
+
+	seq          uint64 // batches processed so far
+	mu           sync.Mutex
+	pendingLinks map[string]pendingLink // by source key: links written, not yet committed
+}
+
+// pendingLink is a destination id a batch wrote and has not committed yet.
+type pendingLink struct {
+	dstID string
+	seq   uint64 // the batch that wrote it
 }
 
 func (r *Runner) newBatchWriter(p *pipeline, runID int64, w sdk.Writer) *batchWriter {
-	return &batchWriter{runner: r, p: p, runID: runID, w: w}
+	return &batchWriter{runner: r, p: p, runID: runID, w: w, pendingLinks: map[string]pendingLink{}}
+}
+
+// processNext processes the next batch read and returns its outcome and
+// number; pass both to committed once the outcome is persisted.
+func (b *batchWriter) processNext(ctx context.Context, recs []sdk.Record) (state.Commit, uint64, error) {
+	b.seq++
+	c, err := b.process(ctx, recs, nil)
+	if err != nil {
+		return c, 0, err
+	}
+	b.remember(b.seq, c.Links)
+	return c, b.seq, nil
+}
+
+// remember keeps links of batch seq until committed forgets them.
+func (b *batchWriter) remember(seq uint64, links []state.Link) {
+	if len(links) == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, l := range links {
+		b.pendingLinks[l.SrcKey] = pendingLink{dstID: l.DstID, seq: seq}
+	}
+}
+
+// committed forgets the links of batch seq, now in the state file, unless
+// a later batch has replaced them.
+func (b *batchWriter) committed(seq uint64, links []state.Link) {
+	if len(links) == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, l := range links {
+		if pl, ok := b.pendingLinks[l.SrcKey]; ok && pl.seq == seq {
+			delete(b.pendingLinks, l.SrcKey)
+		}
+	}
 }
 
 // outgoing is a record on its way to the destination, with where it came from.
@@ -142,8 +197,15 @@ func (b *batchWriter) attachLinks(ctx context.Context, out []outgoing) error {
 	if err != nil {
 		return final(fmt.Errorf("look up links: %w", err))
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	for i := range out {
-		out[i].rec.TargetID = links[out[i].rec.Key]
+		key := out[i].rec.Key
+		if pl, ok := b.pendingLinks[key]; ok {
+			out[i].rec.TargetID = pl.dstID // newer than the state file's
+		} else {
+			out[i].rec.TargetID = links[key]
+		}
 	}
 	return nil
 }

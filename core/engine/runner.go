@@ -307,7 +307,47 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 
 // consume writes every batch that arrives on items and persists each
 // batch's outcome together with the checkpoints that directly follow it.
+//
+// Writing and persisting overlap: while one batch's outcome is committed
+// to the state file, the next batch is mapped and written. Outcomes are
+// committed strictly in read order, one transaction each, so a checkpoint
+// is still persisted only with or after the outcome of every record read
+// before it.
 func (r *Runner) consume(ctx context.Context, p *pipeline, t *tally, bw *batchWriter, items <-chan readItem) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	outcomes := make(chan outcome, 1)
+	writeErr := make(chan error, 1)
+	go func() {
+		defer close(outcomes)
+		writeErr <- r.writeAll(ctx, p, t, bw, items, outcomes)
+	}()
+	var err error
+	for o := range outcomes {
+		if err = r.commit(ctx, t, o.commit); err != nil {
+			cancel()
+			break
+		}
+		bw.committed(o.seq, o.commit.Links)
+	}
+	for range outcomes {
+		// Drain, so that the writer can end.
+	}
+	if werr := <-writeErr; err == nil {
+		err = werr
+	}
+	return err
+}
+
+// outcome is a batch's final outcome, ready to commit, in read order.
+type outcome struct {
+	commit state.Commit
+	seq    uint64 // the batch's number in the batchWriter, 0 for checkpoints alone
+}
+
+// writeAll takes each batch on items to its outcome and hands the outcomes,
+// with the checkpoints that follow each batch, to out in read order.
+func (r *Runner) writeAll(ctx context.Context, p *pipeline, t *tally, bw *batchWriter, items <-chan readItem, out chan<- outcome) error {
 	var next *readItem
 	for {
 		var item readItem
@@ -324,12 +364,12 @@ func (r *Runner) consume(ctx context.Context, p *pipeline, t *tally, bw *batchWr
 				return ctx.Err()
 			}
 		}
-		c := state.Commit{RunID: t.prog.RunID, Pipeline: p.cfg.Name}
+		o := outcome{commit: state.Commit{RunID: t.prog.RunID, Pipeline: p.cfg.Name}}
 		if item.checkpoint != nil {
-			c.Checkpoints = append(c.Checkpoints, *item.checkpoint)
+			o.commit.Checkpoints = append(o.commit.Checkpoints, *item.checkpoint)
 		} else {
 			var err error
-			if c, err = bw.process(ctx, item.records, nil); err != nil {
+			if o.commit, o.seq, err = bw.processNext(ctx, item.records); err != nil {
 				return err
 			}
 			// Everything before these checkpoints is now final: persist
@@ -345,14 +385,16 @@ func (r *Runner) consume(ctx context.Context, p *pipeline, t *tally, bw *batchWr
 						next = &it
 						break merge
 					}
-					c.Checkpoints = append(c.Checkpoints, *it.checkpoint)
+					o.commit.Checkpoints = append(o.commit.Checkpoints, *it.checkpoint)
 				default:
 					break merge
 				}
 			}
 		}
-		if err := r.commit(ctx, t, c); err != nil {
-			return err
+		select {
+		case out <- o:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 }
