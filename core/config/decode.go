@@ -232,6 +232,9 @@ func (d *decoder) connections(n *yaml.Node, c *Config) {
 			c.nodes.conns[name] = nodes
 			continue
 		}
+		if cn, ok := f["connector"]; ok {
+			nullConnectorName(cn.val)
+		}
 		if d.require(p.val, cpath, f, "connector") {
 			nodes.connector = resolve(f["connector"].val)
 			conn.Connector, _ = d.nonEmpty(f["connector"].val, keyPath(cpath, "connector"), "a connector name")
@@ -257,4 +260,15 @@ func connectionNames(c *Config) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// nullConnectorName reads `connector: null`, which YAML takes for an empty
+// value, as the name of the null connector: a connector name is required,
+// so the word can mean nothing else. Only the lower-case word, unquoted,
+// is read so; `~` and an empty value stay empty.
+func nullConnectorName(n *yaml.Node) {
+	n = resolve(n)
+	if n != nil && n.Kind == yaml.ScalarNode && n.Style == 0 && n.Value == "null" && n.ShortTag() == "!!null" {
+		n.Tag = tagStr
+	}
 }
