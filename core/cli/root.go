@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -129,8 +130,10 @@ func newRoot(a *app) *cobra.Command {
 		}
 		return nil
 	}
+	pluginsCmd := newPluginsCmd(a)
+	pluginsCmd.AddCommand(newPluginsLockCmd(a))
 	root.AddCommand(
-		newValidateCmd(a), newPluginsCmd(a), newCheckCmd(a), newDiscoverCmd(a),
+		newValidateCmd(a), pluginsCmd, newCheckCmd(a), newDiscoverCmd(a),
 		newSyncCmd(a), newRunCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
@@ -198,6 +201,7 @@ func (a *app) plugins() (*plugins.Host, error) {
 		dir = filepath.Join(filepath.Dir(exe), "plugins")
 	}
 	a.host = plugins.NewHost(dir, filepath.Dir(cfg.File), a.logger())
+	a.host.UseLockfile(plugins.LockfilePath(cfg.File), relockCommand(cfg.File))
 	return a.host, nil
 }
 
@@ -222,13 +226,25 @@ func (a *app) checkedConfig(ctx context.Context) (*config.Config, error) {
 	for _, c := range cfg.Connections {
 		used = append(used, c.Connector)
 	}
+	// Every installed binary is checked against the plugin lockfile before
+	// any starts: one refused binary stops the command before a plugin
+	// runs. (One not installed is left to cfg.Check, which says where the
+	// config names it.)
+	refused := map[string]error{}
+	for _, name := range used {
+		if _, err := os.Stat(host.Path(name)); err != nil {
+			continue
+		}
+		if err := host.Verify(name); err != nil {
+			refused[name] = err
+		}
+	}
+	if len(refused) > 0 {
+		return nil, joinStartErrors(refused)
+	}
 	specs, failed := host.Specs(ctx, used)
 	if len(failed) > 0 {
-		errs := make([]error, 0, len(failed))
-		for _, err := range failed {
-			errs = append(errs, err)
-		}
-		return nil, errors.Join(errs...)
+		return nil, joinStartErrors(failed)
 	}
 	for _, b := range bins {
 		if _, ok := specs[b.Name]; !ok {
@@ -241,6 +257,26 @@ func (a *app) checkedConfig(ctx context.Context) (*config.Config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// joinStartErrors joins the connectors' start errors in name order, each
+// message once: a refusal that is not about one connector (a malformed
+// plugin lockfile) is the same for all of them.
+func joinStartErrors(failed map[string]error) error {
+	names := make([]string, 0, len(failed))
+	for n := range failed {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	seen := map[string]bool{}
+	var errs []error
+	for _, n := range names {
+		if msg := failed[n].Error(); !seen[msg] {
+			seen[msg] = true
+			errs = append(errs, failed[n])
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (a *app) installedSpecs(ctx context.Context, host *plugins.Host) (map[string]sdk.Spec, map[string]error, error) {

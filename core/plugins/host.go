@@ -4,9 +4,17 @@
 // A connector named "hubspot" is the executable cxhub-connector-hubspot in
 // the plugins directory. Every process the Host starts is tracked until it
 // is stopped, so that StopAll, called on every exit path of the CLI, leaves
-// no orphan behind. The wire protocol itself lives in the sdk package
-// (sdk.Launch); this package is about where binaries are and how long they
-// live, not about what they say.
+// no orphan behind.
+//
+// A Host given a lockfile (UseLockfile) starts only the binaries the
+// lockfile records, byte for byte (SHA-256): it checks each binary before it
+// runs it and has go-plugin check it again at exec. Fingerprint measures a
+// binary for a new lockfile; Lockfile, ReadLockfile and WriteLockfile are the
+// file itself.
+//
+// The wire protocol lives in the sdk package (sdk.Launch, which also gives
+// plugins a minimal environment and mutual TLS); this package is about
+// which binaries may run and how long they live, not about what they say.
 package plugins
 
 import (
@@ -34,6 +42,9 @@ type Host struct {
 
 	mu      sync.Mutex
 	running map[*sdk.Plugin]struct{}
+
+	// trust is set by UseLockfile before the first start.
+	trust trust
 }
 
 // NewHost returns a host for the binaries in dir. Plugins run in workDir
@@ -80,18 +91,28 @@ func (h *Host) Installed() ([]Binary, error) {
 func (h *Host) Path(name string) string { return filepath.Join(h.dir, BinaryPrefix+name) }
 
 // Start launches the connector's binary and tracks the process until Stop.
+// With a lockfile (UseLockfile), a binary the lockfile does not record as
+// it is now is refused, with a config error, before it runs.
 func (h *Host) Start(ctx context.Context, connector string) (*sdk.Plugin, error) {
-	path := h.Path(connector)
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, sdk.ConfigError(fmt.Errorf("connector %q is not installed: no %s in %s", connector, BinaryPrefix+connector, h.dir))
-		}
-		return nil, fmt.Errorf("start connector %q: %w", connector, err)
+	path, err := h.installed(connector)
+	if err != nil {
+		return nil, err
 	}
+	sum, err := h.trusted(connector, path)
+	if err != nil {
+		return nil, err
+	}
+	return h.launch(ctx, connector, path, sum)
+}
+
+// launch starts the binary at path, which go-plugin checks against sum
+// first if sum is set, and tracks the process.
+func (h *Host) launch(ctx context.Context, connector, path string, sum []byte) (*sdk.Plugin, error) {
 	p, err := sdk.Launch(ctx, sdk.LaunchOptions{
 		Path:   path,
 		Dir:    h.workDir,
 		Logger: h.logger.With("connector", connector),
+		SHA256: sum,
 	})
 	if err != nil {
 		return nil, err
@@ -100,6 +121,19 @@ func (h *Host) Start(ctx context.Context, connector string) (*sdk.Plugin, error)
 	h.running[p] = struct{}{}
 	h.mu.Unlock()
 	return p, nil
+}
+
+// installed returns the path of the connector's binary, or a config error
+// if there is none.
+func (h *Host) installed(connector string) (string, error) {
+	path := h.Path(connector)
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", sdk.ConfigError(fmt.Errorf("connector %q is not installed: no %s in %s", connector, BinaryPrefix+connector, h.dir))
+		}
+		return "", fmt.Errorf("start connector %q: %w", connector, err)
+	}
+	return path, nil
 }
 
 // Stop kills one plugin process and waits for it.

@@ -3,7 +3,6 @@ package plugins
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -74,19 +73,6 @@ func TestStartOfABinaryThatIsNotAConnectorFails(t *testing.T) {
 	if len(specs) != 0 || failed["fake"] == nil {
 		t.Errorf("Specs() = %v, %v; want fake among the failures", specs, failed)
 	}
-}
-
-// buildFileConnector builds the file connector once for the tests that
-// need a real plugin.
-func buildFileConnector(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "cxhub-connector-file"), "./connectors/file/cmd/cxhub-connector-file")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build the file connector: %v\n%s", err, out)
-	}
-	return dir
 }
 
 func TestStopAllReapsEveryPlugin(t *testing.T) {
