@@ -88,6 +88,7 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 	if err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
 	}
+	s.pairs.mark(c.Links) // before the transaction: see linkPairs
 	if err := s.write(ctx, func(tx *sql.Tx) error { return s.commit(ctx, tx, &c, links) }); err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
 	}

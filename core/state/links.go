@@ -150,6 +150,9 @@ func (s *Store) LookupLinks(ctx context.Context, srcConnection, srcStream, dstCo
 	if len(keys) == 0 {
 		return out, nil
 	}
+	if has, err := s.mayHaveLinks(ctx, srcConnection, srcStream, dstConnection, dstStream); err != nil || !has {
+		return out, err
+	}
 	l := linkLookup{out: out}
 	// encoding/json replaces invalid UTF-8, which would miss such a key:
 	// those (in practice, never seen) keys are looked up one by one.

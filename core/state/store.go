@@ -90,6 +90,8 @@ type Store struct {
 	upsertLinks       map[int]*sql.Stmt // by number of links, see linkStmts; guarded by stmtMu
 	// On r:
 	lookupLinks *sql.Stmt
+	// pairs knows which pairs of streams have links, to skip lookups.
+	pairs linkPairs
 
 	closeOnce sync.Once
 	closeErr  error
