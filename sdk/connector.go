@@ -123,6 +123,10 @@ type OpenWriterRequest struct {
 // by Write itself means the whole batch failed: the core retries it if its
 // kind allows, so nothing of the batch may be half-acknowledged.
 type Writer interface {
+	// Write writes a batch. The records (and their Data) belong to the
+	// caller again once Write returns: copy what you keep. (Over the
+	// protocol a connector always gets its own copy; the core reuses its
+	// buffers from batch to batch.)
 	Write(ctx context.Context, req WriteRequest) (WriteResponse, error)
 	// Close flushes and releases what the writer holds.
 	Close(ctx context.Context) error

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
+	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -42,8 +43,7 @@ func LaunchInProcess(ctx context.Context, c Connector, logger *slog.Logger) (*Pl
 			srv: &server{impl: c, log: logger.With("connector", name)},
 		}}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			opts = append(opts, grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
-			return grpc.NewServer(opts...)
+			return grpc.NewServer(append(opts, wireopts.ServerOptions()...)...)
 		},
 		Logger: newSlogHclog(slog.New(slog.NewTextHandler(io.Discard, nil))),
 		Test:   &plugin.ServeTestConfig{Context: serveCtx, ReattachConfigCh: reattach, CloseCh: closed},
@@ -64,8 +64,7 @@ func LaunchInProcess(ctx context.Context, c Connector, logger *slog.Logger) (*Pl
 	// The host dials the socket itself rather than through go-plugin's
 	// reattach, which would leave a goroutine polling this process's pid.
 	conn, err := grpc.NewClient(cfg.Addr.Network()+":"+cfg.Addr.String(),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)))
+		append(wireopts.DialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	if err != nil {
 		ip.stop()
 		return nil, fmt.Errorf("launch %s in process: dial %s: %w", name, cfg.Addr, err)

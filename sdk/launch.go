@@ -13,8 +13,8 @@ import (
 	"time"
 
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
+	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
 )
 
 // LaunchOptions says how to start a connector binary.
@@ -101,8 +101,7 @@ func Launch(ctx context.Context, opts LaunchOptions) (*Plugin, error) {
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
 		StartTimeout:     timeout,
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes))},
+		GRPCDialOptions:  wireopts.DialOptions(),
 	}
 	if opts.SHA256 != nil {
 		cfg.SecureConfig = &plugin.SecureConfig{Checksum: opts.SHA256, Hash: sha256.New()}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
+	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 )
@@ -20,7 +21,7 @@ const ProtocolVersion = 1
 // MaxMessageBytes is the largest gRPC message either side accepts. Batches
 // are split well below it (see maxBatchBytes), so a large batch is sent in
 // several messages instead of failing.
-const MaxMessageBytes = 64 << 20
+const MaxMessageBytes = wireopts.MaxMessageBytes
 
 // maxBatchBytes is the size at which a batch is cut, whatever its count.
 const maxBatchBytes = 4 << 20

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
+	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -31,8 +32,7 @@ func Serve(c Connector) {
 		HandshakeConfig:  handshake,
 		VersionedPlugins: pluginSets(c),
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			opts = append(opts, grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
-			return grpc.NewServer(opts...)
+			return grpc.NewServer(append(opts, wireopts.ServerOptions()...)...)
 		},
 		Logger: logger,
 	})

@@ -28,6 +28,7 @@ type batchWriter struct {
 	w      sdk.Writer
 
 	seq          uint64 // batches processed so far
+	arena        []byte // the mapped records of the batch being processed
 	mu           sync.Mutex
 	pendingLinks map[string]pendingLink // by source key: links written, not yet committed
 }
@@ -119,8 +120,14 @@ func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c 
 		size += len(recs[i].Data)
 	}
 	// One buffer holds every mapped record of the batch; records slice it
-	// once it stops growing.
-	arena := make([]byte, 0, size+size/4+64)
+	// once it stops growing. It is reused by the next batch: nothing keeps
+	// a mapped record once the batch is written (writers copy what they
+	// keep, see sdk.Writer; dead letters keep the source record).
+	arena := b.arena[:0]
+	if need := size + size/4 + 64; cap(arena) < need {
+		arena = make([]byte, 0, need)
+	}
+	defer func() { b.arena = arena }()
 	out := make([]outgoing, 0, len(recs))
 	ends := make([]int, 0, len(recs))
 	for i := range recs {

@@ -11,13 +11,11 @@ import (
 	"time"
 
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
+	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 )
-
-// maxMessageBytes matches the connector protocol's limit (sdk.MaxMessageBytes).
-const maxMessageBytes = 64 << 20
 
 var handshake = plugin.HandshakeConfig{
 	ProtocolVersion:  1,
@@ -57,8 +55,7 @@ func Serve() {
 		HandshakeConfig: handshake,
 		Plugins:         plugin.PluginSet{pluginName: &grpcPlugin{}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			opts = append(opts, grpc.MaxRecvMsgSize(maxMessageBytes), grpc.MaxSendMsgSize(maxMessageBytes))
-			return grpc.NewServer(opts...)
+			return grpc.NewServer(append(opts, wireopts.ServerOptions()...)...)
 		},
 		Logger: hclog.NewNullLogger(),
 	})
@@ -79,8 +76,7 @@ func Run(ctx context.Context, path string, o Options) (Result, error) {
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
 		Logger:           hclog.NewNullLogger(),
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(maxMessageBytes), grpc.MaxCallSendMsgSize(maxMessageBytes))},
+		GRPCDialOptions:  wireopts.DialOptions(),
 	})
 	defer client.Kill()
 	proto, err := client.Client()
