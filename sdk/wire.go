@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -30,14 +31,30 @@ func recordToPB(r *Record) *pb.Record {
 	return p
 }
 
+// recordFromPB converts a record off the wire. Protocol enums are open, so
+// an operation this SDK does not know (a peer's bug, or a newer protocol)
+// arrives as a number: rather than guess what it asks, the record becomes
+// an upsert with a Problem, which the core dead-letters.
 func recordFromPB(p *pb.Record) Record {
 	r := Record{
 		Stream:   p.GetStream(),
 		Key:      p.GetKey(),
-		Op:       Operation(p.GetOperation()),
 		Data:     p.GetData(),
 		TargetID: p.GetTargetId(),
 		Problem:  p.GetProblem(),
+	}
+	// Compare before converting: Operation is narrower than the wire's
+	// int32, and 257 would otherwise become a delete.
+	switch op := p.GetOperation(); op {
+	case pb.Operation_OPERATION_UPSERT:
+	case pb.Operation_OPERATION_DELETE:
+		r.Op = Delete
+	default:
+		problem := fmt.Sprintf("unknown operation %d (want upsert or delete)", int32(op))
+		if r.Problem != "" {
+			problem = r.Problem + "; " + problem
+		}
+		r.Problem = problem
 	}
 	if ns := p.GetUpdatedAtUnixNano(); ns != 0 {
 		r.UpdatedAt = time.Unix(0, ns).UTC()

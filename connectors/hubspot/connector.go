@@ -8,11 +8,13 @@ import (
 	"github.com/cxhub/cxhub/sdk/httpx"
 )
 
-// Connector is the HubSpot connector. It holds no state between calls:
-// each Check, Read and writer makes its own HTTP client, so that calls
-// may run concurrently.
+// Connector is the HubSpot connector. Its methods may be called
+// concurrently: each Check, Read, writer and webhook delivery makes its own
+// HTTP client. The only state it keeps between calls is what recent webhook
+// deliveries carried, to drop replays; a Connector must not be copied.
 type Connector struct {
-	opts Options
+	opts  Options
+	hooks webhookGuards
 }
 
 // Options tune a Connector for tests; the plugin binary uses the zero value.

@@ -2,6 +2,8 @@ package hubspot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,13 +26,29 @@ const (
 	webhookMaxAge   = 5 * time.Minute
 )
 
-// event is one event of a delivery.
+// event is one event of a delivery. Retries of an event carry the same
+// values but for attemptNumber.
 type event struct {
 	EventID          int64  `json:"eventId"`
+	SubscriptionID   int64  `json:"subscriptionId"`
+	PortalID         int64  `json:"portalId"`
 	OccurredAt       int64  `json:"occurredAt"`
 	SubscriptionType string `json:"subscriptionType"`
 	ObjectTypeID     string `json:"objectTypeId"`
 	ObjectID         int64  `json:"objectId"`
+	PropertyName     string `json:"propertyName"`
+}
+
+// webhookGuards remember what a Connector's webhook deliveries carried, to
+// drop replays. The zero value is ready: each guard remembers up to
+// webhook.DefaultReplayMax keys for webhook.DefaultReplayTTL (10 minutes,
+// twice webhookMaxAge, so that a replay is either refused as too old or
+// still remembered), then forgets them.
+type webhookGuards struct {
+	// requests holds the signed requests handled, by timestamp and signature.
+	requests webhook.ReplayGuard
+	// events holds the events whose records were returned.
+	events webhook.ReplayGuard
 }
 
 // HandleWebhook verifies a delivery's v3 signature, base64(HMAC-SHA256 of
@@ -41,6 +59,13 @@ type event struct {
 // read gives), or a delete record for an object whose last event is its
 // deletion. Events of other objects are ignored. A failed read fails the
 // delivery (HubSpot then delivers it again) rather than return part of it.
+//
+// Replays give nothing, without an error: a request seen before (the same
+// timestamp and signature) is not handled again, even if handling it
+// failed the first time (HubSpot signs each retry anew); and an object is
+// left out when every event naming it was already answered with records
+// (HubSpot retries an event with the same eventId). Both are remembered
+// for 10 minutes, per connection.
 func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -52,8 +77,13 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 	if cfg.WebhookURL == "" {
 		return sdk.WebhookResponse{}, sdk.ConfigError(errors.New("webhook_url: the public URL HubSpot calls is needed to verify webhook deliveries"))
 	}
-	if err := c.verify(cfg, req); err != nil {
+	delivery, err := c.verify(cfg, req)
+	if err != nil {
 		return sdk.WebhookResponse{}, err
+	}
+	scope := cfg.replayScope()
+	if c.hooks.requests.Seen(scope+" "+delivery, c.now()) {
+		return sdk.WebhookResponse{}, nil
 	}
 	var events []event
 	if err := json.Unmarshal(req.Body, &events); err != nil {
@@ -76,29 +106,66 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 			records = append(records, sdk.Record{Stream: stream, Key: id, Op: sdk.Delete, Data: []byte(`{"id":"` + id + `"}`)})
 		}
 	}
-	return sdk.WebhookResponse{Records: records}, nil
+	fresh := c.freshObjects(scope, events)
+	return sdk.WebhookResponse{Records: slices.DeleteFunc(records, func(r sdk.Record) bool {
+		return !fresh[r.Stream+"/"+r.Key]
+	})}, nil
 }
 
-// verify checks the signature and the age of a delivery.
-func (c *Connector) verify(cfg config, req sdk.WebhookRequest) error {
+// freshObjects records the events as answered and returns, as
+// "stream/id", the objects named by at least one event not answered
+// before. An event without an eventId is always new.
+func (c *Connector) freshObjects(scope string, events []event) map[string]bool {
+	now := c.now()
+	fresh := map[string]bool{}
+	for _, e := range events {
+		stream := eventStream(e)
+		if stream == "" || e.ObjectID <= 0 {
+			continue
+		}
+		key := fmt.Sprintf("%s %d/%d/%d %s %s %d %d %s", scope, e.PortalID, e.SubscriptionID, e.EventID,
+			e.SubscriptionType, e.ObjectTypeID, e.ObjectID, e.OccurredAt, e.PropertyName)
+		if e.EventID == 0 || !c.hooks.events.Seen(key, now) {
+			fresh[stream+"/"+strconv.FormatInt(e.ObjectID, 10)] = true
+		}
+	}
+	return fresh
+}
+
+// replayScope names the connection in the keys of the replay guards, so
+// that one connection's deliveries never hide another's: a hash of what
+// identifies it, never the secrets themselves.
+func (cfg config) replayScope() string {
+	h := sha256.New()
+	for _, part := range []string{cfg.BaseURL, cfg.Token, cfg.ClientSecret, cfg.WebhookURL} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// verify checks the signature and the age of a delivery, and returns what
+// identifies the signed request: its timestamp and signature.
+func (c *Connector) verify(cfg config, req sdk.WebhookRequest) (string, error) {
 	sig, err := webhook.HeaderValue(req.Header, headerSignature)
 	if err != nil {
-		return err
+		return "", err
 	}
 	stamp, err := webhook.HeaderValue(req.Header, headerTimestamp)
 	if err != nil {
-		return err
+		return "", err
 	}
 	at, err := webhook.ParseUnixMillis(stamp)
 	if err != nil {
-		return sdk.AuthError(fmt.Errorf("hubspot webhook: %s: %w", headerTimestamp, err))
+		return "", sdk.AuthError(fmt.Errorf("hubspot webhook: %s: %w", headerTimestamp, err))
 	}
 	if err := webhook.CheckTimestamp(at, c.now(), webhookMaxAge); err != nil {
-		return err
+		return "", err
 	}
 	uri, err := signedURI(cfg.WebhookURL, req.URL)
 	if err != nil {
-		return sdk.BadRecord(fmt.Errorf("hubspot webhook: %w", err))
+		// What cannot be rebuilt cannot be verified.
+		return "", sdk.AuthError(fmt.Errorf("hubspot webhook: %w", err))
 	}
 	method := req.Method
 	if method == "" {
@@ -106,9 +173,9 @@ func (c *Connector) verify(cfg config, req sdk.WebhookRequest) error {
 	}
 	s := webhook.Signer{Secret: []byte(cfg.ClientSecret), Encoding: webhook.Base64}
 	if err := s.Verify(sig, []byte(method), []byte(uri), req.Body, []byte(stamp)); err != nil {
-		return fmt.Errorf("hubspot webhook to %s: %w", uri, err)
+		return "", fmt.Errorf("hubspot webhook to %s: %w", uri, err)
 	}
-	return nil
+	return stamp + " " + sig, nil
 }
 
 // uriDecoder undoes the escapes HubSpot decodes in the URI before it signs it.
@@ -161,7 +228,7 @@ func latestEvents(events []event) (changed, deleted map[string][]string) {
 	order := map[string][]string{}
 	for _, e := range events {
 		stream := eventStream(e)
-		if stream == "" || e.ObjectID == 0 {
+		if stream == "" || e.ObjectID <= 0 {
 			continue
 		}
 		id := strconv.FormatInt(e.ObjectID, 10)

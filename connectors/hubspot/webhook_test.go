@@ -3,6 +3,7 @@ package hubspot
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/cxhub/cxhub/connectors/hubspot/sandbox"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/webhook"
 	"github.com/tidwall/gjson"
 )
 
@@ -152,5 +154,124 @@ func TestWebhookOverHTTP(t *testing.T) {
 	status, err := e.sb.Deliver(t.Context(), recv+"/webhooks/hubspot?src=test", events)
 	if err != nil || status != 200 || hookErr != nil || len(got) != 1 || got[0].Key != id || got[0].Stream != streamCompanies {
 		t.Fatalf("delivery: status %d, %v; handler: %v, records %v", status, err, hookErr, got)
+	}
+}
+
+// hookEvent is a HubSpot event about a contact, as HubSpot sends it.
+func hookEvent(eventID int64, contact, kind string, attempt int) map[string]any {
+	return map[string]any{"eventId": eventID, "subscriptionId": 7, "portalId": sandbox.DefaultPortalID, "appId": 4242,
+		"occurredAt": 1000 + eventID, "subscriptionType": "contact." + kind, "attemptNumber": attempt, "objectId": mustInt(contact)}
+}
+
+// signedDelivery builds a delivery of events signed at at for webhook_url
+// public, as HubSpot sends it.
+func signedDelivery(e *env, public string, events any, at time.Time) sdk.WebhookRequest {
+	body, err := json.Marshal(events)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return sdk.WebhookRequest{Config: e.config(map[string]any{"client_secret": sandbox.DefaultWebhookSecret, "webhook_url": public}),
+		Method: "POST", URL: "/hooks", Body: body, Header: e.sb.DeliveryHeaders("POST", public, body, at)}
+}
+
+// TestWebhookDropsReplays sends deliveries in turn to one connector, on a
+// clock the test sets: a request sent again, and events HubSpot retries,
+// give no records and no error until the guards forget them.
+func TestWebhookDropsReplays(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	t0 := time.Now().UTC()
+	clock := &testClock{now: t0}
+	conn := NewWithOptions(Options{Counter: e.counter, Now: clock.Now})
+	c := e.ids(streamContacts)
+	const public = "https://hooks.example.com/hubspot"
+	first := []map[string]any{hookEvent(11, c[0], "creation", 0), hookEvent(12, c[1], "propertyChange", 0)}
+	var last sdk.WebhookRequest // the request of the step before
+	steps := []struct {
+		name    string
+		after   time.Duration // clock at t0 + after
+		request func(at time.Time) sdk.WebhookRequest
+		want    []string // the contacts returned
+		fetches bool     // whether HubSpot is read
+	}{
+		{"first delivery", 0, func(at time.Time) sdk.WebhookRequest { return signedDelivery(e, public, first, at) },
+			[]string{c[0], c[1]}, true},
+		{"the same request again", time.Second, func(time.Time) sdk.WebhookRequest { return last },
+			nil, false},
+		{"HubSpot's retry of the same events, signed anew", 2 * time.Second, func(at time.Time) sdk.WebhookRequest {
+			return signedDelivery(e, public, []map[string]any{hookEvent(11, c[0], "creation", 1), hookEvent(12, c[1], "propertyChange", 1)}, at)
+		}, nil, true},
+		{"an answered event and a new one", 3 * time.Second, func(at time.Time) sdk.WebhookRequest {
+			return signedDelivery(e, public, []map[string]any{hookEvent(11, c[0], "creation", 2), hookEvent(13, c[0], "propertyChange", 0),
+				hookEvent(12, c[1], "propertyChange", 2)}, at)
+		}, []string{c[0]}, true},
+		{"an event without an id is always new", 4 * time.Second, func(at time.Time) sdk.WebhookRequest {
+			return signedDelivery(e, public, []map[string]any{hookEvent(0, c[2], "propertyChange", 0)}, at)
+		}, []string{c[2]}, true},
+		{"and again", 5 * time.Second, func(at time.Time) sdk.WebhookRequest {
+			return signedDelivery(e, public, []map[string]any{hookEvent(0, c[2], "propertyChange", 1)}, at)
+		}, []string{c[2]}, true},
+		{"the same events for another connection", 6 * time.Second, func(at time.Time) sdk.WebhookRequest {
+			return signedDelivery(e, "https://hooks.example.com/other", first, at)
+		}, []string{c[0], c[1]}, true},
+		{"the retry once the guards have forgotten", 11 * time.Minute, func(at time.Time) sdk.WebhookRequest {
+			return signedDelivery(e, public, []map[string]any{hookEvent(11, c[0], "creation", 3), hookEvent(12, c[1], "propertyChange", 3)}, at)
+		}, []string{c[0], c[1]}, true},
+	}
+	for _, st := range steps {
+		clock.Set(t0.Add(st.after))
+		req := st.request(clock.Now())
+		before := e.counter.Total()
+		resp, err := conn.HandleWebhook(t.Context(), req)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		var got []string
+		for _, r := range resp.Records {
+			got = append(got, r.Key)
+		}
+		if !slices.Equal(got, st.want) || resp.StatusCode != 0 {
+			t.Errorf("%s: records %v, status %d; want %v, status 0", st.name, got, resp.StatusCode, st.want)
+		}
+		if fetched := e.counter.Total() > before; fetched != st.fetches {
+			t.Errorf("%s: read HubSpot: %v, want %v", st.name, fetched, st.fetches)
+		}
+		last = req
+	}
+	// Past the window, only the last delivery is remembered: one request
+	// and its two events.
+	if n, m := conn.hooks.requests.Len(), conn.hooks.events.Len(); n != 1 || m != 2 {
+		t.Errorf("the guards hold %d requests and %d events after the window, want 1 and 2", n, m)
+	}
+}
+
+// TestWebhookRemembersOnlyAnsweredEvents fails a delivery's read: its
+// events are not taken as answered, so HubSpot's retry gives the records;
+// the failed request itself, sent again, is still a replay.
+func TestWebhookRemembersOnlyAnsweredEvents(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	c := e.ids(streamContacts)
+	const public = "https://hooks.example.com/hubspot"
+	e.sb.Kit().FailNext(503, 100)
+	failed := signedDelivery(e, public, []map[string]any{hookEvent(21, c[3], "propertyChange", 0)}, time.Now())
+	if _, err := e.conn.HandleWebhook(t.Context(), failed); sdk.KindOf(err) != sdk.KindTransient {
+		t.Fatalf("delivery during an outage: %v, want a transient error", err)
+	}
+	e.sb.Kit().FailNext(0, 0)
+	if resp, err := e.conn.HandleWebhook(t.Context(), failed); err != nil || len(resp.Records) != 0 {
+		t.Errorf("the failed request sent again: %d records, %v; want none and no error", len(resp.Records), err)
+	}
+	retry := signedDelivery(e, public, []map[string]any{hookEvent(21, c[3], "propertyChange", 1)}, time.Now().Add(time.Millisecond))
+	resp, err := e.conn.HandleWebhook(t.Context(), retry)
+	if err != nil || len(resp.Records) != 1 || resp.Records[0].Key != c[3] {
+		t.Fatalf("HubSpot's retry after the outage: %+v, %v; want contact %s", resp.Records, err, c[3])
+	}
+}
+
+// TestReplayWindowCoversTheTolerance guards the reasoning behind the
+// guards' zero values: a delivery accepted at one end of its timestamp's
+// window must still be remembered at the other end.
+func TestReplayWindowCoversTheTolerance(t *testing.T) {
+	if webhook.DefaultReplayTTL < 2*webhookMaxAge {
+		t.Errorf("replays are remembered for %v, less than twice the %v tolerance", webhook.DefaultReplayTTL, webhookMaxAge)
 	}
 }

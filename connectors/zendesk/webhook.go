@@ -123,9 +123,11 @@ func (c *Connector) eventRecords(ctx context.Context, cfg config, event gjson.Re
 		subject := event.Get("subject").String()
 		id = subject[strings.LastIndexByte(subject, ':')+1:]
 	}
-	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
 		return nil, sdk.BadRecord(fmt.Errorf("zendesk webhook %s: no %s id in detail.id or subject", typ, field))
 	}
+	id = strconv.FormatInt(n, 10) // "+7" and "007" name ticket 7, whose key and JSON id are 7
 	if isDeletionEvent(typ) {
 		return []sdk.Record{{Stream: stream, Key: id, Op: sdk.Delete, Data: []byte(`{"id":` + id + `}`)}}, nil
 	}
