@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cxhub/cxhub/sdk/gctune"
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
 	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-plugin"
@@ -27,6 +28,7 @@ func Serve(c Connector) {
 		fmt.Fprintln(os.Stderr, "cxhub connector:", err)
 		os.Exit(1)
 	}
+	gctune.Apply()
 	logger := pluginLogger(c.Spec().Name)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  handshake,

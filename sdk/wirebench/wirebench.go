@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cxhub/cxhub/sdk/gctune"
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
 	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-hclog"
@@ -51,6 +52,7 @@ type Result struct {
 
 // Serve runs the measuring plugin; call it from the plugin binary's main.
 func Serve() {
+	gctune.Apply() // as sdk.Serve does for connectors
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: handshake,
 		Plugins:         plugin.PluginSet{pluginName: &grpcPlugin{}},

@@ -6,8 +6,10 @@ import (
 	"os"
 
 	"github.com/cxhub/cxhub/core/cli"
+	"github.com/cxhub/cxhub/sdk/gctune"
 )
 
 func main() {
+	gctune.Apply()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
