@@ -11,7 +11,7 @@ BUF_VERSION := v1.50.0
 CONNECTOR_MAINS := $(wildcard connectors/*/cmd/cxhub-connector-*)
 EXAMPLE_MAINS   := examples/connector-minimal
 
-.PHONY: all build plugins sandbox demo demo-steps test test-short vet fmt-check bench proto clean help
+.PHONY: all build plugins sandbox demo demo-steps test test-short vet fmt-check bench benchstat fuzz stress proto clean help
 
 all: build
 
@@ -19,7 +19,9 @@ help:
 	@echo "make demo   build everything and run the demo pipelines against the embedded defaults"
 	@echo "make test   vet, format check and every test (with -race)"
 	@echo "make build  build bin/cxhub, every connector into bin/plugins, and bin/cxhub-sandbox"
-	@echo "make bench  run the Go benchmarks"
+	@echo "make bench  measure: micro-benchmarks, then throughput vs the protocol's ceiling, memory, a vendor sync"
+	@echo "make fuzz   run every fuzz target for FUZZTIME (default 30s) each"
+	@echo "make stress the long crash and fault tests (bounded; short versions run in make test)"
 	@echo "make proto  regenerate sdk/internal/connectorpb from sdk/proto (needs only Go)"
 
 build: $(BIN)/cxhub plugins sandbox
@@ -86,8 +88,51 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$') 2>/dev/null); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+# make bench: the Go micro-benchmarks of the hot paths (6 samples each, kept
+# in bin/bench/micro.txt for benchstat), then cxhub-bench's table: the
+# protocol's ceiling, the engine end to end, memory and a rate-limited
+# vendor sync, all measured in this run. See docs/performance.md.
+# BENCH_FLAGS passes options to cxhub-bench (e.g. BENCH_FLAGS="-runs 3 -memory 100000").
+BENCH_FLAGS ?=
+BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+bench: build
+	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/wirebench/cmd/cxhub-wirebench
+	$(GO) build -o $(BIN)/cxhub-bench ./core/cmd/cxhub-bench
+	@mkdir -p $(BIN)/bench
+	@echo "== micro-benchmarks (bin/bench/micro.txt)"
+	@$(GO) test -run '^$$' -bench . -benchmem -count 6 -benchtime 200ms $(MICRO_BENCH_PKGS) > $(BIN)/bench/micro.txt \
+		|| { cat $(BIN)/bench/micro.txt; exit 1; }
+	@grep -v '^goos\|^goarch\|^cpu' $(BIN)/bench/micro.txt
+	@echo; echo "== end to end"
+	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench $(BENCH_FLAGS)
+
+# The packages whose benchmarks cover the hot paths: mapping and filtering,
+# batching and committing, the protocol's encoding, the load connectors.
+MICRO_BENCH_PKGS := ./core/mapping ./core/engine ./core/state ./sdk ./connectors/generator ./connectors/null ./connectors/file
+
+# make benchstat OLD=file: compares bin/bench/micro.txt with an earlier run.
+benchstat:
+	@test -n "$(OLD)" || { echo "usage: make benchstat OLD=path/to/earlier/micro.txt"; exit 2; }
+	$(GO) run $(BENCHSTAT) $(OLD) $(BIN)/bench/micro.txt
+
+# make fuzz: every fuzz target for FUZZTIME each (not part of make test;
+# their seed corpora in testdata/fuzz run with every go test). A crash
+# leaves its input in the package's testdata/fuzz, to commit as a
+# regression seed once fixed.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	./core/config:FuzzLoad ./core/mapping:FuzzApply ./core/mapping:FuzzCompileFilter \
+	./sdk:FuzzRecordFromWire ./sdk/webhook:FuzzVerify \
+	./connectors/file:FuzzReadJSONL ./connectors/file:FuzzReadCSV \
+	./connectors/hubspot:FuzzWebhookUnsigned ./connectors/hubspot:FuzzWebhookSigned \
+	./connectors/zendesk:FuzzWebhookUnsigned ./connectors/zendesk:FuzzWebhookSigned
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $$pkg || exit 1; \
+	done
 
 proto:
 	cd sdk/proto && $(GO) run github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION) generate

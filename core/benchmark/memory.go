@@ -1,0 +1,105 @@
+package benchmark
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// MemoryRun is the peak resident memory of cxhub and of each plugin
+// process during one sync, by process name.
+type MemoryRun struct {
+	Elapsed time.Duration
+	PeakKB  map[string]int64
+}
+
+// syncBinary runs `cxhub -c cfgPath sync` with the real binary and samples
+// the peak RSS of cxhub (exact, from the kernel's accounting at exit) and
+// of its plugin children (their high-water mark, polled every 50ms).
+func syncBinary(ctx context.Context, cxhub, cfgPath string) (MemoryRun, error) {
+	cmd := exec.CommandContext(ctx, cxhub, "-c", cfgPath, "sync")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return MemoryRun{}, fmt.Errorf("start cxhub: %w", err)
+	}
+	run := MemoryRun{PeakKB: map[string]int64{}}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			run.Elapsed = time.Since(start)
+			if err != nil {
+				return run, fmt.Errorf("cxhub sync: %w\n%s", err, out.String())
+			}
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				run.PeakKB["cxhub"] = ru.Maxrss // kilobytes on Linux
+			}
+			return run, nil
+		case <-tick.C:
+			for _, pid := range childPIDs(cmd.Process.Pid) {
+				name, hwm, err := highWaterMark(pid)
+				if err == nil && hwm > run.PeakKB[name] {
+					run.PeakKB[name] = hwm
+				}
+			}
+		}
+	}
+}
+
+// childPIDs lists the direct children of pid.
+func childPIDs(pid int) []int {
+	var out []int
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// highWaterMark returns a process's executable name and peak RSS (VmHWM)
+// in KB. (The status file's Name is cut at 15 characters, too short to
+// tell connectors apart.)
+func highWaterMark(pid int) (name string, kb int64, err error) {
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	if err != nil {
+		return "", 0, err
+	}
+	name = strings.TrimSuffix(filepath.Base(exe), " (deleted)")
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err = strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				return "", 0, fmt.Errorf("VmHWM of %d: %w", pid, err)
+			}
+		}
+	}
+	return name, kb, sc.Err()
+}

@@ -1,0 +1,69 @@
+// Command cxhub-bench measures cxhub end to end and prints one table: the
+// protocol's ceiling, the engine's throughput with and without links, peak
+// memory as the record count grows, and a rate-limited vendor sync. `make
+// bench` builds the binaries it needs and runs it; see docs/performance.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/cxhub/cxhub/core/benchmark"
+	"github.com/cxhub/cxhub/sdk/gctune"
+)
+
+func main() {
+	gctune.Apply() // the core's settings: this process is the core under test
+	o := benchmark.Options{}
+	var memory string
+	flag.StringVar(&o.Cxhub, "cxhub", "bin/cxhub", "the cxhub binary")
+	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null and hubspot connectors")
+	flag.StringVar(&o.Wirebench, "wirebench", "bin/cxhub-wirebench", "the wirebench plugin binary (the ceiling)")
+	flag.IntVar(&o.Runs, "runs", 5, "runs per throughput figure")
+	flag.IntVar(&o.RunsSlow, "runs-slow", 3, "runs per memory and vendor figure")
+	flag.IntVar(&o.Records, "records", 1_000_000, "records per throughput run")
+	flag.IntVar(&o.RecordBytes, "record-bytes", 450, "approximate size of each record")
+	flag.IntVar(&o.BatchSize, "batch", 500, "records per batch")
+	flag.StringVar(&memory, "memory", "100000,1000000,5000000", "record counts of the memory scenario (comma-separated; empty: skip)")
+	flag.IntVar(&o.VendorContacts, "vendor", 20_000, "contacts written to the HubSpot sandbox (0: skip)")
+	quiet := flag.Bool("quiet", false, "print only the table, not each run")
+	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the core during the throughput pipelines to this file")
+	flag.Parse()
+	for _, f := range strings.Split(memory, ",") {
+		if f = strings.TrimSpace(strings.ReplaceAll(f, "_", "")); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "cxhub-bench: -memory: %q is not a record count\n", f)
+			os.Exit(2)
+		}
+		o.MemoryRecords = append(o.MemoryRecords, n)
+	}
+	for _, p := range []*string{&o.Cxhub, &o.PluginDir, &o.Wirebench} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
+			os.Exit(2)
+		}
+		*p = abs
+	}
+	if !*quiet {
+		o.Progress = os.Stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := benchmark.Run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
+		os.Exit(1)
+	}
+	rep.Print(os.Stdout)
+}
