@@ -11,8 +11,8 @@
 //
 // # Configuration
 //
-// In a config file the name must be quoted, connector: "null": unquoted,
-// YAML reads it as a null value.
+// In a config file, connector: null names it: the config loader reads the
+// bare word (YAML's null) as this name, since a connection needs one.
 //
 //	config:
 //	  streams: [customers, interactions]   # the streams accepted; this is the default
