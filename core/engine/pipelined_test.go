@@ -56,3 +56,59 @@ func TestNextBatchSeesLinksOfUncommittedBatch(t *testing.T) {
 		t.Error("a committed batch's link is still kept in memory")
 	}
 }
+
+// Interrupted while writing batch 4 of a run whose commits lag behind its
+// writes: every batch the destination took keeps its links, so the next
+// run updates those objects instead of creating them again.
+func TestInterruptKeepsLinksOfWrittenBatches(t *testing.T) {
+	h := newHarness(t, 60, nil) // batches of 10
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == customer(35).Key {
+			cancel() // the batch itself still completes: the destination took it
+		}
+		return nil
+	}
+	res := h.runner.Sync(ctx, "p")
+	if res.Status != state.RunInterrupted {
+		t.Fatalf("status %s (%v), want interrupted", res.Status, res.Err)
+	}
+	written := h.dst.snapshot()
+	if len(written) < 40 {
+		t.Fatalf("destination holds %d records, want at least the 4 batches written", len(written))
+	}
+	var keys []string
+	for key := range h.dst.byKey {
+		keys = append(keys, key)
+	}
+	links, err := h.store.LookupLinks(context.Background(), "src", "customers", "dst", "contacts", keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range keys {
+		if links[key] == "" {
+			t.Errorf("%s is in the destination but its link was not kept", key)
+		}
+	}
+	if len(h.runner.Config.Pipelines) != 1 || len(links) != len(keys) {
+		t.Errorf("%d links for %d written records", len(links), len(keys))
+	}
+}
+
+// After a sync, the writer keeps no link in memory: each batch's links
+// are forgotten once committed.
+func TestWriterForgetsLinksOnceCommitted(t *testing.T) {
+	h := newHarness(t, 95, nil)
+	var bw *batchWriter
+	h.runner.onBatchWriter = func(b *batchWriter) { bw = b }
+	if res := h.sync(); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if bw == nil {
+		t.Fatal("the sync made no batch writer")
+	}
+	if n := len(bw.pendingLinks); n != 0 {
+		t.Errorf("%d links still held in memory after the sync", n)
+	}
+}

@@ -39,6 +39,9 @@ type Runner struct {
 	// exponentially (about 1.5×, with jitter) up to 30s, and are never
 	// shorter than a rate limit's retry-after. Zero means 1s.
 	RestartBackoff time.Duration
+
+	// onBatchWriter, in tests, is shown each sync's batch writer.
+	onBatchWriter func(*batchWriter)
 }
 
 // DefaultMaxRestarts is how often a run restarts its connectors before it fails.
@@ -292,6 +295,9 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 	}()
 
 	bw := r.newBatchWriter(p, t.prog.RunID, w)
+	if r.onBatchWriter != nil {
+		r.onBatchWriter(bw)
+	}
 	if err := r.consume(ctx, p, t, bw, items); err != nil {
 		return err
 	}
@@ -313,7 +319,13 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 // committed strictly in read order, one transaction each, so a checkpoint
 // is still persisted only with or after the outcome of every record read
 // before it.
+//
+// An outcome complete when the run is interrupted is still committed: its
+// records are in the destination, and their links must be kept, or the
+// next run would create them again where a destination relies on links.
+// Only the batch still being written is abandoned.
 func (r *Runner) consume(ctx context.Context, p *pipeline, t *tally, bw *batchWriter, items <-chan readItem) error {
+	commitCtx := context.WithoutCancel(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	outcomes := make(chan outcome, 1)
@@ -324,7 +336,7 @@ func (r *Runner) consume(ctx context.Context, p *pipeline, t *tally, bw *batchWr
 	}()
 	var err error
 	for o := range outcomes {
-		if err = r.commit(ctx, t, o.commit); err != nil {
+		if err = r.commit(commitCtx, t, o.commit); err != nil {
 			cancel()
 			break
 		}
@@ -350,6 +362,9 @@ type outcome struct {
 func (r *Runner) writeAll(ctx context.Context, p *pipeline, t *tally, bw *batchWriter, items <-chan readItem, out chan<- outcome) error {
 	var next *readItem
 	for {
+		if err := ctx.Err(); err != nil {
+			return err // no new batch once interrupted
+		}
 		var item readItem
 		if next != nil {
 			item, next = *next, nil
@@ -391,11 +406,7 @@ func (r *Runner) writeAll(ctx context.Context, p *pipeline, t *tally, bw *batchW
 				}
 			}
 		}
-		select {
-		case out <- o:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		out <- o // consume takes every outcome, even after an error
 	}
 }
 
