@@ -55,7 +55,9 @@ type Memory struct {
 // Vendor is the vendor-bound scenario's figures.
 type Vendor struct {
 	Contacts            int
+	Limit               string
 	Seconds, MinSeconds Figure
+	BurstMinSeconds     Figure
 	OfMin               Figure // percent of the theoretical minimum
 	Requests, TooMany   Figure
 	TooManyPercent      Figure
@@ -127,6 +129,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if err := checkArrived(run, filepath.Join(runDir, "null-stats.json"), int64(o.Records)); err != nil {
 				return nil, fmt.Errorf("%s: %w", t.Name, err)
 			}
+			if wantLinks := map[bool]int64{false: 0, true: int64(o.Records)}[links]; run.Links != wantLinks {
+				return nil, fmt.Errorf("%s: %d links stored, want %d", t.Name, run.Links, wantLinks)
+			}
 			rps := float64(run.Records) / run.Elapsed.Seconds()
 			t.RecordsPerSec.Add(rps)
 			t.MBPerSec.Add(float64(run.SourceBytes) / run.Elapsed.Seconds() / 1e6)
@@ -190,6 +195,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			v.Seconds.Add(run.Elapsed.Seconds())
 			v.MinSeconds.Add(run.TheoreticalMin.Seconds())
+			v.BurstMinSeconds.Add(run.BurstMin.Seconds())
+			v.Limit = run.Limit
 			v.OfMin.Add(100 * run.Elapsed.Seconds() / run.TheoreticalMin.Seconds())
 			v.Requests.Add(float64(run.Requests))
 			v.TooMany.Add(float64(run.TooMany))

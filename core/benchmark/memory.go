@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -22,8 +21,9 @@ type MemoryRun struct {
 }
 
 // syncBinary runs `cxhub -c cfgPath sync` with the real binary and samples
-// the peak RSS of cxhub (exact, from the kernel's accounting at exit) and
-// of its plugin children (their high-water mark, polled every 50ms).
+// the peak RSS (the kernel's high-water mark, VmHWM) of cxhub and of each
+// plugin child every 20ms. (The rusage of cxhub at exit would not do: its
+// maximum covers the children it reaped, the plugins, too.)
 func syncBinary(ctx context.Context, cxhub, cfgPath string) (MemoryRun, error) {
 	cmd := exec.CommandContext(ctx, cxhub, "-c", cfgPath, "sync")
 	var out bytes.Buffer
@@ -35,7 +35,7 @@ func syncBinary(ctx context.Context, cxhub, cfgPath string) (MemoryRun, error) {
 	run := MemoryRun{PeakKB: map[string]int64{}}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	tick := time.NewTicker(50 * time.Millisecond)
+	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
@@ -44,11 +44,14 @@ func syncBinary(ctx context.Context, cxhub, cfgPath string) (MemoryRun, error) {
 			if err != nil {
 				return run, fmt.Errorf("cxhub sync: %w\n%s", err, out.String())
 			}
-			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-				run.PeakKB["cxhub"] = ru.Maxrss // kilobytes on Linux
+			if run.PeakKB["cxhub"] == 0 {
+				return run, fmt.Errorf("cxhub sync ended before its memory could be sampled")
 			}
 			return run, nil
 		case <-tick.C:
+			if _, hwm, err := highWaterMark(cmd.Process.Pid); err == nil && hwm > run.PeakKB["cxhub"] {
+				run.PeakKB["cxhub"] = hwm
+			}
 			for _, pid := range childPIDs(cmd.Process.Pid) {
 				name, hwm, err := highWaterMark(pid)
 				if err == nil && hwm > run.PeakKB[name] {

@@ -28,6 +28,7 @@ type PipelineRun struct {
 	Elapsed     time.Duration // wall time of the sync
 	CoreCPU     time.Duration // CPU time (user + system) of the core's process
 	CoreAllocs  uint64        // heap allocations in the core's process
+	Links       int64         // links in the state file after the sync
 }
 
 // syncInProcess runs pipeline name of the config at cfgPath once, in this
@@ -61,7 +62,12 @@ func syncInProcess(ctx context.Context, cfgPath, name string) (PipelineRun, erro
 	if res.Err != nil {
 		return PipelineRun{}, fmt.Errorf("sync %s: %w", name, res.Err)
 	}
+	links, err := store.CountLinks(ctx)
+	if err != nil {
+		return PipelineRun{}, err
+	}
 	return PipelineRun{
+		Links:       links,
 		Records:     res.Counts.Read,
 		Written:     res.Counts.Written,
 		SourceBytes: launcher.bytes.Load(),

@@ -73,9 +73,9 @@ func (r *Report) Print(out io.Writer) {
 	if v := r.Vendor; v != nil {
 		fmt.Fprintln(out)
 		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "VENDOR-BOUND\twall s\ttheoretical min s\t% of min\trequests\tanswered 429\t% 429")
-		fmt.Fprintf(tw, "%d contacts → HubSpot sandbox (100 per 10 s)\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Contacts,
-			v.Seconds.Format("%.1f"), v.MinSeconds.Format("%.1f"), v.OfMin.Format("%.0f"),
+		fmt.Fprintln(tw, "VENDOR-BOUND\twall s\tmin s: requests ÷ rate\t% of min\tmin s with the window's burst\trequests\tanswered 429\t% 429")
+		fmt.Fprintf(tw, "%d contacts → HubSpot sandbox (%s)\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.Contacts, v.Limit,
+			v.Seconds.Format("%.1f"), v.MinSeconds.Format("%.1f"), v.OfMin.Format("%.0f"), v.BurstMinSeconds.Format("%.1f"),
 			v.Requests.Format("%.0f"), v.TooMany.Format("%.0f"), v.TooManyPercent.Format("%.1f"))
 		tw.Flush()
 	}

@@ -19,6 +19,8 @@ type VendorRun struct {
 	Upserts        int           // batch upsert requests
 	TooMany        int           // requests answered 429
 	TheoreticalMin time.Duration // upsert requests needed ÷ the allowed rate
+	BurstMin       time.Duration // the same, counting the burst a sliding window allows at first
+	Limit          string        // the sandbox's limit, e.g. "100 per 10s"
 }
 
 const vendorYAML = `version: 1
@@ -74,7 +76,12 @@ func syncToHubSpot(ctx context.Context, dir, pluginDir string, n int) (VendorRun
 	o := sb.Options()
 	needed := (n + hubspotBatch - 1) / hubspotBatch
 	perRequest := o.RateInterval / time.Duration(o.RateLimit)
+	// A rolling window lets RateLimit requests go at once; each further
+	// RateLimit waits for a whole window.
+	windows := (needed + o.RateLimit - 1) / o.RateLimit
 	return VendorRun{
+		BurstMin:       time.Duration(windows-1) * o.RateInterval,
+		Limit:          fmt.Sprintf("%d per %s", o.RateLimit, o.RateInterval),
 		Contacts:       n,
 		Elapsed:        run.Elapsed,
 		Requests:       stats.Total,

@@ -59,7 +59,7 @@ func (a *app) reportConfigError(err error) error {
 }
 
 func newPluginsCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{Use: "plugins", Short: "Inspect installed connector plugins"}
+	cmd := &cobra.Command{Use: "plugins", Short: "List installed connector plugins, or lock their checksums"}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the connector plugins in the plugins directory with their specs",
