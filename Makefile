@@ -109,7 +109,7 @@ bench: build
 
 # The packages whose benchmarks cover the hot paths: mapping and filtering,
 # batching and committing, the protocol's encoding, the load connectors.
-MICRO_BENCH_PKGS := ./core/mapping ./core/engine ./core/state ./sdk ./connectors/generator ./connectors/null ./connectors/file
+MICRO_BENCH_PKGS := ./core/mapping ./core/engine ./core/state ./sdk ./connectors/generator ./connectors/null
 
 # make benchstat OLD=file: compares bin/bench/micro.txt with an earlier run.
 benchstat:

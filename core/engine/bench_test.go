@@ -18,9 +18,11 @@ import (
 )
 
 // benchSource emits n prebuilt ~450-byte records in batches, with a
-// checkpoint after each, as fast as the engine takes them.
+// checkpoint after each, as fast as the engine takes them. Every record
+// has its own key (keys[i]), so that each link is a new row.
 type benchSource struct {
 	batch []sdk.Record
+	keys  []string
 	n     int
 }
 
@@ -35,8 +37,12 @@ func (s *benchSource) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emi
 		start, _ = strconv.Atoi(string(st))
 	}
 	for sent := start; sent < s.n; sent += len(s.batch) {
-		// A fresh slice header per batch: the engine may keep the batch.
-		if err := out.Emit(append([]sdk.Record(nil), s.batch...)...); err != nil {
+		// A fresh slice per batch: the engine may keep the batch.
+		batch := append([]sdk.Record(nil), s.batch...)
+		for i := range batch {
+			batch[i].Key = s.keys[sent+i]
+		}
+		if err := out.Emit(batch...); err != nil {
 			return err
 		}
 		if err := out.Checkpoint(req.Streams[0].Stream, strconv.AppendInt(nil, int64(sent+len(s.batch)), 10)); err != nil {
@@ -83,6 +89,10 @@ func BenchmarkSync(b *testing.B) {
 			}
 			n := max(b.N, 1)
 			n = (n + batchSize - 1) / batchSize * batchSize
+			keys := make([]string, n)
+			for i := range keys {
+				keys[i] = fmt.Sprintf("cus-%08d", i)
+			}
 			store, err := state.Open(filepath.Join(b.TempDir(), "state.db"))
 			if err != nil {
 				b.Fatal(err)
@@ -100,7 +110,7 @@ func BenchmarkSync(b *testing.B) {
 				"src": {Name: "src", Connector: "benchsource", Config: json.RawMessage(`{}`)},
 				"dst": {Name: "dst", Connector: "benchsink", Config: json.RawMessage(`{}`)},
 			}, Pipelines: []*config.Pipeline{pipe}}
-			launch := &fakeLauncher{connectors: map[string]sdk.Connector{"src": &benchSource{batch: batch, n: n}, "dst": benchSink{ids: links}}}
+			launch := &fakeLauncher{connectors: map[string]sdk.Connector{"src": &benchSource{batch: batch, keys: keys, n: n}, "dst": benchSink{ids: links}}}
 			r := &Runner{Config: cfg, Store: store, Launcher: launch, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			b.SetBytes(int64(len(batch[0].Data)))
 			b.ReportAllocs()

@@ -1,0 +1,56 @@
+package sdk
+
+import (
+	"fmt"
+	"testing"
+
+	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// benchBatch is a batch of 500 records of about 450 bytes, as make bench sends.
+func benchBatch() []Record {
+	recs := make([]Record, 500)
+	for i := range recs {
+		key := fmt.Sprintf("cus-%08d", i)
+		recs[i] = Record{Stream: "customers", Key: key,
+			Data: fmt.Appendf(nil, `{"id":%q,"email":"person%d@example.com","bio":"%0400d"}`, key, i, 0)}
+	}
+	return recs
+}
+
+// BenchmarkEncodeBatch is what the sending side of a hop does per batch:
+// records to protocol messages to bytes. Reported per record.
+func BenchmarkEncodeBatch(b *testing.B) {
+	recs := benchBatch()
+	b.ReportAllocs()
+	for b.Loop() {
+		msg := &pb.ReadResponse{Message: &pb.ReadResponse_Batch{Batch: &pb.RecordBatch{Records: recordsToPB(recs)}}}
+		if _, err := proto.Marshal(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+}
+
+// BenchmarkDecodeBatch is what the receiving side does: bytes to protocol
+// messages to records.
+func BenchmarkDecodeBatch(b *testing.B) {
+	recs := benchBatch()
+	wire, err := proto.Marshal(&pb.ReadResponse{Message: &pb.ReadResponse_Batch{Batch: &pb.RecordBatch{Records: recordsToPB(recs)}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(wire)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var msg pb.ReadResponse
+		if err := proto.Unmarshal(wire, &msg); err != nil {
+			b.Fatal(err)
+		}
+		if got := recordsFromPB(msg.GetBatch().GetRecords()); len(got) != len(recs) {
+			b.Fatalf("%d records decoded", len(got))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+}
