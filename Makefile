@@ -56,7 +56,8 @@ demo: build
 	@$(SANDBOX) hubspot=127.0.0.1:0 zendesk=127.0.0.1:0 -- $(MAKE) --no-print-directory demo-steps
 
 demo-steps:
-	@echo; echo "== 1. validate the pipeline file"; $(CXHUB_DEMO) validate
+	@echo; echo "== 1. record the connector binaries' checksums (configs/demo.lock), then validate the pipeline file"
+	@$(CXHUB_DEMO) plugins lock && $(CXHUB_DEMO) validate
 	@echo; echo "== 2. installed connectors, and the sandboxes they reach"; $(CXHUB_DEMO) plugins list
 	@$(CXHUB_DEMO) check crm && $(CXHUB_DEMO) check helpdesk
 	@echo; echo "== 3. first sync: every pipeline reads everything"; $(CXHUB_DEMO) sync

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/spf13/cobra"
 )
@@ -94,8 +95,16 @@ func newPluginsCmd(a *app) *cobra.Command {
 				return printJSON(a.opts.stdout, out)
 			}
 			t := newTable(a.opts.stdout, "NAME", "VERSION", "KIND", "STREAMS", "PATH")
+			broken := 0
 			for _, n := range names {
 				if ferr := failed[n]; ferr != nil {
+					if notLocked(ferr) {
+						// Installed, not in the lockfile: not started, and
+						// harmless until a connection uses it.
+						t.row(n, "-", "-", "NOT LOCKED (not started; cxhub plugins lock --all trusts it)", host.Path(n))
+						continue
+					}
+					broken++
 					t.row(n, "-", "-", "BROKEN: "+truncate(ferr.Error(), 70), host.Path(n))
 					continue
 				}
@@ -107,13 +116,20 @@ func newPluginsCmd(a *app) *cobra.Command {
 				t.row(n, s.Version, string(s.Kind), streams, host.Path(n))
 			}
 			t.flush()
-			if len(failed) > 0 {
-				return fmt.Errorf("%d installed connector(s) do not start", len(failed))
+			if broken > 0 {
+				return fmt.Errorf("%d installed connector(s) do not start", broken)
 			}
 			return nil
 		},
 	})
 	return cmd
+}
+
+// notLocked reports whether err refuses a connector only because the
+// lockfile does not list it.
+func notLocked(err error) bool {
+	var mismatch *plugins.MismatchError
+	return errors.As(err, &mismatch) && mismatch.Locked == ""
 }
 
 // connectionPlugin validates the config and starts the connection's connector.
