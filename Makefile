@@ -117,6 +117,14 @@ benchstat:
 	@test -n "$(OLD)" || { echo "usage: make benchstat OLD=path/to/earlier/micro.txt"; exit 2; }
 	$(GO) run $(BENCHSTAT) $(OLD) $(BIN)/bench/micro.txt
 
+# make stress: the long versions of the crash, plugin-kill, fault, shutdown
+# and secrets tests (CXHUB_STRESS=1: 220,000 records and 24 kills of cxhub,
+# every fault kind alone and together at higher rates). Each test stops
+# itself at its budget; the whole target is bounded by -timeout. A failure
+# logs its seed: CXHUB_STRESS_SEED=<seed> replays it.
+stress:
+	CXHUB_STRESS=1 $(GO) test -race -count=1 -timeout 30m -run 'Crash|Kill|Fault|Shutdown|Secret|Stress' ./core/e2e/
+
 # make fuzz: every fuzz target for FUZZTIME each (not part of make test;
 # their seed corpora in testdata/fuzz run with every go test). A crash
 # leaves its input in the package's testdata/fuzz, to commit as a
