@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 // discard is an Emitter that counts what it is given and keeps nothing.
@@ -41,7 +42,7 @@ func BenchmarkGenerate(b *testing.B) {
 				b.SetBytes(int64(n * size))
 				var before, after runtime.MemStats
 				runtime.ReadMemStats(&before)
-				cpuBefore, cpuOK := processCPU()
+				cpuBefore, cpuOK := sdktest.ProcessCPU()
 				records := 0
 				for b.Loop() {
 					out := &discard{}
@@ -53,7 +54,7 @@ func BenchmarkGenerate(b *testing.B) {
 					}
 					records += out.records
 				}
-				cpuAfter, _ := processCPU()
+				cpuAfter, _ := sdktest.ProcessCPU()
 				runtime.ReadMemStats(&after)
 				b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
 				if cpuOK {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 // BenchmarkNullWrite writes batches of 500 records of 450 bytes through a
@@ -29,7 +30,7 @@ func BenchmarkNullWrite(b *testing.B) {
 			req := sdk.WriteRequest{Records: recs}
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			cpuBefore, cpuOK := processCPU()
+			cpuBefore, cpuOK := sdktest.ProcessCPU()
 			records := 0
 			for b.Loop() {
 				resp, err := w.Write(context.Background(), req)
@@ -38,7 +39,7 @@ func BenchmarkNullWrite(b *testing.B) {
 				}
 				records += batch
 			}
-			cpuAfter, _ := processCPU()
+			cpuAfter, _ := sdktest.ProcessCPU()
 			runtime.ReadMemStats(&after)
 			if err := w.Close(context.Background()); err != nil {
 				b.Fatal(err)

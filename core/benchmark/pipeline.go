@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/cxhub/cxhub/core/config"
@@ -18,6 +17,7 @@ import (
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 // PipelineRun is what one measured sync did and cost.
@@ -80,11 +80,8 @@ func syncInProcess(ctx context.Context, cfgPath, name string) (PipelineRun, erro
 // processCPU returns this process's CPU time so far. Plugin processes are
 // children and are not counted.
 func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := sdktest.ProcessCPU()
+	return d
 }
 
 // countingLauncher starts connections' plugins and counts the record bytes
