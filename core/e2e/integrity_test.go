@@ -4,11 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 // integrityConfig reads customers with the "file" connector and writes
@@ -47,35 +48,15 @@ func newIntegrityWorkspace(t *testing.T, config string) *integrityWorkspace {
 	}
 	built := filepath.Join(binDir, "plugins")
 	real := w.path("plugins/real/cxhub-connector-file")
-	copyBinary(t, filepath.Join(built, "cxhub-connector-file"), real)
-	copyBinary(t, filepath.Join(built, "cxhub-connector-sink"), w.path("plugins/cxhub-connector-sink"))
-	copyBinary(t, filepath.Join(built, "cxhub-connector-inline"), w.path("plugins/cxhub-connector-inline"))
+	sdktest.CopyExecutable(t, filepath.Join(built, "cxhub-connector-file"), real)
+	sdktest.CopyExecutable(t, filepath.Join(built, "cxhub-connector-sink"), w.path("plugins/cxhub-connector-sink"))
+	sdktest.CopyExecutable(t, filepath.Join(built, "cxhub-connector-inline"), w.path("plugins/cxhub-connector-inline"))
 	script := "#!/bin/sh\necho started >> '" + w.marker + "'\nexec '" + real + "' \"$@\"\n"
 	if err := os.WriteFile(w.path("plugins/cxhub-connector-file"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	w.write("in/customers.jsonl", `{"id":"1","email":"ada@example.com"}`+"\n")
 	return w
-}
-
-func copyBinary(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // fileStarts counts the starts of the file connector since the last call.

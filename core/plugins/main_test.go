@@ -2,11 +2,12 @@ package plugins
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 // fileConnectorBinary is the file connector, built once by TestMain for
@@ -37,26 +38,6 @@ func TestMain(m *testing.M) {
 func buildFileConnector(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	copyFile(t, fileConnectorBinary, filepath.Join(dir, "cxhub-connector-file"))
+	sdktest.CopyExecutable(t, fileConnectorBinary, filepath.Join(dir, "cxhub-connector-file"))
 	return dir
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
