@@ -107,6 +107,10 @@ const readConns = 4
 // It refuses, without writing to it, a file that is not a cxhub state
 // database (errors.Is(err, ErrNotStateDatabase)) and a file written by a
 // newer cxhub (errors.Is(err, ErrNewerSchema)).
+//
+// One Store at a time may write a file: it remembers which pairs of streams
+// have no links (see linkPairs), which a second writer would not tell it.
+// The CLI makes sure of that with a lock beside the file; readers are free.
 func Open(path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("state: open: no path given")
