@@ -37,33 +37,18 @@ import (
 	kit "github.com/cxhub/cxhub/sdk/sandbox"
 )
 
-// vendor starts one vendor's sandbox on addr.
-type vendor struct {
-	start func(seed uint64, addr string) (*kit.Server, error)
-	about string // credentials, for the banner
-}
+// vendors are the sandboxes this program serves, by name: one line each.
+var vendors = register(
+	hubspot.Vendor,
+	zendesk.Vendor,
+)
 
-var vendors = map[string]vendor{
-	"hubspot": {
-		start: func(seed uint64, addr string) (*kit.Server, error) {
-			s, err := hubspot.New(hubspot.Options{Seed: seed})
-			if err != nil {
-				return nil, err
-			}
-			return s.Start(addr)
-		},
-		about: "Bearer token sandbox-token",
-	},
-	"zendesk": {
-		start: func(seed uint64, addr string) (*kit.Server, error) {
-			s, err := zendesk.New(zendesk.Options{Seed: seed})
-			if err != nil {
-				return nil, err
-			}
-			return s.Start(addr)
-		},
-		about: "email ops@example.com, token sandbox-token",
-	},
+func register(list ...kit.Vendor) map[string]kit.Vendor {
+	byName := make(map[string]kit.Vendor, len(list))
+	for _, v := range list {
+		byName[v.Name] = v
+	}
+	return byName
 }
 
 func main() {
@@ -105,13 +90,13 @@ func run(args []string) int {
 			fmt.Fprintf(os.Stderr, "cxhub-sandbox: %q: want vendor=address with vendor one of %s\n", spec, strings.Join(vendorNames(), ", "))
 			return 2
 		}
-		srv, err := v.start(*seed, addr)
+		srv, err := v.Start(*seed, addr)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "cxhub-sandbox: start %s: %v\n", name, err)
 			return 1
 		}
 		servers = append(servers, srv)
-		fmt.Fprintf(os.Stderr, "%s sandbox on %s (%s)\n", name, srv.URL, v.about)
+		fmt.Fprintf(os.Stderr, "%s sandbox on %s (%s)\n", name, srv.URL, v.Credentials)
 		env = append(env, "CXHUB_SANDBOX_"+strings.ToUpper(name)+"_URL="+srv.URL)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -102,3 +102,17 @@ func (s *Sandbox) authenticate(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// Vendor registers the HubSpot sandbox with programs that serve several
+// (cxhub-sandbox).
+var Vendor = kit.Vendor{
+	Name:        "hubspot",
+	Credentials: "Bearer token " + DefaultToken,
+	Start: func(seed uint64, addr string) (*kit.Server, error) {
+		s, err := New(Options{Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+		return s.Start(addr)
+	},
+}

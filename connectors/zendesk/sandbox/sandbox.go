@@ -159,3 +159,17 @@ func pathID(r *http.Request, name string) (int64, bool) {
 	id, err := strconv.ParseInt(v, 10, 64)
 	return id, err == nil && id > 0
 }
+
+// Vendor registers the Zendesk sandbox with programs that serve several
+// (cxhub-sandbox).
+var Vendor = kit.Vendor{
+	Name:        "zendesk",
+	Credentials: "email " + DefaultEmail + ", token " + DefaultToken,
+	Start: func(seed uint64, addr string) (*kit.Server, error) {
+		s, err := New(Options{Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+		return s.Start(addr)
+	},
+}
