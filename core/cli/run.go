@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
 	"github.com/spf13/cobra"
 )
@@ -22,16 +23,19 @@ func newRunCmd(a *app) *cobra.Command {
 			"One line per finished run goes to stdout (-o json: one JSON object per line). SIGINT or SIGTERM stops\n" +
 			"the scheduler: runs in flight are interrupted safely and resume from their checkpoints next time.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := a.runner(cmd)
+			if err := a.prepareRuns(cmd); err != nil {
+				return err
+			}
+			cfg, err := a.h().Config()
 			if err != nil {
 				return err
 			}
-			schedules, err := schedulesOf(r, args)
+			schedules, err := schedulesOf(cfg, args)
 			if err != nil {
 				return err
 			}
 			if len(schedules) == 0 {
-				return fmt.Errorf("no pipeline in %s has a schedule: add `schedule: 5m` to a pipeline, or use `cxhub sync`", r.Config.File)
+				return fmt.Errorf("no pipeline in %s has a schedule: add `schedule: 5m` to a pipeline, or use `cxhub sync`", cfg.File)
 			}
 			report := a.runReporter()
 			var wg sync.WaitGroup
@@ -39,7 +43,7 @@ func newRunCmd(a *app) *cobra.Command {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					schedule(cmd.Context(), every, func(ctx context.Context) { report(r.Sync(ctx, name)) })
+					schedule(cmd.Context(), every, func(ctx context.Context) { report(a.h().Sync(ctx, name)) })
 				}()
 			}
 			wg.Wait()
@@ -49,10 +53,10 @@ func newRunCmd(a *app) *cobra.Command {
 }
 
 // schedulesOf returns the schedule of each pipeline to run.
-func schedulesOf(r *engine.Runner, names []string) (map[string]time.Duration, error) {
+func schedulesOf(cfg *config.Config, names []string) (map[string]time.Duration, error) {
 	out := map[string]time.Duration{}
 	if len(names) == 0 {
-		for _, p := range r.Config.Pipelines {
+		for _, p := range cfg.Pipelines {
 			if p.Schedule > 0 {
 				out[p.Name] = p.Schedule
 			}
@@ -60,9 +64,9 @@ func schedulesOf(r *engine.Runner, names []string) (map[string]time.Duration, er
 		return out, nil
 	}
 	for _, n := range names {
-		p, ok := r.Config.Pipeline(n)
+		p, ok := cfg.Pipeline(n)
 		if !ok {
-			return nil, fmt.Errorf("no pipeline named %q in %s", n, r.Config.File)
+			return nil, fmt.Errorf("no pipeline named %q in %s", n, cfg.File)
 		}
 		if p.Schedule <= 0 {
 			return nil, fmt.Errorf("pipeline %q has no schedule: add `schedule: 5m` to it, or use `cxhub sync %s`", n, n)

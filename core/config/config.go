@@ -15,7 +15,8 @@ type Pos struct{ Line, Column int }
 type Config struct {
 	File        string // the path Load was given
 	Version     int
-	StatePath   string // resolved, absolute
+	StatePath   string // resolved, absolute: State.Path
+	State       State
 	PluginsDir  string // resolved, absolute, or "" if not set
 	LogLevel    string // "" if not set
 	Connections map[string]*Connection
@@ -23,6 +24,14 @@ type Config struct {
 
 	// nodes remembers where things are in the file, for Check.
 	nodes positions
+}
+
+// State says which state backend holds the hub's state, and where:
+// `state: {driver: sqlite, path: ./cxhub.db}` (driver defaults to sqlite;
+// CXHUB_STATE_DRIVER and CXHUB_STATE_PATH override the file).
+type State struct {
+	Driver string // "sqlite"
+	Path   string // the SQLite file, resolved, absolute
 }
 
 // Connection is one entry of the file's connections mapping.

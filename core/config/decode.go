@@ -22,8 +22,10 @@ type decoder struct {
 
 // Keys allowed at each level of the file, in the order the errors list them.
 var (
-	topKeys        = []string{"version", "state", "plugins", "log", "connections", "pipelines"}
-	stateKeys      = []string{"path"}
+	topKeys   = []string{"version", "state", "plugins", "log", "connections", "pipelines"}
+	stateKeys = []string{"path", "driver"}
+	// stateDrivers are the state backends this cxhub has.
+	stateDrivers   = []string{"sqlite"}
 	pluginsKeys    = []string{"dir"}
 	logKeys        = []string{"level"}
 	connectionKeys = []string{"connector", "config"}

@@ -1,4 +1,4 @@
-package state
+package sqlite
 
 import (
 	"bytes"
@@ -98,7 +98,7 @@ func TestReopenKeepsData(t *testing.T) {
 	run := startRun(t, s, "p")
 	mustCommit(t, s, Commit{
 		RunID: run, Pipeline: "p",
-		Links:       []Link{{"crm", "contacts", "k1", "desk", "users", "u1"}},
+		Links:       []Link{lk("crm", "contacts", "k1", "desk", "users", "u1")},
 		Checkpoints: []Checkpoint{{Stream: "contacts", State: []byte(`{"cursor":7}`)}},
 		DeadLetters: []DeadLetter{{Stream: "contacts", Key: "k2", Op: "upsert", Data: []byte(`{}`), ErrorKind: "bad_record", Error: "no email"}},
 		Counts:      Counts{Read: 2, Written: 1, Created: 1, DeadLettered: 1},
@@ -205,6 +205,12 @@ func TestMigrationResumesFromOlderVersion(t *testing.T) {
 	saved := migrations
 	t.Cleanup(func() { migrations = saved })
 	// A broken second step: its first statement succeeds, its second fails.
+	// A file at the current version, which a newer cxhub then migrates.
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 	migrations = append(append([]string(nil), saved...), `CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1);`)
 	if _, err := Open(path); err == nil {
 		t.Fatal("Open with a failing migration succeeded")
@@ -218,7 +224,7 @@ func TestMigrationResumesFromOlderVersion(t *testing.T) {
 	}
 	// Fixed, it applies on the next open.
 	migrations = append(append([]string(nil), saved...), `CREATE TABLE extra (x);`)
-	s, err := Open(path)
+	s, err = Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +340,7 @@ func TestOpenAfterCrash(t *testing.T) {
 	run := startRun(t, s, "p")
 	for i := 0; i < 20; i++ {
 		mustCommit(t, s, Commit{RunID: run, Pipeline: "p",
-			Links:       []Link{{"a", "s", fmt.Sprint("k", i), "b", "s", fmt.Sprint("id", i)}},
+			Links:       []Link{lk("a", "s", fmt.Sprint("k", i), "b", "s", fmt.Sprint("id", i))},
 			Checkpoints: []Checkpoint{{Stream: "s", State: []byte(fmt.Sprint(i))}},
 			Counts:      Counts{Read: 1, Written: 1}})
 	}
@@ -384,14 +390,27 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	}
 }
 
-func TestOpenEmptyFile(t *testing.T) {
+// TestOpenRefusesEmptyFile: an existing empty file is a truncated state,
+// not a new one (taking it for new would forget every checkpoint and link):
+// it is refused, and left as it is.
+func TestOpenRefusesEmptyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cxhub.db")
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(path)
-	if err != nil {
-		t.Fatalf("Open of an empty file: %v", err)
+	_, err := Open(path)
+	if !errors.Is(err, ErrNotStateDatabase) || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("Open of an empty file = %v, want a refusal saying it is empty", err)
 	}
-	s.Close()
+	if _, err := OpenReadOnly(path); !errors.Is(err, ErrNotStateDatabase) {
+		t.Fatalf("OpenReadOnly of an empty file = %v, want a refusal", err)
+	}
+	if b := readFile(t, path); len(b) != 0 {
+		t.Fatalf("the refused file was written: %d bytes", len(b))
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			t.Errorf("a refused open left %s beside the file", suffix)
+		}
+	}
 }

@@ -1,13 +1,14 @@
-package state
+package statetest
 
 import (
 	"context"
 	"fmt"
+	"github.com/cxhub/cxhub/core/state"
 	"testing"
 	"time"
 )
 
-func dlKeys(dls []DeadLetter) string {
+func dlKeys(dls []state.DeadLetter) string {
 	var s []string
 	for _, d := range dls {
 		s = append(s, d.Pipeline+"/"+d.Key+":"+string(d.Status))
@@ -15,23 +16,23 @@ func dlKeys(dls []DeadLetter) string {
 	return fmt.Sprint(s)
 }
 
-func TestDeadLettersLifecycle(t *testing.T) {
+func testDeadLettersLifecycle(t *testing.T, open Opener) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := open(t)
 	runP := startRun(t, s, "p")
 	runQ := startRun(t, s, "q")
 	recordTime := time.Date(2024, 5, 6, 7, 8, 9, 123e6, time.FixedZone("CEST", 7200))
 	before := time.Now().Add(-time.Second)
-	mustCommit(t, s, Commit{RunID: runP, Pipeline: "p", DeadLetters: []DeadLetter{
+	mustCommit(t, s, state.Commit{RunID: runP, Pipeline: "p", DeadLetters: []state.DeadLetter{
 		{Stream: "contacts", Key: "k1", Op: "upsert", Data: []byte(`{"email":"bad"}`), UpdatedAt: recordTime,
 			ErrorKind: "bad_record", Error: "invalid email"},
 		{Stream: "contacts", Key: "k2", Op: "delete", ErrorKind: "bad_record", Error: "no such user", Attempts: 3},
-	}, Counts: Counts{DeadLettered: 2}})
-	mustCommit(t, s, Commit{RunID: runQ, Pipeline: "q", DeadLetters: []DeadLetter{
+	}, Counts: state.Counts{DeadLettered: 2}})
+	mustCommit(t, s, state.Commit{RunID: runQ, Pipeline: "q", DeadLetters: []state.DeadLetter{
 		{Stream: "tickets", Key: "t1", Op: "upsert", Data: []byte(`{}`), ErrorKind: "bad_record", Error: "too long"},
 	}})
 
-	all, err := s.DeadLetters(ctx, DeadLetterFilter{})
+	all, err := s.DeadLetters(ctx, state.DeadLetterFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,15 +52,15 @@ func TestDeadLettersLifecycle(t *testing.T) {
 
 	// Filters.
 	for _, tc := range []struct {
-		f    DeadLetterFilter
+		f    state.DeadLetterFilter
 		want string
 	}{
-		{DeadLetterFilter{Pipeline: "p"}, "[p/k1:pending p/k2:pending]"},
-		{DeadLetterFilter{Pipeline: "q", Status: DeadLetterPending}, "[q/t1:pending]"},
-		{DeadLetterFilter{Status: DeadLetterReplayed}, "[]"},
-		{DeadLetterFilter{IDs: []int64{all[2].ID, all[0].ID, 999}}, "[p/k1:pending q/t1:pending]"},
-		{DeadLetterFilter{Pipeline: "q", IDs: []int64{all[0].ID}}, "[]"},
-		{DeadLetterFilter{Limit: 2}, "[p/k1:pending p/k2:pending]"},
+		{state.DeadLetterFilter{Pipeline: "p"}, "[p/k1:pending p/k2:pending]"},
+		{state.DeadLetterFilter{Pipeline: "q", Status: state.DeadLetterPending}, "[q/t1:pending]"},
+		{state.DeadLetterFilter{Status: state.DeadLetterReplayed}, "[]"},
+		{state.DeadLetterFilter{IDs: []int64{all[2].ID, all[0].ID, 999}}, "[p/k1:pending q/t1:pending]"},
+		{state.DeadLetterFilter{Pipeline: "q", IDs: []int64{all[0].ID}}, "[]"},
+		{state.DeadLetterFilter{Limit: 2}, "[p/k1:pending p/k2:pending]"},
 	} {
 		got, err := s.DeadLetters(ctx, tc.f)
 		if err != nil {
@@ -69,7 +70,7 @@ func TestDeadLettersLifecycle(t *testing.T) {
 			t.Errorf("DeadLetters(%+v) = %s, want %s", tc.f, dlKeys(got), tc.want)
 		}
 	}
-	if _, err := s.DeadLetters(ctx, DeadLetterFilter{Status: "lost"}); err == nil {
+	if _, err := s.DeadLetters(ctx, state.DeadLetterFilter{Status: "lost"}); err == nil {
 		t.Error("an invalid status filter was accepted")
 	}
 
@@ -77,12 +78,12 @@ func TestDeadLettersLifecycle(t *testing.T) {
 	// written.
 	replay := startRun(t, s, "p")
 	time.Sleep(2 * time.Millisecond)
-	mustCommit(t, s, Commit{RunID: replay, Pipeline: "p",
-		DeadLetters: []DeadLetter{{ID: d1.ID, ErrorKind: "config", Error: "still invalid", Attempts: d1.Attempts}},
+	mustCommit(t, s, state.Commit{RunID: replay, Pipeline: "p",
+		DeadLetters: []state.DeadLetter{{ID: d1.ID, ErrorKind: "config", Error: "still invalid", Attempts: d1.Attempts}},
 		Replayed:    []int64{all[1].ID}})
-	mustCommit(t, s, Commit{RunID: replay, Pipeline: "p",
-		DeadLetters: []DeadLetter{{ID: d1.ID, ErrorKind: "bad_record", Error: "third time", Attempts: 10}}})
-	got, _ := s.DeadLetters(ctx, DeadLetterFilter{Pipeline: "p"})
+	mustCommit(t, s, state.Commit{RunID: replay, Pipeline: "p",
+		DeadLetters: []state.DeadLetter{{ID: d1.ID, ErrorKind: "bad_record", Error: "third time", Attempts: 10}}})
+	got, _ := s.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: "p"})
 	if dlKeys(got) != "[p/k1:pending p/k2:replayed]" {
 		t.Fatalf("after replay: %s", dlKeys(got))
 	}
@@ -97,13 +98,13 @@ func TestDeadLettersLifecycle(t *testing.T) {
 	}
 
 	// Attempts grow by one when the replay does not count them itself.
-	mustCommit(t, s, Commit{RunID: replay, Pipeline: "p", DeadLetters: []DeadLetter{{ID: d1.ID, ErrorKind: "bad_record", Error: "again"}}})
-	if got, _ := s.DeadLetters(ctx, DeadLetterFilter{IDs: []int64{d1.ID}}); got[0].Attempts != 11 {
+	mustCommit(t, s, state.Commit{RunID: replay, Pipeline: "p", DeadLetters: []state.DeadLetter{{ID: d1.ID, ErrorKind: "bad_record", Error: "again"}}})
+	if got, _ := s.DeadLetters(ctx, state.DeadLetterFilter{IDs: []int64{d1.ID}}); got[0].Attempts != 11 {
 		t.Errorf("attempts = %d, want 11", got[0].Attempts)
 	}
 
 	// Discard.
-	n, err := s.SetDeadLetterStatus(ctx, []int64{all[2].ID, 12345}, DeadLetterDiscarded)
+	n, err := s.SetDeadLetterStatus(ctx, []int64{all[2].ID, 12345}, state.DeadLetterDiscarded)
 	if err != nil || n != 1 {
 		t.Errorf("SetDeadLetterStatus = %d, %v; want 1", n, err)
 	}
@@ -112,11 +113,11 @@ func TestDeadLettersLifecycle(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		pipeline string
-		status   DeadLetterStatus
+		status   state.DeadLetterStatus
 		want     int64
 	}{
-		{"", "", 3}, {"", DeadLetterPending, 1}, {"p", "", 2}, {"p", DeadLetterReplayed, 1},
-		{"q", DeadLetterDiscarded, 1}, {"q", DeadLetterPending, 0}, {"nope", "", 0},
+		{"", "", 3}, {"", state.DeadLetterPending, 1}, {"p", "", 2}, {"p", state.DeadLetterReplayed, 1},
+		{"q", state.DeadLetterDiscarded, 1}, {"q", state.DeadLetterPending, 0}, {"nope", "", 0},
 	} {
 		if n, err := s.CountDeadLetters(ctx, tc.pipeline, tc.status); err != nil || n != tc.want {
 			t.Errorf("CountDeadLetters(%q, %q) = %d, %v; want %d", tc.pipeline, tc.status, n, err, tc.want)
@@ -124,18 +125,18 @@ func TestDeadLettersLifecycle(t *testing.T) {
 	}
 }
 
-func TestDeadLetterOfExplicitRunAndPipeline(t *testing.T) {
+func testDeadLetterOfExplicitRunAndPipeline(t *testing.T, open Opener) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := open(t)
 	run := startRun(t, s, "p")
 	other := startRun(t, s, "other")
-	// A Commit without a run (a replay outside any run) keeps the dead
+	// A state.Commit without a run (a replay outside any run) keeps the dead
 	// letter's own run and pipeline.
-	mustCommit(t, s, Commit{Pipeline: "p", DeadLetters: []DeadLetter{
+	mustCommit(t, s, state.Commit{Pipeline: "p", DeadLetters: []state.DeadLetter{
 		{Pipeline: "other", RunID: other, Stream: "s", Key: "k", Op: "upsert", ErrorKind: "x", Error: "y"},
 		{Stream: "s", Key: "k2", Op: "upsert", ErrorKind: "x", Error: "y"},
 	}})
-	got, err := s.DeadLetters(ctx, DeadLetterFilter{})
+	got, err := s.DeadLetters(ctx, state.DeadLetterFilter{})
 	if err != nil || len(got) != 2 {
 		t.Fatal(got, err)
 	}

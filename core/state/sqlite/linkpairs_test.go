@@ -1,4 +1,4 @@
-package state
+package sqlite
 
 import (
 	"context"
@@ -31,7 +31,7 @@ func TestLookupLinksKnowsWhenAPairHasNone(t *testing.T) {
 		t.Fatalf("pair not remembered as link-free after a lookup: known=%v ok=%v", known, ok)
 	}
 	// The other direction writes a link: this direction finds it at once.
-	mustCommit(t, s, Commit{Links: []Link{{"desk", "users", "u1", "crm", "contacts", "k1"}}})
+	mustCommit(t, s, Commit{Links: []Link{lk("desk", "users", "u1", "crm", "contacts", "k1")}})
 	if id := lookup(s, "crm", "contacts", "desk", "users", "k1"); id != "u1" {
 		t.Fatalf("lookup after the reverse pipeline linked k1 = %q, want u1", id)
 	}

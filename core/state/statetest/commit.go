@@ -1,24 +1,25 @@
-package state
+package statetest
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cxhub/cxhub/core/state"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// snapshot is everything a Commit can change, to compare before and after.
+// snapshot is everything a state.Commit can change, to compare before and after.
 type snapshot struct {
 	links       int64
-	checkpoints []Checkpoint
-	deadLetters []DeadLetter
-	runs        []Run
+	checkpoints []state.Checkpoint
+	deadLetters []state.DeadLetter
+	runs        []state.Run
 }
 
-func takeSnapshot(t *testing.T, s *Store) snapshot {
+func takeSnapshot(t *testing.T, s state.Store) snapshot {
 	t.Helper()
 	ctx := context.Background()
 	var sn snapshot
@@ -29,10 +30,10 @@ func takeSnapshot(t *testing.T, s *Store) snapshot {
 	if sn.checkpoints, err = s.ListCheckpoints(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
-	if sn.deadLetters, err = s.DeadLetters(ctx, DeadLetterFilter{}); err != nil {
+	if sn.deadLetters, err = s.DeadLetters(ctx, state.DeadLetterFilter{}); err != nil {
 		t.Fatal(err)
 	}
-	if sn.runs, err = s.Runs(ctx, RunFilter{}); err != nil {
+	if sn.runs, err = s.Runs(ctx, state.RunFilter{}); err != nil {
 		t.Fatal(err)
 	}
 	return sn
@@ -42,10 +43,10 @@ func (a snapshot) equal(b snapshot) bool {
 	return fmt.Sprintf("%+v", a) == fmt.Sprintf("%+v", b)
 }
 
-func manyLinks(n int, prefix string) []Link {
-	links := make([]Link, n)
+func manyLinks(n int, prefix string) []state.Link {
+	links := make([]state.Link, n)
 	for i := range links {
-		links[i] = Link{"crm", "contacts", fmt.Sprintf("%s-%d", prefix, i), "desk", "users", fmt.Sprintf("u-%s-%d", prefix, i)}
+		links[i] = lk("crm", "contacts", fmt.Sprintf("%s-%d", prefix, i), "desk", "users", fmt.Sprintf("u-%s-%d", prefix, i))
 	}
 	return links
 }
@@ -53,35 +54,35 @@ func manyLinks(n int, prefix string) []Link {
 // TestCommitIsAtomic makes Commits that fail part-way, after their links,
 // dead letters and checkpoints have been written inside the transaction,
 // and checks that nothing of them remains.
-func TestCommitIsAtomic(t *testing.T) {
+func testCommitIsAtomic(t *testing.T, open Opener) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := open(t)
 	run := startRun(t, s, "p")
 	// Some state from before: a committed batch and a pending dead letter.
-	mustCommit(t, s, Commit{RunID: run, Pipeline: "p",
+	mustCommit(t, s, state.Commit{RunID: run, Pipeline: "p",
 		Links:       manyLinks(3, "old"),
-		Checkpoints: []Checkpoint{{Stream: "contacts", State: []byte("old")}},
-		DeadLetters: []DeadLetter{{Stream: "contacts", Key: "bad", Op: "upsert", ErrorKind: "bad_record", Error: "e"}},
-		Counts:      Counts{Read: 4, Written: 3, DeadLettered: 1},
+		Checkpoints: []state.Checkpoint{{Stream: "contacts", State: []byte("old")}},
+		DeadLetters: []state.DeadLetter{{Stream: "contacts", Key: "bad", Op: "upsert", ErrorKind: "bad_record", Error: "e"}},
+		Counts:      state.Counts{Read: 4, Written: 3, DeadLettered: 1},
 	})
 	old := takeSnapshot(t, s)
 	oldDL := old.deadLetters[0].ID
 
 	// batch is a full, valid batch; each case breaks it at the end.
-	batch := func() Commit {
-		return Commit{RunID: run, Pipeline: "p",
-			Links: append(manyLinks(300, "new"), Link{"crm", "contacts", "old-0", "desk", "users", "replaced"}),
-			DeadLetters: []DeadLetter{
+	batch := func() state.Commit {
+		return state.Commit{RunID: run, Pipeline: "p",
+			Links: append(manyLinks(300, "new"), lk("crm", "contacts", "old-0", "desk", "users", "replaced")),
+			DeadLetters: []state.DeadLetter{
 				{Stream: "contacts", Key: "k", Op: "delete", ErrorKind: "bad_record", Error: "e2"},
 				{ID: oldDL, ErrorKind: "bad_record", Error: "again"},
 			},
-			Checkpoints: []Checkpoint{{Stream: "contacts", State: []byte("new")}, {Stream: "other", State: []byte("x")}},
-			Counts:      Counts{Read: 500, Written: 300},
+			Checkpoints: []state.Checkpoint{{Stream: "contacts", State: []byte("new")}, {Stream: "other", State: []byte("x")}},
+			Counts:      state.Counts{Read: 500, Written: 300},
 		}
 	}
 	// The control: unbroken, the batch would change everything checked.
 	t.Run("control", func(t *testing.T) {
-		c := openTemp(t)
+		c := open(t)
 		r := startRun(t, c, "p")
 		b := batch()
 		b.RunID = r
@@ -95,43 +96,43 @@ func TestCommitIsAtomic(t *testing.T) {
 	})
 
 	cases := map[string]struct {
-		commit func() (context.Context, Commit)
+		commit func() (context.Context, state.Commit)
 		want   error
 	}{
 		"run of another pipeline (the last statement fails)": {
-			commit: func() (context.Context, Commit) {
+			commit: func() (context.Context, state.Commit) {
 				b := batch()
 				b.Pipeline = "not-p"
 				return ctx, b
 			},
-			want: ErrNotFound,
+			want: state.ErrNotFound,
 		},
 		"unknown run (foreign key)": {
-			commit: func() (context.Context, Commit) {
+			commit: func() (context.Context, state.Commit) {
 				b := batch()
 				b.RunID = run + 1000
 				return ctx, b
 			},
 		},
 		"unknown replayed dead letter": {
-			commit: func() (context.Context, Commit) {
+			commit: func() (context.Context, state.Commit) {
 				b := batch()
 				b.Replayed = []int64{oldDL, oldDL + 1000}
 				return ctx, b
 			},
-			want: ErrNotFound,
+			want: state.ErrNotFound,
 		},
 		"unknown retried dead letter": {
-			commit: func() (context.Context, Commit) {
+			commit: func() (context.Context, state.Commit) {
 				b := batch()
-				b.DeadLetters = append(b.DeadLetters, DeadLetter{ID: oldDL + 1000, Op: "upsert", ErrorKind: "x", Error: "y"})
+				b.DeadLetters = append(b.DeadLetters, state.DeadLetter{ID: oldDL + 1000, Op: "upsert", ErrorKind: "x", Error: "y"})
 				return ctx, b
 			},
-			want: ErrNotFound,
+			want: state.ErrNotFound,
 		},
 		"context cancelled mid-batch": {
-			commit: func() (context.Context, Commit) {
-				// Err reports cancellation from its 3rd call on: Commit
+			commit: func() (context.Context, state.Commit) {
+				// Err reports cancellation from its 3rd call on: state.Commit
 				// looks at its context every cancelCheckEvery rows, so
 				// rows have been written when it notices.
 				return &cancelAfter{Context: ctx, n: 2}, batch()
@@ -144,10 +145,10 @@ func TestCommitIsAtomic(t *testing.T) {
 			cctx, c := tc.commit()
 			err := s.Commit(cctx, c)
 			if err == nil {
-				t.Fatal("Commit succeeded")
+				t.Fatal("state.Commit succeeded")
 			}
 			if tc.want != nil && !errors.Is(err, tc.want) {
-				t.Errorf("Commit = %v, want %v", err, tc.want)
+				t.Errorf("state.Commit = %v, want %v", err, tc.want)
 			}
 			if got := takeSnapshot(t, s); !got.equal(old) {
 				t.Errorf("a failed commit left changes:\n got %+v\nwant %+v", got, old)
@@ -155,14 +156,14 @@ func TestCommitIsAtomic(t *testing.T) {
 		})
 	}
 	// The cancellation case must be noticed mid-batch, after statements ran:
-	// Commit looks at its context between statements (a batch of 301 links
+	// state.Commit looks at its context between statements (a batch of 301 links
 	// is 5 chunks and 45 single links), so more than 3 times in all.
 	ca := &cancelAfter{Context: ctx, n: 1 << 30} // never cancels
 	if err := s.Commit(ca, batch()); err != nil {
 		t.Fatal(err)
 	}
 	if ca.calls.Load() < 3 {
-		t.Errorf("Commit looked at its context %d times: a cancellation after 2 looks is not mid-batch", ca.calls.Load())
+		t.Errorf("state.Commit looked at its context %d times: a cancellation after 2 looks is not mid-batch", ca.calls.Load())
 	}
 }
 
@@ -181,18 +182,18 @@ func (c *cancelAfter) Err() error {
 	return nil
 }
 
-// TestCommitCancelledForReal cancels a large Commit at a random moment: it
+// TestCommitCancelledForReal cancels a large state.Commit at a random moment: it
 // either commits entirely or leaves nothing.
-func TestCommitCancelledForReal(t *testing.T) {
-	s := openTemp(t)
+func testCommitCancelledForReal(t *testing.T, open Opener) {
+	s := open(t)
 	run := startRun(t, s, "p")
 	for i, delay := range []time.Duration{0, 100 * time.Microsecond, time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond} {
 		ctx, cancel := context.WithCancel(context.Background())
 		prefix := fmt.Sprint("try", i)
 		before, _ := s.CountLinks(context.Background())
 		go func() { time.Sleep(delay); cancel() }()
-		err := s.Commit(ctx, Commit{RunID: run, Pipeline: "p", Links: manyLinks(5000, prefix),
-			Checkpoints: []Checkpoint{{Stream: "c", State: []byte(prefix)}}, Counts: Counts{Read: 1}})
+		err := s.Commit(ctx, state.Commit{RunID: run, Pipeline: "p", Links: manyLinks(5000, prefix),
+			Checkpoints: []state.Checkpoint{{Stream: "c", State: []byte(prefix)}}, Counts: state.Counts{Read: 1}})
 		cancel()
 		after, _ := s.CountLinks(context.Background())
 		cps, _ := s.Checkpoints(context.Background(), "p")
@@ -200,26 +201,26 @@ func TestCommitCancelledForReal(t *testing.T) {
 		t.Logf("delay %v: err=%v committed=%v", delay, err, committed)
 		switch {
 		case err == nil && !committed:
-			t.Errorf("delay %v: Commit returned nil but the batch is not all there (%d links)", delay, after-before)
+			t.Errorf("delay %v: state.Commit returned nil but the batch is not all there (%d links)", delay, after-before)
 		case err != nil && (after != before || string(cps["c"]) == prefix):
-			t.Errorf("delay %v: Commit failed (%v) but left %d links, checkpoint %q", delay, err, after-before, cps["c"])
+			t.Errorf("delay %v: state.Commit failed (%v) but left %d links, checkpoint %q", delay, err, after-before, cps["c"])
 		}
 	}
 }
 
-func TestCommitCountsAccumulate(t *testing.T) {
+func testCommitCountsAccumulate(t *testing.T, open Opener) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := open(t)
 	run := startRun(t, s, "p")
 	other := startRun(t, s, "q")
-	var want Counts
+	var want state.Counts
 	for i := int64(1); i <= 5; i++ {
-		d := Counts{Read: i, Filtered: 2 * i, Written: 3 * i, Created: i, Updated: 2 * i, DeadLettered: 4 * i, Retries: 5 * i, Restarts: 6 * i}
+		d := state.Counts{Read: i, Filtered: 2 * i, Written: 3 * i, Created: i, Updated: 2 * i, DeadLettered: 4 * i, Retries: 5 * i, Restarts: 6 * i}
 		want.Add(d)
-		mustCommit(t, s, Commit{RunID: run, Pipeline: "p", Counts: d})
+		mustCommit(t, s, state.Commit{RunID: run, Pipeline: "p", Counts: d})
 	}
 	if want.Read != 15 || want.Restarts != 90 {
-		t.Fatalf("Counts.Add: %+v", want)
+		t.Fatalf("state.Counts.Add: %+v", want)
 	}
 	r, err := s.Run(ctx, run)
 	if err != nil {
@@ -233,32 +234,32 @@ func TestCommitCountsAccumulate(t *testing.T) {
 	}
 }
 
-func TestCommitValidates(t *testing.T) {
-	s := openTemp(t)
+func testCommitValidates(t *testing.T, open Opener) {
+	s := open(t)
 	run := startRun(t, s, "p")
-	for name, c := range map[string]Commit{
-		"counts without run":        {Pipeline: "p", Counts: Counts{Read: 1}},
-		"link without dst id":       {RunID: run, Links: []Link{{"a", "s", "k", "b", "s", ""}}},
-		"dead letter bad op":        {RunID: run, Pipeline: "p", DeadLetters: []DeadLetter{{Stream: "s", Key: "k", Op: "merge"}}},
-		"dead letter no key":        {RunID: run, Pipeline: "p", DeadLetters: []DeadLetter{{Stream: "s", Op: "upsert"}}},
-		"checkpoint no stream":      {RunID: run, Pipeline: "p", Checkpoints: []Checkpoint{{State: []byte("x")}}},
-		"nothing says the pipeline": {RunID: run, Checkpoints: []Checkpoint{{Stream: "s", State: []byte("x")}}},
+	for name, c := range map[string]state.Commit{
+		"counts without run":        {Pipeline: "p", Counts: state.Counts{Read: 1}},
+		"link without dst id":       {RunID: run, Links: []state.Link{lk("a", "s", "k", "b", "s", "")}},
+		"dead letter bad op":        {RunID: run, Pipeline: "p", DeadLetters: []state.DeadLetter{{Stream: "s", Key: "k", Op: "merge"}}},
+		"dead letter no key":        {RunID: run, Pipeline: "p", DeadLetters: []state.DeadLetter{{Stream: "s", Op: "upsert"}}},
+		"checkpoint no stream":      {RunID: run, Pipeline: "p", Checkpoints: []state.Checkpoint{{State: []byte("x")}}},
+		"nothing says the pipeline": {RunID: run, Checkpoints: []state.Checkpoint{{Stream: "s", State: []byte("x")}}},
 	} {
 		if err := s.Commit(context.Background(), c); err == nil {
-			t.Errorf("%s: Commit succeeded", name)
+			t.Errorf("%s: state.Commit succeeded", name)
 		}
 	}
-	// A Commit without a run is allowed (e.g. a replay outside a run).
-	if err := s.Commit(context.Background(), Commit{Pipeline: "p", Checkpoints: []Checkpoint{{Stream: "s", State: []byte("x")}}}); err != nil {
-		t.Errorf("Commit without a run: %v", err)
+	// A state.Commit without a run is allowed (e.g. a replay outside a run).
+	if err := s.Commit(context.Background(), state.Commit{Pipeline: "p", Checkpoints: []state.Checkpoint{{Stream: "s", State: []byte("x")}}}); err != nil {
+		t.Errorf("state.Commit without a run: %v", err)
 	}
 }
 
 // TestConcurrentCommits commits to two runs from two goroutines while a
 // third reads; run it with -race.
-func TestConcurrentCommits(t *testing.T) {
+func testConcurrentCommits(t *testing.T, open Opener) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := open(t)
 	const batches, perBatch = 40, 50
 	var wg sync.WaitGroup
 	runs := map[string]int64{"p1": startRun(t, s, "p1"), "p2": startRun(t, s, "p2")}
@@ -266,13 +267,13 @@ func TestConcurrentCommits(t *testing.T) {
 	for pipeline, run := range runs {
 		wg.Go(func() {
 			for b := 0; b < batches; b++ {
-				links := make([]Link, perBatch)
+				links := make([]state.Link, perBatch)
 				for i := range links {
-					links[i] = Link{pipeline, "s", fmt.Sprintf("%d-%d", b, i), "dst", "s", fmt.Sprint(i)}
+					links[i] = lk(pipeline, "s", fmt.Sprintf("%d-%d", b, i), "dst", "s", fmt.Sprint(i))
 				}
-				err := s.Commit(ctx, Commit{RunID: run, Pipeline: pipeline, Links: links,
-					Checkpoints: []Checkpoint{{Stream: "s", State: []byte(fmt.Sprint(b))}},
-					Counts:      Counts{Read: perBatch, Written: perBatch}})
+				err := s.Commit(ctx, state.Commit{RunID: run, Pipeline: pipeline, Links: links,
+					Checkpoints: []state.Checkpoint{{Stream: "s", State: []byte(fmt.Sprint(b))}},
+					Counts:      state.Counts{Read: perBatch, Written: perBatch}})
 				if err != nil {
 					errs <- err
 					return
@@ -293,7 +294,7 @@ func TestConcurrentCommits(t *testing.T) {
 				errs <- err
 				return
 			}
-			if _, err := s.Runs(ctx, RunFilter{}); err != nil {
+			if _, err := s.Runs(ctx, state.RunFilter{}); err != nil {
 				errs <- err
 				return
 			}

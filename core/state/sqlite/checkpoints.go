@@ -1,21 +1,11 @@
-package state
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 )
-
-// Checkpoint is the state token a source emitted for one stream of a
-// pipeline: where the next run resumes.
-type Checkpoint struct {
-	Pipeline  string
-	Stream    string
-	State     []byte    // opaque to the core
-	UpdatedAt time.Time // set by the store
-}
 
 const sqlUpsertCheckpoint = `INSERT INTO checkpoints (pipeline, stream, state, updated_at) VALUES (?, ?, ?, ?)
 ON CONFLICT (pipeline, stream) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`

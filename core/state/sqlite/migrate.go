@@ -1,4 +1,4 @@
-package state
+package sqlite
 
 import (
 	"context"
@@ -86,6 +86,41 @@ CREATE INDEX dead_letters_by_pipeline ON dead_letters (pipeline, status, id);
 CREATE INDEX dead_letters_by_status ON dead_letters (status, id);
 -- For the foreign key, should runs ever be pruned.
 CREATE INDEX dead_letters_by_run ON dead_letters (run_id);
+`,
+	// 2: the inbox of pushed records (webhooks) and each pipeline's place in it.
+	`
+CREATE TABLE inbox (
+	id                INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: cursors point at ids
+	connection        TEXT    NOT NULL,
+	stream            TEXT    NOT NULL,
+	key               TEXT    NOT NULL,
+	op                TEXT    NOT NULL CHECK (op IN ('upsert', 'delete')),
+	data              BLOB,
+	record_updated_at INTEGER,
+	delivery_id       TEXT    NOT NULL DEFAULT '', -- the vendor's delivery id; '' if unknown
+	problem           TEXT    NOT NULL DEFAULT '',
+	received_at       INTEGER NOT NULL
+);
+-- A pipeline's next entries.
+CREATE INDEX inbox_by_stream ON inbox (connection, stream, id);
+-- A redelivered webhook is recognised by its delivery id (and key: one
+-- delivery may carry several records).
+CREATE UNIQUE INDEX inbox_delivery ON inbox (connection, delivery_id, stream, key) WHERE delivery_id <> '';
+CREATE INDEX inbox_by_time ON inbox (received_at);
+
+-- Who holds the writer lock (one row), so that a refused writer can say.
+CREATE TABLE writer (
+	id      INTEGER PRIMARY KEY CHECK (id = 1),
+	pid     INTEGER NOT NULL,
+	host    TEXT    NOT NULL,
+	command TEXT    NOT NULL,
+	since   INTEGER NOT NULL
+);
+
+CREATE TABLE inbox_cursors (
+	pipeline TEXT    PRIMARY KEY,
+	last_id  INTEGER NOT NULL
+) WITHOUT ROWID;
 `,
 }
 

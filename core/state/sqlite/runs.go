@@ -1,81 +1,11 @@
-package state
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 )
-
-// Counts are a run's counters. Commit adds a batch's counts to its run.
-type Counts struct {
-	Read         int64 `json:"read"`          // records read from the source
-	Filtered     int64 `json:"filtered"`      // records dropped by the pipeline's filter
-	Written      int64 `json:"written"`       // records the destination accepted (Created + Updated)
-	Created      int64 `json:"created"`       // of Written, objects created
-	Updated      int64 `json:"updated"`       // of Written, objects updated or deleted
-	DeadLettered int64 `json:"dead_lettered"` // records that failed permanently
-	Retries      int64 `json:"retries"`       // retried calls (transient, rate-limited)
-	Restarts     int64 `json:"restarts"`      // plugin processes restarted
-}
-
-// Add adds d to c, counter by counter.
-func (c *Counts) Add(d Counts) {
-	c.Read += d.Read
-	c.Filtered += d.Filtered
-	c.Written += d.Written
-	c.Created += d.Created
-	c.Updated += d.Updated
-	c.DeadLettered += d.DeadLettered
-	c.Retries += d.Retries
-	c.Restarts += d.Restarts
-}
-
-// IsZero reports whether every counter is zero.
-func (c Counts) IsZero() bool { return c == Counts{} }
-
-// RunStatus is where a run is in its life.
-type RunStatus string
-
-const (
-	// RunRunning is a run in progress (or one whose process died: the next
-	// StartRun of its pipeline marks it RunInterrupted).
-	RunRunning RunStatus = "running"
-	// RunSucceeded is a run that read its source to the end.
-	RunSucceeded RunStatus = "succeeded"
-	// RunFailed is a run that stopped on an error.
-	RunFailed RunStatus = "failed"
-	// RunInterrupted is a run that did not finish: cancelled, or its
-	// process died.
-	RunInterrupted RunStatus = "interrupted"
-)
-
-// Valid reports whether s is one of the RunStatus constants.
-func (s RunStatus) Valid() bool {
-	switch s {
-	case RunRunning, RunSucceeded, RunFailed, RunInterrupted:
-		return true
-	}
-	return false
-}
-
-// Run is one run of a pipeline.
-type Run struct {
-	ID         int64     `json:"id"`
-	Pipeline   string    `json:"pipeline"`
-	Status     RunStatus `json:"status"`
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at,omitzero"` // zero while running
-	Counts     Counts    `json:"counts"`
-	Error      string    `json:"error,omitempty"` // why it failed or was interrupted; empty otherwise
-}
-
-// RunFilter selects runs. Zero values select all pipelines and 50 runs.
-type RunFilter struct {
-	Pipeline string
-	Limit    int
-}
 
 // interruptedError is the error recorded on a run found still "running" by
 // the next StartRun of its pipeline.
@@ -231,6 +161,9 @@ func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
 // write runs fn in a write transaction (BEGIN IMMEDIATE on the writer) and
 // commits it, or rolls it back if fn or the commit fails.
 func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.w == nil {
+		return errReadOnly
+	}
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

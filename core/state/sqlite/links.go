@@ -1,4 +1,4 @@
-package state
+package sqlite
 
 import (
 	"context"
@@ -8,28 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 )
-
-// Link says that a record of a source system is an object of a destination
-// system: (SrcConnection, SrcStream, SrcKey) ↔ (DstConnection, DstStream,
-// DstID). There is at most one DstID per source record and destination
-// stream; a new one replaces the old.
-type Link struct {
-	SrcConnection string
-	SrcStream     string
-	SrcKey        string
-	DstConnection string
-	DstStream     string
-	DstID         string
-}
-
-func (l Link) validate() error {
-	if l.SrcConnection == "" || l.SrcStream == "" || l.SrcKey == "" ||
-		l.DstConnection == "" || l.DstStream == "" || l.DstID == "" {
-		return fmt.Errorf("link %s/%s/%q → %s/%s/%q: every field is required",
-			l.SrcConnection, l.SrcStream, l.SrcKey, l.DstConnection, l.DstStream, l.DstID)
-	}
-	return nil
-}
 
 // linkChunk is the most links one statement upserts: a batch of 500 links
 // is 8 statements instead of 500. Measured on BenchmarkCommit: 40% fewer

@@ -1,8 +1,10 @@
-package state
+package sqlite
 
 import (
 	"context"
 	"database/sql"
+	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/core/state/statetest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -79,4 +81,21 @@ func pragmaInt(t testing.TB, path, pragma string) int64 {
 		t.Fatalf("PRAGMA %s: %v", pragma, err)
 	}
 	return v
+}
+
+// TestAcceptance runs the backend-agnostic state suite against SQLite.
+func TestAcceptance(t *testing.T) {
+	statetest.Run(t, func(t *testing.T) state.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "cxhub.db"))
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s
+	})
+}
+
+// lk is a link, in field order.
+func lk(srcConn, srcStream, srcKey, dstConn, dstStream, dstID string) Link {
+	return Link{SrcConnection: srcConn, SrcStream: srcStream, SrcKey: srcKey,
+		DstConnection: dstConn, DstStream: dstStream, DstID: dstID}
 }

@@ -1,4 +1,4 @@
-package state
+package sqlite
 
 import (
 	"context"
@@ -19,7 +19,7 @@ func BenchmarkCommit(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for j := range links {
-			links[j] = Link{"crm", "contacts", fmt.Sprintf("key-%d-%d", i, j), "desk", "users", fmt.Sprintf("id-%d-%d", i, j)}
+			links[j] = lk("crm", "contacts", fmt.Sprintf("key-%d-%d", i, j), "desk", "users", fmt.Sprintf("id-%d-%d", i, j))
 		}
 		err := s.Commit(ctx, Commit{RunID: run, Pipeline: "p", Links: links,
 			Checkpoints: []Checkpoint{{Stream: "contacts", State: []byte(fmt.Sprintf(`{"cursor":%d}`, i))}},
@@ -40,7 +40,7 @@ func BenchmarkLookupLinks(b *testing.B) {
 	const total, batch = 100_000, 500
 	links := make([]Link, 0, 10_000)
 	for i := 0; i < total; i++ {
-		links = append(links, Link{"crm", "contacts", fmt.Sprint("key-", i), "desk", "users", fmt.Sprint("id-", i)})
+		links = append(links, lk("crm", "contacts", fmt.Sprint("key-", i), "desk", "users", fmt.Sprint("id-", i)))
 		if len(links) == cap(links) {
 			mustCommit(b, s, Commit{Links: links})
 			links = links[:0]

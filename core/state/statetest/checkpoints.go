@@ -1,25 +1,26 @@
-package state
+package statetest
 
 import (
 	"context"
+	"github.com/cxhub/cxhub/core/state"
 	"testing"
 	"time"
 )
 
-func TestCheckpointsUpsertAndReset(t *testing.T) {
+func testCheckpointsUpsertAndReset(t *testing.T, open Opener) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := open(t)
 	run := startRun(t, s, "p")
 	if cps, err := s.Checkpoints(ctx, "p"); err != nil || len(cps) != 0 {
 		t.Fatalf("Checkpoints of a new pipeline = %v, %v", cps, err)
 	}
 	start := time.Now().Add(-time.Second)
-	mustCommit(t, s, Commit{RunID: run, Pipeline: "p", Checkpoints: []Checkpoint{
+	mustCommit(t, s, state.Commit{RunID: run, Pipeline: "p", Checkpoints: []state.Checkpoint{
 		{Stream: "contacts", State: []byte("c1")}, {Stream: "companies", State: []byte("k1")}}})
-	mustCommit(t, s, Commit{RunID: run, Pipeline: "p", Checkpoints: []Checkpoint{{Stream: "contacts", State: []byte("c2")}}})
-	mustCommit(t, s, Commit{Pipeline: "q", Checkpoints: []Checkpoint{{Stream: "tickets", State: []byte("t1")}}})
+	mustCommit(t, s, state.Commit{RunID: run, Pipeline: "p", Checkpoints: []state.Checkpoint{{Stream: "contacts", State: []byte("c2")}}})
+	mustCommit(t, s, state.Commit{Pipeline: "q", Checkpoints: []state.Checkpoint{{Stream: "tickets", State: []byte("t1")}}})
 	// An explicit pipeline in the checkpoint wins over the commit's.
-	mustCommit(t, s, Commit{Pipeline: "q", Checkpoints: []Checkpoint{{Pipeline: "r", Stream: "orders", State: nil}}})
+	mustCommit(t, s, state.Commit{Pipeline: "q", Checkpoints: []state.Checkpoint{{Pipeline: "r", Stream: "orders", State: nil}}})
 
 	cps, err := s.Checkpoints(ctx, "p")
 	if err != nil {

@@ -1,4 +1,4 @@
-package state
+package sqlite
 
 import (
 	"context"
@@ -6,81 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 )
-
-// DeadLetterStatus is where a dead letter is in its life.
-type DeadLetterStatus string
-
-const (
-	// DeadLetterPending waits for a replay (or a discard).
-	DeadLetterPending DeadLetterStatus = "pending"
-	// DeadLetterReplayed was written successfully by a replay.
-	DeadLetterReplayed DeadLetterStatus = "replayed"
-	// DeadLetterDiscarded was given up on by an operator.
-	DeadLetterDiscarded DeadLetterStatus = "discarded"
-)
-
-// Valid reports whether s is one of the DeadLetterStatus constants.
-func (s DeadLetterStatus) Valid() bool {
-	switch s {
-	case DeadLetterPending, DeadLetterReplayed, DeadLetterDiscarded:
-		return true
-	}
-	return false
-}
-
-// DeadLetter is a record that failed permanently, kept for replay.
-type DeadLetter struct {
-	ID       int64 // 0 for a new one
-	Pipeline string
-	RunID    int64 // the run that dead-lettered it; 0 if unknown
-	Stream   string
-	Key      string
-	Op       string // "upsert" or "delete"
-	// Data is the SOURCE record's payload, as read, so that a replay maps it
-	// again with the pipeline's current configuration.
-	Data      []byte
-	UpdatedAt time.Time // the source record's updated_at; zero if unknown
-	ErrorKind string    // the error's kind, as named by the sdk (bad_record, ...)
-	Error     string
-	// SourceProblem is true when the source itself could not read the
-	// record (Data is the raw input): no config change mends it, only a
-	// fix at the source.
-	SourceProblem bool
-	// Attempts is how many times the record was tried, in total across
-	// replays. See Commit for how it grows.
-	Attempts    int
-	Status      DeadLetterStatus
-	CreatedAt   time.Time // set by the store
-	LastTriedAt time.Time // set by the store if zero
-}
-
-func (d DeadLetter) validate() error {
-	if d.ID < 0 {
-		return fmt.Errorf("dead letter: invalid id %d", d.ID)
-	}
-	if d.ID != 0 {
-		return nil // a failed replay: only the error and the attempts change
-	}
-	if d.Stream == "" || d.Key == "" {
-		return fmt.Errorf("dead letter %s/%q: stream and key are required", d.Stream, d.Key)
-	}
-	if d.Op != "upsert" && d.Op != "delete" {
-		return fmt.Errorf("dead letter %s/%q: op %q is neither upsert nor delete", d.Stream, d.Key, d.Op)
-	}
-	return nil
-}
-
-// DeadLetterFilter selects dead letters. Zero values select any: an empty
-// Pipeline any pipeline, an empty Status any status, no IDs any id, a zero
-// Limit all of them.
-type DeadLetterFilter struct {
-	Pipeline string
-	Status   DeadLetterStatus
-	IDs      []int64
-	Limit    int
-}
 
 const sqlInsertDeadLetter = `INSERT INTO dead_letters
 	(pipeline, run_id, stream, key, op, data, record_updated_at, error_kind, error, source_problem, attempts, status, created_at, last_tried_at)
@@ -107,7 +33,7 @@ const deadLetterColumns = `id, pipeline, run_id, stream, key, op, data, record_u
 
 // DeadLetters lists dead letters, oldest first.
 func (s *Store) DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLetter, error) {
-	where, args, err := f.where()
+	where, args, err := deadLetterWhere(f)
 	if err != nil {
 		return nil, fmt.Errorf("state: list dead letters: %w", err)
 	}
@@ -148,7 +74,7 @@ func (s *Store) DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLett
 }
 
 // where renders the filter (without Limit) as a WHERE clause.
-func (f DeadLetterFilter) where() (string, []any, error) {
+func deadLetterWhere(f DeadLetterFilter) (string, []any, error) {
 	var conds []string
 	var args []any
 	if f.Pipeline != "" {
@@ -208,7 +134,7 @@ func (s *Store) SetDeadLetterStatus(ctx context.Context, ids []int64, status Dea
 // CountDeadLetters counts the dead letters of a pipeline ("" = any) with a
 // status ("" = any).
 func (s *Store) CountDeadLetters(ctx context.Context, pipeline string, status DeadLetterStatus) (int64, error) {
-	where, args, err := DeadLetterFilter{Pipeline: pipeline, Status: status}.where()
+	where, args, err := deadLetterWhere(DeadLetterFilter{Pipeline: pipeline, Status: status})
 	if err != nil {
 		return 0, fmt.Errorf("state: count dead letters: %w", err)
 	}

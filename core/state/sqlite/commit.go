@@ -1,4 +1,4 @@
-package state
+package sqlite
 
 import (
 	"context"
@@ -7,71 +7,11 @@ import (
 	"fmt"
 )
 
-// Commit is the final outcome of a batch: everything Store.Commit writes in
-// one transaction.
-type Commit struct {
-	// RunID is the run the batch belongs to: Counts are added to it and new
-	// dead letters without a RunID point at it. 0 means no run; Counts must
-	// then be zero.
-	RunID int64
-	// Pipeline is the batch's pipeline. It fills in the Pipeline of
-	// dead letters and checkpoints that leave it empty; if set, the run must
-	// be of this pipeline.
-	Pipeline string
-	// Links are upserted: a new DstID for the same source record and
-	// destination stream replaces the old one.
-	Links []Link
-	// DeadLetters with ID 0 are inserted as pending. Those with an ID are a
-	// replay that failed again: their ErrorKind, Error and LastTriedAt are
-	// updated, Attempts becomes max(stored+1, Attempts) (pass the new total,
-	// or the value as read and the store counts this try), and they stay
-	// pending. Their other fields are not changed.
-	DeadLetters []DeadLetter
-	// Replayed are dead letters a replay wrote successfully: their status
-	// becomes replayed (and the replay counts as an attempt).
-	Replayed []int64
-	// Discarded are dead letters a replay resolved without writing them:
-	// the pipeline's filter now drops them. Their status becomes discarded.
-	Discarded []int64
-	// Checkpoints are upserted; the store sets UpdatedAt.
-	Checkpoints []Checkpoint
-	// Counts are added to the run's counters.
-	Counts Counts
-}
-
 const sqlAddCounts = `UPDATE runs SET
 	n_read = n_read + ?1, n_filtered = n_filtered + ?2, n_written = n_written + ?3,
 	n_created = n_created + ?4, n_updated = n_updated + ?5, n_dead_lettered = n_dead_lettered + ?6,
 	n_retries = n_retries + ?7, n_restarts = n_restarts + ?8
 	WHERE id = ?9 AND (?10 = '' OR pipeline = ?10)`
-
-func (c *Commit) validate() error {
-	if c.RunID < 0 {
-		return fmt.Errorf("invalid run id %d", c.RunID)
-	}
-	if c.RunID == 0 && !c.Counts.IsZero() {
-		return errors.New("counts given without a run")
-	}
-	for _, l := range c.Links {
-		if err := l.validate(); err != nil {
-			return err
-		}
-	}
-	for _, d := range c.DeadLetters {
-		if err := d.validate(); err != nil {
-			return err
-		}
-		if d.ID == 0 && d.Pipeline == "" && c.Pipeline == "" {
-			return fmt.Errorf("dead letter %s/%q: no pipeline given", d.Stream, d.Key)
-		}
-	}
-	for _, cp := range c.Checkpoints {
-		if cp.Stream == "" || (cp.Pipeline == "" && c.Pipeline == "") {
-			return fmt.Errorf("checkpoint %s/%s: pipeline and stream are required", cp.Pipeline, cp.Stream)
-		}
-	}
-	return nil
-}
 
 // Commit records a batch's final outcome: links, dead letters, replayed
 // dead letters, checkpoints and counts, in one transaction. If anything
@@ -81,8 +21,11 @@ func (c *Commit) validate() error {
 // This is the delivery guarantee: a checkpoint must only ever be committed
 // together with the outcome of every record before it.
 func (s *Store) Commit(ctx context.Context, c Commit) error {
-	if err := c.validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
+	}
+	if s.w == nil {
+		return fmt.Errorf("state: commit batch: %w", errReadOnly)
 	}
 	links, err := s.linkStmts(ctx, len(c.Links))
 	if err != nil {
@@ -191,6 +134,12 @@ func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map
 			if _, err := st.ExecContext(ectx, pipeline, cp.Stream, state, now); err != nil {
 				return fmt.Errorf("checkpoint %s/%s: %w", pipeline, cp.Stream, err)
 			}
+		}
+	}
+
+	if c.InboxCursor > 0 {
+		if _, err := tx.ExecContext(ectx, sqlMoveInboxCursor, c.Pipeline, c.InboxCursor); err != nil {
+			return fmt.Errorf("inbox cursor of %s: %w", c.Pipeline, err)
 		}
 	}
 
