@@ -135,7 +135,7 @@ func newRoot(a *app) *cobra.Command {
 	pluginsCmd.AddCommand(newPluginsLockCmd(a))
 	root.AddCommand(
 		newValidateCmd(a), pluginsCmd, newCheckCmd(a), newDiscoverCmd(a),
-		newSyncCmd(a), newRunCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
+		newSyncCmd(a), newRunCmd(a), newServeCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
 	return root

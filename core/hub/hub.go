@@ -65,6 +65,8 @@ type Hub struct {
 	// lines from plugins may read them from other goroutines.
 	secrets atomic.Pointer[[]string]
 
+	webhooks webhookPlugins
+
 	subsMu sync.RWMutex
 	subs   map[int]func(engine.Event)
 	nextID int
