@@ -150,3 +150,23 @@ func (s *Sandbox) ContactsByEmail(listID, email string) []Contact {
 	}
 	return out
 }
+
+// ReplaceResponses replaces a survey's responses with n new ones, spread
+// over the past hour with ties, and returns their ids.
+func (s *Sandbox) ReplaceResponses(surveyID string, n int) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv := s.survey(surveyID)
+	if sv == nil {
+		return nil, fmt.Errorf("surveymonkey sandbox: no survey %s", surveyID)
+	}
+	now := s.opts.Now().Truncate(time.Second)
+	var ids []string
+	s.responses[surveyID] = nil
+	for i := range n {
+		x := s.gen.response(sv, i, now.Add(-time.Duration(n-i/2)*time.Second)) // pairs share a second
+		s.responses[surveyID] = append(s.responses[surveyID], x)
+		ids = append(ids, x.ID)
+	}
+	return ids, nil
+}
