@@ -31,7 +31,7 @@ const configSchema = `{
       "description": "Question ids whose answer is a CSAT score: the chosen choice's position (1 to the number of choices). Without it, a closed question with 3 to 7 choices whose heading asks how satisfied is taken for CSAT."},
     "contact_list_id": {"type": "string",
       "description": "The contact list that writes of the contacts stream add to (the audience of the next survey). Needed only to write."},
-    "api_key": {"type": "string", "description": "The app's API key (client id), which SurveyMonkey sends in Sm-Apikey with webhooks. Needed only to receive webhooks."},
+    "api_key": {"type": "string", "secret": true, "description": "The app's API key (client id), which SurveyMonkey sends in Sm-Apikey with webhooks. Needed only to receive webhooks."},
     "api_secret": {"type": "string", "secret": true,
       "description": "The app's secret: with api_key it makes the key that signs webhooks (Sm-Signature). Needed only to receive webhooks."},
     "per_page": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100,
@@ -59,6 +59,7 @@ func (c *Connector) Spec() sdk.Spec {
 			{
 				Name:         streamSurveys,
 				Description:  "The surveys read (survey_ids, or all): id, title, counts, dates and their questions with family, subtype and score_kind. A full read each time.",
+				Canonical:    sdk.CanonicalOther,
 				PrimaryKey:   []string{"id"},
 				Capabilities: sdk.Capabilities{Read: true},
 			},
