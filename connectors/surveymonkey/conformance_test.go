@@ -92,7 +92,7 @@ func conformanceSuite(t *testing.T) sdktest.Suite {
 	}
 	t.Cleanup(func() { srv.Close() })
 	cfg := func(base, token string) sdk.Config {
-		return sdk.Config(fmt.Sprintf(`{"base_url":%q,"token":%q,"requests_per_minute":100000,"max_retries":1,`+
+		return sdk.Config(fmt.Sprintf(`{"base_url":%q,"token":%q,"requests_per_minute":100000,"max_retries":1,"per_page":4,`+
 			`"survey_ids":[%q],"contact_list_id":%q}`, base, token, sandbox.NPSSurveyID, sandbox.ContactListID))
 	}
 	return sdktest.Suite{
