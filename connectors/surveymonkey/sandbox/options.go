@@ -34,6 +34,9 @@ type Options struct {
 	// 500). NoMinuteLimit turns the per-minute limit off (the headers stay).
 	MinuteLimit, DayLimit int
 	NoMinuteLimit         bool
+	// MinuteWindow is the length of the "minute" window (default a
+	// minute): tests shorten it to see pacing without waiting minutes.
+	MinuteWindow time.Duration
 	// Now is the sandbox's clock (default time.Now): seeded dates are in
 	// the months before it, edits are stamped with it, and the day's quota
 	// resets at midnight UTC by it.
@@ -66,6 +69,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MinuteLimit < 0 || o.DayLimit < 0 {
 		return o, fmt.Errorf("surveymonkey sandbox options: limits %d/min, %d/day: want positive numbers", o.MinuteLimit, o.DayLimit)
+	}
+	if o.MinuteWindow <= 0 {
+		o.MinuteWindow = time.Minute
 	}
 	if o.Now == nil {
 		o.Now = time.Now

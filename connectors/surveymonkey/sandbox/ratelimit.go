@@ -36,7 +36,7 @@ type limits struct {
 }
 
 func newLimits(o Options) *limits {
-	return &limits{minute: kit.NewWindow(o.MinuteLimit, time.Minute), off: o.NoMinuteLimit, day: o.DayLimit,
+	return &limits{minute: kit.NewWindow(o.MinuteLimit, o.MinuteWindow), off: o.NoMinuteLimit, day: o.DayLimit,
 		now: o.Now, used: map[string]int{}, dayOf: map[string]time.Time{}}
 }
 
