@@ -39,10 +39,11 @@ func TestScores(t *testing.T) {
 			switch sv.Kind {
 			case "nps":
 				want, _ := strconv.Atoi(chosen.Text)
-				cat := map[bool]string{true: "detractor"}[want <= 6]
-				if want >= 9 {
+				cat := "detractor"
+				switch {
+				case want >= 9:
 					cat = "promoter"
-				} else if want >= 7 {
+				case want >= 7:
 					cat = "passive"
 				}
 				if r.Get("score").Type == 0 || int(r.Get("score").Int()) != want || r.Get("score_kind").String() != "nps" ||

@@ -25,6 +25,9 @@ import (
 //   - 401, 403: sdk.AuthError;
 //   - 429: sdk.RateLimited, with the wait the vendor asked for (Retry-After
 //     in seconds or as a date, or else what the rate-limit headers say);
+//   - a spent quota (RateLimits.Quota, quota.go): sdk.RateLimited wrapping
+//     a *QuotaExhausted, with the wait until its reset, never retried, and
+//     returned before sending anything once the quota's headers said so;
 //   - 408, 5xx, a refused or reset connection, a timeout, a body cut short
 //     or a success whose JSON body does not parse: sdk.Transient;
 //   - a 3xx (a redirect off the BaseURL's host is never followed), a path

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	kit "github.com/cxhub/cxhub/sdk/sandbox"
 )
 
 // call sends one request to the sandbox's handler and decodes the answer.
@@ -144,5 +146,25 @@ func TestDeliveryIsSigned(t *testing.T) {
 	}
 	if !strings.Contains(string(body), `"object_id":"`+x.ID+`"`) {
 		t.Errorf("body %s does not name the response", body)
+	}
+}
+
+// TestRespondentsAreTheSharedPeople: respondents are people of the shared
+// population, among the first ones, whom the HubSpot sandbox seeds as
+// contacts, so that a response links to a CRM contact by email.
+func TestRespondentsAreTheSharedPeople(t *testing.T) {
+	s := newSandbox(t, Options{Seed: 4})
+	people := kit.People(4, seedPeople)
+	n := 0
+	for _, sv := range s.Surveys() {
+		for _, x := range s.Responses(sv.ID) {
+			if x.PersonIndex < 0 || x.PersonIndex >= len(people) || people[x.PersonIndex].Email != x.Email {
+				t.Fatalf("response %s by %s (person %d) is not one of the shared people", x.ID, x.Email, x.PersonIndex)
+			}
+			n++
+		}
+	}
+	if n != DefaultNPSResponses+DefaultCSATResponses+DefaultPlainResponses {
+		t.Errorf("%d responses, want the defaults' sum", n)
 	}
 }
