@@ -29,6 +29,9 @@ type RateLimits struct {
 	// Reserve is how many requests of a vendor-reported remaining budget
 	// are left unused, for other users of the same quota; zero by default.
 	Reserve int
+	// Quota names the headers of a long-period quota (a daily one): once
+	// it is spent, calls fail at once with a *QuotaExhausted (quota.go).
+	Quota QuotaHeaders
 }
 
 // Limit allows Requests requests in any Interval.
