@@ -255,6 +255,28 @@ func TestServeAPIAuthTriggerAndSignedWebhooks(t *testing.T) {
 		t.Errorf("the same delivery twice stored %d entries, want 1", after-before)
 	}
 
+	// A webhook accepted just before cxhub is SIGKILLed is delivered after
+	// the restart. (The pipeline is paused so that the kill surely comes
+	// between the 2xx and the delivery.)
+	a.must("POST", "/api/v1/pipelines/contacts/pause", operatorToken, nil, 200)
+	if _, err := hs.Update("contacts", ids[30], map[string]string{"firstname": "BeforeTheKill"}); err != nil {
+		t.Fatal(err)
+	}
+	events, _ = hs.Events("contacts", ids[30])
+	if status, err := hs.Deliver(context.Background(), fmt.Sprintf("http://127.0.0.1:%d/webhooks/crm", port), events); err != nil || status != 200 {
+		t.Fatalf("delivery before the kill: %d, %v", status, err)
+	}
+	srv.kill()
+	noPluginSurvives(t, w, 10*time.Second)
+	if strings.Contains(outputLines(t, w, "contacts")[ids[30]], "BeforeTheKill") {
+		t.Fatal("the paused pipeline delivered before the kill; the test proves nothing")
+	}
+	srv, a = serve(t, w, port)
+	a.must("POST", "/api/v1/pipelines/contacts/resume", operatorToken, nil, 200)
+	waitFor(t, "the webhook accepted before the kill to reach the destination", 15*time.Second, func() bool {
+		return strings.Contains(outputLines(t, w, "contacts")[ids[30]], "BeforeTheKill")
+	})
+
 	if res := srv.stop(syscall.SIGTERM, 10*time.Second); res.code != 0 {
 		t.Errorf("serve exited %d after SIGTERM:\n%s", res.code, res)
 	}

@@ -17,31 +17,34 @@ import (
 type route struct {
 	method, path string
 	handler      http.HandlerFunc
+	// ui marks the dashboard's pages, which are not part of the API and
+	// not in the OpenAPI document.
+	ui bool
 }
 
 // routeTable is every endpoint of the listener. The OpenAPI document
 // (openapi.json) describes each; a test keeps the two in step.
 func (s *Server) routeTable() []route {
 	return []route{
-		{"GET", "/healthz", s.public("healthz", http.HandlerFunc(s.healthz))},
-		{"GET", "/readyz", s.public("readyz", http.HandlerFunc(s.readyz))},
-		{"GET", "/metrics", s.public("metrics", s.metricsHandler())},
-		{"GET", "/openapi.json", s.openapi},
-		{"POST", "/webhooks/{connection}", s.webhook},
+		{method: "GET", path: "/healthz", handler: s.public("healthz", http.HandlerFunc(s.healthz))},
+		{method: "GET", path: "/readyz", handler: s.public("readyz", http.HandlerFunc(s.readyz))},
+		{method: "GET", path: "/metrics", handler: s.public("metrics", s.metricsHandler())},
+		{method: "GET", path: "/openapi.json", handler: s.openapi},
+		{method: "POST", path: "/webhooks/{connection}", handler: s.webhook},
 
-		{"GET", "/api/v1/pipelines", s.viewer(s.listPipelines)},
-		{"GET", "/api/v1/pipelines/{name}", s.viewer(s.getPipeline)},
-		{"POST", "/api/v1/pipelines/{name}/trigger", s.operator(s.triggerPipeline)},
-		{"POST", "/api/v1/pipelines/{name}/pause", s.operator(s.pausePipeline(true))},
-		{"POST", "/api/v1/pipelines/{name}/resume", s.operator(s.pausePipeline(false))},
-		{"GET", "/api/v1/runs", s.viewer(s.listRuns)},
-		{"GET", "/api/v1/runs/{id}", s.viewer(s.getRun)},
-		{"GET", "/api/v1/dead-letters", s.viewer(s.listDeadLetters)},
-		{"GET", "/api/v1/dead-letters/{id}", s.viewer(s.getDeadLetter)},
-		{"POST", "/api/v1/dead-letters/replay", s.operator(s.replayDeadLetters)},
-		{"POST", "/api/v1/dead-letters/discard", s.operator(s.discardDeadLetters)},
-		{"GET", "/api/v1/connections", s.viewer(s.listConnections)},
-		{"GET", "/api/v1/alerts", s.viewer(s.listAlerts)},
+		{method: "GET", path: "/api/v1/pipelines", handler: s.viewer(s.listPipelines)},
+		{method: "GET", path: "/api/v1/pipelines/{name}", handler: s.viewer(s.getPipeline)},
+		{method: "POST", path: "/api/v1/pipelines/{name}/trigger", handler: s.operator(s.triggerPipeline)},
+		{method: "POST", path: "/api/v1/pipelines/{name}/pause", handler: s.operator(s.pausePipeline(true))},
+		{method: "POST", path: "/api/v1/pipelines/{name}/resume", handler: s.operator(s.pausePipeline(false))},
+		{method: "GET", path: "/api/v1/runs", handler: s.viewer(s.listRuns)},
+		{method: "GET", path: "/api/v1/runs/{id}", handler: s.viewer(s.getRun)},
+		{method: "GET", path: "/api/v1/dead-letters", handler: s.viewer(s.listDeadLetters)},
+		{method: "GET", path: "/api/v1/dead-letters/{id}", handler: s.viewer(s.getDeadLetter)},
+		{method: "POST", path: "/api/v1/dead-letters/replay", handler: s.operator(s.replayDeadLetters)},
+		{method: "POST", path: "/api/v1/dead-letters/discard", handler: s.operator(s.discardDeadLetters)},
+		{method: "GET", path: "/api/v1/connections", handler: s.viewer(s.listConnections)},
+		{method: "GET", path: "/api/v1/alerts", handler: s.viewer(s.listAlerts)},
 	}
 }
 
