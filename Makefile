@@ -11,12 +11,14 @@ BUF_VERSION := v1.50.0
 CONNECTOR_MAINS := $(wildcard connectors/*/cmd/cxhub-connector-*)
 EXAMPLE_MAINS   := examples/connector-minimal
 
-.PHONY: all build plugins sandbox demo demo-steps test test-short vet fmt-check bench benchstat fuzz stress proto clean help
+.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps test test-short vet fmt-check bench benchstat fuzz stress proto clean help
 
 all: build
 
 help:
 	@echo "make demo   build everything and run the demo pipelines against the embedded defaults"
+	@echo "make serve-demo  the sandboxes and cxhub serve (API, webhooks, dashboard on 127.0.0.1:8080) until Ctrl-C"
+	@echo "make sandboxes   only the vendor sandboxes, on their demo ports, until Ctrl-C"
 	@echo "make test   vet, format check and every test (with -race)"
 	@echo "make build  build bin/cxhub, every connector into bin/plugins, and bin/cxhub-sandbox"
 	@echo "make bench  measure: micro-benchmarks, then throughput vs the protocol's ceiling, memory, a vendor sync"
@@ -72,6 +74,22 @@ demo-steps:
 	@echo; echo "== 7. checkpoints and run history"; $(CXHUB_DEMO) state show; echo; $(CXHUB_DEMO) runs
 	@echo; echo "== 8. what arrived (first lines of each output file in $(DEMO)/out)"
 	@for f in $(DEMO)/out/*; do echo "-- $$f"; head -n 3 $$f; done
+
+# The vendor sandboxes on the ports configs/demo.yaml falls back to, until
+# Ctrl-C: for exploring with cxhub sync, check, dlq... after the demo.
+SANDBOX_PORTS := hubspot=127.0.0.1:9101 zendesk=127.0.0.1:9102 surveymonkey=127.0.0.1:9103
+
+sandboxes: sandbox
+	@echo "sandboxes until Ctrl-C; in another terminal: bin/cxhub -c configs/demo.yaml sync"
+	@$(SANDBOX) $(SANDBOX_PORTS)
+
+# cxhub serve over the demo config, with the sandboxes, until Ctrl-C: the
+# API, webhooks, metrics and the dashboard on http://127.0.0.1:8080.
+serve-demo: build
+	@mkdir -p $(DEMO) && { [ -d $(DEMO)/in ] || cp -R configs/demo-data $(DEMO)/in; }
+	@$(CXHUB_DEMO) plugins lock >/dev/null
+	@echo "cxhub serve on http://127.0.0.1:8080 until Ctrl-C (operator token: demo-operator-token; viewer: demo-viewer-token-0)"
+	@$(SANDBOX) $(SANDBOX_PORTS) -- $(CXHUB_DEMO) serve
 
 # Every test, with the race detector. Tests build the plugin binaries they
 # run; nothing needs to be started by hand.
