@@ -55,7 +55,7 @@ func (h *Hub) Runner(ctx context.Context) (*engine.Runner, error) {
 	stages := append([]engine.Stage(nil), h.stages...)
 	h.mu.Unlock()
 	return &engine.Runner{Config: cfg, Store: st, Launcher: launcher{host: host, cfg: cfg}, Logger: h.Logger(),
-		Redact: h.Redact, Events: h.publish, Stages: stages}, nil
+		Redact: h.Redact, Events: h.publish, Stages: stages, HangTimeout: cfg.Monitor.HangTimeout}, nil
 }
 
 // Pipelines resolves pipeline names (all of the config's, in file order,
