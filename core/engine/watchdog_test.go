@@ -18,7 +18,9 @@ type hangingDest struct {
 	hung atomic.Int32
 }
 
-func (d *hangingDest) OpenWriter(context.Context, sdk.OpenWriterRequest) (sdk.Writer, error) { return d, nil }
+func (d *hangingDest) OpenWriter(context.Context, sdk.OpenWriterRequest) (sdk.Writer, error) {
+	return d, nil
+}
 
 func (d *hangingDest) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
 	if d.hung.Add(1) == 1 {
