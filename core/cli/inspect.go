@@ -48,12 +48,20 @@ func (a *app) reportConfigError(err error) error {
 		out := make([]map[string]any, len(errs))
 		for i, e := range errs {
 			out[i] = map[string]any{"file": e.File, "line": e.Line, "column": e.Column, "key": e.Key, "message": a.redact(e.Msg)}
+			if e.Context != "" {
+				out[i]["context"] = a.redact(e.Context)
+			}
 		}
 		_ = printJSON(a.opts.stdout, map[string]any{"valid": false, "errors": out})
 		return errReported
 	}
 	for _, e := range errs {
 		fmt.Fprintln(a.opts.stderr, a.redact(e.Error()))
+		if e.Context != "" {
+			for _, line := range strings.Split(a.redact(e.Context), "\n") {
+				fmt.Fprintln(a.opts.stderr, "    "+line)
+			}
+		}
 	}
 	fmt.Fprintf(a.opts.stderr, "%d error(s) in config\n", len(errs))
 	return errReported

@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/cxhub/cxhub/core/hub"
+	"github.com/cxhub/cxhub/sdk"
 	"github.com/spf13/cobra"
 )
 
@@ -138,6 +139,18 @@ func newRoot(a *app) *cobra.Command {
 		newSyncCmd(a), newRunCmd(a), newServeCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print cxhub's version and its connector protocol version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			if a.json() {
+				_ = printJSON(a.opts.stdout, map[string]any{"version": Version, "protocol": sdk.ProtocolVersion})
+				return
+			}
+			fmt.Fprintf(a.opts.stdout, "cxhub %s (connector protocol %d)\n", Version, sdk.ProtocolVersion)
+		},
+	})
 	return root
 }
 

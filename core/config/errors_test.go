@@ -179,12 +179,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "YAML indentation error",
 			yaml: "version: 1\nconnections:\n  crm:\n    connector: x\n   config: {}\n",
-			want: []string{`FILE:3: invalid YAML: did not find expected key (in the mapping or list that starts on this line)`},
+			want: []string{`FILE:5:4: invalid YAML: this line's indentation matches no open block (the enclosing block (line 3) is indented 2, so its keys start at column 3): check the indentation here`},
 		},
 		{
 			name: "tab indentation",
 			yaml: "version: 1\nconnections:\n\tcrm: {}\n",
-			want: []string{`FILE:3: invalid YAML: found character that cannot start any token`},
+			want: []string{`FILE:3:1: invalid YAML: a tab in the indentation: YAML indents with spaces only`},
 		},
 		{
 			name: "empty file",
