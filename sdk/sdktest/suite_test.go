@@ -47,6 +47,9 @@ func TestBrokenConnector(t *testing.T) {
 	if flaw == "" {
 		t.Skip("runs only as a child of TestSuiteFailsBrokenConnectors")
 	}
+	if flaw == flawNone {
+		flaw = ""
+	}
 	memorySuite(t, flaw, false).Run(t)
 }
 
@@ -213,7 +216,14 @@ func TestSuiteFailsBrokenConnectors(t *testing.T) {
 // runChild runs TestBrokenConnector with the flaw in a child process.
 func runChild(t *testing.T, flaw string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenConnector$", "-test.v", "-test.count=1", "-test.timeout=2m")
+	return runChildSubtests(t, flaw, "^TestBrokenConnector$")
+}
+
+// runChildSubtests runs the subtests of TestBrokenConnector that pattern
+// selects (a go test -run pattern) with the flaw in a child process.
+func runChildSubtests(t *testing.T, flaw, pattern string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run="+pattern, "-test.v", "-test.count=1", "-test.timeout=2m")
 	cmd.Env = append(os.Environ(), flawEnv+"="+flaw)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -264,5 +274,65 @@ func TestFailedLeaves(t *testing.T) {
 	got := failedLeaves(out.String(), "TestBrokenConnector/")
 	if want := []string{"check/missing/region", "read/people/full"}; !slices.Equal(got, want) {
 		t.Errorf("failedLeaves = %q, want %q", got, want)
+	}
+}
+
+// flawNone runs TestBrokenConnector on the connector without a flaw.
+const flawNone = "none"
+
+// TestSubtestRunAloneRunsWhatItNeeds: a subtest selected alone with -run
+// runs the check it starts from first, so it checks what it says it
+// checks; it never skips to green, and it fails when that check fails.
+func TestSubtestRunAloneRunsWhatItNeeds(t *testing.T) {
+	tests := []struct {
+		flaw, subtest string
+		fail          bool
+		says          string
+	}{
+		{flawNone, "read/people/resume", false, "the full read of people did not run (not selected by -run): running it first"},
+		{flawNone, "read/people/incremental", false, "the full read of people did not run"},
+		{flawNone, "read/people/cancel", false, "the full read of people did not run"},
+		{flawNone, "write/people/target_id", false, "the idempotent write of people did not run (not selected by -run): running it first"},
+		{flawSkipsRecord, "read/people/resume", true, "full read of people: want exactly 25 keys"},
+		{flawResumeGap, "read/people/resume", true, "missing [p-11]"},
+		{flawReversedResults, "write/people/target_id", true, "results out of order"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.flaw+"/"+tt.subtest, func(t *testing.T) {
+			t.Parallel()
+			pattern := "^TestBrokenConnector$"
+			for _, part := range strings.Split(tt.subtest, "/") {
+				pattern += "/^" + part + "$"
+			}
+			out, err := runChildSubtests(t, tt.flaw, pattern)
+			leaf := "TestBrokenConnector/" + tt.subtest
+			if tt.fail {
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || !strings.Contains(out, "--- FAIL: "+leaf+" ") {
+					t.Errorf("%s alone on a connector with flaw %s: want it to fail, got %v\n%s", tt.subtest, tt.flaw, err, out)
+				}
+			} else if err != nil || !strings.Contains(out, "--- PASS: "+leaf+" ") {
+				t.Errorf("%s alone on a correct connector: want it to pass (not skip), got %v\n%s", tt.subtest, err, out)
+			}
+			if !strings.Contains(out, tt.says) {
+				t.Errorf("%s alone: the output does not say %q\n%s", tt.subtest, tt.says, out)
+			}
+		})
+	}
+}
+
+// TestFailuresNameTheSuitesFiles: a failure's location names a file of
+// the suite that no connector has (sdktest_read.go, not read.go, which the
+// scaffold writes too).
+func TestFailuresNameTheSuitesFiles(t *testing.T) {
+	out, _ := runChildSubtests(t, flawSkipsRecord, "^TestBrokenConnector$/^read$/^people$/^full$")
+	line := ""
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "full read of people: want exactly") {
+			line = strings.TrimSpace(l)
+		}
+	}
+	if !strings.HasPrefix(line, "sdktest_") {
+		t.Errorf("the failure is reported at %q, want a location in a file named sdktest_*.go\n%s", line, out)
 	}
 }
