@@ -3,6 +3,7 @@ package sdktest
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/cxhub/cxhub/sdk"
@@ -157,8 +158,14 @@ func (sr *streamRead) resume(t *testing.T) {
 		}
 		report(t, what, sr.recordProblems(col.Records))
 		report(t, what, sr.resumeProblems(full, cp, col.Keys(name)))
-		if repeats := keysIn(col.Keys(name), full.Records[:cp.After], full.Records[cp.After:]); len(repeats) > 0 {
-			t.Logf("%s: %d keys sent before the checkpoint came again (allowed: a repeat is not a gap): %s", what, len(repeats), listKeys(repeats))
+		lb := sr.lookBackBefore(full.Records[:cp.After])
+		again, others := splitRepeats(lb, col.Records, name, keySet(full.Records[cp.After:]))
+		if len(again) > 0 {
+			t.Logf("%s: %d records sent before the checkpoint came again inside the look-back (allowed): %s", what, len(again), listKeys(again))
+		}
+		if repeats := keysIn(keysOf(others, name), full.Records[:cp.After], full.Records[cp.After:]); len(repeats) > 0 {
+			t.Errorf("%s: %d keys sent before the checkpoint came again, outside any look-back (%s): a checkpoint must cover what was sent before it: %s",
+				what, len(repeats), lb.describe(name), listKeys(repeats))
 		}
 	}
 }
@@ -210,15 +217,24 @@ func (sr *streamRead) incremental(t *testing.T) {
 	if state == nil {
 		t.Skip("the full read sent no checkpoint")
 	}
+	if p := sr.lookBackProblem(full.Records); p != "" {
+		t.Fatal(p)
+	}
 	what := "read of " + name + " from the full read's last checkpoint, nothing changed since"
 	col, err := sr.read(t, state)
 	if err != nil {
 		t.Fatalf("%s: want success, got %s", what, describeErr(err))
 	}
-	if got := col.Keys(name); len(got) > 0 {
-		t.Errorf("%s: want no records, got %d: %s", what, len(got), listKeys(got))
+	lb := sr.lookBackBefore(full.Records)
+	again, others := splitRepeats(lb, col.Records, name, nil)
+	if len(again) > 0 {
+		t.Logf("%s: %d records sent again inside the look-back (allowed): %s", what, len(again), listKeys(again))
+	}
+	if got := keysOf(others, name); len(got) > 0 {
+		t.Errorf("%s: want no records (but repeats inside a declared look-back), got %d: %s (%s)", what, len(got), listKeys(got), lb.describe(name))
 	}
 	report(t, what, sr.checkpointProblems(col))
+	before := append(slices.Clone(full.Records), col.Records...)
 	if last := col.Last(name); last != nil {
 		state = last
 	}
@@ -240,8 +256,17 @@ func (sr *streamRead) incremental(t *testing.T) {
 		t.Fatalf("%s: want success, got %s", what, describeErr(err))
 	}
 	report(t, what, sr.recordProblems(col.Records))
-	if d := diffKeys(want, col.Keys(name)); !d.ok() {
-		t.Error(exactKeysMessage(what, want, d))
+	wanted := make(map[string]bool, len(want))
+	for _, k := range want {
+		wanted[k] = true
+	}
+	lb = sr.lookBackBefore(before)
+	again, others = splitRepeats(lb, col.Records, name, wanted)
+	if len(again) > 0 {
+		t.Logf("%s: %d unchanged records sent again inside the look-back (allowed): %s", what, len(again), listKeys(again))
+	}
+	if d := diffKeys(want, keysOf(others, name)); !d.ok() {
+		t.Errorf("%s (%s)", exactKeysMessage(what, want, d), lb.describe(name))
 	}
 	report(t, what, sr.checkpointProblems(col))
 	report(t, what, sr.cursorProblems(col))
@@ -400,4 +425,13 @@ func keysIn(got []string, in, notIn []sdk.Record) []string {
 		}
 	}
 	return out
+}
+
+// keySet returns the keys of records as a set.
+func keySet(records []sdk.Record) map[string]bool {
+	set := make(map[string]bool, len(records))
+	for _, rec := range records {
+		set[rec.Key] = true
+	}
+	return set
 }

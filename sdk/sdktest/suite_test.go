@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/sdktest"
@@ -50,7 +51,48 @@ func TestBrokenConnector(t *testing.T) {
 	if flaw == flawNone {
 		flaw = ""
 	}
-	memorySuite(t, flaw, false).Run(t)
+	s := memorySuite(t, flaw, false)
+	if lb := os.Getenv(lookBackEnv); lb != "" {
+		d, err := time.ParseDuration(lb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.LookBack = map[string]time.Duration{"people": d}
+	}
+	s.Run(t)
+}
+
+// lookBackEnv is the look-back TestBrokenConnector declares for people.
+const lookBackEnv = "SDKTEST_LOOKBACK"
+
+// TestSuiteToleratesRepeatsInsideTheLookBack: a connector that reads the
+// last 3s before its checkpoint again passes with a look-back of 3s, and
+// fails with one of 2s: a repeat is tolerated inside the declared window,
+// and only there.
+func TestSuiteToleratesRepeatsInsideTheLookBack(t *testing.T) {
+	s := memorySuite(t, flawLookBack, false)
+	s.LookBack = map[string]time.Duration{"people": lookBackSeconds * time.Second}
+	s.Run(t)
+
+	t.Run("shorter", func(t *testing.T) {
+		t.Setenv(lookBackEnv, fmt.Sprintf("%ds", lookBackSeconds-1))
+		out, err := runChild(t, flawLookBack)
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			t.Fatalf("want a failing test, got %v\n%s", err, out)
+		}
+		if got, want := failedLeaves(out, "TestBrokenConnector/"), []string{"read/people/incremental", "read/people/resume"}; !slices.Equal(got, want) {
+			t.Errorf("want exactly these subtests failed: %q; got %q\n%s", want, got, out)
+		}
+		for _, says := range []string{
+			"want no records (but repeats inside a declared look-back), got 1: [p-22] (the look-back of people is 2s: records with updated_at from 2026-01-01T00:00:23Z on)",
+			"records sent before the checkpoint came again inside the look-back (allowed)",
+		} {
+			if !strings.Contains(out, says) {
+				t.Errorf("the output does not say %q\n%s", says, out)
+			}
+		}
+	})
 }
 
 // TestSuiteFailsBrokenConnectors runs the suite on connectors that each
@@ -122,8 +164,14 @@ func TestSuiteFailsBrokenConnectors(t *testing.T) {
 		says:  []string{`full read of people: record 3 (key "p-3"): data is not a JSON object: "{\"id\":\"p-3\",`},
 	}, {
 		flaw:  flawResendsLast,
-		fails: []string{"read/people/incremental"},
-		says:  []string{"read of people from the full read's last checkpoint, nothing changed since: want no records, got 1: [p-25]"},
+		fails: []string{"read/people/resume", "read/people/incremental"},
+		says: []string{"read of people from the full read's last checkpoint, nothing changed since: want no records (but repeats inside a declared look-back), got 1: [p-25] (Suite.LookBack declares none for people)",
+			"1 keys sent before the checkpoint came again, outside any look-back (Suite.LookBack declares none for people)"},
+	}, {
+		flaw:  flawLookBack,
+		fails: []string{"read/people/resume", "read/people/incremental"},
+		says: []string{"nothing changed since: want no records (but repeats inside a declared look-back), got 4: [p-22 p-23 p-24 p-25]",
+			"from the checkpoint taken before Change: want exactly 6 keys [p-1 p-13 p-25 p-26 p-27 p-28]; unexpected [p-22 p-23 p-24]"},
 	}, {
 		flaw:  flawEarlyCheckpoint,
 		fails: []string{"read/people/full", "read/people/resume"},
