@@ -131,7 +131,12 @@ func (d *decoder) endpoint(n *yaml.Node, path string, c *Config) (Endpoint, *yam
 	var stream *yaml.Node
 	if v, ok := f["stream"]; ok && !isNull(v.val) {
 		stream = resolve(v.val)
-		e.Stream, _ = d.nonEmpty(v.val, keyPath(path, "stream"), "a stream name")
+		if name, ok := d.nonEmpty(v.val, keyPath(path, "stream"), "a stream name"); ok {
+			e.Stream = name
+			if msg := streamNameProblem(name); msg != "" {
+				d.errs.at(stream, keyPath(path, "stream"), msg)
+			}
+		}
 	}
 	return e, stream
 }

@@ -61,6 +61,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		resp, after, err := c.attempt(ctx, p)
 		if err == nil {
 			c.logAttempt(ctx, p, resp, attempt, 0, nil)
+			resp.Attempts = attempt + 1
 			return resp, nil
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {

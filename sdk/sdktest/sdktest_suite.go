@@ -55,6 +55,22 @@ type Suite struct {
 	// 10, so that a stream spans several batches.
 	Records   int
 	BatchSize int
+	// LookBack declares, by stream, the look-back window of a stream whose
+	// incremental read starts again a little before its checkpoint, for a
+	// vendor whose records become visible late (a response that appears
+	// after its submission time; a search index that lags). A read from a
+	// checkpoint may then send again a record sent before it whose cursor
+	// value is no earlier than LookBack before the greatest cursor value
+	// sent before it: the suite tolerates those repeats, and no others.
+	// The stream's cursor field must hold RFC 3339 times. A stream not
+	// listed has no look-back: a read from a checkpoint must send nothing
+	// that was sent before it.
+	//
+	// It is declared here, not in the spec, because only this check needs
+	// it (the core takes any repeat: destinations are idempotent) and
+	// because it often depends on the connection's config, which the spec
+	// cannot know and the Suite is given.
+	LookBack map[string]time.Duration
 	// Timeout bounds each connector and driver call; default 30s.
 	Timeout time.Duration
 	// Logger receives the connector's logs (in process), or the plugin's

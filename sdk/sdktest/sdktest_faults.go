@@ -79,9 +79,7 @@ func (sr *streamRead) readFaults(t *testing.T) {
 	if sr.faultsOn != sr.st.Name {
 		t.Skipf("faults are injected around the reads of one stream only (%s)", sr.faultsOn)
 	}
-	if sr.full == nil {
-		t.Skip("the full read failed: a read of the stream does not work at all")
-	}
+	sr.needFull(t)
 	sr.r.eachFault(t, f, func(t *testing.T, status int, kind sdk.ErrorKind) {
 		ctx := sr.r.callCtx(t)
 		req := sdk.ReadRequest{Config: sr.r.config(), Streams: []sdk.StreamState{{Stream: sr.st.Name}}, BatchSize: sr.r.s.BatchSize}
