@@ -20,7 +20,7 @@ import (
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("no config file %s: name one with -c FILE (or set CXHUB_CONFIG); configs/demo.yaml is a complete example", path)
+		return nil, fmt.Errorf("no config file %s: name one with -c FILE (or set CXHUB_CONFIG); configs/demo.yaml is a complete example: %w", path, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
