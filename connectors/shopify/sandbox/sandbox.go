@@ -120,6 +120,9 @@ func (s *Sandbox) api() http.Handler {
 		writeErrors(w, http.StatusNotFound, "Not Found")
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Every answer's Date is the sandbox's clock, which also stamps
+		// edits, as Shopify's servers share one clock.
+		w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
 		token := r.Header.Get("X-Shopify-Access-Token")
 		if token == "" || !slices.Contains(s.opts.Tokens, token) {
 			writeErrors(w, http.StatusUnauthorized, "[API] Invalid API key or access token (unrecognized login or wrong password)")
