@@ -3,6 +3,7 @@ package shopify
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -106,4 +107,10 @@ func (e *env) write(cfg sdk.Config, stream string, records ...sdk.Record) ([]sdk
 // record is a record of stream with key and JSON data.
 func record(stream, key, data string) sdk.Record {
 	return sdk.Record{Stream: stream, Key: key, Data: []byte(data)}
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string{}, s...)
+	slices.Sort(out)
+	return out
 }
