@@ -2,6 +2,7 @@ package shopify
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -43,7 +44,7 @@ func (w *customersWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, 
 	}
 	if r.TargetID != "" {
 		res, err := w.update(ctx, r, r.TargetID, body)
-		if status(err) != http.StatusNotFound {
+		if !errors.Is(err, errCustomerGone) {
 			return res, err
 		}
 		// The linked customer was deleted in Shopify: find or create it again.
@@ -84,11 +85,18 @@ func (w *customersWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, 
 func (w *customersWriter) update(ctx context.Context, r sdk.Record, id string, body object) (sdk.Result, error) {
 	resp, err := w.cl.Do(ctx, &httpx.Request{Method: http.MethodPut, Path: "/customers/" + url.PathEscape(id) + ".json",
 		Body: map[string]any{"customer": body}})
+	if status(err) == http.StatusNotFound {
+		return sdk.Result{}, sdk.BadRecord(fmt.Errorf("%s record %s: update customer %s: %w", r.Stream, recordName(r), id, errCustomerGone))
+	}
 	if err != nil {
 		return sdk.Result{}, vendorError(r, "update customer "+id, err)
 	}
 	return writtenCustomer(r, resp, false)
 }
+
+// errCustomerGone is the cause of an update of a customer Shopify no
+// longer has.
+var errCustomerGone = errors.New("the customer no longer exists in shopify")
 
 // find returns the id of the customer whose email is email (whatever its
 // case), "" if customer search shows none.
