@@ -33,6 +33,7 @@ import (
 	"syscall"
 
 	hubspot "github.com/cxhub/cxhub/connectors/hubspot/sandbox"
+	shopify "github.com/cxhub/cxhub/connectors/shopify/sandbox"
 	zendesk "github.com/cxhub/cxhub/connectors/zendesk/sandbox"
 	kit "github.com/cxhub/cxhub/sdk/sandbox"
 )
@@ -41,6 +42,7 @@ import (
 var vendors = register(
 	hubspot.Vendor,
 	zendesk.Vendor,
+	shopify.Vendor,
 )
 
 func register(list ...kit.Vendor) map[string]kit.Vendor {
