@@ -3,8 +3,8 @@ package shopify
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
