@@ -16,6 +16,7 @@ const adminPrefix = kit.AdminPrefix + "shopify/"
 // deliveries) beside the kit's.
 func (s *Sandbox) addAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+adminPrefix+"summary", s.adminSummary)
+	mux.HandleFunc("POST "+adminPrefix+"summary", s.adminSummary) // for cxhub-sandbox post
 	mux.HandleFunc("POST "+adminPrefix+"touch", s.adminTouch)
 	mux.HandleFunc("POST "+adminPrefix+"add", s.adminAdd)
 	mux.HandleFunc("POST "+adminPrefix+"shipment", s.adminShipment)
