@@ -43,15 +43,15 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitt
 		var next state
 		switch st.Stream {
 		case StreamCustomers:
-			next, err = c.readList(ctx, cl, cfg, "customers", prev, out, func(items []gjson.Result, _ time.Time, b *boundary) []sdk.Record {
+			next, err = c.readList(ctx, cl, cfg, "customers", "", prev, out, func(items []gjson.Result, _ time.Time, b *boundary) []sdk.Record {
 				return objectRecords(st.Stream, items, prev, b)
 			})
 		case StreamOrders:
-			next, err = c.readList(ctx, cl, cfg, "orders", prev, out, func(items []gjson.Result, _ time.Time, b *boundary) []sdk.Record {
+			next, err = c.readList(ctx, cl, cfg, "orders", "", prev, out, func(items []gjson.Result, _ time.Time, b *boundary) []sdk.Record {
 				return objectRecords(st.Stream, items, prev, b)
 			})
 		case StreamFulfillments:
-			next, err = c.readList(ctx, cl, cfg, "orders", prev, out, func(items []gjson.Result, now time.Time, b *boundary) []sdk.Record {
+			next, err = c.readList(ctx, cl, cfg, "orders", fulfillmentOrderFields, prev, out, func(items []gjson.Result, now time.Time, b *boundary) []sdk.Record {
 				return fulfillmentRecords(items, prev, now, cfg.lateAfter, b)
 			})
 		default:
@@ -71,16 +71,20 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitt
 // time; b collects the keys at the next checkpoint's time.
 type pageRecords func(items []gjson.Result, now time.Time, b *boundary) []sdk.Record
 
-// readList pages through list ("customers", "orders") from prev and emits
-// what toRecords makes of each page. It returns the checkpoint to write
+// readList pages through list ("customers", "orders") from prev, asking
+// for fields only if it is not empty, and emits what toRecords makes of
+// each page. It returns the checkpoint to write
 // once every page is emitted.
-func (c *Connector) readList(ctx context.Context, cl *httpx.Client, cfg config, list string, prev state, out sdk.Emitter, toRecords pageRecords) (state, error) {
+func (c *Connector) readList(ctx context.Context, cl *httpx.Client, cfg config, list, fields string, prev state, out sdk.Emitter, toRecords pageRecords) (state, error) {
 	q := url.Values{"limit": {strconv.Itoa(cfg.PageSize)}}
 	if !prev.Since.IsZero() {
 		q.Set("updated_at_min", prev.Since.UTC().Format(time.RFC3339))
 	}
 	if list == "orders" {
 		q.Set("status", "any") // the default is open orders only
+	}
+	if fields != "" {
+		q.Set("fields", fields) // kept on later pages: the Link URL carries it
 	}
 	var b *boundary
 	var now time.Time

@@ -18,6 +18,10 @@ const (
 	deliveryCancelled = "cancelled"
 )
 
+// fulfillmentOrderFields are the order fields the fulfillments stream
+// reads: the fulfillments and what their records carry of the order.
+const fulfillmentOrderFields = "id,name,email,updated_at,customer,financial_status,total_price,currency,fulfillments"
+
 // deliveryStatus maps a fulfillment's status and shipment_status onto the
 // canonical shipped / in_transit / delivered / failed / cancelled.
 func deliveryStatus(f gjson.Result) string {
@@ -89,7 +93,7 @@ func fulfillmentRecord(f gjson.Result, order []byte, now time.Time, lateAfter ti
 	shipped, _ := time.Parse(time.RFC3339, f.Get("created_at").String())
 	late := (status == deliveryShipped || status == deliveryInTransit) && !shipped.IsZero() && now.Sub(shipped) > lateAfter
 	updated, _ := time.Parse(time.RFC3339, f.Get("updated_at").String())
-	data := addFields([]byte(f.Raw), map[string]any{"order": json.RawMessage(order), "delivery_status": status, "late": late})
+	data := addFields([]byte(f.Raw), field{"order", json.RawMessage(order)}, field{"delivery_status", status}, field{"late", late})
 	r := sdk.Record{Stream: StreamFulfillments, Key: f.Get("id").String(), Data: data, UpdatedAt: updated}
 	if r.Key == "" {
 		r.Problem = "shopify fulfillment without an id"
@@ -97,27 +101,32 @@ func fulfillmentRecord(f gjson.Result, order []byte, now time.Time, lateAfter ti
 	return r
 }
 
-// addFields returns the JSON object obj with fields added at its end (it
-// is not decoded: Shopify's own fields stay as they came).
-func addFields(obj []byte, fields map[string]any) []byte {
-	obj = bytes.TrimRight(bytes.TrimSpace(obj), "}")
+// field is a name and a value to add to a JSON object.
+type field struct {
+	name  string
+	value any
+}
+
+// addFields returns the JSON object obj with fields added at its end, in
+// order. obj is not decoded: Shopify's own fields stay as they came.
+func addFields(obj []byte, fields ...field) []byte {
+	obj = bytes.TrimSuffix(bytes.TrimSpace(obj), []byte("}"))
 	var b bytes.Buffer
 	b.Write(obj)
-	first := bytes.Equal(bytes.TrimSpace(obj), []byte("{"))
-	for _, k := range []string{"order", "delivery_status", "late"} {
-		v, ok := fields[k]
-		if !ok {
-			continue
-		}
-		if !first {
+	empty := bytes.Equal(bytes.TrimSpace(obj), []byte("{"))
+	for _, f := range fields {
+		if !empty {
 			b.WriteByte(',')
 		}
-		first = false
-		kb, _ := json.Marshal(k)
-		vb, _ := json.Marshal(v)
-		b.Write(kb)
+		empty = false
+		name, _ := json.Marshal(f.name) // a string: cannot fail
+		value, err := json.Marshal(f.value)
+		if err != nil {
+			value = []byte("null")
+		}
+		b.Write(name)
 		b.WriteByte(':')
-		b.Write(vb)
+		b.Write(value)
 	}
 	b.WriteByte('}')
 	return b.Bytes()
