@@ -133,3 +133,44 @@ func TestCreateCustomerRefusesATakenEmailAndPhone(t *testing.T) {
 		t.Errorf("search: %d %v", resp.StatusCode, body)
 	}
 }
+
+func TestOrdersStatusAndSearchLag(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	s, base := start(t, Options{Seed: 4, Customers: 20, Orders: 200, NoRateLimit: true, SearchLag: time.Minute, Now: func() time.Time { return now }})
+	count := func(u string) int {
+		t.Helper()
+		resp, body := call(t, "GET", u, "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %v", u, resp.StatusCode, body)
+		}
+		for _, k := range []string{"orders", "customers"} {
+			if v, ok := body[k]; ok {
+				return len(v.([]any))
+			}
+		}
+		return -1
+	}
+	open, closed := 0, 0
+	for _, o := range s.Orders() {
+		if o.ClosedAt.IsZero() && o.CancelledAt.IsZero() {
+			open++
+		} else {
+			closed++
+		}
+	}
+	if got := count(base + "/orders.json?limit=250"); got != open || closed == 0 {
+		t.Errorf("default status: %d orders, want the %d open ones (%d are closed or cancelled)", got, open, closed)
+	}
+	if got := count(base + "/orders.json?limit=250&status=any"); got != 200 {
+		t.Errorf("status=any: %d orders, want 200", got)
+	}
+	c := s.AddCustomers(1)[0] // made now: search does not see it for a minute
+	q := base + "/customers/search.json?query=" + url.QueryEscape(`email:"`+c.Email+`"`)
+	if got := count(q); got != 0 {
+		t.Errorf("search right after the create: %d, want 0 (the index lags)", got)
+	}
+	s.Advance(2 * time.Minute)
+	if got := count(q); got != 1 {
+		t.Errorf("search after the lag: %d, want 1", got)
+	}
+}
