@@ -174,3 +174,36 @@ func TestOrdersStatusAndSearchLag(t *testing.T) {
 		t.Errorf("search after the lag: %d, want 1", got)
 	}
 }
+
+func TestSeedStampsNothingInTheFuture(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	s, err := New(Options{Seed: 1, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, failed := 0, 0
+	for _, o := range s.Orders() {
+		if o.UpdatedAt.After(now) || o.CreatedAt.After(o.UpdatedAt) || o.ClosedAt.After(now) {
+			t.Fatalf("order %d: created %s, updated %s, closed %s, now %s", o.ID, o.CreatedAt, o.UpdatedAt, o.ClosedAt, now)
+		}
+		for _, f := range o.Fulfillments {
+			if f.UpdatedAt.After(o.UpdatedAt) || f.CreatedAt.After(f.UpdatedAt) {
+				t.Fatalf("fulfillment %d: shipped %s, updated %s; its order updated %s", f.ID, f.CreatedAt, f.UpdatedAt, o.UpdatedAt)
+			}
+			switch {
+			case f.ShipmentStatus == "failure":
+				failed++
+			case f.ShipmentStatus != "delivered" && now.Sub(f.CreatedAt) > LateAfter:
+				late++
+			}
+		}
+	}
+	for _, c := range s.Customers() {
+		if c.UpdatedAt.After(now) {
+			t.Fatalf("customer %d updated %s, after now", c.ID, c.UpdatedAt)
+		}
+	}
+	if late < 5 || failed < 5 || late+failed > 100 {
+		t.Errorf("%d late and %d failed shipments of 3000 orders: want a few of each", late, failed)
+	}
+}

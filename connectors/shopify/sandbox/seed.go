@@ -107,6 +107,7 @@ func (s *Sandbox) seed(customers, orders int, now time.Time) {
 		c := s.customers[ids[rng.IntN(len(ids))]]
 		created := randomTime(rng, yearAgo, now.Add(-2*time.Hour))
 		o := s.newOrder(rng, c, created)
+		closeIt := false
 		switch {
 		case i%97 == 5: // a few late shipments: in transit for more than a week
 			created = now.Add(-LateAfter - time.Duration(1+rng.IntN(72))*time.Hour).Truncate(time.Second)
@@ -116,19 +117,29 @@ func (s *Sandbox) seed(customers, orders int, now time.Time) {
 			s.ship(rng, o, created.Add(6*time.Hour), "failure")
 		case now.Sub(created) < 3*24*time.Hour: // recent: in transit or not shipped yet
 			if rng.IntN(2) == 0 {
-				s.ship(rng, o, created.Add(3*time.Hour), "in_transit")
+				s.ship(rng, o, created.Add(time.Hour), "in_transit")
 			}
 		case rng.IntN(40) == 0:
 			o.FinancialStatus, o.CancelledAt, o.ClosedAt = "voided", created.Add(time.Hour), created.Add(time.Hour)
 		default:
 			s.ship(rng, o, created.Add(time.Duration(2+rng.IntN(40))*time.Hour), "delivered")
-			if rng.IntN(3) > 0 {
-				o.ClosedAt = o.UpdatedAt
-			}
+			closeIt = rng.IntN(3) > 0
 		}
-		o.UpdatedAt = randomTime(rng, o.UpdatedAt, now.Add(-time.Hour))
+		// Nothing is stamped in the future: a delivery that would come
+		// later is still in transit.
+		settled := now.Add(-time.Hour)
+		for _, f := range o.Fulfillments {
+			if f.UpdatedAt.After(settled) {
+				f.ShipmentStatus, f.UpdatedAt = "in_transit", f.CreatedAt
+			}
+			o.UpdatedAt = f.UpdatedAt
+		}
+		o.UpdatedAt = randomTime(rng, o.UpdatedAt, settled)
 		if o.UpdatedAt.Before(created) {
 			o.UpdatedAt = created
+		}
+		if closeIt {
+			o.ClosedAt = o.UpdatedAt
 		}
 		s.orders[o.ID] = o
 	}
