@@ -3,9 +3,24 @@ package cli
 import (
 	"fmt"
 
+	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/spf13/cobra"
 )
+
+// readState loads the config and opens the state read-only: read commands
+// work while another cxhub process syncs.
+func (a *app) readState() (*config.Config, state.Store, error) {
+	cfg, err := a.h().Config()
+	if err != nil {
+		return nil, nil, a.reportConfigError(err)
+	}
+	st, err := a.h().ReadStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
+}
 
 func newRunsCmd(a *app) *cobra.Command {
 	var pipeline string
@@ -15,17 +30,16 @@ func newRunsCmd(a *app) *cobra.Command {
 		Short: "List recent runs with their status and counts, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.stateStore()
+			cfg, st, err := a.readState()
 			if err != nil {
 				return err
 			}
-			a.settleLeftOverRuns(cmd.Context(), st)
 			runs, err := st.Runs(cmd.Context(), state.RunFilter{Pipeline: pipeline, Limit: limit})
 			if err != nil {
 				return err
 			}
-			if _, known := a.cfg.Pipeline(pipeline); pipeline != "" && !known && len(runs) == 0 {
-				return fmt.Errorf("no pipeline named %q in %s, and no runs of one", pipeline, a.cfg.File)
+			if _, known := cfg.Pipeline(pipeline); pipeline != "" && !known && len(runs) == 0 {
+				return fmt.Errorf("no pipeline named %q in %s, and no runs of one", pipeline, cfg.File)
 			}
 			if a.json() {
 				return printJSON(a.opts.stdout, runs)
@@ -53,7 +67,7 @@ func newStateCmd(a *app) *cobra.Command {
 		Short: "Show the persisted checkpoints (of one pipeline, or all)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.stateStore()
+			cfg, st, err := a.readState()
 			if err != nil {
 				return err
 			}
@@ -65,8 +79,8 @@ func newStateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, known := a.cfg.Pipeline(pipeline); pipeline != "" && !known && len(cps) == 0 {
-				return fmt.Errorf("no pipeline named %q in %s, and no checkpoints of one", pipeline, a.cfg.File)
+			if _, known := cfg.Pipeline(pipeline); pipeline != "" && !known && len(cps) == 0 {
+				return fmt.Errorf("no pipeline named %q in %s, and no checkpoints of one", pipeline, cfg.File)
 			}
 			if a.json() {
 				out := make([]map[string]any, len(cps))
@@ -90,14 +104,14 @@ func newStateCmd(a *app) *cobra.Command {
 			"idempotently and links are kept, so this re-sends records without duplicating them.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.config()
+			cfg, err := a.h().Config()
 			if err != nil {
 				return a.reportConfigError(err)
 			}
 			if _, ok := cfg.Pipeline(args[0]); !ok {
 				return fmt.Errorf("no pipeline named %q in %s", args[0], cfg.File)
 			}
-			st, err := a.lockedStateStore(cmd.Context())
+			st, err := a.h().Store()
 			if err != nil {
 				return err
 			}

@@ -18,7 +18,7 @@ func newValidateCmd(a *app) *cobra.Command {
 		Short: "Check the config file and each connection's settings against its connector",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.checkedConfig(cmd.Context())
+			cfg, err := a.h().CheckedConfig(cmd.Context())
 			if err != nil {
 				return a.reportConfigError(err)
 			}
@@ -66,11 +66,11 @@ func newPluginsCmd(a *app) *cobra.Command {
 		Short: "List the connector plugins in the plugins directory with their specs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			host, err := a.plugins()
+			host, err := a.h().Plugins()
 			if err != nil {
 				return err
 			}
-			specs, failed, err := a.installedSpecs(cmd.Context(), host)
+			specs, failed, err := a.h().InstalledSpecs(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -132,26 +132,12 @@ func notLocked(err error) bool {
 	return errors.As(err, &mismatch) && mismatch.Locked == ""
 }
 
-// connectionPlugin validates the config and starts the connection's connector.
-func (a *app) connectionPlugin(cmd *cobra.Command, name string) (*sdk.Plugin, *config.Connection, error) {
-	cfg, err := a.checkedConfig(cmd.Context())
-	if err != nil {
-		return nil, nil, a.reportConfigError(err)
+// connectionError reports a config error, or names the failed call.
+func (a *app) connectionError(err error) error {
+	if rerr := a.reportConfigError(err); rerr != err {
+		return rerr
 	}
-	conn, ok := cfg.Connections[name]
-	if !ok {
-		known := make([]string, 0, len(cfg.Connections))
-		for n := range cfg.Connections {
-			known = append(known, n)
-		}
-		sort.Strings(known)
-		return nil, nil, fmt.Errorf("no connection named %q in %s (connections: %s)", name, cfg.File, strings.Join(known, ", "))
-	}
-	p, err := a.host.Start(cmd.Context(), conn.Connector)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, conn, nil
+	return err
 }
 
 func newCheckCmd(a *app) *cobra.Command {
@@ -160,11 +146,11 @@ func newCheckCmd(a *app) *cobra.Command {
 		Short: "Ask a connection's connector whether its system is reachable with the configured settings",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, conn, err := a.connectionPlugin(cmd, args[0])
+			conn, err := a.h().Connection(cmd.Context(), args[0])
 			if err != nil {
-				return err
+				return a.connectionError(err)
 			}
-			resp, err := p.Check(cmd.Context(), sdk.CheckRequest{Config: sdk.Config(conn.Config)})
+			resp, err := a.h().Check(cmd.Context(), conn.Name)
 			if a.json() {
 				out := map[string]any{"connection": conn.Name, "ok": err == nil, "message": resp.Message}
 				if err != nil {
@@ -191,11 +177,11 @@ func newDiscoverCmd(a *app) *cobra.Command {
 		Short: "List the streams a connection reaches, with their keys, cursors and capabilities",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, conn, err := a.connectionPlugin(cmd, args[0])
+			conn, err := a.h().Connection(cmd.Context(), args[0])
 			if err != nil {
-				return err
+				return a.connectionError(err)
 			}
-			resp, err := p.Discover(cmd.Context(), sdk.DiscoverRequest{Config: sdk.Config(conn.Config)})
+			resp, err := a.h().Discover(cmd.Context(), conn.Name)
 			if err != nil {
 				return fmt.Errorf("discover %s: %w", conn.Name, err)
 			}

@@ -22,12 +22,14 @@ type decoder struct {
 
 // Keys allowed at each level of the file, in the order the errors list them.
 var (
-	topKeys        = []string{"version", "state", "plugins", "log", "connections", "pipelines"}
-	stateKeys      = []string{"path"}
+	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines"}
+	stateKeys = []string{"path", "driver"}
+	// stateDrivers are the state backends this cxhub has.
+	stateDrivers   = []string{"sqlite"}
 	pluginsKeys    = []string{"dir"}
 	logKeys        = []string{"level"}
-	connectionKeys = []string{"connector", "config"}
-	pipelineKeys   = []string{"name", "from", "to", "map", "where", "schedule", "on_error", "batch_size", "retry"}
+	connectionKeys = []string{"connector", "config", "check_interval"}
+	pipelineKeys   = []string{"name", "from", "to", "map", "where", "schedule", "jitter", "on_error", "batch_size", "retry", "monitor"}
 	endpointKeys   = []string{"connection", "stream"}
 	retryKeys      = []string{"initial_interval", "max_interval", "max_elapsed"}
 	constKeys      = []string{"value"}
@@ -198,6 +200,8 @@ func (d *decoder) document(doc *yaml.Node) (*Config, map[string]string) {
 		}
 	}
 	settings := d.fileSettings(top)
+	d.server(top["server"].val, c)
+	d.monitor(top["monitor"].val, c)
 	if p, ok := top["connections"]; ok {
 		d.connections(p.val, c)
 	}
@@ -247,6 +251,9 @@ func (d *decoder) connections(n *yaml.Node, c *Config) {
 					conn.Config = raw
 				}
 			}
+		}
+		if v, ok := f["check_interval"]; ok && !isNull(v.val) {
+			conn.CheckInterval, _ = d.duration(v.val, keyPath(cpath, "check_interval"), time.Second)
 		}
 		c.nodes.conns[name] = nodes
 	}

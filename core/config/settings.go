@@ -15,6 +15,7 @@ import (
 // case, "." as "_"), and the default state file name.
 const (
 	keyStatePath   = "state.path"
+	keyStateDriver = "state.driver"
 	keyPluginsDir  = "plugins.dir"
 	keyLogLevel    = "log.level"
 	envPrefix      = "CXHUB"
@@ -25,7 +26,8 @@ const (
 // returns their interpolated values by key, for the keys set and valid.
 func (d *decoder) fileSettings(top map[string]pair) map[string]string {
 	out := map[string]string{}
-	section := func(name string, keys []string, get func(n *yaml.Node, path string) (string, bool)) {
+	type getter func(n *yaml.Node, path string) (string, bool)
+	section := func(name string, keys []string, gets map[string]getter) {
 		p, ok := top[name]
 		if !ok || isNull(p.val) {
 			return
@@ -34,23 +36,28 @@ func (d *decoder) fileSettings(top map[string]pair) map[string]string {
 		if !ok {
 			return
 		}
-		v, ok := f[keys[0]]
-		if !ok || isNull(v.val) {
-			return
-		}
-		key := keyPath(name, keys[0])
-		if s, ok := get(v.val, key); ok {
-			out[key] = s
+		for _, k := range keys {
+			v, ok := f[k]
+			if !ok || isNull(v.val) {
+				continue
+			}
+			key := keyPath(name, k)
+			if s, ok := gets[k](v.val, key); ok {
+				out[key] = s
+			}
 		}
 	}
-	section("state", stateKeys, func(n *yaml.Node, path string) (string, bool) {
-		return d.nonEmpty(n, path, "a file path")
+	section("state", stateKeys, map[string]getter{
+		"path": func(n *yaml.Node, path string) (string, bool) { return d.nonEmpty(n, path, "a file path") },
+		"driver": func(n *yaml.Node, path string) (string, bool) {
+			return d.oneOf(n, path, stateDrivers)
+		},
 	})
-	section("plugins", pluginsKeys, func(n *yaml.Node, path string) (string, bool) {
-		return d.str(n, path, "a directory path")
+	section("plugins", pluginsKeys, map[string]getter{
+		"dir": func(n *yaml.Node, path string) (string, bool) { return d.str(n, path, "a directory path") },
 	})
-	section("log", logKeys, func(n *yaml.Node, path string) (string, bool) {
-		return d.oneOf(n, path, logLevels)
+	section("log", logKeys, map[string]getter{
+		"level": func(n *yaml.Node, path string) (string, bool) { return d.oneOf(n, path, logLevels) },
 	})
 	return out
 }
@@ -73,7 +80,12 @@ func (d *decoder) settings(data []byte, fromFile map[string]string, c *Config) {
 	merged := map[string]any{}
 	for key, val := range fromFile {
 		section, name, _ := strings.Cut(key, ".")
-		merged[section] = map[string]any{name: val}
+		m, _ := merged[section].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			merged[section] = m
+		}
+		m[name] = val
 	}
 	if err := v.MergeConfigMap(merged); err != nil {
 		d.errs.atPos(0, 0, "", fmt.Sprintf("reading settings: %v", err))
@@ -88,6 +100,14 @@ func (d *decoder) settings(data []byte, fromFile map[string]string, c *Config) {
 		state = defaultStateDB
 	}
 	c.StatePath = d.abs(state)
+	c.State = State{Driver: v.GetString(keyStateDriver), Path: c.StatePath}
+	if c.State.Driver == "" {
+		c.State.Driver = "sqlite"
+	}
+	if env := envVar(keyStateDriver); d.fromEnv(env) && !slices.Contains(stateDrivers, c.State.Driver) {
+		d.errs.atPos(0, 0, keyStateDriver, fmt.Sprintf("expected %s, got %q from environment variable %s",
+			alternatives(stateDrivers), c.State.Driver, env))
+	}
 	if dir := v.GetString(keyPluginsDir); dir != "" {
 		c.PluginsDir = d.abs(dir)
 	}

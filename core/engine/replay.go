@@ -17,7 +17,7 @@ import (
 // (SourceProblem) fails again with its reason: only a fix at the source,
 // and a fresh read, mends it.
 func (r *Runner) Replay(ctx context.Context, name string, ids []int64) Result {
-	return r.run(ctx, name, func(ctx context.Context, p *pipeline, t *tally) error {
+	return r.run(ctx, name, SourceReplay, func(ctx context.Context, p *pipeline, t *tally) error {
 		return r.replayOnce(ctx, p, t, ids)
 	})
 }
@@ -39,7 +39,7 @@ func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []in
 	if err != nil {
 		return fmt.Errorf("open writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, err)
 	}
-	bw := r.newBatchWriter(p, t.prog.RunID, w)
+	bw := r.newBatchWriter(p, t, w)
 	for start := 0; start < len(dls); start += p.cfg.BatchSize {
 		chunk := dls[start:min(start+p.cfg.BatchSize, len(dls))]
 		recs := make([]sdk.Record, len(chunk))

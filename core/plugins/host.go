@@ -45,6 +45,8 @@ type Host struct {
 
 	// trust is set by UseLockfile before the first start.
 	trust trust
+	// logLevel, if set, is passed to every plugin in its environment.
+	logLevel string
 }
 
 // NewHost returns a host for the binaries in dir. Plugins run in workDir
@@ -55,6 +57,11 @@ func NewHost(dir, workDir string, logger *slog.Logger) *Host {
 	}
 	return &Host{dir: dir, workDir: workDir, logger: logger, running: map[*sdk.Plugin]struct{}{}}
 }
+
+// SetLogLevel sets the log level every plugin started from now on gets in
+// its environment (sdk.LogLevelEnv); "" leaves the plugins' default. The
+// host's own environment is not changed.
+func (h *Host) SetLogLevel(level string) { h.logLevel = level }
 
 // Dir returns the plugins directory.
 func (h *Host) Dir() string { return h.dir }
@@ -108,7 +115,12 @@ func (h *Host) Start(ctx context.Context, connector string) (*sdk.Plugin, error)
 // launch starts the binary at path, which go-plugin checks against sum
 // first if sum is set, and tracks the process.
 func (h *Host) launch(ctx context.Context, connector, path string, sum []byte) (*sdk.Plugin, error) {
+	var env []string // nil: the SDK's minimal environment
+	if h.logLevel != "" {
+		env = append(sdk.MinimalEnv(), sdk.LogLevelEnv+"="+h.logLevel)
+	}
 	p, err := sdk.Launch(ctx, sdk.LaunchOptions{
+		Env:    env,
 		Path:   path,
 		Dir:    h.workDir,
 		Logger: h.logger.With("connector", connector),

@@ -31,6 +31,9 @@ type RateLimits struct {
 	Reserve int
 	// Leaky are vendors' leaky buckets, per bucket (see LeakyBucket).
 	Leaky map[string]LeakyBucket
+	// Quota names the headers of a long-period quota (a daily one): once
+	// it is spent, calls fail at once with a *QuotaExhausted (quota.go).
+	Quota QuotaHeaders
 }
 
 // Limit allows Requests requests in any Interval.
