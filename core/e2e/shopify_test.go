@@ -9,6 +9,7 @@ import (
 	"time"
 
 	shopify "github.com/cxhub/cxhub/connectors/shopify/sandbox"
+	surveymonkey "github.com/cxhub/cxhub/connectors/surveymonkey/sandbox"
 	kit "github.com/cxhub/cxhub/sdk/sandbox"
 )
 
@@ -37,11 +38,14 @@ func needsTicket(f shopify.Fulfillment, now time.Time) bool {
 }
 
 // TestShopifyJourneys runs configs/shopify-journeys.yaml through the real
-// binary and plugins against the Shopify, HubSpot and Zendesk sandboxes,
+// binary and plugins against the Shopify, HubSpot, Zendesk and
+// SurveyMonkey sandboxes,
 // with Shopify answering a storm of 429s and some 5xx: orders and
 // shipments land in files once each, shop customers become CRM contacts
 // (matched by email), every late or failed shipment opens exactly one
-// ticket for its customer; then a shipment fails and two customers change,
+// ticket for its customer, every customer with a delivered order is on the
+// follow-up survey's list once; then a shipment fails, a late one is
+// delivered and two customers change,
 // and the next sync carries exactly those, and reading everything again
 // makes no second ticket.
 func TestShopifyJourneys(t *testing.T) {
@@ -55,6 +59,15 @@ func TestShopifyJourneys(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	hs, zd, env := startVendors(t, 200, 100)
+	sm, err := surveymonkey.New(surveymonkey.Options{Seed: 7, NPSResponses: -1, CSATResponses: -1, PlainResponses: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	smSrv, err := sm.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = smSrv.Close() })
 	yaml, err := os.ReadFile("../../configs/shopify-journeys.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +76,7 @@ func TestShopifyJourneys(t *testing.T) {
 	t.Setenv("CXHUB_SANDBOX_SHOPIFY_URL", srv.URL)
 	t.Setenv("CXHUB_SANDBOX_HUBSPOT_URL", env["HUBSPOT_URL"])
 	t.Setenv("CXHUB_SANDBOX_ZENDESK_URL", env["ZENDESK_URL"])
+	t.Setenv("CXHUB_SANDBOX_SURVEYMONKEY_URL", smSrv.URL)
 	t.Setenv("CXHUB_STATE_PATH", w.path("cxhub.db"))
 	t.Setenv("CXHUB_PLUGINS_DIR", filepath.Join(binDir, "plugins"))
 	t.Setenv("SHOPIFY_ARCHIVE_DIR", w.path("out/shopify"))
@@ -122,6 +136,20 @@ func TestShopifyJourneys(t *testing.T) {
 	if tickets < 2 || res["late-shipments-to-helpdesk-tickets"].Counts.Written != int64(tickets) {
 		t.Errorf("%d shipments needed a ticket (%+v): the seed must have late and failed ones", tickets, res["late-shipments-to-helpdesk-tickets"].Counts)
 	}
+	deliveredTo := map[string]bool{}
+	for _, f := range sp.Fulfillments() {
+		if o, _ := sp.Order(f.OrderID); f.ShipmentStatus == "delivered" && o.Email != "" {
+			deliveredTo[o.Email] = true
+		}
+	}
+	for email := range deliveredTo {
+		if got := sm.ContactsByEmail(surveymonkey.ContactListID, email); len(got) != 1 {
+			t.Errorf("customer %s with a delivered order is %d times on the follow-up list, want once", email, len(got))
+		}
+	}
+	if n := len(sm.Contacts(surveymonkey.ContactListID)); len(deliveredTo) == 0 || n != len(deliveredTo) {
+		t.Errorf("the follow-up list has %d contacts, want the %d customers with a delivered order", n, len(deliveredTo))
+	}
 
 	// A delivered shipment fails, a late one is delivered, two customers
 	// change: the next sync carries exactly those.
@@ -160,6 +188,12 @@ func TestShopifyJourneys(t *testing.T) {
 	}
 	if got := res["shopify-customers-to-crm-contacts"].Counts; got.Read != 2 || got.Created != 0 {
 		t.Errorf("second sync of customers: %+v, want the 2 changed, none created", got)
+	}
+	if got := res["delivered-orders-to-survey-followup"].Counts; got.Read != 2 || got.Written != 1 || got.Filtered != 1 {
+		t.Errorf("second sync of the follow-up list: %+v, want the delivered one written, the failed one filtered", got)
+	}
+	if o, _ := sp.Order(delivered.OrderID); len(sm.ContactsByEmail(surveymonkey.ContactListID, o.Email)) != 1 {
+		t.Errorf("the customer of the shipment delivered since, %s, is not on the follow-up list once", o.Email)
 	}
 	if got := res["shopify-orders-to-file"].Counts; got.Read != 2 {
 		t.Errorf("second sync of orders: %+v, want the 2 orders whose shipment changed", got)
