@@ -50,6 +50,7 @@ func build(dir string) error {
 		"plugins/cxhub-connector-hubspot":      "./connectors/hubspot/cmd/cxhub-connector-hubspot",
 		"plugins/cxhub-connector-zendesk":      "./connectors/zendesk/cmd/cxhub-connector-zendesk",
 		"plugins/cxhub-connector-surveymonkey": "./connectors/surveymonkey/cmd/cxhub-connector-surveymonkey",
+		"plugins/cxhub-connector-shopify":      "./connectors/shopify/cmd/cxhub-connector-shopify",
 	}
 	for out, pkg := range targets {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
