@@ -47,9 +47,6 @@ const NotificationVersion = 1
 func notificationOf(a state.Alert) Notification {
 	n := Notification{Version: NotificationVersion, ID: a.ID, Key: a.Key, Kind: a.Kind, Subject: a.Subject,
 		Status: a.Status, Message: a.Message, FiredAt: a.FiredAt.UTC(), ResolvedAt: a.ResolvedAt.UTC()}
-	if a.ResolvedAt.IsZero() {
-		n.ResolvedAt = time.Time{}
-	}
 	if a.Status == state.AlertResolved {
 		n.Text = fmt.Sprintf("[RESOLVED] %s %s after %s: %s", a.Kind, a.Subject,
 			a.ResolvedAt.Sub(a.FiredAt).Round(time.Second), a.Message)
