@@ -114,7 +114,8 @@ type receiver struct {
 
 	mu     sync.Mutex
 	got    []received
-	answer []int // statuses to answer, in turn; then 200
+	answer []int         // statuses to answer, in turn; then 200
+	delay  time.Duration // before answering
 	notify chan struct{}
 }
 
@@ -140,9 +141,11 @@ func newReceiver(t *testing.T) *receiver {
 			}
 			r.got = append(r.got, received{header: req.Header.Clone(), body: body, n: n})
 		}
+		delay := r.delay
 		r.mu.Unlock()
-		w.WriteHeader(status)
 		r.notify <- struct{}{}
+		time.Sleep(delay)
+		w.WriteHeader(status)
 	}))
 	t.Cleanup(r.srv.Close)
 	return r

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cxhub/cxhub/core/config"
@@ -107,6 +108,7 @@ type Monitor struct {
 
 	wake   chan struct{} // evaluate the pipelines now
 	notify chan struct{} // send what is pending now
+	passes atomic.Int64  // notification passes done (for tests)
 }
 
 // New returns a monitor of h; nothing runs until Run.

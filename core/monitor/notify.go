@@ -86,6 +86,7 @@ func (m *Monitor) notifyLoop(ctx context.Context, st state.Store) {
 // whose firing was never sent is recorded without a notice: the receivers
 // never heard of it.
 func (m *Monitor) notifyPending(ctx context.Context, st state.Store) {
+	defer m.passes.Add(1)
 	cfg, err := m.config()
 	if err != nil || len(cfg.Monitor.Receivers) == 0 {
 		return
@@ -111,10 +112,19 @@ func (m *Monitor) notifyPending(ctx context.Context, st state.Store) {
 			return
 		}
 		if a.Status == state.AlertResolved && a.Notified == "" || m.deliver(ctx, cfg.Monitor.Receivers, a) {
-			if err := st.MarkAlertNotified(ctx, a.ID, a.Status); err != nil && ctx.Err() == nil {
-				m.log.Error("record alert notified", "id", a.ID, "error", err)
-			}
+			m.markNotified(ctx, st, a)
 		}
+	}
+}
+
+// markNotified records that the receivers were told of an alert's status.
+// It does so even when ctx has just ended: the receivers have it, and a
+// restart must not send it again.
+func (m *Monitor) markNotified(ctx context.Context, st state.Store, a state.Alert) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := st.MarkAlertNotified(ctx, a.ID, a.Status); err != nil {
+		m.log.Error("record alert notified", "id", a.ID, "error", err)
 	}
 }
 
@@ -159,6 +169,10 @@ func (m *Monitor) deliver(ctx context.Context, receivers []config.Receiver, a st
 	return all
 }
 
+// shutdownGrace is how long a POST under way may go on once the monitor
+// is stopping.
+const shutdownGrace = 2 * time.Second
+
 // refusedError is a receiver's answer that retrying cannot change (a 4xx
 // other than 408 and 429).
 type refusedError struct{ status int }
@@ -172,8 +186,14 @@ func (e *refusedError) Error() string {
 // backoff, NotifyRetries times at most.
 func (m *Monitor) post(ctx context.Context, r config.Receiver, a state.Alert, body []byte) error {
 	delivery := strconv.FormatInt(a.ID, 10) + "." + string(a.Status)
+	// A POST under way when ctx ends gets a moment to finish, so that a
+	// receiver that has the notification is known to have it.
+	reqCtx, cancelReq := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReq()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(shutdownGrace, cancelReq) })
+	defer stop()
 	send := func() error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.URL, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, r.URL, bytes.NewReader(body))
 		if err != nil {
 			return backoff.Permanent(fmt.Errorf("build request to %s: %w", r.Name, err))
 		}

@@ -201,3 +201,29 @@ func unnotified(t *testing.T, st state.Store) []state.Alert {
 	}
 	return out
 }
+
+// A notification under way when the monitor stops is finished and
+// recorded: the receiver has it, a restart must not send it again.
+func TestNotificationUnderWayAtShutdownIsRecorded(t *testing.T) {
+	rcv := newReceiver(t)
+	rcv.delay = 300 * time.Millisecond
+	h := newFakeHub(t, testConfig(rcv.config()))
+	m := New(h, quickOptions(nil))
+	m.PluginHung("export", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.notifyPending(ctx, h.store)
+	}()
+	rcv.waitFor(1, 5*time.Second)
+	cancel() // while the receiver has not answered yet
+	<-done
+	if pending := unnotified(t, h.store); len(pending) != 0 {
+		t.Fatalf("pending after a stop mid-POST: %+v", pending)
+	}
+	New(h, quickOptions(nil)).notifyPending(context.Background(), h.store)
+	if got := rcv.received(); len(got) != 1 {
+		t.Fatalf("%d notifications, want 1", len(got))
+	}
+}
