@@ -30,6 +30,8 @@ type Hub interface {
 	Logger() *slog.Logger
 }
 
+var _ Hub = (*hub.Hub)(nil)
+
 // The outcomes of a webhook delivery the server reports (WebhookDelivery
 // takes any, these are the ones it uses).
 const (

@@ -17,6 +17,8 @@ import (
 	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
+var _ Hub = (*hub.Hub)(nil)
+
 // syncBuffer is a log output safe for the plugins' goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
