@@ -61,8 +61,9 @@ type Metrics struct {
 	reg    *prometheus.Registry
 	cancel func()
 
-	mu    sync.Mutex
-	known map[string]bool // pipelines that have series
+	mu      sync.Mutex
+	known   map[string]bool // pipelines that have series
+	running map[string]int  // runs under way by pipeline, as seen from their start
 
 	read, filtered, written, created, updated, deadLettered *prometheus.CounterVec
 	runDuration                                             *prometheus.HistogramVec
@@ -76,7 +77,7 @@ type Metrics struct {
 // and the process's, and starts following the hub's events. The series of
 // the config's pipelines exist from the start, at zero.
 func New(h Hub) *Metrics {
-	m := &Metrics{hub: h, reg: prometheus.NewRegistry(), known: map[string]bool{}}
+	m := &Metrics{hub: h, reg: prometheus.NewRegistry(), known: map[string]bool{}, running: map[string]int{}}
 	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
 		v := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "cxhub", Name: name, Help: help}, labels)
 		m.reg.MustRegister(v)
@@ -152,6 +153,7 @@ func (m *Metrics) Reload(cfg *config.Config) {
 				v.DeletePartialMatch(prometheus.Labels{"pipeline": name})
 			}
 			delete(m.known, name)
+			delete(m.running, name)
 		}
 	}
 }
@@ -194,9 +196,9 @@ func (m *Metrics) observe(e engine.Event) {
 	m.touch(p)
 	switch e.Kind {
 	case engine.EventRunStarted:
-		m.runsInProgress.WithLabelValues(p).Inc()
+		m.countRunning(p, +1)
 	case engine.EventRunFinished:
-		m.runsInProgress.WithLabelValues(p).Dec()
+		m.countRunning(p, -1)
 		m.runDuration.WithLabelValues(p, string(e.Status)).Observe(e.Elapsed.Seconds())
 	case engine.EventBatchCommitted:
 		c := e.Counts
@@ -219,6 +221,16 @@ func (m *Metrics) observe(e engine.Event) {
 	case engine.EventPluginRestart:
 		m.restarts.WithLabelValues(p).Inc()
 	}
+}
+
+// countRunning adds delta to the runs under way of pipeline; a run that
+// started before the metrics did is not subtracted.
+func (m *Metrics) countRunning(pipeline string, delta int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := max(0, m.running[pipeline]+delta)
+	m.running[pipeline] = n
+	m.runsInProgress.WithLabelValues(pipeline).Set(float64(n))
 }
 
 // PluginHung counts a plugin of pipeline killed for making no progress

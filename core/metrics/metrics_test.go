@@ -33,6 +33,7 @@ func TestEventsBecomeCountersAndHistograms(t *testing.T) {
 	m := New(h)
 	defer m.Close()
 	ev := func(e engine.Event) { e.Pipeline = "contacts"; h.publish(e) }
+	h.publish(engine.Event{Kind: engine.EventRunFinished, Pipeline: "idle", Status: state.RunSucceeded}) // started before New
 	ev(engine.Event{Kind: engine.EventRunStarted})
 	ev(engine.Event{Kind: engine.EventBatchCommitted, Counts: state.Counts{Read: 500, Filtered: 10, Written: 480, Created: 400, Updated: 80, DeadLettered: 10}})
 	ev(engine.Event{Kind: engine.EventRateLimitWait, Wait: 1500 * time.Millisecond})
@@ -75,6 +76,7 @@ func TestEventsBecomeCountersAndHistograms(t *testing.T) {
 		{"cxhub_webhook_to_destination_seconds", []string{"pipeline", "contacts"}, 1},
 		// The config's pipelines have their series from the start.
 		{"cxhub_records_read_total", []string{"pipeline", "idle"}, 0},
+		{"cxhub_runs_in_progress", []string{"pipeline", "idle"}, 0},
 	}
 	for _, w := range want {
 		got, ok := value(fams, w.family, w.labels...)

@@ -67,7 +67,7 @@ func (m *Monitor) Connections() []ConnectionHealth {
 	cfg, _ := m.config()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []ConnectionHealth
+	out := []ConnectionHealth{}
 	if cfg == nil {
 		return out
 	}
