@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"time"
@@ -107,11 +108,12 @@ func (m *Monitor) notifyPending(ctx context.Context, st state.Store) {
 		}
 	}
 	sort.Slice(pending, func(i, j int) bool { return pending[i].UpdatedAt.Before(pending[j].UpdatedAt) })
+	down := map[string]bool{} // receivers that failed in this pass: tried again next pass
 	for _, a := range pending {
 		if ctx.Err() != nil {
 			return
 		}
-		if a.Status == state.AlertResolved && a.Notified == "" || m.deliver(ctx, cfg.Monitor.Receivers, a) {
+		if a.Status == state.AlertResolved && a.Notified == "" || m.deliver(ctx, cfg.Monitor.Receivers, a, down) {
 			m.markNotified(ctx, st, a)
 		}
 	}
@@ -128,10 +130,11 @@ func (m *Monitor) markNotified(ctx context.Context, st state.Store, a state.Aler
 	}
 }
 
-// deliver POSTs an alert's notification to each receiver not told yet,
+// deliver POSTs an alert's notification to each receiver not told yet
+// and not down (failed earlier in this pass; it joins down if it fails),
 // and reports whether every receiver has it now (a receiver that refused
 // it for good counts as told: sending it again would not help).
-func (m *Monitor) deliver(ctx context.Context, receivers []config.Receiver, a state.Alert) bool {
+func (m *Monitor) deliver(ctx context.Context, receivers []config.Receiver, a state.Alert, down map[string]bool) bool {
 	body, err := json.Marshal(notificationOf(a))
 	if err != nil {
 		m.log.Error("encode alert notification", "id", a.ID, "error", err)
@@ -144,6 +147,10 @@ func (m *Monitor) deliver(ctx context.Context, receivers []config.Receiver, a st
 		done := m.sent[k]
 		m.mu.Unlock()
 		if done {
+			continue
+		}
+		if down[r.Name] {
+			all = false
 			continue
 		}
 		err := m.post(ctx, r, a, body)
@@ -160,6 +167,7 @@ func (m *Monitor) deliver(ctx context.Context, receivers []config.Receiver, a st
 					"status", a.Status, "error", err)
 			}
 			all = false
+			down[r.Name] = true
 			continue
 		}
 		m.mu.Lock()
@@ -207,6 +215,11 @@ func (m *Monitor) post(ctx context.Context, r config.Receiver, a state.Alert, bo
 		}
 		resp, err := m.opts.Client.Do(req)
 		if err != nil {
+			// Not the URL: a Slack webhook's URL is its credential.
+			var uerr *url.Error
+			if errors.As(err, &uerr) {
+				err = uerr.Err
+			}
 			return fmt.Errorf("post to %s: %s", r.Name, m.hub.Redact(err.Error()))
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

@@ -2,8 +2,11 @@ package monitor
 
 import (
 	"context"
+	"github.com/cxhub/cxhub/core/config"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -226,4 +229,55 @@ func TestNotificationUnderWayAtShutdownIsRecorded(t *testing.T) {
 	if got := rcv.received(); len(got) != 1 {
 		t.Fatalf("%d notifications, want 1", len(got))
 	}
+}
+
+// A receiver that is down costs one round of retries per pass, not one
+// per alert; its URL (a Slack webhook's credential) is never logged.
+func TestDownReceiverIsTriedOncePerPass(t *testing.T) {
+	ctx := context.Background()
+	rcv := newReceiver(t)
+	rcv.answer = []int{503, 503, 503, 503, 503, 503, 503, 503, 503, 503}
+	h := newFakeHub(t, testConfig(rcv.config()))
+	var logs syncLog
+	opts := quickOptions(nil)
+	opts.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	m := New(h, opts)
+	m.PluginHung("a", "")
+	m.PluginHung("b", "")
+	m.PluginHung("c", "")
+	m.notifyPending(ctx, h.store)
+	rcv.mu.Lock()
+	left := len(rcv.answer)
+	rcv.mu.Unlock()
+	if tried := 10 - left; tried != 4 { // 1 try + 3 retries, for the first alert only
+		t.Fatalf("%d POSTs to a receiver that is down, want 4", tried)
+	}
+	if pending := unnotified(t, h.store); len(pending) != 3 {
+		t.Fatalf("pending: %d, want 3", len(pending))
+	}
+
+	// A receiver that cannot be reached at all: its URL stays out of the log.
+	down := config.Receiver{Name: "slack", URL: "http://127.0.0.1:1/services/T0/B0/SECRETPATH"}
+	m.Reload(testConfig(down))
+	m.notifyPending(ctx, h.store)
+	if out := logs.String(); strings.Contains(out, "SECRETPATH") || !strings.Contains(out, "post to slack") {
+		t.Fatalf("log:\n%s", out)
+	}
+}
+
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
