@@ -203,7 +203,7 @@ func (m *Monitor) post(ctx context.Context, r config.Receiver, a state.Alert, bo
 	send := func() error {
 		req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, r.URL, bytes.NewReader(body))
 		if err != nil {
-			return backoff.Permanent(fmt.Errorf("build request to %s: %w", r.Name, err))
+			return backoff.Permanent(fmt.Errorf("post to %s: its url does not parse", r.Name))
 		}
 		ts := strconv.FormatInt(m.opts.Now().Unix(), 10)
 		req.Header.Set("Content-Type", "application/json")
