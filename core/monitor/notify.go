@@ -114,7 +114,14 @@ func (m *Monitor) notifyPending(ctx context.Context, st state.Store) {
 			return
 		}
 		if a.Status == state.AlertResolved && a.Notified == "" || m.deliver(ctx, cfg.Monitor.Receivers, a, down) {
-			m.markNotified(ctx, st, a)
+			if !m.markNotified(ctx, st, a) {
+				continue
+			}
+			m.mu.Lock()
+			for _, r := range cfg.Monitor.Receivers {
+				delete(m.sent, sentKey{a.ID, a.Status, r.Name}) // the state remembers it now
+			}
+			m.mu.Unlock()
 		}
 	}
 }
@@ -122,12 +129,14 @@ func (m *Monitor) notifyPending(ctx context.Context, st state.Store) {
 // markNotified records that the receivers were told of an alert's status.
 // It does so even when ctx has just ended: the receivers have it, and a
 // restart must not send it again.
-func (m *Monitor) markNotified(ctx context.Context, st state.Store, a state.Alert) {
+func (m *Monitor) markNotified(ctx context.Context, st state.Store, a state.Alert) bool {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := st.MarkAlertNotified(ctx, a.ID, a.Status); err != nil {
 		m.log.Error("record alert notified", "id", a.ID, "error", err)
+		return false
 	}
+	return true
 }
 
 // deliver POSTs an alert's notification to each receiver not told yet
