@@ -35,13 +35,17 @@ var _ Hub = (*hub.Hub)(nil)
 // The outcomes of a webhook delivery the server reports (WebhookDelivery
 // takes any, these are the ones it uses).
 const (
-	// OutcomeAccepted: verified and stored, new records or not.
+	// OutcomeAccepted: verified and stored.
 	OutcomeAccepted = "accepted"
 	// OutcomeDuplicate: a redelivery the inbox already held.
 	OutcomeDuplicate = "duplicate"
-	// OutcomeRejected: the signature did not verify (401).
+	// OutcomeRejected: the signature did not verify (401), or the body was
+	// too large or malformed.
 	OutcomeRejected = "rejected"
-	// OutcomeError: it could not be handled (a plugin or state failure).
+	// OutcomeUnknownConnection: no connection has that name (404).
+	OutcomeUnknownConnection = "unknown_connection"
+	// OutcomeError: it could not be stored (a plugin or state failure);
+	// the vendor is asked to retry.
 	OutcomeError = "error"
 )
 
@@ -63,6 +67,7 @@ type Metrics struct {
 
 	mu      sync.Mutex
 	known   map[string]bool // pipelines that have series
+	conns   map[string]bool // the config's connections; nil before a config
 	running map[string]int  // runs under way by pipeline, as seen from their start
 
 	read, filtered, written, created, updated, deadLettered *prometheus.CounterVec
@@ -140,6 +145,10 @@ func (m *Metrics) Close() {
 func (m *Metrics) Reload(cfg *config.Config) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.conns = map[string]bool{}
+	for name := range cfg.Connections {
+		m.conns[name] = true
+	}
 	now := map[string]bool{}
 	for _, p := range cfg.Pipelines {
 		now[p.Name] = true
@@ -242,8 +251,15 @@ func (m *Metrics) PluginHung(pipeline string) {
 }
 
 // WebhookDelivery counts a webhook delivery to connection by its outcome
-// (OutcomeAccepted, OutcomeDuplicate, OutcomeRejected, OutcomeError).
+// (the Outcome constants). A connection the config does not have is
+// counted with an empty connection label: its name comes from the
+// request's path, and anyone can invent names.
 func (m *Metrics) WebhookDelivery(connection, outcome string) {
+	m.mu.Lock()
+	if m.conns != nil && !m.conns[connection] {
+		connection = ""
+	}
+	m.mu.Unlock()
 	m.webhookDeliveries.WithLabelValues(connection, outcome).Inc()
 }
 

@@ -29,7 +29,8 @@ func openStore(t *testing.T) state.Store {
 }
 
 func TestEventsBecomeCountersAndHistograms(t *testing.T) {
-	h := &fakeHub{cfg: &config.Config{Pipelines: []*config.Pipeline{{Name: "idle"}}}, store: openStore(t)}
+	h := &fakeHub{cfg: &config.Config{Pipelines: []*config.Pipeline{{Name: "idle"}},
+		Connections: map[string]*config.Connection{"crm": {Name: "crm"}}}, store: openStore(t)}
 	m := New(h)
 	defer m.Close()
 	ev := func(e engine.Event) { e.Pipeline = "contacts"; h.publish(e) }
@@ -50,6 +51,8 @@ func TestEventsBecomeCountersAndHistograms(t *testing.T) {
 	m.WebhookDelivery("crm", OutcomeAccepted)
 	m.WebhookDelivery("crm", OutcomeAccepted)
 	m.WebhookDelivery("crm", OutcomeRejected)
+	m.WebhookDelivery("wp-admin", OutcomeUnknownConnection)
+	m.WebhookDelivery("phpmyadmin", OutcomeUnknownConnection)
 	m.ObserveWebhookLatency("contacts", 0.2)
 
 	fams = scrape(t, m.Handler())
@@ -73,6 +76,7 @@ func TestEventsBecomeCountersAndHistograms(t *testing.T) {
 		{"cxhub_run_duration_seconds", []string{"pipeline", "contacts", "status", "succeeded"}, 1},
 		{"cxhub_webhook_deliveries_total", []string{"connection", "crm", "outcome", "accepted"}, 2},
 		{"cxhub_webhook_deliveries_total", []string{"connection", "crm", "outcome", "rejected"}, 1},
+		{"cxhub_webhook_deliveries_total", []string{"connection", "", "outcome", "unknown_connection"}, 2},
 		{"cxhub_webhook_to_destination_seconds", []string{"pipeline", "contacts"}, 1},
 		// The config's pipelines have their series from the start.
 		{"cxhub_records_read_total", []string{"pipeline", "idle"}, 0},
@@ -87,6 +91,9 @@ func TestEventsBecomeCountersAndHistograms(t *testing.T) {
 	h42 := fams["cxhub_run_duration_seconds"].GetMetric()[0].GetHistogram()
 	if h42.GetSampleSum() != 42 {
 		t.Errorf("run duration sum %v, want 42", h42.GetSampleSum())
+	}
+	if n := len(fams["cxhub_webhook_deliveries_total"].GetMetric()); n != 3 {
+		t.Errorf("%d webhook delivery series, want 3 (invented connection names are not labels)", n)
 	}
 	if _, ok := fams["go_goroutines"]; !ok {
 		t.Error("no Go runtime metrics")
