@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"sort"
 	"strings"
@@ -15,9 +16,81 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxhub/cxhub/core/monitor"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/core/state/sqlite"
+	kit "github.com/cxhub/cxhub/sdk/sandbox"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
+
+// receiver is an alert receiver: it keeps the notifications whose
+// signature verifies, and fails the test on one that does not.
+type receiver struct {
+	url string
+	got chan state.Alert
+}
+
+func newReceiver(t *testing.T) *receiver {
+	t.Helper()
+	r := &receiver{got: make(chan state.Alert, 100)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if err := monitor.Verify("receiver-secret", req.Header, body, time.Now()); err != nil {
+			t.Errorf("an alert POST does not verify: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var n state.Alert // a notification has the alert's fields
+		if err := json.Unmarshal(body, &n); err != nil {
+			t.Errorf("an alert POST is not JSON: %v", err)
+		}
+		r.got <- n
+	}))
+	t.Cleanup(srv.Close)
+	r.url = srv.URL
+	return r
+}
+
+// wait returns the next notification, which must have the status.
+func (r *receiver) wait(t *testing.T, status string) state.Alert {
+	t.Helper()
+	select {
+	case a := <-r.got:
+		if string(a.Status) != status {
+			t.Fatalf("notification %+v, want status %s", a, status)
+		}
+		return a
+	case <-time.After(45 * time.Second):
+		t.Fatalf("no %s notification within 45s", status)
+		return state.Alert{}
+	}
+}
+
+// scrape reads /metrics with the Prometheus text parser.
+func scrape(t *testing.T, a api) map[string]*dto.MetricFamily {
+	t.Helper()
+	body := a.must("GET", "/metrics", "", nil, 200)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	return families
+}
+
+// counterValue is a counter's value for a pipeline label.
+func counterValue(families map[string]*dto.MetricFamily, name, pipeline string) float64 {
+	for _, m := range families[name].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "pipeline" && l.GetValue() == pipeline {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return -1
+}
 
 const (
 	viewerToken   = "viewer-token-0123456789"
@@ -102,6 +175,11 @@ server:
   tokens:
     - {name: grafana, token: ` + viewerToken + `, role: viewer}
     - {name: ops, token: ` + operatorToken + `, role: operator}
+monitor:
+  check_interval: 1s
+  check_failures: 2
+  receivers:
+    - {name: pager, url: "%[3]s", secret: receiver-secret}
 connections:
   crm:
     connector: hubspot
@@ -162,7 +240,8 @@ func inboxSize(t *testing.T, w *workspace, connection, stream string) int {
 func TestServeAPIAuthTriggerAndSignedWebhooks(t *testing.T) {
 	hs, _, url := startHubSpot(t, testSeed(t), 40)
 	port := freePort(t)
-	w := newWorkspace(t, fmt.Sprintf(serveHubSpotConfig, port, url))
+	rcv := newReceiver(t)
+	w := newWorkspace(t, fmt.Sprintf(serveHubSpotConfig, port, url, rcv.url))
 	srv, a := serve(t, w, port)
 
 	// Auth.
@@ -188,6 +267,33 @@ func TestServeAPIAuthTriggerAndSignedWebhooks(t *testing.T) {
 	})
 	if pipes[0].LastRun.Counts.Written != 40 {
 		t.Errorf("last run wrote %d, want 40", pipes[0].LastRun.Counts.Written)
+	}
+	// /metrics parses as Prometheus text and carries the run's counts.
+	families := scrape(t, a)
+	if got := counterValue(families, "cxhub_records_written_total", "contacts"); got != 40 {
+		t.Errorf("cxhub_records_written_total{pipeline=contacts} = %v, want 40", got)
+	}
+	if got := counterValue(families, "cxhub_records_read_total", "contacts"); got != 40 {
+		t.Errorf("cxhub_records_read_total{pipeline=contacts} = %v, want 40", got)
+	}
+
+	// HubSpot starts failing: the connection's checks fail, an alert
+	// fires, and the receiver gets a signed POST; it recovers: a recovery.
+	if err := hs.Kit().SetFaults(kit.Faults{ErrorRate: 1, ErrorStatus: 503}); err != nil {
+		t.Fatal(err)
+	}
+	fired := rcv.wait(t, "firing")
+	if err := hs.Kit().SetFaults(kit.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	resolved := rcv.wait(t, "resolved")
+	if fired.ID != resolved.ID || fired.Key != "connection_failing:crm" {
+		t.Errorf("alert %+v resolved as %+v", fired, resolved)
+	}
+	var alerts []state.Alert
+	_ = json.Unmarshal([]byte(a.must("GET", "/api/v1/alerts", viewerToken, nil, 200)), &alerts)
+	if len(alerts) == 0 || alerts[0].Status != state.AlertResolved {
+		t.Errorf("alerts through the API = %+v, want the resolved one", alerts)
 	}
 
 	// Signed webhooks, each a changed contact, to the destination in < 1s.

@@ -23,7 +23,10 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/engine"
 	"github.com/cxhub/cxhub/core/hub"
+	"github.com/cxhub/cxhub/core/metrics"
+	"github.com/cxhub/cxhub/core/monitor"
 )
 
 // Options wire optional parts into a Server.
@@ -51,7 +54,8 @@ type Monitor interface {
 	Run(ctx context.Context) error
 	Reload(cfg *config.Config)
 	// Connections returns each connection's health for the API.
-	Connections() any
+	Connections() []monitor.ConnectionHealth
+	PluginHung(pipeline, detail string)
 }
 
 // Metrics is what the server needs of the metrics (core/metrics).
@@ -59,6 +63,9 @@ type Metrics interface {
 	Handler() http.Handler
 	WebhookDelivery(connection, outcome string)
 	ObserveWebhookLatency(pipeline string, seconds float64)
+	PluginHung(pipeline string)
+	Reload(cfg *config.Config)
+	Close()
 }
 
 // Server is a running `cxhub serve`.
@@ -77,12 +84,23 @@ type Server struct {
 	listener net.Listener
 }
 
-// New returns a server over h; Run starts it.
+// New returns a server over h; Run starts it. Unless NoListen is set or
+// Options give their own, the server runs the monitor (core/monitor:
+// connection checks, alerts, receivers) and serves metrics (core/metrics).
 func New(h *hub.Hub, opts Options) *Server {
 	if opts.ShutdownGrace == 0 {
 		opts.ShutdownGrace = 7 * time.Second
 	}
-	return &Server{hub: h, opts: opts, log: h.Logger(), workers: map[string]*worker{}}
+	if !opts.NoListen {
+		if opts.Monitor == nil {
+			opts.Monitor = monitor.New(h, monitor.Options{})
+		}
+		if opts.Metrics == nil {
+			opts.Metrics = metrics.New(h)
+		}
+	}
+	s := &Server{hub: h, opts: opts, log: h.Logger(), workers: map[string]*worker{}}
+	return s
 }
 
 // Addr returns the address the server listens on, once Run has started.
@@ -126,6 +144,21 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	s.reconcile(cfg)
 
+	// A hung plugin is alerted on and counted.
+	defer s.hub.Subscribe(func(e engine.Event) {
+		if e.Kind != engine.EventPluginHang {
+			return
+		}
+		if s.opts.Monitor != nil {
+			go s.opts.Monitor.PluginHung(e.Pipeline, e.Err.Error())
+		}
+		if s.opts.Metrics != nil {
+			s.opts.Metrics.PluginHung(e.Pipeline)
+		}
+	})()
+	if s.opts.Metrics != nil {
+		defer s.opts.Metrics.Close()
+	}
 	var monitorDone chan error
 	if s.opts.Monitor != nil {
 		monitorDone = make(chan error, 1)
@@ -207,6 +240,9 @@ func (s *Server) Reload(ctx context.Context) error {
 	s.reconcile(cfg)
 	if s.opts.Monitor != nil {
 		s.opts.Monitor.Reload(cfg)
+	}
+	if s.opts.Metrics != nil {
+		s.opts.Metrics.Reload(cfg)
 	}
 	s.log.Warn("config reloaded", "file", cfg.File, "pipelines", len(cfg.Pipelines))
 	return nil
