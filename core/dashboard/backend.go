@@ -73,7 +73,7 @@ type Pipeline struct {
 // DeadLetterFilter selects dead letters; zero values select everything.
 type DeadLetterFilter struct {
 	Pipeline string
-	Kind     string             // error kind, e.g. bad_record
+	Kind     string                 // error kind, e.g. bad_record
 	Status   state.DeadLetterStatus // "" for every status
 	IDs      []int64
 	Limit    int

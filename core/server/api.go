@@ -22,7 +22,7 @@ type route struct {
 // routeTable is every endpoint of the listener. The OpenAPI document
 // (openapi.json) describes each; a test keeps the two in step.
 func (s *Server) routeTable() []route {
-	return []route{
+	api := []route{
 		{"GET", "/healthz", s.public("healthz", http.HandlerFunc(s.healthz))},
 		{"GET", "/readyz", s.public("readyz", http.HandlerFunc(s.readyz))},
 		{"GET", "/metrics", s.public("metrics", s.metricsHandler())},
@@ -43,6 +43,9 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/connections", s.viewer(s.listConnections)},
 		{"GET", "/api/v1/alerts", s.viewer(s.listAlerts)},
 	}
+	// The web dashboard (core/dashboard): pages, not API; see route.isUI.
+	ui := s.dashboardHandler()
+	return append(api, route{"GET", "/{$}", ui}, route{"GET", uiPrefix, ui}, route{"POST", uiPrefix, ui})
 }
 
 // routes is the listener's handler.
