@@ -78,7 +78,11 @@ func ago(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return roughly(time.Since(t)) + " ago"
+	d := time.Since(t)
+	if d < time.Second {
+		return "just now"
+	}
+	return roughly(d) + " ago"
 }
 
 // until says how long until t ("now" when past, "" for zero).
@@ -144,11 +148,13 @@ func runClass(s state.RunStatus) string {
 	}
 }
 
-// throughput is a run's records read per second (0 for a run not finished).
+// throughput is a run's records per second (0 for a run not finished):
+// those read, or for a replay, which reads nothing, those it handled.
 func throughput(r state.Run) float64 {
 	if r.FinishedAt.IsZero() {
 		return 0
 	}
 	secs := math.Max(r.FinishedAt.Sub(r.StartedAt).Seconds(), 0.001)
-	return float64(r.Counts.Read) / secs
+	n := max(r.Counts.Read, r.Counts.Written+r.Counts.DeadLettered)
+	return float64(n) / secs
 }

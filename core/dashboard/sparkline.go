@@ -14,7 +14,7 @@ const (
 	sparkRuns      = 20 // the most recent runs drawn
 )
 
-// sparkline draws the throughput (records read per second) of the most
+// sparkline draws the throughput (records per second) of the most
 // recent finished runs, oldest on the left, as an inline SVG. runs are
 // newest first, as the state lists them. The SVG holds only numbers we
 // computed and a title we wrote, so it is safe HTML.
