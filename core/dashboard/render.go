@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
@@ -68,6 +69,7 @@ var funcs = template.FuncMap{
 	"stamp":    stamp,
 	"duration": runDuration,
 	"runClass": runClass,
+	"pretty":   pretty,
 	"sparkline": func(runs []state.Run) template.HTML {
 		return sparkline(runs)
 	},
@@ -157,4 +159,13 @@ func throughput(r state.Run) float64 {
 	secs := math.Max(r.FinishedAt.Sub(r.StartedAt).Seconds(), 0.001)
 	n := max(r.Counts.Read, r.Counts.Written+r.Counts.DeadLettered)
 	return float64(n) / secs
+}
+
+// pretty indents a payload that is JSON, and leaves any other as it is.
+func pretty(payload string) string {
+	var buf bytes.Buffer
+	if json.Indent(&buf, []byte(payload), "", "  ") != nil {
+		return payload
+	}
+	return buf.String()
 }

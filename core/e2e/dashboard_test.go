@@ -294,7 +294,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("the dead letter of c3 shows %q, want its reason and error", got)
 	}
 	b.do("open the payload", chromedp.Click(chromedp.CSS(`tr[data-key="c3"] summary`)))
-	if got := b.text(`tr[data-key="c3"] pre`); !strings.Contains(got, `"id":"c3"`) {
+	if got := b.text(`tr[data-key="c3"] pre`); !strings.Contains(got, `"id": "c3"`) {
 		t.Errorf("the payload of c3 shows %q", got)
 	}
 	b.screenshot("dead-letters")
