@@ -11,7 +11,7 @@ BUF_VERSION := v1.50.0
 CONNECTOR_MAINS := $(wildcard connectors/*/cmd/cxhub-connector-*)
 EXAMPLE_MAINS   := examples/connector-minimal
 
-.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps test test-short vet fmt-check bench benchstat fuzz stress proto clean help
+.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps test test-short vet fmt-check chromium screenshot bench benchstat fuzz stress proto clean help
 
 all: build
 
@@ -19,7 +19,7 @@ help:
 	@echo "make demo   build everything and run the demo pipelines against the embedded defaults"
 	@echo "make serve-demo  the sandboxes and cxhub serve (API, webhooks, dashboard on 127.0.0.1:8080) until Ctrl-C"
 	@echo "make sandboxes   only the vendor sandboxes, on their demo ports, until Ctrl-C"
-	@echo "make test   vet, format check and every test (with -race)"
+	@echo "make test   vet, format check and every test (with -race); installs Chromium for the dashboard's browser tests"
 	@echo "make build  build bin/cxhub, every connector into bin/plugins, and bin/cxhub-sandbox"
 	@echo "make bench  measure: micro-benchmarks, then throughput vs the protocol's ceiling, memory, a vendor sync"
 	@echo "make fuzz   run every fuzz target for FUZZTIME (default 30s) each"
@@ -93,8 +93,28 @@ serve-demo: build
 
 # Every test, with the race detector. Tests build the plugin binaries they
 # run; nothing needs to be started by hand.
-test: vet fmt-check
+test: vet fmt-check chromium
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# The dashboard's browser tests (core/e2e/dashboard_test.go) drive Debian's
+# Chromium. It is installed here when missing and possible (root with
+# apt-get); otherwise those tests fail, saying how to install it.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || [ -n "$$CXHUB_CHROMIUM" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing Chromium (Debian's package) for the dashboard's browser tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+			|| echo "could not install chromium: the dashboard's browser tests will fail"; \
+	else \
+		echo "chromium is missing and cannot be installed here (needs root and apt-get): the dashboard's browser tests will fail;"; \
+		echo "install it with: sudo apt-get update && sudo apt-get install -y chromium"; \
+	fi
+
+# make screenshot: the dashboard's browser test, which also refreshes the
+# README's picture of the overview (docs/dashboard.png); every page's
+# screenshot is in bin/screenshots.
+screenshot: chromium
+	CXHUB_UPDATE_SCREENSHOT=1 $(GO) test -race -count=1 -run TestDashboardInBrowser ./core/e2e/
 
 # The same without -race, for a quick loop.
 test-short:

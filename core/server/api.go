@@ -17,15 +17,12 @@ import (
 type route struct {
 	method, path string
 	handler      http.HandlerFunc
-	// ui marks the dashboard's pages, which are not part of the API and
-	// not in the OpenAPI document.
-	ui bool
 }
 
 // routeTable is every endpoint of the listener. The OpenAPI document
 // (openapi.json) describes each; a test keeps the two in step.
 func (s *Server) routeTable() []route {
-	return []route{
+	api := []route{
 		{method: "GET", path: "/healthz", handler: s.public("healthz", http.HandlerFunc(s.healthz))},
 		{method: "GET", path: "/readyz", handler: s.public("readyz", http.HandlerFunc(s.readyz))},
 		{method: "GET", path: "/metrics", handler: s.public("metrics", s.metricsHandler())},
@@ -46,6 +43,12 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/v1/connections", handler: s.viewer(s.listConnections)},
 		{method: "GET", path: "/api/v1/alerts", handler: s.viewer(s.listAlerts)},
 	}
+	// The web dashboard (core/dashboard): pages, not API; see route.isUI.
+	ui := s.dashboardHandler()
+	return append(api,
+		route{method: "GET", path: "/{$}", handler: ui},
+		route{method: "GET", path: uiPrefix, handler: ui},
+		route{method: "POST", path: uiPrefix, handler: ui})
 }
 
 // routes is the listener's handler.

@@ -28,7 +28,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	s := New(hub.New(hub.Options{ConfigPath: "unused.yaml"}), Options{})
 	var routes []string
 	for _, rt := range s.routeTable() {
-		if rt.ui {
+		if rt.isUI() {
 			continue
 		}
 		routes = append(routes, rt.method+" "+rt.path)
