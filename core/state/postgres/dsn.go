@@ -37,23 +37,36 @@ func parseDSN(dsn string) (*pgxpool.Config, error) {
 	return cfg, nil
 }
 
-// parseError says why a DSN does not parse, without repeating it: pgx's
-// own message quotes the DSN (its password only masked where pgx
-// recognises it) and, for a URL, net/url's error quotes it in full.
+// parseError says why a DSN does not parse, without repeating any of it.
+// pgx's message quotes the DSN (masking the password only where it can
+// find it), net/url's errors quote the part of the URL they stumble on
+// (often inside the password), and a few of pgx's reasons quote a value:
+// only a reason that quotes nothing is kept.
 func parseError(dsn string, err error) error {
-	reason := "it is neither a postgres:// URL nor key=value pairs"
+	const expected = "expected postgres://user:password@host:port/database?sslmode=... or host=... user=... dbname=..."
+	reason := ""
+	var ue *url.Error
 	var pce *pgconn.ParseConfigError
-	if errors.As(err, &pce) {
-		if cause := pce.Unwrap(); cause != nil {
-			var ue *url.Error
-			if errors.As(cause, &ue) {
-				cause = ue.Err // without the URL
-			}
-			reason = cause.Error()
+	switch {
+	case errors.As(err, &ue):
+		reason = "it is not a valid URL"
+	case errors.As(err, &pce):
+		msg := pce.Error()
+		if i := strings.LastIndex(msg, "`: "); i >= 0 {
+			msg = msg[i+3:]
+		}
+		if !strings.ContainsAny(msg, "\"'`") && Scrub(msg, dsn) == msg {
+			reason = msg
 		}
 	}
-	return fmt.Errorf("the dsn does not parse (expected postgres://user:password@host:port/database?sslmode=... or host=... user=... dbname=...): %s",
-		Scrub(reason, dsn))
+	if reason == "" {
+		if strings.Contains(dsn, "://") {
+			reason = "percent-encode special characters in the user name and password: @ as %40, / as %2F, % as %25, # as %23"
+		} else {
+			return fmt.Errorf("the dsn does not parse (%s)", expected)
+		}
+	}
+	return fmt.Errorf("the dsn does not parse (%s): %s", expected, reason)
 }
 
 // Secrets returns the secret parts of a DSN to redact from anything

@@ -258,7 +258,7 @@ func (s *Server) NewDatabase(t testing.TB) string {
 	// rather than WAL-logging every block: some three times faster with
 	// fsync off. Older servers do not know the option.
 	err := s.Exec(ctx, "postgres", "CREATE DATABASE "+name+" STRATEGY FILE_COPY TEMPLATE template0")
-	if err != nil && strings.Contains(err.Error(), "STRATEGY") {
+	if err != nil && strings.Contains(strings.ToLower(err.Error()), "strategy") {
 		err = s.Exec(ctx, "postgres", "CREATE DATABASE "+name+" TEMPLATE template0")
 	}
 	if err != nil {
