@@ -39,7 +39,7 @@ func TestPasswordNeverInErrors(t *testing.T) {
 			"password authentication failed"},
 		"nobody listening": {fmt.Sprintf("postgres://alice:%s@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=5", esc, port),
 			"connect"},
-		"no such socket": {fmt.Sprintf("host=/nonexistent/cxhub port=5432 user=alice password=%s", esc), "/nonexistent/cxhub"},
+		"no such socket":  {fmt.Sprintf("host=/nonexistent/cxhub port=5432 user=alice password=%s", esc), "/nonexistent/cxhub"},
 		"bad port in URL": {fmt.Sprintf("postgres://alice:%s@127.0.0.1:notaport/postgres", esc), "does not parse"},
 		"bad URL escape":  {"postgres://alice:" + password + "@127.0.0.1/postgres", "does not parse"},
 		"bad key=value":   {fmt.Sprintf("host=127.0.0.1 password='%s' sslmode=sometimes", password), "does not parse"},
