@@ -146,3 +146,11 @@ func location(cfg *pgconn.Config) string {
 	}
 	return "postgres://" + user + host + ":" + strconv.Itoa(int(cfg.Port)) + "/" + url.PathEscape(cfg.Database)
 }
+
+// CheckDSN reports a DSN that does not parse, saying why without repeating
+// any of it: what config loading calls, so that a bad DSN is reported with
+// the file and line that hold it.
+func CheckDSN(dsn string) error {
+	_, err := parseDSN(dsn)
+	return err
+}
