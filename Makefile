@@ -11,7 +11,7 @@ BUF_VERSION := v1.50.0
 CONNECTOR_MAINS := $(wildcard connectors/*/cmd/cxhub-connector-*)
 EXAMPLE_MAINS   := examples/connector-minimal
 
-.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps test test-short vet fmt-check bench benchstat fuzz stress proto clean help
+.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps deps test test-short vet fmt-check bench benchstat fuzz stress proto clean help
 
 all: build
 
@@ -92,9 +92,31 @@ serve-demo: build
 	@$(SANDBOX) $(SANDBOX_PORTS) -- $(CXHUB_DEMO) serve
 
 # Every test, with the race detector. Tests build the plugin binaries they
-# run; nothing needs to be started by hand.
-test: vet fmt-check
+# run and start the PostgreSQL server they need; nothing needs to be
+# started by hand.
+test: deps vet fmt-check
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# deps: what the tests need beyond Go: PostgreSQL's server binaries (the
+# state backend's tests start their own throw-away server from them, see
+# core/state/postgres/pgtest). Installed with apt when missing and we are
+# root; otherwise a note, and those tests fail saying how to install it.
+# The demo does not need PostgreSQL.
+PG_BINS := $(wildcard /usr/lib/postgresql/*/bin/postgres)
+
+deps:
+ifeq ($(PG_BINS),)
+	@if [ -n "$$CXHUB_PG_BIN" ] || command -v postgres >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing PostgreSQL (apt-get install -y postgresql) for the state backend's tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "NOTE: PostgreSQL is not installed; the PostgreSQL state tests will fail."; \
+		echo "      Install it with: sudo apt-get install -y postgresql (or set CXHUB_PG_BIN to a directory holding initdb and postgres)"; \
+	fi
+else
+	@:
+endif
 
 # The same without -race, for a quick loop.
 test-short:
