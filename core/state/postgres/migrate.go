@@ -126,6 +126,29 @@ CREATE TABLE cxhub.inbox_cursors (
 	last_id  bigint NOT NULL
 );
 `,
+	// 2: the monitor's alerts and the pipelines an operator paused.
+	`
+CREATE TABLE cxhub.alerts (
+	id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	key         text COLLATE "C" NOT NULL,
+	kind        text        NOT NULL,
+	subject     text        NOT NULL,
+	status      text        NOT NULL CHECK (status IN ('firing', 'resolved')),
+	message     text        NOT NULL DEFAULT '',
+	notified    text        NOT NULL DEFAULT '' CHECK (notified IN ('', 'firing', 'resolved')),
+	fired_at    timestamptz NOT NULL,
+	updated_at  timestamptz NOT NULL,
+	resolved_at timestamptz
+);
+-- At most one firing alert per key: FireAlert upserts on it.
+CREATE UNIQUE INDEX alerts_firing ON cxhub.alerts (key) WHERE status = 'firing';
+CREATE INDEX alerts_by_status ON cxhub.alerts (status, id);
+
+CREATE TABLE cxhub.paused (
+	pipeline  text COLLATE "C" PRIMARY KEY,
+	paused_at timestamptz NOT NULL
+);
+`,
 }
 
 // SchemaVersion returns the schema version this code writes.
