@@ -8,8 +8,8 @@
 //
 // Every table is in the schema "cxhub" of the database the DSN names,
 // created on first use: runs, checkpoints, links (looked up both ways),
-// dead_letters, inbox and inbox_cursors — the same as SQLite's — and
-// schema_version, one row per applied migration. Vendor keys and ids are
+// dead_letters, inbox and inbox_cursors, alerts and paused — the same as
+// SQLite's — and schema_version, one row per applied migration. Vendor keys and ids are
 // bytea (any bytes round-trip), names are text in the "C" collation.
 //
 // # Migrations
