@@ -137,7 +137,7 @@ fmt-check:
 BENCH_FLAGS ?=
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-bench: build
+bench: deps build
 	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/wirebench/cmd/cxhub-wirebench
 	$(GO) build -o $(BIN)/cxhub-bench ./core/cmd/cxhub-bench
 	@mkdir -p $(BIN)/bench
@@ -149,8 +149,10 @@ bench: build
 	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench $(BENCH_FLAGS)
 
 # The packages whose benchmarks cover the hot paths: mapping and filtering,
-# batching and committing, the protocol's encoding, the load connectors.
-MICRO_BENCH_PKGS := ./core/mapping ./core/engine ./core/state ./sdk ./connectors/generator ./connectors/null
+# batching and committing (both state backends: core/state/... holds
+# sqlite and postgres, whose benchmarks start their own PostgreSQL), the
+# protocol's encoding, the load connectors.
+MICRO_BENCH_PKGS := ./core/mapping ./core/engine ./core/state/... ./sdk ./connectors/generator ./connectors/null
 
 # make benchstat OLD=file: compares bin/bench/micro.txt with an earlier run.
 benchstat:
