@@ -11,7 +11,7 @@ BUF_VERSION := v1.50.0
 CONNECTOR_MAINS := $(wildcard connectors/*/cmd/cxhub-connector-*)
 EXAMPLE_MAINS   := examples/connector-minimal
 
-.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps test test-short vet fmt-check chromium screenshot bench benchstat fuzz stress proto clean help
+.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps deps chromium postgresql test test-short vet fmt-check screenshot bench benchstat fuzz stress proto clean help
 
 all: build
 
@@ -92,22 +92,41 @@ serve-demo: build
 	@$(SANDBOX) $(SANDBOX_PORTS) -- $(CXHUB_DEMO) serve
 
 # Every test, with the race detector. Tests build the plugin binaries they
-# run; nothing needs to be started by hand.
-test: vet fmt-check chromium
+# run, and start the PostgreSQL server they need; nothing needs to be
+# started by hand.
+test: deps vet fmt-check
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-# The dashboard's browser tests (core/e2e/dashboard_test.go) drive Debian's
-# Chromium. It is installed here when missing and possible (root with
-# apt-get); otherwise those tests fail, saying how to install it.
+# deps: what the tests need beyond Go, from Debian's packages: Chromium (the
+# dashboard's browser tests drive it) and PostgreSQL's server binaries (the
+# state backend's tests start their own throw-away server from them, see
+# core/state/postgres/pgtest). Each is installed with apt when missing and
+# we are root; otherwise a note, and those tests fail saying how to install
+# it — never a silent skip. The demo needs neither.
+deps: chromium postgresql
+
+APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
 chromium:
 	@if command -v chromium >/dev/null 2>&1 || [ -n "$$CXHUB_CHROMIUM" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "== installing Chromium (Debian's package) for the dashboard's browser tests"; \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-			|| echo "could not install chromium: the dashboard's browser tests will fail"; \
+		{ $(APT_INSTALL) chromium >/dev/null; } || echo "could not install chromium: the dashboard's browser tests will fail"; \
 	else \
-		echo "chromium is missing and cannot be installed here (needs root and apt-get): the dashboard's browser tests will fail;"; \
-		echo "install it with: sudo apt-get update && sudo apt-get install -y chromium"; \
+		echo "NOTE: chromium is missing and cannot be installed here (needs root and apt-get): the dashboard's browser tests will fail;"; \
+		echo "      install it with: sudo apt-get update && sudo apt-get install -y chromium"; \
+	fi
+
+PG_BINS = $(wildcard /usr/lib/postgresql/*/bin/postgres)
+
+postgresql:
+	@if [ -n "$(PG_BINS)" ] || [ -n "$$CXHUB_PG_BIN" ] || command -v postgres >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing PostgreSQL (Debian's package) for the state backend's tests"; \
+		{ $(APT_INSTALL) postgresql >/dev/null; } || echo "could not install postgresql: the PostgreSQL state tests will fail"; \
+	else \
+		echo "NOTE: PostgreSQL is not installed; the PostgreSQL state tests will fail."; \
+		echo "      Install it with: sudo apt-get install -y postgresql (or set CXHUB_PG_BIN to a directory holding initdb and postgres)"; \
 	fi
 
 # make screenshot: the dashboard's browser test, which also refreshes the
@@ -135,7 +154,7 @@ fmt-check:
 BENCH_FLAGS ?=
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-bench: build
+bench: deps build
 	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/wirebench/cmd/cxhub-wirebench
 	$(GO) build -o $(BIN)/cxhub-bench ./core/cmd/cxhub-bench
 	@mkdir -p $(BIN)/bench
@@ -147,8 +166,10 @@ bench: build
 	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench $(BENCH_FLAGS)
 
 # The packages whose benchmarks cover the hot paths: mapping and filtering,
-# batching and committing, the protocol's encoding, the load connectors.
-MICRO_BENCH_PKGS := ./core/mapping ./core/engine ./core/state ./sdk ./connectors/generator ./connectors/null
+# batching and committing (both state backends: core/state/... holds
+# sqlite and postgres, whose benchmarks start their own PostgreSQL), the
+# protocol's encoding, the load connectors.
+MICRO_BENCH_PKGS := ./core/mapping ./core/engine ./core/state/... ./sdk ./connectors/generator ./connectors/null
 
 # make benchstat OLD=file: compares bin/bench/micro.txt with an earlier run.
 benchstat:

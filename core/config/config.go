@@ -29,11 +29,16 @@ type Config struct {
 }
 
 // State says which state backend holds the hub's state, and where:
-// `state: {driver: sqlite, path: ./cxhub.db}` (driver defaults to sqlite;
-// CXHUB_STATE_DRIVER and CXHUB_STATE_PATH override the file).
+// `state: {driver: sqlite, path: ./cxhub.db}` (driver defaults to sqlite)
+// or `state: {driver: postgres, dsn: ${CXHUB_PG_DSN}}`. CXHUB_STATE_DRIVER,
+// CXHUB_STATE_PATH and CXHUB_STATE_DSN override the file.
 type State struct {
-	Driver string // "sqlite"
-	Path   string // the SQLite file, resolved, absolute
+	Driver string // "sqlite" or "postgres"
+	Path   string // sqlite: the file, resolved, absolute; "" for postgres
+	// DSN is postgres's connection string (a postgres:// URL or key=value
+	// pairs); "" for sqlite. It holds a password: Secrets lists it for
+	// redaction, and no error of Load repeats it.
+	DSN string
 }
 
 // Connection is one entry of the file's connections mapping.

@@ -18,14 +18,17 @@ type decoder struct {
 	lookupEnv func(string) (string, bool)
 	dir       string   // absolute directory of the config file
 	lines     []string // the file's lines, to place errors inside expressions
+	// stateNodes places the state section's errors found after viper:
+	// its keys' nodes by key, and the section's own node as "".
+	stateNodes map[string]*yaml.Node
 }
 
 // Keys allowed at each level of the file, in the order the errors list them.
 var (
 	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines"}
-	stateKeys = []string{"path", "driver"}
+	stateKeys = []string{"path", "driver", "dsn"}
 	// stateDrivers are the state backends this cxhub has.
-	stateDrivers   = []string{"sqlite"}
+	stateDrivers   = []string{"sqlite", "postgres"}
 	pluginsKeys    = []string{"dir"}
 	logKeys        = []string{"level"}
 	connectionKeys = []string{"connector", "config", "check_interval"}

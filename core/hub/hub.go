@@ -246,6 +246,8 @@ func openStore(c config.State, readOnly bool) (state.Store, error) {
 			return sqlite.OpenReadOnly(c.Path)
 		}
 		return sqlite.Open(c.Path)
+	case "postgres":
+		return openPostgres(c, readOnly)
 	default:
 		return nil, fmt.Errorf("state: unknown driver %q", c.Driver)
 	}
