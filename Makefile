@@ -52,10 +52,12 @@ FORCE:
 DEMO := $(BIN)/demo
 CXHUB_DEMO := $(BIN)/cxhub -c configs/demo.yaml
 SANDBOX := $(BIN)/cxhub-sandbox
+SURVEY_DEMO := $(BIN)/cxhub -c configs/survey-journeys.yaml
+SHOP_DEMO := $(BIN)/cxhub -c configs/shopify-journeys.yaml
 
 demo: build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO) && cp -R configs/demo-data $(DEMO)/in
-	@$(SANDBOX) hubspot=127.0.0.1:0 zendesk=127.0.0.1:0 -- $(MAKE) --no-print-directory demo-steps
+	@$(SANDBOX) hubspot=127.0.0.1:0 zendesk=127.0.0.1:0 surveymonkey=127.0.0.1:0 shopify=127.0.0.1:0 -- $(MAKE) --no-print-directory demo-steps
 
 demo-steps:
 	@echo; echo "== 1. record the connector binaries' checksums (configs/demo.lock), then validate the pipeline file"
@@ -73,11 +75,23 @@ demo-steps:
 	@$(CXHUB_DEMO) sync crm-contacts-to-helpdesk-users
 	@echo; echo "== 7. checkpoints and run history"; $(CXHUB_DEMO) state show; echo; $(CXHUB_DEMO) runs
 	@echo; echo "== 8. what arrived (first lines of each output file in $(DEMO)/out)"
-	@for f in $(DEMO)/out/*; do echo "-- $$f"; head -n 3 $$f; done
+	@for f in $(DEMO)/out/*.*; do echo "-- $$f"; head -n 3 $$f; done
+	@echo; echo "== 9. survey journeys: responses into a file, detractors become help desk tickets, solved tickets' requesters join the next survey's audience"
+	@$(SURVEY_DEMO) plugins lock >/dev/null && $(SURVEY_DEMO) validate && $(SURVEY_DEMO) check survey
+	@$(SURVEY_DEMO) sync
+	@echo; echo "== 10. a new detractor answers the NPS survey; the next sync opens one ticket for her"
+	@$(SANDBOX) post "$$CXHUB_SANDBOX_SURVEYMONKEY_URL/_sandbox/surveymonkey/respond" '{"survey_id":"400000001","email":"ada.lovelace@northwind.example","first_name":"Ada","last_name":"Lovelace","choice":3,"comment":"Waited a week for an answer."}'
+	@$(SURVEY_DEMO) sync detractors-to-tickets
+	@echo; echo "== 11. the shop: orders and shipments into files, customers into the CRM, a ticket per late or failed shipment, delivered customers onto the survey list"
+	@$(SHOP_DEMO) plugins lock >/dev/null && $(SHOP_DEMO) check shop
+	@$(SHOP_DEMO) sync
+	@echo; echo "== 12. a delivered shipment fails: the next sync reads only it and opens one ticket"
+	@$(SANDBOX) post "$$CXHUB_SANDBOX_SHOPIFY_URL/_sandbox/shopify/shipment" '{"fulfillment_id":4650000000001,"status":"failure"}'
+	@$(SHOP_DEMO) sync
 
 # The vendor sandboxes on the ports configs/demo.yaml falls back to, until
 # Ctrl-C: for exploring with cxhub sync, check, dlq... after the demo.
-SANDBOX_PORTS := hubspot=127.0.0.1:9101 zendesk=127.0.0.1:9102 surveymonkey=127.0.0.1:9103
+SANDBOX_PORTS := hubspot=127.0.0.1:9101 zendesk=127.0.0.1:9102 surveymonkey=127.0.0.1:9103 shopify=127.0.0.1:9104
 
 sandboxes: sandbox
 	@echo "sandboxes until Ctrl-C; in another terminal: bin/cxhub -c configs/demo.yaml sync"

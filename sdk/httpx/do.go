@@ -172,6 +172,9 @@ func (c *Client) transportError(ctx context.Context, p *prepared, err error) err
 		// Not wrapping context.DeadlineExceeded: that would read as the
 		// caller's deadline, not this attempt's.
 		return sdk.Transient(p.fail(fmt.Errorf("no response within %s", c.timeout)))
+	case refusedOnLoopback(err, p.url):
+		return sdk.ConfigError(p.fail(fmt.Errorf("%w: nothing listens there; if it is a cxhub sandbox, start it (make sandboxes)",
+			unwrapURLError(err))))
 	}
 	return sdk.Transient(p.fail(fmt.Errorf("send request: %w", unwrapURLError(err))))
 }
