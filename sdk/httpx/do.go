@@ -71,7 +71,8 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		// that must not be sent twice may be sent again.
 		refused := resp != nil && resp.Status == http.StatusTooManyRequests
 		_, spent := IsQuotaExhausted(err) // waiting for a quota's reset is the caller's choice
-		retry := sdk.KindOf(err).Retryable() && (p.retryable || refused) && attempt < c.maxRetries && after <= c.maxWait && !spent
+		retry := sdk.KindOf(err).Retryable() && (p.retryable || refused) && attempt < c.maxRetries && after <= c.maxWait && !spent &&
+			!errors.Is(err, errNothingListens)
 		wait := after
 		if retry && wait == 0 {
 			if nextBackoff == nil {
@@ -173,8 +174,8 @@ func (c *Client) transportError(ctx context.Context, p *prepared, err error) err
 		// caller's deadline, not this attempt's.
 		return sdk.Transient(p.fail(fmt.Errorf("no response within %s", c.timeout)))
 	case refusedOnLoopback(err, p.url):
-		return sdk.ConfigError(p.fail(fmt.Errorf("%w: nothing listens there; if it is a cxhub sandbox, start it (make sandboxes)",
-			unwrapURLError(err))))
+		return sdk.Transient(p.fail(fmt.Errorf("%w: %w: nothing listens there; if it is a cxhub sandbox, start it (make sandboxes)",
+			unwrapURLError(err), errNothingListens)))
 	}
 	return sdk.Transient(p.fail(fmt.Errorf("send request: %w", unwrapURLError(err))))
 }

@@ -7,10 +7,16 @@ import (
 	"syscall"
 )
 
+// errNothingListens marks a connection refused on a loopback address.
+// Nothing listening on this machine is rarely a passing fault (it is almost
+// always a local sandbox or proxy that is not running): the request is not
+// retried with backoff — the failure stays transient, so the caller's own
+// retry policy (the engine's restarts, the next scheduled run) still
+// applies — and its message says what to start.
+var errNothingListens = errors.New("connection refused on this machine")
+
 // refusedOnLoopback reports whether a connection to a loopback address was
-// refused. Nothing listening on this machine is not a passing fault of a
-// vendor: retrying it for minutes helps nobody (it is almost always a local
-// sandbox or proxy that is not running), so it fails at once, with a hint.
+// refused.
 func refusedOnLoopback(err error, u *url.URL) bool {
 	if !errors.Is(err, syscall.ECONNREFUSED) || u == nil {
 		return false

@@ -343,15 +343,15 @@ func TestBodyTooLargeIsConfigError(t *testing.T) {
 }
 
 // A connection refused on loopback (a sandbox or local proxy that is not
-// running) fails at once as a config error with a hint, not retried; one
-// refused elsewhere stays transient (see TestRefusedOnLoopbackOnlyThere).
+// running) is transient but not retried with backoff, and says what to
+// start (a refusal elsewhere is retried: see TestRefusedOnLoopbackOnlyThere).
 func TestConnectionRefusedOnLoopbackFailsFast(t *testing.T) {
 	srv := serve(t, func(http.ResponseWriter, *http.Request) {})
 	srv.Close()
 	var counter Counter
 	c := newClient(t, srv.URL, Options{MaxRetries: 1, Counter: &counter, clock: newFakeClock()})
 	_, err := c.Get(context.Background(), "/x", nil)
-	wantKind(t, err, sdk.KindConfig)
+	wantKind(t, err, sdk.KindTransient)
 	if e := asError(t, err); e.Status != 0 || e.Err == nil || !strings.Contains(e.Error(), "make sandboxes") {
 		t.Errorf("error %+v, want no status, a cause and the hint", e)
 	}
