@@ -75,7 +75,7 @@ func (w *writer) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 		}
 	}
 	known := make(map[string]entry, len(lookup))
-	if err := w.idx.lookup(w.idx.db, "keys", lookup, known); err != nil {
+	if err := w.idx.lookup(dbQuerier{w.idx.db}, "keys", lookup, known); err != nil {
 		return sdk.WriteResponse{}, err
 	}
 	b := &batch{slots: make(map[string]*slot, len(lookup))}
@@ -237,6 +237,9 @@ func (w *writer) commit(b *batch) error {
 		return fmt.Errorf("stat %s: %w", w.path, err)
 	}
 	m.Inode = fileID(fi)
+	if err := w.idx.warm(len(keys), len(gone)); err != nil {
+		return err
+	}
 	tx, err := w.idx.begin()
 	if err != nil {
 		return err

@@ -26,9 +26,10 @@ const indexVersion = 1
 // commit follows the data file's fsync, and a file that differs from what
 // the index says is indexed again from the file (see writer.recover).
 type keyIndex struct {
-	db   *sql.DB
-	path string
-	sqls map[string]string // statement text by shape, built once
+	db    *sql.DB
+	path  string
+	sqls  map[string]string   // statement text by shape, built once
+	stmts map[string]*sql.Stmt // prepared statements on the keys table, by text
 }
 
 // entry is where a key's line is in the data file: the line's first byte
@@ -87,7 +88,7 @@ func openIndex(path string) (*keyIndex, error) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
-	x := &keyIndex{db: db, path: path, sqls: map[string]string{}}
+	x := &keyIndex{db: db, path: path, sqls: map[string]string{}, stmts: map[string]*sql.Stmt{}}
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", indexCacheKiB)); err != nil {
 		db.Close()
@@ -114,7 +115,12 @@ func (x *keyIndex) wrap(doing string, err error) error {
 	return fmt.Errorf("%s key index %s: %w", doing, x.path, err)
 }
 
-func (x *keyIndex) close() error { return x.db.Close() }
+func (x *keyIndex) close() error {
+	for _, s := range x.stmts {
+		s.Close()
+	}
+	return x.db.Close()
+}
 
 // meta returns the index's record of the file; ok is false for a new index.
 func (x *keyIndex) meta() (m indexMeta, ok bool, err error) {
@@ -135,6 +141,65 @@ const lookupChunk = 500
 // querier is the index's database, or a commit in progress.
 type querier interface {
 	Query(query string, args ...any) (*sql.Rows, error)
+	Stmt(stmt *sql.Stmt) *sql.Stmt
+}
+
+// dbQuerier lets the database stand where a commit could.
+type dbQuerier struct{ *sql.DB }
+
+func (dbQuerier) Stmt(s *sql.Stmt) *sql.Stmt { return s }
+
+// prepared returns the statement q on the keys table, prepared once and
+// kept: the batch statements, with hundreds of parameters, cost more to
+// parse than to run. It prepares statements only outside a commit (the
+// index has one connection, which a commit holds): within one, a
+// statement not prepared before is not ok, and is run unprepared, as are
+// those on keys_next (a compaction).
+func (x *keyIndex) prepared(on querier, table, q string) (*sql.Stmt, bool, error) {
+	if table != "keys" {
+		return nil, false, nil
+	}
+	s, ok := x.stmts[q]
+	if !ok {
+		if _, outside := on.(dbQuerier); !outside {
+			return nil, false, nil
+		}
+		var err error
+		if s, err = x.db.Prepare(q); err != nil {
+			return nil, false, err
+		}
+		x.stmts[q] = s
+	}
+	return on.Stmt(s), true, nil
+}
+
+// warm prepares, before a commit begins, the statements that put puts and
+// del dels keys will run.
+func (x *keyIndex) warm(puts, dels int) error {
+	for _, n := range []int{min(puts, putChunk), puts % putChunk} {
+		if n > 0 {
+			if _, _, err := x.prepared(dbQuerier{x.db}, "keys", x.putText("keys", n)); err != nil {
+				return x.wrap("prepare a statement on", err)
+			}
+		}
+	}
+	for _, n := range []int{min(dels, lookupChunk), dels % lookupChunk} {
+		if n > 0 {
+			if _, _, err := x.prepared(dbQuerier{x.db}, "keys", x.delText(n)); err != nil {
+				return x.wrap("prepare a statement on", err)
+			}
+		}
+	}
+	return nil
+}
+
+func (x *keyIndex) putText(table string, n int) string {
+	return x.shape("INSERT INTO "+table+" (k, off, len) VALUES ", "(?,?,?)", ",",
+		" ON CONFLICT (k) DO UPDATE SET off = excluded.off, len = excluded.len", n)
+}
+
+func (x *keyIndex) delText(n int) string {
+	return x.shape("DELETE FROM keys WHERE k IN (", "?", ",", ")", n)
 }
 
 // lookup adds to into the entries of those keys that table (keys, or
@@ -147,7 +212,16 @@ func (x *keyIndex) lookup(q querier, table string, keys []string, into map[strin
 		for _, k := range part {
 			args = append(args, k)
 		}
-		rows, err := q.Query(x.shape("SELECT k, off, len FROM "+table+" WHERE k IN (", "?", ",", ")", len(part)), args...)
+		text := x.shape("SELECT k, off, len FROM "+table+" WHERE k IN (", "?", ",", ")", len(part))
+		var rows *sql.Rows
+		s, ok, err := x.prepared(q, table, text)
+		switch {
+		case err != nil:
+		case ok:
+			rows, err = s.Query(args...)
+		default:
+			rows, err = q.Query(text, args...)
+		}
 		if err != nil {
 			return x.wrap("look up keys in", err)
 		}
@@ -213,9 +287,16 @@ func (t *indexTx) put(table string, keys []string, entries []entry) error {
 		for i := start; i < end; i++ {
 			args = append(args, keys[i], entries[i].off, entries[i].n)
 		}
-		q := t.x.shape("INSERT INTO "+table+" (k, off, len) VALUES ", "(?,?,?)", ",",
-			" ON CONFLICT (k) DO UPDATE SET off = excluded.off, len = excluded.len", end-start)
-		if _, err := t.tx.Exec(q, args...); err != nil {
+		q := t.x.putText(table, end-start)
+		s, ok, err := t.x.prepared(t.tx, table, q)
+		switch {
+		case err != nil:
+		case ok:
+			_, err = s.Exec(args...)
+		default:
+			_, err = t.tx.Exec(q, args...)
+		}
+		if err != nil {
 			return t.x.wrap("write", err)
 		}
 	}
@@ -231,7 +312,16 @@ func (t *indexTx) del(keys []string) error {
 		for _, k := range part {
 			args = append(args, k)
 		}
-		if _, err := t.tx.Exec(t.x.shape("DELETE FROM keys WHERE k IN (", "?", ",", ")", len(part)), args...); err != nil {
+		q := t.x.delText(len(part))
+		s, ok, err := t.x.prepared(t.tx, "keys", q)
+		switch {
+		case err != nil:
+		case ok:
+			_, err = s.Exec(args...)
+		default:
+			_, err = t.tx.Exec(q, args...)
+		}
+		if err != nil {
 			return t.x.wrap("delete keys from", err)
 		}
 	}

@@ -89,24 +89,28 @@ func compactJSON(data []byte) ([]byte, error) {
 	return compact.Bytes(), nil
 }
 
-// isCompact reports whether data has no whitespace outside strings.
+// isCompact reports whether data has no whitespace outside strings. It
+// jumps over each string's content with IndexByte.
 func isCompact(data []byte) bool {
-	inString, escaped := false, false
-	for _, c := range data {
-		switch {
-		case escaped:
-			escaped = false
-		case inString:
-			switch c {
-			case '\\':
-				escaped = true
-			case '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
 			return false
+		case '"':
+			for {
+				j := bytes.IndexByte(data[i+1:], '"')
+				if j < 0 {
+					return true // unterminated: the validation says so
+				}
+				i += 1 + j
+				backslashes := 0
+				for k := i - 1; k >= 0 && data[k] == '\\'; k-- {
+					backslashes++
+				}
+				if backslashes%2 == 0 {
+					break
+				}
+			}
 		}
 	}
 	return true
