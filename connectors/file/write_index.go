@@ -28,7 +28,7 @@ const indexVersion = 1
 type keyIndex struct {
 	db    *sql.DB
 	path  string
-	sqls  map[string]string   // statement text by shape, built once
+	sqls  map[string]string    // statement text by shape, built once
 	stmts map[string]*sql.Stmt // prepared statements on the keys table, by text
 }
 
