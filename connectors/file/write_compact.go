@@ -106,7 +106,7 @@ func (w *writer) compact(wider []string) (err error) {
 		if err != nil {
 			return err
 		}
-		line := c.raw
+		line := trimCR(c.raw) // line breaks become \n
 		switch kind {
 		case lineTorn:
 			dropped++
