@@ -129,3 +129,22 @@ func TestWriteCompactsWhenBlanksAccumulate(t *testing.T) {
 		t.Fatalf("%d blank lines after compaction, want 2: %q", blank, got)
 	}
 }
+
+// The key index's exclusive lock keeps a second writer of the same file
+// out, even from another connector instance (another process, in life).
+func TestWriteRefusesASecondWriterElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir, nil)
+	w := openWriter(t, cfg, "s")
+	write(t, w, upsert(`{"id":"a"}`))
+	_, err := New().OpenWriter(context.Background(), sdk.OpenWriterRequest{Config: cfg, Stream: "s"})
+	if sdk.KindOf(err) != sdk.KindTransient || !strings.Contains(err.Error(), "another process is writing this stream") {
+		t.Fatalf("second writer = %v, want a transient error saying another process writes the stream", err)
+	}
+	w.Close(context.Background())
+	w2, err := New().OpenWriter(context.Background(), sdk.OpenWriterRequest{Config: cfg, Stream: "s"})
+	if err != nil {
+		t.Fatalf("writer after the first closed: %v", err)
+	}
+	w2.Close(context.Background())
+}
