@@ -19,13 +19,15 @@ const (
 	MemoryLimit = 128 << 20 // bytes, soft: the collector works harder near it
 )
 
-// Apply sets GCPercent unless GOGC is set, and MemoryLimit unless
-// GOMEMLIMIT is set, so an operator's own settings always win.
+// Apply sets GCPercent unless GOGC is set, and MemoryLimit (plus the
+// working set declared with DeclareWorkingSet) unless GOMEMLIMIT is set,
+// so an operator's own settings always win.
 func Apply() {
 	if _, ok := os.LookupEnv("GOGC"); !ok {
 		debug.SetGCPercent(GCPercent)
 	}
-	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
-		debug.SetMemoryLimit(MemoryLimit)
-	}
+	workingSet.Lock()
+	defer workingSet.Unlock()
+	workingSet.applied = true
+	setLimit()
 }
