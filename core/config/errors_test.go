@@ -179,7 +179,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "YAML indentation error",
 			yaml: "version: 1\nconnections:\n  crm:\n    connector: x\n   config: {}\n",
-			want: []string{`FILE:5:4: invalid YAML: this line starts at column 4, where no open block does (the keys around it start at column 5 (as on line 3) or column 3 (as on line 3)): check the indentation here`},
+			want: []string{`FILE:5:4: invalid YAML: this line starts at column 4, where no open block does (the keys around it start at column 5 (as on line 4) or column 3 (as on line 3)): check the indentation here`},
 		},
 		{
 			name: "tab indentation",
