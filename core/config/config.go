@@ -21,6 +21,9 @@ type Config struct {
 	LogLevel    string // "" if not set
 	Connections map[string]*Connection
 	Pipelines   []*Pipeline // in file order
+	// Customers is the customers section (identity rules, see package
+	// identity), nil if the file has none. It is decoded by core/identity.
+	Customers *yaml.Node
 
 	// nodes remembers where things are in the file, for Check.
 	nodes positions
@@ -40,6 +43,9 @@ type Connection struct {
 	Connector string
 	Config    json.RawMessage // JSON object, env interpolated, key case preserved; "{}" if absent
 	Pos       Pos             // of the connection's key
+	// Builtin is set on the profile store's connection (ProfilesConnection),
+	// which the hub serves itself: no plugin runs for it.
+	Builtin bool
 }
 
 // Endpoint names a stream of a connection.

@@ -22,7 +22,7 @@ type decoder struct {
 
 // Keys allowed at each level of the file, in the order the errors list them.
 var (
-	topKeys   = []string{"version", "state", "plugins", "log", "connections", "pipelines"}
+	topKeys   = []string{"version", "state", "plugins", "log", "connections", "pipelines", "customers"}
 	stateKeys = []string{"path", "driver"}
 	// stateDrivers are the state backends this cxhub has.
 	stateDrivers   = []string{"sqlite"}
@@ -30,7 +30,7 @@ var (
 	logKeys        = []string{"level"}
 	connectionKeys = []string{"connector", "config"}
 	pipelineKeys   = []string{"name", "from", "to", "map", "where", "schedule", "on_error", "batch_size", "retry"}
-	endpointKeys   = []string{"connection", "stream"}
+	endpointKeys   = []string{"connection", "stream", "profiles"}
 	retryKeys      = []string{"initial_interval", "max_interval", "max_elapsed"}
 	constKeys      = []string{"value"}
 	logLevels      = []string{"trace", "debug", "info", "warn", "error"}
@@ -205,6 +205,9 @@ func (d *decoder) document(doc *yaml.Node) (*Config, map[string]string) {
 	}
 	if p, ok := top["pipelines"]; ok {
 		d.pipelines(p.val, c)
+	}
+	if p, ok := top["customers"]; ok && !isNull(p.val) {
+		c.Customers = resolve(p.val) // decoded by core/identity, which reports its errors the same way
 	}
 	return c, settings
 }

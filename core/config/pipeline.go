@@ -111,6 +111,9 @@ func (d *decoder) endpoint(n *yaml.Node, path string, c *Config) (Endpoint, *yam
 	if !ok {
 		return e, nil
 	}
+	if v, ok := f["profiles"]; ok {
+		return d.profilesEndpoint(n, v, path, f, c), nil
+	}
 	d.require(n, path, f, "connection", "stream")
 	if v, ok := f["connection"]; ok && !isNull(v.val) {
 		cpath := keyPath(path, "connection")
