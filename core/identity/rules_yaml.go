@@ -111,6 +111,7 @@ func ParseRules(n *yaml.Node, file string) (Rules, error) {
 		}
 	}
 	if len(p.errs) > 0 {
+		slices.SortStableFunc(p.errs, func(a, b *config.Error) int { return a.Line*1000 + a.Column - b.Line*1000 - b.Column })
 		return r, p.errs
 	}
 	return r, nil
