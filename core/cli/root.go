@@ -136,6 +136,7 @@ func newRoot(a *app) *cobra.Command {
 	root.AddCommand(
 		newValidateCmd(a), pluginsCmd, newCheckCmd(a), newDiscoverCmd(a),
 		newSyncCmd(a), newRunCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
+		newCustomersCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
 	return root

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/identity"
 	"github.com/cxhub/cxhub/sdk"
 )
 
@@ -46,7 +47,9 @@ func (h *Hub) CheckedConfig(ctx context.Context) (*config.Config, error) {
 	}
 	var used []string
 	for _, c := range cfg.Connections {
-		used = append(used, c.Connector)
+		if !c.Builtin {
+			used = append(used, c.Connector)
+		}
 	}
 	refused := map[string]error{}
 	for _, name := range used {
@@ -69,13 +72,14 @@ func (h *Hub) CheckedConfig(ctx context.Context) (*config.Config, error) {
 			specs[b.Name] = sdk.Spec{Name: b.Name} // installed, unused: its name is all Check needs
 		}
 	}
+	specs[config.ProfilesConnector] = identity.Destination{}.Spec()
 	secrets := cfg.Secrets(specs)
 	h.secrets.Store(&secrets)
 	if err := cfg.Check(specs); err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
-	h.checked = true
+	h.checked, h.specs = true, specs
 	h.mu.Unlock()
 	return cfg, nil
 }

@@ -123,3 +123,10 @@ func (ix *Index) Remove(ctx context.Context, refs ...Ref) error {
 		return nil
 	})
 }
+
+// OpenView returns an index over a store opened read-only: queries only,
+// and no re-derivation when the rules changed (the writer does that on
+// its next open).
+func OpenView(store Store, rules Rules, catalog Catalog) *Index {
+	return &Index{store: store, rules: rules, catalog: catalog}
+}
