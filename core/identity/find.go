@@ -28,7 +28,12 @@ func (ix *Index) Find(ctx context.Context, query string) (int64, error) {
 	var typ, value string
 	switch q := strings.TrimSpace(query); {
 	case strings.Count(q, "/") == 2:
-		typ, value = IDRef, q
+		parts := strings.Split(q, "/")
+		c, ok, err := ix.CustomerOf(ctx, Ref{parts[0], parts[1], parts[2]})
+		if err == nil && !ok {
+			err = fmt.Errorf("no source record %s: %w", q, ErrNotFound)
+		}
+		return c, err
 	case strings.Contains(q, "@"):
 		typ, value = IDEmail, ix.rules.NormalizeEmail(q)
 	default:
