@@ -129,8 +129,8 @@ func TestJourneyUsesCustomerProfile(t *testing.T) {
 		ID          string              `json:"id"`
 		ExternalIDs map[string][]string `json:"external_ids"`
 		Timeline    []struct {
-			System string `json:"system"`
-			Kind   string `json:"kind"`
+			System string               `json:"system"`
+			Kind   string               `json:"kind"`
 			Source struct{ Key string } `json:"source"`
 		} `json:"timeline"`
 	}
