@@ -106,23 +106,25 @@ func (h *Hub) customerWriter(ctx context.Context) (*identity.Index, *identity.St
 	return ix, c.stage, nil
 }
 
-// customerStage returns the index's stage when a pipeline of the config
-// reads a canonical stream or fills a map field from $customer. (nil when
-// none does), and refuses a profile-store pipeline whose source is not
-// customer or interaction data.
+// customerStage returns the index's stage when the config uses the
+// customer index — a customers section, a pipeline to the profile store,
+// or a map field read from $customer. — and nil otherwise: indexing costs
+// every sync of customer data, so a config asks for it. It refuses a
+// profile-store pipeline whose source is not customer or interaction data.
 func (h *Hub) customerStage(ctx context.Context, cfg *config.Config) (engine.Stage, error) {
 	cat := h.catalog(cfg)
-	needed := false
+	needed := cfg.Customers != nil
 	for _, p := range cfg.Pipelines {
-		indexed := cat.Indexed(p.From.Connection, p.From.Stream)
-		if p.To.Connection == config.ProfilesConnection && !indexed {
-			return nil, fmt.Errorf("%s:%d: pipeline %q: to: profiles: stream %s.%s is not customer or interaction data (its connector's spec says so), so the profile store would index nothing",
-				cfg.File, p.Pos.Line, p.Name, p.From.Connection, p.From.Stream)
+		if p.To.Connection == config.ProfilesConnection {
+			if !cat.Indexed(p.From.Connection, p.From.Stream) {
+				return nil, fmt.Errorf("%s:%d: pipeline %q: to: profiles: stream %s.%s is not customer or interaction data (its connector's spec says so), so the profile store would index nothing",
+					cfg.File, p.Pos.Line, p.Name, p.From.Connection, p.From.Stream)
+			}
+			needed = true
 		}
 		for _, f := range p.Map {
 			needed = needed || strings.HasPrefix(f.Expr, identity.CustomerPrefix)
 		}
-		needed = needed || indexed
 	}
 	if !needed {
 		return nil, nil

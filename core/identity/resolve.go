@@ -17,48 +17,47 @@ func (ix *Index) put(tx Tx, rec Record) error {
 		return err
 	}
 	var oldIDs []Identifier
-	rec.Customer = 0
+	cands := map[int64]bool{}
 	if existed {
 		if oldIDs, err = tx.Identifiers(old.Seq); err != nil {
 			return err
 		}
-		rec.Customer = old.Customer
+		if old.Customer != 0 {
+			cands[old.Customer] = true
+		}
 	}
 	ids := ix.identifiers(rec)
-	seq, err := tx.Put(rec, ids)
-	if err != nil {
-		return err
-	}
-	cands := map[int64]bool{}
-	if rec.Customer != 0 {
-		cands[rec.Customer] = true
-	}
 	var split []int64
 	for _, id := range ids {
 		if !id.Glue {
 			continue
 		}
+		ms, err := tx.Sharing(id.Type, id.Value, 0)
+		if err != nil {
+			return err
+		}
 		if id.Type != IDRef {
-			n, err := tx.CountSharing(id.Type, id.Value, KindCustomer)
-			if err != nil {
-				return err
+			n := 0 // customer records carrying it, this one included
+			if rec.Kind == KindCustomer {
+				n++
+			}
+			for _, m := range ms {
+				if m.Kind == KindCustomer && !(existed && m.Record == old.Seq) {
+					n++
+				}
 			}
 			if n > ix.rules.MaxShared {
 				if rec.Kind == KindCustomer && n == ix.rules.MaxShared+1 && !hasID(oldIDs, id) {
 					// This record made the value too common: what it glued comes apart.
-					if split, err = tx.CustomersWith(id.Type, id.Value); err != nil {
-						return err
+					for _, m := range ms {
+						split = append(split, m.Customer)
 					}
 				}
 				continue
 			}
 		}
-		ms, err := tx.Sharing(id.Type, id.Value, 0)
-		if err != nil {
-			return err
-		}
 		for _, m := range ms {
-			if m.Record != seq && m.Customer != 0 {
+			if !(existed && m.Record == old.Seq) && m.Customer != 0 {
 				cands[m.Customer] = true
 			}
 		}
@@ -67,10 +66,9 @@ func (ix *Index) put(tx Tx, rec Record) error {
 	if err != nil {
 		return err
 	}
-	if survivor != rec.Customer {
-		if err := tx.SetCustomer([]int64{seq}, survivor); err != nil {
-			return err
-		}
+	rec.Customer = survivor
+	if _, err := tx.Put(rec, ids); err != nil {
+		return err
 	}
 	removed := lostGlue(oldIDs, ids)
 	if len(removed) > 0 || len(split) > 0 {

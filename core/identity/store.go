@@ -71,6 +71,7 @@ type Identifier struct {
 type Member struct {
 	Record   int64 // the record's Seq
 	Customer int64
+	Kind     string // the record's kind
 }
 
 // Store is the index's storage: one implementation per backend, each
@@ -95,7 +96,7 @@ type Tx interface {
 	// Identifiers returns a record's identifiers.
 	Identifiers(seq int64) ([]Identifier, error)
 	// Sharing returns the records that have the identifier (type and
-	// value), at most limit of them (0: all).
+	// value), at most limit of them (0: all), in no particular order.
 	Sharing(typ, value string, limit int) ([]Member, error)
 	// CountSharing counts the records of kind that have the identifier.
 	CountSharing(typ, value, kind string) (int, error)

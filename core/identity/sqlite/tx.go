@@ -147,11 +147,18 @@ func (t *tx) Put(rec identity.Record, ids []identity.Identifier) (int64, error) 
 	if _, err := t.exec(`DELETE FROM idents WHERE seq = ?`, seq); err != nil {
 		return 0, err
 	}
+	if len(ids) == 0 {
+		return seq, nil
+	}
+	// One statement for all of the record's identifiers.
+	q := `INSERT OR REPLACE INTO idents (type, value, kind, seq, rule, glue) VALUES (?, ?, ?, ?, ?, ?)` +
+		strings.Repeat(`, (?, ?, ?, ?, ?, ?)`, len(ids)-1)
+	args := make([]any, 0, 6*len(ids))
 	for _, id := range ids {
-		if _, err := t.exec(`INSERT OR REPLACE INTO idents (type, value, kind, seq, rule, glue) VALUES (?, ?, ?, ?, ?, ?)`,
-			id.Type, id.Value, rec.Kind, seq, id.Rule, id.Glue); err != nil {
-			return 0, err
-		}
+		args = append(args, id.Type, id.Value, rec.Kind, seq, id.Rule, id.Glue)
+	}
+	if _, err := t.exec(q, args...); err != nil {
+		return 0, err
 	}
 	return seq, nil
 }
@@ -189,8 +196,8 @@ func (t *tx) Sharing(typ, value string, limit int) ([]identity.Member, error) {
 	if limit <= 0 {
 		limit = -1
 	}
-	rows, err := t.query(`SELECT i.seq, r.customer FROM idents i JOIN records r ON r.seq = i.seq
-		WHERE i.type = ? AND i.value = ? ORDER BY i.seq LIMIT ?`, typ, value, limit)
+	rows, err := t.query(`SELECT i.seq, r.customer, i.kind FROM idents i JOIN records r ON r.seq = i.seq
+		WHERE i.type = ? AND i.value = ? LIMIT ?`, typ, value, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +205,7 @@ func (t *tx) Sharing(typ, value string, limit int) ([]identity.Member, error) {
 	var out []identity.Member
 	for rows.Next() {
 		var m identity.Member
-		if err := rows.Scan(&m.Record, &m.Customer); err != nil {
+		if err := rows.Scan(&m.Record, &m.Customer, &m.Kind); err != nil {
 			return nil, fmt.Errorf("customer index: %w", err)
 		}
 		out = append(out, m)
