@@ -30,6 +30,8 @@ type Options struct {
 	MemoryRecords []int
 	// VendorContacts is how many contacts the vendor-bound sync writes (0: skip).
 	VendorContacts int
+	// CustomerRecords is how many records the customer index run indexes (0: skip; see customers.go).
+	CustomerRecords int
 	// Progress receives a line per finished run (nil: none).
 	Progress io.Writer
 	// CPUProfile, if set, is where a CPU profile of the core (this
@@ -70,6 +72,7 @@ type Report struct {
 	Pipelines  []Throughput
 	Memory     []Memory
 	Vendor     *Vendor
+	Customers  *Customers
 	Started    time.Time
 	Elapsed    time.Duration
 	GoMaxProcs int
@@ -205,6 +208,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				run.Elapsed.Round(time.Millisecond), run.Requests, run.TooMany)
 		}
 		rep.Vendor = v
+	}
+	if rep.Customers, err = runCustomers(ctx, o, dir); err != nil {
+		return nil, fmt.Errorf("customer index: %w", err)
 	}
 	rep.Elapsed = time.Since(rep.Started)
 	return rep, nil

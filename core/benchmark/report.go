@@ -80,6 +80,7 @@ func (r *Report) Print(out io.Writer) {
 		tw.Flush()
 	}
 
+	r.printCustomers(out)
 	fmt.Fprintln(out)
 	for _, t := range r.Targets() {
 		fmt.Fprintln(out, t)
@@ -114,5 +115,6 @@ func (r *Report) Targets() []string {
 		check(v.OfMin.Median() <= TargetOfMin, "vendor-bound sync at %.0f%% of the theoretical minimum (target ≤ %.0f%%)", v.OfMin.Median(), TargetOfMin)
 		check(v.TooManyPercent.Max() <= TargetTooMany, "vendor-bound sync: at most %.1f%% of requests answered 429 (target ≤ %.0f%%)", v.TooManyPercent.Max(), TargetTooMany)
 	}
+	r.customerTargets(check)
 	return out
 }
