@@ -53,7 +53,19 @@ func (c Catalog) personStream(connection string) string {
 
 // customerRefFields are the canonical fields of an interaction that hold
 // the key of its customer in the connection's person stream, in order.
-var customerRefFields = []string{"customer_id", "requester_id", "author_id"}
+// (An author_id is not one: agents write comments too.)
+var customerRefFields = []string{"customer_id", "requester_id"}
+
+// ticketStream is the connection's ticket stream, which a ticket_id of
+// its other interactions (comments) refers to ("" if none).
+func (c Catalog) ticketStream(connection string) string {
+	for _, st := range c[connection].Streams {
+		if st.Canonical == sdk.CanonicalInteraction && st.InteractionKind == "ticket" {
+			return st.Name
+		}
+	}
+	return ""
+}
 
 // recordOf makes the index's record of a source record of a canonical
 // stream: its canonical fields read with gjson, and the keys of other
@@ -119,12 +131,20 @@ func (ix *Index) identifiers(rec Record) []Identifier {
 	links := r.matches(MatchLinks)
 	if rec.Kind == KindCustomer {
 		add(IDRef, rec.Ref.String(), "self", true)
-	} else if ps := ix.catalog.personStream(rec.Ref.Connection); ps != "" {
+	} else {
+		ts := ix.catalog.ticketStream(rec.Ref.Connection)
+		if ts == rec.Ref.Stream {
+			add(IDRef, rec.Ref.String(), "self", links) // its comments join it
+		}
+		ps := ix.catalog.personStream(rec.Ref.Connection)
 		for _, f := range customerRefFields {
-			if v := rec.Fields[f]; v != "" {
+			if v := rec.Fields[f]; v != "" && ps != "" {
 				add(IDRef, Ref{rec.Ref.Connection, ps, v}.String(), f, links)
 				break
 			}
+		}
+		if v := rec.Fields["ticket_id"]; v != "" && ts != "" && ts != rec.Ref.Stream {
+			add(IDRef, Ref{rec.Ref.Connection, ts, v}.String(), "ticket_id", links)
 		}
 	}
 	for _, l := range rec.Links {

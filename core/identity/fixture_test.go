@@ -35,7 +35,7 @@ func catalog() identity.Catalog {
 			{Name: "tickets", Canonical: sdk.CanonicalInteraction, InteractionKind: "ticket", CanonicalFields: map[string]string{
 				"subject": "subject", "status": "status", "occurred_at": "created_at", "customer_id": "requester_id"}},
 			{Name: "ticket_comments", Canonical: sdk.CanonicalInteraction, InteractionKind: "comment", CanonicalFields: map[string]string{
-				"body": "body", "occurred_at": "created_at", "author_id": "author_id"}},
+				"body": "body", "occurred_at": "created_at", "ticket_id": "ticket_id", "author_id": "author_id"}},
 		}},
 		"survey": {Name: "survey", Streams: []sdk.StreamSpec{
 			{Name: "responses", Canonical: sdk.CanonicalInteraction, InteractionKind: "survey_response", CanonicalFields: map[string]string{
@@ -87,7 +87,7 @@ func fixture() ([]rec, [][]string) {
 		{"shop", "customers", "s1", `{"id":"s1","email":"ann.l@personal.org","phone":"5550100001","first_name":"Ann","last_name":"Lee"}`},
 		{"shop", "orders", "o1", `{"id":"o1","customer":{"id":"s1"},"total_price":"42.50","financial_status":"paid","created_at":"2026-02-15T09:00:00Z"}`},
 		{"helpdesk", "tickets", "t1", `{"id":1,"requester_id":9001,"subject":"Where is my order?","status":"open","created_at":"2026-03-02T08:00:00Z"}`},
-		{"helpdesk", "ticket_comments", "c1", `{"id":11,"author_id":9001,"body":"Any news?","created_at":"2026-03-03T08:00:00Z"}`},
+		{"helpdesk", "ticket_comments", "c1", `{"id":11,"ticket_id":"t1","author_id":1,"body":"Any news?","created_at":"2026-03-03T08:00:00Z"}`},
 		{"crm", "notes", "n1", `{"id":"n1","associations":{"contacts":{"results":[{"id":"501"}]}},"properties":{"hs_note_body":"Called Ann","hs_timestamp":"2026-01-20T12:00:00Z"}}`},
 		// Bob and Cara: two people at the same company domain.
 		contact("502", "bob@acme.com", "", "Bob", "Diaz"),

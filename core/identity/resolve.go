@@ -32,33 +32,36 @@ func (ix *Index) put(tx Tx, rec Record) error {
 		if !id.Glue {
 			continue
 		}
-		ms, err := tx.Sharing(id.Type, id.Value, 0)
-		if err != nil {
-			return err
-		}
 		if id.Type != IDRef {
-			n := 0 // customer records carrying it, this one included
-			if rec.Kind == KindCustomer {
-				n++
+			n, err := tx.CountSharing(id.Type, id.Value, KindCustomer) // customer records carrying it
+			if err != nil {
+				return err
 			}
-			for _, m := range ms {
-				if m.Kind == KindCustomer && !(existed && m.Record == old.Seq) {
-					n++
-				}
+			if rec.Kind == KindCustomer && !(existed && hasID(oldIDs, id)) {
+				n++ // this one, once stored
 			}
 			if n > ix.rules.MaxShared {
 				if rec.Kind == KindCustomer && n == ix.rules.MaxShared+1 && !hasID(oldIDs, id) {
 					// This record made the value too common: what it glued comes apart.
-					for _, m := range ms {
-						split = append(split, m.Customer)
+					cs, err := tx.CustomersWith(id.Type, id.Value)
+					if err != nil {
+						return err
 					}
+					split = append(split, cs...)
 				}
 				continue
 			}
 		}
+		// Every record sharing a glue identifier is in one customer already:
+		// one other record says which.
+		ms, err := tx.Sharing(id.Type, id.Value, 2)
+		if err != nil {
+			return err
+		}
 		for _, m := range ms {
 			if !(existed && m.Record == old.Seq) && m.Customer != 0 {
 				cands[m.Customer] = true
+				break
 			}
 		}
 	}
