@@ -32,6 +32,9 @@ type Options struct {
 	VendorContacts int
 	// CustomerRecords is how many records the customer index run indexes (0: skip; see customers.go).
 	CustomerRecords int
+	// WebhookRate is the webhook scenario's deliveries per second, for
+	// WebhookSeconds (0: skip).
+	WebhookRate, WebhookSeconds int
 	// Progress receives a line per finished run (nil: none).
 	Progress io.Writer
 	// CPUProfile, if set, is where a CPU profile of the core (this
@@ -65,8 +68,15 @@ type Vendor struct {
 	TooManyPercent      Figure
 }
 
+// Webhook is the webhook scenario's figures.
+type Webhook struct {
+	Rate, Deliveries int
+	P50, P99, Max    Figure // milliseconds
+}
+
 // Report is everything one `make bench` measured.
 type Report struct {
+	Webhook    *Webhook
 	Options    Options
 	Ceiling    Throughput
 	Pipelines  []Throughput
@@ -208,6 +218,27 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				run.Elapsed.Round(time.Millisecond), run.Requests, run.TooMany)
 		}
 		rep.Vendor = v
+	}
+	if o.WebhookRate > 0 && o.WebhookSeconds > 0 {
+		wh := &Webhook{Rate: o.WebhookRate}
+		for i := range o.RunsSlow {
+			runDir := filepath.Join(dir, fmt.Sprintf("webhook-%d", i))
+			if err := os.MkdirAll(runDir, 0o700); err != nil {
+				return nil, err
+			}
+			run, err := webhookLatency(ctx, o.Cxhub, o.PluginDir, runDir, o.WebhookRate, time.Duration(o.WebhookSeconds)*time.Second)
+			if err != nil {
+				return nil, fmt.Errorf("webhook latency: %w", err)
+			}
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+			wh.Deliveries = run.Deliveries
+			wh.P50.Add(ms(run.Percentile(50)))
+			wh.P99.Add(ms(run.Percentile(99)))
+			wh.Max.Add(ms(run.Percentile(100)))
+			o.progress("webhook run %d: %d deliveries at %d/s, p50 %v, p99 %v", i+1, run.Deliveries, run.Rate,
+				run.Percentile(50).Round(time.Millisecond), run.Percentile(99).Round(time.Millisecond))
+		}
+		rep.Webhook = wh
 	}
 	if rep.Customers, err = runCustomers(ctx, o, dir); err != nil {
 		return nil, fmt.Errorf("customer index: %w", err)

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -48,12 +49,20 @@ func (a *app) reportConfigError(err error) error {
 		out := make([]map[string]any, len(errs))
 		for i, e := range errs {
 			out[i] = map[string]any{"file": e.File, "line": e.Line, "column": e.Column, "key": e.Key, "message": a.redact(e.Msg)}
+			if e.Context != "" {
+				out[i]["context"] = a.redact(e.Context)
+			}
 		}
 		_ = printJSON(a.opts.stdout, map[string]any{"valid": false, "errors": out})
 		return errReported
 	}
 	for _, e := range errs {
 		fmt.Fprintln(a.opts.stderr, a.redact(e.Error()))
+		if e.Context != "" {
+			for _, line := range strings.Split(a.redact(e.Context), "\n") {
+				fmt.Fprintln(a.opts.stderr, "    "+line)
+			}
+		}
 	}
 	fmt.Fprintf(a.opts.stderr, "%d error(s) in config\n", len(errs))
 	return errReported
@@ -94,26 +103,27 @@ func newPluginsCmd(a *app) *cobra.Command {
 				}
 				return printJSON(a.opts.stdout, out)
 			}
-			t := newTable(a.opts.stdout, "NAME", "VERSION", "KIND", "STREAMS", "PATH")
+			locked := a.lockedConnectors()
+			t := newTable(a.opts.stdout, "NAME", "VERSION", "KIND", "LOCK", "STREAMS", "PATH")
 			broken := 0
 			for _, n := range names {
 				if ferr := failed[n]; ferr != nil {
 					if notLocked(ferr) {
 						// Installed, not in the lockfile: not started, and
 						// harmless until a connection uses it.
-						t.row(n, "-", "-", "NOT LOCKED (not started; cxhub plugins lock --all trusts it)", host.Path(n))
+						t.row(n, "-", "-", "NOT LOCKED", "(not started: cxhub plugins lock --all trusts it)", host.Path(n))
 						continue
 					}
 					broken++
-					t.row(n, "-", "-", "BROKEN: "+truncate(ferr.Error(), 70), host.Path(n))
+					t.row(n, "-", "-", locked(n), "BROKEN: "+truncate(ferr.Error(), 70), host.Path(n))
 					continue
 				}
 				s := specs[n]
 				streams := strings.Join(s.StreamNames(), ",")
 				if streams == "" {
-					streams = "(discovered)"
+					streams = "(discovered at run time)"
 				}
-				t.row(n, s.Version, string(s.Kind), streams, host.Path(n))
+				t.row(n, s.Version, string(s.Kind), locked(n), streams, host.Path(n))
 			}
 			t.flush()
 			if broken > 0 {
@@ -123,6 +133,28 @@ func newPluginsCmd(a *app) *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// lockedConnectors returns a function that says a connector's lock
+// status: locked (the lockfile records it), no lockfile, or NOT LOCKED.
+func (a *app) lockedConnectors() func(name string) string {
+	cfg, err := a.h().Config()
+	if err != nil {
+		return func(string) string { return "?" }
+	}
+	lf, err := plugins.ReadLockfile(plugins.LockfilePath(cfg.File))
+	return func(name string) string {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return "no lockfile"
+		case err != nil:
+			return "BAD LOCKFILE"
+		}
+		if _, ok := lf.Connectors[name]; ok {
+			return "locked"
+		}
+		return "NOT LOCKED"
+	}
 }
 
 // notLocked reports whether err refuses a connector only because the

@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/cxhub/cxhub/core/hub"
+	"github.com/cxhub/cxhub/sdk"
 	"github.com/spf13/cobra"
 )
 
@@ -32,6 +33,7 @@ type options struct {
 	configPath string
 	logLevel   string
 	output     string
+	wide       bool
 	stdout     io.Writer
 	stderr     io.Writer
 }
@@ -118,6 +120,7 @@ func newRoot(a *app) *cobra.Command {
 	f.StringVarP(&a.opts.configPath, "config", "c", defaultConfig, "the pipeline config file (env CXHUB_CONFIG)")
 	f.StringVar(&a.opts.logLevel, "log-level", "", "log level: trace, debug, info, warn or error (default warn, or log.level in the config)")
 	f.StringVarP(&a.opts.output, "output", "o", "text", "output format: text or json")
+	f.BoolVarP(&a.opts.wide, "wide", "w", false, "tables show long cells (errors, checkpoints, keys) whole instead of cut")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		switch strings.ToLower(a.opts.logLevel) {
 		case "", "trace", "debug", "info", "warn", "error":
@@ -135,10 +138,22 @@ func newRoot(a *app) *cobra.Command {
 	pluginsCmd.AddCommand(newPluginsLockCmd(a))
 	root.AddCommand(
 		newValidateCmd(a), pluginsCmd, newCheckCmd(a), newDiscoverCmd(a),
-		newSyncCmd(a), newRunCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
+		newSyncCmd(a), newRunCmd(a), newServeCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
 		newCustomersCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print cxhub's version and its connector protocol version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			if a.json() {
+				_ = printJSON(a.opts.stdout, map[string]any{"version": Version, "protocol": sdk.ProtocolVersion})
+				return
+			}
+			fmt.Fprintf(a.opts.stdout, "cxhub %s (connector protocol %d)\n", Version, sdk.ProtocolVersion)
+		},
+	})
 	return root
 }
 

@@ -27,6 +27,7 @@ type batchWriter struct {
 	runID  int64
 	t      *tally
 	w      sdk.Writer
+	wd     *watchdog // told of every answer of the destination; nil: none
 
 	seq          uint64 // batches processed so far
 	arena        []byte // the mapped records of the batch being processed
@@ -265,6 +266,7 @@ func (b *batchWriter) write(ctx context.Context, recs []sdk.Record, out []outgoi
 			batch = append(batch, pending[i].rec)
 		}
 		resp, err := b.w.Write(ctx, sdk.WriteRequest{Records: batch})
+		b.wd.progress()
 		if err != nil {
 			return fmt.Errorf("write %d records to %s.%s: %w", len(batch), b.p.to.Name, b.p.cfg.To.Stream, err)
 		}
@@ -311,6 +313,7 @@ func (b *batchWriter) write(ctx context.Context, recs []sdk.Record, out []outgoi
 			b.t.emit(Event{Kind: EventRateLimitWait, Wait: wait})
 		}
 		b.t.emit(Event{Kind: EventRetry, Records: len(retry), Wait: max(d, wait)})
+		b.wd.waiting(time.Now().Add(max(d, wait)))
 		if err := sleep(ctx, max(d, wait)); err != nil {
 			return err
 		}

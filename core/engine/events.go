@@ -29,6 +29,9 @@ const (
 	// EventPluginRestart: the run's connectors are restarted from the last
 	// checkpoint after Err, in Wait.
 	EventPluginRestart EventKind = "plugin_restart"
+	// EventPluginHang: the run's connectors made no progress for longer than
+	// the hang timeout; they are stopped and restarted (Err says how long).
+	EventPluginHang EventKind = "plugin_hang"
 )
 
 // Source says where a run's records come from.

@@ -22,7 +22,14 @@ func (r *Runner) DeliverPushed(ctx context.Context, name string) Result {
 	})
 }
 
-func (r *Runner) deliverOnce(ctx context.Context, p *pipeline, t *tally) error {
+func (r *Runner) deliverOnce(ctx context.Context, p *pipeline, t *tally) (err error) {
+	ctx, cancel, wd := r.startWatchdog(ctx, t)
+	defer cancel()
+	defer func() {
+		if hung := hungCause(ctx); hung != nil {
+			err = hung
+		}
+	}()
 	cursor, err := r.Store.InboxCursor(ctx, p.cfg.Name)
 	if err != nil {
 		return final(fmt.Errorf("read inbox cursor: %w", err))
@@ -50,6 +57,7 @@ func (r *Runner) deliverOnce(ctx context.Context, p *pipeline, t *tally) error {
 		}
 	}()
 	bw := r.newBatchWriter(p, t, w)
+	bw.wd = wd
 	for len(entries) > 0 {
 		recs := make([]sdk.Record, len(entries))
 		for i, e := range entries {

@@ -22,7 +22,14 @@ func (r *Runner) Replay(ctx context.Context, name string, ids []int64) Result {
 	})
 }
 
-func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []int64) error {
+func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []int64) (err error) {
+	ctx, cancel, wd := r.startWatchdog(ctx, t)
+	defer cancel()
+	defer func() {
+		if hung := hungCause(ctx); hung != nil {
+			err = hung
+		}
+	}()
 	dls, err := r.Store.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: p.cfg.Name, Status: state.DeadLetterPending, IDs: ids})
 	if err != nil {
 		return final(fmt.Errorf("list dead letters: %w", err))
@@ -40,6 +47,7 @@ func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []in
 		return fmt.Errorf("open writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, err)
 	}
 	bw := r.newBatchWriter(p, t, w)
+	bw.wd = wd
 	for start := 0; start < len(dls); start += p.cfg.BatchSize {
 		chunk := dls[start:min(start+p.cfg.BatchSize, len(dls))]
 		recs := make([]sdk.Record, len(chunk))

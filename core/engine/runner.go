@@ -44,6 +44,11 @@ type Runner struct {
 	// shorter than a rate limit's retry-after. Zero means 1s.
 	RestartBackoff time.Duration
 
+	// HangTimeout is how long a run's connectors may make no progress
+	// before they are taken for hung, stopped and restarted; zero means
+	// DefaultHangTimeout.
+	HangTimeout time.Duration
+
 	// onBatchWriter, in tests, is shown each sync's batch writer.
 	onBatchWriter func(*batchWriter)
 }
@@ -265,8 +270,13 @@ func (r *Runner) open(ctx context.Context, p *pipeline, needSource bool) (src sd
 // syncOnce is one attempt of a sync: from the last persisted checkpoint
 // to the end of what the source has now.
 func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error) {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel, wd := r.startWatchdog(ctx, t)
 	defer cancel()
+	defer func() {
+		if hung := hungCause(ctx); hung != nil {
+			err = hung
+		}
+	}()
 	src, dst, stop, err := r.open(ctx, p, true)
 	defer stop()
 	if err != nil {
@@ -292,7 +302,7 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 	rctx, rcancel := context.WithCancel(ctx)
 	go func() {
 		defer close(items)
-		out := &chanEmitter{ctx: rctx, items: items, size: p.cfg.BatchSize}
+		out := &chanEmitter{ctx: rctx, items: items, size: p.cfg.BatchSize, wd: wd}
 		err := src.Read(rctx, sdk.ReadRequest{
 			Config:    sdk.Config(p.from.Config),
 			Streams:   []sdk.StreamState{{Stream: p.cfg.From.Stream, State: states[p.cfg.From.Stream]}},
@@ -311,6 +321,7 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 	}()
 
 	bw := r.newBatchWriter(p, t, w)
+	bw.wd = wd
 	if r.onBatchWriter != nil {
 		r.onBatchWriter(bw)
 	}
@@ -356,6 +367,7 @@ func (r *Runner) consume(ctx context.Context, p *pipeline, t *tally, bw *batchWr
 			cancel()
 			break
 		}
+		bw.wd.progress()
 		bw.committed(o.seq, o.commit.Links)
 	}
 	for range outcomes {
@@ -439,6 +451,7 @@ type chanEmitter struct {
 	items   chan<- readItem
 	size    int
 	pending []sdk.Record
+	wd      *watchdog // told of every batch and checkpoint that arrives
 }
 
 func (e *chanEmitter) Emit(records ...sdk.Record) error {
@@ -470,6 +483,7 @@ func (e *chanEmitter) flush() error {
 }
 
 func (e *chanEmitter) send(it readItem) error {
+	e.wd.progress()
 	select {
 	case e.items <- it:
 		return nil

@@ -66,6 +66,8 @@ type Hub struct {
 	// lines from plugins may read them from other goroutines.
 	secrets atomic.Pointer[[]string]
 
+	webhooks webhookPlugins
+
 	subsMu sync.RWMutex
 	subs   map[int]func(engine.Event)
 	nextID int
@@ -248,6 +250,8 @@ func openStore(c config.State, readOnly bool) (state.Store, error) {
 			return sqlite.OpenReadOnly(c.Path)
 		}
 		return sqlite.Open(c.Path)
+	case "postgres":
+		return openPostgres(c, readOnly)
 	default:
 		return nil, fmt.Errorf("state: unknown driver %q", c.Driver)
 	}

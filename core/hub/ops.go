@@ -64,7 +64,7 @@ func (h *Hub) Runner(ctx context.Context) (*engine.Runner, error) {
 		stages = append(stages, cs) // the customer index: see customers.go
 	}
 	return &engine.Runner{Config: cfg, Store: st, Launcher: launcher{host: host, cfg: cfg}, Logger: h.Logger(),
-		Redact: h.Redact, Events: h.publish, Stages: stages}, nil
+		Redact: h.Redact, Events: h.publish, Stages: stages, HangTimeout: cfg.Monitor.HangTimeout}, nil
 }
 
 // Pipelines resolves pipeline names (all of the config's, in file order,
@@ -185,6 +185,8 @@ type Pushed struct {
 	// Records is how many records the delivery carried; New is how many of
 	// them the inbox did not hold yet (a redelivery adds none).
 	Records, New int
+	// Streams are the streams of the records, each once.
+	Streams []string
 }
 
 // HandleWebhook hands a raw webhook request to a connection's connector,
@@ -198,17 +200,24 @@ type Pushed struct {
 // The records then reach the destinations of every pipeline reading that
 // connection's stream through DeliverPushed.
 func (h *Hub) HandleWebhook(ctx context.Context, connection string, req sdk.WebhookRequest, deliveryID string) (Pushed, error) {
-	var out Pushed
-	err := h.withConnector(ctx, connection, func(p *sdk.Plugin, conn *config.Connection) error {
-		req.Config = sdk.Config(conn.Config)
-		resp, err := p.HandleWebhook(ctx, req)
-		if err != nil {
-			return err
+	conn, err := h.Connection(ctx, connection)
+	if err != nil {
+		return Pushed{}, err
+	}
+	req.Config = sdk.Config(conn.Config)
+	resp, err := h.webhooks.handle(ctx, h, conn, req)
+	if err != nil {
+		return Pushed{}, err
+	}
+	out := Pushed{Response: resp, Records: len(resp.Records)}
+	seen := map[string]bool{}
+	for _, r := range resp.Records {
+		if !seen[r.Stream] {
+			seen[r.Stream] = true
+			out.Streams = append(out.Streams, r.Stream)
 		}
-		out.Response, out.Records = resp, len(resp.Records)
-		out.New, err = h.Push(ctx, connection, deliveryID, resp.Records)
-		return err
-	})
+	}
+	out.New, err = h.Push(ctx, connection, deliveryID, resp.Records)
 	return out, err
 }
 
@@ -312,4 +321,27 @@ func (h *Hub) Status(ctx context.Context) ([]PipelineStatus, error) {
 		out = append(out, ps)
 	}
 	return out, nil
+}
+
+// HasPushed reports whether a pipeline has pushed records it has not
+// delivered yet.
+func (h *Hub) HasPushed(ctx context.Context, pipeline string) (bool, error) {
+	cfg, err := h.Config()
+	if err != nil {
+		return false, err
+	}
+	p, ok := cfg.Pipeline(pipeline)
+	if !ok {
+		return false, fmt.Errorf("no pipeline named %q in %s", pipeline, cfg.File)
+	}
+	st, err := h.Store()
+	if err != nil {
+		return false, err
+	}
+	cursor, err := st.InboxCursor(ctx, pipeline)
+	if err != nil {
+		return false, err
+	}
+	next, err := st.ReadInbox(ctx, p.From.Connection, p.From.Stream, cursor, 1)
+	return len(next) > 0, err
 }

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sort"
 
@@ -37,13 +38,25 @@ func (h *Hub) CheckedConfig(ctx context.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := h.check(ctx, cfg); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	h.checked = true
+	h.mu.Unlock()
+	return cfg, nil
+}
+
+// check runs the trust sequence for cfg and, if it passes, makes cfg's
+// secrets the ones redacted.
+func (h *Hub) check(ctx context.Context, cfg *config.Config) error {
 	host, err := h.Plugins()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	bins, err := host.Installed()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var used []string
 	for _, c := range cfg.Connections {
@@ -61,11 +74,11 @@ func (h *Hub) CheckedConfig(ctx context.Context) (*config.Config, error) {
 		}
 	}
 	if len(refused) > 0 {
-		return nil, JoinStartErrors(refused)
+		return JoinStartErrors(refused)
 	}
 	specs, failed := host.Specs(ctx, used)
 	if len(failed) > 0 {
-		return nil, JoinStartErrors(failed)
+		return JoinStartErrors(failed)
 	}
 	for _, b := range bins {
 		if _, ok := specs[b.Name]; !ok {
@@ -74,14 +87,46 @@ func (h *Hub) CheckedConfig(ctx context.Context) (*config.Config, error) {
 	}
 	specs[config.ProfilesConnector] = identity.Destination{}.Spec()
 	secrets := cfg.Secrets(specs)
+	if old := h.secrets.Load(); old != nil {
+		secrets = append(secrets, *old...) // a reload keeps redacting the old values too
+	}
 	h.secrets.Store(&secrets)
 	if err := cfg.Check(specs); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.specs = specs
+	h.mu.Unlock()
+	return nil
+}
+
+// Reload reads the config file again and, if it is valid (the whole trust
+// sequence of CheckedConfig), makes it the hub's config; if it is not, the
+// hub keeps the config it had and the error says why. The state and the
+// plugins directory cannot change without a restart.
+func (h *Hub) Reload(ctx context.Context) (*config.Config, error) {
+	old, err := h.CheckedConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	next, err := config.Load(h.opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	if next.State != old.State {
+		return nil, fmt.Errorf("reload %s: the state section changed (%s %s → %s %s): that needs a restart",
+			next.File, old.State.Driver, old.State.Path, next.State.Driver, next.State.Path)
+	}
+	if next.PluginsDir != old.PluginsDir {
+		return nil, fmt.Errorf("reload %s: plugins.dir changed: that needs a restart", next.File)
+	}
+	if err := h.check(ctx, next); err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
-	h.checked, h.specs = true, specs
+	h.cfg = next
 	h.mu.Unlock()
-	return cfg, nil
+	return next, nil
 }
 
 // InstalledSpecs starts every installed connector once for its spec; one

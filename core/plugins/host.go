@@ -27,6 +27,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/cxhub/cxhub/sdk"
 )
@@ -153,7 +155,37 @@ func (h *Host) Stop(p *sdk.Plugin) {
 	h.mu.Lock()
 	delete(h.running, p)
 	h.mu.Unlock()
-	p.Kill()
+	kill(p)
+}
+
+// killGrace is how long a plugin gets to exit gracefully on Stop before
+// it is killed by force.
+const killGrace = 2 * time.Second
+
+// kill stops a plugin process, by force if it does not end gracefully in
+// killGrace: go-plugin's graceful shutdown is a call to the plugin that a
+// hung or stopped (SIGSTOP) process never answers, which would hang the
+// host with it. SIGKILL ends even a stopped process.
+func kill(p *sdk.Plugin) {
+	done := make(chan struct{})
+	pid := p.Pid()
+	go func() {
+		p.Kill()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return
+	case <-time.After(killGrace):
+	}
+	if pid > 0 && pid != os.Getpid() {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	select {
+	case <-done:
+	case <-time.After(killGrace):
+		// The process is gone; go-plugin's bookkeeping can finish alone.
+	}
 }
 
 // StopAll kills every plugin process still running and waits for them.
@@ -168,7 +200,7 @@ func (h *Host) StopAll() {
 	var wg sync.WaitGroup
 	for _, p := range all {
 		wg.Add(1)
-		go func() { defer wg.Done(); p.Kill() }()
+		go func() { defer wg.Done(); kill(p) }()
 	}
 	wg.Wait()
 }

@@ -75,4 +75,22 @@ type Store interface {
 	// returns how many it removed. The hub calls it only for entries every
 	// pipeline has had time to take (see the hub's inbox retention).
 	PruneInbox(ctx context.Context, before time.Time) (int64, error)
+
+	// FireAlert raises an alert: if one with the same Key is firing, its
+	// message is updated and it is returned with created false; otherwise a
+	// new firing alert is stored and returned with created true.
+	FireAlert(ctx context.Context, a Alert) (Alert, bool, error)
+	// ResolveAlert resolves the firing alert with key, if there is one, and
+	// returns it with true; message says why it cleared.
+	ResolveAlert(ctx context.Context, key, message string) (Alert, bool, error)
+	// MarkAlertNotified records that the receivers were told of status.
+	MarkAlertNotified(ctx context.Context, id int64, status AlertStatus) error
+	// Alerts lists alerts, newest first.
+	Alerts(ctx context.Context, f AlertFilter) ([]Alert, error)
+
+	// SetPaused pauses or resumes a pipeline: a paused pipeline is not run
+	// by schedules or pushed records until resumed. It survives restarts.
+	SetPaused(ctx context.Context, pipeline string, paused bool) error
+	// Paused returns the paused pipelines.
+	Paused(ctx context.Context) (map[string]bool, error)
 }

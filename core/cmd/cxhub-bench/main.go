@@ -36,6 +36,8 @@ func main() {
 	flag.IntVar(&o.BatchSize, "batch", 500, "records per batch")
 	flag.StringVar(&memory, "memory", "100000,1000000,5000000", "record counts of the memory scenario (comma-separated; empty: skip)")
 	flag.IntVar(&o.VendorContacts, "vendor", 20_000, "contacts written to the HubSpot sandbox (0: skip)")
+	flag.IntVar(&o.WebhookRate, "webhook-rate", 100, "webhook deliveries per second to cxhub serve (0: skip)")
+	flag.IntVar(&o.WebhookSeconds, "webhook-seconds", 10, "how long the webhook scenario sends")
 	flag.IntVar(&o.CustomerRecords, "customers", 1_000_000, "records the customer index run indexes (0: skip)")
 	quiet := flag.Bool("quiet", false, "print only the table, not each run")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the core during the throughput pipelines to this file")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // openTemp opens a new store in a fresh directory, closed at the test's end.
@@ -98,4 +99,13 @@ func TestAcceptance(t *testing.T) {
 func lk(srcConn, srcStream, srcKey, dstConn, dstStream, dstID string) Link {
 	return Link{SrcConnection: srcConn, SrcStream: srcStream, SrcKey: srcKey,
 		DstConnection: dstConn, DstStream: dstStream, DstID: dstID}
+}
+
+func filepathTime(t testing.TB, path string) time.Time {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.ModTime()
 }

@@ -117,6 +117,28 @@ CREATE TABLE writer (
 	since   INTEGER NOT NULL
 );
 
+-- Alerts raised by the monitor; one firing per key at a time.
+CREATE TABLE alerts (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	key         TEXT    NOT NULL,
+	kind        TEXT    NOT NULL,
+	subject     TEXT    NOT NULL,
+	status      TEXT    NOT NULL CHECK (status IN ('firing', 'resolved')),
+	message     TEXT    NOT NULL,
+	notified    TEXT    NOT NULL DEFAULT '',
+	fired_at    INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,
+	resolved_at INTEGER
+);
+CREATE UNIQUE INDEX alerts_firing ON alerts (key) WHERE status = 'firing';
+CREATE INDEX alerts_by_status ON alerts (status, id);
+
+-- Pipelines an operator paused.
+CREATE TABLE paused (
+	pipeline  TEXT    PRIMARY KEY,
+	paused_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE inbox_cursors (
 	pipeline TEXT    PRIMARY KEY,
 	last_id  INTEGER NOT NULL

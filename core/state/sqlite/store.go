@@ -55,6 +55,7 @@ const sqliteMagic = "SQLite format 3\x00"
 // Store is an open state file. It is safe for concurrent use.
 type Store struct {
 	path string
+	real string // the file path resolves to, for a writer
 	// lock holds the writer lock (see lock.go); nil for a read-only store.
 	lock *os.File
 
@@ -123,17 +124,26 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, lock: lock}
+	s := &Store{path: path, lock: lock, real: real}
 	ok := false
+	sidecars := existingSidecars(real)
 	defer func() {
 		if !ok {
 			s.Close()
+			removeNewSidecars(real, sidecars)
 		}
 	}()
 	// Look before touching: opening read-write in WAL mode rewrites the
-	// header, so the file is first judged through a read-only connection.
+	// header, so the file is first judged through a read-only connection,
+	// and checked for damage unless a clean close left it (integrity.go).
+	clean := takeCleanMark(real)
 	if err := probe(path); err != nil {
 		return nil, err
+	}
+	if !clean {
+		if err := quickCheck(path); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.openWriter(); err != nil {
 		return nil, err
@@ -277,6 +287,9 @@ func (s *Store) Close() error {
 		}
 		// The lock goes last, once SQLite has closed the file: see lock.go.
 		if s.lock != nil {
+			if errors.Join(errs...) == nil {
+				leaveCleanMark(s.real)
+			}
 			errs = append(errs, s.lock.Close())
 		}
 		if err := errors.Join(errs...); err != nil {
@@ -368,6 +381,30 @@ func prepareFile(path string) error {
 		return notOurs(path, errors.New("it is not an SQLite database (no SQLite header)"))
 	}
 	return nil
+}
+
+// existingSidecars notes which of SQLite's -wal and -shm files exist.
+func existingSidecars(real string) map[string]bool {
+	out := map[string]bool{}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Lstat(real + suffix); err == nil {
+			out[suffix] = true
+		}
+	}
+	return out
+}
+
+// removeNewSidecars removes the -wal and -shm files a refused open made,
+// so that a refusal leaves the directory as it found it.
+func removeNewSidecars(real string, before map[string]bool) {
+	if real == "" {
+		return
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if !before[suffix] {
+			_ = os.Remove(real + suffix)
+		}
+	}
 }
 
 // createFile makes a new state file with its schema, atomically: the file

@@ -16,6 +16,9 @@ type (
 	Run              = state.Run
 	RunFilter        = state.RunFilter
 	RunStatus        = state.RunStatus
+	Alert            = state.Alert
+	AlertFilter      = state.AlertFilter
+	AlertStatus      = state.AlertStatus
 )
 
 const (

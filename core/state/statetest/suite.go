@@ -57,6 +57,8 @@ func Run(t *testing.T, open Opener) {
 		{"InboxAppendReadAndDedup", testInboxAppendReadAndDedup},
 		{"InboxCursorMovesWithCommit", testInboxCursorMovesWithCommit},
 		{"InboxPrune", testInboxPrune},
+		{"AlertLifecycle", testAlertLifecycle},
+		{"PausedPipelines", testPausedPipelines},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh) })
