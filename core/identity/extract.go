@@ -111,11 +111,12 @@ func (ix *Index) identifiers(rec Record) []Identifier {
 		}
 		ids = append(ids, Identifier{Type: typ, Value: value, Rule: rule, Glue: glue})
 	}
-	for _, f := range []string{"email", "phone"} {
-		raw, ok := rec.Fields[f]
+	for _, name := range []string{"email", "customer_email", "phone", "customer_phone"} {
+		raw, ok := rec.Fields[name]
 		if !ok {
 			continue
 		}
+		f := strings.TrimPrefix(name, "customer_")
 		for _, part := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' }) {
 			var v string
 			if f == "email" {
@@ -124,7 +125,7 @@ func (ix *Index) identifiers(rec Record) []Identifier {
 				v = r.NormalizePhone(part)
 			}
 			if v != "" {
-				add(f, v, f, r.matches(f) && r.refused(v) == "")
+				add(f, v, name, r.matches(f) && r.refused(v) == "")
 			}
 		}
 	}

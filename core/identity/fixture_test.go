@@ -39,7 +39,7 @@ func catalog() identity.Catalog {
 		}},
 		"survey": {Name: "survey", Streams: []sdk.StreamSpec{
 			{Name: "responses", Canonical: sdk.CanonicalInteraction, InteractionKind: "survey_response", CanonicalFields: map[string]string{
-				"email": "respondent.email", "score": "answers.nps", "occurred_at": "submitted_at", "body": "answers.comment"}},
+				"customer_email": "respondent.email", "score": "answers.nps", "occurred_at": "submitted_at", "summary": "answers.comment"}},
 		}},
 		"shop": {Name: "shop", Streams: []sdk.StreamSpec{
 			{Name: "customers", Canonical: sdk.CanonicalCustomer, CanonicalFields: map[string]string{

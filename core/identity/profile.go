@@ -165,9 +165,10 @@ func interactionOf(r *Record) Interaction {
 	if it.OccurredAt.IsZero() {
 		it.OccurredAt = r.UpdatedAt
 	}
-	it.Summary = f["subject"]
-	if it.Summary == "" {
-		it.Summary = f["body"]
+	for _, k := range []string{"subject", "summary", "body"} {
+		if it.Summary = f[k]; it.Summary != "" {
+			break
+		}
 	}
 	if len(it.Summary) > 120 {
 		it.Summary = strings.ToValidUTF8(it.Summary[:117], "") + "..."

@@ -67,7 +67,7 @@ func TestProfileTimelineExplain(t *testing.T) {
 	for _, j := range ex.Joins {
 		joins = append(joins, j.Type+":"+j.Value+" by "+strings.Join(j.Rules, "+"))
 	}
-	for _, w := range []string{"email:ann.lee@example.com by email", "phone:+15550100001 by phone",
+	for _, w := range []string{"email:ann.lee@example.com by email+customer_email", "phone:+15550100001 by phone",
 		"ref:crm/contacts/501 by self+external_id external_id+customer_id", "ref:shop/customers/s1 by self+customer_id"} {
 		if !slices.Contains(joins, w) {
 			t.Errorf("explain joins lack %q: %v", w, joins)
