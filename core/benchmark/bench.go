@@ -30,6 +30,8 @@ type Options struct {
 	MemoryRecords []int
 	// VendorContacts is how many contacts the vendor-bound sync writes (0: skip).
 	VendorContacts int
+	// CustomerRecords is how many records the customer index run indexes (0: skip; see customers.go).
+	CustomerRecords int
 	// WebhookRate is the webhook scenario's deliveries per second, for
 	// WebhookSeconds (0: skip).
 	WebhookRate, WebhookSeconds int
@@ -80,6 +82,7 @@ type Report struct {
 	Pipelines  []Throughput
 	Memory     []Memory
 	Vendor     *Vendor
+	Customers  *Customers
 	Started    time.Time
 	Elapsed    time.Duration
 	GoMaxProcs int
@@ -236,6 +239,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				run.Percentile(50).Round(time.Millisecond), run.Percentile(99).Round(time.Millisecond))
 		}
 		rep.Webhook = wh
+	}
+	if rep.Customers, err = runCustomers(ctx, o, dir); err != nil {
+		return nil, fmt.Errorf("customer index: %w", err)
 	}
 	rep.Elapsed = time.Since(rep.Started)
 	return rep, nil

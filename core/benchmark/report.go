@@ -89,6 +89,7 @@ func (r *Report) Print(out io.Writer) {
 		tw.Flush()
 	}
 
+	r.printCustomers(out)
 	fmt.Fprintln(out)
 	for _, t := range r.Targets() {
 		fmt.Fprintln(out, t)
@@ -127,5 +128,6 @@ func (r *Report) Targets() []string {
 		target := float64(TargetWebhookP99.Milliseconds())
 		check(w.P99.Max() <= target, "webhook → destination p99 %.0f ms at %d deliveries/s (target ≤ %.0f ms)", w.P99.Max(), w.Rate, target)
 	}
+	r.customerTargets(check)
 	return out
 }

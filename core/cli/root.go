@@ -140,6 +140,7 @@ func newRoot(a *app) *cobra.Command {
 	root.AddCommand(
 		newValidateCmd(a), pluginsCmd, newCheckCmd(a), newDiscoverCmd(a),
 		newSyncCmd(a), newRunCmd(a), newServeCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
+		newCustomersCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
 	root.AddCommand(&cobra.Command{

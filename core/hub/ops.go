@@ -9,6 +9,7 @@ import (
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
+	"github.com/cxhub/cxhub/core/identity"
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/sdk"
@@ -25,6 +26,9 @@ func (l launcher) Start(ctx context.Context, connection string) (sdk.Connector, 
 	conn, ok := l.cfg.Connections[connection]
 	if !ok {
 		return nil, sdk.ConfigError(fmt.Errorf("no connection named %q", connection))
+	}
+	if conn.Builtin {
+		return identity.Destination{}, nil // the profile store, in process
 	}
 	return l.host.Start(ctx, conn.Connector)
 }
@@ -54,6 +58,11 @@ func (h *Hub) Runner(ctx context.Context) (*engine.Runner, error) {
 	h.mu.Lock()
 	stages := append([]engine.Stage(nil), h.stages...)
 	h.mu.Unlock()
+	if cs, err := h.customerStage(ctx, cfg); err != nil {
+		return nil, err
+	} else if cs != nil {
+		stages = append(stages, cs) // the customer index: see customers.go
+	}
 	return &engine.Runner{Config: cfg, Store: st, Launcher: launcher{host: host, cfg: cfg}, Logger: h.Logger(),
 		Redact: h.Redact, Events: h.publish, Stages: stages, HangTimeout: cfg.Monitor.HangTimeout}, nil
 }

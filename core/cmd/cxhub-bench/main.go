@@ -20,7 +20,10 @@ import (
 )
 
 func main() {
-	gctune.Apply() // the core's settings: this process is the core under test
+	gctune.Apply()            // the core's settings: this process is the core under test
+	if benchmark.RunChild() { // the customer index run, a process of its own
+		return
+	}
 	o := benchmark.Options{}
 	var memory string
 	flag.StringVar(&o.Cxhub, "cxhub", "bin/cxhub", "the cxhub binary")
@@ -37,6 +40,7 @@ func main() {
 	flag.IntVar(&o.WebhookSeconds, "webhook-seconds", 10, "how long the webhook scenario sends")
 	fileCounts := flag.String("file", "1000000", "record counts of the generator → file scenario, JSON Lines and CSV (comma-separated; empty: skip)")
 	onlyFile := flag.Bool("only-file", false, "measure only the generator → file scenario")
+	flag.IntVar(&o.CustomerRecords, "customers", 1_000_000, "records the customer index run indexes (0: skip)")
 	quiet := flag.Bool("quiet", false, "print only the table, not each run")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the core during the throughput pipelines to this file")
 	flag.Parse()
