@@ -54,6 +54,7 @@ CXHUB_DEMO := $(BIN)/cxhub -c configs/demo.yaml
 SANDBOX := $(BIN)/cxhub-sandbox
 SURVEY_DEMO := $(BIN)/cxhub -c configs/survey-journeys.yaml
 SHOP_DEMO := $(BIN)/cxhub -c configs/shopify-journeys.yaml
+CUSTOMERS_DEMO := $(BIN)/cxhub -c configs/customers.yaml
 
 demo: build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO) && cp -R configs/demo-data $(DEMO)/in
@@ -88,6 +89,11 @@ demo-steps:
 	@echo; echo "== 12. a delivered shipment fails: the next sync reads only it and opens one ticket"
 	@$(SANDBOX) post "$$CXHUB_SANDBOX_SHOPIFY_URL/_sandbox/shopify/shipment" '{"fulfillment_id":4650000000001,"status":"failure"}'
 	@$(SHOP_DEMO) sync
+	@echo; echo "== 13. one customer: every sandbox's people and interactions into the customer index"
+	@$(CUSTOMERS_DEMO) plugins lock >/dev/null && $(CUSTOMERS_DEMO) sync
+	@echo; echo "== 14. one customer stitched from all four systems: profile and timeline, and why the records were joined"
+	@$(CUSTOMERS_DEMO) customers show anita.rhodes.6@adventure-works.example
+	@$(CUSTOMERS_DEMO) customers explain anita.rhodes.6@adventure-works.example
 
 # The vendor sandboxes on the ports configs/demo.yaml falls back to, until
 # Ctrl-C: for exploring with cxhub sync, check, dlq... after the demo.
