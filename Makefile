@@ -214,7 +214,9 @@ FUZZ_TARGETS := \
 	./sdk:FuzzRecordFromWire ./sdk/webhook:FuzzVerify \
 	./connectors/file:FuzzReadJSONL ./connectors/file:FuzzReadCSV \
 	./connectors/hubspot:FuzzWebhookUnsigned ./connectors/hubspot:FuzzWebhookSigned \
-	./connectors/zendesk:FuzzWebhookUnsigned ./connectors/zendesk:FuzzWebhookSigned
+	./connectors/zendesk:FuzzWebhookUnsigned ./connectors/zendesk:FuzzWebhookSigned \
+	./connectors/surveymonkey:FuzzWebhookUnsigned \
+	./connectors/shopify:FuzzWebhookUnsigned ./connectors/shopify:FuzzWebhookSigned
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
