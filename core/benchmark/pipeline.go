@@ -14,10 +14,10 @@ import (
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
+	"github.com/cxhub/cxhub/core/internal/cputime"
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/sdk"
-	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 // PipelineRun is what one measured sync did and cost.
@@ -80,7 +80,7 @@ func syncInProcess(ctx context.Context, cfgPath, name string) (PipelineRun, erro
 // processCPU returns this process's CPU time so far. Plugin processes are
 // children and are not counted.
 func processCPU() time.Duration {
-	d, _ := sdktest.ProcessCPU()
+	d, _ := cputime.Process()
 	return d
 }
 

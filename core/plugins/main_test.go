@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/cxhub/cxhub/sdk/sdktest"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
 )
 
 // fileConnectorBinary is the file connector, built once by TestMain for
@@ -38,6 +38,6 @@ func TestMain(m *testing.M) {
 func buildFileConnector(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	sdktest.CopyExecutable(t, fileConnectorBinary, filepath.Join(dir, "cxhub-connector-file"))
+	testfiles.CopyExecutable(t, fileConnectorBinary, filepath.Join(dir, "cxhub-connector-file"))
 	return dir
 }

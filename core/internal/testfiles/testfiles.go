@@ -1,4 +1,6 @@
-package sdktest
+// Package testfiles holds file helpers shared by the core's tests (the
+// plugin host's and the end-to-end tests). Tests only.
+package testfiles
 
 import (
 	"io"
