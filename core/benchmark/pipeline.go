@@ -18,6 +18,7 @@ import (
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // PipelineRun is what one measured sync did and cost.
@@ -112,7 +113,7 @@ func (l *countingLauncher) Stop(c sdk.Connector) {
 
 // countedPlugin is a plugin whose reads are counted.
 type countedPlugin struct {
-	*sdk.Plugin
+	*host.Plugin
 	bytes *atomic.Int64
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 	"github.com/spf13/cobra"
 )
 
@@ -133,7 +134,7 @@ func notLocked(err error) bool {
 }
 
 // connectionPlugin validates the config and starts the connection's connector.
-func (a *app) connectionPlugin(cmd *cobra.Command, name string) (*sdk.Plugin, *config.Connection, error) {
+func (a *app) connectionPlugin(cmd *cobra.Command, name string) (*host.Plugin, *config.Connection, error) {
 	cfg, err := a.checkedConfig(cmd.Context())
 	if err != nil {
 		return nil, nil, a.reportConfigError(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/cxhub/cxhub/core/engine"
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -31,7 +32,7 @@ func (l hostLauncher) Start(ctx context.Context, connection string) (sdk.Connect
 }
 
 func (l hostLauncher) Stop(c sdk.Connector) {
-	if p, ok := c.(*sdk.Plugin); ok {
+	if p, ok := c.(*host.Plugin); ok {
 		l.host.Stop(p)
 	}
 }

@@ -12,7 +12,7 @@
 // binary for a new lockfile; Lockfile, ReadLockfile and WriteLockfile are the
 // file itself.
 //
-// The wire protocol lives in the sdk package (sdk.Launch, which also gives
+// The wire protocol lives in package sdk/host (host.Launch, which also gives
 // plugins a minimal environment and mutual TLS); this package is about
 // which binaries may run and how long they live, not about what they say.
 package plugins
@@ -29,6 +29,7 @@ import (
 	"sync"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // BinaryPrefix starts the file name of every connector binary.
@@ -41,7 +42,7 @@ type Host struct {
 	logger  *slog.Logger
 
 	mu      sync.Mutex
-	running map[*sdk.Plugin]struct{}
+	running map[*host.Plugin]struct{}
 
 	// trust is set by UseLockfile before the first start.
 	trust trust
@@ -53,7 +54,7 @@ func NewHost(dir, workDir string, logger *slog.Logger) *Host {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Host{dir: dir, workDir: workDir, logger: logger, running: map[*sdk.Plugin]struct{}{}}
+	return &Host{dir: dir, workDir: workDir, logger: logger, running: map[*host.Plugin]struct{}{}}
 }
 
 // Dir returns the plugins directory.
@@ -93,7 +94,7 @@ func (h *Host) Path(name string) string { return filepath.Join(h.dir, BinaryPref
 // Start launches the connector's binary and tracks the process until Stop.
 // With a lockfile (UseLockfile), a binary the lockfile does not record as
 // it is now is refused, with a config error, before it runs.
-func (h *Host) Start(ctx context.Context, connector string) (*sdk.Plugin, error) {
+func (h *Host) Start(ctx context.Context, connector string) (*host.Plugin, error) {
 	path, err := h.installed(connector)
 	if err != nil {
 		return nil, err
@@ -107,8 +108,8 @@ func (h *Host) Start(ctx context.Context, connector string) (*sdk.Plugin, error)
 
 // launch starts the binary at path, which go-plugin checks against sum
 // first if sum is set, and tracks the process.
-func (h *Host) launch(ctx context.Context, connector, path string, sum []byte) (*sdk.Plugin, error) {
-	p, err := sdk.Launch(ctx, sdk.LaunchOptions{
+func (h *Host) launch(ctx context.Context, connector, path string, sum []byte) (*host.Plugin, error) {
+	p, err := host.Launch(ctx, host.Options{
 		Path:   path,
 		Dir:    h.workDir,
 		Logger: h.logger.With("connector", connector),
@@ -137,7 +138,7 @@ func (h *Host) installed(connector string) (string, error) {
 }
 
 // Stop kills one plugin process and waits for it.
-func (h *Host) Stop(p *sdk.Plugin) {
+func (h *Host) Stop(p *host.Plugin) {
 	h.mu.Lock()
 	delete(h.running, p)
 	h.mu.Unlock()
@@ -147,11 +148,11 @@ func (h *Host) Stop(p *sdk.Plugin) {
 // StopAll kills every plugin process still running and waits for them.
 func (h *Host) StopAll() {
 	h.mu.Lock()
-	all := make([]*sdk.Plugin, 0, len(h.running))
+	all := make([]*host.Plugin, 0, len(h.running))
 	for p := range h.running {
 		all = append(all, p)
 	}
-	h.running = map[*sdk.Plugin]struct{}{}
+	h.running = map[*host.Plugin]struct{}{}
 	h.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, p := range all {

@@ -1,4 +1,4 @@
-package sdk
+package host
 
 // These tests run the connector protocol for real: both fixtures under
 // testdata/ are built once per test run (TestMain) and started as separate
@@ -8,7 +8,6 @@ package sdk
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +26,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/internal/fieldcheck"
 )
+
+// cookieKey is the handshake's environment variable (sdk/protocol.go), one
+// of those go-plugin adds to a plugin's environment.
+const cookieKey = "CXHUB_CONNECTOR"
+
+// maxBatchBytes is the size at which the SDK cuts a batch
+// (sdk/protocol.go).
+const maxBatchBytes = 4 << 20
 
 // fixtures are the test plugins' binaries, built by TestMain.
 var fixtures struct {
@@ -87,7 +97,7 @@ func testContext(t *testing.T, d time.Duration) context.Context {
 
 // launch starts a plugin (the test connector unless opts.Path is set) and
 // kills it when the test ends.
-func launch(t *testing.T, opts LaunchOptions) *Plugin {
+func launch(t *testing.T, opts Options) *Plugin {
 	t.Helper()
 	if opts.Path == "" {
 		opts.Path = fixtures.connector
@@ -101,7 +111,7 @@ func launch(t *testing.T, opts LaunchOptions) *Plugin {
 }
 
 // config marshals a fixture config.
-func config(t *testing.T, v map[string]any) Config {
+func config(t *testing.T, v map[string]any) sdk.Config {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -112,7 +122,7 @@ func config(t *testing.T, v map[string]any) Config {
 
 // fixtureRecord is the i-th record of a stream as testdata/testconnector
 // builds it (keep the two in step).
-func fixtureRecord(stream string, i, size int) Record {
+func fixtureRecord(stream string, i, size int) sdk.Record {
 	head := fmt.Sprintf(`{"i":%d,"p":"`, i)
 	pad := max(size-len(head)-2, 0)
 	data := make([]byte, 0, len(head)+pad+2)
@@ -121,7 +131,7 @@ func fixtureRecord(stream string, i, size int) Record {
 		data = append(data, 'a'+byte((i+j)%26))
 	}
 	data = append(data, `"}`...)
-	return Record{
+	return sdk.Record{
 		Stream:    stream,
 		Key:       fmt.Sprintf("%s-%06d", stream, i),
 		Data:      data,
@@ -131,7 +141,7 @@ func fixtureRecord(stream string, i, size int) Record {
 
 // fixtureResultID is the id testdata/testconnector gives a written record
 // (keep the two in step).
-func fixtureResultID(stream string, r Record) string {
+func fixtureResultID(stream string, r sdk.Record) string {
 	var updated int64
 	if !r.UpdatedAt.IsZero() {
 		updated = r.UpdatedAt.UnixNano()
@@ -150,7 +160,7 @@ type recorder struct {
 	onEmit func() error
 }
 
-func recordEvent(r Record) string {
+func recordEvent(r sdk.Record) string {
 	return fmt.Sprintf("record %s %s op=%s updated=%d len=%d crc=%08x",
 		r.Stream, r.Key, r.Op, r.UpdatedAt.UnixNano(), len(r.Data), crc32.ChecksumIEEE(r.Data))
 }
@@ -159,7 +169,7 @@ func checkpointEvent(stream string, state []byte) string {
 	return fmt.Sprintf("checkpoint %s %q", stream, state)
 }
 
-func (e *recorder) Emit(records ...Record) error {
+func (e *recorder) Emit(records ...sdk.Record) error {
 	size := 0
 	for _, r := range records {
 		e.events = append(e.events, recordEvent(r))
@@ -249,37 +259,16 @@ func waitFor(d time.Duration, cond func() bool) bool {
 }
 
 // checkKind fails unless err has kind and its message contains msg.
-func checkKind(t *testing.T, err error, kind ErrorKind, msg string) {
+func checkKind(t *testing.T, err error, kind sdk.ErrorKind, msg string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("got no error, want a %s error containing %q", kind, msg)
 	}
-	if got := KindOf(err); got != kind {
+	if got := sdk.KindOf(err); got != kind {
 		t.Errorf("KindOf(%q) = %s, want %s", err, got, kind)
 	}
 	if !strings.Contains(err.Error(), msg) {
 		t.Errorf("error %q does not contain %q", err, msg)
-	}
-}
-
-// checkNoZeroField fails if any field of v (a struct, followed into
-// structs, slices and maps) is the zero value, so that a test comparing
-// values notices a field the protocol drops.
-func checkNoZeroField(t *testing.T, path string, v reflect.Value) {
-	t.Helper()
-	if v.IsZero() {
-		t.Errorf("fixture leaves %s zero: the comparison would not see it dropped", path)
-		return
-	}
-	switch v.Kind() {
-	case reflect.Struct:
-		for i := range v.NumField() {
-			checkNoZeroField(t, path+"."+v.Type().Field(i).Name, v.Field(i))
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			checkNoZeroField(t, fmt.Sprintf("%s[%d]", path, i), v.Index(i))
-		}
 	}
 }
 
@@ -289,18 +278,18 @@ func TestPluginSpec(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s spec: %v", fixtures.connector, err)
 	}
-	var want Spec
+	var want sdk.Spec
 	if err := json.Unmarshal(out, &want); err != nil {
 		t.Fatalf("decode declared spec: %v\n%s", err, out)
 	}
 	// The first stream sets every field (the second leaves capabilities off).
-	checkNoZeroField(t, "Spec.Streams[0]", reflect.ValueOf(want.Streams[0]))
-	checkNoZeroField(t, "Spec", reflect.ValueOf(Spec{
+	fieldcheck.NoZero(t, "Spec.Streams[0]", reflect.ValueOf(want.Streams[0]))
+	fieldcheck.NoZero(t, "Spec", reflect.ValueOf(sdk.Spec{
 		Name: want.Name, Version: want.Version, Kind: want.Kind, Description: want.Description,
 		ConfigSchema: want.ConfigSchema, Streams: want.Streams[:1],
 	}))
 
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	if got := p.Spec(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Launch reported spec\n%+v\nthe connector declares\n%+v", got, want)
 	}
@@ -332,7 +321,7 @@ func TestLaunchInvalidSpecRefused(t *testing.T) {
 	t.Parallel()
 	started := startedFile(t)
 	var logs syncBuffer
-	p, err := Launch(testContext(t, 30*time.Second), LaunchOptions{
+	p, err := Launch(testContext(t, 30*time.Second), Options{
 		Path:   fixtures.connector,
 		Env:    []string{"FIXTURE_INVALID_SPEC=1", "FIXTURE_STARTED_FILE=" + started},
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -355,33 +344,33 @@ func TestLaunchInvalidSpecRefused(t *testing.T) {
 
 func TestPluginCheck(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx := testContext(t, 30*time.Second)
 
-	resp, err := p.Check(ctx, CheckRequest{Config: config(t, nil)})
+	resp, err := p.Check(ctx, sdk.CheckRequest{Config: config(t, nil)})
 	if err != nil || resp.Message != "ok" {
 		t.Errorf("Check() = %+v, %v; want message ok and no error", resp, err)
 	}
 
 	tests := []struct {
-		kind  ErrorKind
+		kind  sdk.ErrorKind
 		after time.Duration
 	}{
-		{KindUnknown, 0},
-		{KindTransient, 0},
-		{KindRateLimited, 1500 * time.Millisecond},
-		{KindBadRecord, 0},
-		{KindConfig, 0},
-		{KindAuth, 0},
+		{sdk.KindUnknown, 0},
+		{sdk.KindTransient, 0},
+		{sdk.KindRateLimited, 1500 * time.Millisecond},
+		{sdk.KindBadRecord, 0},
+		{sdk.KindConfig, 0},
+		{sdk.KindAuth, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind.String(), func(t *testing.T) {
 			msg := "check failed: " + tt.kind.String() + " (ü)"
-			_, err := p.Check(ctx, CheckRequest{Config: config(t, map[string]any{
+			_, err := p.Check(ctx, sdk.CheckRequest{Config: config(t, map[string]any{
 				"check_error": map[string]any{"kind": tt.kind.String(), "message": msg, "retry_after_ms": tt.after.Milliseconds()},
 			})})
 			checkKind(t, err, tt.kind, msg)
-			if got := RetryAfterOf(err); got != tt.after {
+			if got := sdk.RetryAfterOf(err); got != tt.after {
 				t.Errorf("RetryAfterOf = %v, want %v", got, tt.after)
 			}
 			if want := "connector testconnector: check: " + msg; err.Error() != want {
@@ -391,28 +380,28 @@ func TestPluginCheck(t *testing.T) {
 	}
 
 	t.Run("message not UTF-8", func(t *testing.T) {
-		_, err := p.Check(ctx, CheckRequest{Config: config(t, map[string]any{
+		_, err := p.Check(ctx, sdk.CheckRequest{Config: config(t, map[string]any{
 			"check_error": map[string]any{"kind": "rate_limited", "message": "slow: ", "retry_after_ms": 5000, "invalid_utf8": true},
 		})})
-		checkKind(t, err, KindRateLimited, "slow: \uFFFD")
-		if got := RetryAfterOf(err); got != 5*time.Second {
+		checkKind(t, err, sdk.KindRateLimited, "slow: \uFFFD")
+		if got := sdk.RetryAfterOf(err); got != 5*time.Second {
 			t.Errorf("RetryAfterOf = %v, want 5s", got)
 		}
 	})
 
 	t.Run("bad config is a config error", func(t *testing.T) {
-		_, err := p.Check(ctx, CheckRequest{Config: Config(`{"records": "many"}`)})
-		checkKind(t, err, KindConfig, "decode config")
+		_, err := p.Check(ctx, sdk.CheckRequest{Config: sdk.Config(`{"records": "many"}`)})
+		checkKind(t, err, sdk.KindConfig, "decode config")
 	})
 }
 
 func TestPluginCheckDeadline(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx, cancel := context.WithTimeout(testContext(t, 30*time.Second), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := p.Check(ctx, CheckRequest{Config: config(t, map[string]any{"sleep_ms": 20_000})})
+	_, err := p.Check(ctx, sdk.CheckRequest{Config: config(t, map[string]any{"sleep_ms": 20_000})})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Check past its deadline: err = %v, want context.DeadlineExceeded", err)
 	}
@@ -423,17 +412,17 @@ func TestPluginCheckDeadline(t *testing.T) {
 
 func TestPluginDiscover(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
-	resp, err := p.Discover(testContext(t, 30*time.Second), DiscoverRequest{
+	p := launch(t, Options{})
+	resp, err := p.Discover(testContext(t, 30*time.Second), sdk.DiscoverRequest{
 		Config: config(t, map[string]any{"discover_streams": []string{"orders", "fulfilments"}}),
 	})
 	if err != nil {
 		t.Fatalf("Discover: %v", err)
 	}
-	var want []StreamSpec
+	var want []sdk.StreamSpec
 	for _, name := range []string{"orders", "fulfilments"} {
-		want = append(want, StreamSpec{Name: name, Canonical: CanonicalOther, PrimaryKey: []string{"id"},
-			Capabilities: Capabilities{Read: true}})
+		want = append(want, sdk.StreamSpec{Name: name, Canonical: sdk.CanonicalOther, PrimaryKey: []string{"id"},
+			Capabilities: sdk.Capabilities{Read: true}})
 	}
 	if !reflect.DeepEqual(resp.Streams, want) {
 		t.Errorf("Discover streams =\n%+v\nwant\n%+v", resp.Streams, want)
@@ -442,14 +431,14 @@ func TestPluginDiscover(t *testing.T) {
 
 func TestPluginReadOrderAndCheckpoints(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx := testContext(t, 60*time.Second)
 	const total, every, batch = 10_000, 500, 100
 
 	var out recorder
-	err := p.Read(ctx, ReadRequest{
+	err := p.Read(ctx, sdk.ReadRequest{
 		Config:    config(t, map[string]any{"records": total, "checkpoint_every": every, "record_bytes": 64}),
-		Streams:   []StreamState{{Stream: "contacts"}},
+		Streams:   []sdk.StreamState{{Stream: "contacts"}},
 		BatchSize: batch,
 	}, &out)
 	if err != nil {
@@ -465,11 +454,11 @@ func TestPluginReadOrderAndCheckpoints(t *testing.T) {
 
 func TestPluginReadFromCheckpoints(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	var out recorder
-	err := p.Read(testContext(t, 60*time.Second), ReadRequest{
+	err := p.Read(testContext(t, 60*time.Second), sdk.ReadRequest{
 		Config:  config(t, map[string]any{"records": 1000, "checkpoint_every": 500}),
-		Streams: []StreamState{{Stream: "contacts", State: []byte("500")}, {Stream: "tickets"}},
+		Streams: []sdk.StreamState{{Stream: "contacts", State: []byte("500")}, {Stream: "tickets"}},
 	}, &out)
 	if err != nil {
 		t.Fatalf("Read: %v", err)
@@ -478,8 +467,8 @@ func TestPluginReadFromCheckpoints(t *testing.T) {
 	compareEvents(t, out.events, want)
 	// With no batch size asked for, the default applies.
 	for i, n := range out.batchLens {
-		if n > DefaultBatchSize {
-			t.Errorf("batch %d has %d records, more than the default batch size %d", i, n, DefaultBatchSize)
+		if n > sdk.DefaultBatchSize {
+			t.Errorf("batch %d has %d records, more than the default batch size %d", i, n, sdk.DefaultBatchSize)
 		}
 	}
 }
@@ -488,10 +477,10 @@ func TestPluginReadFromCheckpoints(t *testing.T) {
 // are cut by size.
 func TestPluginReadLargerThanMaxMessage(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	const total, size = 3000, 40 << 10
 	var out recorder
-	err := p.Read(testContext(t, 120*time.Second), ReadRequest{
+	err := p.Read(testContext(t, 120*time.Second), sdk.ReadRequest{
 		Config:    config(t, map[string]any{"records": total, "record_bytes": size, "checkpoint_every": 1000}),
 		BatchSize: 1000,
 	}, &out)
@@ -506,23 +495,23 @@ func TestPluginReadLargerThanMaxMessage(t *testing.T) {
 			t.Errorf("batch %d carries %d bytes, more than maxBatchBytes %d", i, b, maxBatchBytes)
 		}
 	}
-	if sum <= MaxMessageBytes {
-		t.Errorf("read carried %d bytes, not more than MaxMessageBytes %d: the test proves nothing", sum, MaxMessageBytes)
+	if sum <= sdk.MaxMessageBytes {
+		t.Errorf("read carried %d bytes, not more than MaxMessageBytes %d: the test proves nothing", sum, sdk.MaxMessageBytes)
 	}
 }
 
 func TestPluginReadError(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	var out recorder
-	err := p.Read(testContext(t, 30*time.Second), ReadRequest{
+	err := p.Read(testContext(t, 30*time.Second), sdk.ReadRequest{
 		Config: config(t, map[string]any{
 			"records": 10, "checkpoint_every": 5,
 			"read_error": map[string]any{"kind": "rate_limited", "message": "slow down", "retry_after_ms": 30_000},
 		}),
 	}, &out)
-	checkKind(t, err, KindRateLimited, "slow down")
-	if got := RetryAfterOf(err); got != 30*time.Second {
+	checkKind(t, err, sdk.KindRateLimited, "slow down")
+	if got := sdk.RetryAfterOf(err); got != 30*time.Second {
 		t.Errorf("RetryAfterOf = %v, want 30s", got)
 	}
 	// Everything up to the last checkpoint arrived before the error.
@@ -536,23 +525,23 @@ func TestPluginReadError(t *testing.T) {
 // A host-side Emitter error ends the Read with that error.
 func TestPluginReadEmitterError(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	stop := errors.New("host is full")
 	out := recorder{onEmit: func() error { return stop }}
-	err := p.Read(testContext(t, 30*time.Second), ReadRequest{Config: config(t, map[string]any{"records": -1})}, &out)
+	err := p.Read(testContext(t, 30*time.Second), sdk.ReadRequest{Config: config(t, map[string]any{"records": -1})}, &out)
 	if !errors.Is(err, stop) {
 		t.Fatalf("Read = %v, want the emitter's error %v", err, stop)
 	}
 }
 
 // writeRecords are records that use every field.
-func writeRecords(n, size int) []Record {
-	rs := make([]Record, n)
+func writeRecords(n, size int) []sdk.Record {
+	rs := make([]sdk.Record, n)
 	for i := range rs {
 		r := fixtureRecord("contacts", i, size)
 		switch i % 3 {
 		case 1:
-			r.Op = Delete
+			r.Op = sdk.Delete
 			r.TargetID = "t-" + strconv.Itoa(i)
 		case 2:
 			r.UpdatedAt = time.Time{}
@@ -563,9 +552,9 @@ func writeRecords(n, size int) []Record {
 	return rs
 }
 
-func openWriter(t *testing.T, p *Plugin, cfg map[string]any) Writer {
+func openWriter(t *testing.T, p *Plugin, cfg map[string]any) sdk.Writer {
 	t.Helper()
-	w, err := p.OpenWriter(testContext(t, 30*time.Second), OpenWriterRequest{Config: config(t, cfg), Stream: "users"})
+	w, err := p.OpenWriter(testContext(t, 30*time.Second), sdk.OpenWriterRequest{Config: config(t, cfg), Stream: "users"})
 	if err != nil {
 		t.Fatalf("OpenWriter: %v", err)
 	}
@@ -574,13 +563,13 @@ func openWriter(t *testing.T, p *Plugin, cfg map[string]any) Writer {
 
 // checkWritten fails unless results are one success per record, in order,
 // with the ids the connector gives what it received intact.
-func checkWritten(t *testing.T, records []Record, results []Result) {
+func checkWritten(t *testing.T, records []sdk.Record, results []sdk.Result) {
 	t.Helper()
 	if len(results) != len(records) {
 		t.Fatalf("%d results for %d records", len(results), len(records))
 	}
 	for i, r := range records {
-		want := Result{ID: fixtureResultID("users", r), Created: r.TargetID == ""}
+		want := sdk.Result{ID: fixtureResultID("users", r), Created: r.TargetID == ""}
 		if got := results[i]; got != want {
 			t.Fatalf("result %d:\n got %+v\nwant %+v", i, got, want)
 		}
@@ -589,12 +578,12 @@ func checkWritten(t *testing.T, records []Record, results []Result) {
 
 func TestPluginWrite(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx := testContext(t, 30*time.Second)
 	w := openWriter(t, p, nil)
 	records := writeRecords(30, 100)
 	for i := 0; i < len(records); i += 10 { // several batches on one writer
-		resp, err := w.Write(ctx, WriteRequest{Records: records[i : i+10]})
+		resp, err := w.Write(ctx, sdk.WriteRequest{Records: records[i : i+10]})
 		if err != nil {
 			t.Fatalf("Write batch at %d: %v", i, err)
 		}
@@ -608,14 +597,14 @@ func TestPluginWrite(t *testing.T) {
 // A batch larger than a gRPC message is split by the host.
 func TestPluginWriteLargerThanMaxMessage(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx := testContext(t, 120*time.Second)
 	w := openWriter(t, p, nil)
 	records := writeRecords(2000, 40<<10)
-	if size := 2000 * 40 << 10; size <= MaxMessageBytes {
+	if size := 2000 * 40 << 10; size <= sdk.MaxMessageBytes {
 		t.Fatalf("batch of %d bytes is not larger than MaxMessageBytes: the test proves nothing", size)
 	}
-	resp, err := w.Write(ctx, WriteRequest{Records: records})
+	resp, err := w.Write(ctx, sdk.WriteRequest{Records: records})
 	if err != nil {
 		t.Fatalf("Write: %v", err)
 	}
@@ -629,14 +618,14 @@ func TestPluginWriteLargerThanMaxMessage(t *testing.T) {
 // the rest of its batch is written and the writer goes on.
 func TestPluginWriteOversizedRecord(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx := testContext(t, 60*time.Second)
 	w := openWriter(t, p, nil)
 	records := writeRecords(5, 20)
-	records[1].Data = make([]byte, MaxMessageBytes+1) // larger than a gRPC message
-	records[2].Data = make([]byte, MaxRecordBytes)    // the largest record there is
-	records[3].Data = make([]byte, MaxRecordBytes+1)  // too large by one byte
-	resp, err := w.Write(ctx, WriteRequest{Records: records})
+	records[1].Data = make([]byte, sdk.MaxMessageBytes+1) // larger than a gRPC message
+	records[2].Data = make([]byte, sdk.MaxRecordBytes)    // the largest record there is
+	records[3].Data = make([]byte, sdk.MaxRecordBytes+1)  // too large by one byte
+	resp, err := w.Write(ctx, sdk.WriteRequest{Records: records})
 	if err != nil {
 		t.Fatalf("Write: %v", err)
 	}
@@ -644,16 +633,16 @@ func TestPluginWriteOversizedRecord(t *testing.T) {
 		t.Fatalf("%d results for %d records", len(resp.Results), len(records))
 	}
 	for _, i := range []int{0, 2, 4} {
-		if got, want := resp.Results[i], (Result{ID: fixtureResultID("users", records[i]), Created: records[i].TargetID == ""}); got != want {
+		if got, want := resp.Results[i], (sdk.Result{ID: fixtureResultID("users", records[i]), Created: records[i].TargetID == ""}); got != want {
 			t.Errorf("result %d = %+v, want %+v", i, got, want)
 		}
 	}
 	for _, i := range []int{1, 3} {
-		checkKind(t, resp.Results[i].Err, KindBadRecord, "more than the protocol's limit")
+		checkKind(t, resp.Results[i].Err, sdk.KindBadRecord, "more than the protocol's limit")
 	}
 
 	more := writeRecords(2, 20)
-	resp, err = w.Write(ctx, WriteRequest{Records: more})
+	resp, err = w.Write(ctx, sdk.WriteRequest{Records: more})
 	if err != nil {
 		t.Fatalf("Write after an oversized record: %v", err)
 	}
@@ -665,31 +654,31 @@ func TestPluginWriteOversizedRecord(t *testing.T) {
 
 func TestPluginWriteRecordErrors(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx := testContext(t, 30*time.Second)
 	records := writeRecords(8, 50)
 	failKeys := map[string]any{}
 	wantErr := map[string]struct {
-		kind  ErrorKind
+		kind  sdk.ErrorKind
 		msg   string
 		after time.Duration
 	}{}
-	for i, kind := range []ErrorKind{KindUnknown, KindTransient, KindRateLimited, KindBadRecord, KindConfig, KindAuth} {
+	for i, kind := range []sdk.ErrorKind{sdk.KindUnknown, sdk.KindTransient, sdk.KindRateLimited, sdk.KindBadRecord, sdk.KindConfig, sdk.KindAuth} {
 		key := records[i+1].Key // records[0] and records[7] succeed
 		msg := fmt.Sprintf("record %s: %s", key, kind)
 		after := time.Duration(i) * time.Second
 		failKeys[key] = map[string]any{"kind": kind.String(), "message": msg, "retry_after_ms": after.Milliseconds()}
-		if kind != KindRateLimited {
+		if kind != sdk.KindRateLimited {
 			after = 0 // only RateLimited carries a wait
 		}
 		wantErr[key] = struct {
-			kind  ErrorKind
+			kind  sdk.ErrorKind
 			msg   string
 			after time.Duration
 		}{kind, msg, after}
 	}
 	w := openWriter(t, p, map[string]any{"fail_keys": failKeys})
-	resp, err := w.Write(ctx, WriteRequest{Records: records})
+	resp, err := w.Write(ctx, sdk.WriteRequest{Records: records})
 	if err != nil {
 		t.Fatalf("Write: %v", err)
 	}
@@ -709,9 +698,9 @@ func TestPluginWriteRecordErrors(t *testing.T) {
 			t.Errorf("result %d (%s) = %+v, want a %s error", i, r.Key, got, want.kind)
 			continue
 		}
-		if KindOf(got.Err) != want.kind || got.Err.Error() != want.msg || RetryAfterOf(got.Err) != want.after || got.ID != "" {
+		if sdk.KindOf(got.Err) != want.kind || got.Err.Error() != want.msg || sdk.RetryAfterOf(got.Err) != want.after || got.ID != "" {
 			t.Errorf("result %d (%s): kind %s, message %q, retry after %v, id %q; want %s, %q, %v, no id",
-				i, r.Key, KindOf(got.Err), got.Err, RetryAfterOf(got.Err), got.ID, want.kind, want.msg, want.after)
+				i, r.Key, sdk.KindOf(got.Err), got.Err, sdk.RetryAfterOf(got.Err), got.ID, want.kind, want.msg, want.after)
 		}
 	}
 }
@@ -719,20 +708,20 @@ func TestPluginWriteRecordErrors(t *testing.T) {
 // One record's error message that is not UTF-8 fails that record only.
 func TestPluginWriteRecordErrorInvalidUTF8(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx := testContext(t, 30*time.Second)
 	records := writeRecords(3, 20)
 	w := openWriter(t, p, map[string]any{"fail_keys": map[string]any{
 		records[1].Key: map[string]any{"kind": "bad_record", "message": "vendor said: ", "invalid_utf8": true},
 	}})
-	resp, err := w.Write(ctx, WriteRequest{Records: records})
+	resp, err := w.Write(ctx, sdk.WriteRequest{Records: records})
 	if err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	if len(resp.Results) != 3 || resp.Results[0].Err != nil || resp.Results[2].Err != nil {
 		t.Fatalf("results = %+v, want records 0 and 2 written", resp.Results)
 	}
-	checkKind(t, resp.Results[1].Err, KindBadRecord, "vendor said: \uFFFD")
+	checkKind(t, resp.Results[1].Err, sdk.KindBadRecord, "vendor said: \uFFFD")
 	if err := w.Close(ctx); err != nil {
 		t.Errorf("Close: %v", err)
 	}
@@ -740,13 +729,13 @@ func TestPluginWriteRecordErrorInvalidUTF8(t *testing.T) {
 
 func TestPluginWriteBatchError(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx := testContext(t, 30*time.Second)
-	for _, kind := range []ErrorKind{KindUnknown, KindTransient, KindRateLimited, KindBadRecord, KindConfig, KindAuth} {
+	for _, kind := range []sdk.ErrorKind{sdk.KindUnknown, sdk.KindTransient, sdk.KindRateLimited, sdk.KindBadRecord, sdk.KindConfig, sdk.KindAuth} {
 		t.Run(kind.String(), func(t *testing.T) {
 			msg := "the whole batch failed: " + kind.String()
 			w := openWriter(t, p, map[string]any{"write_error": map[string]any{"kind": kind.String(), "message": msg}})
-			resp, err := w.Write(ctx, WriteRequest{Records: writeRecords(3, 20)})
+			resp, err := w.Write(ctx, sdk.WriteRequest{Records: writeRecords(3, 20)})
 			checkKind(t, err, kind, msg)
 			if len(resp.Results) != 0 {
 				t.Errorf("a failed Write returned %d results", len(resp.Results))
@@ -762,10 +751,10 @@ func TestPluginWriteBatchError(t *testing.T) {
 
 func TestPluginWriteWrongResultCount(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx := testContext(t, 30*time.Second)
 	w := openWriter(t, p, map[string]any{"wrong_results": true})
-	_, err := w.Write(ctx, WriteRequest{Records: writeRecords(3, 20)})
+	_, err := w.Write(ctx, sdk.WriteRequest{Records: writeRecords(3, 20)})
 	if err == nil || !strings.Contains(err.Error(), "2 results for a batch of 3 records") {
 		t.Fatalf("Write with a connector answering 2 results for 3 records: err = %v, want it reported", err)
 	}
@@ -774,28 +763,28 @@ func TestPluginWriteWrongResultCount(t *testing.T) {
 
 func TestPluginWriterCloseError(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	ctx := testContext(t, 30*time.Second)
 	w := openWriter(t, p, map[string]any{"close_error": map[string]any{"kind": "transient", "message": "flush failed"}})
 	records := writeRecords(2, 20)
-	resp, err := w.Write(ctx, WriteRequest{Records: records})
+	resp, err := w.Write(ctx, sdk.WriteRequest{Records: records})
 	if err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	checkWritten(t, records, resp.Results)
-	checkKind(t, w.Close(ctx), KindTransient, "flush failed")
+	checkKind(t, w.Close(ctx), sdk.KindTransient, "flush failed")
 }
 
 func TestPluginWebhook(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	header := http.Header{
 		"X-Signature":  {"sha256=abc"},
 		"X-Multi":      {"first", "second", "third"},
 		"Content-Type": {"application/json"},
 	}
 	body := []byte(`{"event":"contact.updated","id":7}`)
-	resp, err := p.HandleWebhook(testContext(t, 30*time.Second), WebhookRequest{
+	resp, err := p.HandleWebhook(testContext(t, 30*time.Second), sdk.WebhookRequest{
 		Method: http.MethodPost, URL: "/hooks/crm?tenant=42&x=1", Header: header, Body: body,
 	})
 	if err != nil {
@@ -827,7 +816,7 @@ func TestPluginWebhook(t *testing.T) {
 func TestLaunchProtocolVersion99(t *testing.T) {
 	t.Parallel()
 	started := startedFile(t)
-	p, err := Launch(testContext(t, 30*time.Second), LaunchOptions{
+	p, err := Launch(testContext(t, 30*time.Second), Options{
 		Path: fixtures.version99,
 		Env:  []string{"FIXTURE_STARTED_FILE=" + started},
 	})
@@ -835,7 +824,7 @@ func TestLaunchProtocolVersion99(t *testing.T) {
 		p.Kill()
 		t.Fatal("Launch of a protocol 99 plugin succeeded")
 	}
-	checkKind(t, err, KindConfig, "protocol version")
+	checkKind(t, err, sdk.KindConfig, "protocol version")
 	if !strings.Contains(err.Error(), "99") {
 		t.Errorf("error %q does not name the plugin's version 99", err)
 	}
@@ -848,54 +837,16 @@ func TestLaunchProtocolVersion99(t *testing.T) {
 	}
 }
 
-func TestLaunchChecksum(t *testing.T) {
-	t.Parallel()
-	bin, err := os.ReadFile(fixtures.connector)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(bin)
-
-	t.Run("wrong", func(t *testing.T) {
-		started := startedFile(t)
-		wrong := sum
-		wrong[0] ^= 0xff
-		p, err := Launch(testContext(t, 30*time.Second), LaunchOptions{
-			Path:   fixtures.connector,
-			SHA256: wrong[:],
-			Env:    []string{"FIXTURE_STARTED_FILE=" + started},
-		})
-		if err == nil {
-			p.Kill()
-			t.Fatal("Launch with a wrong checksum succeeded")
-		}
-		checkKind(t, err, KindConfig, "checksum")
-		if pid := startedPid(t, started); pid != 0 {
-			t.Errorf("a binary whose checksum does not match was started (pid %d)", pid)
-		}
-	})
-	t.Run("right", func(t *testing.T) {
-		started := startedFile(t)
-		p := launch(t, LaunchOptions{SHA256: sum[:], Env: []string{"FIXTURE_STARTED_FILE=" + started}})
-		if _, err := p.Check(testContext(t, 30*time.Second), CheckRequest{}); err != nil {
-			t.Errorf("Check: %v", err)
-		}
-		if pid := startedPid(t, started); pid == 0 || pid != p.Pid() {
-			t.Errorf("started pid %d, Pid() %d: want the same running process", pid, p.Pid())
-		}
-	})
-}
-
 // The plugin gets the environment it is given and nothing of the host's.
 // Not parallel: it sets an environment variable of the test process.
 func TestLaunchEnv(t *testing.T) {
 	t.Setenv("HOST_SECRET", "hunter2")
-	t.Setenv(LogLevelEnv, "debug")
+	t.Setenv(sdk.LogLevelEnv, "debug")
 
 	pluginEnv := func(t *testing.T, given []string) map[string]string {
 		t.Helper()
-		p := launch(t, LaunchOptions{Env: given})
-		resp, err := p.Check(testContext(t, 30*time.Second), CheckRequest{Config: config(t, map[string]any{"check_env": true})})
+		p := launch(t, Options{Env: given})
+		resp, err := p.Check(testContext(t, 30*time.Second), sdk.CheckRequest{Config: config(t, map[string]any{"check_env": true})})
 		if err != nil {
 			t.Fatalf("Check: %v", err)
 		}
@@ -915,7 +866,7 @@ func TestLaunchEnv(t *testing.T) {
 	}
 	// go-plugin adds its own variables: the cookie and PLUGIN_*.
 	fromGoPlugin := func(k string) bool {
-		return k == handshake.MagicCookieKey || strings.HasPrefix(k, "PLUGIN_")
+		return k == cookieKey || strings.HasPrefix(k, "PLUGIN_")
 	}
 
 	t.Run("given", func(t *testing.T) {
@@ -931,7 +882,7 @@ func TestLaunchEnv(t *testing.T) {
 	})
 	t.Run("default is MinimalEnv", func(t *testing.T) {
 		vars := pluginEnv(t, nil)
-		for _, k := range []string{"PATH", LogLevelEnv} {
+		for _, k := range []string{"PATH", sdk.LogLevelEnv} {
 			if want := os.Getenv(k); vars[k] != want {
 				t.Errorf("plugin has %s=%q, want the host's %q", k, vars[k], want)
 			}
@@ -971,11 +922,11 @@ func (b *syncBuffer) String() string {
 func TestPluginLogs(t *testing.T) {
 	t.Parallel()
 	var logs syncBuffer
-	p := launch(t, LaunchOptions{
+	p := launch(t, Options{
 		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("plugin", "fixture"),
 	})
 	const msg = "hello from the fixture"
-	if _, err := p.Check(testContext(t, 30*time.Second), CheckRequest{Config: config(t, map[string]any{"log": msg})}); err != nil {
+	if _, err := p.Check(testContext(t, 30*time.Second), sdk.CheckRequest{Config: config(t, map[string]any{"log": msg})}); err != nil {
 		t.Fatalf("Check: %v", err)
 	}
 	var line map[string]any
@@ -1012,7 +963,7 @@ func TestPluginLogs(t *testing.T) {
 
 func TestPluginKillReaps(t *testing.T) {
 	t.Parallel()
-	p, err := Launch(testContext(t, 30*time.Second), LaunchOptions{Path: fixtures.connector})
+	p, err := Launch(testContext(t, 30*time.Second), Options{Path: fixtures.connector})
 	if err != nil {
 		t.Fatalf("Launch: %v", err)
 	}
@@ -1035,7 +986,7 @@ func TestPluginKillReaps(t *testing.T) {
 // with a transient error (the core restarts the plugin and retries).
 func TestPluginKilledMidRead(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{})
+	p := launch(t, Options{})
 	pid := p.Pid()
 	var killErr error
 	out := recorder{onEmit: func() error {
@@ -1046,7 +997,7 @@ func TestPluginKilledMidRead(t *testing.T) {
 	}}
 	done := make(chan error, 1)
 	go func() {
-		done <- p.Read(testContext(t, 60*time.Second), ReadRequest{
+		done <- p.Read(testContext(t, 60*time.Second), sdk.ReadRequest{
 			Config:    config(t, map[string]any{"records": -1, "block_after": 50}),
 			BatchSize: 10,
 		}, &out)
@@ -1056,7 +1007,7 @@ func TestPluginKilledMidRead(t *testing.T) {
 		if killErr != nil {
 			t.Fatalf("kill %d: %v", pid, killErr)
 		}
-		checkKind(t, err, KindTransient, "connector testconnector: read")
+		checkKind(t, err, sdk.KindTransient, "connector testconnector: read")
 	case <-time.After(30 * time.Second):
 		t.Fatal("Read did not return within 30s of its plugin being killed")
 	}
@@ -1079,8 +1030,8 @@ func TestPluginReadCancel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := launch(t, LaunchOptions{})
-			if _, err := p.Check(testContext(t, 30*time.Second), CheckRequest{}); err != nil {
+			p := launch(t, Options{})
+			if _, err := p.Check(testContext(t, 30*time.Second), sdk.CheckRequest{}); err != nil {
 				t.Fatalf("Check: %v", err)
 			}
 			before := runtime.NumGoroutine()
@@ -1095,7 +1046,7 @@ func TestPluginReadCancel(t *testing.T) {
 				}
 				return nil
 			}}
-			err := p.Read(ctx, ReadRequest{Config: config(t, tt.cfg), BatchSize: 10}, &out)
+			err := p.Read(ctx, sdk.ReadRequest{Config: config(t, tt.cfg), BatchSize: 10}, &out)
 			if cancelled.IsZero() {
 				t.Fatalf("Read returned (%v) before any batch arrived", err)
 			}
@@ -1112,7 +1063,7 @@ func TestPluginReadCancel(t *testing.T) {
 					runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
 			}
 			// The plugin still works.
-			if _, err := p.Check(testContext(t, 30*time.Second), CheckRequest{}); err != nil {
+			if _, err := p.Check(testContext(t, 30*time.Second), sdk.CheckRequest{}); err != nil {
 				t.Errorf("Check after a cancelled Read: %v", err)
 			}
 		})

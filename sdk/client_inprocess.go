@@ -15,17 +15,13 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// LaunchInProcess serves c inside the calling process, with go-plugin's gRPC
+// launchInProcess serves c inside the calling process, with go-plugin's gRPC
 // server on a local socket exactly as a connector binary serves it, and
-// returns the host's side of it. Tests use it (sdktest does) to run a
-// connector through the real protocol while keeping it debuggable:
-// breakpoints, coverage and the race detector all see the connector's code.
-// Only the process boundary and the handshake are skipped.
-//
-// The connector's own log lines go to logger (nil discards them). Kill the
-// Plugin when done: it closes the connection, stops the server and waits
-// for it to end, leaving no goroutine behind.
-func LaunchInProcess(ctx context.Context, c Connector, logger *slog.Logger) (*Plugin, error) {
+// returns the host's side of it (host.LaunchInProcess publishes it). Only
+// the process boundary and the handshake are skipped. Killing the client
+// closes the connection, stops the server and waits for it to end, leaving
+// no goroutine behind.
+func launchInProcess(ctx context.Context, c Connector, logger *slog.Logger) (*client, error) {
 	if err := checkServable(c); err != nil {
 		return nil, fmt.Errorf("launch in process: %w", err)
 	}
@@ -77,10 +73,10 @@ func LaunchInProcess(ctx context.Context, c Connector, logger *slog.Logger) (*Pl
 		ip.stop()
 		return nil, err
 	}
-	return &Plugin{rpc: rpc, spec: spec, path: path, inProcess: ip}, nil
+	return &client{rpc: rpc, spec: spec, name: path, inProcess: ip}, nil
 }
 
-// inProcessServer is the server side of a plugin from LaunchInProcess.
+// inProcessServer is the server side of a client from launchInProcess.
 type inProcessServer struct {
 	cancel context.CancelFunc
 	closed chan struct{}

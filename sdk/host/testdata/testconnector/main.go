@@ -1,7 +1,7 @@
 // Command testconnector is the SDK's test fixture: a connector that is a
 // Source, a Destination, a Discoverer and a WebhookHandler, whose behaviour
 // is driven entirely by the config JSON of each call, so that one binary
-// serves every protocol test in sdk/plugin_test.go.
+// serves every protocol test in sdk/host/plugin_test.go.
 //
 // Run with the single argument "spec" it prints its spec as JSON and exits,
 // so that the tests compare what Launch reports with what it declares.

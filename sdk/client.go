@@ -2,122 +2,72 @@ package sdk
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
-	"time"
 
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
+	"github.com/cxhub/cxhub/sdk/internal/hostlink"
 	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-plugin"
 )
 
-// LaunchOptions says how to start a connector binary.
-type LaunchOptions struct {
-	// Path is the connector binary.
-	Path string
-	// Logger receives the plugin's log lines and go-plugin's own events;
-	// nil discards them. Give it the attributes that identify the plugin.
-	Logger *slog.Logger
-	// Env is the plugin's environment, in addition to the variables
-	// go-plugin sets for the handshake. Nil gives MinimalEnv(): the plugin
-	// never inherits the host's whole environment (and its secrets).
-	Env []string
-	// SHA256, if set, is the checksum the binary must have; a binary that
-	// differs is not started.
-	SHA256 []byte
-	// StartTimeout bounds the handshake; zero means 30 seconds.
-	StartTimeout time.Duration
-	// Dir is the plugin's working directory ("" = the host's). The core uses
-	// the config file's directory, so relative paths in a connection's
-	// config mean the same as relative paths elsewhere in the file.
-	Dir string
-}
-
-// MinimalEnv returns the few host variables a plugin needs to run (PATH,
-// HOME, TMPDIR, locale, time zone, TLS and proxy settings, the Go
-// collector's GOGC and GOMEMLIMIT) and the log level.
-func MinimalEnv() []string {
-	keep := []string{"PATH", "HOME", "TMPDIR", "TZ", "LANG", "LC_ALL", "SSL_CERT_FILE", "SSL_CERT_DIR",
-		"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy", "GOGC", "GOMEMLIMIT", LogLevelEnv}
-	var env []string
-	for _, k := range keep {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
-	}
-	return env
-}
-
-// Plugin is a running connector process, seen from the host. It implements
-// Connector, Source, Destination, Discoverer and WebhookHandler by calling
-// the process; a call the connector does not support fails with a
-// ConfigError. Kill it when done: it is the only way the process is reaped.
-type Plugin struct {
-	client *plugin.Client
+// client is the host side of the protocol: a running connector process
+// (or, from launchInProcess, an in-process server), called over gRPC. It
+// implements Source, Destination, Discoverer and WebhookHandler by calling
+// the connector; a call the connector does not support fails with a
+// ConfigError. Package sdk/host publishes it as host.Plugin, through
+// internal/hostlink (see there why it lives here).
+type client struct {
+	plugin *plugin.Client
 	rpc    pb.ConnectorClient
 	spec   Spec
-	path   string
-	// inProcess is set instead of client for a plugin from LaunchInProcess.
+	name   string // the binary, as errors name it
+	// inProcess is set instead of plugin for a client from launchInProcess.
 	inProcess *inProcessServer
 }
 
 var (
-	_ Source         = (*Plugin)(nil)
-	_ Destination    = (*Plugin)(nil)
-	_ Discoverer     = (*Plugin)(nil)
-	_ WebhookHandler = (*Plugin)(nil)
+	_ Connector      = (*client)(nil)
+	_ Source         = (*client)(nil)
+	_ Destination    = (*client)(nil)
+	_ Discoverer     = (*client)(nil)
+	_ WebhookHandler = (*client)(nil)
+	_ hostlink.Conn  = (*client)(nil)
 )
 
-// Launch starts a connector binary, performs the handshake and fetches its
-// spec. On any failure the process is already stopped.
-func Launch(ctx context.Context, opts LaunchOptions) (*Plugin, error) {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	env := opts.Env
-	if env == nil {
-		env = MinimalEnv()
-	}
-	timeout := opts.StartTimeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
-	cmd := exec.Command(opts.Path)
-	cmd.Env = env
-	cmd.Dir = opts.Dir
+// launch starts a connector binary, performs the handshake and fetches its
+// spec. On any failure the process is already stopped. sdk/host fills in
+// every option's default.
+func launch(ctx context.Context, o hostlink.Options) (*client, error) {
+	cmd := exec.Command(o.Path)
+	cmd.Env = o.Env
+	cmd.Dir = o.Dir
 	setParentDeathSignal(cmd)
-	cfg := &plugin.ClientConfig{
+	pc := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  handshake,
 		VersionedPlugins: pluginSets(nil),
 		Cmd:              cmd,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           newSlogHclog(logger),
+		Logger:           newSlogHclog(o.Logger),
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
-		StartTimeout:     timeout,
+		StartTimeout:     o.StartTimeout,
 		GRPCDialOptions:  wireopts.DialOptions(),
-	}
-	if opts.SHA256 != nil {
-		cfg.SecureConfig = &plugin.SecureConfig{Checksum: opts.SHA256, Hash: sha256.New()}
-	}
-	client := plugin.NewClient(cfg)
-	p, err := connect(ctx, client, opts.Path)
+	})
+	c, err := connect(ctx, pc, o.Name)
 	if err != nil {
-		client.Kill()
+		pc.Kill()
 		return nil, err
 	}
-	return p, nil
+	return c, nil
 }
 
-func connect(ctx context.Context, client *plugin.Client, path string) (*Plugin, error) {
-	proto, err := client.Client()
+func connect(ctx context.Context, pc *plugin.Client, path string) (*client, error) {
+	proto, err := pc.Client()
 	if err != nil {
 		return nil, explainStartError(path, err)
 	}
@@ -133,7 +83,7 @@ func connect(ctx context.Context, client *plugin.Client, path string) (*Plugin, 
 	if err != nil {
 		return nil, err
 	}
-	return &Plugin{client: client, rpc: rpc, spec: spec, path: path}, nil
+	return &client{plugin: pc, rpc: rpc, spec: spec, name: path}, nil
 }
 
 // fetchSpec asks a freshly connected plugin for its spec and checks it.
@@ -151,8 +101,6 @@ func fetchSpec(ctx context.Context, rpc pb.ConnectorClient, path string) (Spec, 
 
 func explainStartError(path string, err error) error {
 	switch {
-	case errors.Is(err, plugin.ErrChecksumsDoNotMatch):
-		return ConfigError(fmt.Errorf("connector %s does not match its recorded checksum: the binary changed since it was locked: %w", path, err))
 	case strings.Contains(err.Error(), "incompatible API version"):
 		return ConfigError(fmt.Errorf("connector %s speaks a protocol version this cxhub does not (cxhub speaks %d): "+
 			"use a connector built with a compatible SDK, or upgrade cxhub: %w", path, ProtocolVersion, err))
@@ -161,44 +109,41 @@ func explainStartError(path string, err error) error {
 }
 
 // Spec returns the spec the connector reported at launch.
-func (p *Plugin) Spec() Spec { return p.spec }
+func (p *client) Spec() Spec { return p.spec }
 
-// Path returns the binary the plugin was started from.
-func (p *Plugin) Path() string { return p.path }
-
-// Pid returns the plugin's process id, or 0 if it is not running. A plugin
-// from LaunchInProcess has the host's own pid.
-func (p *Plugin) Pid() int {
+// Pid returns the plugin's process id, or 0 if it is not running; the
+// host's own for an in-process server.
+func (p *client) Pid() int {
 	if p.inProcess != nil {
 		return os.Getpid()
 	}
-	if rc := p.client.ReattachConfig(); rc != nil {
+	if rc := p.plugin.ReattachConfig(); rc != nil {
 		return rc.Pid
 	}
 	return 0
 }
 
 // Exited reports whether the plugin process has ended.
-func (p *Plugin) Exited() bool {
+func (p *client) Exited() bool {
 	if p.inProcess != nil {
 		return p.inProcess.stopped()
 	}
-	return p.client.Exited()
+	return p.plugin.Exited()
 }
 
 // Kill stops the plugin process: gracefully first, then by force after a
-// few seconds; it returns when the process has been reaped. For a plugin
-// from LaunchInProcess it closes the connection, stops the server and waits
+// few seconds; it returns when the process has been reaped. For a client
+// from launchInProcess it closes the connection, stops the server and waits
 // for it to end.
-func (p *Plugin) Kill() {
+func (p *client) Kill() {
 	if p.inProcess != nil {
 		p.inProcess.stop()
 		return
 	}
-	p.client.Kill()
+	p.plugin.Kill()
 }
 
-func (p *Plugin) wrap(call string, err error) error {
+func (p *client) wrap(call string, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -206,7 +151,7 @@ func (p *Plugin) wrap(call string, err error) error {
 }
 
 // Check asks the connector whether its system is reachable with the config.
-func (p *Plugin) Check(ctx context.Context, req CheckRequest) (CheckResponse, error) {
+func (p *client) Check(ctx context.Context, req CheckRequest) (CheckResponse, error) {
 	resp, err := p.rpc.Check(ctx, &pb.CheckRequest{Config: req.Config})
 	if err != nil {
 		return CheckResponse{}, p.wrap("check", err)
@@ -215,7 +160,7 @@ func (p *Plugin) Check(ctx context.Context, req CheckRequest) (CheckResponse, er
 }
 
 // Discover asks the connector for the streams the config reaches.
-func (p *Plugin) Discover(ctx context.Context, req DiscoverRequest) (DiscoverResponse, error) {
+func (p *client) Discover(ctx context.Context, req DiscoverRequest) (DiscoverResponse, error) {
 	resp, err := p.rpc.Discover(ctx, &pb.DiscoverRequest{Config: req.Config})
 	if err != nil {
 		return DiscoverResponse{}, p.wrap("discover", err)
@@ -225,7 +170,7 @@ func (p *Plugin) Discover(ctx context.Context, req DiscoverRequest) (DiscoverRes
 
 // Read runs a read in the connector and hands what it sends to out, in
 // order. It returns when the connector is done, out fails, or ctx ends.
-func (p *Plugin) Read(ctx context.Context, req ReadRequest, out Emitter) error {
+func (p *client) Read(ctx context.Context, req ReadRequest, out Emitter) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	states := make([]*pb.StreamState, len(req.Streams))
@@ -258,7 +203,7 @@ func (p *Plugin) Read(ctx context.Context, req ReadRequest, out Emitter) error {
 }
 
 // OpenWriter opens a write stream in the connector.
-func (p *Plugin) OpenWriter(ctx context.Context, req OpenWriterRequest) (Writer, error) {
+func (p *client) OpenWriter(ctx context.Context, req OpenWriterRequest) (Writer, error) {
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stream, err := p.rpc.Write(sctx)
 	if err == nil {
@@ -276,7 +221,7 @@ func (p *Plugin) OpenWriter(ctx context.Context, req OpenWriterRequest) (Writer,
 // remoteWriter sends batches over a Write stream and waits for each batch's
 // results before the next (one batch in flight).
 type remoteWriter struct {
-	plugin *Plugin
+	plugin *client
 	stream pb.Connector_WriteClient
 	cancel context.CancelFunc
 }
@@ -379,7 +324,7 @@ func splitBySize(records []Record, limit int) [][]Record {
 }
 
 // HandleWebhook hands a raw delivery to the connector.
-func (p *Plugin) HandleWebhook(ctx context.Context, req WebhookRequest) (WebhookResponse, error) {
+func (p *client) HandleWebhook(ctx context.Context, req WebhookRequest) (WebhookResponse, error) {
 	resp, err := p.rpc.HandleWebhook(ctx, &pb.HandleWebhookRequest{
 		Config: req.Config, Method: req.Method, Url: req.URL, Headers: headersToPB(req.Header), Body: req.Body,
 	})

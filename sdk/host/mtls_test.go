@@ -1,4 +1,4 @@
-package sdk
+package host
 
 import (
 	"crypto/x509"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cxhub/cxhub/sdk"
 )
 
 // Launch turns on go-plugin's AutoMTLS: the plugin is handed a client
@@ -14,8 +16,8 @@ import (
 // follows.
 func TestLaunchUsesMutualTLS(t *testing.T) {
 	t.Parallel()
-	p := launch(t, LaunchOptions{Env: []string{}})
-	resp, err := p.Check(testContext(t, 30*time.Second), CheckRequest{Config: config(t, map[string]any{"check_env": true})})
+	p := launch(t, Options{Env: []string{}})
+	resp, err := p.Check(testContext(t, 30*time.Second), sdk.CheckRequest{Config: config(t, map[string]any{"check_env": true})})
 	if err != nil {
 		t.Fatalf("Check over mutual TLS: %v", err)
 	}
