@@ -98,7 +98,7 @@ BENCH_FLAGS ?=
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 bench: build
-	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/wirebench/cmd/cxhub-wirebench
+	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/internal/wirebench/cmd/cxhub-wirebench
 	$(GO) build -o $(BIN)/cxhub-bench ./core/cmd/cxhub-bench
 	@mkdir -p $(BIN)/bench
 	@echo "== micro-benchmarks (bin/bench/micro.txt)"

@@ -16,16 +16,16 @@ import (
 	"syscall"
 
 	"github.com/cxhub/cxhub/core/benchmark"
-	"github.com/cxhub/cxhub/sdk/gctune"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 func main() {
-	gctune.Apply() // the core's settings: this process is the core under test
+	host.TuneGC() // the core's settings: this process is the core under test
 	o := benchmark.Options{}
 	var memory string
 	flag.StringVar(&o.Cxhub, "cxhub", "bin/cxhub", "the cxhub binary")
 	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null and hubspot connectors")
-	flag.StringVar(&o.Wirebench, "wirebench", "bin/cxhub-wirebench", "the wirebench plugin binary (the ceiling)")
+	flag.StringVar(&o.Wirebench, "wirebench", "bin/cxhub-wirebench", "the cxhub-wirebench program (the ceiling)")
 	flag.IntVar(&o.Runs, "runs", 5, "runs per throughput figure")
 	flag.IntVar(&o.RunsSlow, "runs-slow", 3, "runs per memory and vendor figure")
 	flag.IntVar(&o.Records, "records", 1_000_000, "records per throughput run")

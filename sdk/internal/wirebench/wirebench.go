@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"time"
 
-	"github.com/cxhub/cxhub/sdk/gctune"
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
+	"github.com/cxhub/cxhub/sdk/internal/gctune"
 	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -45,10 +46,14 @@ func (o Options) validate() error {
 
 // Result is what one measured stream carried.
 type Result struct {
-	Records int64
-	Bytes   int64 // record data received
-	Elapsed time.Duration
+	Records int64         `json:"records"`
+	Bytes   int64         `json:"bytes"` // record data received
+	Elapsed time.Duration `json:"elapsed_ns"`
 }
+
+// IsPlugin reports whether this process was started by Run as the
+// measuring plugin (go-plugin's handshake cookie is in its environment).
+func IsPlugin() bool { return os.Getenv(handshake.MagicCookieKey) == handshake.MagicCookieValue }
 
 // Serve runs the measuring plugin; call it from the plugin binary's main.
 func Serve() {

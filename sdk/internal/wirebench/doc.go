@@ -11,5 +11,11 @@
 // message size limits as a connector, with its own handshake cookie so it is
 // never mistaken for one.
 //
-// It is a measuring instrument, not part of the hub: connectors never use it.
+// It is a measuring instrument, not part of the hub: connectors never use
+// it, and it is not published. It lives inside the SDK's internal tree
+// because it must use the protocol's own generated code and transport
+// options (sdk/internal/connectorpb, sdk/internal/wireopts), which nothing
+// outside sdk/ may import. The core's benchmark runs it as a program,
+// cmd/cxhub-wirebench, which is both the measuring host and, started by
+// itself, the plugin; it prints its Result as JSON.
 package wirebench

@@ -6,6 +6,9 @@
 // profiles of `make bench` put a quarter of the core's CPU in the
 // collector. Apply lets the heap grow to five times the live data, within
 // a soft memory limit that keeps the resident size bounded.
+//
+// sdk.Serve applies it in every plugin; host.TuneGC publishes it for the
+// core's programs, which cannot import this package.
 package gctune
 
 import (
