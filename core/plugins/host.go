@@ -7,10 +7,11 @@
 // no orphan behind.
 //
 // A Host given a lockfile (UseLockfile) starts only the binaries the
-// lockfile records, byte for byte (SHA-256): it checks each binary before it
-// runs it and has go-plugin check it again at exec. Fingerprint measures a
-// binary for a new lockfile; Lockfile, ReadLockfile and WriteLockfile are the
-// file itself.
+// lockfile records, byte for byte (SHA-256), and runs exactly the bytes it
+// checked: sdk/host copies a locked binary into a private directory,
+// hashing it as it copies, and runs the copy, so a binary swapped after the
+// check never runs. Fingerprint measures a binary for a new lockfile;
+// Lockfile, ReadLockfile and WriteLockfile are the file itself.
 //
 // The wire protocol lives in package sdk/host (host.Launch, which also gives
 // plugins a minimal environment and mutual TLS); this package is about
@@ -19,6 +20,7 @@ package plugins
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -99,15 +101,22 @@ func (h *Host) Start(ctx context.Context, connector string) (*host.Plugin, error
 	if err != nil {
 		return nil, err
 	}
-	sum, err := h.trusted(connector, path)
+	want, err := h.locked(connector, path)
 	if err != nil {
 		return nil, err
 	}
-	return h.launch(ctx, connector, path, sum)
+	p, err := h.launch(ctx, connector, path, want)
+	var changed *host.ChecksumError
+	if errors.As(err, &changed) {
+		return nil, h.refusal(&MismatchError{Connector: connector, Binary: path, Lockfile: h.trust.path,
+			Locked: hex.EncodeToString(changed.Want), Found: hex.EncodeToString(changed.Got)})
+	}
+	return p, err
 }
 
-// launch starts the binary at path, which go-plugin checks against sum
-// first if sum is set, and tracks the process.
+// launch starts the binary at path and tracks the process. With sum set,
+// host.Launch runs the binary only if it has that SHA-256, and then from a
+// private copy of the very bytes it checked.
 func (h *Host) launch(ctx context.Context, connector, path string, sum []byte) (*host.Plugin, error) {
 	p, err := host.Launch(ctx, host.Options{
 		Path:   path,
