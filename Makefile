@@ -106,7 +106,7 @@ bench: build
 		|| { cat $(BIN)/bench/micro.txt; exit 1; }
 	@grep -v '^goos\|^goarch\|^cpu' $(BIN)/bench/micro.txt
 	@echo; echo "== end to end"
-	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench $(BENCH_FLAGS)
+	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench -sandbox $(SANDBOX) $(BENCH_FLAGS)
 
 # The packages whose benchmarks cover the hot paths: mapping and filtering,
 # batching and committing, the protocol's encoding, the load connectors.

@@ -18,6 +18,8 @@ type Options struct {
 	PluginDir string
 	// Wirebench is the cxhub-wirebench program (the ceiling).
 	Wirebench string
+	// Sandbox is the cxhub-sandbox program (the vendor-bound sync's HubSpot).
+	Sandbox string
 	// Runs is how many times each throughput scenario runs; RunsSlow is
 	// for the memory and vendor scenarios.
 	Runs, RunsSlow int
@@ -187,7 +189,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if err := os.MkdirAll(runDir, 0o700); err != nil {
 				return nil, err
 			}
-			run, err := syncToHubSpot(ctx, runDir, o.PluginDir, o.VendorContacts)
+			run, err := syncToHubSpot(ctx, runDir, o.PluginDir, o.Sandbox, o.VendorContacts)
 			if err != nil {
 				return nil, fmt.Errorf("vendor-bound sync: %w", err)
 			}

@@ -26,6 +26,7 @@ func main() {
 	flag.StringVar(&o.Cxhub, "cxhub", "bin/cxhub", "the cxhub binary")
 	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null and hubspot connectors")
 	flag.StringVar(&o.Wirebench, "wirebench", "bin/cxhub-wirebench", "the cxhub-wirebench program (the ceiling)")
+	flag.StringVar(&o.Sandbox, "sandbox", "bin/cxhub-sandbox", "the cxhub-sandbox program (the vendor-bound sync)")
 	flag.IntVar(&o.Runs, "runs", 5, "runs per throughput figure")
 	flag.IntVar(&o.RunsSlow, "runs-slow", 3, "runs per memory and vendor figure")
 	flag.IntVar(&o.Records, "records", 1_000_000, "records per throughput run")
@@ -47,7 +48,7 @@ func main() {
 		}
 		o.MemoryRecords = append(o.MemoryRecords, n)
 	}
-	for _, p := range []*string{&o.Cxhub, &o.PluginDir, &o.Wirebench} {
+	for _, p := range []*string{&o.Cxhub, &o.PluginDir, &o.Wirebench, &o.Sandbox} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
