@@ -60,14 +60,49 @@ func parseCSVRecord(rec []byte, cells []string) ([]string, error) {
 	}
 }
 
-// csvIncomplete reports whether rec ends inside a quoted cell, so that the
-// record goes on on the next line.
-func csvIncomplete(rec []byte) bool {
-	if bytes.IndexByte(rec, '"') < 0 {
-		return false
+// csvOpenQuote reports whether a CSV record is inside a quoted cell after
+// line, one line of it without its line break, given whether it was inside
+// one before (open): whether the record goes on past the line break. It
+// reads only line, so a record over many lines costs no more than its
+// length. Like parseCSVRecord, it takes text that cannot be parsed (a quote
+// in an unquoted cell, text after a closing quote) to end the record, which
+// is then a bad row.
+func csvOpenQuote(line []byte, open bool) bool {
+	i := 0
+	for {
+		if !open {
+			// At the start of a cell.
+			if i < len(line) && line[i] == '"' {
+				open = true
+				i++
+				continue
+			}
+			end := len(line)
+			if j := bytes.IndexByte(line[i:], ','); j >= 0 {
+				end = i + j
+			}
+			if end == len(line) || bytes.IndexByte(line[i:end], '"') >= 0 {
+				return false
+			}
+			i = end + 1
+			continue
+		}
+		// Inside a quoted cell.
+		j := bytes.IndexByte(line[i:], '"')
+		if j < 0 {
+			return true
+		}
+		i += j + 1
+		if i < len(line) && line[i] == '"' {
+			i++ // a doubled quote
+			continue
+		}
+		if i == len(line) || line[i] != ',' {
+			return false // the record ends here, or cannot be parsed
+		}
+		open = false
+		i++
 	}
-	_, err := parseCSVRecord(rec, nil)
-	return errors.Is(err, errCSVUnterminated)
 }
 
 // appendCSVRow appends cells as one CSV record, without a line break.

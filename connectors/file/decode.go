@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/tidwall/gjson"
@@ -43,6 +44,14 @@ func (d *decoder) decode(c chunk) (rec sdk.Record, blank bool) {
 			return sdk.Record{}, true
 		}
 		data, problem = jsonObject(line)
+	}
+	if at := invalidUTF8(raw); at >= 0 {
+		// Decoding would turn the bytes into U+FFFD: the record goes to
+		// dead letters as it is instead, never changed.
+		problem = fmt.Sprintf("invalid UTF-8 at byte offset %d in the record, %d in the file", at, c.start+int64(at))
+	}
+	if c.unclosed {
+		problem = "quoted cell opened on this line is not closed before the end of the file (a stray quote?)"
 	}
 	if c.tooLong {
 		problem = fmt.Sprintf("longer than %d bytes (cut)", maxLineBytes)
@@ -93,7 +102,53 @@ func jsonObject(line []byte) (data []byte, problem string) {
 	if line[0] != '{' {
 		return nil, "not a JSON object but " + jsonKind(line[0])
 	}
+	if len(line) > maxJSONDepth && jsonDepth(line) > maxJSONDepth {
+		return nil, fmt.Sprintf("nested too deeply (more than %d levels)", maxJSONDepth)
+	}
 	return line, ""
+}
+
+// maxJSONDepth is the deepest nesting a record may have: that of Go's
+// encoding/json, which every later stage that decodes a record uses.
+const maxJSONDepth = 10000
+
+// jsonDepth returns the greatest nesting depth of valid JSON text.
+func jsonDepth(text []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(text); i++ {
+		switch b := text[i]; {
+		case inString:
+			if b == '\\' {
+				i++
+			} else if b == '"' {
+				inString = false
+			}
+		case b == '"':
+			inString = true
+		case b == '{' || b == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case b == '}' || b == ']':
+			depth--
+		}
+	}
+	return deepest
+}
+
+// invalidUTF8 returns the offset of the first byte of text that is not
+// part of a valid UTF-8 encoding, or -1 when it is all valid.
+func invalidUTF8(text []byte) int {
+	if utf8.Valid(text) {
+		return -1
+	}
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRune(text[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
 
 // jsonKind names the kind of JSON value that begins with b.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/tidwall/gjson"
@@ -184,8 +185,8 @@ type jsonlLine struct {
 
 // expectedJSONL splits data into lines as a JSON Lines reader should, on
 // its own: one entry per non-blank line, the line without surrounding
-// space when it is a valid JSON object, else the line as it is (without a
-// final '\r'). A final line without '\n' is left out unless valid.
+// space when it is a valid JSON object in valid UTF-8, else the line as it
+// is (without a final '\r'). A final line without '\n' is left out unless valid.
 func expectedJSONL(data []byte) []jsonlLine {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var out []jsonlLine
@@ -196,7 +197,7 @@ func expectedJSONL(data []byte) []jsonlLine {
 		if len(trimmed) == 0 {
 			continue
 		}
-		valid := json.Valid(trimmed) && trimmed[0] == '{'
+		valid := json.Valid(trimmed) && trimmed[0] == '{' && utf8.Valid(line)
 		if !terminated && !valid {
 			break
 		}

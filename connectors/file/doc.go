@@ -35,11 +35,25 @@
 // the cursor field's value when that is an RFC 3339 time.
 //
 // A line that cannot be used (not a JSON object, a row with the wrong number
-// of cells) does not stop the read: it becomes a record with Problem set
-// ("line 12: invalid JSON: ...") and the raw line as Data, which the core
-// dead-letters. A final line without a newline is read when it parses;
-// when it does not, it is taken to be still being written and left for the
-// next read.
+// of cells, bytes that are not UTF-8, an object nested more than 10,000
+// levels deep) does not stop the read: it becomes a record with Problem set
+// ("line 12: invalid JSON: ...", "line 4: invalid UTF-8 at byte offset 9
+// in the record, 120 in the file") and the raw line as Data, which the core
+// dead-letters. Data is never changed: invalid UTF-8 is not replaced by
+// U+FFFD. A final line without a newline is read when it parses; when it
+// does not, it is taken to be still being written and left for the next
+// read.
+//
+// A quoted CSV cell may hold line breaks, so a stray quote could otherwise
+// swallow the rest of the file. The rule: when the file ends inside a
+// quoted cell and at least one complete line (ending in a line break)
+// follows the line the record starts on, the record is a bad row: that
+// first line is dead-lettered ("quoted cell opened on this line is not
+// closed before the end of the file") and reading goes on with the next
+// line. When no complete line follows it, the record is taken to be still
+// being written, like an unfinished final line, and left for the next
+// read. So a program that writes cells with line breaks into a file being
+// read should append each record with one write.
 //
 // By default a read is incremental by position: the checkpoint holds the
 // byte offset and line number reached and hashes of the bytes around it. A

@@ -116,6 +116,9 @@ func (s *source) readHeader() (after position, ok bool, err error) {
 		if len(raw) == 0 {
 			continue
 		}
+		if at := invalidUTF8(raw); at >= 0 {
+			return position{}, false, sdk.ConfigError(fmt.Errorf("%s: header line %d: invalid UTF-8 at byte offset %d in the file", s.path, c.line, c.start+int64(at)))
+		}
 		cells, err := parseCSVRecord(raw, nil)
 		if err == nil {
 			s.dec.header, err = newCSVHeader(cells)

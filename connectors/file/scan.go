@@ -33,12 +33,17 @@ type chunk struct {
 	terminated bool
 	// tooLong says raw was cut at maxLineBytes.
 	tooLong bool
+	// unclosed says raw is the first line of a CSV record whose quoted
+	// cell the file ends inside, with complete lines after it: a bad row
+	// (see next).
+	unclosed bool
 }
 
 // scanner reads a file chunk by chunk from a position. It reads through
 // its own section of the file, so several scanners may share one file, and
 // sees what is appended while it reads.
 type scanner struct {
+	f    io.ReaderAt
 	r    *bufio.Reader
 	csv  bool
 	pos  position // the position after the last chunk
@@ -47,11 +52,8 @@ type scanner struct {
 }
 
 func newScanner(f io.ReaderAt, from position, csv bool) *scanner {
-	s := &scanner{
-		r:   bufio.NewReaderSize(io.NewSectionReader(f, from.off, math.MaxInt64-from.off), 256<<10),
-		csv: csv,
-		pos: from,
-	}
+	s := &scanner{f: f, csv: csv}
+	s.seek(from)
 	if from.off == 0 {
 		// A byte order mark is not part of the first line.
 		if b, err := s.r.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
@@ -63,6 +65,15 @@ func newScanner(f io.ReaderAt, from position, csv bool) *scanner {
 }
 
 // next returns the next chunk, or io.EOF when there is none.
+//
+// A CSV record goes on past a line break inside a quoted cell. When the
+// file ends inside a quoted cell, the record may still be being written,
+// or its quote may never be closed. The rule: if no complete line (one
+// ending in '\n') follows the line the record starts on, the record is
+// returned unterminated, like any unfinished final line, and left for the
+// next read; otherwise it is a bad row: next returns its first line alone,
+// marked unclosed, and goes on from the line after it, so that one stray
+// quote never swallows the rows after it.
 func (s *scanner) next() (chunk, error) {
 	c := chunk{line: s.pos.line + 1, start: s.pos.off}
 	s.buf = s.buf[:0]
@@ -71,9 +82,13 @@ func (s *scanner) next() (chunk, error) {
 	if err != nil {
 		return chunk{}, err
 	}
-	for s.csv && terminated && !s.long && csvIncomplete(trimCR(s.buf)) {
+	open := s.csv && csvOpenQuote(trimCR(s.buf), false)
+	first, firstLen := s.pos, len(s.buf)
+	complete := 0 // complete lines read after the first
+	for open && terminated && !s.long {
 		// A quoted cell goes on past the line break.
 		s.buf = append(s.buf, '\n')
+		from := len(s.buf)
 		terminated, err = s.readLine()
 		if errors.Is(err, io.EOF) {
 			terminated = false // the file ends inside the quoted cell
@@ -82,9 +97,24 @@ func (s *scanner) next() (chunk, error) {
 		if err != nil {
 			return chunk{}, err
 		}
+		if terminated {
+			complete++
+		}
+		open = csvOpenQuote(trimCR(s.buf[from:]), true)
+	}
+	if !terminated && !s.long && complete > 0 && open {
+		s.seek(first)
+		c.raw, c.end, c.terminated, c.unclosed = s.buf[:firstLen], first.off, true, true
+		return c, nil
 	}
 	c.raw, c.end, c.terminated, c.tooLong = s.buf, s.pos.off, terminated, s.long
 	return c, nil
+}
+
+// seek makes the scanner read on from a position.
+func (s *scanner) seek(to position) {
+	s.r = bufio.NewReaderSize(io.NewSectionReader(s.f, to.off, math.MaxInt64-to.off), 256<<10)
+	s.pos = to
 }
 
 // readLine appends the next line to buf without its '\n' and consumes it.

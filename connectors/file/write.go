@@ -223,6 +223,9 @@ func (w *writer) upsertKey(rec sdk.Record) (key string, obj []byte, err error) {
 	if len(data) == 0 || data[0] != '{' {
 		return "", nil, sdk.BadRecord(errors.New("record data is not a JSON object"))
 	}
+	if len(data) > maxJSONDepth && jsonDepth(data) > maxJSONDepth {
+		return "", nil, sdk.BadRecord(fmt.Errorf("record data is nested too deeply (more than %d levels)", maxJSONDepth))
+	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, data); err != nil {
 		return "", nil, sdk.BadRecord(fmt.Errorf("record data is not valid JSON: %w", err))

@@ -110,7 +110,11 @@ func readExport(ctx context.Context, cl *httpx.Client, cfg config, stream, kind 
 		if state.Cursor != "" {
 			asked[state.Cursor] = true
 		}
-		resp, err := cl.Do(ctx, &httpx.Request{Path: path, Query: state.query(cfg.PageSize), Bucket: bucketIncremental})
+		query := state.query(cfg.PageSize)
+		if kind == "tickets" {
+			query.Set("include", "users") // each ticket's requester (read_requesters.go)
+		}
+		resp, err := cl.Do(ctx, &httpx.Request{Path: path, Query: query, Bucket: bucketIncremental})
 		if err != nil {
 			return fmt.Errorf("read zendesk %s export: %w", kind, err)
 		}
@@ -127,7 +131,11 @@ func readExport(ctx context.Context, cl *httpx.Client, cfg config, stream, kind 
 			return sdk.Transient(fmt.Errorf("read %s: the zendesk %s export is not advancing: "+
 				"it answered after_cursor %q, already asked for, without end_of_stream", stream, kind, cursor))
 		}
-		if err := onPage(items.Array()); err != nil {
+		page := items.Array()
+		if kind == "tickets" {
+			page = withRequesters(page, resp.Get("users"))
+		}
+		if err := onPage(page); err != nil {
 			return err
 		}
 		if cursor != "" {

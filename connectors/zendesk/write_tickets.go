@@ -24,6 +24,10 @@ type ticketsWriter struct {
 	// and stream the stream written: both go into the Idempotency-Key.
 	account string
 	stream  string
+	// unanswered are the Idempotency-Keys of creates this writer sent
+	// without hearing how they ended (the batch failed): a replay of one
+	// is this writer's own create.
+	unanswered map[string]bool
 }
 
 // Write writes the records one by one, in order. A record Zendesk refuses
@@ -206,8 +210,16 @@ func (w *ticketsWriter) create(ctx context.Context, r sdk.Record, t object) (sdk
 		sum := sha256.Sum256(r.Data)
 		key = IdempotencyKey(w.account, w.stream, r.Stream, fmt.Sprintf("data:%x", sum))
 	}
+	if w.unanswered == nil {
+		w.unanswered = map[string]bool{}
+	}
+	sentBefore := w.unanswered[key]
+	w.unanswered[key] = true
 	resp, err := w.cl.Do(ctx, &httpx.Request{Method: "POST", Path: "/tickets.json", Body: map[string]any{"ticket": t},
 		Header: http.Header{"Idempotency-Key": {key}}})
+	if err == nil || sdk.KindOf(err) == sdk.KindBadRecord {
+		delete(w.unanswered, key) // answered: the create was made or refused
+	}
 	if err != nil {
 		var he *httpx.Error
 		if errors.As(err, &he) && he.Status == http.StatusBadRequest && gjson.GetBytes(he.Body, "error").String() == "IdempotentRequestError" {
@@ -222,9 +234,20 @@ func (w *ticketsWriter) create(ctx context.Context, r sdk.Record, t object) (sdk
 	if id == "" {
 		return recordResult(sdk.Transient(fmt.Errorf("create zendesk ticket for %s record %s: the answer has no ticket.id", r.Stream, recordName(r))))
 	}
-	// A replay of an earlier create (x-idempotency-lookup: hit) made
-	// nothing new now.
-	return sdk.Written(id, !strings.EqualFold(resp.Header.Get("x-idempotency-lookup"), "hit")), nil
+	return sdk.Written(id, createdNow(resp, sentBefore)), nil
+}
+
+// createdNow reports whether a create's answer is a ticket this write
+// made. A replay (x-idempotency-lookup: hit) is one when it replays this
+// write's own earlier attempt: Do retried after an answer was lost, or
+// this writer sent the create before in a batch that failed, so nobody
+// counted it. A replay of a create answered in an earlier write (the link
+// was lost) made nothing now.
+func createdNow(resp *httpx.Response, sentBefore bool) bool {
+	if !strings.EqualFold(resp.Header.Get("x-idempotency-lookup"), "hit") {
+		return true
+	}
+	return resp.Attempts > 1 || sentBefore
 }
 
 // updateByExternalID updates the ticket whose external_id is the record's.

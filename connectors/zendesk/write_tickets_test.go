@@ -40,6 +40,9 @@ func TestCreateTicketRetriedAfterDroppedAnswerMakesOne(t *testing.T) {
 	if n := e.sb.Kit().Count("POST", "/api/v2/tickets.json"); n < 2 {
 		t.Errorf("%d create requests: the answer was not dropped, the test proves nothing", n)
 	}
+	if !results[0].Created {
+		t.Errorf("result %+v: the retry's replay (x-idempotency-lookup: hit) of this create's own first attempt is still a create", results[0])
+	}
 	if u, _ := e.sb.User(tickets[0].RequesterID); u.Email != "parcel.person@example.org" || tickets[0].Priority != "high" {
 		t.Errorf("requester %+v, priority %q", u, tickets[0].Priority)
 	}
@@ -231,5 +234,36 @@ func TestDescriptionIsTheFirstCommentOnCreateOnly(t *testing.T) {
 	}
 	if cs := e.sb.Comments(id); len(cs) != 2 {
 		t.Errorf("the update added the description as a comment: %+v", cs)
+	}
+}
+
+// TestCreateTicketFailedBatchRetriedCountsCreated: a create whose answer
+// was lost past every retry fails the batch; when the same writer writes
+// the batch again, the replay is this writer's own create, and counts as
+// created.
+func TestCreateTicketFailedBatchRetriedCountsCreated(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 15, Users: 3, Tickets: -1})
+	ctx := t.Context()
+	w, err := e.conn.OpenWriter(ctx, sdk.OpenWriterRequest{Config: e.config(), Stream: StreamTickets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(ctx)
+	if err := e.sb.Kit().SetFaults(kit.Faults{DropAfterRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	batch := sdk.WriteRequest{Records: []sdk.Record{record("orders", "o-9", ticketData)}}
+	if _, err := w.Write(ctx, batch); err == nil {
+		t.Fatal("a write whose every answer was dropped succeeded")
+	}
+	if err := e.sb.Kit().SetFaults(kit.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := w.Write(ctx, batch)
+	if err != nil || resp.Results[0].Err != nil {
+		t.Fatalf("write again: %+v, %v", resp, err)
+	}
+	if ts := e.sb.TicketsByExternalID("ORD-1"); len(ts) != 1 || !resp.Results[0].Created {
+		t.Errorf("%d tickets, result %+v: want one ticket, counted as created", len(ts), resp.Results[0])
 	}
 }

@@ -5,20 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"sync/atomic"
 	"time"
 
-	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
+	"github.com/cxhub/cxhub/core/hub"
 	"github.com/cxhub/cxhub/core/internal/cputime"
-	"github.com/cxhub/cxhub/core/plugins"
-	"github.com/cxhub/cxhub/core/state"
-	"github.com/cxhub/cxhub/sdk"
-	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // PipelineRun is what one measured sync did and cost.
@@ -33,35 +27,40 @@ type PipelineRun struct {
 }
 
 // syncInProcess runs pipeline name of the config at cfgPath once, in this
-// process (the core), with the connectors as real plugin processes from
-// pluginDir, and measures it.
+// process (the core), through the same hub runtime as the CLI — the
+// lockfile check, redaction and state lock included — with the connectors
+// as real plugin processes, and measures it.
 func syncInProcess(ctx context.Context, cfgPath, name string) (PipelineRun, error) {
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return PipelineRun{}, fmt.Errorf("load %s: %w", cfgPath, err)
+	h := hub.New(hub.Options{ConfigPath: cfgPath, LogOutput: io.Discard})
+	defer h.Close()
+	var readBytes atomic.Int64
+	h.AddStage(engine.StageFunc(func(_ context.Context, b *engine.Batch) error {
+		var n int64
+		for i := range b.In {
+			n += int64(len(b.In[i].Data))
+		}
+		readBytes.Add(n)
+		return nil
+	}))
+	if _, err := h.Runner(ctx); err != nil { // start-up (specs, state) is not measured
+		return PipelineRun{}, fmt.Errorf("prepare %s: %w", name, err)
 	}
-	store, err := state.Open(cfg.StatePath)
-	if err != nil {
-		return PipelineRun{}, fmt.Errorf("open state: %w", err)
-	}
-	defer store.Close()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	host := plugins.NewHost(cfg.PluginsDir, filepath.Dir(cfgPath), quiet)
-	defer host.StopAll()
-	launcher := &countingLauncher{host: host, cfg: cfg}
-	runner := &engine.Runner{Config: cfg, Store: store, Launcher: launcher, Logger: quiet}
 
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	cpu0 := processCPU()
 	start := time.Now()
-	res := runner.Sync(ctx, name)
+	res := h.Sync(ctx, name)
 	elapsed := time.Since(start)
 	cpu := processCPU() - cpu0
 	runtime.ReadMemStats(&after)
 	if res.Err != nil {
 		return PipelineRun{}, fmt.Errorf("sync %s: %w", name, res.Err)
+	}
+	store, err := h.Store()
+	if err != nil {
+		return PipelineRun{}, err
 	}
 	links, err := store.CountLinks(ctx)
 	if err != nil {
@@ -71,7 +70,7 @@ func syncInProcess(ctx context.Context, cfgPath, name string) (PipelineRun, erro
 		Links:       links,
 		Records:     res.Counts.Read,
 		Written:     res.Counts.Written,
-		SourceBytes: launcher.bytes.Load(),
+		SourceBytes: readBytes.Load(),
 		Elapsed:     elapsed,
 		CoreCPU:     cpu,
 		CoreAllocs:  after.Mallocs - before.Mallocs,
@@ -83,56 +82,6 @@ func syncInProcess(ctx context.Context, cfgPath, name string) (PipelineRun, erro
 func processCPU() time.Duration {
 	d, _ := cputime.Process()
 	return d
-}
-
-// countingLauncher starts connections' plugins and counts the record bytes
-// their reads deliver.
-type countingLauncher struct {
-	host  *plugins.Host
-	cfg   *config.Config
-	bytes atomic.Int64
-}
-
-func (l *countingLauncher) Start(ctx context.Context, connection string) (sdk.Connector, error) {
-	conn, ok := l.cfg.Connections[connection]
-	if !ok {
-		return nil, fmt.Errorf("no connection named %q", connection)
-	}
-	p, err := l.host.Start(ctx, conn.Connector)
-	if err != nil {
-		return nil, err
-	}
-	return &countedPlugin{Plugin: p, bytes: &l.bytes}, nil
-}
-
-func (l *countingLauncher) Stop(c sdk.Connector) {
-	if p, ok := c.(*countedPlugin); ok {
-		l.host.Stop(p.Plugin)
-	}
-}
-
-// countedPlugin is a plugin whose reads are counted.
-type countedPlugin struct {
-	*host.Plugin
-	bytes *atomic.Int64
-}
-
-func (p *countedPlugin) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
-	return p.Plugin.Read(ctx, req, countingEmitter{Emitter: out, bytes: p.bytes})
-}
-
-type countingEmitter struct {
-	sdk.Emitter
-	bytes *atomic.Int64
-}
-
-func (e countingEmitter) Emit(records ...sdk.Record) error {
-	var n int64
-	for i := range records {
-		n += int64(len(records[i].Data))
-	}
-	e.bytes.Add(n)
-	return e.Emitter.Emit(records...)
 }
 
 // nullStats reads what the null connector's stats file says arrived.

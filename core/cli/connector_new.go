@@ -33,6 +33,7 @@ type connectorNewFlags struct {
 	dir    string
 	module string
 	force  bool
+	shape  string
 }
 
 func newConnectorNewCmd(a *app) *cobra.Command {
@@ -41,8 +42,10 @@ func newConnectorNewCmd(a *app) *cobra.Command {
 		Use:   "new <name>",
 		Short: "Write the skeleton of a new connector, which builds and passes its own conformance test",
 		Long: `Write the skeleton of a new connector: a small HTTP connector (one customers stream, read
-incrementally and written by upsert), an in-memory sandbox of the API it talks to, a conformance
-test that runs cxhub's suite against the two, the plugin's main and a README saying what to change.
+incrementally and written by upsert; with --shape source or destination, only one of the two), an
+in-memory sandbox of the API it talks to with a program that serves it by hand
+(go run ./cmd/<name>-sandbox), a conformance test that runs cxhub's suite against the two, the
+plugin's main and a README saying what to change.
 
 The name is lower case: a letter, then letters, digits or underscores. It becomes the Go package
 name and the plugin binary cxhub-connector-<name>.
@@ -77,6 +80,7 @@ Delete ` + scaffold.MarkerFile + ` to protect a generated directory from --force
 	f := cmd.Flags()
 	f.StringVar(&flags.dir, "dir", "", "directory to write into (default connectors/<name> inside the cxhub repository, else ./<name>)")
 	f.StringVar(&flags.module, "module", "", "make the directory a Go module of this path and write its go.mod (default: only when no go.mod encloses it, as example.com/<name>)")
+	f.StringVar(&flags.shape, "shape", string(scaffold.Both), "what the connector is: both (a source and a destination), source (reads only) or destination (writes only)")
 	f.BoolVar(&flags.force, "force", false, "write into a non-empty directory, replacing files of the same names; a directory holding Go files only if this command generated it ("+scaffold.MarkerFile+")")
 	return cmd
 }
@@ -97,7 +101,8 @@ func (a *app) connectorNew(cwd, name string, flags connectorNewFlags) error {
 	} else if !filepath.IsAbs(dir) {
 		dir = filepath.Join(cwd, dir)
 	}
-	opts := scaffold.Options{Name: name, Dir: dir, Module: flags.module, CXHubVersion: cxhubVersion(), Force: flags.force}
+	opts := scaffold.Options{Name: name, Dir: dir, Module: flags.module, CXHubVersion: cxhubVersion(), Force: flags.force,
+		Shape: scaffold.Shape(flags.shape)}
 	plan, err := scaffold.NewPlan(opts)
 	if err != nil {
 		return err

@@ -22,7 +22,7 @@ func newDLQCmd(a *app) *cobra.Command {
 		Short: "List dead letters (pending by default)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.stateStore()
+			_, st, err := a.readState()
 			if err != nil {
 				return err
 			}
@@ -39,8 +39,8 @@ func newDLQCmd(a *app) *cobra.Command {
 			}
 			t := newTable(a.opts.stdout, "ID", "PIPELINE", "STREAM", "KEY", "STATUS", "KIND", "ATTEMPTS", "CREATED", "ERROR")
 			for _, d := range dls {
-				t.row(fmt.Sprint(d.ID), d.Pipeline, d.Stream, truncate(d.Key, 30), string(d.Status), d.ErrorKind,
-					fmt.Sprint(d.Attempts), formatTime(d.CreatedAt), truncate(d.Error, 80))
+				t.row(fmt.Sprint(d.ID), d.Pipeline, d.Stream, a.cell(d.Key, 30), string(d.Status), d.ErrorKind,
+					fmt.Sprint(d.Attempts), formatTime(d.CreatedAt), a.cell(d.Error, 80))
 			}
 			t.flush()
 			return nil
@@ -86,23 +86,26 @@ func newDLQCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := a.runner(cmd)
-			if err != nil {
-				return err
+			if _, err := a.h().Pipelines([]string{replayPipeline}); err != nil {
+				return a.reportConfigError(err)
 			}
-			if _, ok := r.Config.Pipeline(replayPipeline); !ok {
-				return fmt.Errorf("no pipeline named %q in %s", replayPipeline, r.Config.File)
+			if _, err := a.h().Runner(cmd.Context()); err != nil {
+				return a.reportConfigError(err)
 			}
 			var failedAgain int64
 			replayIDs := func(ctx context.Context, name string) engine.Result {
-				res := r.Replay(ctx, name, ids)
+				res := a.h().Replay(ctx, name, ids)
 				failedAgain = res.Counts.DeadLettered
 				return res
 			}
-			if err := a.runAll(cmd.Context(), r, []string{replayPipeline}, replayIDs); err != nil {
+			if err := a.runAll(cmd.Context(), []string{replayPipeline}, replayIDs); err != nil {
 				return err
 			}
-			left, err := r.Store.CountDeadLetters(cmd.Context(), replayPipeline, state.DeadLetterPending)
+			st, err := a.h().Store()
+			if err != nil {
+				return err
+			}
+			left, err := st.CountDeadLetters(cmd.Context(), replayPipeline, state.DeadLetterPending)
 			if err != nil {
 				return err
 			}
@@ -126,7 +129,7 @@ func newDLQCmd(a *app) *cobra.Command {
 		Short: "Mark dead letters as discarded: they are kept for the record but never replayed",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, known, err := a.deadLettersByID(cmd.Context(), args)
+			_, known, err := a.deadLettersByID(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
@@ -138,7 +141,7 @@ func newDLQCmd(a *app) *cobra.Command {
 					fmt.Fprintf(a.opts.stderr, "dead letter %d is already %s\n", d.ID, d.Status)
 				}
 			}
-			n, err := st.SetDeadLetterStatus(cmd.Context(), pending, state.DeadLetterDiscarded)
+			n, err := a.h().Discard(cmd.Context(), pending)
 			if err != nil {
 				return err
 			}
@@ -155,12 +158,12 @@ func newDLQCmd(a *app) *cobra.Command {
 
 // deadLettersByID returns the dead letters with the ids in args, in id
 // order; an id that is not one is an error.
-func (a *app) deadLettersByID(ctx context.Context, args []string) (*state.Store, []state.DeadLetter, error) {
+func (a *app) deadLettersByID(ctx context.Context, args []string) (state.Store, []state.DeadLetter, error) {
 	ids, err := parseIDs(args)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := a.stateStore()
+	_, st, err := a.readState()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,9 +3,24 @@ package cli
 import (
 	"fmt"
 
+	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/spf13/cobra"
 )
+
+// readState loads the config and opens the state read-only: read commands
+// work while another cxhub process syncs.
+func (a *app) readState() (*config.Config, state.Store, error) {
+	cfg, err := a.h().Config()
+	if err != nil {
+		return nil, nil, a.reportConfigError(err)
+	}
+	st, err := a.h().ReadStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, st, nil
+}
 
 func newRunsCmd(a *app) *cobra.Command {
 	var pipeline string
@@ -15,17 +30,16 @@ func newRunsCmd(a *app) *cobra.Command {
 		Short: "List recent runs with their status and counts, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.stateStore()
+			cfg, st, err := a.readState()
 			if err != nil {
 				return err
 			}
-			a.settleLeftOverRuns(cmd.Context(), st)
 			runs, err := st.Runs(cmd.Context(), state.RunFilter{Pipeline: pipeline, Limit: limit})
 			if err != nil {
 				return err
 			}
-			if _, known := a.cfg.Pipeline(pipeline); pipeline != "" && !known && len(runs) == 0 {
-				return fmt.Errorf("no pipeline named %q in %s, and no runs of one", pipeline, a.cfg.File)
+			if _, known := cfg.Pipeline(pipeline); pipeline != "" && !known && len(runs) == 0 {
+				return fmt.Errorf("no pipeline named %q in %s, and no runs of one", pipeline, cfg.File)
 			}
 			if a.json() {
 				return printJSON(a.opts.stdout, runs)
@@ -35,7 +49,7 @@ func newRunsCmd(a *app) *cobra.Command {
 				c := r.Counts
 				t.row(fmt.Sprint(r.ID), r.Pipeline, string(r.Status), formatTime(r.StartedAt), formatTime(r.FinishedAt),
 					fmt.Sprint(c.Read), fmt.Sprint(c.Written), fmt.Sprint(c.Filtered), fmt.Sprint(c.DeadLettered),
-					fmt.Sprint(c.Retries), fmt.Sprint(c.Restarts), dash(truncate(r.Error, 60)))
+					fmt.Sprint(c.Retries), fmt.Sprint(c.Restarts), dash(a.cell(r.Error, 60)))
 			}
 			t.flush()
 			return nil
@@ -53,7 +67,7 @@ func newStateCmd(a *app) *cobra.Command {
 		Short: "Show the persisted checkpoints (of one pipeline, or all)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.stateStore()
+			cfg, st, err := a.readState()
 			if err != nil {
 				return err
 			}
@@ -65,8 +79,8 @@ func newStateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, known := a.cfg.Pipeline(pipeline); pipeline != "" && !known && len(cps) == 0 {
-				return fmt.Errorf("no pipeline named %q in %s, and no checkpoints of one", pipeline, a.cfg.File)
+			if _, known := cfg.Pipeline(pipeline); pipeline != "" && !known && len(cps) == 0 {
+				return fmt.Errorf("no pipeline named %q in %s, and no checkpoints of one", pipeline, cfg.File)
 			}
 			if a.json() {
 				out := make([]map[string]any, len(cps))
@@ -77,7 +91,7 @@ func newStateCmd(a *app) *cobra.Command {
 			}
 			t := newTable(a.opts.stdout, "PIPELINE", "STREAM", "UPDATED", "STATE")
 			for _, c := range cps {
-				t.row(c.Pipeline, c.Stream, formatTime(c.UpdatedAt), truncate(string(c.State), 100))
+				t.row(c.Pipeline, c.Stream, formatTime(c.UpdatedAt), a.cell(string(c.State), 100))
 			}
 			t.flush()
 			return nil
@@ -90,14 +104,14 @@ func newStateCmd(a *app) *cobra.Command {
 			"idempotently and links are kept, so this re-sends records without duplicating them.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.config()
+			cfg, err := a.h().Config()
 			if err != nil {
 				return a.reportConfigError(err)
 			}
 			if _, ok := cfg.Pipeline(args[0]); !ok {
 				return fmt.Errorf("no pipeline named %q in %s", args[0], cfg.File)
 			}
-			st, err := a.lockedStateStore(cmd.Context())
+			st, err := a.h().Store()
 			if err != nil {
 				return err
 			}

@@ -3,13 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/sdk"
-	"github.com/cxhub/cxhub/sdk/host"
 	"github.com/spf13/cobra"
 )
 
@@ -19,7 +19,7 @@ func newValidateCmd(a *app) *cobra.Command {
 		Short: "Check the config file and each connection's settings against its connector",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.checkedConfig(cmd.Context())
+			cfg, err := a.h().CheckedConfig(cmd.Context())
 			if err != nil {
 				return a.reportConfigError(err)
 			}
@@ -49,12 +49,20 @@ func (a *app) reportConfigError(err error) error {
 		out := make([]map[string]any, len(errs))
 		for i, e := range errs {
 			out[i] = map[string]any{"file": e.File, "line": e.Line, "column": e.Column, "key": e.Key, "message": a.redact(e.Msg)}
+			if e.Context != "" {
+				out[i]["context"] = a.redact(e.Context)
+			}
 		}
 		_ = printJSON(a.opts.stdout, map[string]any{"valid": false, "errors": out})
 		return errReported
 	}
 	for _, e := range errs {
 		fmt.Fprintln(a.opts.stderr, a.redact(e.Error()))
+		if e.Context != "" {
+			for _, line := range strings.Split(a.redact(e.Context), "\n") {
+				fmt.Fprintln(a.opts.stderr, "    "+line)
+			}
+		}
 	}
 	fmt.Fprintf(a.opts.stderr, "%d error(s) in config\n", len(errs))
 	return errReported
@@ -67,11 +75,11 @@ func newPluginsCmd(a *app) *cobra.Command {
 		Short: "List the connector plugins in the plugins directory with their specs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			host, err := a.plugins()
+			host, err := a.h().Plugins()
 			if err != nil {
 				return err
 			}
-			specs, failed, err := a.installedSpecs(cmd.Context(), host)
+			specs, failed, err := a.h().InstalledSpecs(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -95,26 +103,27 @@ func newPluginsCmd(a *app) *cobra.Command {
 				}
 				return printJSON(a.opts.stdout, out)
 			}
-			t := newTable(a.opts.stdout, "NAME", "VERSION", "KIND", "STREAMS", "PATH")
+			locked := a.lockedConnectors()
+			t := newTable(a.opts.stdout, "NAME", "VERSION", "KIND", "LOCK", "STREAMS", "PATH")
 			broken := 0
 			for _, n := range names {
 				if ferr := failed[n]; ferr != nil {
 					if notLocked(ferr) {
 						// Installed, not in the lockfile: not started, and
 						// harmless until a connection uses it.
-						t.row(n, "-", "-", "NOT LOCKED (not started; cxhub plugins lock --all trusts it)", host.Path(n))
+						t.row(n, "-", "-", "NOT LOCKED", "(not started: cxhub plugins lock --all trusts it)", host.Path(n))
 						continue
 					}
 					broken++
-					t.row(n, "-", "-", "BROKEN: "+truncate(ferr.Error(), 70), host.Path(n))
+					t.row(n, "-", "-", locked(n), "BROKEN: "+truncate(ferr.Error(), 70), host.Path(n))
 					continue
 				}
 				s := specs[n]
 				streams := strings.Join(s.StreamNames(), ",")
 				if streams == "" {
-					streams = "(discovered)"
+					streams = "(discovered at run time)"
 				}
-				t.row(n, s.Version, string(s.Kind), streams, host.Path(n))
+				t.row(n, s.Version, string(s.Kind), locked(n), streams, host.Path(n))
 			}
 			t.flush()
 			if broken > 0 {
@@ -126,6 +135,28 @@ func newPluginsCmd(a *app) *cobra.Command {
 	return cmd
 }
 
+// lockedConnectors returns a function that says a connector's lock
+// status: locked (the lockfile records it), no lockfile, or NOT LOCKED.
+func (a *app) lockedConnectors() func(name string) string {
+	cfg, err := a.h().Config()
+	if err != nil {
+		return func(string) string { return "?" }
+	}
+	lf, err := plugins.ReadLockfile(plugins.LockfilePath(cfg.File))
+	return func(name string) string {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return "no lockfile"
+		case err != nil:
+			return "BAD LOCKFILE"
+		}
+		if _, ok := lf.Connectors[name]; ok {
+			return "locked"
+		}
+		return "NOT LOCKED"
+	}
+}
+
 // notLocked reports whether err refuses a connector only because the
 // lockfile does not list it.
 func notLocked(err error) bool {
@@ -133,26 +164,12 @@ func notLocked(err error) bool {
 	return errors.As(err, &mismatch) && mismatch.Locked == ""
 }
 
-// connectionPlugin validates the config and starts the connection's connector.
-func (a *app) connectionPlugin(cmd *cobra.Command, name string) (*host.Plugin, *config.Connection, error) {
-	cfg, err := a.checkedConfig(cmd.Context())
-	if err != nil {
-		return nil, nil, a.reportConfigError(err)
+// connectionError reports a config error, or names the failed call.
+func (a *app) connectionError(err error) error {
+	if rerr := a.reportConfigError(err); rerr != err {
+		return rerr
 	}
-	conn, ok := cfg.Connections[name]
-	if !ok {
-		known := make([]string, 0, len(cfg.Connections))
-		for n := range cfg.Connections {
-			known = append(known, n)
-		}
-		sort.Strings(known)
-		return nil, nil, fmt.Errorf("no connection named %q in %s (connections: %s)", name, cfg.File, strings.Join(known, ", "))
-	}
-	p, err := a.host.Start(cmd.Context(), conn.Connector)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, conn, nil
+	return err
 }
 
 func newCheckCmd(a *app) *cobra.Command {
@@ -161,11 +178,11 @@ func newCheckCmd(a *app) *cobra.Command {
 		Short: "Ask a connection's connector whether its system is reachable with the configured settings",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, conn, err := a.connectionPlugin(cmd, args[0])
+			conn, err := a.h().Connection(cmd.Context(), args[0])
 			if err != nil {
-				return err
+				return a.connectionError(err)
 			}
-			resp, err := p.Check(cmd.Context(), sdk.CheckRequest{Config: sdk.Config(conn.Config)})
+			resp, err := a.h().Check(cmd.Context(), conn.Name)
 			if a.json() {
 				out := map[string]any{"connection": conn.Name, "ok": err == nil, "message": resp.Message}
 				if err != nil {
@@ -192,11 +209,11 @@ func newDiscoverCmd(a *app) *cobra.Command {
 		Short: "List the streams a connection reaches, with their keys, cursors and capabilities",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, conn, err := a.connectionPlugin(cmd, args[0])
+			conn, err := a.h().Connection(cmd.Context(), args[0])
 			if err != nil {
-				return err
+				return a.connectionError(err)
 			}
-			resp, err := p.Discover(cmd.Context(), sdk.DiscoverRequest{Config: sdk.Config(conn.Config)})
+			resp, err := a.h().Discover(cmd.Context(), conn.Name)
 			if err != nil {
 				return fmt.Errorf("discover %s: %w", conn.Name, err)
 			}

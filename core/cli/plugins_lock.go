@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/cxhub/cxhub/core/config"
@@ -45,11 +44,11 @@ type lockChange struct {
 // lockPlugins fingerprints the connectors to lock, writes the lockfile if
 // that changes it, and prints each entry's change.
 func (a *app) lockPlugins(ctx context.Context, all bool) error {
-	cfg, err := a.config()
+	cfg, err := a.h().Config()
 	if err != nil {
 		return err
 	}
-	host, err := a.plugins()
+	host, err := a.h().Plugins()
 	if err != nil {
 		return err
 	}
@@ -223,20 +222,4 @@ func lockChanges(old, next *plugins.Lockfile) []lockChange {
 		out = append(out, c)
 	}
 	return out
-}
-
-// relockCommand is the command that locks the plugins of the config file,
-// as a shell would take it.
-func relockCommand(configFile string) string {
-	return "cxhub -c " + shellQuote(configFile) + " plugins lock"
-}
-
-// shellQuote quotes s for a POSIX shell if it needs it.
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r))
-	}) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -1,9 +1,11 @@
-// Package cli is cxhub's command line: the cobra commands, their output
-// (tables for people, -o json for scripts) and the wiring of config, state,
-// plugin host and engine for each command.
+// Package cli is cxhub's command line: the cobra commands and their output
+// (tables for people, -o json for scripts). It is a thin front end: every
+// command parses its flags, calls the hub runtime (core/hub), which owns
+// the config, plugins, state and redaction, and prints the outcome.
 //
-// Every command that starts plugins stops them on every exit path,
-// including SIGINT and SIGTERM, so no plugin process outlives cxhub.
+// Every command that starts plugins stops them on every exit path (the hub
+// is closed), including SIGINT and SIGTERM, so no plugin process outlives
+// cxhub.
 package cli
 
 import (
@@ -14,15 +16,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"sort"
 	"strings"
 	"sync/atomic"
 	"syscall"
 
-	"github.com/cxhub/cxhub/core/config"
-	"github.com/cxhub/cxhub/core/plugins"
-	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/core/hub"
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/spf13/cobra"
 )
@@ -35,24 +33,29 @@ type options struct {
 	configPath string
 	logLevel   string
 	output     string
+	wide       bool
 	stdout     io.Writer
 	stderr     io.Writer
 }
 
-// app is what a command works with; parts are opened on first use and
-// closed by close.
+// app is what a command works with: its flags and the hub, built on first
+// use from them and closed when the command ends.
 type app struct {
-	opts  *options
-	cfg   *config.Config
-	host  *plugins.Host
-	store *state.Store
-	log   *slog.Logger
-	// secrets are the config's secret values, known once specs are; log
-	// lines from plugins may read them from other goroutines.
-	secrets atomic.Pointer[[]string]
-	// lock is the state file's lock, held by commands that change state.
-	lock *os.File
+	opts *options
+	hub  *hub.Hub
 }
+
+// h returns the hub for the command's flags.
+func (a *app) h() *hub.Hub {
+	if a.hub == nil {
+		a.hub = hub.New(hub.Options{ConfigPath: a.opts.configPath, LogLevel: strings.ToLower(a.opts.logLevel), LogOutput: a.opts.stderr})
+	}
+	return a.hub
+}
+
+func (a *app) redact(text string) string { return a.h().Redact(text) }
+
+func (a *app) logger() *slog.Logger { return a.h().Logger() }
 
 // Main runs the command line with args and returns the process exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
@@ -117,6 +120,7 @@ func newRoot(a *app) *cobra.Command {
 	f.StringVarP(&a.opts.configPath, "config", "c", defaultConfig, "the pipeline config file (env CXHUB_CONFIG)")
 	f.StringVar(&a.opts.logLevel, "log-level", "", "log level: trace, debug, info, warn or error (default warn, or log.level in the config)")
 	f.StringVarP(&a.opts.output, "output", "o", "text", "output format: text or json")
+	f.BoolVarP(&a.opts.wide, "wide", "w", false, "tables show long cells (errors, checkpoints, keys) whole instead of cut")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		switch strings.ToLower(a.opts.logLevel) {
 		case "", "trace", "debug", "info", "warn", "error":
@@ -134,219 +138,30 @@ func newRoot(a *app) *cobra.Command {
 	pluginsCmd.AddCommand(newPluginsLockCmd(a))
 	root.AddCommand(
 		newValidateCmd(a), pluginsCmd, newCheckCmd(a), newDiscoverCmd(a),
-		newSyncCmd(a), newRunCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
+		newSyncCmd(a), newRunCmd(a), newServeCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print cxhub's version and its connector protocol version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			if a.json() {
+				_ = printJSON(a.opts.stdout, map[string]any{"version": Version, "protocol": sdk.ProtocolVersion})
+				return
+			}
+			fmt.Fprintf(a.opts.stdout, "cxhub %s (connector protocol %d)\n", Version, sdk.ProtocolVersion)
+		},
+	})
 	return root
 }
 
 func (a *app) json() bool { return a.opts.output == "json" }
 
-// logger is built once: the level comes from the flag, then the config.
-func (a *app) logger() *slog.Logger {
-	if a.log != nil {
-		return a.log
-	}
-	level := a.opts.logLevel
-	if level == "" && a.cfg != nil {
-		level = a.cfg.LogLevel
-	}
-	var lvl slog.Level
-	switch strings.ToLower(level) {
-	case "trace", "debug":
-		lvl = slog.LevelDebug
-	case "info":
-		lvl = slog.LevelInfo
-	case "error":
-		lvl = slog.LevelError
-	default:
-		lvl = slog.LevelWarn
-	}
-	if level != "" {
-		os.Setenv(sdk.LogLevelEnv, strings.ToLower(level))
-	}
-	a.log = slog.New(slog.NewTextHandler(a.opts.stderr, &slog.HandlerOptions{Level: lvl, ReplaceAttr: a.redactAttr}))
-	return a.log
-}
-
-// config loads the config file once.
-func (a *app) config() (*config.Config, error) {
-	if a.cfg != nil {
-		return a.cfg, nil
-	}
-	cfg, err := config.Load(a.opts.configPath)
-	if err != nil {
-		return nil, err
-	}
-	a.cfg = cfg
-	return cfg, nil
-}
-
-// plugins returns the plugin host for the config's plugins directory
-// (default: "plugins" beside the cxhub binary).
-func (a *app) plugins() (*plugins.Host, error) {
-	if a.host != nil {
-		return a.host, nil
-	}
-	cfg, err := a.config()
-	if err != nil {
-		return nil, err
-	}
-	dir := cfg.PluginsDir
-	if dir == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("find the plugins directory: %w", err)
-		}
-		dir = filepath.Join(filepath.Dir(exe), "plugins")
-	}
-	a.host = plugins.NewHost(dir, filepath.Dir(cfg.File), a.logger())
-	a.host.UseLockfile(plugins.LockfilePath(cfg.File), relockCommand(cfg.File))
-	return a.host, nil
-}
-
-// checkedConfig loads the config and validates it against the specs of
-// the connectors its connections use; only those are started. Other
-// installed connectors count only by name (for "unknown connector"
-// suggestions).
-func (a *app) checkedConfig(ctx context.Context) (*config.Config, error) {
-	cfg, err := a.config()
-	if err != nil {
-		return nil, err
-	}
-	host, err := a.plugins()
-	if err != nil {
-		return nil, err
-	}
-	bins, err := host.Installed()
-	if err != nil {
-		return nil, err
-	}
-	var used []string
-	for _, c := range cfg.Connections {
-		used = append(used, c.Connector)
-	}
-	// Every installed binary is checked against the plugin lockfile before
-	// any starts: one refused binary stops the command before a plugin
-	// runs. (One not installed is left to cfg.Check, which says where the
-	// config names it.)
-	refused := map[string]error{}
-	for _, name := range used {
-		if _, err := os.Stat(host.Path(name)); err != nil {
-			continue
-		}
-		if err := host.Verify(name); err != nil {
-			refused[name] = err
-		}
-	}
-	if len(refused) > 0 {
-		return nil, joinStartErrors(refused)
-	}
-	specs, failed := host.Specs(ctx, used)
-	if len(failed) > 0 {
-		return nil, joinStartErrors(failed)
-	}
-	for _, b := range bins {
-		if _, ok := specs[b.Name]; !ok {
-			specs[b.Name] = sdk.Spec{Name: b.Name} // installed, unused: its name is all Check needs
-		}
-	}
-	secrets := cfg.Secrets(specs)
-	a.secrets.Store(&secrets)
-	if err := cfg.Check(specs); err != nil {
-		return nil, err
-	}
-	return cfg, nil
-}
-
-// joinStartErrors joins the connectors' start errors in name order, each
-// message once: a refusal that is not about one connector (a malformed
-// plugin lockfile) is the same for all of them.
-func joinStartErrors(failed map[string]error) error {
-	names := make([]string, 0, len(failed))
-	for n := range failed {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	seen := map[string]bool{}
-	var errs []error
-	for _, n := range names {
-		if msg := failed[n].Error(); !seen[msg] {
-			seen[msg] = true
-			errs = append(errs, failed[n])
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func (a *app) installedSpecs(ctx context.Context, host *plugins.Host) (map[string]sdk.Spec, map[string]error, error) {
-	bins, err := host.Installed()
-	if err != nil {
-		return nil, nil, err
-	}
-	names := make([]string, len(bins))
-	for i, b := range bins {
-		names[i] = b.Name
-	}
-	specs, failed := host.Specs(ctx, names)
-	return specs, failed, nil
-}
-
-// stateStore opens the state file once.
-func (a *app) stateStore() (*state.Store, error) {
-	if a.store != nil {
-		return a.store, nil
-	}
-	cfg, err := a.config()
-	if err != nil {
-		return nil, err
-	}
-	st, err := state.Open(cfg.StatePath)
-	if err != nil {
-		return nil, err
-	}
-	a.store = st
-	return st, nil
-}
-
-// redact replaces the config's secret values in text.
-func (a *app) redact(text string) string {
-	secrets := a.secrets.Load()
-	if secrets == nil {
-		return text
-	}
-	for _, s := range *secrets {
-		text = strings.ReplaceAll(text, s, "[redacted]")
-	}
-	return text
-}
-
-// redactAttr is the log handler's ReplaceAttr: it removes secret values
-// from the message and from every string or error attribute, the lines
-// plugins log included.
-func (a *app) redactAttr(_ []string, attr slog.Attr) slog.Attr {
-	switch v := attr.Value; v.Kind() {
-	case slog.KindString:
-		attr.Value = slog.StringValue(a.redact(v.String()))
-	case slog.KindAny:
-		switch x := v.Any().(type) {
-		case error:
-			attr.Value = slog.StringValue(a.redact(x.Error()))
-		case fmt.Stringer:
-			attr.Value = slog.StringValue(a.redact(x.String()))
-		}
-	}
-	return attr
-}
-
 func (a *app) close() {
-	if a.host != nil {
-		a.host.StopAll()
-	}
-	if a.store != nil {
-		_ = a.store.Close()
-	}
-	if a.lock != nil {
-		_ = a.lock.Close()
+	if a.hub != nil {
+		if err := a.hub.Close(); err != nil {
+			fmt.Fprintln(a.opts.stderr, "error:", err)
+		}
 	}
 }

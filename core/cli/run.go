@@ -1,111 +1,93 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
+	"github.com/cxhub/cxhub/core/server"
 	"github.com/spf13/cobra"
 )
 
 func newRunCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "run [pipeline...]",
-		Short: "Run pipelines on their schedules until stopped (SIGINT or SIGTERM)",
-		Long: "Run the named pipelines (by default every pipeline that has a schedule) in the foreground: each runs\n" +
-			"at once, then again `schedule` after its previous run finished, never overlapping itself. Pipelines\n" +
-			"run side by side. A failed run is reported and retried at the next tick; it does not stop the others.\n" +
-			"One line per finished run goes to stdout (-o json: one JSON object per line). SIGINT or SIGTERM stops\n" +
-			"the scheduler: runs in flight are interrupted safely and resume from their checkpoints next time.",
+		Short: "Run pipelines on their schedules until stopped: cxhub serve without the HTTP listener",
+		Long: "Run the named pipelines (by default every pipeline that has a schedule) in the foreground on their\n" +
+			"schedules, exactly as `cxhub serve` does, but without its HTTP listener (no API, webhooks or metrics).\n" +
+			"Pipelines run side by side, never one twice at once. One line per finished run goes to stdout (-o json:\n" +
+			"one JSON object per line). SIGINT or SIGTERM stops: runs in flight commit what they finished and\n" +
+			"resume from their checkpoints next time.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := a.runner(cmd)
+			cfg, err := a.h().Config()
+			if err != nil {
+				return a.reportConfigError(err)
+			}
+			names, err := scheduledPipelines(cfg, args)
 			if err != nil {
 				return err
 			}
-			schedules, err := schedulesOf(r, args)
-			if err != nil {
-				return err
-			}
-			if len(schedules) == 0 {
-				return fmt.Errorf("no pipeline in %s has a schedule: add `schedule: 5m` to a pipeline, or use `cxhub sync`", r.Config.File)
-			}
-			report := a.runReporter()
-			var wg sync.WaitGroup
-			for name, every := range schedules {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					schedule(cmd.Context(), every, func(ctx context.Context) { report(r.Sync(ctx, name)) })
-				}()
-			}
-			wg.Wait()
-			return nil
+			defer a.h().Subscribe(a.runReporter())()
+			return a.serve(cmd.Context(), server.Options{NoListen: true, Only: names})
 		},
 	}
 }
 
-// schedulesOf returns the schedule of each pipeline to run.
-func schedulesOf(r *engine.Runner, names []string) (map[string]time.Duration, error) {
-	out := map[string]time.Duration{}
+// scheduledPipelines returns the pipelines to run: the named ones, each of
+// which must have a schedule, or every pipeline that has one.
+func scheduledPipelines(cfg *config.Config, names []string) ([]string, error) {
+	var out []string
 	if len(names) == 0 {
-		for _, p := range r.Config.Pipelines {
-			if p.Schedule > 0 {
-				out[p.Name] = p.Schedule
+		for _, p := range cfg.Pipelines {
+			if p.Scheduled() {
+				out = append(out, p.Name)
 			}
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("no pipeline in %s has a schedule: add `schedule: 5m` to a pipeline, or use `cxhub sync`", cfg.File)
 		}
 		return out, nil
 	}
 	for _, n := range names {
-		p, ok := r.Config.Pipeline(n)
+		p, ok := cfg.Pipeline(n)
 		if !ok {
-			return nil, fmt.Errorf("no pipeline named %q in %s", n, r.Config.File)
+			return nil, fmt.Errorf("no pipeline named %q in %s", n, cfg.File)
 		}
-		if p.Schedule <= 0 {
+		if !p.Scheduled() {
 			return nil, fmt.Errorf("pipeline %q has no schedule: add `schedule: 5m` to it, or use `cxhub sync %s`", n, n)
 		}
-		out[n] = p.Schedule
 	}
-	return out, nil
+	return names, nil
 }
 
-// schedule calls run at once, then every `every` after the previous call
-// returned, until ctx ends.
-func schedule(ctx context.Context, every time.Duration, run func(context.Context)) {
-	for ctx.Err() == nil {
-		run(ctx)
-		t := time.NewTimer(every)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-		case <-t.C:
-		}
-	}
-}
-
-// runReporter returns a function that prints one line per finished run.
-func (a *app) runReporter() func(engine.Result) {
+// runReporter returns an event handler that prints one line per finished
+// scheduled run.
+func (a *app) runReporter() func(engine.Event) {
 	var mu sync.Mutex
-	return func(res engine.Result) {
+	return func(e engine.Event) {
+		if e.Kind != engine.EventRunFinished {
+			return
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		errText := ""
-		if res.Err != nil {
-			errText = a.redact(res.Err.Error())
+		if e.Err != nil {
+			errText = a.redact(e.Err.Error())
 		}
 		if a.json() {
-			line, _ := json.Marshal(map[string]any{"time": time.Now().UTC(), "pipeline": res.Pipeline, "run": res.RunID,
-				"status": res.Status, "counts": res.Counts, "duration_ms": res.Duration.Milliseconds(), "error": errText})
+			line, _ := json.Marshal(map[string]any{"time": e.Time.UTC(), "pipeline": e.Pipeline, "run": e.RunID,
+				"status": e.Status, "counts": e.Total, "duration_ms": e.Elapsed.Milliseconds(), "error": errText})
 			fmt.Fprintf(a.opts.stdout, "%s\n", line)
 			return
 		}
-		c := res.Counts
+		c := e.Total
 		msg := fmt.Sprintf("%s  %s  run %d %s: read %d written %d filtered %d dead %d retries %d in %s",
-			time.Now().Format(time.RFC3339), res.Pipeline, res.RunID, res.Status, c.Read, c.Written, c.Filtered,
-			c.DeadLettered, c.Retries, res.Duration.Round(time.Millisecond))
+			e.Time.Format(time.RFC3339), e.Pipeline, e.RunID, e.Status, c.Read, c.Written, c.Filtered,
+			c.DeadLettered, c.Retries, e.Elapsed.Round(time.Millisecond))
 		if errText != "" {
 			msg += ": " + strings.ReplaceAll(errText, "\n", " ")
 		}

@@ -8,48 +8,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
-	"github.com/cxhub/cxhub/core/plugins"
-	"github.com/cxhub/cxhub/sdk"
-	"github.com/cxhub/cxhub/sdk/host"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
 
-// hostLauncher starts a connection's connector as a plugin process.
-type hostLauncher struct {
-	host *plugins.Host
-	cfg  *config.Config
-}
-
-func (l hostLauncher) Start(ctx context.Context, connection string) (sdk.Connector, error) {
-	conn, ok := l.cfg.Connections[connection]
-	if !ok {
-		return nil, sdk.ConfigError(fmt.Errorf("no connection named %q", connection))
+// prepareRuns validates the config, verifies and checks the connectors and
+// opens the state for writing (refused while another process writes it),
+// before any run starts.
+func (a *app) prepareRuns(cmd *cobra.Command) error {
+	if _, err := a.h().Runner(cmd.Context()); err != nil {
+		return a.reportConfigError(err)
 	}
-	return l.host.Start(ctx, conn.Connector)
-}
-
-func (l hostLauncher) Stop(c sdk.Connector) {
-	if p, ok := c.(*host.Plugin); ok {
-		l.host.Stop(p)
-	}
-}
-
-// runner builds an engine runner for the validated config, holding the
-// state file's lock so that one process syncs a state file at a time.
-func (a *app) runner(cmd *cobra.Command) (*engine.Runner, error) {
-	cfg, err := a.checkedConfig(cmd.Context())
-	if err != nil {
-		return nil, a.reportConfigError(err)
-	}
-	st, err := a.lockedStateStore(cmd.Context())
-	if err != nil {
-		return nil, err
-	}
-	return &engine.Runner{Config: cfg, Store: st, Launcher: hostLauncher{host: a.host, cfg: cfg}, Logger: a.logger(),
-		Redact: a.redact}, nil
+	return nil
 }
 
 func newSyncCmd(a *app) *cobra.Command {
@@ -59,30 +30,22 @@ func newSyncCmd(a *app) *cobra.Command {
 		Long: "Run the named pipelines (all of them if none is named), one after the other. Each resumes from its\n" +
 			"last checkpoint. Exits 1 if any run failed. On a terminal, live progress is shown on stderr.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := a.runner(cmd)
+			if err := a.prepareRuns(cmd); err != nil {
+				return err
+			}
+			names, err := a.h().Pipelines(args)
 			if err != nil {
 				return err
 			}
-			names := args
-			if len(names) == 0 {
-				for _, p := range r.Config.Pipelines {
-					names = append(names, p.Name)
-				}
-			}
-			for _, n := range names {
-				if _, ok := r.Config.Pipeline(n); !ok {
-					return fmt.Errorf("no pipeline named %q in %s", n, r.Config.File)
-				}
-			}
-			return a.runAll(cmd.Context(), r, names, r.Sync)
+			return a.runAll(cmd.Context(), names, a.h().Sync)
 		},
 	}
 }
 
 // runAll runs each pipeline with run, shows progress, and prints a summary.
-func (a *app) runAll(ctx context.Context, r *engine.Runner, names []string, run func(context.Context, string) engine.Result) error {
+func (a *app) runAll(ctx context.Context, names []string, run func(context.Context, string) engine.Result) error {
 	prog := newProgress(a.opts.stderr, !a.json())
-	r.OnProgress = prog.update
+	defer a.h().Subscribe(prog.update)()
 	var results []engine.Result
 	failed := false
 	for _, n := range names {
@@ -144,8 +107,8 @@ func newProgress(w io.Writer, wanted bool) *progress {
 	return &progress{w: w, on: wanted && ok && term.IsTerminal(int(f.Fd()))}
 }
 
-func (p *progress) update(pr engine.Progress) {
-	if !p.on {
+func (p *progress) update(e engine.Event) {
+	if !p.on || e.Kind != engine.EventBatchCommitted {
 		return
 	}
 	p.mu.Lock()
@@ -154,13 +117,13 @@ func (p *progress) update(pr engine.Progress) {
 		return
 	}
 	p.last = time.Now()
-	c := pr.Counts
+	c := e.Total
 	rate := 0.0
-	if s := pr.Elapsed.Seconds(); s > 0 {
+	if s := e.Elapsed.Seconds(); s > 0 {
 		rate = float64(c.Read) / s
 	}
 	fmt.Fprintf(p.w, "\r\033[K%s  read %d  written %d  filtered %d  dead %d  retries %d  %.0f rec/s",
-		pr.Pipeline, c.Read, c.Written, c.Filtered, c.DeadLettered, c.Retries, rate)
+		e.Pipeline, c.Read, c.Written, c.Filtered, c.DeadLettered, c.Retries, rate)
 	p.drew = true
 }
 

@@ -15,14 +15,30 @@ type Pos struct{ Line, Column int }
 type Config struct {
 	File        string // the path Load was given
 	Version     int
-	StatePath   string // resolved, absolute
-	PluginsDir  string // resolved, absolute, or "" if not set
-	LogLevel    string // "" if not set
+	StatePath   string // resolved, absolute: State.Path
+	State       State
+	PluginsDir  string  // resolved, absolute, or "" if not set
+	LogLevel    string  // "" if not set
+	Server      Server  // how `cxhub serve` listens; defaults if absent
+	Monitor     Monitor // what `cxhub serve` watches; defaults if absent
 	Connections map[string]*Connection
 	Pipelines   []*Pipeline // in file order
 
 	// nodes remembers where things are in the file, for Check.
 	nodes positions
+}
+
+// State says which state backend holds the hub's state, and where:
+// `state: {driver: sqlite, path: ./cxhub.db}` (driver defaults to sqlite)
+// or `state: {driver: postgres, dsn: ${CXHUB_PG_DSN}}`. CXHUB_STATE_DRIVER,
+// CXHUB_STATE_PATH and CXHUB_STATE_DSN override the file.
+type State struct {
+	Driver string // "sqlite" or "postgres"
+	Path   string // sqlite: the file, resolved, absolute; "" for postgres
+	// DSN is postgres's connection string (a postgres:// URL or key=value
+	// pairs); "" for sqlite. It holds a password: Secrets lists it for
+	// redaction, and no error of Load repeats it.
+	DSN string
 }
 
 // Connection is one entry of the file's connections mapping.
@@ -31,6 +47,8 @@ type Connection struct {
 	Connector string
 	Config    json.RawMessage // JSON object, env interpolated, key case preserved; "{}" if absent
 	Pos       Pos             // of the connection's key
+	// CheckInterval overrides monitor.check_interval for this connection.
+	CheckInterval time.Duration
 }
 
 // Endpoint names a stream of a connection.
@@ -38,15 +56,48 @@ type Endpoint struct{ Connection, Stream string }
 
 // Pipeline is one entry of the file's pipelines list.
 type Pipeline struct {
-	Name      string
-	From, To  Endpoint
-	Map       []mapping.Field // file order; nil if no map
-	Where     string          // "" if none
-	Schedule  time.Duration   // 0 if none
+	Name     string
+	From, To Endpoint
+	Map      []mapping.Field // file order; nil if no map
+	Where    string          // "" if none
+	Schedule time.Duration   // an interval schedule; 0 if none
+	Cron     string          // a cron schedule ("*/15 * * * *", "@hourly"); "" if none
+	// Jitter delays each scheduled run by a random time up to it; when not
+	// set (JitterSet false), a tenth of the interval, at most a minute, and
+	// 5s for a cron schedule. See MaxJitter.
+	Jitter    time.Duration
+	JitterSet bool
+	Monitor   PipelineMonitor // overrides of the monitor's thresholds
 	OnError   string          // "dead_letter" or "stop"
 	BatchSize int
 	Retry     Retry
 	Pos       Pos // of the list item
+}
+
+// Scheduled reports whether the pipeline runs on a schedule.
+func (p *Pipeline) Scheduled() bool { return p.Schedule > 0 || p.Cron != "" }
+
+// MaxJitter is the longest random delay of a scheduled run.
+func (p *Pipeline) MaxJitter() time.Duration {
+	switch {
+	case p.JitterSet:
+		return p.Jitter
+	case p.Cron != "":
+		return 5 * time.Second
+	default:
+		return min(p.Schedule/10, time.Minute)
+	}
+}
+
+// ScheduleText is the schedule as written ("" if none).
+func (p *Pipeline) ScheduleText() string {
+	if p.Cron != "" {
+		return p.Cron
+	}
+	if p.Schedule > 0 {
+		return p.Schedule.String()
+	}
+	return ""
 }
 
 // Retry is how a pipeline retries transient failures, with exponential backoff.

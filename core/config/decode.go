@@ -18,16 +18,21 @@ type decoder struct {
 	lookupEnv func(string) (string, bool)
 	dir       string   // absolute directory of the config file
 	lines     []string // the file's lines, to place errors inside expressions
+	// stateNodes places the state section's errors found after viper:
+	// its keys' nodes by key, and the section's own node as "".
+	stateNodes map[string]*yaml.Node
 }
 
 // Keys allowed at each level of the file, in the order the errors list them.
 var (
-	topKeys        = []string{"version", "state", "plugins", "log", "connections", "pipelines"}
-	stateKeys      = []string{"path"}
+	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines"}
+	stateKeys = []string{"path", "driver", "dsn"}
+	// stateDrivers are the state backends this cxhub has.
+	stateDrivers   = []string{"sqlite", "postgres"}
 	pluginsKeys    = []string{"dir"}
 	logKeys        = []string{"level"}
-	connectionKeys = []string{"connector", "config"}
-	pipelineKeys   = []string{"name", "from", "to", "map", "where", "schedule", "on_error", "batch_size", "retry"}
+	connectionKeys = []string{"connector", "config", "check_interval"}
+	pipelineKeys   = []string{"name", "from", "to", "map", "where", "schedule", "jitter", "on_error", "batch_size", "retry", "monitor"}
 	endpointKeys   = []string{"connection", "stream"}
 	retryKeys      = []string{"initial_interval", "max_interval", "max_elapsed"}
 	constKeys      = []string{"value"}
@@ -198,6 +203,8 @@ func (d *decoder) document(doc *yaml.Node) (*Config, map[string]string) {
 		}
 	}
 	settings := d.fileSettings(top)
+	d.server(top["server"].val, c)
+	d.monitor(top["monitor"].val, c)
 	if p, ok := top["connections"]; ok {
 		d.connections(p.val, c)
 	}
@@ -247,6 +254,9 @@ func (d *decoder) connections(n *yaml.Node, c *Config) {
 					conn.Config = raw
 				}
 			}
+		}
+		if v, ok := f["check_interval"]; ok && !isNull(v.val) {
+			conn.CheckInterval, _ = d.duration(v.val, keyPath(cpath, "check_interval"), time.Second)
 		}
 		c.nodes.conns[name] = nodes
 	}

@@ -17,6 +17,9 @@ type Error struct {
 	Column int
 	Key    string // the key path, such as pipelines[1].to.connection; "" for the whole file
 	Msg    string
+	// Context, when set, shows the place: the offending line with a caret
+	// under the column, for printing after the message.
+	Context string
 }
 
 // Error formats the error as "file:line:col: key: msg", leaving out the

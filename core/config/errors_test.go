@@ -50,14 +50,14 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown key with did-you-mean",
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    shedule: 5m\n",
-			want: []string{`FILE:10:5: pipelines[0].shedule: unknown key (did you mean "schedule"? expected one of: name, from, to, map, where, schedule, on_error, batch_size, retry)`},
+			want: []string{`FILE:10:5: pipelines[0].shedule: unknown key (did you mean "schedule"? expected one of: name, from, to, map, where, schedule, jitter, on_error, batch_size, retry, monitor)`},
 		},
 		{
 			name: "unknown key without a close match",
-			yaml: "version: 1\nservers: {}\nconnection: {}\n",
+			yaml: "version: 1\nextras: {}\nconnection: {}\n",
 			want: []string{
-				`FILE:2:1: servers: unknown key (expected one of: version, state, plugins, log, connections, pipelines)`,
-				`FILE:3:1: connection: unknown key (did you mean "connections"? expected one of: version, state, plugins, log, connections, pipelines)`,
+				`FILE:2:1: extras: unknown key (expected one of: version, state, plugins, log, server, monitor, connections, pipelines)`,
+				`FILE:3:1: connection: unknown key (did you mean "connections"? expected one of: version, state, plugins, log, server, monitor, connections, pipelines)`,
 			},
 		},
 		{
@@ -109,10 +109,10 @@ func TestLoadErrors(t *testing.T) {
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 5 minutes\n" +
 				"    retry: {initial_interval: 10, max_interval: 100ms}\n  - name: q\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 500ms\n",
 			want: []string{
-				`FILE:10:15: pipelines[0].schedule: expected a duration of at least 1s, like "30s", "5m" or "1h30m", got "5 minutes"`,
+				`FILE:10:15: pipelines[0].schedule: expected a duration like "5m" or a cron expression like "*/15 * * * *" or "@hourly", got "5 minutes" (as cron: expected exactly 5 fields, found 2: [5 minutes])`,
 				`FILE:11:31: pipelines[0].retry.initial_interval: expected a duration of at least 1ms, like "500ms", "30s", "5m" or "1h30m", got 10`,
 				`FILE:11:49: pipelines[0].retry.max_interval: must be at least initial_interval (500ms), got 100ms`,
-				`FILE:15:15: pipelines[1].schedule: expected a duration of at least 1s, like "30s", "5m" or "1h30m", got "500ms"`,
+				`FILE:15:15: pipelines[1].schedule: expected a schedule of at least 1s, got "500ms"`,
 			},
 		},
 		{
@@ -179,22 +179,22 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "YAML indentation error",
 			yaml: "version: 1\nconnections:\n  crm:\n    connector: x\n   config: {}\n",
-			want: []string{`FILE:3: invalid YAML: did not find expected key (in the mapping or list that starts on this line)`},
+			want: []string{`FILE:5:4: invalid YAML: this line's indentation matches no open block (the enclosing block (line 3) is indented 2, so its keys start at column 3): check the indentation here`},
 		},
 		{
 			name: "tab indentation",
 			yaml: "version: 1\nconnections:\n\tcrm: {}\n",
-			want: []string{`FILE:3: invalid YAML: found character that cannot start any token`},
+			want: []string{`FILE:3:1: invalid YAML: a tab in the indentation: YAML indents with spaces only`},
 		},
 		{
 			name: "empty file",
 			yaml: "# nothing yet\n",
-			want: []string{`FILE: the file is empty (expected a mapping with keys version, state, plugins, log, connections, pipelines)`},
+			want: []string{`FILE: the file is empty (expected a mapping with keys version, state, plugins, log, server, monitor, connections, pipelines)`},
 		},
 		{
 			name: "not a mapping",
 			yaml: "- version: 1\n",
-			want: []string{`FILE:1:1: expected a mapping with keys version, state, plugins, log, connections, pipelines, got a list`},
+			want: []string{`FILE:1:1: expected a mapping with keys version, state, plugins, log, server, monitor, connections, pipelines, got a list`},
 		},
 		{
 			name: "two documents",
@@ -243,7 +243,7 @@ log: {level: loud}
 		`FILE:5:17: pipelines[0].batch_size: expected an integer from 1 to 10000, got -1`,
 		`FILE:6:10: version: expected 1 (the only version of the file format), got 3`,
 		`FILE:10:21: connections.crm.config.token: environment variable UNSET_TOKEN_FOR_TEST is not set`,
-		`FILE:11:5: connections.crm.extra: unknown key (expected one of: connector, config)`,
+		`FILE:11:5: connections.crm.extra: unknown key (expected one of: connector, config, check_interval)`,
 		`FILE:12:14: log.level: expected trace, debug, info, warn or error, got "loud"`,
 	}
 	sameLines(t, got, want)

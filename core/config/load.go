@@ -19,6 +19,9 @@ import (
 // Connector-specific checks need the installed connectors: see Config.Check.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no config file %s: name one with -c FILE (or set CXHUB_CONFIG); configs/demo.yaml is a complete example: %w", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
@@ -77,14 +80,17 @@ func parseYAML(file string, data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return &doc, nil
 		}
-		return nil, syntaxError(file, err)
+		if m := yamlMistake(file, data); m != nil {
+			return nil, Errors{m}
+		}
+		return nil, syntaxError(file, err, data)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case errors.Is(err, io.EOF):
 		return &doc, nil
 	case err != nil:
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, err, data)
 	case len(next.Content) == 1 && isNull(next.Content[0]) && next.Content[0].Value == "":
 		return &doc, nil // a trailing "---" and nothing after it
 	default:
@@ -93,7 +99,7 @@ func parseYAML(file string, data []byte) (*yaml.Node, error) {
 }
 
 // syntaxError turns a yaml.v3 parse error into Errors.
-func syntaxError(file string, err error) error {
+func syntaxError(file string, err error, data []byte) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	e := &Error{File: file}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
@@ -108,6 +114,12 @@ func syntaxError(file string, err error) error {
 		msg += " (in the mapping or list that starts on this line)"
 	}
 	e.Msg = "invalid YAML: " + msg
+	if strings.Contains(msg, "already defined") {
+		e.Msg += " (a key may appear once in a mapping)"
+	}
+	if e.Line > 0 {
+		e.Context = snippet(strings.Split(string(data), "\n"), e.Line, 1)
+	}
 	return Errors{e}
 }
 

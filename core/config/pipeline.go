@@ -85,7 +85,13 @@ func (d *decoder) pipeline(n *yaml.Node, path string, c *Config) (*Pipeline, pip
 		p.Where = d.where(v.val, keyPath(path, "where"))
 	}
 	if v, ok := f["schedule"]; ok && !isNull(v.val) {
-		p.Schedule, _ = d.duration(v.val, keyPath(path, "schedule"), time.Second)
+		d.schedule(v.val, keyPath(path, "schedule"), p)
+	}
+	if v, ok := f["jitter"]; ok && !isNull(v.val) {
+		p.Jitter, p.JitterSet = d.duration(v.val, keyPath(path, "jitter"), 0)
+	}
+	if v, ok := f["monitor"]; ok && !isNull(v.val) {
+		p.Monitor = d.pipelineMonitor(v.val, keyPath(path, "monitor"))
 	}
 	if v, ok := f["on_error"]; ok && !isNull(v.val) {
 		if s, ok := d.oneOf(v.val, keyPath(path, "on_error"), onErrorValues); ok {
@@ -125,7 +131,12 @@ func (d *decoder) endpoint(n *yaml.Node, path string, c *Config) (Endpoint, *yam
 	var stream *yaml.Node
 	if v, ok := f["stream"]; ok && !isNull(v.val) {
 		stream = resolve(v.val)
-		e.Stream, _ = d.nonEmpty(v.val, keyPath(path, "stream"), "a stream name")
+		if name, ok := d.nonEmpty(v.val, keyPath(path, "stream"), "a stream name"); ok {
+			e.Stream = name
+			if msg := streamNameProblem(name); msg != "" {
+				d.errs.at(stream, keyPath(path, "stream"), msg)
+			}
+		}
 	}
 	return e, stream
 }

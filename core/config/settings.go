@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cxhub/cxhub/core/state/postgres"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 )
@@ -15,6 +16,8 @@ import (
 // case, "." as "_"), and the default state file name.
 const (
 	keyStatePath   = "state.path"
+	keyStateDriver = "state.driver"
+	keyStateDSN    = "state.dsn"
 	keyPluginsDir  = "plugins.dir"
 	keyLogLevel    = "log.level"
 	envPrefix      = "CXHUB"
@@ -25,7 +28,8 @@ const (
 // returns their interpolated values by key, for the keys set and valid.
 func (d *decoder) fileSettings(top map[string]pair) map[string]string {
 	out := map[string]string{}
-	section := func(name string, keys []string, get func(n *yaml.Node, path string) (string, bool)) {
+	type getter func(n *yaml.Node, path string) (string, bool)
+	section := func(name string, keys []string, gets map[string]getter) {
 		p, ok := top[name]
 		if !ok || isNull(p.val) {
 			return
@@ -34,23 +38,39 @@ func (d *decoder) fileSettings(top map[string]pair) map[string]string {
 		if !ok {
 			return
 		}
-		v, ok := f[keys[0]]
-		if !ok || isNull(v.val) {
-			return
+		if name == "state" {
+			d.stateNodes = map[string]*yaml.Node{"": resolve(p.val)}
+			for k, v := range f {
+				d.stateNodes[k] = v.key
+			}
 		}
-		key := keyPath(name, keys[0])
-		if s, ok := get(v.val, key); ok {
-			out[key] = s
+		for _, k := range keys {
+			v, ok := f[k]
+			if !ok || isNull(v.val) {
+				continue
+			}
+			key := keyPath(name, k)
+			if s, ok := gets[k](v.val, key); ok {
+				out[key] = s
+			}
 		}
 	}
-	section("state", stateKeys, func(n *yaml.Node, path string) (string, bool) {
-		return d.nonEmpty(n, path, "a file path")
+	section("state", stateKeys, map[string]getter{
+		"path": func(n *yaml.Node, path string) (string, bool) { return d.nonEmpty(n, path, "a file path") },
+		"driver": func(n *yaml.Node, path string) (string, bool) {
+			return d.oneOf(n, path, stateDrivers)
+		},
+		// Checked when the driver is known (see checkState); its value is
+		// a secret, never quoted in an error.
+		"dsn": func(n *yaml.Node, path string) (string, bool) {
+			return d.nonEmpty(n, path, "a PostgreSQL connection string")
+		},
 	})
-	section("plugins", pluginsKeys, func(n *yaml.Node, path string) (string, bool) {
-		return d.str(n, path, "a directory path")
+	section("plugins", pluginsKeys, map[string]getter{
+		"dir": func(n *yaml.Node, path string) (string, bool) { return d.str(n, path, "a directory path") },
 	})
-	section("log", logKeys, func(n *yaml.Node, path string) (string, bool) {
-		return d.oneOf(n, path, logLevels)
+	section("log", logKeys, map[string]getter{
+		"level": func(n *yaml.Node, path string) (string, bool) { return d.oneOf(n, path, logLevels) },
 	})
 	return out
 }
@@ -73,7 +93,12 @@ func (d *decoder) settings(data []byte, fromFile map[string]string, c *Config) {
 	merged := map[string]any{}
 	for key, val := range fromFile {
 		section, name, _ := strings.Cut(key, ".")
-		merged[section] = map[string]any{name: val}
+		m, _ := merged[section].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			merged[section] = m
+		}
+		m[name] = val
 	}
 	if err := v.MergeConfigMap(merged); err != nil {
 		d.errs.atPos(0, 0, "", fmt.Sprintf("reading settings: %v", err))
@@ -83,11 +108,15 @@ func (d *decoder) settings(data []byte, fromFile map[string]string, c *Config) {
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
 
-	state := v.GetString(keyStatePath)
-	if state == "" {
-		state = defaultStateDB
+	c.State = State{Driver: v.GetString(keyStateDriver)}
+	if c.State.Driver == "" {
+		c.State.Driver = "sqlite"
 	}
-	c.StatePath = d.abs(state)
+	if env := envVar(keyStateDriver); d.fromEnv(env) && !slices.Contains(stateDrivers, c.State.Driver) {
+		d.errs.atPos(0, 0, keyStateDriver, fmt.Sprintf("expected %s, got %q from environment variable %s",
+			alternatives(stateDrivers), c.State.Driver, env))
+	}
+	d.checkState(v.GetString(keyStatePath), v.GetString(keyStateDSN), c)
 	if dir := v.GetString(keyPluginsDir); dir != "" {
 		c.PluginsDir = d.abs(dir)
 	}
@@ -100,6 +129,50 @@ func (d *decoder) settings(data []byte, fromFile map[string]string, c *Config) {
 		d.errs.atPos(0, 0, keyLogLevel, msg)
 	}
 	c.LogLevel = level
+}
+
+// checkState sets c's state path or DSN, as its driver takes: sqlite a
+// path (cxhub.db by default) and no dsn, postgres a dsn and no path.
+func (d *decoder) checkState(path, dsn string, c *Config) {
+	// where places an error about key: at the key in the file, or naming
+	// the environment variable it came from.
+	where := func(key string) (*yaml.Node, string) {
+		if env := envVar(key); d.fromEnv(env) {
+			return nil, " (from environment variable " + env + ")"
+		}
+		return d.stateNodes[strings.TrimPrefix(key, "state.")], ""
+	}
+	switch c.State.Driver {
+	case "postgres":
+		if path != "" {
+			n, from := where(keyStatePath)
+			d.errs.at(n, keyStatePath, "not used by the postgres driver, whose database is state.dsn"+from)
+		}
+		if _, reported := d.stateNodes["dsn"]; dsn == "" && reported {
+			return // present but invalid: fileSettings said why
+		}
+		if dsn == "" {
+			d.errs.at(d.stateNodes[""], keyStateDSN,
+				"missing required key: the postgres driver needs a connection string, such as dsn: ${CXHUB_PG_DSN} (or set CXHUB_STATE_DSN)")
+			return
+		}
+		if err := postgres.CheckDSN(dsn); err != nil {
+			n, from := where(keyStateDSN)
+			d.errs.at(n, keyStateDSN, err.Error()+from)
+			return
+		}
+		c.State.DSN = dsn
+	case "sqlite":
+		if dsn != "" {
+			n, from := where(keyStateDSN)
+			d.errs.at(n, keyStateDSN, "only the postgres driver takes a dsn: the sqlite driver's state is the file state.path"+from)
+		}
+		if path == "" {
+			path = defaultStateDB
+		}
+		c.StatePath = d.abs(path)
+		c.State.Path = c.StatePath
+	}
 }
 
 // envVar is the environment variable viper reads for a settings key.

@@ -50,11 +50,13 @@ func build(dir string) error {
 		return err
 	}
 	targets := map[string]string{
-		"cxhub":                           "./core/cmd/cxhub",
-		"plugins/cxhub-connector-file":    "./connectors/file/cmd/cxhub-connector-file",
-		"plugins/cxhub-connector-inline":  "./examples/connector-minimal",
-		"plugins/cxhub-connector-hubspot": "./connectors/hubspot/cmd/cxhub-connector-hubspot",
-		"plugins/cxhub-connector-zendesk": "./connectors/zendesk/cmd/cxhub-connector-zendesk",
+		"cxhub":                                "./core/cmd/cxhub",
+		"plugins/cxhub-connector-file":         "./connectors/file/cmd/cxhub-connector-file",
+		"plugins/cxhub-connector-inline":       "./examples/connector-minimal",
+		"plugins/cxhub-connector-hubspot":      "./connectors/hubspot/cmd/cxhub-connector-hubspot",
+		"plugins/cxhub-connector-zendesk":      "./connectors/zendesk/cmd/cxhub-connector-zendesk",
+		"plugins/cxhub-connector-surveymonkey": "./connectors/surveymonkey/cmd/cxhub-connector-surveymonkey",
+		"plugins/cxhub-connector-shopify":      "./connectors/shopify/cmd/cxhub-connector-shopify",
 	}
 	for out, pkg := range targets {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)

@@ -25,7 +25,9 @@ type batchWriter struct {
 	runner *Runner
 	p      *pipeline
 	runID  int64
+	t      *tally
 	w      sdk.Writer
+	wd     *watchdog // told of every answer of the destination; nil: none
 
 	seq          uint64 // batches processed so far
 	arena        []byte // the mapped records of the batch being processed
@@ -39,8 +41,8 @@ type pendingLink struct {
 	seq   uint64 // the batch that wrote it
 }
 
-func (r *Runner) newBatchWriter(p *pipeline, runID int64, w sdk.Writer) *batchWriter {
-	return &batchWriter{runner: r, p: p, runID: runID, w: w, pendingLinks: map[string]pendingLink{}}
+func (r *Runner) newBatchWriter(p *pipeline, t *tally, w sdk.Writer) *batchWriter {
+	return &batchWriter{runner: r, p: p, runID: t.runID, t: t, w: w, pendingLinks: map[string]pendingLink{}}
 }
 
 // processNext processes the next batch read and returns its outcome and
@@ -101,6 +103,9 @@ func (b *batchWriter) process(ctx context.Context, recs []sdk.Record, replayOf [
 	}
 	out, err := b.prepare(recs, replayOf, &c)
 	if err != nil {
+		return c, err
+	}
+	if err := b.runStages(ctx, recs, out); err != nil {
 		return c, err
 	}
 	if err := b.attachLinks(ctx, out); err != nil {
@@ -190,6 +195,33 @@ func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c 
 	return out, nil
 }
 
+// runStages shows the batch to the runner's stages, which may enrich the
+// mapped records.
+func (b *batchWriter) runStages(ctx context.Context, recs []sdk.Record, out []outgoing) error {
+	if len(b.runner.Stages) == 0 {
+		return nil
+	}
+	sb := &Batch{
+		Pipeline: b.p.cfg.Name, Source: b.t.source, In: recs,
+		From:    Endpoint{Connection: b.p.from.Name, Connector: b.p.from.Connector, Stream: b.p.cfg.From.Stream},
+		To:      Endpoint{Connection: b.p.to.Name, Connector: b.p.to.Connector, Stream: b.p.cfg.To.Stream},
+		Out:     make([]sdk.Record, len(out)),
+		OutFrom: make([]int, len(out)),
+	}
+	for i := range out {
+		sb.Out[i], sb.OutFrom[i] = out[i].rec, out[i].src
+	}
+	for _, st := range b.runner.Stages {
+		if err := st.Process(ctx, sb); err != nil {
+			return fmt.Errorf("pipeline %s: stage: %w", b.p.cfg.Name, err)
+		}
+	}
+	for i := range out {
+		out[i].rec.Data = sb.Out[i].Data
+	}
+	return nil
+}
+
 // attachLinks sets TargetID on every record already written to this
 // destination before.
 func (b *batchWriter) attachLinks(ctx context.Context, out []outgoing) error {
@@ -234,6 +266,7 @@ func (b *batchWriter) write(ctx context.Context, recs []sdk.Record, out []outgoi
 			batch = append(batch, pending[i].rec)
 		}
 		resp, err := b.w.Write(ctx, sdk.WriteRequest{Records: batch})
+		b.wd.progress()
 		if err != nil {
 			return fmt.Errorf("write %d records to %s.%s: %w", len(batch), b.p.to.Name, b.p.cfg.To.Stream, err)
 		}
@@ -276,6 +309,11 @@ func (b *batchWriter) write(ctx context.Context, recs []sdk.Record, out []outgoi
 			return nil
 		}
 		c.Counts.Retries += int64(len(retry))
+		if wait > 0 {
+			b.t.emit(Event{Kind: EventRateLimitWait, Wait: wait})
+		}
+		b.t.emit(Event{Kind: EventRetry, Records: len(retry), Wait: max(d, wait)})
+		b.wd.waiting(time.Now().Add(max(d, wait)))
 		if err := sleep(ctx, max(d, wait)); err != nil {
 			return err
 		}

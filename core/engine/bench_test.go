@@ -13,7 +13,7 @@ import (
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/mapping"
-	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/core/state/sqlite"
 	"github.com/cxhub/cxhub/sdk"
 )
 
@@ -93,7 +93,7 @@ func BenchmarkSync(b *testing.B) {
 			for i := range keys {
 				keys[i] = fmt.Sprintf("cus-%08d", i)
 			}
-			store, err := state.Open(filepath.Join(b.TempDir(), "state.db"))
+			store, err := sqlite.Open(filepath.Join(b.TempDir(), "state.db"))
 			if err != nil {
 				b.Fatal(err)
 			}

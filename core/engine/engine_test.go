@@ -14,6 +14,7 @@ import (
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/mapping"
 	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/core/state/sqlite"
 	"github.com/cxhub/cxhub/sdk"
 )
 
@@ -21,7 +22,7 @@ type harness struct {
 	t      *testing.T
 	src    *fakeSource
 	dst    *fakeDest
-	store  *state.Store
+	store  state.Store
 	runner *Runner
 	pipe   *config.Pipeline
 	launch *fakeLauncher
@@ -43,7 +44,7 @@ func customers(from, to int) []sdk.Record {
 
 func newHarness(t *testing.T, n int, edit func(*config.Pipeline)) *harness {
 	t.Helper()
-	store, err := state.Open(filepath.Join(t.TempDir(), "state.db"))
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func TestNextBatchSeesLinksOfUncommittedBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bw := h.runner.newBatchWriter(p, 0, h.dst)
+	bw := h.runner.newBatchWriter(p, &tally{runner: h.runner, pipeline: "p"}, h.dst)
 	ctx := context.Background()
 
 	first, seq1, err := bw.processNext(ctx, []sdk.Record{customer(1)})

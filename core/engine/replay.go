@@ -17,12 +17,19 @@ import (
 // (SourceProblem) fails again with its reason: only a fix at the source,
 // and a fresh read, mends it.
 func (r *Runner) Replay(ctx context.Context, name string, ids []int64) Result {
-	return r.run(ctx, name, func(ctx context.Context, p *pipeline, t *tally) error {
+	return r.run(ctx, name, SourceReplay, func(ctx context.Context, p *pipeline, t *tally) error {
 		return r.replayOnce(ctx, p, t, ids)
 	})
 }
 
-func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []int64) error {
+func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []int64) (err error) {
+	ctx, cancel, wd := r.startWatchdog(ctx, t)
+	defer cancel()
+	defer func() {
+		if hung := hungCause(ctx); hung != nil {
+			err = hung
+		}
+	}()
 	dls, err := r.Store.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: p.cfg.Name, Status: state.DeadLetterPending, IDs: ids})
 	if err != nil {
 		return final(fmt.Errorf("list dead letters: %w", err))
@@ -39,7 +46,8 @@ func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []in
 	if err != nil {
 		return fmt.Errorf("open writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, err)
 	}
-	bw := r.newBatchWriter(p, t.prog.RunID, w)
+	bw := r.newBatchWriter(p, t, w)
+	bw.wd = wd
 	for start := 0; start < len(dls); start += p.cfg.BatchSize {
 		chunk := dls[start:min(start+p.cfg.BatchSize, len(dls))]
 		recs := make([]sdk.Record, len(chunk))

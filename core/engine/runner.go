@@ -23,12 +23,16 @@ type Launcher interface {
 // Runner runs pipelines of one config against one state store.
 type Runner struct {
 	Config   *config.Config
-	Store    *state.Store
+	Store    state.Store
 	Launcher Launcher
 	Logger   *slog.Logger
-	// OnProgress, if set, is called after every committed batch with the
-	// run's running totals. It is called from the run's goroutine.
-	OnProgress func(Progress)
+	// Events, if set, is told everything that happens in a run (see
+	// Event): progress displays, metrics and alerts feed on it. It is
+	// called synchronously from a run's goroutines, so it must be quick and
+	// safe for concurrent use.
+	Events func(Event)
+	// Stages run on every batch between map/filter and write, in order.
+	Stages []Stage
 	// MaxRestarts bounds how often one run restarts its connectors after a
 	// retryable failure; zero means DefaultMaxRestarts.
 	MaxRestarts int
@@ -40,20 +44,17 @@ type Runner struct {
 	// shorter than a rate limit's retry-after. Zero means 1s.
 	RestartBackoff time.Duration
 
+	// HangTimeout is how long a run's connectors may make no progress
+	// before they are taken for hung, stopped and restarted; zero means
+	// DefaultHangTimeout.
+	HangTimeout time.Duration
+
 	// onBatchWriter, in tests, is shown each sync's batch writer.
 	onBatchWriter func(*batchWriter)
 }
 
 // DefaultMaxRestarts is how often a run restarts its connectors before it fails.
 const DefaultMaxRestarts = 5
-
-// Progress is a run's running totals.
-type Progress struct {
-	Pipeline string
-	RunID    int64
-	Counts   state.Counts
-	Elapsed  time.Duration
-}
 
 // Result is how a run ended.
 type Result struct {
@@ -110,19 +111,33 @@ func (r *Runner) prepare(name string) (*pipeline, error) {
 	return p, nil
 }
 
-// tally keeps a run's totals for progress reports.
+// tally keeps a run's totals and reports its events.
 type tally struct {
-	runner  *Runner
-	prog    Progress
-	started time.Time
+	runner   *Runner
+	pipeline string
+	runID    int64
+	source   Source
+	total    state.Counts
+	started  time.Time
+}
+
+// emit reports e, filled in with the run's identity and time.
+func (t *tally) emit(e Event) {
+	if t.runner.Events == nil {
+		return
+	}
+	e.Time = time.Now()
+	e.Pipeline, e.RunID, e.Source = t.pipeline, t.runID, t.source
+	e.Elapsed = e.Time.Sub(t.started)
+	if e.Total.IsZero() {
+		e.Total = t.total
+	}
+	t.runner.Events(e)
 }
 
 func (t *tally) add(c state.Counts) {
-	t.prog.Counts.Add(c)
-	if t.runner.OnProgress != nil {
-		t.prog.Elapsed = time.Since(t.started)
-		t.runner.OnProgress(t.prog)
-	}
+	t.total.Add(c)
+	t.emit(Event{Kind: EventBatchCommitted, Counts: c})
 }
 
 // commit persists a batch's outcome and counts it.
@@ -133,6 +148,9 @@ func (r *Runner) commit(ctx context.Context, t *tally, c state.Commit) error {
 		}
 		return final(fmt.Errorf("persist batch outcome: %w", err))
 	}
+	for _, dl := range c.DeadLetters {
+		t.emit(Event{Kind: EventDeadLettered, Stream: dl.Stream, Key: dl.Key, ErrorKind: dl.ErrorKind, Error: dl.Error})
+	}
 	t.add(c.Counts)
 	return nil
 }
@@ -140,14 +158,14 @@ func (r *Runner) commit(ctx context.Context, t *tally, c state.Commit) error {
 // Sync runs the named pipeline once: everything the source has changed
 // since the pipeline's last checkpoint.
 func (r *Runner) Sync(ctx context.Context, name string) Result {
-	return r.run(ctx, name, func(ctx context.Context, p *pipeline, t *tally) error {
+	return r.run(ctx, name, SourceRead, func(ctx context.Context, p *pipeline, t *tally) error {
 		return r.syncOnce(ctx, p, t)
 	})
 }
 
 // run opens a run record, runs body with restarts on retryable failures,
 // and closes the record with the outcome.
-func (r *Runner) run(ctx context.Context, name string, body func(context.Context, *pipeline, *tally) error) Result {
+func (r *Runner) run(ctx context.Context, name string, source Source, body func(context.Context, *pipeline, *tally) error) Result {
 	started := time.Now()
 	res := Result{Pipeline: name, Status: state.RunFailed}
 	p, err := r.prepare(name)
@@ -161,9 +179,10 @@ func (r *Runner) run(ctx context.Context, name string, body func(context.Context
 		return res
 	}
 	res.RunID = runID
-	t := &tally{runner: r, prog: Progress{Pipeline: name, RunID: runID}, started: started}
+	t := &tally{runner: r, pipeline: name, runID: runID, source: source, started: started}
 	log := r.logger().With("pipeline", name, "run", runID)
-	log.Info("run started")
+	log.Info("run started", "source", source)
+	t.emit(Event{Kind: EventRunStarted})
 
 	maxRestarts := r.MaxRestarts
 	if maxRestarts == 0 {
@@ -183,6 +202,7 @@ func (r *Runner) run(ctx context.Context, name string, body func(context.Context
 		wait := max(bo.NextBackOff(), sdk.RetryAfterOf(err))
 		log.Warn("run failed, restarting connectors from the last checkpoint",
 			"error", err, "restart", restarts+1, "of", maxRestarts, "wait", wait)
+		t.emit(Event{Kind: EventPluginRestart, Err: err, Wait: wait})
 		if cerr := r.commit(ctx, t, state.Commit{RunID: runID, Pipeline: name, Counts: state.Counts{Restarts: 1}}); cerr != nil {
 			err = cerr
 			break
@@ -208,8 +228,9 @@ func (r *Runner) run(ctx context.Context, name string, body func(context.Context
 		res.Err = fmt.Errorf("finish run: %w", ferr)
 		res.Status = state.RunFailed
 	}
-	res.Counts = t.prog.Counts
+	res.Counts = t.total
 	res.Duration = time.Since(started)
+	t.emit(Event{Kind: EventRunFinished, Status: res.Status, Err: res.Err, Total: res.Counts})
 	log.Info("run finished", "status", res.Status, "read", res.Counts.Read, "written", res.Counts.Written,
 		"dead_lettered", res.Counts.DeadLettered, "filtered", res.Counts.Filtered, "duration", res.Duration.Round(time.Millisecond))
 	return res
@@ -249,8 +270,13 @@ func (r *Runner) open(ctx context.Context, p *pipeline, needSource bool) (src sd
 // syncOnce is one attempt of a sync: from the last persisted checkpoint
 // to the end of what the source has now.
 func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error) {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel, wd := r.startWatchdog(ctx, t)
 	defer cancel()
+	defer func() {
+		if hung := hungCause(ctx); hung != nil {
+			err = hung
+		}
+	}()
 	src, dst, stop, err := r.open(ctx, p, true)
 	defer stop()
 	if err != nil {
@@ -276,7 +302,7 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 	rctx, rcancel := context.WithCancel(ctx)
 	go func() {
 		defer close(items)
-		out := &chanEmitter{ctx: rctx, items: items, size: p.cfg.BatchSize}
+		out := &chanEmitter{ctx: rctx, items: items, size: p.cfg.BatchSize, wd: wd}
 		err := src.Read(rctx, sdk.ReadRequest{
 			Config:    sdk.Config(p.from.Config),
 			Streams:   []sdk.StreamState{{Stream: p.cfg.From.Stream, State: states[p.cfg.From.Stream]}},
@@ -294,7 +320,8 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 		}
 	}()
 
-	bw := r.newBatchWriter(p, t.prog.RunID, w)
+	bw := r.newBatchWriter(p, t, w)
+	bw.wd = wd
 	if r.onBatchWriter != nil {
 		r.onBatchWriter(bw)
 	}
@@ -340,6 +367,7 @@ func (r *Runner) consume(ctx context.Context, p *pipeline, t *tally, bw *batchWr
 			cancel()
 			break
 		}
+		bw.wd.progress()
 		bw.committed(o.seq, o.commit.Links)
 	}
 	for range outcomes {
@@ -379,7 +407,7 @@ func (r *Runner) writeAll(ctx context.Context, p *pipeline, t *tally, bw *batchW
 				return ctx.Err()
 			}
 		}
-		o := outcome{commit: state.Commit{RunID: t.prog.RunID, Pipeline: p.cfg.Name}}
+		o := outcome{commit: state.Commit{RunID: t.runID, Pipeline: p.cfg.Name}}
 		if item.checkpoint != nil {
 			o.commit.Checkpoints = append(o.commit.Checkpoints, *item.checkpoint)
 		} else {
@@ -423,6 +451,7 @@ type chanEmitter struct {
 	items   chan<- readItem
 	size    int
 	pending []sdk.Record
+	wd      *watchdog // told of every batch and checkpoint that arrives
 }
 
 func (e *chanEmitter) Emit(records ...sdk.Record) error {
@@ -454,6 +483,7 @@ func (e *chanEmitter) flush() error {
 }
 
 func (e *chanEmitter) send(it readItem) error {
+	e.wd.progress()
 	select {
 	case e.items <- it:
 		return nil

@@ -29,6 +29,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/host"
@@ -48,6 +50,8 @@ type Host struct {
 
 	// trust is set by UseLockfile before the first start.
 	trust trust
+	// logLevel, if set, is passed to every plugin in its environment.
+	logLevel string
 }
 
 // NewHost returns a host for the binaries in dir. Plugins run in workDir
@@ -58,6 +62,11 @@ func NewHost(dir, workDir string, logger *slog.Logger) *Host {
 	}
 	return &Host{dir: dir, workDir: workDir, logger: logger, running: map[*host.Plugin]struct{}{}}
 }
+
+// SetLogLevel sets the log level every plugin started from now on gets in
+// its environment (sdk.LogLevelEnv); "" leaves the plugins' default. The
+// host's own environment is not changed.
+func (h *Host) SetLogLevel(level string) { h.logLevel = level }
 
 // Dir returns the plugins directory.
 func (h *Host) Dir() string { return h.dir }
@@ -118,7 +127,12 @@ func (h *Host) Start(ctx context.Context, connector string) (*host.Plugin, error
 // host.Launch runs the binary only if it has that SHA-256, and then from a
 // private copy of the very bytes it checked.
 func (h *Host) launch(ctx context.Context, connector, path string, sum []byte) (*host.Plugin, error) {
+	var env []string // nil: the SDK's minimal environment
+	if h.logLevel != "" {
+		env = append(host.MinimalEnv(), sdk.LogLevelEnv+"="+h.logLevel)
+	}
 	p, err := host.Launch(ctx, host.Options{
+		Env:    env,
 		Path:   path,
 		Dir:    h.workDir,
 		Logger: h.logger.With("connector", connector),
@@ -151,7 +165,37 @@ func (h *Host) Stop(p *host.Plugin) {
 	h.mu.Lock()
 	delete(h.running, p)
 	h.mu.Unlock()
-	p.Kill()
+	kill(p)
+}
+
+// killGrace is how long a plugin gets to exit gracefully on Stop before
+// it is killed by force.
+const killGrace = 2 * time.Second
+
+// kill stops a plugin process, by force if it does not end gracefully in
+// killGrace: go-plugin's graceful shutdown is a call to the plugin that a
+// hung or stopped (SIGSTOP) process never answers, which would hang the
+// host with it. SIGKILL ends even a stopped process.
+func kill(p *host.Plugin) {
+	done := make(chan struct{})
+	pid := p.Pid()
+	go func() {
+		p.Kill()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return
+	case <-time.After(killGrace):
+	}
+	if pid > 0 && pid != os.Getpid() {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	select {
+	case <-done:
+	case <-time.After(killGrace):
+		// The process is gone; go-plugin's bookkeeping can finish alone.
+	}
 }
 
 // StopAll kills every plugin process still running and waits for them.
@@ -166,7 +210,7 @@ func (h *Host) StopAll() {
 	var wg sync.WaitGroup
 	for _, p := range all {
 		wg.Add(1)
-		go func() { defer wg.Done(); p.Kill() }()
+		go func() { defer wg.Done(); kill(p) }()
 	}
 	wg.Wait()
 }

@@ -1,12 +1,17 @@
 package scaffold
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,6 +66,15 @@ func TestGeneratedConnectorPassesItsConformanceTest(t *testing.T) {
 	if _, err := Generate(second); err != nil {
 		t.Fatal(err)
 	}
+	// A source-only and a destination-only connector, beside it.
+	for _, o := range []Options{
+		{Name: "src", Dir: filepath.Join(mod, "connectors", "src"), Shape: Source},
+		{Name: "dst", Dir: filepath.Join(mod, "connectors", "dst"), Shape: Destination},
+	} {
+		if _, err := Generate(o); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// The go command must find everything in the module cache: no network,
 	// no workspace, and go.mod may gain the requirements it lacks.
@@ -112,12 +126,29 @@ func TestGeneratedConnectorPassesItsConformanceTest(t *testing.T) {
 			t.Errorf("go test -v does not report %s as passed", sub)
 		}
 	}
-	// The driver gives the suite all it needs: nothing is skipped.
-	if strings.Contains(out, "--- SKIP") {
-		t.Errorf("some conformance checks were skipped")
+	// Each shape's checks ran in its package: the read checks for the
+	// three connectors that read, the write checks for the three that
+	// write.
+	for sub, want := range map[string]int{
+		"TestConformance/read/customers/incremental": 3, "TestConformance/read/customers/resume": 3,
+		"TestConformance/write/customers/target_id": 3, "TestConformance/write/customers/bad_record": 3,
+		"TestReadKeysProblemCustomers": 3, "TestWriteStopsAtAFailure": 3,
+	} {
+		if n := len(regexp.MustCompile(`--- PASS: `+regexp.QuoteMeta(sub)+` \(`).FindAllString(out, -1)); n != want {
+			t.Errorf("go test -v reports %s passed %d times, want %d (once per connector of a shape that has it)", sub, n, want)
+		}
+	}
+	// The driver gives the suite all it needs: nothing is skipped but the
+	// writes of the source-only connector and the reads of the
+	// destination-only one.
+	skips := regexp.MustCompile(`--- SKIP: \S+`).FindAllString(out, -1)
+	if want := []string{"--- SKIP: TestConformance/read", "--- SKIP: TestConformance/write"}; !slices.Equal(sortedCopy(skips), want) {
+		t.Errorf("skipped %q, want exactly %q", skips, want)
 	}
 	for _, pkg := range []string{"example.com/acme", "example.com/acme/sandbox",
-		"example.com/acme/connectors/err", "example.com/acme/connectors/err/sandbox"} {
+		"example.com/acme/connectors/err", "example.com/acme/connectors/err/sandbox",
+		"example.com/acme/connectors/src", "example.com/acme/connectors/src/sandbox",
+		"example.com/acme/connectors/dst", "example.com/acme/connectors/dst/sandbox"} {
 		if !regexp.MustCompile(`(?m)^ok\s+` + regexp.QuoteMeta(pkg) + `\s`).MatchString(out) {
 			t.Errorf("go test does not report %s ok", pkg)
 		}
@@ -148,4 +179,67 @@ func TestGeneratedConnectorPassesItsConformanceTest(t *testing.T) {
 	if got := spec.SecretFields(); len(got) != 1 || got[0] != "token" {
 		t.Errorf("secret fields %q, want [token]", got)
 	}
+
+	// The sandbox's own program serves it by hand.
+	sandboxBin := filepath.Join(t.TempDir(), SandboxCommand("acme"))
+	goCmd("build", "-o", sandboxBin, "./cmd/"+SandboxCommand("acme"))
+	checkSandboxCommand(t, sandboxBin)
+}
+
+// checkSandboxCommand runs a generated sandbox program on a free port and
+// checks that it says where it listens, that the API answers there with
+// the token it names, and that it stops on SIGTERM.
+func checkSandboxCommand(t *testing.T, bin string) {
+	t.Helper()
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	lines := bufio.NewScanner(stderr)
+	if !lines.Scan() {
+		t.Fatalf("the sandbox program printed nothing")
+	}
+	m := regexp.MustCompile(`^acme sandbox on (http://127\.0\.0\.1:\d+) \(Bearer token (\S+)\)$`).FindStringSubmatch(lines.Text())
+	if m == nil {
+		t.Fatalf("the sandbox program says %q, want its URL and token", lines.Text())
+	}
+	go func() { _, _ = io.Copy(io.Discard, stderr) }()
+	req, err := http.NewRequestWithContext(t.Context(), "GET", m[1]+"/v1/me", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+m[2])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET /v1/me from the sandbox program: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /v1/me from the sandbox program: status %d, want 200", resp.StatusCode)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the sandbox program after SIGTERM: %v, want a clean exit", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("the sandbox program still runs 10s after SIGTERM")
+	}
+}
+
+// sortedCopy returns s sorted, without changing s.
+func sortedCopy(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
 }

@@ -52,6 +52,11 @@ type Options struct {
 	// (go get github.com/cxhub/cxhub@latest, or a replace by a local
 	// checkout): a go.mod cannot name a version it does not know.
 	CXHubVersion string
+	// Shape is what the connector is: a source and a destination (Both,
+	// the default when empty), a Source only or a Destination only. It
+	// chooses the files (no write.go for a source, no read.go for a
+	// destination), the spec's capabilities and the conformance driver.
+	Shape Shape
 	// Force allows writing into a non-empty Dir; files with the names of
 	// generated files are replaced (Plan.Existing lists them beforehand).
 	// Even with Force, Generate refuses to write where Go files already are
@@ -65,6 +70,8 @@ type Options struct {
 type Plan struct {
 	// Name is the connector's name.
 	Name string
+	// Shape is what the connector is: Both, Source or Destination.
+	Shape Shape
 	// Dir is the directory written into, as given.
 	Dir string
 	// ImportPath is the import path of the connector's package.
@@ -85,7 +92,10 @@ type Plan struct {
 // fileTemplate is a generated file and the template it comes from.
 type fileTemplate struct {
 	template string // name in templates/
-	path     string // relative to Dir, slash-separated; {binary} stands for the binary's name
+	path     string // relative to Dir, slash-separated; {binary} stands for the binary's name, {name} for the connector's
+	// only, if set, is the one capability the file is for: a source-only
+	// connector has no write code, a destination-only one no read code.
+	only Shape
 }
 
 // fileTemplates are the generated files, in the order they are written and
@@ -94,25 +104,35 @@ type fileTemplate struct {
 // a new module.
 func fileTemplates() []fileTemplate {
 	return []fileTemplate{
-		{"marker.tmpl", MarkerFile},
-		{"README.md.tmpl", "README.md"},
-		{"doc.go.tmpl", "doc.go"},
-		{"connector.go.tmpl", "connector.go"},
-		{"spec.go.tmpl", "spec.go"},
-		{"config.go.tmpl", "config.go"},
-		{"check.go.tmpl", "check.go"},
-		{"read.go.tmpl", "read.go"},
-		{"write.go.tmpl", "write.go"},
-		{"read_test.go.tmpl", "read_test.go"},
-		{"write_test.go.tmpl", "write_test.go"},
-		{"conformance_test.go.tmpl", "conformance_test.go"},
-		{"sandbox.go.tmpl", "sandbox/sandbox.go"},
-		{"sandbox_api.go.tmpl", "sandbox/api.go"},
-		{"sandbox_test.go.tmpl", "sandbox/sandbox_test.go"},
-		{"main.go.tmpl", "cmd/{binary}/main.go"},
-		{"go.mod.tmpl", "go.mod"},
+		{"marker.tmpl", MarkerFile, ""},
+		{"README.md.tmpl", "README.md", ""},
+		{"doc.go.tmpl", "doc.go", ""},
+		{"connector.go.tmpl", "connector.go", ""},
+		{"spec.go.tmpl", "spec.go", ""},
+		{"config.go.tmpl", "config.go", ""},
+		{"check.go.tmpl", "check.go", ""},
+		{"read.go.tmpl", "read.go", Source},
+		{"write.go.tmpl", "write.go", Destination},
+		{"read_test.go.tmpl", "read_test.go", Source},
+		{"write_test.go.tmpl", "write_test.go", Destination},
+		{"conformance_test.go.tmpl", "conformance_test.go", ""},
+		{"sandbox.go.tmpl", "sandbox/sandbox.go", ""},
+		{"sandbox_api.go.tmpl", "sandbox/api.go", ""},
+		{"sandbox_test.go.tmpl", "sandbox/sandbox_test.go", ""},
+		{"main.go.tmpl", "cmd/{binary}/main.go", ""},
+		{"sandbox_main.go.tmpl", "cmd/{name}-sandbox/main.go", ""},
+		{"go.mod.tmpl", "go.mod", ""},
 	}
 }
+
+// filePath is f's path for the connector name.
+func (f fileTemplate) filePath(name string) string {
+	return strings.NewReplacer("{binary}", BinaryName(name), "{name}", name).Replace(f.path)
+}
+
+// SandboxCommand is the directory, under cmd/, of the generated program
+// that serves a connector's sandbox by hand (go run ./cmd/<name>-sandbox).
+func SandboxCommand(name string) string { return name + "-sandbox" }
 
 // templateData is what the templates see.
 type templateData struct {
@@ -123,6 +143,9 @@ type templateData struct {
 	Module       string // the new go.mod's module path, or ""
 	GoVersion    string
 	CXHubVersion string // the version the new go.mod requires, or ""
+	Sandbox      string // the sandbox command's directory under cmd/: acme_crm-sandbox
+	Source       bool   // the connector reads (Shape Both or Source)
+	Destination  bool   // the connector writes (Shape Both or Destination)
 }
 
 // BinaryName returns the name of a connector's plugin binary.
@@ -137,7 +160,11 @@ func NewPlan(opts Options) (Plan, error) {
 	if opts.Dir == "" {
 		return Plan{}, errors.New("no directory to write the connector into")
 	}
-	p := Plan{Name: opts.Name, Dir: opts.Dir}
+	shape, err := opts.Shape.normal()
+	if err != nil {
+		return Plan{}, err
+	}
+	p := Plan{Name: opts.Name, Dir: opts.Dir, Shape: shape}
 	if opts.Module != "" {
 		if err := checkModulePath(opts.Module); err != nil {
 			return Plan{}, err
@@ -175,10 +202,10 @@ func NewPlan(opts Options) (Plan, error) {
 		p.CXHubVersion = opts.CXHubVersion
 	}
 	for _, f := range fileTemplates() {
-		if f.path == "go.mod" && p.NewModule == "" {
+		if f.path == "go.mod" && p.NewModule == "" || !shape.has(f.only) {
 			continue
 		}
-		p.Files = append(p.Files, strings.ReplaceAll(f.path, "{binary}", BinaryName(opts.Name)))
+		p.Files = append(p.Files, f.filePath(opts.Name))
 	}
 	if err := p.checkDir(opts.Force); err != nil {
 		return Plan{}, err
@@ -264,10 +291,13 @@ func (p Plan) render() ([][]byte, error) {
 		Module:       p.NewModule,
 		GoVersion:    GoVersion,
 		CXHubVersion: p.CXHubVersion,
+		Sandbox:      SandboxCommand(p.Name),
+		Source:       p.Shape.has(Source),
+		Destination:  p.Shape.has(Destination),
 	}
 	byPath := map[string]string{}
 	for _, f := range fileTemplates() {
-		byPath[strings.ReplaceAll(f.path, "{binary}", data.Binary)] = f.template
+		byPath[f.filePath(p.Name)] = f.template
 	}
 	out := make([][]byte, len(p.Files))
 	for i, rel := range p.Files {

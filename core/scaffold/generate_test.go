@@ -38,7 +38,8 @@ func TestGenerateWritesThePlannedFiles(t *testing.T) {
 		t.Errorf("plan = %+v; want import path example.com/repo/connectors/acme_crm, no new module, nothing existing", plan)
 	}
 	wantFiles := []string{MarkerFile, "README.md", "doc.go", "connector.go", "spec.go", "config.go", "check.go", "read.go", "write.go",
-		"read_test.go", "write_test.go", "conformance_test.go", "sandbox/sandbox.go", "sandbox/api.go", "sandbox/sandbox_test.go", "cmd/cxhub-connector-acme_crm/main.go"}
+		"read_test.go", "write_test.go", "conformance_test.go", "sandbox/sandbox.go", "sandbox/api.go", "sandbox/sandbox_test.go", "cmd/cxhub-connector-acme_crm/main.go",
+		"cmd/acme_crm-sandbox/main.go"}
 	if !slices.Equal(plan.Files, wantFiles) {
 		t.Errorf("planned files %q, want %q", plan.Files, wantFiles)
 	}
@@ -77,9 +78,13 @@ func TestGenerateWritesThePlannedFiles(t *testing.T) {
 			}
 		}
 	}
-	main, _ := os.ReadFile(files[len(files)-1])
+	main, _ := os.ReadFile(files[len(files)-2])
 	if !bytes.Contains(main, []byte(`"example.com/repo/connectors/acme_crm"`)) || !bytes.Contains(main, []byte("acme_crm.New()")) {
 		t.Errorf("main.go does not import and serve the connector:\n%s", main)
+	}
+	sandboxMain, _ := os.ReadFile(files[len(files)-1])
+	if !bytes.Contains(sandboxMain, []byte(`"example.com/repo/connectors/acme_crm/sandbox"`)) || !bytes.Contains(sandboxMain, []byte("sandbox.Vendor.Start(")) {
+		t.Errorf("the sandbox's main does not import and serve the sandbox:\n%s", sandboxMain)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 		t.Error("a go.mod was written inside an existing module")
@@ -359,5 +364,72 @@ func TestGoVersionMatchesCXHub(t *testing.T) {
 	}
 	if got := firstLineWith(gomod, "go "); got != "go "+GoVersion {
 		t.Errorf("cxhub's go.mod says %q; GoVersion is %q", got, GoVersion)
+	}
+}
+
+// TestGenerateShapes: a source-only connector has no write code and a
+// destination-only one no read code; each declares, guards and drives only
+// what it is. (TestGeneratedConnectorPassesItsConformanceTest builds them
+// and runs their conformance tests.)
+func TestGenerateShapes(t *testing.T) {
+	tests := []struct {
+		shape        Shape
+		without      []string // files not generated
+		connector    []string // in connector.go
+		notConnector []string
+		spec         string // in spec.go
+		driver       []string
+		notDriver    []string
+	}{
+		{Source, []string{"write.go", "write_test.go"},
+			[]string{"_ sdk.Source "}, []string{"sdk.Destination"},
+			"sdk.Capabilities{Read: true, IncrementalRead: true}",
+			[]string{"sdktest.SourceDriver", "func (d *driver) Seed(", "func (d *driver) Change("},
+			[]string{"DestinationDriver", "BadRecorder", "func (d *driver) Records(", "gjson"}},
+		{Destination, []string{"read.go", "read_test.go"},
+			[]string{"_ sdk.Destination "}, []string{"sdk.Source"},
+			"sdk.Capabilities{Write: true}",
+			[]string{"sdktest.DestinationDriver", "sdktest.BadRecorder", "func (d *driver) Records(", "func (d *driver) Count("},
+			[]string{"SourceDriver", "func (d *driver) Seed(", `"slices"`}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.shape), func(t *testing.T) {
+			dir := filepath.Join(tempModule(t, "example.com/repo"), "connectors", "acme")
+			files, err := Generate(Options{Name: "acme", Dir: dir, Shape: tt.shape})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				if slices.Contains(tt.without, filepath.Base(f)) && filepath.Dir(f) == dir {
+					t.Errorf("a %s connector got %s", tt.shape, filepath.Base(f))
+				}
+			}
+			read := func(name string) string {
+				b, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			}
+			contains := func(name string, want, notWant []string) {
+				text := read(name)
+				for _, w := range want {
+					if !strings.Contains(text, w) {
+						t.Errorf("%s of a %s connector lacks %q", name, tt.shape, w)
+					}
+				}
+				for _, w := range notWant {
+					if strings.Contains(text, w) {
+						t.Errorf("%s of a %s connector holds %q", name, tt.shape, w)
+					}
+				}
+			}
+			contains("connector.go", tt.connector, tt.notConnector)
+			contains("spec.go", []string{tt.spec}, nil)
+			contains("conformance_test.go", tt.driver, tt.notDriver)
+		})
+	}
+	if _, err := NewPlan(Options{Name: "acme", Dir: t.TempDir(), Shape: "sink"}); err == nil || !strings.Contains(err.Error(), "want both, source or destination") {
+		t.Errorf("NewPlan with shape sink: %v, want an error naming the shapes", err)
 	}
 }

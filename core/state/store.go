@@ -1,404 +1,96 @@
 package state
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
 	"time"
-
-	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
-// ErrNotFound is wrapped by errors about a run or dead letter that does not exist.
-var ErrNotFound = errors.New("not found")
-
-// ErrNotStateDatabase is matched (errors.Is) by the error Open returns for a
-// file that is not a cxhub state database: not SQLite at all, or another
-// program's SQLite database. Such a file is never written to.
-var ErrNotStateDatabase = errors.New("not a cxhub state database")
-
-// ErrNewerSchema is matched (errors.Is) by the error Open returns for a state
-// file whose schema is newer than this cxhub knows. Such a file is never
-// written to.
-var ErrNewerSchema = errors.New("state file written by a newer cxhub")
-
-// openError is a refusal by Open: its message is meant for the operator as
-// is, and errors.Is matches its kind (ErrNotStateDatabase, ErrNewerSchema).
-type openError struct {
-	msg   string
-	kind  error
-	cause error
-}
-
-func (e *openError) Error() string        { return e.msg }
-func (e *openError) Is(target error) bool { return target == e.kind }
-func (e *openError) Unwrap() error        { return e.cause }
-
-func notOurs(path string, cause error) error {
-	return &openError{
-		msg:   fmt.Sprintf("state file %s is not a cxhub state database: %v", path, cause),
-		kind:  ErrNotStateDatabase,
-		cause: cause,
-	}
-}
-
-func newerSchema(path string, version int) error {
-	return &openError{
-		msg: fmt.Sprintf("state file %s was written by a newer cxhub (schema version %d; this cxhub knows up to %d): use that cxhub, or a backup",
-			path, version, len(migrations)),
-		kind: ErrNewerSchema,
-	}
-}
-
-// applicationID is stamped into the file header (PRAGMA application_id) by
-// the first migration: "cxhb". It tells our files from other SQLite files.
-const applicationID = 0x63786862
-
-const sqliteMagic = "SQLite format 3\x00"
-
-// Store is an open state file. It is safe for concurrent use.
-type Store struct {
-	path string
-
-	// w is the only connection that writes. SQLite admits one writer at a
-	// time anyway: with one connection, concurrent writers queue in Go (and
-	// honour their contexts) instead of spinning on SQLITE_BUSY, and a
-	// transaction can never fail to upgrade a read lock to a write lock.
-	w *sql.DB
-	// r serves reads. In WAL mode readers never block the writer nor wait
-	// for it, so lookups of one pipeline run beside another's commits.
-	r *sql.DB
-
-	// Prepared statements of the hot paths (database/sql prepares them
-	// again by itself on a new connection). On w:
-	upsertCheckpoint *sql.Stmt
-	insertDeadLetter *sql.Stmt
-	retryDeadLetter  *sql.Stmt
-	replayDeadLetter *sql.Stmt
-	// discardDeadLetter resolves a dead letter that a replay filtered out.
-	discardDeadLetter *sql.Stmt
-	addCounts         *sql.Stmt
-	stmtMu            sync.Mutex
-	upsertLinks       map[int]*sql.Stmt // by number of links, see linkStmts; guarded by stmtMu
-	// On r:
-	lookupLinks *sql.Stmt
-	// pairs knows which pairs of streams have links, to skip lookups.
-	pairs linkPairs
-
-	closeOnce sync.Once
-	closeErr  error
-}
-
-// readConns is the size of the read pool: enough for a few pipelines, the
-// server and the CLI reading at once; each connection costs a page cache.
-const readConns = 4
-
-// Open opens the state file at path, creating it (mode 0600, in a directory
-// created 0700 if missing) and migrating its schema to the current version.
+// Store is what the engine and the hub runtime need from a state backend.
+// Every implementation passes the acceptance suite in package statetest.
 //
-// It refuses, without writing to it, a file that is not a cxhub state
-// database (errors.Is(err, ErrNotStateDatabase)) and a file written by a
-// newer cxhub (errors.Is(err, ErrNewerSchema)).
-//
-// One Store at a time may write a file: it remembers which pairs of streams
-// have no links (see linkPairs), which a second writer would not tell it.
-// The CLI makes sure of that with a lock beside the file; readers are free.
-func Open(path string) (*Store, error) {
-	if path == "" {
-		return nil, errors.New("state: open: no path given")
-	}
-	if err := prepareFile(path); err != nil {
-		return nil, err
-	}
-	// Look before touching: opening read-write in WAL mode rewrites the
-	// header, so the file is first judged through a read-only connection.
-	if err := probe(path); err != nil {
-		return nil, err
-	}
+// A Store opened for writing is the only writer of its state: the backend
+// makes sure of that when it is opened (SQLite: an exclusive lock on the
+// file itself, whatever path reached it), and refuses a second writer with
+// an error matching ErrLocked. A Store opened read-only never writes; its
+// write methods fail.
+type Store interface {
+	// Location names the state for people: a path, or a database name
+	// without its password.
+	Location() string
+	// Close releases the store and its lock. It is idempotent.
+	Close() error
 
-	s := &Store{path: path}
-	var err error
-	ok := false
-	defer func() {
-		if !ok {
-			s.Close()
-		}
-	}()
+	// Commit records a batch's final outcome — links, dead letters,
+	// replayed and discarded dead letters, checkpoints, the inbox cursor
+	// and counts — in ONE transaction: all of it or none of it. This is the
+	// delivery guarantee.
+	Commit(ctx context.Context, c Commit) error
 
-	// Pragmas, for every connection:
-	//   - journal_mode=WAL: readers and the writer do not block each other,
-	//     and a commit is one sequential append to the -wal file.
-	//   - synchronous=NORMAL: in WAL mode a commit is not fsynced, the WAL is
-	//     at checkpoints. That is durable against process crashes (the
-	//     committed frames are in the OS page cache and survive the process);
-	//     a power loss or kernel crash can roll back only whole, recent
-	//     transactions, never tear one. Because a checkpoint commits together
-	//     with the links and dead letters of every record before it, such a
-	//     rollback only moves the pipeline back to an earlier consistent
-	//     point: the engine re-delivers from there, and idempotent
-	//     destinations (and the links) absorb the repeat. FULL would cost an
-	//     fsync per batch for no change in the guarantee.
-	//   - busy_timeout=5000: another process (a CLI next to a running
-	//     server) holding the write lock is waited for, up to 5s.
-	//   - foreign_keys=on: dead letters must point at a real run.
-	//   - _txlock=immediate: write transactions take the write lock at BEGIN,
-	//     so they wait in busy_timeout rather than fail on upgrade.
-	s.w, err = sql.Open("sqlite3", dsn(path,
-		"_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_txlock=immediate"+cacheParams))
-	if err != nil {
-		return nil, fmt.Errorf("state: open %s: %w", path, err)
-	}
-	s.w.SetMaxOpenConns(1)
-	s.w.SetMaxIdleConns(1)
-	s.w.SetConnMaxLifetime(0)
-	s.w.SetConnMaxIdleTime(0)
+	// Checkpoints returns the pipeline's state tokens by stream.
+	Checkpoints(ctx context.Context, pipeline string) (map[string][]byte, error)
+	// ListCheckpoints lists the checkpoints of one pipeline ("" for all).
+	ListCheckpoints(ctx context.Context, pipeline string) ([]Checkpoint, error)
+	// ResetCheckpoints forgets a pipeline's checkpoints; the next run reads
+	// everything again. It returns how many it removed.
+	ResetCheckpoints(ctx context.Context, pipeline string) (int64, error)
 
-	ctx := context.Background()
-	if err := migrate(ctx, s.w, path); err != nil {
-		return nil, err
-	}
+	// StartRun opens a run of pipeline and returns its id; a run of the same
+	// pipeline still marked running is marked interrupted.
+	StartRun(ctx context.Context, pipeline string) (int64, error)
+	// FinishRun closes a run with its final status and error text.
+	FinishRun(ctx context.Context, runID int64, status RunStatus, errMsg string) error
+	// Runs lists runs, newest first.
+	Runs(ctx context.Context, f RunFilter) ([]Run, error)
+	// Run returns one run; the error wraps ErrNotFound if there is none.
+	Run(ctx context.Context, id int64) (Run, error)
 
-	// The readers are opened after the writer has set WAL mode and
-	// migrated; query_only makes sure nothing writes through them.
-	s.r, err = sql.Open("sqlite3", dsn(path, "_busy_timeout=5000&_synchronous=NORMAL&_foreign_keys=on&_query_only=on"+cacheParams))
-	if err != nil {
-		return nil, fmt.Errorf("state: open %s: %w", path, err)
-	}
-	s.r.SetMaxOpenConns(readConns)
-	s.r.SetMaxIdleConns(readConns)
-	s.r.SetConnMaxLifetime(0)
-	s.r.SetConnMaxIdleTime(0)
+	// LookupLinks returns, for each key of the source stream that has one,
+	// the id of the object it is in the destination stream. A link works
+	// both ways: a key of the destination stream finds the source object.
+	LookupLinks(ctx context.Context, srcConnection, srcStream, dstConnection, dstStream string, keys []string) (map[string]string, error)
+	// CountLinks counts every link.
+	CountLinks(ctx context.Context) (int64, error)
 
-	if err := s.prepare(ctx); err != nil {
-		return nil, fmt.Errorf("state: open %s: %w", path, err)
-	}
-	ok = true
-	return s, nil
+	// DeadLetters lists dead letters, oldest first.
+	DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLetter, error)
+	// SetDeadLetterStatus sets the status of dead letters by id and returns
+	// how many changed.
+	SetDeadLetterStatus(ctx context.Context, ids []int64, status DeadLetterStatus) (int64, error)
+	// CountDeadLetters counts a pipeline's ("" for all) dead letters of a
+	// status ("" for any).
+	CountDeadLetters(ctx context.Context, pipeline string, status DeadLetterStatus) (int64, error)
+
+	// AppendInbox durably records pushed records (from a verified webhook)
+	// before their sender is answered. An entry whose DeliveryID the inbox
+	// already holds for its connection is a replay: it is not stored again.
+	// It returns how many entries were new.
+	AppendInbox(ctx context.Context, entries []InboxEntry) (int, error)
+	// ReadInbox returns up to limit entries of a connection's stream with
+	// an id above after, in id order.
+	ReadInbox(ctx context.Context, connection, stream string, after int64, limit int) ([]InboxEntry, error)
+	// InboxCursor returns the id of the last inbox entry the pipeline has
+	// committed (0 for none); Commit moves it.
+	InboxCursor(ctx context.Context, pipeline string) (int64, error)
+	// PruneInbox removes entries received before the given time, and
+	// returns how many it removed. The hub calls it only for entries every
+	// pipeline has had time to take (see the hub's inbox retention).
+	PruneInbox(ctx context.Context, before time.Time) (int64, error)
+
+	// FireAlert raises an alert: if one with the same Key is firing, its
+	// message is updated and it is returned with created false; otherwise a
+	// new firing alert is stored and returned with created true.
+	FireAlert(ctx context.Context, a Alert) (Alert, bool, error)
+	// ResolveAlert resolves the firing alert with key, if there is one, and
+	// returns it with true; message says why it cleared.
+	ResolveAlert(ctx context.Context, key, message string) (Alert, bool, error)
+	// MarkAlertNotified records that the receivers were told of status.
+	MarkAlertNotified(ctx context.Context, id int64, status AlertStatus) error
+	// Alerts lists alerts, newest first.
+	Alerts(ctx context.Context, f AlertFilter) ([]Alert, error)
+
+	// SetPaused pauses or resumes a pipeline: a paused pipeline is not run
+	// by schedules or pushed records until resumed. It survives restarts.
+	SetPaused(ctx context.Context, pipeline string, paused bool) error
+	// Paused returns the paused pipelines.
+	Paused(ctx context.Context) (map[string]bool, error)
 }
-
-// Path returns the path the store was opened with.
-func (s *Store) Path() string { return s.path }
-
-// Close closes the store. The last connection to close checkpoints the WAL
-// into the main file. Close is idempotent.
-func (s *Store) Close() error {
-	s.closeOnce.Do(func() {
-		var errs []error
-		stmts := []*sql.Stmt{s.upsertCheckpoint, s.insertDeadLetter,
-			s.retryDeadLetter, s.replayDeadLetter, s.discardDeadLetter, s.addCounts, s.lookupLinks}
-		s.stmtMu.Lock()
-		for _, st := range s.upsertLinks {
-			stmts = append(stmts, st)
-		}
-		s.upsertLinks = nil
-		s.stmtMu.Unlock()
-		for _, st := range stmts {
-			if st != nil {
-				errs = append(errs, st.Close())
-			}
-		}
-		if s.r != nil {
-			errs = append(errs, s.r.Close())
-		}
-		if s.w != nil {
-			errs = append(errs, s.w.Close())
-		}
-		if err := errors.Join(errs...); err != nil {
-			s.closeErr = fmt.Errorf("state: close %s: %w", s.path, err)
-		}
-	})
-	return s.closeErr
-}
-
-// prepare prepares the statements of the hot paths once; database/sql
-// re-prepares them transparently if a connection is replaced.
-func (s *Store) prepare(ctx context.Context) error {
-	var err error
-	prep := func(db *sql.DB, query string) *sql.Stmt {
-		if err != nil {
-			return nil
-		}
-		var st *sql.Stmt
-		st, err = db.PrepareContext(ctx, query)
-		return st
-	}
-	s.upsertCheckpoint = prep(s.w, sqlUpsertCheckpoint)
-	s.insertDeadLetter = prep(s.w, sqlInsertDeadLetter)
-	s.retryDeadLetter = prep(s.w, sqlRetryDeadLetter)
-	s.replayDeadLetter = prep(s.w, sqlReplayDeadLetter)
-	s.discardDeadLetter = prep(s.w, sqlDiscardDeadLetter)
-	s.addCounts = prep(s.w, sqlAddCounts)
-	s.lookupLinks = prep(s.r, sqlLookupLinks)
-	return err
-}
-
-// cacheParams sizes each connection's page cache: 16 MiB rather than
-// SQLite's 2 MiB, so that the links b-trees of some 100k links stay
-// cached (pages beyond are read from the OS page cache).
-const cacheParams = "&_cache_size=-16384"
-
-// dsn builds a mattn/go-sqlite3 URI for path. The path is escaped so that
-// '?', '#' and '%' in it are not taken for URI syntax.
-func dsn(path, params string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		abs = path
-	}
-	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs))
-	return "file:" + esc + "?" + params
-}
-
-// prepareFile creates the parent directory (0700) and the file (0600) if
-// missing, so that SQLite opens a file with our permissions (its -wal and
-// -shm files take the database file's mode), and refuses an existing file
-// that does not start with the SQLite header.
-func prepareFile(path string) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("state: create directory for %s: %w", path, err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if err == nil {
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("state: create %s: %w", path, err)
-		}
-		return nil
-	}
-	if !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("state: create %s: %w", path, err)
-	}
-
-	f, err = os.Open(path)
-	if err != nil {
-		return fmt.Errorf("state: open %s: %w", path, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("state: open %s: %w", path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return notOurs(path, fmt.Errorf("not a regular file (%s)", fi.Mode().Type()))
-	}
-	hdr := make([]byte, len(sqliteMagic))
-	n, err := io.ReadFull(f, hdr)
-	switch {
-	case n == 0 && errors.Is(err, io.EOF):
-		return nil // an empty file is an empty database: ours to initialise
-	case err != nil && !errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("state: read %s: %w", path, err)
-	case n < len(hdr) || !bytes.Equal(hdr, []byte(sqliteMagic)):
-		return notOurs(path, errors.New("it is not an SQLite database (no SQLite header)"))
-	}
-	return nil
-}
-
-// probe judges the file through a read-only connection, which cannot change
-// a byte of it: SQLite but not ours, or ours but newer, are refused here.
-// migrate checks again under the write lock, in case another process
-// changed the file in between.
-func probe(path string) error {
-	db, err := sql.Open("sqlite3", dsn(path, "mode=ro&_busy_timeout=5000"))
-	if err != nil {
-		return fmt.Errorf("state: open %s: %w", path, err)
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	info, err := readSchemaInfo(ctx, db)
-	if err != nil {
-		return schemaReadError(path, err)
-	}
-	return info.check(path)
-}
-
-// schemaReadError is the error for a failure to read the schema: SQLite
-// saying the file is not a database (or a damaged one) is a refusal.
-func schemaReadError(path string, err error) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
-		return notOurs(path, err)
-	}
-	return fmt.Errorf("state: open %s: read schema version: %w", path, err)
-}
-
-// schemaInfo is what decides whether a file is ours.
-type schemaInfo struct {
-	version int
-	appID   int64
-	tables  []string // tables and views, without SQLite's own
-}
-
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func readSchemaInfo(ctx context.Context, q queryer) (schemaInfo, error) {
-	var info schemaInfo
-	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&info.version); err != nil {
-		return info, err
-	}
-	if err := q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&info.appID); err != nil {
-		return info, err
-	}
-	rows, err := q.QueryContext(ctx,
-		"SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
-	if err != nil {
-		return info, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return info, err
-		}
-		info.tables = append(info.tables, name)
-	}
-	return info, rows.Err()
-}
-
-// check refuses a file that is not ours or is newer than this code.
-func (info schemaInfo) check(path string) error {
-	switch {
-	case info.appID != 0 && info.appID != applicationID:
-		return notOurs(path, fmt.Errorf("it belongs to another application (application_id %#x)", info.appID))
-	case info.version > len(migrations):
-		return newerSchema(path, info.version)
-	case info.appID == 0 && info.version != 0:
-		return notOurs(path, fmt.Errorf("it has schema version %d but no cxhub application id", info.version))
-	case info.version == 0 && len(info.tables) > 0:
-		return notOurs(path, fmt.Errorf("it has tables of another application (%s)", strings.Join(info.tables, ", ")))
-	}
-	return nil
-}
-
-// ms converts a time to the file's representation: UTC unix milliseconds.
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-// fromMS is the inverse of ms; 0 is the zero time.
-func fromMS(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(v).UTC()
-}
-
-// nullMS is ms for an optional time: the zero time is NULL.
-func nullMS(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
-}
-
-func nowMS() int64 { return time.Now().UnixMilli() }

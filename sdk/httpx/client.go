@@ -119,6 +119,7 @@ type Client struct {
 	logger       *slog.Logger
 	clock        clock
 	limits       *limiter
+	quota        *quota
 }
 
 // New checks opts and makes a Client. A missing or malformed BaseURL, or a
@@ -165,6 +166,7 @@ func New(opts Options) (*Client, error) {
 	}
 	c.http = &http.Client{Transport: transport, CheckRedirect: c.checkRedirect}
 	c.limits = newLimiter(c.clock, opts.RateLimits)
+	c.quota = newQuota(opts.RateLimits.Quota)
 	return c, nil
 }
 

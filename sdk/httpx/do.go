@@ -25,6 +25,9 @@ import (
 //   - 401, 403: sdk.AuthError;
 //   - 429: sdk.RateLimited, with the wait the vendor asked for (Retry-After
 //     in seconds or as a date, or else what the rate-limit headers say);
+//   - a spent quota (RateLimits.Quota, quota.go): sdk.RateLimited wrapping
+//     a *QuotaExhausted, with the wait until its reset, never retried, and
+//     returned before sending anything once the quota's headers said so;
 //   - 408, 5xx, a refused or reset connection, a timeout, a body cut short
 //     or a success whose JSON body does not parse: sdk.Transient;
 //   - a 3xx (a redirect off the BaseURL's host is never followed), a path
@@ -58,6 +61,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		resp, after, err := c.attempt(ctx, p)
 		if err == nil {
 			c.logAttempt(ctx, p, resp, attempt, 0, nil)
+			resp.Attempts = attempt + 1
 			return resp, nil
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -66,7 +70,9 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		// A 429 is a refusal: the vendor did nothing, so even a request
 		// that must not be sent twice may be sent again.
 		refused := resp != nil && resp.Status == http.StatusTooManyRequests
-		retry := sdk.KindOf(err).Retryable() && (p.retryable || refused) && attempt < c.maxRetries && after <= c.maxWait
+		_, spent := IsQuotaExhausted(err) // waiting for a quota's reset is the caller's choice
+		retry := sdk.KindOf(err).Retryable() && (p.retryable || refused) && attempt < c.maxRetries && after <= c.maxWait && !spent &&
+			!errors.Is(err, errNothingListens)
 		wait := after
 		if retry && wait == 0 {
 			if nextBackoff == nil {
@@ -91,6 +97,9 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 // attempt sends p once, when its bucket allows, and reads the whole
 // response. It returns the wait the vendor asked for, if it failed.
 func (c *Client) attempt(ctx context.Context, p *prepared) (*Response, time.Duration, error) {
+	if q, wait := c.quota.exhausted(c.clock.Now()); q != nil {
+		return nil, wait, sdk.RateLimited(p.fail(q), wait)
+	}
 	s, wait, err := c.limits.acquire(ctx, p.req.Bucket, c.maxWait)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -119,6 +128,7 @@ func (c *Client) attempt(ctx context.Context, p *prepared) (*Response, time.Dura
 	body, readErr := readBody(hresp.Body, c.maxBody)
 	hresp.Body.Close()
 	c.limits.observe(p.req.Bucket, s, hresp.Header)
+	c.quota.observe(hresp.Header, c.clock.Now())
 	s.release()
 	c.counter.record(p.method, p.path, hresp.StatusCode)
 
@@ -134,6 +144,11 @@ func (c *Client) attempt(ctx context.Context, p *prepared) (*Response, time.Dura
 	}
 	now := c.clock.Now()
 	after, err := c.check(p, resp, now)
+	if resp.Status == http.StatusTooManyRequests {
+		if q, wait := c.quota.exhausted(now); q != nil {
+			return resp, wait, sdk.RateLimited(c.failure(p, resp, q), wait)
+		}
+	}
 	if after > 0 && sdk.KindOf(err) == sdk.KindRateLimited {
 		c.limits.block(p.req.Bucket, now.Add(after))
 	}
@@ -158,6 +173,9 @@ func (c *Client) transportError(ctx context.Context, p *prepared, err error) err
 		// Not wrapping context.DeadlineExceeded: that would read as the
 		// caller's deadline, not this attempt's.
 		return sdk.Transient(p.fail(fmt.Errorf("no response within %s", c.timeout)))
+	case refusedOnLoopback(err, p.url):
+		return sdk.Transient(p.fail(fmt.Errorf("%w: %w: nothing listens there; if it is a cxhub sandbox, start it (make sandboxes)",
+			unwrapURLError(err), errNothingListens)))
 	}
 	return sdk.Transient(p.fail(fmt.Errorf("send request: %w", unwrapURLError(err))))
 }

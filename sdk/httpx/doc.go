@@ -13,9 +13,10 @@
 //     for; a wait longer than Options.MaxWait is handed back to the core as
 //     [sdk.RateLimited] instead of being slept;
 //   - client-side rate limiting per bucket, from limits known in advance
-//     ([RateLimits.Static]) and from the vendor's rate-limit headers
-//     ([RateLimits.Headers]), so that a connector slows down before the
-//     vendor answers 429;
+//     ([RateLimits.Static]), from the vendor's rate-limit headers
+//     ([RateLimits.Headers]) and from a vendor's leaky bucket and its
+//     "used/size" header ([RateLimits.Leaky], [LeakyBucket]), so that a
+//     connector slows down before the vendor answers 429;
 //   - errors with the kind the core acts on ([sdk.AuthError],
 //     [sdk.RateLimited], [sdk.Transient], [sdk.BadRecord], [sdk.ConfigError])
 //     around an [*Error] that carries the vendor's message;

@@ -29,6 +29,11 @@ type RateLimits struct {
 	// Reserve is how many requests of a vendor-reported remaining budget
 	// are left unused, for other users of the same quota; zero by default.
 	Reserve int
+	// Leaky are vendors' leaky buckets, per bucket (see LeakyBucket).
+	Leaky map[string]LeakyBucket
+	// Quota names the headers of a long-period quota (a daily one): once
+	// it is spent, calls fail at once with a *QuotaExhausted (quota.go).
+	Quota QuotaHeaders
 }
 
 // Limit allows Requests requests in any Interval.
@@ -78,6 +83,11 @@ func (r *RateLimits) check() error {
 	if r.Reserve < 0 {
 		return fmt.Errorf("rate limit reserve %d is negative", r.Reserve)
 	}
+	for name, lb := range r.Leaky {
+		if err := lb.check(); err != nil {
+			return fmt.Errorf("rate limit of bucket %q: %w", name, err)
+		}
+	}
 	return nil
 }
 
@@ -85,6 +95,7 @@ func (r *RateLimits) check() error {
 type limiter struct {
 	clock   clock
 	static  map[string]Limit
+	leaky   map[string]LeakyBucket
 	headers RateHeaders
 	reserve int
 
@@ -96,6 +107,7 @@ func newLimiter(c clock, rl RateLimits) *limiter {
 	return &limiter{
 		clock:   c,
 		static:  maps.Clone(rl.Static),
+		leaky:   maps.Clone(rl.Leaky),
 		headers: rl.Headers,
 		reserve: rl.Reserve,
 		buckets: make(map[string]*bucket),
@@ -109,6 +121,9 @@ func (l *limiter) bucket(name string) *bucket {
 		b = &bucket{changed: make(chan struct{})}
 		if s, ok := l.static[name]; ok {
 			b.static = &window{limit: s.Requests, interval: s.Interval}
+		}
+		if lb, ok := l.leaky[name]; ok {
+			b.leaky = newLeakyState(lb)
 		}
 		l.buckets[name] = b
 	}
@@ -157,12 +172,19 @@ func (l *limiter) acquire(ctx context.Context, name string, maxWait time.Duratio
 // observe learns from the rate-limit headers of a response to the request
 // holding slot s of bucket name.
 func (l *limiter) observe(name string, s *slot, h http.Header) {
-	if l.headers == (RateHeaders{}) {
-		return
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock.Now()
+	if b := l.buckets[name]; b != nil && b.leaky != nil {
+		others := b.inflight
+		if s.b == b {
+			others--
+		}
+		b.leaky.learn(h, others, now)
+	}
+	if l.headers == (RateHeaders{}) {
+		return
+	}
 	r := l.headers.read(h, now)
 	if !r.any() {
 		return
@@ -244,8 +266,9 @@ func headerInt(h http.Header, name string) (int, bool) {
 // bucket is the pacing state of one bucket. Its fields are guarded by the
 // limiter's mutex.
 type bucket struct {
-	static  *window // from RateLimits.Static; nil if none
-	learned *window // from the headers; nil until Limit and a length are known
+	static  *window     // from RateLimits.Static; nil if none
+	leaky   *leakyState // from RateLimits.Leaky; nil if none
+	learned *window     // from the headers; nil until Limit and a length are known
 
 	longestReset time.Duration // the longest Reset seen: the window's length if no Interval header
 	// inflight is how many requests have started and not finished. They
@@ -280,6 +303,11 @@ func (b *bucket) wait(now time.Time, reserve int) (d time.Duration, known bool) 
 			d, known = wd, k
 		}
 	}
+	if b.leaky != nil {
+		if wd := b.leaky.wait(now); wd > d {
+			d, known = wd, true
+		}
+	}
 	if !b.budgetUntil.IsZero() {
 		if !now.Before(b.budgetUntil) {
 			b.budgetUntil = time.Time{} // the vendor's window has reset
@@ -296,6 +324,9 @@ func (b *bucket) wait(now time.Time, reserve int) (d time.Duration, known bool) 
 func (b *bucket) take(l *limiter) *slot {
 	s := &slot{l: l, b: b}
 	b.inflight++
+	if b.leaky != nil {
+		b.leaky.take(l.clock.Now())
+	}
 	if !b.budgetUntil.IsZero() {
 		b.budget--
 	}

@@ -20,6 +20,10 @@ type Response struct {
 	// URL is the URL that answered (after any redirect within the base
 	// url's host): relative links in the body resolve against it.
 	URL *url.URL
+	// Attempts is how many times Do sent the request for this answer: more
+	// than one means earlier attempts failed, and may have been carried
+	// out all the same (an answer lost on the way back).
+	Attempts int
 }
 
 // Get reads one value of the JSON body at a gjson path.

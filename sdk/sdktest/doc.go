@@ -39,8 +39,12 @@
 //     once, as valid records, in checkpoint order (no record after a
 //     checkpoint has a smaller cursor than one before it), with a checkpoint
 //     after the last; a read from each of a few checkpoints taken mid-read misses
-//     nothing after it; a read from the last checkpoint returns nothing,
-//     and after the driver changes the system, exactly what changed; a read
+//     nothing after it and sends nothing again from before it; a read from
+//     the last checkpoint returns nothing, and after the driver changes the
+//     system, exactly what changed. The one exception is a stream's
+//     declared look-back ([Suite].LookBack): records sent before a
+//     checkpoint whose cursor lies within it of the checkpoint's greatest
+//     cursor may come again, and only those; a read
 //     cancelled after its first batch ends promptly with the context's
 //     error. In process the suite also sees the connector's own side of
 //     that read: its Read must return, within five seconds, the context's
@@ -63,6 +67,13 @@
 // Parts the suite cannot check with what it was given (no driver, no
 // BadCredentials, a stream without incremental reads) are skipped with
 // t.Skip and a reason, never passed silently: run `go test -v` to see them.
+// A subtest selected alone (go test -run 'TestConformance/read/people/resume')
+// first runs the check it starts from (the full read; for target_id, the
+// idempotent write) and fails if that fails: it never skips to green.
+//
+// The suite's own files are named sdktest_*.go, so that a failure's
+// location (sdktest_read.go:142) is never taken for a file of the
+// connector's own.
 //
 // The goroutine checks look at the whole test process: do not run a Suite
 // in parallel with other tests (no t.Parallel around it), and start the

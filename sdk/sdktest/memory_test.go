@@ -49,7 +49,15 @@ const (
 	flawRecordsLoseKind  = "records_lose_kind"  // Write fails each record of a refused batch with no kind
 	flawUntypedNoHost    = "untyped_no_host"    // Check reports an unreachable system with an error of no kind
 	flawDiscoverDiffers  = "discover_differs"   // Discover declares the stream with another canonical kind
+	flawLookBack         = "look_back"          // a read from a state also sends again the people changed in the 3s up to it
 )
+
+// lookBackSeconds is how far behind its state a read with flawLookBack
+// starts.
+const lookBackSeconds = 3
+
+// epoch is the updated_at of change 0: change n is n seconds later.
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // store is the system behind the memory connector.
 type store struct {
@@ -122,7 +130,7 @@ func (m *memory) Spec() sdk.Spec {
 	return sdk.Spec{
 		Name: "memory", Version: "1.2.3", Kind: sdk.CRM, ConfigSchema: schema,
 		Streams: []sdk.StreamSpec{{
-			Name: "people", Canonical: sdk.CanonicalCustomer, PrimaryKey: []string{"id"}, CursorField: "seq",
+			Name: "people", Canonical: sdk.CanonicalCustomer, PrimaryKey: []string{"id"}, CursorField: "updated_at",
 			Capabilities: sdk.Capabilities{Read: true, IncrementalRead: true, Write: true},
 		}},
 	}
@@ -252,7 +260,11 @@ func (m *memory) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter)
 // readPeople sends the people changed after seq from, a page at a time,
 // each page followed by a checkpoint.
 func (m *memory) readPeople(ctx context.Context, from, size int, out sdk.Emitter) error {
-	people := m.st.changedSince(from, m.flaw == flawResendsLast && from > 0)
+	since := from
+	if m.flaw == flawLookBack && from > 0 {
+		since = max(from-lookBackSeconds-1, 0)
+	}
+	people := m.st.changedSince(since, m.flaw == flawResendsLast && from > 0)
 	if m.flaw == flawSkipsRecord && from == 0 && len(people) > 6 {
 		people = slices.Delete(people, 6, 7)
 	}
@@ -301,7 +313,8 @@ func (m *memory) readPeople(ctx context.Context, from, size int, out sdk.Emitter
 
 // emitPerson emits person p, the i-th (from 0) of a read from seq from.
 func (m *memory) emitPerson(ctx context.Context, p person, i, from int, out sdk.Emitter) error {
-	rec := sdk.Record{Stream: "people", Key: p.key, Data: fmt.Appendf(nil, `{"id":%q,"name":%q,"seq":%d}`, p.key, p.name, p.seq)}
+	updated := epoch.Add(time.Duration(p.seq) * time.Second).Format(time.RFC3339)
+	rec := sdk.Record{Stream: "people", Key: p.key, Data: fmt.Appendf(nil, `{"id":%q,"name":%q,"seq":%d,"updated_at":%q}`, p.key, p.name, p.seq, updated)}
 	if m.flaw == flawTruncatedData && from == 0 && i == 2 {
 		rec.Data = rec.Data[:len(rec.Data)/2]
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/sdktest"
@@ -47,7 +48,51 @@ func TestBrokenConnector(t *testing.T) {
 	if flaw == "" {
 		t.Skip("runs only as a child of TestSuiteFailsBrokenConnectors")
 	}
-	memorySuite(t, flaw, false).Run(t)
+	if flaw == flawNone {
+		flaw = ""
+	}
+	s := memorySuite(t, flaw, false)
+	if lb := os.Getenv(lookBackEnv); lb != "" {
+		d, err := time.ParseDuration(lb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.LookBack = map[string]time.Duration{"people": d}
+	}
+	s.Run(t)
+}
+
+// lookBackEnv is the look-back TestBrokenConnector declares for people.
+const lookBackEnv = "SDKTEST_LOOKBACK"
+
+// TestSuiteToleratesRepeatsInsideTheLookBack: a connector that reads the
+// last 3s before its checkpoint again passes with a look-back of 3s, and
+// fails with one of 2s: a repeat is tolerated inside the declared window,
+// and only there.
+func TestSuiteToleratesRepeatsInsideTheLookBack(t *testing.T) {
+	s := memorySuite(t, flawLookBack, false)
+	s.LookBack = map[string]time.Duration{"people": lookBackSeconds * time.Second}
+	s.Run(t)
+
+	t.Run("shorter", func(t *testing.T) {
+		t.Setenv(lookBackEnv, fmt.Sprintf("%ds", lookBackSeconds-1))
+		out, err := runChild(t, flawLookBack)
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			t.Fatalf("want a failing test, got %v\n%s", err, out)
+		}
+		if got, want := failedLeaves(out, "TestBrokenConnector/"), []string{"read/people/incremental", "read/people/resume"}; !slices.Equal(got, want) {
+			t.Errorf("want exactly these subtests failed: %q; got %q\n%s", want, got, out)
+		}
+		for _, says := range []string{
+			"want no records (but repeats inside a declared look-back), got 1: [p-22] (the look-back of people is 2s: records with updated_at from 2026-01-01T00:00:23Z on)",
+			"records sent before the checkpoint came again inside the look-back (allowed)",
+		} {
+			if !strings.Contains(out, says) {
+				t.Errorf("the output does not say %q\n%s", says, out)
+			}
+		}
+	})
 }
 
 // TestSuiteFailsBrokenConnectors runs the suite on connectors that each
@@ -119,8 +164,14 @@ func TestSuiteFailsBrokenConnectors(t *testing.T) {
 		says:  []string{`full read of people: record 3 (key "p-3"): data is not a JSON object: "{\"id\":\"p-3\",`},
 	}, {
 		flaw:  flawResendsLast,
-		fails: []string{"read/people/incremental"},
-		says:  []string{"read of people from the full read's last checkpoint, nothing changed since: want no records, got 1: [p-25]"},
+		fails: []string{"read/people/resume", "read/people/incremental"},
+		says: []string{"read of people from the full read's last checkpoint, nothing changed since: want no records (but repeats inside a declared look-back), got 1: [p-25] (Suite.LookBack declares none for people)",
+			"1 keys sent before the checkpoint came again, outside any look-back (Suite.LookBack declares none for people)"},
+	}, {
+		flaw:  flawLookBack,
+		fails: []string{"read/people/resume", "read/people/incremental"},
+		says: []string{"nothing changed since: want no records (but repeats inside a declared look-back), got 4: [p-22 p-23 p-24 p-25]",
+			"from the checkpoint taken before Change: want exactly 6 keys [p-1 p-13 p-25 p-26 p-27 p-28]; unexpected [p-22 p-23 p-24]"},
 	}, {
 		flaw:  flawEarlyCheckpoint,
 		fails: []string{"read/people/full", "read/people/resume"},
@@ -213,7 +264,14 @@ func TestSuiteFailsBrokenConnectors(t *testing.T) {
 // runChild runs TestBrokenConnector with the flaw in a child process.
 func runChild(t *testing.T, flaw string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenConnector$", "-test.v", "-test.count=1", "-test.timeout=2m")
+	return runChildSubtests(t, flaw, "^TestBrokenConnector$")
+}
+
+// runChildSubtests runs the subtests of TestBrokenConnector that pattern
+// selects (a go test -run pattern) with the flaw in a child process.
+func runChildSubtests(t *testing.T, flaw, pattern string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run="+pattern, "-test.v", "-test.count=1", "-test.timeout=2m")
 	cmd.Env = append(os.Environ(), flawEnv+"="+flaw)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -264,5 +322,65 @@ func TestFailedLeaves(t *testing.T) {
 	got := failedLeaves(out.String(), "TestBrokenConnector/")
 	if want := []string{"check/missing/region", "read/people/full"}; !slices.Equal(got, want) {
 		t.Errorf("failedLeaves = %q, want %q", got, want)
+	}
+}
+
+// flawNone runs TestBrokenConnector on the connector without a flaw.
+const flawNone = "none"
+
+// TestSubtestRunAloneRunsWhatItNeeds: a subtest selected alone with -run
+// runs the check it starts from first, so it checks what it says it
+// checks; it never skips to green, and it fails when that check fails.
+func TestSubtestRunAloneRunsWhatItNeeds(t *testing.T) {
+	tests := []struct {
+		flaw, subtest string
+		fail          bool
+		says          string
+	}{
+		{flawNone, "read/people/resume", false, "the full read of people did not run (not selected by -run): running it first"},
+		{flawNone, "read/people/incremental", false, "the full read of people did not run"},
+		{flawNone, "read/people/cancel", false, "the full read of people did not run"},
+		{flawNone, "write/people/target_id", false, "the idempotent write of people did not run (not selected by -run): running it first"},
+		{flawSkipsRecord, "read/people/resume", true, "full read of people: want exactly 25 keys"},
+		{flawResumeGap, "read/people/resume", true, "missing [p-11]"},
+		{flawReversedResults, "write/people/target_id", true, "results out of order"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.flaw+"/"+tt.subtest, func(t *testing.T) {
+			t.Parallel()
+			pattern := "^TestBrokenConnector$"
+			for _, part := range strings.Split(tt.subtest, "/") {
+				pattern += "/^" + part + "$"
+			}
+			out, err := runChildSubtests(t, tt.flaw, pattern)
+			leaf := "TestBrokenConnector/" + tt.subtest
+			if tt.fail {
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || !strings.Contains(out, "--- FAIL: "+leaf+" ") {
+					t.Errorf("%s alone on a connector with flaw %s: want it to fail, got %v\n%s", tt.subtest, tt.flaw, err, out)
+				}
+			} else if err != nil || !strings.Contains(out, "--- PASS: "+leaf+" ") {
+				t.Errorf("%s alone on a correct connector: want it to pass (not skip), got %v\n%s", tt.subtest, err, out)
+			}
+			if !strings.Contains(out, tt.says) {
+				t.Errorf("%s alone: the output does not say %q\n%s", tt.subtest, tt.says, out)
+			}
+		})
+	}
+}
+
+// TestFailuresNameTheSuitesFiles: a failure's location names a file of
+// the suite that no connector has (sdktest_read.go, not read.go, which the
+// scaffold writes too).
+func TestFailuresNameTheSuitesFiles(t *testing.T) {
+	out, _ := runChildSubtests(t, flawSkipsRecord, "^TestBrokenConnector$/^read$/^people$/^full$")
+	line := ""
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "full read of people: want exactly") {
+			line = strings.TrimSpace(l)
+		}
+	}
+	if !strings.HasPrefix(line, "sdktest_") {
+		t.Errorf("the failure is reported at %q, want a location in a file named sdktest_*.go\n%s", line, out)
 	}
 }

@@ -40,6 +40,8 @@ import (
 	"syscall"
 
 	hubspot "github.com/cxhub/cxhub/connectors/hubspot/sandbox"
+	shopify "github.com/cxhub/cxhub/connectors/shopify/sandbox"
+	surveymonkey "github.com/cxhub/cxhub/connectors/surveymonkey/sandbox"
 	zendesk "github.com/cxhub/cxhub/connectors/zendesk/sandbox"
 	kit "github.com/cxhub/cxhub/sdk/sandbox"
 )
@@ -48,6 +50,8 @@ import (
 var vendors = register(
 	hubspot.Vendor,
 	zendesk.Vendor,
+	shopify.Vendor,
+	surveymonkey.Vendor,
 )
 
 func register(list ...kit.Vendor) map[string]kit.Vendor {

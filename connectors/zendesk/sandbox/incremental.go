@@ -113,12 +113,35 @@ func (s *Sandbox) serveIncremental(w http.ResponseWriter, r *http.Request, kind 
 	if q.Get("per_page") != "" {
 		next.Set("per_page", strconv.Itoa(perPage))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		kind:            out,
+	body := map[string]any{
 		"after_url":     base + "/incremental/" + kind + "/cursor.json?" + next.Encode(),
 		"after_cursor":  last.encode(),
 		"before_url":    nil,
 		"before_cursor": nil,
 		"end_of_stream": len(visible) <= perPage,
-	})
+	}
+	body[kind] = out
+	if kind == "tickets" && q.Get("include") == "users" {
+		body["users"] = s.sideloadRequesters(page, base)
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// sideloadRequesters renders the requesters of a page of tickets, once
+// each, as include=users side-loads them.
+func (s *Sandbox) sideloadRequesters(page []exported, base string) []any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	users, seen := []any{}, map[int64]bool{}
+	for _, it := range page {
+		t, ok := it.item.(ticketJSON)
+		if !ok || seen[t.RequesterID] {
+			continue
+		}
+		seen[t.RequesterID] = true
+		if u := s.users[t.RequesterID]; u != nil {
+			users = append(users, u.render(base))
+		}
+	}
+	return users
 }

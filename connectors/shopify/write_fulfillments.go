@@ -1,0 +1,83 @@
+package shopify
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
+)
+
+// trackingWriter updates the tracking of existing fulfillments
+// (POST fulfillments/{id}/update_tracking.json). Setting the same tracking
+// twice changes nothing, so a write is safe to repeat.
+type trackingWriter struct {
+	cl *httpx.Client
+}
+
+// write sends one record's tracking to its fulfillment: TargetID, else the
+// record's id. The record holds tracking_info {number, company, url}, or
+// tracking_number, tracking_company and tracking_url, and optionally
+// notify_customer (false by default).
+func (w *trackingWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, error) {
+	if r.Op == sdk.Delete {
+		return sdk.Result{}, badRecord(r, "deleting shopify fulfillments is not supported")
+	}
+	o, err := decodeObject(r, "fulfillment")
+	if err != nil {
+		return sdk.Result{}, err
+	}
+	id := r.TargetID
+	if id == "" {
+		if id, _, err = o.str("id"); err != nil {
+			return sdk.Result{}, badRecord(r, "%v", err)
+		}
+	}
+	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+		return sdk.Result{}, badRecord(r, "id %q: want the shopify id of the fulfillment to update", id)
+	}
+	info := map[string]string{}
+	if ti, ok := o["tracking_info"]; ok {
+		inner, err := decodeObject(sdk.Record{Stream: r.Stream, Key: r.Key, Data: ti}, "")
+		if err != nil {
+			return sdk.Result{}, badRecord(r, "tracking_info is not an object")
+		}
+		o = mergeTracking(o, inner)
+	}
+	for field, name := range map[string]string{"tracking_number": "number", "tracking_company": "company", "tracking_url": "url",
+		"number": "number", "company": "company", "url": "url"} {
+		v, ok, err := o.str(field)
+		if err != nil {
+			return sdk.Result{}, badRecord(r, "%v", err)
+		}
+		if ok {
+			info[name] = v
+		}
+	}
+	if len(info) == 0 {
+		return sdk.Result{}, badRecord(r, "no tracking to write: give tracking_info {number, company, url} or tracking_number")
+	}
+	notify := string(o["notify_customer"]) == "true"
+	body := map[string]any{"fulfillment": map[string]any{"tracking_info": info, "notify_customer": notify}}
+	_, err = w.cl.Do(ctx, &httpx.Request{Method: http.MethodPost, Path: "/fulfillments/" + url.PathEscape(id) + "/update_tracking.json",
+		Body: body, Idempotent: true})
+	switch {
+	case status(err) == http.StatusNotFound:
+		return sdk.Result{}, badRecord(r, "fulfillment %s does not exist in shopify", id)
+	case err != nil:
+		return sdk.Result{}, vendorError(r, fmt.Sprintf("update the tracking of fulfillment %s", id), err)
+	}
+	return sdk.Written(id, false), nil
+}
+
+// mergeTracking adds tracking_info's fields to o.
+func mergeTracking(o, info object) object {
+	for k, v := range info {
+		o[k] = v
+	}
+	delete(o, "tracking_info")
+	return o
+}

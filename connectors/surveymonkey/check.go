@@ -1,0 +1,50 @@
+package surveymonkey
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/cxhub/cxhub/sdk"
+)
+
+// checkRetries keeps Check prompt on an unreachable host.
+const checkRetries = 1
+
+// Check reads the token's user and one page of surveys: it proves the host
+// answers, the token is accepted and may read surveys. A refused token is
+// an AuthError, an unreachable host Transient, a missing setting a
+// ConfigError.
+func (c *Connector) Check(ctx context.Context, req sdk.CheckRequest) (sdk.CheckResponse, error) {
+	cfg, err := parseConfig(req.Config)
+	if err != nil {
+		return sdk.CheckResponse{}, err
+	}
+	client, err := c.client(cfg, checkRetries)
+	if err != nil {
+		return sdk.CheckResponse{}, err
+	}
+	defer client.CloseIdleConnections()
+	me, err := client.Get(ctx, "/users/me", nil)
+	if err != nil {
+		return sdk.CheckResponse{}, checkError(cfg, "read the token's user", err)
+	}
+	surveys, err := client.Get(ctx, "/surveys", url.Values{"per_page": {"1"}})
+	if err != nil {
+		return sdk.CheckResponse{}, checkError(cfg, "list surveys", err)
+	}
+	return sdk.CheckResponse{Message: fmt.Sprintf("surveymonkey at %s as %s, %d surveys", cfg.BaseURL,
+		me.Get("username").String(), surveys.Get("total").Int())}, nil
+}
+
+// checkError says who refused what, keeping the kind, never the token.
+func checkError(cfg config, what string, err error) error {
+	switch sdk.KindOf(err) {
+	case sdk.KindAuth:
+		return sdk.AuthError(fmt.Errorf("surveymonkey at %s refused the token (token: check the app's access token and its scopes) to %s: %w",
+			cfg.BaseURL, what, err))
+	case sdk.KindBadRecord:
+		return sdk.ConfigError(fmt.Errorf("surveymonkey at %s: %s: %w (base_url: is it the SurveyMonkey API?)", cfg.BaseURL, what, err))
+	}
+	return fmt.Errorf("surveymonkey at %s: %s: %w", cfg.BaseURL, what, err)
+}

@@ -1,0 +1,43 @@
+package surveymonkey
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cxhub/cxhub/connectors/surveymonkey/sandbox"
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/sdktest"
+)
+
+func TestCheck(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 14}, nil)
+	tests := []struct {
+		name string
+		cfg  sdk.Config
+		kind sdk.ErrorKind
+		want string
+	}{
+		{"ok", e.config(nil), sdk.KindUnknown, "3 surveys"},
+		{"refused token", e.config(map[string]any{"token": "nope"}), sdk.KindAuth, "refused the token"},
+		{"unreachable", e.config(map[string]any{"base_url": sdktest.UnreachableURL(t)}), sdk.KindTransient, ""},
+		{"no token", sdk.Config(`{"base_url":"` + e.url + `"}`), sdk.KindConfig, "token"},
+		{"bad base_url", sdk.Config(`{"token":"x","base_url":"ftp://x"}`), sdk.KindConfig, "base_url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := e.conn.Check(t.Context(), sdk.CheckRequest{Config: tt.cfg})
+			if tt.kind == sdk.KindUnknown {
+				if err != nil || !strings.Contains(resp.Message, tt.want) {
+					t.Errorf("check: %q, %v; want a message with %q", resp.Message, err, tt.want)
+				}
+				return
+			}
+			if sdk.KindOf(err) != tt.kind || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("check: %v (%v), want %v mentioning %q", err, sdk.KindOf(err), tt.kind, tt.want)
+			}
+			if strings.Contains(err.Error(), "nope") {
+				t.Errorf("the error shows the token: %v", err)
+			}
+		})
+	}
+}

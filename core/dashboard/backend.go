@@ -1,0 +1,105 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/cxhub/cxhub/core/state"
+)
+
+// Backend is what the dashboard reads and does. Every method may be
+// called from many requests at once. Text it returns (errors, configs,
+// payloads) must already be redacted of secrets.
+type Backend interface {
+	// Authenticate finds a token among the server's: the token's name and
+	// role (config.RoleViewer or config.RoleOperator), or false.
+	Authenticate(token string) (name, role string, ok bool)
+
+	// Pipelines lists every pipeline of the config in force, in file order.
+	Pipelines(ctx context.Context) ([]Pipeline, error)
+	// Runs lists a pipeline's runs, newest first, at most limit.
+	Runs(ctx context.Context, pipeline string, limit int) ([]state.Run, error)
+	// PipelineConfig is a pipeline's settings and its connections' configs
+	// as indented JSON, secrets redacted; ErrNotFound for no such pipeline.
+	PipelineConfig(ctx context.Context, pipeline string) (string, error)
+	// DeadLetters lists dead letters, newest first.
+	DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLetter, error)
+	// Alerts lists alerts, firing and resolved, newest first.
+	Alerts(ctx context.Context, status state.AlertStatus, limit int) ([]state.Alert, error)
+	// Connections is every connection's health as JSON: the monitor's
+	// view when there is one, else the plain list of connections.
+	Connections(ctx context.Context) (json.RawMessage, error)
+
+	// Trigger asks for a sync of a pipeline now (after any run in flight).
+	Trigger(ctx context.Context, pipeline string) error
+	// SetPaused pauses or resumes a pipeline.
+	SetPaused(ctx context.Context, pipeline string, paused bool) error
+	// Replay replays dead letters of one pipeline and returns when done.
+	Replay(ctx context.Context, pipeline string, ids []int64) (ReplayResult, error)
+	// Discard marks dead letters discarded and returns how many were.
+	Discard(ctx context.Context, ids []int64) (int64, error)
+}
+
+// Customers is the seam for the customer-360 pages (built elsewhere): a
+// Backend that also implements it gets a Customers entry in the nav, and
+// its handler serves /ui/customers/... behind the dashboard's sign-in.
+type Customers interface {
+	CustomersHandler() http.Handler
+}
+
+// Errors a Backend returns for the dashboard to answer with the right status.
+var (
+	ErrNotFound = errors.New("not found")   // 404
+	ErrConflict = errors.New("not allowed") // 409: e.g. a trigger of a paused pipeline
+)
+
+// Pipeline is one pipeline as the overview shows it.
+type Pipeline struct {
+	Name        string
+	From, To    string // connection.stream
+	Schedule    string // as written; "" when it runs only on demand or webhook
+	Paused      bool
+	Running     string // sync, pushed, job; "" when idle
+	NextRun     time.Time
+	LastRun     *state.Run
+	LastSuccess time.Time
+	Checkpoint  time.Time // when its newest checkpoint was stored
+	DeadLetters int64     // pending
+}
+
+// DeadLetterFilter selects dead letters; zero values select everything.
+type DeadLetterFilter struct {
+	Pipeline string
+	Kind     string                 // error kind, e.g. bad_record
+	Status   state.DeadLetterStatus // "" for every status
+	IDs      []int64
+	Limit    int
+}
+
+// DeadLetter is a record that could not be written, with its reason.
+type DeadLetter struct {
+	ID          int64
+	Pipeline    string
+	RunID       int64
+	Stream, Key string
+	Op          string
+	Status      state.DeadLetterStatus
+	ErrorKind   string
+	Error       string
+	Attempts    int
+	CreatedAt   time.Time
+	LastTriedAt time.Time
+	Payload     string
+}
+
+// ReplayResult is the outcome of a replay.
+type ReplayResult struct {
+	Pipeline string
+	RunID    int64
+	Status   state.RunStatus
+	Counts   state.Counts
+	Error    string
+}

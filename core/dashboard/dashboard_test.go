@@ -1,0 +1,260 @@
+package dashboard
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// client is a browser stand-in: a cookie jar, no redirects followed.
+type client struct {
+	t    *testing.T
+	srv  *httptest.Server
+	http *http.Client
+}
+
+func newClient(t *testing.T, b Backend) *client {
+	t.Helper()
+	d, err := New(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(d)
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, srv: srv, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+func (c *client) do(method, path string, form url.Values) (*http.Response, string) {
+	c.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.srv.URL+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func (c *client) login(token string) {
+	c.t.Helper()
+	resp, body := c.do("POST", "/ui/login", url.Values{"token": {token}, "next": {"/"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		c.t.Fatalf("login = %d: %s", resp.StatusCode, body)
+	}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf reads the session's CSRF token from a page.
+func (c *client) csrf() string {
+	c.t.Helper()
+	_, body := c.do("GET", "/", nil)
+	m := csrfField.FindStringSubmatch(body)
+	if m == nil {
+		c.t.Fatalf("no csrf field on the overview:\n%s", body)
+	}
+	return m[1]
+}
+
+func TestSignInSessionCookie(t *testing.T) {
+	c := newClient(t, newFake())
+	resp, _ := c.do("GET", "/ui/pipelines/contacts", nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/ui/login?next=%2Fui%2Fpipelines%2Fcontacts" {
+		t.Fatalf("signed out: %d to %q, want 303 to the sign-in page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body := c.do("POST", "/ui/login", url.Values{"token": {"wrong-token-0123456789"}})
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Unknown token") {
+		t.Fatalf("a wrong token: %d", resp.StatusCode)
+	}
+	resp, _ = c.do("POST", "/ui/login", url.Values{"token": {"view-token-0123456789"}, "next": {"//evil.example/"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Fatalf("login: %d to %q, want 303 to / (never off the site)", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	cookie := resp.Header.Get("Set-Cookie")
+	for _, want := range []string{cookieName + "=", "HttpOnly", "SameSite=Strict", "Path=/"} {
+		if !strings.Contains(cookie, want) {
+			t.Errorf("session cookie %q lacks %s", cookie, want)
+		}
+	}
+	if strings.Contains(cookie, "view-token") {
+		t.Errorf("the cookie holds the token: %q", cookie)
+	}
+	resp, body = c.do("GET", "/", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "contacts") {
+		t.Fatalf("overview after sign-in: %d", resp.StatusCode)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("CSP = %q", csp)
+	}
+}
+
+func TestTokenRemovedEndsSession(t *testing.T) {
+	f := newFake()
+	c := newClient(t, f)
+	c.login("view-token-0123456789")
+	f.mu.Lock()
+	delete(f.tokens, "view-token-0123456789")
+	f.mu.Unlock()
+	if resp, _ := c.do("GET", "/", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a session of a removed token still sees the overview: %d", resp.StatusCode)
+	}
+}
+
+func TestViewerSeesNoActionsAndIsRefused(t *testing.T) {
+	f := newFake()
+	c := newClient(t, f)
+	c.login("view-token-0123456789")
+	for _, page := range []string{"/", "/ui/pipelines/contacts", "/ui/dead-letters"} {
+		_, body := c.do("GET", page, nil)
+		for _, action := range []string{"/trigger", "/pause", "/resume", "/replay", "/discard", `name="id"`} {
+			if strings.Contains(body, action) {
+				t.Errorf("a viewer's %s offers %s", page, action)
+			}
+		}
+	}
+	token := c.csrf()
+	for _, path := range []string{"/ui/pipelines/contacts/trigger", "/ui/pipelines/contacts/pause", "/ui/dead-letters/replay", "/ui/dead-letters/discard"} {
+		resp, body := c.do("POST", path, url.Values{"csrf": {token}, "id": {"7"}})
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "operator") {
+			t.Errorf("a viewer's POST %s = %d, want 403 naming the operator role", path, resp.StatusCode)
+		}
+	}
+	if calls := f.done(); len(calls) != 0 {
+		t.Errorf("a viewer's actions reached the backend: %v", calls)
+	}
+}
+
+func TestActionsNeedCSRF(t *testing.T) {
+	f := newFake()
+	c := newClient(t, f)
+	c.login("op-token-0123456789")
+	for _, form := range []url.Values{{}, {"csrf": {"forged"}}} {
+		resp, _ := c.do("POST", "/ui/pipelines/contacts/trigger", form)
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("trigger with csrf %q = %d, want 403", form.Get("csrf"), resp.StatusCode)
+		}
+	}
+	if calls := f.done(); len(calls) != 0 {
+		t.Fatalf("actions without the CSRF token reached the backend: %v", calls)
+	}
+	// Signed out: no action either.
+	anon := newClient(t, f)
+	if resp, _ := anon.do("POST", "/ui/pipelines/contacts/trigger", url.Values{"csrf": {"x"}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a signed-out trigger = %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestOperatorActions(t *testing.T) {
+	f := newFake()
+	c := newClient(t, f)
+	c.login("op-token-0123456789")
+	token := c.csrf()
+	_, body := c.do("GET", "/", nil)
+	if !strings.Contains(body, `action="/ui/pipelines/contacts/trigger"`) {
+		t.Fatal("an operator's overview has no Sync now for contacts")
+	}
+	resp, _ := c.do("POST", "/ui/pipelines/contacts/trigger", url.Values{"csrf": {token}, "back": {"overview"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Fatalf("trigger = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := c.do("GET", "/", nil); !strings.Contains(body, "Sync of contacts requested") {
+		t.Error("the overview does not say the sync was requested")
+	}
+	// A paused pipeline's trigger: its reason, shown once.
+	c.do("POST", "/ui/pipelines/tickets/trigger", url.Values{"csrf": {token}})
+	if _, body := c.do("GET", "/ui/pipelines/tickets", nil); !strings.Contains(body, "paused") || !strings.Contains(body, `class="flash bad"`) {
+		t.Error("a refused trigger is not shown as a failure")
+	}
+	if _, body := c.do("GET", "/ui/pipelines/tickets", nil); strings.Contains(body, `class="flash`) {
+		t.Error("the outcome is shown twice")
+	}
+	// Replay of two dead letters of two pipelines: one replay each.
+	resp, _ = c.do("POST", "/ui/dead-letters/replay", url.Values{"csrf": {token}, "id": {"8", "7"}, "query": {"status=all"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/ui/dead-letters?status=all" {
+		t.Fatalf("replay = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body = c.do("GET", "/ui/dead-letters?status=all", nil)
+	if !strings.Contains(body, "Replay of 1 from contacts (run 9): succeeded: written 1") {
+		t.Errorf("the replay's outcome is not shown:\n%s", body)
+	}
+	c.do("POST", "/ui/dead-letters/discard", url.Values{"csrf": {token}, "id": {"7"}})
+	want := []string{"trigger contacts", "replay contacts [7]", "replay tickets [8]", "discard [7]"}
+	if calls := f.done(); !slices.Equal(calls, want) {
+		t.Errorf("backend calls %v, want %v", calls, want)
+	}
+}
+
+func TestPagesRender(t *testing.T) {
+	c := newClient(t, newFake())
+	c.login("op-token-0123456789")
+	for page, wants := range map[string][]string{
+		"/":                                {"connection_failing", "crm check failed", "<svg class=\"spark\"", "failing", "on demand"},
+		"/ui/pipelines/contacts":           {"crm.contacts", "[redacted]", `data-run="3"`},
+		"/ui/dead-letters?kind=bad_record": {`data-key="c3"`, "no email"},
+		"/ui/alerts":                       {"connection_failing", "Resolved"},
+	} {
+		resp, body := c.do("GET", page, nil)
+		if resp.StatusCode != 200 {
+			t.Errorf("%s = %d", page, resp.StatusCode)
+			continue
+		}
+		for _, w := range wants {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q", page, w)
+			}
+		}
+	}
+	if _, body := c.do("GET", "/ui/dead-letters?kind=bad_record", nil); strings.Contains(body, `data-key="t1"`) {
+		t.Error("the reason filter lets another kind through")
+	}
+	if resp, _ := c.do("GET", "/ui/pipelines/nope", nil); resp.StatusCode != 404 {
+		t.Errorf("an unknown pipeline = %d, want 404", resp.StatusCode)
+	}
+	if resp, body := c.do("GET", "/ui/static/app.js", nil); resp.StatusCode != 200 || !strings.Contains(body, "DOMParser") {
+		t.Errorf("app.js = %d", resp.StatusCode)
+	}
+	if _, body := c.do("GET", "/", nil); strings.Contains(body, "/ui/customers/") {
+		t.Error("the customers entry shows without a customers backend")
+	}
+}
+
+// withCustomers is a Backend with the customer-360 seam.
+type withCustomers struct{ *fakeBackend }
+
+func (withCustomers) CustomersHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "customers here") })
+}
+
+func TestCustomersSeam(t *testing.T) {
+	c := newClient(t, withCustomers{newFake()})
+	if resp, _ := c.do("GET", "/ui/customers/", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("customers signed out = %d, want 303 to sign in", resp.StatusCode)
+	}
+	c.login("view-token-0123456789")
+	if _, body := c.do("GET", "/", nil); !strings.Contains(body, `href="/ui/customers/"`) {
+		t.Error("no customers entry in the nav with a customers backend")
+	}
+	if _, body := c.do("GET", "/ui/customers/", nil); body != "customers here" {
+		t.Errorf("customers = %q", body)
+	}
+}

@@ -1,0 +1,191 @@
+package dashboard
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/cxhub/cxhub/core/state"
+)
+
+// pipelineRow is one pipeline of the overview.
+type pipelineRow struct {
+	Pipeline
+	Status      string // paused, running sync, succeeded, failed, never run
+	StatusClass string
+	Runs        []state.Run // recent, newest first
+	Moved       int64       // records written by the recent runs
+}
+
+func statusOf(p Pipeline) (string, string) {
+	switch {
+	case p.Paused:
+		return "paused", "warn"
+	case p.Running != "":
+		return "running " + p.Running, "info"
+	case p.LastRun == nil:
+		return "never run", "muted"
+	default:
+		return string(p.LastRun.Status), runClass(p.LastRun.Status)
+	}
+}
+
+// connectionTable is the connections' health, rendered generically.
+type overviewPage struct {
+	Pipelines   []pipelineRow
+	Firing      []state.Alert
+	Connections table
+	Now         time.Time
+}
+
+func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *viewer) {
+	ctx := r.Context()
+	ps, err := d.backend.Pipelines(ctx)
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	page := overviewPage{Now: time.Now()}
+	for _, p := range ps {
+		row := pipelineRow{Pipeline: p}
+		row.Status, row.StatusClass = statusOf(p)
+		if row.Runs, err = d.backend.Runs(ctx, p.Name, sparkRuns); err != nil {
+			d.fail(w, r, v, err)
+			return
+		}
+		for _, run := range row.Runs {
+			row.Moved += run.Counts.Written
+		}
+		page.Pipelines = append(page.Pipelines, row)
+	}
+	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, 50); err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	conns, err := d.backend.Connections(ctx)
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	page.Connections = tableOf(conns)
+	d.render(w, r, v, http.StatusOK, "overview", "Overview", "overview", page)
+}
+
+type pipelinePage struct {
+	Pipeline
+	Status, StatusClass string
+	Runs                []state.Run
+	Config              string
+}
+
+func (d *Dashboard) pipeline(w http.ResponseWriter, r *http.Request, v *viewer) {
+	ctx := r.Context()
+	name := r.PathValue("name")
+	ps, err := d.backend.Pipelines(ctx)
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	var page pipelinePage
+	found := false
+	for _, p := range ps {
+		if p.Name == name {
+			page.Pipeline, found = p, true
+		}
+	}
+	if !found {
+		d.errorPage(w, r, v, http.StatusNotFound, "No pipeline named "+strconv.Quote(name)+".")
+		return
+	}
+	page.Status, page.StatusClass = statusOf(page.Pipeline)
+	if page.Runs, err = d.backend.Runs(ctx, name, 50); err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	if page.Config, err = d.backend.PipelineConfig(ctx, name); err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	d.render(w, r, v, http.StatusOK, "pipeline", name, "overview", page)
+}
+
+type deadLettersPage struct {
+	Filter    DeadLetterFilter
+	Pipelines []string
+	Kinds     []string // the error kinds among the listed ones
+	Letters   []DeadLetter
+	Statuses  []state.DeadLetterStatus
+	Query     string // the filter as a query, to come back to after an action
+}
+
+// deadLetterLimit bounds one page of dead letters.
+const deadLetterLimit = 200
+
+func (d *Dashboard) deadLetters(w http.ResponseWriter, r *http.Request, v *viewer) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	f := DeadLetterFilter{Pipeline: q.Get("pipeline"), Kind: q.Get("kind"), Status: state.DeadLetterPending, Limit: deadLetterLimit}
+	switch s := q.Get("status"); {
+	case s == "all":
+		f.Status = ""
+	case s != "":
+		f.Status = state.DeadLetterStatus(s)
+		if !f.Status.Valid() {
+			d.errorPage(w, r, v, http.StatusBadRequest, "status: expected pending, replayed, discarded or all, got "+strconv.Quote(s)+".")
+			return
+		}
+	}
+	ps, err := d.backend.Pipelines(ctx)
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	page := deadLettersPage{Filter: f, Statuses: []state.DeadLetterStatus{state.DeadLetterPending, state.DeadLetterReplayed, state.DeadLetterDiscarded}}
+	for _, p := range ps {
+		page.Pipelines = append(page.Pipelines, p.Name)
+	}
+	status := string(f.Status)
+	if status == "" {
+		status = "all"
+	}
+	page.Query = url.Values{"pipeline": {f.Pipeline}, "kind": {f.Kind}, "status": {status}}.Encode()
+	// The kinds to choose from are those of the pipeline and status chosen.
+	all, err := d.backend.DeadLetters(ctx, DeadLetterFilter{Pipeline: f.Pipeline, Status: f.Status, Limit: deadLetterLimit})
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, dl := range all {
+		if !seen[dl.ErrorKind] {
+			seen[dl.ErrorKind] = true
+			page.Kinds = append(page.Kinds, dl.ErrorKind)
+		}
+		if f.Kind == "" || dl.ErrorKind == f.Kind {
+			page.Letters = append(page.Letters, dl)
+		}
+	}
+	if f.Kind != "" && !seen[f.Kind] {
+		page.Kinds = append(page.Kinds, f.Kind)
+	}
+	d.render(w, r, v, http.StatusOK, "dead-letters", "Dead letters", "dead-letters", page)
+}
+
+type alertsPage struct {
+	Firing, Resolved []state.Alert
+}
+
+func (d *Dashboard) alerts(w http.ResponseWriter, r *http.Request, v *viewer) {
+	ctx := r.Context()
+	var page alertsPage
+	var err error
+	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, 200); err == nil {
+		page.Resolved, err = d.backend.Alerts(ctx, state.AlertResolved, 200)
+	}
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	d.render(w, r, v, http.StatusOK, "alerts", "Alerts", "alerts", page)
+}

@@ -1,0 +1,160 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/sdk"
+)
+
+// CheckedConfig loads the config and validates it against the specs of the
+// connectors its connections use — the trust sequence, in this order:
+//
+//  1. every connector binary the config uses is verified against the plugin
+//     lockfile before any of them starts (one refused binary stops it all);
+//  2. the used connectors are started once each, side by side, for their
+//     specs, and stopped;
+//  3. the specs say which config values are secrets: from now on they are
+//     redacted from every log line, message and stored error;
+//  4. the config is checked against the specs (config.Check).
+//
+// Installed connectors the config does not use count only by name (for
+// "unknown connector" suggestions). The result is kept: later calls return
+// it at once.
+func (h *Hub) CheckedConfig(ctx context.Context) (*config.Config, error) {
+	h.mu.Lock()
+	if h.checked {
+		cfg := h.cfg
+		h.mu.Unlock()
+		return cfg, nil
+	}
+	h.mu.Unlock()
+	cfg, err := h.Config()
+	if err != nil {
+		return nil, err
+	}
+	if err := h.check(ctx, cfg); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	h.checked = true
+	h.mu.Unlock()
+	return cfg, nil
+}
+
+// check runs the trust sequence for cfg and, if it passes, makes cfg's
+// secrets the ones redacted.
+func (h *Hub) check(ctx context.Context, cfg *config.Config) error {
+	host, err := h.Plugins()
+	if err != nil {
+		return err
+	}
+	bins, err := host.Installed()
+	if err != nil {
+		return err
+	}
+	var used []string
+	for _, c := range cfg.Connections {
+		used = append(used, c.Connector)
+	}
+	refused := map[string]error{}
+	for _, name := range used {
+		if _, err := os.Stat(host.Path(name)); err != nil {
+			continue // not installed: cfg.Check says where the config names it
+		}
+		if err := host.Verify(name); err != nil {
+			refused[name] = err
+		}
+	}
+	if len(refused) > 0 {
+		return JoinStartErrors(refused)
+	}
+	specs, failed := host.Specs(ctx, used)
+	if len(failed) > 0 {
+		return JoinStartErrors(failed)
+	}
+	for _, b := range bins {
+		if _, ok := specs[b.Name]; !ok {
+			specs[b.Name] = sdk.Spec{Name: b.Name} // installed, unused: its name is all Check needs
+		}
+	}
+	secrets := cfg.Secrets(specs)
+	if old := h.secrets.Load(); old != nil {
+		secrets = append(secrets, *old...) // a reload keeps redacting the old values too
+	}
+	h.secrets.Store(&secrets)
+	return cfg.Check(specs)
+}
+
+// Reload reads the config file again and, if it is valid (the whole trust
+// sequence of CheckedConfig), makes it the hub's config; if it is not, the
+// hub keeps the config it had and the error says why. The state and the
+// plugins directory cannot change without a restart.
+func (h *Hub) Reload(ctx context.Context) (*config.Config, error) {
+	old, err := h.CheckedConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	next, err := config.Load(h.opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	if next.State != old.State {
+		return nil, fmt.Errorf("reload %s: the state section changed (%s %s → %s %s): that needs a restart",
+			next.File, old.State.Driver, old.State.Path, next.State.Driver, next.State.Path)
+	}
+	if next.PluginsDir != old.PluginsDir {
+		return nil, fmt.Errorf("reload %s: plugins.dir changed: that needs a restart", next.File)
+	}
+	if err := h.check(ctx, next); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	h.cfg = next
+	h.mu.Unlock()
+	return next, nil
+}
+
+// InstalledSpecs starts every installed connector once for its spec; one
+// that fails to start (or is refused by the lockfile) is in failed, with
+// why.
+func (h *Hub) InstalledSpecs(ctx context.Context) (specs map[string]sdk.Spec, failed map[string]error, err error) {
+	host, err := h.Plugins()
+	if err != nil {
+		return nil, nil, err
+	}
+	bins, err := host.Installed()
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, len(bins))
+	for i, b := range bins {
+		names[i] = b.Name
+	}
+	specs, failed = host.Specs(ctx, names)
+	return specs, failed, nil
+}
+
+// JoinStartErrors joins connectors' start errors in name order, each
+// message once: a refusal that is not about one connector (a malformed
+// plugin lockfile) is the same for all of them.
+func JoinStartErrors(failed map[string]error) error {
+	names := make([]string, 0, len(failed))
+	for n := range failed {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	seen := map[string]bool{}
+	var errs []error
+	for _, n := range names {
+		if msg := failed[n].Error(); !seen[msg] {
+			seen[msg] = true
+			errs = append(errs, failed[n])
+		}
+	}
+	return errors.Join(errs...)
+}

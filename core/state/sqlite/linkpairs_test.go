@@ -1,0 +1,57 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+)
+
+// Lookups skip the query while a pair of streams has no links, and see
+// links as soon as either direction writes one — in this process or, for
+// a file opened later, from the file.
+func TestLookupLinksKnowsWhenAPairHasNone(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "cxhub.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookup := func(s *Store, src, srcStream, dst, dstStream, key string) string {
+		t.Helper()
+		got, err := s.LookupLinks(ctx, src, srcStream, dst, dstStream, []string{key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[key]
+	}
+	if id := lookup(s, "crm", "contacts", "desk", "users", "k1"); id != "" {
+		t.Fatalf("lookup in an empty file = %q", id)
+	}
+	if known, ok := s.pairs.known[pairOf("crm", "contacts", "desk", "users")]; !ok || known {
+		t.Fatalf("pair not remembered as link-free after a lookup: known=%v ok=%v", known, ok)
+	}
+	// The other direction writes a link: this direction finds it at once.
+	mustCommit(t, s, Commit{Links: []Link{lk("desk", "users", "u1", "crm", "contacts", "k1")}})
+	if id := lookup(s, "crm", "contacts", "desk", "users", "k1"); id != "u1" {
+		t.Fatalf("lookup after the reverse pipeline linked k1 = %q, want u1", id)
+	}
+	// Another pair is unaffected, and still answered (empty).
+	if id := lookup(s, "crm", "companies", "desk", "orgs", "k1"); id != "" {
+		t.Errorf("lookup on another pair = %q", id)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// A new process learns from the file.
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if id := lookup(s2, "crm", "contacts", "desk", "users", "k1"); id != "u1" {
+		t.Errorf("lookup from a reopened file = %q, want u1", id)
+	}
+	if id := lookup(s2, "desk", "users", "crm", "contacts", "u1"); id != "k1" {
+		t.Errorf("forward lookup from a reopened file = %q, want k1", id)
+	}
+}
