@@ -175,7 +175,7 @@ BENCH_FLAGS ?=
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 bench: deps build
-	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/wirebench/cmd/cxhub-wirebench
+	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/internal/wirebench/cmd/cxhub-wirebench
 	$(GO) build -o $(BIN)/cxhub-bench ./core/cmd/cxhub-bench
 	@mkdir -p $(BIN)/bench
 	@echo "== micro-benchmarks (bin/bench/micro.txt)"
@@ -183,7 +183,7 @@ bench: deps build
 		|| { cat $(BIN)/bench/micro.txt; exit 1; }
 	@grep -v '^goos\|^goarch\|^cpu' $(BIN)/bench/micro.txt
 	@echo; echo "== end to end"
-	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench $(BENCH_FLAGS)
+	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench -sandbox $(SANDBOX) $(BENCH_FLAGS)
 
 # The packages whose benchmarks cover the hot paths: mapping and filtering,
 # batching and committing (both state backends: core/state/... holds

@@ -3,6 +3,7 @@ package file
 import (
 	"context"
 	"fmt"
+	"github.com/cxhub/cxhub/sdk/host"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -90,13 +91,13 @@ func crashRun(t *testing.T, bin, format string, seed uint64) {
 	tmpGlob := filepath.Join(dir, ".s."+format+".*.tmp")
 	rng := rand.New(rand.NewPCG(seed, 2))
 	// Compactions early and often: the file holds ~400 KB of live lines.
-	env := append(sdk.MinimalEnv(), compactMinEnv+"=65536")
+	env := append(host.MinimalEnv(), compactMinEnv+"=65536")
 
 	next, kills, midCompaction := 0, 0, 0
 	const wantKills, wantMidCompaction = 16, 3
 	for round := 0; next < len(work.batches); round++ {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		p, err := sdk.Launch(ctx, sdk.LaunchOptions{Path: bin, Env: env})
+		p, err := host.Launch(ctx, host.Options{Path: bin, Env: env})
 		if err != nil {
 			cancel()
 			t.Fatalf("round %d: launch: %v", round, err)

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"time"
-
-	"github.com/cxhub/cxhub/sdk/wirebench"
 )
 
 // Options say what to measure and with which binaries.
@@ -18,8 +16,10 @@ type Options struct {
 	Cxhub string
 	// PluginDir holds cxhub-connector-generator, -null and -hubspot.
 	PluginDir string
-	// Wirebench is the cxhub-wirebench plugin binary (the ceiling).
+	// Wirebench is the cxhub-wirebench program (the ceiling).
 	Wirebench string
+	// Sandbox is the cxhub-sandbox program (the vendor-bound sync's HubSpot).
+	Sandbox string
 	// Runs is how many times each throughput scenario runs; RunsSlow is
 	// for the memory and vendor scenarios.
 	Runs, RunsSlow int
@@ -99,7 +99,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	rep.Ceiling = Throughput{Name: "ceiling: one go-plugin gRPC hop, no processing"}
 	for i := range o.Runs {
-		res, err := wirebench.Run(ctx, o.Wirebench, wirebench.Options{Records: o.Records, RecordBytes: o.RecordBytes, BatchSize: o.BatchSize})
+		res, err := runCeiling(ctx, o.Wirebench, o.Records, o.RecordBytes, o.BatchSize)
 		if err != nil {
 			return nil, fmt.Errorf("ceiling: %w", err)
 		}
@@ -202,7 +202,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if err := os.MkdirAll(runDir, 0o700); err != nil {
 				return nil, err
 			}
-			run, err := syncToHubSpot(ctx, runDir, o.PluginDir, o.VendorContacts)
+			run, err := syncToHubSpot(ctx, runDir, o.PluginDir, o.Sandbox, o.VendorContacts)
 			if err != nil {
 				return nil, fmt.Errorf("vendor-bound sync: %w", err)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // launcher starts a connection's connector as a plugin process of the
@@ -34,7 +35,7 @@ func (l launcher) Start(ctx context.Context, connection string) (sdk.Connector, 
 }
 
 func (l launcher) Stop(c sdk.Connector) {
-	if p, ok := c.(*sdk.Plugin); ok {
+	if p, ok := c.(*host.Plugin); ok {
 		l.host.Stop(p)
 	}
 }
@@ -138,7 +139,7 @@ func (h *Hub) Connection(ctx context.Context, name string) (*config.Connection, 
 }
 
 // withConnector starts a connection's connector for the length of fn.
-func (h *Hub) withConnector(ctx context.Context, name string, fn func(*sdk.Plugin, *config.Connection) error) error {
+func (h *Hub) withConnector(ctx context.Context, name string, fn func(*host.Plugin, *config.Connection) error) error {
 	conn, err := h.Connection(ctx, name)
 	if err != nil {
 		return err
@@ -159,7 +160,7 @@ func (h *Hub) withConnector(ctx context.Context, name string, fn func(*sdk.Plugi
 // the configured settings.
 func (h *Hub) Check(ctx context.Context, connection string) (sdk.CheckResponse, error) {
 	var resp sdk.CheckResponse
-	err := h.withConnector(ctx, connection, func(p *sdk.Plugin, conn *config.Connection) error {
+	err := h.withConnector(ctx, connection, func(p *host.Plugin, conn *config.Connection) error {
 		var err error
 		resp, err = p.Check(ctx, sdk.CheckRequest{Config: sdk.Config(conn.Config)})
 		return err
@@ -170,7 +171,7 @@ func (h *Hub) Check(ctx context.Context, connection string) (sdk.CheckResponse, 
 // Discover lists the streams a connection reaches.
 func (h *Hub) Discover(ctx context.Context, connection string) (sdk.DiscoverResponse, error) {
 	var resp sdk.DiscoverResponse
-	err := h.withConnector(ctx, connection, func(p *sdk.Plugin, conn *config.Connection) error {
+	err := h.withConnector(ctx, connection, func(p *host.Plugin, conn *config.Connection) error {
 		var err error
 		resp, err = p.Discover(ctx, sdk.DiscoverRequest{Config: sdk.Config(conn.Config)})
 		return err

@@ -16,19 +16,20 @@ import (
 	"syscall"
 
 	"github.com/cxhub/cxhub/core/benchmark"
-	"github.com/cxhub/cxhub/sdk/gctune"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 func main() {
-	gctune.Apply()            // the core's settings: this process is the core under test
+	host.TuneGC()             // the core's settings: this process is the core under test
 	if benchmark.RunChild() { // the customer index run, a process of its own
 		return
 	}
 	o := benchmark.Options{}
 	var memory string
 	flag.StringVar(&o.Cxhub, "cxhub", "bin/cxhub", "the cxhub binary")
-	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null, file and hubspot connectors")
-	flag.StringVar(&o.Wirebench, "wirebench", "bin/cxhub-wirebench", "the wirebench plugin binary (the ceiling)")
+	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null, file, hubspot and shopify connectors")
+	flag.StringVar(&o.Wirebench, "wirebench", "bin/cxhub-wirebench", "the cxhub-wirebench program (the ceiling)")
+	flag.StringVar(&o.Sandbox, "sandbox", "bin/cxhub-sandbox", "the cxhub-sandbox program (the vendor-bound sync)")
 	flag.IntVar(&o.Runs, "runs", 5, "runs per throughput figure")
 	flag.IntVar(&o.RunsSlow, "runs-slow", 3, "runs per memory and vendor figure")
 	flag.IntVar(&o.Records, "records", 1_000_000, "records per throughput run")
@@ -46,7 +47,7 @@ func main() {
 	flag.Parse()
 	o.MemoryRecords = recordCounts("memory", memory)
 	fileRecords := recordCounts("file", *fileCounts)
-	for _, p := range []*string{&o.Cxhub, &o.PluginDir, &o.Wirebench} {
+	for _, p := range []*string{&o.Cxhub, &o.PluginDir, &o.Wirebench, &o.Sandbox} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
