@@ -42,6 +42,9 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/dead-letters/discard", handler: s.operator(s.discardDeadLetters)},
 		{method: "GET", path: "/api/v1/connections", handler: s.viewer(s.listConnections)},
 		{method: "GET", path: "/api/v1/alerts", handler: s.viewer(s.listAlerts)},
+		{method: "GET", path: "/api/v1/customers", handler: s.viewer(s.searchCustomers)},
+		{method: "GET", path: "/api/v1/customers/{query}", handler: s.viewer(s.getCustomer)},
+		{method: "GET", path: "/api/v1/customers/{query}/explain", handler: s.viewer(s.explainCustomer)},
 	}
 	// The web dashboard (core/dashboard): pages, not API; see route.isUI.
 	ui := s.dashboardHandler()
