@@ -182,3 +182,22 @@ func checkFence(ctx context.Context, tx *sql.Tx) error {
 	}
 	return nil
 }
+
+// releaseLeftOverLeases releases every lease and marks every worker gone.
+// Call it only while holding the state file's lock: then no other process
+// holds them, and they are left over from one that was killed (whose
+// leases would otherwise delay the new writer until they expire).
+func (s *Store) releaseLeftOverLeases(ctx context.Context) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		now := nowMS()
+		if _, err := tx.ExecContext(ctx, `UPDATE leases SET holder = '', expires_at = ? WHERE holder <> ''`, now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE workers SET expires_at = ? WHERE expires_at > ?`, now, now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("state: release left-over leases: %w", err)
+	}
+	return nil
+}
