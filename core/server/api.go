@@ -117,11 +117,11 @@ func (s *Server) metricsHandler() http.Handler {
 // Pipeline is a pipeline as the API shows it.
 type Pipeline struct {
 	hub.PipelineStatus
-	Paused  bool      `json:"paused"`
-	Running string    `json:"running,omitempty"` // sync, pushed, job; empty when idle
+	Paused  bool   `json:"paused"`
+	Running string `json:"running,omitempty"` // sync, pushed, job; empty when idle
 	// Worker is the id of the worker holding the pipeline's lease (which
 	// runs it); empty while no worker holds it.
-	Worker string `json:"worker,omitempty"`
+	Worker  string    `json:"worker,omitempty"`
 	NextRun time.Time `json:"next_run,omitzero"`
 	// CheckpointAgeSeconds is how long ago the newest checkpoint was stored.
 	CheckpointAgeSeconds float64 `json:"checkpoint_age_seconds,omitempty"`
