@@ -106,16 +106,19 @@ func (k *keeper) tick(ctx context.Context) {
 	} else if live, err = liveWorkers(ctx, st, k.id); err != nil {
 		k.s.log.Warn("list workers failed", "error", err)
 	}
+	// Without the list of live workers (the database failed), the worker
+	// keeps renewing what it holds and neither gives up nor takes any.
+	known := len(live) > 0
 	for _, w := range k.s.allWorkers() {
 		if ctx.Err() != nil {
 			return
 		}
-		mine := len(live) > 0 && owner(w.p.Name, live) == k.id
+		mine := known && owner(w.p.Name, live) == k.id
 		k.mu.Lock()
 		l, held := k.held[w.p.Name]
 		k.mu.Unlock()
 		switch {
-		case held && !mine && w.idle():
+		case held && known && !mine && w.idle():
 			k.release(ctx, st, w, l)
 		case held:
 			k.renew(ctx, st, w, l)
