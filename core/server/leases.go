@@ -250,7 +250,7 @@ func owner(pipeline string, workers []string) string {
 		h.Write([]byte(w))
 		h.Write([]byte{0})
 		h.Write([]byte(pipeline))
-		if v := h.Sum64(); best == "" || v > bestH {
+		if v := mix64(h.Sum64()); best == "" || v > bestH {
 			best, bestH = w, v
 		}
 	}
@@ -262,4 +262,16 @@ func (s *Server) leaseKeeper() *keeper {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.keeper
+}
+
+// mix64 is MurmurHash3's 64-bit finalizer: FNV-1a alone leaves its high
+// bits to the last bytes hashed (the pipeline's name), so without it one
+// worker would win every pipeline.
+func mix64(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
 }
