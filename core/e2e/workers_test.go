@@ -94,9 +94,18 @@ func (c *cluster) start(i int) {
 		if r.exited() {
 			c.t.Fatalf("worker %s exited:\n%s", c.id(i), r.mustWait(time.Second))
 		}
-		status, _ := a.call("GET", "/readyz", "", nil)
-		return status == 200
+		return ready(a)
 	})
+}
+
+// ready reports whether the worker behind a answers /readyz with 200.
+func ready(a api) bool {
+	resp, err := http.Get(a.base + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // store opens the database read-only, once.
@@ -183,6 +192,13 @@ func writeInput(t *testing.T, w *workspace, stream string, from, to int) {
 	var b strings.Builder
 	for i := from; i < to; i++ {
 		fmt.Fprintf(&b, `{"id":"%s-%05d","seq":%d}`+"\n", stream, i, i)
+	}
+	if from == 0 {
+		if err := os.MkdirAll(w.path("in"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		w.write("in/"+stream+".jsonl", b.String())
+		return
 	}
 	w.appendTo("in/"+stream+".jsonl", b.String())
 }
@@ -450,8 +466,7 @@ func TestWorkersFencingAndWebhooks(t *testing.T) {
 	// It wakes up with a batch in flight; give it time to try to commit
 	// and to notice it lost the lease.
 	waitFor(t, "the woken worker to answer", 3*leaseTTL, func() bool {
-		status, _ := c.api(stopped).call("GET", "/readyz", "", nil)
-		return status == 200
+		return ready(c.api(stopped))
 	})
 	time.Sleep(leaseTTL) // its keeper ticks, its run tries to go on
 	after := c.runsOfPipeline("big")
