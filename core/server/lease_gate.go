@@ -11,7 +11,8 @@ import (
 // carries the lease's fence and ends when the lease is lost or given up.
 type hold struct {
 	lease  state.Lease
-	until  time.Time // local expiry: renewal sent + ttl
+	until  time.Time   // local expiry: renewal sent + ttl
+	timer  *time.Timer // ends the hold at until: a run stops writing to the destination
 	ctx    context.Context
 	cancel context.CancelFunc
 }
@@ -23,14 +24,20 @@ func (w *worker) grant(l state.Lease, until time.Time) {
 	w.mu.Lock()
 	if w.hold != nil && w.hold.lease.Token == l.Token {
 		w.hold.lease, w.hold.until = l, until
+		w.hold.timer.Reset(time.Until(until))
 		w.mu.Unlock()
 		return
 	}
 	if w.hold != nil {
-		w.hold.cancel()
+		w.hold.end()
 	}
 	ctx, cancel := context.WithCancel(state.WithFence(w.ctx, state.Fence{Pipeline: l.Pipeline, Token: l.Token}))
-	w.hold = &hold{lease: l, until: until, ctx: ctx, cancel: cancel}
+	h := &hold{lease: l, until: until, ctx: ctx, cancel: cancel}
+	// A worker paused past its lease (GC, SIGSTOP) finds the timer fired
+	// as soon as it runs again: its run is cancelled before it sends the
+	// destination another batch (a commit would be refused anyway).
+	h.timer = time.AfterFunc(time.Until(until), func() { w.holding() })
+	w.hold = h
 	w.mu.Unlock()
 	if w.p.Scheduled() {
 		go w.schedule(ctx) // computes its next run from the pipeline's last, wherever it ran
@@ -47,7 +54,7 @@ func (w *worker) revoke(token int64) {
 	if w.hold == nil || w.hold.lease.Token != token {
 		return
 	}
-	w.hold.cancel()
+	w.hold.end()
 	w.hold = nil
 	w.wantSync, w.wantPush, w.nextRun = false, time.Time{}, time.Time{}
 }
@@ -60,12 +67,18 @@ func (w *worker) holding() (context.Context, bool) {
 	if w.hold == nil {
 		return nil, false
 	}
-	if time.Now().After(w.hold.until) {
-		w.hold.cancel()
+	if !time.Now().Before(w.hold.until) {
+		w.hold.end()
 		w.hold = nil
 		return nil, false
 	}
 	return w.hold.ctx, true
+}
+
+// end cancels the hold's context and stops its timer.
+func (h *hold) end() {
+	h.timer.Stop()
+	h.cancel()
 }
 
 // expired ends the hold if its local expiry passed, and reports whether

@@ -109,6 +109,10 @@ func (k *keeper) tick(ctx context.Context) {
 	// Without the list of live workers (the database failed), the worker
 	// keeps renewing what it holds and neither gives up nor takes any.
 	known := len(live) > 0
+	// Renewals first, then acquisitions, each bounded: a lease row locked
+	// by a paused worker's commit (until the server ends that transaction)
+	// must not hold up the renewal of the leases this worker holds.
+	var toAcquire []*worker
 	for _, w := range k.s.allWorkers() {
 		if ctx.Err() != nil {
 			return
@@ -119,12 +123,15 @@ func (k *keeper) tick(ctx context.Context) {
 		k.mu.Unlock()
 		switch {
 		case held && known && !mine && w.idle():
-			k.release(ctx, st, w, l)
+			k.bounded(ctx, func(ctx context.Context) { k.release(ctx, st, w, l) })
 		case held:
-			k.renew(ctx, st, w, l)
+			k.bounded(ctx, func(ctx context.Context) { k.renew(ctx, st, w, l) })
 		case mine:
-			k.acquire(ctx, st, w)
+			toAcquire = append(toAcquire, w)
 		}
+	}
+	for _, w := range toAcquire {
+		k.bounded(ctx, func(ctx context.Context) { k.acquire(ctx, st, w) })
 	}
 	// Leases of pipelines no longer configured here.
 	k.mu.Lock()
@@ -139,6 +146,13 @@ func (k *keeper) tick(ctx context.Context) {
 	for _, l := range gone {
 		_ = st.ReleaseLease(ctx, l)
 	}
+}
+
+// bounded runs fn with a context that ends after a sixth of the ttl.
+func (k *keeper) bounded(ctx context.Context, fn func(context.Context)) {
+	ctx, cancel := context.WithTimeout(ctx, k.ttl/6)
+	defer cancel()
+	fn(ctx)
 }
 
 func (k *keeper) acquire(ctx context.Context, st state.Store, w *worker) {
@@ -198,7 +212,9 @@ func (k *keeper) release(ctx context.Context, st state.Store, w *worker, l state
 
 // pollInbox asks the worker of each pipeline held for delivery if the
 // shared inbox has records it has not taken (pushed to another worker).
-func (k *keeper) pollInbox(ctx context.Context) {
+func (k *keeper) pollInbox(parent context.Context) {
+	ctx, cancel := context.WithTimeout(parent, inboxPoll)
+	defer cancel()
 	k.mu.Lock()
 	names := make([]string, 0, len(k.held))
 	for name := range k.held {
