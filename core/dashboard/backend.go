@@ -65,6 +65,7 @@ type Pipeline struct {
 	Schedule    string // as written; "" when it runs only on demand or webhook
 	Paused      bool
 	Running     string // sync, pushed, job; "" when idle
+	Worker      string // the worker holding the pipeline's lease; "" if none
 	NextRun     time.Time
 	LastRun     *state.Run
 	LastSuccess time.Time

@@ -85,7 +85,7 @@ func (b dashboardBackend) Pipelines(ctx context.Context) ([]dashboard.Pipeline, 
 	out := make([]dashboard.Pipeline, len(ps))
 	for i, p := range ps {
 		out[i] = dashboard.Pipeline{Name: p.Name, From: p.From, To: p.To, Schedule: p.Schedule, Paused: p.Paused,
-			Running: p.Running, NextRun: p.NextRun, LastRun: p.LastRun, LastSuccess: p.LastSuccess,
+			Running: p.Running, Worker: p.Worker, NextRun: p.NextRun, LastRun: p.LastRun, LastSuccess: p.LastSuccess,
 			Checkpoint: p.Checkpoint, DeadLetters: p.DeadLetters}
 		if cp, ok := cfg.Pipeline(p.Name); ok {
 			out[i].Schedule = cp.ScheduleText()

@@ -149,6 +149,26 @@ CREATE TABLE cxhub.paused (
 	paused_at timestamptz NOT NULL
 );
 `,
+	// 3: leases on pipelines (with their fencing tokens) and the workers'
+	// heartbeats, for several cxhub serve workers on one database.
+	`
+CREATE TABLE cxhub.leases (
+	pipeline       text COLLATE "C" PRIMARY KEY,
+	holder         text COLLATE "C" NOT NULL DEFAULT '', -- '' once released
+	token          bigint      NOT NULL,                 -- grows by one at each change of hands
+	expires_at     timestamptz NOT NULL,
+	acquired_at    timestamptz NOT NULL,
+	last_commit_at timestamptz
+);
+
+CREATE TABLE cxhub.workers (
+	id         text COLLATE "C" PRIMARY KEY,
+	addr       text        NOT NULL DEFAULT '',
+	started_at timestamptz NOT NULL,
+	seen_at    timestamptz NOT NULL,
+	expires_at timestamptz NOT NULL
+);
+`,
 }
 
 // SchemaVersion returns the schema version this code writes.

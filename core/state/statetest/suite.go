@@ -59,6 +59,10 @@ func Run(t *testing.T, open Opener) {
 		{"InboxPrune", testInboxPrune},
 		{"AlertLifecycle", testAlertLifecycle},
 		{"PausedPipelines", testPausedPipelines},
+		{"LeaseAcquireRenewRelease", testLeaseAcquireRenewRelease},
+		{"LeaseExpiryAndTakeover", testLeaseExpiryAndTakeover},
+		{"FencedWritesRefused", testFencedWritesRefused},
+		{"WorkersHeartbeat", testWorkersHeartbeat},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh) })
