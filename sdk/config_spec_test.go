@@ -22,6 +22,9 @@ type acmeConfig struct {
 	Streams  map[string]stream `json:"streams" keyPattern:"^[a-z]+$"`
 	Nested   nestedConfig      `json:"nested"`
 	Empty    string            `json:"empty" default:""`
+	Region   string            `json:"region"`
+	Host     string            `json:"host"`
+	_        struct{}          `anyOfRequired:"region,host"`
 
 	derived string // not in the schema
 }
@@ -93,7 +96,7 @@ func TestConfigSchemaOf(t *testing.T) {
 		order = append(order, k.String())
 		return true
 	})
-	if want := []string{"token", "base_url", "rate", "mode", "create", "fields", "accounts", "streams", "nested", "empty"}; !reflect.DeepEqual(order, want) {
+	if want := []string{"token", "base_url", "rate", "mode", "create", "fields", "accounts", "streams", "nested", "empty", "region", "host"}; !reflect.DeepEqual(order, want) {
 		t.Errorf("properties in order %v, want %v", order, want)
 	}
 }
@@ -108,16 +111,16 @@ func TestConfigSchemaOfSecrets(t *testing.T) {
 }
 
 func TestDecodeConfig(t *testing.T) {
-	cfg, err := sdk.DecodeConfig[acmeConfig](sdk.Config(`{"token":"t","rate":1e1,"streams":{"a":{}}}`))
+	cfg, err := sdk.DecodeConfig[acmeConfig](sdk.Config(`{"token":"t","rate":1e1,"streams":{"a":{}},"region":"eu"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := acmeConfig{Token: "t", BaseURL: "https://api.acme.test", Rate: 10, Mode: "safe", Create: true,
-		Fields: []string{"id"}, Streams: map[string]stream{"a": {}}, Nested: nestedConfig{Depth: 2}, derived: "safe!"}
+		Fields: []string{"id"}, Streams: map[string]stream{"a": {}}, Region: "eu", Nested: nestedConfig{Depth: 2}, derived: "safe!"}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("DecodeConfig = %+v, want %+v", cfg, want)
 	}
-	cfg, err = sdk.DecodeConfig[acmeConfig](sdk.Config(`{"token":"t","create":false,"fields":["a","b"],"nested":{"depth":0},"mode":"fast"}`))
+	cfg, err = sdk.DecodeConfig[acmeConfig](sdk.Config(`{"token":"t","host":"h","host":"h","create":false,"fields":["a","b"],"nested":{"depth":0},"mode":"fast"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,19 +132,20 @@ func TestDecodeConfig(t *testing.T) {
 func TestDecodeConfigRefuses(t *testing.T) {
 	tests := []struct{ raw, want string }{
 		{``, "token: missing"},
+		{`{"token":"t"}`, "region or host: missing: give one"},
 		{`{"token":""}`, `token is "": minLength`},
-		{`{"token":"t","rate":0}`, "rate is 0: minimum"},
-		{`{"token":"t","rate":1.5}`, "rate is 1.5: "},
-		{`{"token":"t","rate":"4"}`, `rate is "4": got string, want integer`},
-		{`{"token":"t","mode":"slow"}`, `mode is "slow": value must be one of`},
-		{`{"token":"t","tokn":"x"}`, "tokn: unknown property"},
-		{`{"token":"t","fields":["a","a"]}`, "fields is"},
-		{`{"token":"t","streams":{"A":{}}}`, "streams is"},
-		{`{"token":"t","accounts":[{"api_key":"k"}]}`, "accounts.0.name: missing"},
-		{`{"token":"t","nested":{"depth":"x"}}`, `nested.depth is "x"`},
+		{`{"token":"t","host":"h","rate":0}`, "rate is 0: minimum"},
+		{`{"token":"t","host":"h","rate":1.5}`, "rate is 1.5: "},
+		{`{"token":"t","host":"h","rate":"4"}`, `rate is "4": got string, want integer`},
+		{`{"token":"t","host":"h","mode":"slow"}`, `mode is "slow": value must be one of`},
+		{`{"token":"t","host":"h","tokn":"x"}`, "tokn: unknown property"},
+		{`{"token":"t","host":"h","fields":["a","a"]}`, "fields is"},
+		{`{"token":"t","host":"h","streams":{"A":{}}}`, "streams is"},
+		{`{"token":"t","host":"h","accounts":[{"api_key":"k"}]}`, "accounts.0.name: missing"},
+		{`{"token":"t","host":"h","nested":{"depth":"x"}}`, `nested.depth is "x"`},
 		{`[1]`, "the config is [1]: got array, want object"},
 		{`{"token":`, "decode config"},
-		{`{"token":"t","rate":13}`, "rate: 13 is unlucky"},
+		{`{"token":"t","host":"h","rate":13}`, "rate: 13 is unlucky"},
 	}
 	for _, tt := range tests {
 		_, err := sdk.DecodeConfig[acmeConfig](sdk.Config(tt.raw))

@@ -39,6 +39,10 @@ type Reflected struct {
 //	minItems, maxItems, uniqueItems, minProperties, maxProperties
 //	keyPattern:"..."    the pattern every key of a map must match (propertyNames)
 //
+// A blank field declares a rule of the whole object: `_ struct{}
+// anyOfRequired:"subdomain,base_url"` requires at least one of the
+// properties named.
+//
 // On a slice or a map, enum, minLength, maxLength, pattern and format
 // apply to its elements or values, and the count keywords to it. A tag
 // that does not fit its field is an error, so that a typo does not quietly
@@ -78,8 +82,21 @@ func Reflect(t reflect.Type) (Reflected, error) {
 func structSchema(t reflect.Type, where string) (*object, *object, error) {
 	props, defaults := &object{}, &object{}
 	var required []string
+	var anyOf []any
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		if f.Name == "_" {
+			names, ok := f.Tag.Lookup("anyOfRequired")
+			if !ok {
+				return nil, nil, fmt.Errorf("%s: a blank field declares nothing but anyOfRequired", where)
+			}
+			for _, name := range strings.Split(names, ",") {
+				alt := &object{}
+				alt.set("required", []string{name})
+				anyOf = append(anyOf, alt)
+			}
+			continue
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if !f.IsExported() || name == "-" {
 			continue
@@ -108,6 +125,9 @@ func structSchema(t reflect.Type, where string) (*object, *object, error) {
 	s.set("additionalProperties", false)
 	if len(required) > 0 {
 		s.set("required", required)
+	}
+	if len(anyOf) > 0 {
+		s.set("anyOf", anyOf)
 	}
 	s.set("properties", props)
 	return s, defaults, nil

@@ -41,23 +41,24 @@ func Violations(err error, doc []byte) []string {
 			for _, name := range k.Missing {
 				out = append(out, join(at, name)+": missing")
 			}
+		case *kind.AnyOf:
+			if names := missing(ve); names != nil {
+				out = append(out, join(at, strings.Join(names, " or "))+": missing: give one")
+				return
+			}
+			value := gjson.GetBytes(doc, pointerPath(ve.InstanceLocation)).Raw
+			out = append(out, fmt.Sprintf("%s is %s: %s", orConfig(at), clip(value), ve.ErrorKind.LocalizedString(p)))
 		case *kind.AdditionalProperties:
 			for _, name := range k.Properties {
 				out = append(out, join(at, name)+": unknown property")
 			}
 		default:
-			what := at
-			if what == "" {
-				what = "the config"
-			}
+			what := orConfig(at)
 			value := gjson.GetBytes(doc, pointerPath(ve.InstanceLocation)).Raw
 			if len(ve.InstanceLocation) == 0 {
 				value = strings.TrimSpace(string(doc))
 			}
-			if len(value) > 60 {
-				value = value[:57] + "..."
-			}
-			out = append(out, fmt.Sprintf("%s is %s: %s", what, value, ve.ErrorKind.LocalizedString(p)))
+			out = append(out, fmt.Sprintf("%s is %s: %s", what, clip(value), ve.ErrorKind.LocalizedString(p)))
 		}
 	}
 	walk(ve)
@@ -85,4 +86,47 @@ func pointerPath(tokens []string) string {
 		parts[i] = b.String()
 	}
 	return strings.Join(parts, ".")
+}
+
+// missing returns the properties an anyOf of required alternatives lacks,
+// or nil if one of its alternatives failed for another reason.
+func missing(ve *jsonschema.ValidationError) []string {
+	var names []string
+	var walk func(*jsonschema.ValidationError) bool
+	walk = func(e *jsonschema.ValidationError) bool {
+		if r, ok := e.ErrorKind.(*kind.Required); ok {
+			names = append(names, r.Missing...)
+			return true
+		}
+		if len(e.Causes) == 0 {
+			return false
+		}
+		for _, c := range e.Causes {
+			if !walk(c) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, c := range ve.Causes {
+		if !walk(c) {
+			return nil
+		}
+	}
+	return names
+}
+
+func orConfig(at string) string {
+	if at == "" {
+		return "the config"
+	}
+	return at
+}
+
+// clip shortens a value quoted in a message.
+func clip(value string) string {
+	if len(value) > 60 {
+		return value[:57] + "..."
+	}
+	return value
 }
