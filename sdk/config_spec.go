@@ -3,6 +3,7 @@ package sdk
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/cxhub/cxhub/sdk/configschema"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/tidwall/gjson"
 )
 
 // ConfigSchemaOf returns the config schema (for Spec.ConfigSchema) that
@@ -77,6 +79,12 @@ func DecodeConfig[T any](raw Config) (T, error) {
 		return cfg, ConfigError(fmt.Errorf("decode config: %w", err))
 	}
 	if err := json.Unmarshal(norm, &cfg); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			// A number the schema allows that the field cannot hold: 1e30 for an int64.
+			return cfg, ConfigError(fmt.Errorf("decode config: %s is %s: does not fit in %s", te.Field,
+				gjson.GetBytes(doc, te.Field).Raw, te.Type))
+		}
 		return cfg, ConfigError(fmt.Errorf("decode config: %w", err))
 	}
 	if v, ok := any(&cfg).(ConfigValidator); ok {

@@ -146,6 +146,7 @@ func TestDecodeConfigRefuses(t *testing.T) {
 		{`[1]`, "the config is [1]: got array, want object"},
 		{`{"token":`, "decode config"},
 		{`{"token":"t","host":"h","rate":13}`, "rate: 13 is unlucky"},
+		{`{"token":"t","host":"h","nested":{"depth":1e30}}`, "nested.depth is 1e30: does not fit in int"},
 	}
 	for _, tt := range tests {
 		_, err := sdk.DecodeConfig[acmeConfig](sdk.Config(tt.raw))
