@@ -39,9 +39,12 @@ type Reflected struct {
 //	minItems, maxItems, uniqueItems, minProperties, maxProperties
 //	keyPattern:"..."    the pattern every key of a map must match (propertyNames)
 //
-// A blank field declares a rule of the whole object: `_ struct{}
-// anyOfRequired:"subdomain,base_url"` requires at least one of the
-// properties named.
+// A field of type any or json.RawMessage takes any JSON value, or those
+// of the types its tag type:"string,integer" lists. A blank field declares
+// a rule of the whole object: `_ struct{} anyOfRequired:"subdomain,base_url"`
+// requires at least one of the properties named, and `_ struct{}
+// additionalProperties:"true"` lets the object hold properties it does not
+// declare (a record whose other fields are kept as they are).
 //
 // On a slice or a map, enum, minLength, maxLength, pattern and format
 // apply to its elements or values, and the count keywords to it. A tag
@@ -83,12 +86,17 @@ func structSchema(t reflect.Type, where string) (*object, *object, error) {
 	props, defaults := &object{}, &object{}
 	var required []string
 	var anyOf []any
+	open := false
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if f.Name == "_" {
+			if f.Tag.Get("additionalProperties") == "true" {
+				open = true
+				continue
+			}
 			names, ok := f.Tag.Lookup("anyOfRequired")
 			if !ok {
-				return nil, nil, fmt.Errorf("%s: a blank field declares nothing but anyOfRequired", where)
+				return nil, nil, fmt.Errorf("%s: a blank field declares nothing but anyOfRequired or additionalProperties", where)
 			}
 			for _, name := range strings.Split(names, ",") {
 				alt := &object{}
@@ -122,7 +130,9 @@ func structSchema(t reflect.Type, where string) (*object, *object, error) {
 	}
 	s := &object{}
 	s.set("type", "object")
-	s.set("additionalProperties", false)
+	if !open {
+		s.set("additionalProperties", false)
+	}
 	if len(required) > 0 {
 		s.set("required", required)
 	}
@@ -150,6 +160,12 @@ func fieldSchema(f reflect.StructField, at string) (*object, any, error) {
 		if len(sub.keys) > 0 {
 			nested = sub
 		}
+	}
+	if types, ok := tag.Lookup("type"); ok {
+		if !isAny(f.Type) {
+			return nil, nil, fmt.Errorf("%s: a type tag needs a field of type any or json.RawMessage", at)
+		}
+		s.set("type", strings.Split(types, ","))
 	}
 	if doc, ok := tag.Lookup("doc"); ok {
 		s.insertFront("description", doc)
@@ -234,6 +250,9 @@ func fieldSchema(f reflect.StructField, at string) (*object, any, error) {
 func typeSchema(t reflect.Type, at string) (s, elem *object, err error) {
 	t = deref(t)
 	s = &object{}
+	if isAny(t) {
+		return s, nil, nil // any JSON value
+	}
 	switch t.Kind() {
 	case reflect.String:
 		s.set("type", "string")
@@ -326,6 +345,13 @@ func elemType(t reflect.Type) reflect.Type {
 		return deref(t.Elem())
 	}
 	return t
+}
+
+// isAny reports whether a field holds any JSON value: an interface or a
+// json.RawMessage.
+func isAny(t reflect.Type) bool {
+	t = deref(t)
+	return t.Kind() == reflect.Interface || t == reflect.TypeFor[json.RawMessage]()
 }
 
 func isString(t reflect.Type) bool { return deref(t).Kind() == reflect.String }

@@ -1,6 +1,7 @@
 package configschema_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -50,6 +51,12 @@ func TestReflectRefusesTagsThatDoNotFit(t *testing.T) {
 		{"a map with int keys", struct {
 			A map[int]string `json:"a"`
 		}{}, "keys must be strings"},
+		{"a type tag on a string", struct {
+			A string `json:"a" type:"string,integer"`
+		}{}, "a type tag needs a field of type any"},
+		{"a blank field that says nothing", struct {
+			_ struct{} `doc:"a"`
+		}{}, "a blank field declares nothing"},
 		{"a pattern that does not compile", struct {
 			A string `json:"a" pattern:"("`
 		}{}, "compiling"},
@@ -84,5 +91,34 @@ func TestReflectDefaults(t *testing.T) {
 	}
 	if got, want := string(r.Defaults), `{"s":"x","l":["a","b"],"in":{"n":3}}`; got != want {
 		t.Errorf("Defaults = %s, want %s", got, want)
+	}
+}
+
+func TestReflectOpenObjectsAndAnyValues(t *testing.T) {
+	type record struct {
+		ID    json.RawMessage `json:"id" required:"true" type:"string,integer"`
+		Extra any             `json:"extra"`
+		_     struct{}        `additionalProperties:"true"`
+	}
+	type cfg struct {
+		Records []record `json:"records"`
+	}
+	r, err := configschema.Reflect(reflect.TypeOf(cfg{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Properties struct {
+			Records struct {
+				Items map[string]any `json:"items"`
+			} `json:"records"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal([]byte(r.Schema), &got); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(got.Properties.Records.Items)
+	if want := `{"properties":{"extra":{},"id":{"type":["string","integer"]}},"required":["id"],"type":"object"}`; string(b) != want {
+		t.Errorf("records' items = %s, want %s", b, want)
 	}
 }
