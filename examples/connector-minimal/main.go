@@ -54,8 +54,8 @@ type inlineConfig struct {
 // customer is a record written in the config: an id, an email, and any
 // other fields.
 type customer struct {
-	ID    json.RawMessage `json:"id" required:"true" type:"string,integer"`
-	Email string          `json:"email"`
+	ID    json.RawMessage `json:"id" required:"true" type:"string,integer" doc:"The customer's id: the record's key."`
+	Email string          `json:"email" doc:"The customer's email."`
 	_     struct{}        `additionalProperties:"true"`
 }
 
