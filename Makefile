@@ -55,6 +55,7 @@ CXHUB_DEMO := $(BIN)/cxhub -c configs/demo.yaml
 SANDBOX := $(BIN)/cxhub-sandbox
 SURVEY_DEMO := $(BIN)/cxhub -c configs/survey-journeys.yaml
 SHOP_DEMO := $(BIN)/cxhub -c configs/shopify-journeys.yaml
+CUSTOMERS_DEMO := $(BIN)/cxhub -c configs/customers.yaml
 
 demo: build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO) && cp -R configs/demo-data $(DEMO)/in
@@ -89,6 +90,11 @@ demo-steps:
 	@echo; echo "== 12. a delivered shipment fails: the next sync reads only it and opens one ticket"
 	@$(SANDBOX) post "$$CXHUB_SANDBOX_SHOPIFY_URL/_sandbox/shopify/shipment" '{"fulfillment_id":4650000000001,"status":"failure"}'
 	@$(SHOP_DEMO) sync
+	@echo; echo "== 13. one customer: every sandbox's people and interactions into the customer index"
+	@$(CUSTOMERS_DEMO) plugins lock >/dev/null && $(CUSTOMERS_DEMO) sync
+	@echo; echo "== 14. one customer stitched from all four systems: profile and timeline, and why the records were joined"
+	@$(CUSTOMERS_DEMO) customers show anita.rhodes.6@adventure-works.example
+	@$(CUSTOMERS_DEMO) customers explain anita.rhodes.6@adventure-works.example
 
 # The vendor sandboxes on the ports configs/demo.yaml falls back to, until
 # Ctrl-C: for exploring with cxhub sync, check, dlq... after the demo.
@@ -175,7 +181,7 @@ BENCH_FLAGS ?=
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 bench: deps build
-	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/wirebench/cmd/cxhub-wirebench
+	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/internal/wirebench/cmd/cxhub-wirebench
 	$(GO) build -o $(BIN)/cxhub-bench ./core/cmd/cxhub-bench
 	@mkdir -p $(BIN)/bench
 	@echo "== micro-benchmarks (bin/bench/micro.txt)"
@@ -183,7 +189,7 @@ bench: deps build
 		|| { cat $(BIN)/bench/micro.txt; exit 1; }
 	@grep -v '^goos\|^goarch\|^cpu' $(BIN)/bench/micro.txt
 	@echo; echo "== end to end"
-	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench $(BENCH_FLAGS)
+	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench -sandbox $(SANDBOX) $(BENCH_FLAGS)
 
 # The packages whose benchmarks cover the hot paths: mapping and filtering,
 # batching and committing (both state backends: core/state/... holds
@@ -214,7 +220,9 @@ FUZZ_TARGETS := \
 	./sdk:FuzzRecordFromWire ./sdk/webhook:FuzzVerify \
 	./connectors/file:FuzzReadJSONL ./connectors/file:FuzzReadCSV \
 	./connectors/hubspot:FuzzWebhookUnsigned ./connectors/hubspot:FuzzWebhookSigned \
-	./connectors/zendesk:FuzzWebhookUnsigned ./connectors/zendesk:FuzzWebhookSigned
+	./connectors/zendesk:FuzzWebhookUnsigned ./connectors/zendesk:FuzzWebhookSigned \
+	./connectors/surveymonkey:FuzzWebhookUnsigned \
+	./connectors/shopify:FuzzWebhookUnsigned ./connectors/shopify:FuzzWebhookSigned
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

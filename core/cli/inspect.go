@@ -2,8 +2,8 @@ package cli
 
 import (
 	"errors"
-	"os"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -115,7 +115,12 @@ func newPluginsCmd(a *app) *cobra.Command {
 						continue
 					}
 					broken++
-					t.row(n, "-", "-", locked(n), "BROKEN: "+truncate(ferr.Error(), 70), host.Path(n))
+					lock := locked(n)
+					var mismatch *plugins.MismatchError
+					if errors.As(ferr, &mismatch) && mismatch.Locked != "" {
+						lock = "CHANGED" // the binary is not the one the lockfile records
+					}
+					t.row(n, "-", "-", lock, "BROKEN: "+truncate(ferr.Error(), 70), host.Path(n))
 					continue
 				}
 				s := specs[n]

@@ -116,6 +116,7 @@ func newRoot(a *app) *cobra.Command {
 	if defaultConfig == "" {
 		defaultConfig = "cxhub.yaml"
 	}
+	root.SetVersionTemplate(fmt.Sprintf("cxhub {{.Version}} (connector protocol %d)\n", sdk.ProtocolVersion))
 	f := root.PersistentFlags()
 	f.StringVarP(&a.opts.configPath, "config", "c", defaultConfig, "the pipeline config file (env CXHUB_CONFIG)")
 	f.StringVar(&a.opts.logLevel, "log-level", "", "log level: trace, debug, info, warn or error (default warn, or log.level in the config)")
@@ -139,6 +140,7 @@ func newRoot(a *app) *cobra.Command {
 	root.AddCommand(
 		newValidateCmd(a), pluginsCmd, newCheckCmd(a), newDiscoverCmd(a),
 		newSyncCmd(a), newRunCmd(a), newServeCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
+		newCustomersCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
 	root.AddCommand(&cobra.Command{

@@ -23,6 +23,9 @@ type Config struct {
 	Monitor     Monitor // what `cxhub serve` watches; defaults if absent
 	Connections map[string]*Connection
 	Pipelines   []*Pipeline // in file order
+	// Customers is the customers section (identity rules, see package
+	// identity), nil if the file has none. It is decoded by core/identity.
+	Customers *yaml.Node
 
 	// nodes remembers where things are in the file, for Check.
 	nodes positions
@@ -49,6 +52,9 @@ type Connection struct {
 	Pos       Pos             // of the connection's key
 	// CheckInterval overrides monitor.check_interval for this connection.
 	CheckInterval time.Duration
+	// Builtin is set on the profile store's connection (ProfilesConnection),
+	// which the hub serves itself: no plugin runs for it.
+	Builtin bool
 }
 
 // Endpoint names a stream of a connection.

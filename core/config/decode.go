@@ -25,7 +25,7 @@ type decoder struct {
 
 // Keys allowed at each level of the file, in the order the errors list them.
 var (
-	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines"}
+	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines", "customers"}
 	stateKeys = []string{"path", "driver", "dsn"}
 	// stateDrivers are the state backends this cxhub has.
 	stateDrivers   = []string{"sqlite", "postgres"}
@@ -33,7 +33,7 @@ var (
 	logKeys        = []string{"level"}
 	connectionKeys = []string{"connector", "config", "check_interval"}
 	pipelineKeys   = []string{"name", "from", "to", "map", "where", "schedule", "jitter", "on_error", "batch_size", "retry", "monitor"}
-	endpointKeys   = []string{"connection", "stream"}
+	endpointKeys   = []string{"connection", "stream", "profiles"}
 	retryKeys      = []string{"initial_interval", "max_interval", "max_elapsed"}
 	constKeys      = []string{"value"}
 	logLevels      = []string{"trace", "debug", "info", "warn", "error"}
@@ -210,6 +210,9 @@ func (d *decoder) document(doc *yaml.Node) (*Config, map[string]string) {
 	}
 	if p, ok := top["pipelines"]; ok {
 		d.pipelines(p.val, c)
+	}
+	if p, ok := top["customers"]; ok && !isNull(p.val) {
+		c.Customers = resolve(p.val) // decoded by core/identity, which reports its errors the same way
 	}
 	return c, settings
 }

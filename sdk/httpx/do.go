@@ -174,7 +174,7 @@ func (c *Client) transportError(ctx context.Context, p *prepared, err error) err
 		// caller's deadline, not this attempt's.
 		return sdk.Transient(p.fail(fmt.Errorf("no response within %s", c.timeout)))
 	case refusedOnLoopback(err, p.url):
-		return sdk.Transient(p.fail(fmt.Errorf("%w: %w: nothing listens there; if it is a cxhub sandbox, start it (make sandboxes)",
+		return sdk.Transient(p.fail(fmt.Errorf("%w: %w: nothing listens there; if it is a sandbox, start it (the built-in ones: make sandboxes)",
 			unwrapURLError(err), errNothingListens)))
 	}
 	return sdk.Transient(p.fail(fmt.Errorf("send request: %w", unwrapURLError(err))))
