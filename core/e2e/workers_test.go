@@ -75,7 +75,9 @@ func (c *cluster) api(i int) api {
 // start starts worker i and waits until it is ready.
 func (c *cluster) start(i int) {
 	c.t.Helper()
-	cmd, stdout, stderr := c.w.command("serve")
+	cmd, _, _ := c.w.command("serve")
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.Env = append(os.Environ(), "CXHUB_TEST_DSN="+c.dsn, fmt.Sprintf("CXHUB_TEST_PORT=%d", c.ports[i]), "CXHUB_WORKER_ID="+c.id(i))
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
