@@ -92,6 +92,13 @@ func TestStressCrashKillsCxhubAtRandomAndLosesNothing(t *testing.T) {
 			release()
 		}
 		if finished {
+			// The sync covered the whole file: the next estimates start
+			// from its checkpoint, not from the last kill's.
+			cp := checkpointOf(t, w, "load")
+			if cp.Line < prev.Line || cp.Offset < prev.Offset {
+				t.Fatalf("round %d: the checkpoint moved backwards from %+v to %+v", round, prev, cp)
+			}
+			prev = cp
 			more := bySize(10_000, 40_000)
 			completed++
 			src.grow(more)

@@ -449,7 +449,7 @@ func TestWorkersFencingAndWebhooks(t *testing.T) {
 		return ok && h.Holder == c.id(other) && h.Token > holder.Token
 	})
 	t.Logf("taken over after %v", time.Since(stoppedAt).Round(time.Millisecond))
-	waitFor(t, "the other worker to finish big", 2*time.Minute, func() bool {
+	waitFor(t, "the other worker to finish big", 4*time.Minute, func() bool {
 		ok, _ := exactCopy(t, c.w, "big", n)
 		return ok
 	})

@@ -36,6 +36,14 @@ func Violations(err error, doc []byte) []string {
 			}
 		}
 		at := strings.Join(ve.InstanceLocation, ".")
+		loc := ve.InstanceLocation
+		if _, ok := ve.ErrorKind.(*kind.PropertyNames); ok {
+			// The library hands propertyNames errors a location slice it
+			// goes on appending to (siblings validated later overwrite it),
+			// so the object is found from the schema's location instead.
+			loc = instanceOfSchema(ve.SchemaURL)
+			at = strings.Join(loc, ".")
+		}
 		switch k := ve.ErrorKind.(type) {
 		case *kind.Required:
 			for _, name := range k.Missing {
@@ -54,14 +62,34 @@ func Violations(err error, doc []byte) []string {
 			}
 		default:
 			what := orConfig(at)
-			value := gjson.GetBytes(doc, pointerPath(ve.InstanceLocation)).Raw
-			if len(ve.InstanceLocation) == 0 {
+			value := gjson.GetBytes(doc, pointerPath(loc)).Raw
+			if len(loc) == 0 {
 				value = strings.TrimSpace(string(doc))
 			}
 			out = append(out, fmt.Sprintf("%s is %s: %s", what, clip(value), ve.ErrorKind.LocalizedString(p)))
 		}
 	}
 	walk(ve)
+	return out
+}
+
+// instanceOfSchema turns a schema location ("…#/properties/streams/propertyNames")
+// into the instance location it validates (["streams"]).
+func instanceOfSchema(schemaURL string) []string {
+	_, ptr, _ := strings.Cut(schemaURL, "#")
+	var out []string
+	parts := strings.Split(strings.Trim(ptr, "/"), "/")
+	for i := 0; i < len(parts); i++ {
+		switch parts[i] {
+		case "properties":
+			if i+1 < len(parts) {
+				out = append(out, parts[i+1])
+				i++
+			}
+		case "additionalProperties", "items":
+			out = append(out, "*")
+		}
+	}
 	return out
 }
 
