@@ -48,6 +48,10 @@ type Store interface {
 	// the id of the object it is in the destination stream. A link works
 	// both ways: a key of the destination stream finds the source object.
 	LookupLinks(ctx context.Context, srcConnection, srcStream, dstConnection, dstStream string, keys []string) (map[string]string, error)
+	// LookupFingerprints returns the fingerprints of scope for the given
+	// keys of a connection's stream: key → Data. Keys without one are
+	// absent from the map.
+	LookupFingerprints(ctx context.Context, scope, connection, stream string, keys []string) (map[string][]byte, error)
 	// CountLinks counts every link.
 	CountLinks(ctx context.Context) (int64, error)
 

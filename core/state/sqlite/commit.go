@@ -10,7 +10,8 @@ import (
 const sqlAddCounts = `UPDATE runs SET
 	n_read = n_read + ?1, n_filtered = n_filtered + ?2, n_written = n_written + ?3,
 	n_created = n_created + ?4, n_updated = n_updated + ?5, n_dead_lettered = n_dead_lettered + ?6,
-	n_retries = n_retries + ?7, n_restarts = n_restarts + ?8
+	n_retries = n_retries + ?7, n_restarts = n_restarts + ?8,
+	n_unchanged = n_unchanged + ?11, n_echo = n_echo + ?12
 	WHERE id = ?9 AND (?10 = '' OR pipeline = ?10)`
 
 // Commit records a batch's final outcome: links, dead letters, replayed
@@ -60,6 +61,18 @@ func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map
 
 	if err := writeLinks(ctx, ectx, tx, linkStmts, c.Links, now); err != nil {
 		return err
+	}
+
+	if len(c.Fingerprints) > 0 {
+		st := tx.StmtContext(ectx, s.upsertFingerprint)
+		for i, f := range c.Fingerprints {
+			if err := check(i); err != nil {
+				return err
+			}
+			if _, err := st.ExecContext(ectx, f.Scope, f.Connection, f.Stream, f.Key, f.Data, now); err != nil {
+				return fmt.Errorf("fingerprint %s of %s/%s/%q: %w", f.Scope, f.Connection, f.Stream, f.Key, err)
+			}
+		}
 	}
 
 	if len(c.DeadLetters) > 0 {
@@ -147,7 +160,7 @@ func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map
 		n := c.Counts
 		res, err := tx.StmtContext(ectx, s.addCounts).ExecContext(ectx,
 			n.Read, n.Filtered, n.Written, n.Created, n.Updated, n.DeadLettered, n.Retries, n.Restarts,
-			c.RunID, c.Pipeline)
+			c.RunID, c.Pipeline, n.Unchanged, n.Echo)
 		if err := oneRow(res, err); err != nil {
 			if errors.Is(err, ErrNotFound) && c.Pipeline != "" {
 				return fmt.Errorf("run %d of pipeline %s: %w", c.RunID, c.Pipeline, err)

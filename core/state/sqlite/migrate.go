@@ -144,6 +144,22 @@ CREATE TABLE inbox_cursors (
 	last_id  INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 3: two-way sync: fingerprints of synced content, and the runs'
+	// counts of writes skipped for it.
+	`
+CREATE TABLE fingerprints (
+	scope      TEXT    NOT NULL, -- a pipeline, or a two-way sync
+	connection TEXT    NOT NULL,
+	stream     TEXT    NOT NULL,
+	key        TEXT    NOT NULL,
+	data       BLOB    NOT NULL, -- opaque to the store: the engine's per-field hashes
+	updated_at INTEGER NOT NULL,
+	PRIMARY KEY (scope, connection, stream, key)
+) WITHOUT ROWID;
+
+ALTER TABLE runs ADD COLUMN n_unchanged INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN n_echo      INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // SchemaVersion returns the schema version this code writes: the

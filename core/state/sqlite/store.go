@@ -77,6 +77,7 @@ type Store struct {
 	// discardDeadLetter resolves a dead letter that a replay filtered out.
 	discardDeadLetter *sql.Stmt
 	addCounts         *sql.Stmt
+	upsertFingerprint *sql.Stmt
 	stmtMu            sync.Mutex
 	upsertLinks       map[int]*sql.Stmt // by number of links, see linkStmts; guarded by stmtMu
 	// On r:
@@ -267,7 +268,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
 		stmts := []*sql.Stmt{s.upsertCheckpoint, s.insertDeadLetter,
-			s.retryDeadLetter, s.replayDeadLetter, s.discardDeadLetter, s.addCounts, s.lookupLinks}
+			s.retryDeadLetter, s.replayDeadLetter, s.discardDeadLetter, s.addCounts, s.lookupLinks, s.upsertFingerprint}
 		s.stmtMu.Lock()
 		for _, st := range s.upsertLinks {
 			stmts = append(stmts, st)
@@ -321,6 +322,7 @@ func (s *Store) prepare(ctx context.Context) error {
 	s.replayDeadLetter = prep(s.w, sqlReplayDeadLetter)
 	s.discardDeadLetter = prep(s.w, sqlDiscardDeadLetter)
 	s.addCounts = prep(s.w, sqlAddCounts)
+	s.upsertFingerprint = prep(s.w, sqlUpsertFingerprint)
 	return err
 }
 

@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"InboxPrune", testInboxPrune},
 		{"AlertLifecycle", testAlertLifecycle},
 		{"PausedPipelines", testPausedPipelines},
+		{"Fingerprints", testFingerprints},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh) })
