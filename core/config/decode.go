@@ -22,7 +22,7 @@ type decoder struct {
 
 // Keys allowed at each level of the file, in the order the errors list them.
 var (
-	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines"}
+	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines", "syncs"}
 	stateKeys = []string{"path", "driver"}
 	// stateDrivers are the state backends this cxhub has.
 	stateDrivers   = []string{"sqlite"}
@@ -207,6 +207,9 @@ func (d *decoder) document(doc *yaml.Node) (*Config, map[string]string) {
 	}
 	if p, ok := top["pipelines"]; ok {
 		d.pipelines(p.val, c)
+	}
+	if p, ok := top["syncs"]; ok {
+		d.syncs(p.val, c)
 	}
 	return c, settings
 }
