@@ -14,9 +14,12 @@ import (
 // pipelines, PipelineAB (a → b) and PipelineBA (b → a), which Config lists
 // in Pipelines with their SyncRole. See docs/two-way.md.
 type Sync struct {
-	Name                   string
-	A, B                   Endpoint
-	Match                  string // the field, as written to b, that pairs records: sent with every write
+	Name string
+	A, B Endpoint
+	// Match is the field, as written to b, that identifies a record on both
+	// sides (an email): it must be mapped both ways as the identity, and is
+	// what the vendors' upserts pair existing records on at creation.
+	Match                  string
 	PipelineAB, PipelineBA string
 	Pos                    Pos // of the list item
 }
@@ -37,8 +40,6 @@ type SyncField struct {
 	// value read back from the other side is recognised as ours.
 	Key  string
 	Rule string // SyncCarry, SyncOnCreate or SyncNever
-	// Always: sent with every write, changed or not (the match field).
-	Always bool
 }
 
 // The values of SyncField.Rule.
@@ -264,11 +265,7 @@ func (d *decoder) syncFields(path string, s *Sync, matchNode *yaml.Node, toB, to
 		}
 		ab.Fields[bf] = SyncField{Key: keyB, Rule: ownerRule(owner, OwnerA)}
 		ba.Fields[af] = SyncField{Key: keyA, Rule: ownerRule(owner, OwnerB)}
-		if bf == s.Match && identity {
-			matched = true
-			ab.Fields[bf] = SyncField{Key: keyB, Rule: SyncCarry, Always: true}
-			ba.Fields[af] = SyncField{Key: keyA, Rule: SyncCarry, Always: true}
-		}
+		matched = matched || (bf == s.Match && identity)
 	}
 	for _, fa := range toA.fields {
 		if pairedA[fa.Name] {

@@ -42,7 +42,7 @@ func TestSyncExpandsIntoTwoPipelines(t *testing.T) {
 		t.Errorf("endpoints %+v → %+v and %+v → %+v", ab.From, ab.To, ba.From, ba.To)
 	}
 	want := map[string]SyncField{
-		"email":       {Key: "=email", Rule: SyncCarry, Always: true},
+		"email":       {Key: "=email", Rule: SyncCarry},
 		"phone":       {Key: "=phone", Rule: SyncCarry},
 		"name":        {Key: "b:name", Rule: SyncCarry},
 		"external_id": {Key: "b:external_id", Rule: SyncCarry},
@@ -53,7 +53,7 @@ func TestSyncExpandsIntoTwoPipelines(t *testing.T) {
 		}
 	}
 	wantBA := map[string]SyncField{
-		"email":          {Key: "=email", Rule: SyncCarry, Always: true},
+		"email":          {Key: "=email", Rule: SyncCarry},
 		"phone":          {Key: "=phone", Rule: SyncCarry},
 		"firstname":      {Key: "a:firstname", Rule: SyncNever},
 		"lifecyclestage": {Key: "a:lifecyclestage", Rule: SyncOnCreate},

@@ -90,6 +90,7 @@ type outgoing struct {
 	rec      sdk.Record
 	attempts int
 	lastErr  error
+	plan     *plannedFingerprint // committed with the write; nil: none
 }
 
 // process returns the batch's outcome as a commit (without checkpoints).
@@ -109,6 +110,9 @@ func (b *batchWriter) process(ctx context.Context, recs []sdk.Record, replayOf [
 		return c, err
 	}
 	if err := b.attachLinks(ctx, out); err != nil {
+		return c, err
+	}
+	if out, err = b.skipUnchanged(ctx, out, replayOf, &c); err != nil {
 		return c, err
 	}
 	if err := b.write(ctx, recs, out, replayOf, &c); err != nil {
@@ -335,6 +339,15 @@ func (b *batchWriter) written(c *state.Commit, o outgoing, res sdk.Result, repla
 			SrcConnection: b.p.from.Name, SrcStream: b.p.cfg.From.Stream, SrcKey: o.rec.Key,
 			DstConnection: b.p.to.Name, DstStream: b.p.cfg.To.Stream, DstID: res.ID,
 		})
+	}
+	if o.plan != nil {
+		fp := o.plan.fp
+		if o.plan.keyFromResult {
+			fp.Key = res.ID
+		}
+		if fp.Key != "" {
+			c.Fingerprints = append(c.Fingerprints, fp)
+		}
 	}
 	if replayOf != nil {
 		c.Replayed = append(c.Replayed, replayOf[o.src].ID)

@@ -1,0 +1,204 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/tidwall/gjson"
+)
+
+// Change detection (docs/two-way.md): after mapping, a record whose content
+// the destination already holds from us is not written (counted unchanged),
+// and in a two-way sync a record that is only the echo of our own write to
+// its source is not carried back (counted echo). What was written is
+// remembered as a fingerprint of the mapped fields — not of the whole
+// source record, so that a modified time the vendor stamps on every write
+// changes nothing — committed with the write's link.
+//
+// A plain pipeline fingerprints the whole mapped record, per destination
+// object. The two pipelines of a sync share one fingerprint per pair of
+// objects, kept on side a's object, with a hash per field: a field mapped
+// both ways as the identity has one key in both directions, so the value
+// read back from b is recognised as the one written from a.
+
+// fingerprint is the Data of a state.Fingerprint.
+type fingerprint struct {
+	// W is the side a sync last wrote to ("a" or "b"); "" for a plain pipeline.
+	W string `json:"w,omitempty"`
+	// F holds a hash per field key; a plain pipeline has one, "".
+	F map[string]string `json:"f"`
+}
+
+// fieldHash is a short hash of a field's JSON value.
+func fieldHash(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return base64.RawStdEncoding.EncodeToString(sum[:12])
+}
+
+// plannedFingerprint is the fingerprint a record's write commits if it
+// succeeds. KeyFromResult: the key is the id the write returns (the object
+// is created by it).
+type plannedFingerprint struct {
+	fp            state.Fingerprint
+	keyFromResult bool
+}
+
+// anchor is where a pipeline keeps its fingerprints: the scope and the
+// object's connection and stream.
+func (p *pipeline) anchor() (scope, connection, stream string) {
+	role := p.cfg.Sync
+	switch {
+	case role == nil:
+		return p.cfg.Name, p.to.Name, p.cfg.To.Stream
+	case role.ToSide == "b":
+		return role.Sync, p.from.Name, p.cfg.From.Stream
+	default:
+		return role.Sync, p.to.Name, p.cfg.To.Stream
+	}
+}
+
+// anchorKey is the key of the object a record's fingerprint is kept on,
+// "" if it does not exist yet.
+func (p *pipeline) anchorKey(rec *sdk.Record) string {
+	if role := p.cfg.Sync; role != nil && role.ToSide == "b" {
+		return rec.Key
+	}
+	return rec.TargetID
+}
+
+// skipUnchanged drops from out the records that need no write, counting
+// them in c, and plans the fingerprint of every other upsert. A replayed
+// dead letter that needs no write is resolved as replayed.
+func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayOf []state.DeadLetter, c *state.Commit) ([]outgoing, error) {
+	p := b.p
+	scope, conn, stream := p.anchor()
+	keys := make([]string, 0, len(out))
+	for i := range out {
+		if k := p.anchorKey(&out[i].rec); k != "" && out[i].rec.TargetID != "" {
+			keys = append(keys, k)
+		}
+	}
+	known := map[string][]byte{}
+	if len(keys) > 0 {
+		var err error
+		if known, err = b.runner.Store.LookupFingerprints(ctx, scope, conn, stream, keys); err != nil {
+			return nil, final(fmt.Errorf("look up fingerprints: %w", err))
+		}
+	}
+	kept := out[:0]
+	for _, o := range out {
+		if o.rec.Op != sdk.Upsert {
+			if o.rec.TargetID != "" && p.cfg.Sync == nil {
+				// What a deleted object held is no longer there.
+				o.plan = &plannedFingerprint{fp: state.Fingerprint{Scope: scope, Connection: conn, Stream: stream,
+					Key: o.rec.TargetID, Data: []byte(`{"f":{}}`)}}
+			}
+			kept = append(kept, o)
+			continue
+		}
+		var prev *fingerprint
+		key := p.anchorKey(&o.rec)
+		if data, ok := known[key]; ok && o.rec.TargetID != "" {
+			prev = new(fingerprint)
+			if err := json.Unmarshal(data, prev); err != nil {
+				prev = nil // unreadable: as if there were none, the record is written
+			}
+		}
+		next, data, skip, echo := b.decide(o.rec, prev)
+		if skip {
+			if echo {
+				c.Counts.Echo++
+			} else {
+				c.Counts.Unchanged++
+			}
+			if replayOf != nil {
+				c.Replayed = append(c.Replayed, replayOf[o.src].ID)
+			}
+			continue
+		}
+		o.rec.Data = data
+		enc, err := json.Marshal(next)
+		if err != nil {
+			return nil, final(fmt.Errorf("encode fingerprint: %w", err))
+		}
+		o.plan = &plannedFingerprint{
+			fp:            state.Fingerprint{Scope: scope, Connection: conn, Stream: stream, Key: key, Data: enc},
+			keyFromResult: key == "",
+		}
+		kept = append(kept, o)
+	}
+	return kept, nil
+}
+
+// decide returns the fingerprint after writing rec, the data to write,
+// and whether to skip it instead (as an echo of our own write, or as
+// unchanged). prev is the object's fingerprint, nil if unknown.
+func (b *batchWriter) decide(rec sdk.Record, prev *fingerprint) (next *fingerprint, data []byte, skip, echo bool) {
+	role := b.p.cfg.Sync
+	if role == nil {
+		h := fieldHash(rec.Data)
+		if prev != nil && prev.F[""] == h {
+			return nil, nil, true, false
+		}
+		return &fingerprint{F: map[string]string{"": h}}, rec.Data, false, false
+	}
+	create := rec.TargetID == ""
+	next = &fingerprint{W: role.ToSide, F: map[string]string{}}
+	if prev != nil {
+		for k, v := range prev.F {
+			next.F[k] = v
+		}
+	}
+	// Keep the fields to write, in their order.
+	var fields []gjson.Result
+	var names []string
+	changed, total := false, 0
+	gjson.ParseBytes(rec.Data).ForEach(func(k, v gjson.Result) bool {
+		total++
+		name := k.String()
+		rule, ok := role.Fields[name]
+		if !ok {
+			rule = config.SyncField{Key: role.ToSide + ":" + name, Rule: config.SyncCarry}
+		}
+		h := fieldHash([]byte(v.Raw))
+		send := create
+		if !create && rule.Rule == config.SyncCarry && (prev == nil || prev.F[rule.Key] != h) {
+			send, changed = true, true
+		}
+		if send {
+			fields = append(fields, v)
+			names = append(names, name)
+			next.F[rule.Key] = h
+		}
+		return true
+	})
+	if !create && !changed {
+		from := "a"
+		if role.ToSide == "a" {
+			from = "b"
+		}
+		return nil, nil, true, prev != nil && prev.W == from
+	}
+	if len(fields) == total {
+		return next, rec.Data, false, false
+	}
+	out := make([]byte, 0, len(rec.Data))
+	out = append(out, '{')
+	for i, v := range fields {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		name, _ := json.Marshal(names[i])
+		out = append(out, name...)
+		out = append(out, ':')
+		out = append(out, v.Raw...)
+	}
+	out = append(out, '}')
+	return next, out, false, false
+}
