@@ -40,6 +40,10 @@ type SyncField struct {
 	// value read back from the other side is recognised as ours.
 	Key  string
 	Rule string // SyncCarry, SyncOnCreate or SyncNever
+	// Always: sent with every write, changed or not — a key the
+	// destination finds the object by (Zendesk users: external_id). Only a
+	// field mapped one way can be: it never overwrites the other side's edit.
+	Always bool
 }
 
 // The values of SyncField.Rule.
@@ -58,7 +62,7 @@ const (
 )
 
 var (
-	syncKeys    = []string{"name", "a", "b", "match", "to_b", "to_a", "owners", "schedule", "on_error", "batch_size", "retry"}
+	syncKeys    = []string{"name", "a", "b", "match", "to_b", "to_a", "owners", "send_always", "schedule", "on_error", "batch_size", "retry"}
 	ownerValues = []string{OwnerA, OwnerB, OwnerLatest, OwnerOnCreate}
 )
 
@@ -159,6 +163,7 @@ func (d *decoder) sync(n *yaml.Node, path string, c *Config) {
 	roleAB := &SyncRole{Sync: s.Name, ToSide: "b", Fields: map[string]SyncField{}}
 	roleBA := &SyncRole{Sync: s.Name, ToSide: "a", Fields: map[string]SyncField{}}
 	d.syncFields(path, s, matchNode, toB, toA, owners, roleAB, roleBA)
+	d.sendAlways(f, path, roleAB, roleBA)
 	if s.Name == "" {
 		return
 	}
@@ -185,6 +190,47 @@ func (d *decoder) sync(n *yaml.Node, path string, c *Config) {
 	c.nodes.pipes = append(c.nodes.pipes,
 		pipeNodes{fromStream: aStream, toStream: bStream, fromPath: keyPath(path, "a.stream"), toPath: keyPath(path, "b.stream")},
 		pipeNodes{fromStream: bStream, toStream: aStream, fromPath: keyPath(path, "b.stream"), toPath: keyPath(path, "a.stream")})
+}
+
+// sendAlways decodes a sync's send_always: fields, as written to either
+// side, sent with every write. A field mapped both ways is refused: sent
+// unchanged, it would undo the other side's edit.
+func (d *decoder) sendAlways(f map[string]pair, path string, ab, ba *SyncRole) {
+	v, ok := f["send_always"]
+	if !ok || isNull(v.val) {
+		return
+	}
+	spath := keyPath(path, "send_always")
+	n := resolve(v.val)
+	if n.Kind != yaml.SequenceNode {
+		d.errs.at(n, spath, fmt.Sprintf("expected a list of field names, got %s", describe(n)))
+		return
+	}
+	for i, item := range n.Content {
+		ipath := indexPath(spath, i)
+		name, ok := d.nonEmpty(item, ipath, "a field name")
+		if !ok {
+			continue
+		}
+		found := false
+		for _, role := range []*SyncRole{ab, ba} {
+			sf, ok := role.Fields[name]
+			if !ok {
+				continue
+			}
+			found = true
+			if !strings.HasPrefix(sf.Key, role.ToSide+":") {
+				d.errs.at(resolve(item), ipath, fmt.Sprintf(
+					"field %q is mapped both ways: sent with every write, it would undo the other side's edits; send_always is for keys mapped one way (like external_id)", name))
+				continue
+			}
+			sf.Always = true
+			role.Fields[name] = sf
+		}
+		if !found {
+			d.errs.at(resolve(item), ipath, fmt.Sprintf("unknown field %q: send_always names fields of to_b or to_a", name))
+		}
+	}
 }
 
 // owners decodes a sync's owners: field name (as written to either side)

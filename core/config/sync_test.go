@@ -30,6 +30,7 @@ func TestSyncExpandsIntoTwoPipelines(t *testing.T) {
       firstname: name
       lifecyclestage: {value: customer}
     owners: {name: a, lifecyclestage: on_create}
+    send_always: [external_id]
 `)
 	if len(c.Syncs) != 1 || len(c.Pipelines) != 2 {
 		t.Fatalf("syncs %d, pipelines %d; want 1 and 2", len(c.Syncs), len(c.Pipelines))
@@ -45,7 +46,7 @@ func TestSyncExpandsIntoTwoPipelines(t *testing.T) {
 		"email":       {Key: "=email", Rule: SyncCarry},
 		"phone":       {Key: "=phone", Rule: SyncCarry},
 		"name":        {Key: "b:name", Rule: SyncCarry},
-		"external_id": {Key: "b:external_id", Rule: SyncCarry},
+		"external_id": {Key: "b:external_id", Rule: SyncCarry, Always: true},
 	}
 	for f, w := range want {
 		if got := ab.Sync.Fields[f]; got != w {
@@ -101,11 +102,14 @@ func TestSyncErrors(t *testing.T) {
 			yaml: syncHead + `    to_b: {email: properties.email, phone: properties.phone}
     to_a: {phone: phone}
     owners: {phon: a, phone: me}
+    send_always: [phone, nothing]
 `,
 			want: []string{
 				`FILE:9:12: syncs[0].match: match "email" must be a field of to_b mapped both ways as the identity (like email: properties.email in to_b and email: email in to_a)`,
 				`FILE:13:14: syncs[0].owners.phon: unknown field "phon": owners name fields of to_b or to_a`,
 				`FILE:13:30: syncs[0].owners.phone: expected a, b, latest or on_create, got "me"`,
+				`FILE:14:19: syncs[0].send_always[0]: field "phone" is mapped both ways: sent with every write, it would undo the other side's edits; send_always is for keys mapped one way (like external_id)`,
+				`FILE:14:26: syncs[0].send_always[1]: unknown field "nothing": send_always names fields of to_b or to_a`,
 			},
 		},
 		{

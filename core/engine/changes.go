@@ -167,7 +167,7 @@ func (b *batchWriter) decide(rec sdk.Record, prev *fingerprint) (next *fingerpri
 			rule = config.SyncField{Key: role.ToSide + ":" + name, Rule: config.SyncCarry}
 		}
 		h := fieldHash([]byte(v.Raw))
-		send := create
+		send := create || rule.Always
 		if !create && rule.Rule == config.SyncCarry && (prev == nil || prev.F[rule.Key] != h) {
 			send, changed = true, true
 		}
