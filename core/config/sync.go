@@ -62,7 +62,7 @@ const (
 )
 
 var (
-	syncKeys    = []string{"name", "a", "b", "match", "to_b", "to_a", "owners", "send_always", "schedule", "on_error", "batch_size", "retry"}
+	syncKeys    = []string{"name", "a", "b", "match", "to_b", "to_a", "owners", "send_always", "where_a", "where_b", "schedule", "on_error", "batch_size", "retry"}
 	ownerValues = []string{OwnerA, OwnerB, OwnerLatest, OwnerOnCreate}
 )
 
@@ -153,6 +153,13 @@ func (d *decoder) sync(n *yaml.Node, path string, c *Config) {
 	if v, ok := f["retry"]; ok && !isNull(v.val) {
 		tmpl.Retry = d.retry(v.val, keyPath(path, "retry"), tmpl.Retry)
 	}
+	var whereA, whereB string
+	if v, ok := f["where_a"]; ok && !isNull(v.val) {
+		whereA = d.where(v.val, keyPath(path, "where_a"))
+	}
+	if v, ok := f["where_b"]; ok && !isNull(v.val) {
+		whereB = d.where(v.val, keyPath(path, "where_b"))
+	}
 	toB, toA := d.sideMap(f, "to_b", path), d.sideMap(f, "to_a", path)
 	owners := d.owners(f, path, toB, toA)
 	var matchNode *yaml.Node
@@ -184,8 +191,8 @@ func (d *decoder) sync(n *yaml.Node, path string, c *Config) {
 	}
 	c.Syncs = append(c.Syncs, s)
 	ab, ba := *tmpl, *tmpl
-	ab.Name, ab.From, ab.To, ab.Map, ab.Sync = s.PipelineAB, s.A, s.B, toB.fields, roleAB
-	ba.Name, ba.From, ba.To, ba.Map, ba.Sync = s.PipelineBA, s.B, s.A, toA.fields, roleBA
+	ab.Name, ab.From, ab.To, ab.Map, ab.Where, ab.Sync = s.PipelineAB, s.A, s.B, toB.fields, whereA, roleAB
+	ba.Name, ba.From, ba.To, ba.Map, ba.Where, ba.Sync = s.PipelineBA, s.B, s.A, toA.fields, whereB, roleBA
 	c.Pipelines = append(c.Pipelines, &ab, &ba)
 	c.nodes.pipes = append(c.nodes.pipes,
 		pipeNodes{fromStream: aStream, toStream: bStream, fromPath: keyPath(path, "a.stream"), toPath: keyPath(path, "b.stream")},

@@ -31,6 +31,7 @@ func TestSyncExpandsIntoTwoPipelines(t *testing.T) {
       lifecyclestage: {value: customer}
     owners: {name: a, lifecyclestage: on_create}
     send_always: [external_id]
+    where_b: 'role == "end-user"'
 `)
 	if len(c.Syncs) != 1 || len(c.Pipelines) != 2 {
 		t.Fatalf("syncs %d, pipelines %d; want 1 and 2", len(c.Syncs), len(c.Pipelines))
@@ -63,6 +64,9 @@ func TestSyncExpandsIntoTwoPipelines(t *testing.T) {
 		if got := ba.Sync.Fields[f]; got != w {
 			t.Errorf("b→a field %s: %+v, want %+v", f, got, w)
 		}
+	}
+	if ab.Where != "" || ba.Where != `role == "end-user"` {
+		t.Errorf("where: a→b %q, b→a %q", ab.Where, ba.Where)
 	}
 	if ab.Sync.Sync != "people" || ab.Sync.ToSide != "b" || ba.Sync.ToSide != "a" {
 		t.Errorf("roles %+v %+v", ab.Sync, ba.Sync)
