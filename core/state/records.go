@@ -52,6 +52,8 @@ type Commit struct {
 	// writes, so that what the state remembers having written is what was
 	// written.
 	Fingerprints []Fingerprint
+	// Conflicts are inserted: fields of a two-way sync both sides changed.
+	Conflicts []Conflict
 	// DeadLetters with ID 0 are inserted as pending. Those with an ID are a
 	// replay that failed again: their ErrorKind, Error and LastTriedAt are
 	// updated, Attempts becomes max(stored+1, Attempts) (pass the new total,
@@ -89,6 +91,11 @@ func (c *Commit) Validate() error {
 	}
 	for _, f := range c.Fingerprints {
 		if err := f.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, cf := range c.Conflicts {
+		if err := cf.Validate(); err != nil {
 			return err
 		}
 	}

@@ -52,6 +52,8 @@ type Store interface {
 	// keys of a connection's stream: key → Data. Keys without one are
 	// absent from the map.
 	LookupFingerprints(ctx context.Context, scope, connection, stream string, keys []string) (map[string][]byte, error)
+	// Conflicts lists the conflicts of two-way syncs, newest first.
+	Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error)
 	// CountLinks counts every link.
 	CountLinks(ctx context.Context) (int64, error)
 

@@ -75,6 +75,24 @@ func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map
 		}
 	}
 
+	for i, cf := range c.Conflicts {
+		if err := check(i); err != nil {
+			return err
+		}
+		runID := cf.RunID
+		if runID == 0 {
+			runID = c.RunID
+		}
+		pipeline := cf.Pipeline
+		if pipeline == "" {
+			pipeline = c.Pipeline
+		}
+		if _, err := tx.ExecContext(ectx, sqlInsertConflict, cf.Sync, pipeline, sql.NullInt64{Int64: runID, Valid: runID != 0},
+			cf.Connection, cf.Stream, cf.Key, cf.Field, cf.ValueA, cf.ValueB, cf.Rule, cf.Winner, now); err != nil {
+			return fmt.Errorf("conflict %s/%q field %s: %w", cf.Stream, cf.Key, cf.Field, err)
+		}
+	}
+
 	if len(c.DeadLetters) > 0 {
 		ins := tx.StmtContext(ectx, s.insertDeadLetter)
 		retry := tx.StmtContext(ectx, s.retryDeadLetter)

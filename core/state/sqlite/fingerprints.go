@@ -73,3 +73,39 @@ func (s *Store) LookupFingerprints(ctx context.Context, scope, connection, strea
 	}
 	return out, nil
 }
+
+const sqlInsertConflict = `INSERT INTO conflicts
+	(sync, pipeline, run_id, connection, stream, key, field, value_a, value_b, rule, winner, created_at)
+	VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`
+
+// Conflicts lists the conflicts of two-way syncs, newest first.
+func (s *Store) Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT id, sync, pipeline, coalesce(run_id, 0), connection, stream, key, field,
+		value_a, value_b, rule, winner, created_at FROM conflicts
+		WHERE ?1 = '' OR sync = ?1 ORDER BY id DESC LIMIT ?2`, f.Sync, limit)
+	if err != nil {
+		return nil, fmt.Errorf("state: list conflicts: %w", err)
+	}
+	defer rows.Close()
+	var out []Conflict
+	for rows.Next() {
+		var (
+			c  Conflict
+			at int64
+		)
+		if err := rows.Scan(&c.ID, &c.Sync, &c.Pipeline, &c.RunID, &c.Connection, &c.Stream, &c.Key, &c.Field,
+			&c.ValueA, &c.ValueB, &c.Rule, &c.Winner, &at); err != nil {
+			return nil, fmt.Errorf("state: list conflicts: %w", err)
+		}
+		c.CreatedAt = fromMS(at)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("state: list conflicts: %w", err)
+	}
+	return out, nil
+}

@@ -157,6 +157,24 @@ CREATE TABLE fingerprints (
 	PRIMARY KEY (scope, connection, stream, key)
 ) WITHOUT ROWID;
 
+-- Fields both sides of a sync changed, and which side's value was kept.
+CREATE TABLE conflicts (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	sync       TEXT    NOT NULL,
+	pipeline   TEXT    NOT NULL,
+	run_id     INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+	connection TEXT    NOT NULL,
+	stream     TEXT    NOT NULL,
+	key        TEXT    NOT NULL,
+	field      TEXT    NOT NULL,
+	value_a    TEXT    NOT NULL,
+	value_b    TEXT    NOT NULL,
+	rule       TEXT    NOT NULL,
+	winner     TEXT    NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX conflicts_by_sync ON conflicts (sync, id);
+
 ALTER TABLE runs ADD COLUMN n_unchanged INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN n_echo      INTEGER NOT NULL DEFAULT 0;
 `,

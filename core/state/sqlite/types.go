@@ -19,6 +19,8 @@ type (
 	Alert            = state.Alert
 	AlertFilter      = state.AlertFilter
 	AlertStatus      = state.AlertStatus
+	Conflict         = state.Conflict
+	ConflictFilter   = state.ConflictFilter
 )
 
 const (

@@ -52,3 +52,35 @@ func testFingerprints(t *testing.T, open Opener) {
 		t.Errorf("run counts = %+v, want unchanged 3 and echo 2", r.Counts)
 	}
 }
+
+// testConflicts: conflicts are inserted by Commit with the run's id and
+// pipeline, listed newest first and by sync.
+func testConflicts(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t)
+	run := startRun(t, s, "people-a-to-b")
+	cf := func(sync, key string) state.Conflict {
+		return state.Conflict{Sync: sync, Connection: "crm", Stream: "contacts", Key: key, Field: "phone",
+			ValueA: `"1"`, ValueB: `"2"`, Rule: "latest", Winner: "b"}
+	}
+	mustCommit(t, s, state.Commit{RunID: run, Pipeline: "people-a-to-b", Conflicts: []state.Conflict{cf("people", "k1"), cf("other", "k2")}})
+	mustCommit(t, s, state.Commit{RunID: run, Pipeline: "people-a-to-b", Conflicts: []state.Conflict{cf("people", "k3")}})
+	got, err := s.Conflicts(ctx, state.ConflictFilter{Sync: "people"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Key != "k3" || got[1].Key != "k1" {
+		t.Fatalf("Conflicts(people) = %+v, want k3 then k1", got)
+	}
+	c := got[1]
+	if c.ID == 0 || c.RunID != run || c.Pipeline != "people-a-to-b" || c.ValueA != `"1"` || c.ValueB != `"2"` ||
+		c.Winner != "b" || c.Rule != "latest" || c.Field != "phone" || c.CreatedAt.IsZero() {
+		t.Errorf("conflict = %+v", c)
+	}
+	if all, err := s.Conflicts(ctx, state.ConflictFilter{Limit: 1}); err != nil || len(all) != 1 || all[0].Key != "k3" {
+		t.Errorf("Conflicts(limit 1) = %+v, %v", all, err)
+	}
+	if err := s.Commit(ctx, state.Commit{Conflicts: []state.Conflict{{Sync: "people"}}}); err == nil {
+		t.Error("a conflict without an object was committed")
+	}
+}

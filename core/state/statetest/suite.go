@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"AlertLifecycle", testAlertLifecycle},
 		{"PausedPipelines", testPausedPipelines},
 		{"Fingerprints", testFingerprints},
+		{"Conflicts", testConflicts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh) })
