@@ -40,6 +40,9 @@ type SyncField struct {
 	// value read back from the other side is recognised as ours.
 	Key  string
 	Rule string // SyncCarry, SyncOnCreate or SyncNever
+	// Owner is the owner of a field mapped both ways as the identity (a,
+	// b, latest or on_create), which settles a conflict; "" otherwise.
+	Owner string
 	// Always: sent with every write, changed or not — a key the
 	// destination finds the object by (Zendesk users: external_id). Only a
 	// field mapped one way can be: it never overwrites the other side's edit.
@@ -316,8 +319,12 @@ func (d *decoder) syncFields(path string, s *Sync, matchNode *yaml.Node, toB, to
 		if !identity {
 			keyB, keyA = "b:"+bf, "a:"+af
 		}
-		ab.Fields[bf] = SyncField{Key: keyB, Rule: ownerRule(owner, OwnerA)}
-		ba.Fields[af] = SyncField{Key: keyA, Rule: ownerRule(owner, OwnerB)}
+		var shared string
+		if identity {
+			shared = owner
+		}
+		ab.Fields[bf] = SyncField{Key: keyB, Rule: ownerRule(owner, OwnerA), Owner: shared}
+		ba.Fields[af] = SyncField{Key: keyA, Rule: ownerRule(owner, OwnerB), Owner: shared}
 		matched = matched || (bf == s.Match && identity)
 	}
 	for _, fa := range toA.fields {

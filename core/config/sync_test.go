@@ -44,8 +44,8 @@ func TestSyncExpandsIntoTwoPipelines(t *testing.T) {
 		t.Errorf("endpoints %+v → %+v and %+v → %+v", ab.From, ab.To, ba.From, ba.To)
 	}
 	want := map[string]SyncField{
-		"email":       {Key: "=email", Rule: SyncCarry},
-		"phone":       {Key: "=phone", Rule: SyncCarry},
+		"email":       {Key: "=email", Rule: SyncCarry, Owner: OwnerLatest},
+		"phone":       {Key: "=phone", Rule: SyncCarry, Owner: OwnerLatest},
 		"name":        {Key: "b:name", Rule: SyncCarry},
 		"external_id": {Key: "b:external_id", Rule: SyncCarry, Always: true},
 	}
@@ -55,8 +55,8 @@ func TestSyncExpandsIntoTwoPipelines(t *testing.T) {
 		}
 	}
 	wantBA := map[string]SyncField{
-		"email":          {Key: "=email", Rule: SyncCarry},
-		"phone":          {Key: "=phone", Rule: SyncCarry},
+		"email":          {Key: "=email", Rule: SyncCarry, Owner: OwnerLatest},
+		"phone":          {Key: "=phone", Rule: SyncCarry, Owner: OwnerLatest},
 		"firstname":      {Key: "a:firstname", Rule: SyncNever},
 		"lifecyclestage": {Key: "a:lifecyclestage", Rule: SyncOnCreate},
 	}

@@ -33,6 +33,7 @@ type batchWriter struct {
 	arena        []byte // the mapped records of the batch being processed
 	mu           sync.Mutex
 	pendingLinks map[string]pendingLink // by source key: links written, not yet committed
+	peeked       map[string]*peeked     // a sync's changes on the other side, by anchor key; see peek
 }
 
 // pendingLink is a destination id a batch wrote and has not committed yet.

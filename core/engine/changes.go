@@ -110,18 +110,29 @@ func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayO
 				prev = nil // unreadable: as if there were none, the record is written
 			}
 		}
-		next, data, skip, echo := b.decide(o.rec, prev)
-		if skip {
-			if echo {
+		d := b.decide(o.rec, key, prev)
+		c.Conflicts = append(c.Conflicts, d.conflicts...)
+		if d.skip {
+			if d.echo {
 				c.Counts.Echo++
 			} else {
 				c.Counts.Unchanged++
+			}
+			if d.dirty {
+				// A conflict the other side won: remember the winner, so that
+				// its value is carried back without a second conflict.
+				enc, err := json.Marshal(d.next)
+				if err != nil {
+					return nil, final(fmt.Errorf("encode fingerprint: %w", err))
+				}
+				c.Fingerprints = append(c.Fingerprints, state.Fingerprint{Scope: scope, Connection: conn, Stream: stream, Key: key, Data: enc})
 			}
 			if replayOf != nil {
 				c.Replayed = append(c.Replayed, replayOf[o.src].ID)
 			}
 			continue
 		}
+		next, data := d.next, d.data
 		o.rec.Data = data
 		enc, err := json.Marshal(next)
 		if err != nil {
@@ -136,25 +147,39 @@ func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayO
 	return kept, nil
 }
 
-// decide returns the fingerprint after writing rec, the data to write,
-// and whether to skip it instead (as an echo of our own write, or as
-// unchanged). prev is the object's fingerprint, nil if unknown.
-func (b *batchWriter) decide(rec sdk.Record, prev *fingerprint) (next *fingerprint, data []byte, skip, echo bool) {
+// decision is what to do with one mapped record.
+type decision struct {
+	next      *fingerprint // the fingerprint once written
+	data      []byte       // what to write
+	skip      bool         // write nothing
+	echo      bool         // skipped as the echo of our own write
+	dirty     bool         // skipped, but next must be committed
+	conflicts []state.Conflict
+}
+
+// decide returns what to do with rec, whose fingerprint is kept on the
+// object anchor; prev is that fingerprint, nil if unknown.
+func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) decision {
 	role := b.p.cfg.Sync
 	if role == nil {
 		h := fieldHash(rec.Data)
 		if prev != nil && prev.F[""] == h {
-			return nil, nil, true, false
+			return decision{skip: true}
 		}
-		return &fingerprint{F: map[string]string{"": h}}, rec.Data, false, false
+		return decision{next: &fingerprint{F: map[string]string{"": h}}, data: rec.Data}
+	}
+	from := "a"
+	if role.ToSide == "a" {
+		from = "b"
 	}
 	create := rec.TargetID == ""
-	next = &fingerprint{W: role.ToSide, F: map[string]string{}}
+	d := decision{next: &fingerprint{W: role.ToSide, F: map[string]string{}}}
 	if prev != nil {
 		for k, v := range prev.F {
-			next.F[k] = v
+			d.next.F[k] = v
 		}
 	}
+	other := b.peeked[anchor]
 	// Keep the fields to write, in their order.
 	var fields []gjson.Result
 	var names []string
@@ -169,24 +194,42 @@ func (b *batchWriter) decide(rec sdk.Record, prev *fingerprint) (next *fingerpri
 		h := fieldHash([]byte(v.Raw))
 		send := create || rule.Always
 		if !create && rule.Rule == config.SyncCarry && (prev == nil || prev.F[rule.Key] != h) {
+			if prev != nil && other != nil && rule.Owner != "" && prev.F["!"+rule.Key] != h {
+				if o, ok := other.fields[rule.Key]; ok && o.hash != prev.F[rule.Key] && o.hash != h {
+					winner := from
+					switch {
+					case rule.Owner == config.OwnerA || rule.Owner == config.OwnerB:
+						winner = rule.Owner
+					case !rec.UpdatedAt.IsZero() && other.updatedAt.After(rec.UpdatedAt):
+						winner = role.ToSide
+					}
+					d.conflicts = append(d.conflicts, b.conflict(name, anchor, from, v.Raw, o.raw, rule.Owner, winner))
+					if winner != from {
+						// The other side's value stands: not written here,
+						// carried from there by the other pipeline.
+						d.next.F["!"+rule.Key] = o.hash
+						d.dirty = true
+						return true
+					}
+				}
+			}
 			send, changed = true, true
+			delete(d.next.F, "!"+rule.Key)
 		}
 		if send {
 			fields = append(fields, v)
 			names = append(names, name)
-			next.F[rule.Key] = h
+			d.next.F[rule.Key] = h
 		}
 		return true
 	})
 	if !create && !changed {
-		from := "a"
-		if role.ToSide == "a" {
-			from = "b"
-		}
-		return nil, nil, true, prev != nil && prev.W == from
+		d.skip, d.echo = true, !d.dirty && prev != nil && prev.W == from
+		return d
 	}
 	if len(fields) == total {
-		return next, rec.Data, false, false
+		d.data = rec.Data
+		return d
 	}
 	out := make([]byte, 0, len(rec.Data))
 	out = append(out, '{')
@@ -199,6 +242,18 @@ func (b *batchWriter) decide(rec sdk.Record, prev *fingerprint) (next *fingerpri
 		out = append(out, ':')
 		out = append(out, v.Raw...)
 	}
-	out = append(out, '}')
-	return next, out, false, false
+	d.data = append(out, '}')
+	return d
+}
+
+// conflict is the record of a conflict on field (as written to this
+// pipeline's destination) of the pair of objects anchored at anchor.
+func (b *batchWriter) conflict(field, anchor, from, ours, theirs, owner, winner string) state.Conflict {
+	_, conn, stream := b.p.anchor()
+	c := state.Conflict{Sync: b.p.cfg.Sync.Sync, Pipeline: b.p.cfg.Name, Connection: conn, Stream: stream, Key: anchor,
+		Field: field, ValueA: ours, ValueB: theirs, Rule: owner, Winner: winner}
+	if from == "b" {
+		c.ValueA, c.ValueB = theirs, ours
+	}
+	return c
 }

@@ -85,7 +85,7 @@ func (s *fakeSystem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emit
 			obj[k] = v
 		}
 		data, _ := json.Marshal(obj)
-		recs = append(recs, sdk.Record{Stream: req.Streams[0].Stream, Key: id, Data: data})
+		recs = append(recs, sdk.Record{Stream: req.Streams[0].Stream, Key: id, Data: data, UpdatedAt: time.Unix(int64(s.seq[id]), 0)})
 	}
 	clock := s.clock
 	s.mu.Unlock()
@@ -278,5 +278,44 @@ func TestPlainPipelineSkipsUnchangedContent(t *testing.T) {
 	runs, err := h.store.Runs(context.Background(), state.RunFilter{Pipeline: "p", Limit: 1})
 	if err != nil || len(runs) != 1 || runs[0].Counts.Unchanged != 1 {
 		t.Errorf("stored run %+v, %v; want unchanged 1", runs, err)
+	}
+}
+
+func TestTwoWayConflictFollowsTheRuleAndIsRecorded(t *testing.T) {
+	w := newTwoWay(t)
+	w.a.put("c1", map[string]any{"email": "ann@example.com", "phone": "1", "first": "Ann", "last": "Lee"})
+	w.round()
+	// b's clock is behind a's: stamped later, b's edit is the latest.
+	w.b.clock = w.a.clock + 100
+	w.a.put("c1", map[string]any{"phone": "from-a"})
+	w.b.put("b-1", map[string]any{"phone": "from-b"})
+	ab, ba, toA, toB := w.round()
+	if toB != 0 || toA != 1 || w.a.get("c1")["phone"] != "from-b" || w.b.get("b-1")["phone"] != "from-b" {
+		t.Errorf("latest edit in b: %d writes to b, %d to a; a %v, b %v (a→b %+v, b→a %+v)",
+			toB, toA, w.a.get("c1"), w.b.get("b-1"), ab, ba)
+	}
+	conflicts, err := w.store.Conflicts(context.Background(), state.ConflictFilter{Sync: "people"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(conflicts) != 1 {
+		t.Fatalf("conflicts: %+v, want one", conflicts)
+	}
+	if c := conflicts[0]; c.Field != "phone" || c.ValueA != `"from-a"` || c.ValueB != `"from-b"` || c.Winner != "b" ||
+		c.Rule != "latest" || c.Key != "c1" || c.Connection != "crm" {
+		t.Errorf("conflict %+v", c)
+	}
+	if _, _, toA, toB := w.round(); toA != 0 || toB != 0 {
+		t.Errorf("after the conflict a round made %d writes to a and %d to b", toA, toB)
+	}
+	// Now a's edit is the later one: a wins.
+	w.b.put("b-1", map[string]any{"phone": "b-again"})
+	w.a.clock = w.b.clock + 100
+	w.a.put("c1", map[string]any{"phone": "a-again"})
+	if _, _, toA, toB := w.round(); toA != 0 || toB != 1 || w.b.get("b-1")["phone"] != "a-again" || w.a.get("c1")["phone"] != "a-again" {
+		t.Errorf("latest edit in a: %d writes to a, %d to b; a %v, b %v", toA, toB, w.a.get("c1"), w.b.get("b-1"))
+	}
+	if conflicts, _ := w.store.Conflicts(context.Background(), state.ConflictFilter{}); len(conflicts) != 2 || conflicts[0].Winner != "a" {
+		t.Errorf("conflicts: %+v, want a second one won by a", conflicts)
 	}
 }

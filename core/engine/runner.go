@@ -323,6 +323,9 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 
 	bw := r.newBatchWriter(p, t, w)
 	bw.wd = wd
+	if bw.peeked, err = r.peek(ctx, p, dst); err != nil {
+		return err
+	}
 	if r.onBatchWriter != nil {
 		r.onBatchWriter(bw)
 	}
