@@ -139,6 +139,7 @@ func newRoot(a *app) *cobra.Command {
 		newSyncCmd(a), newRunCmd(a), newServeCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
+	root.AddCommand(newConflictsCmd(a))
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
 		Short: "Print cxhub's version and its connector protocol version",

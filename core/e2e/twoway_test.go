@@ -11,6 +11,7 @@ import (
 
 	hubspot "github.com/cxhub/cxhub/connectors/hubspot/sandbox"
 	zendesk "github.com/cxhub/cxhub/connectors/zendesk/sandbox"
+	"github.com/cxhub/cxhub/core/state"
 )
 
 // twoWayConfig syncs HubSpot contacts (side a) and Zendesk users (side b)
@@ -110,7 +111,9 @@ func hubspotContact(t *testing.T, hs *hubspot.Sandbox, id string) hubspot.Object
 // the real binary and plugins. After the first round a second makes no
 // write either way; an edit in HubSpot reaches Zendesk in one round and
 // nothing is written back; edits of different fields on both sides merge;
-// the name split owned by HubSpot never comes back doubled.
+// the same field edited on both sides follows its rule and is listed by
+// `cxhub conflicts list`; the name split owned by HubSpot never comes back
+// doubled.
 func TestTwoWaySyncSettlesCarriesEditsOnceAndMerges(t *testing.T) {
 	const contacts = 200
 	hs, _, hsURL := startHubSpot(t, testSeed(t), contacts)
@@ -165,6 +168,37 @@ func TestTwoWaySyncSettlesCarriesEditsOnceAndMerges(t *testing.T) {
 	ab, ba = twoWayRound(t, w, zd)
 	if ab.Counts.Written != 0 || ba.Counts.Written != 0 {
 		t.Errorf("after the merge: a→b %+v, b→a %+v; want no writes", ab.Counts, ba.Counts)
+	}
+
+	// The same field edited on both sides: phone's rule is the latest
+	// change, Zendesk's (its clock is ahead). It is kept on both sides and
+	// recorded as a conflict with both values.
+	if _, err := hs.Update("contacts", edited.ID, map[string]string{"phone": "+44 20 7946 0003"}); err != nil {
+		t.Fatal(err)
+	}
+	zendeskEdit(t, zdURL, map[string]any{"external_id": "hubspot-" + edited.ID, "phone": "+44 20 7946 0004"})
+	zd.Advance(2 * time.Minute) // past the export's exclusion, for the peek of a → b
+	ab, ba = twoWayRound(t, w, zd)
+	if ab.Counts.Written != 0 || ba.Counts.Written != 1 {
+		t.Errorf("conflict: a→b %+v, b→a %+v; want only the write of zendesk's phone to hubspot", ab.Counts, ba.Counts)
+	}
+	if c, u := hubspotContact(t, hs, edited.ID), zendeskUserOf(t, zd, edited.ID); c.Properties["phone"] != "+44 20 7946 0004" || u.Phone != "+44 20 7946 0004" {
+		t.Errorf("after the conflict hubspot has phone %q, zendesk %q; want zendesk's on both", c.Properties["phone"], u.Phone)
+	}
+	var conflicts []state.Conflict
+	if r := w.mustCxhub("conflicts", "list", "-o", "json"); json.Unmarshal([]byte(r.stdout), &conflicts) != nil || len(conflicts) != 1 {
+		t.Fatalf("conflicts list: %s", r)
+	}
+	if c := conflicts[0]; c.Sync != "people" || c.Field != "phone" || c.Key != edited.ID || c.ValueA != `"+44 20 7946 0003"` ||
+		c.ValueB != `"+44 20 7946 0004"` || c.Rule != "latest" || c.Winner != "b" {
+		t.Errorf("conflict %+v", c)
+	}
+	if r := w.mustCxhub("conflicts", "list"); !strings.Contains(r.stdout, "+44 20 7946 0003") || !strings.Contains(r.stdout, "latest") {
+		t.Errorf("conflicts list:\n%s", r.stdout)
+	}
+	ab, ba = twoWayRound(t, w, zd)
+	if ab.Counts.Written != 0 || ba.Counts.Written != 0 {
+		t.Errorf("after the conflict: a→b %+v, b→a %+v; want no writes", ab.Counts, ba.Counts)
 	}
 
 	// The name split, owned by HubSpot: a name edited in Zendesk is not
