@@ -62,11 +62,12 @@ const (
 	OwnerB        = "b"         // side b always wins
 	OwnerLatest   = "latest"    // the most recent change wins (the default for a field mapped both ways as the identity)
 	OwnerOnCreate = "on_create" // written only when the object is created, on either side
+	OwnerManual   = "manual"    // as latest, but a conflict is parked for a person (cxhub conflicts resolve)
 )
 
 var (
 	syncKeys    = []string{"name", "a", "b", "match", "to_b", "to_a", "owners", "send_always", "where_a", "where_b", "schedule", "on_error", "batch_size", "retry"}
-	ownerValues = []string{OwnerA, OwnerB, OwnerLatest, OwnerOnCreate}
+	ownerValues = []string{OwnerA, OwnerB, OwnerLatest, OwnerOnCreate, OwnerManual}
 )
 
 // syncs decodes the syncs list into c: each entry becomes two pipelines.
@@ -305,7 +306,7 @@ func (d *decoder) syncFields(path string, s *Sync, matchNode *yaml.Node, toB, to
 		if o, ok := owners[af]; ok {
 			owner, owned = o, true
 		}
-		if !identity && (!owned || owner == OwnerLatest) {
+		if !identity && (!owned || owner == OwnerLatest || owner == OwnerManual) {
 			d.errs.at(toB.vals[bf], keyPath(path, "to_b."+bf), fmt.Sprintf(
 				"field %q is mapped both ways but the round trip is not the identity: to_b writes %s from %s and to_a writes %s back from %s, "+
 					"so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {%s: a} (or b, or on_create)",
@@ -349,7 +350,7 @@ func (d *decoder) syncFields(path string, s *Sync, matchNode *yaml.Node, toB, to
 // mapped both ways with owner.
 func ownerRule(owner, side string) string {
 	switch owner {
-	case OwnerLatest, side:
+	case OwnerLatest, OwnerManual, side:
 		return SyncCarry
 	case OwnerOnCreate:
 		return SyncOnCreate

@@ -111,7 +111,7 @@ func TestSyncErrors(t *testing.T) {
 			want: []string{
 				`FILE:9:12: syncs[0].match: match "email" must be a field of to_b mapped both ways as the identity (like email: properties.email in to_b and email: email in to_a)`,
 				`FILE:13:14: syncs[0].owners.phon: unknown field "phon": owners name fields of to_b or to_a`,
-				`FILE:13:30: syncs[0].owners.phone: expected a, b, latest or on_create, got "me"`,
+				`FILE:13:30: syncs[0].owners.phone: expected a, b, latest, on_create or manual, got "me"`,
 				`FILE:14:19: syncs[0].send_always[0]: field "phone" is mapped both ways: sent with every write, it would undo the other side's edits; send_always is for keys mapped one way (like external_id)`,
 				`FILE:14:26: syncs[0].send_always[1]: unknown field "nothing": send_always names fields of to_b or to_a`,
 			},

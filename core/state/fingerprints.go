@@ -62,5 +62,13 @@ func (c Conflict) Validate() error {
 // of them.
 type ConflictFilter struct {
 	Sync  string
+	ID    int64 // only this one
 	Limit int
+}
+
+// ConflictChoice is a person's choice for a parked conflict: the side whose
+// value is kept, "a" or "b".
+type ConflictChoice struct {
+	ID     int64
+	Winner string
 }

@@ -54,6 +54,10 @@ type Commit struct {
 	Fingerprints []Fingerprint
 	// Conflicts are inserted: fields of a two-way sync both sides changed.
 	Conflicts []Conflict
+	// Chosen are parked conflicts a person settled: their Winner is set.
+	// A conflict that is not parked (already settled, or unknown) fails
+	// the commit with ErrNotFound.
+	Chosen []ConflictChoice
 	// DeadLetters with ID 0 are inserted as pending. Those with an ID are a
 	// replay that failed again: their ErrorKind, Error and LastTriedAt are
 	// updated, Attempts becomes max(stored+1, Attempts) (pass the new total,
@@ -97,6 +101,11 @@ func (c *Commit) Validate() error {
 	for _, cf := range c.Conflicts {
 		if err := cf.Validate(); err != nil {
 			return err
+		}
+	}
+	for _, ch := range c.Chosen {
+		if ch.ID <= 0 || (ch.Winner != "a" && ch.Winner != "b") {
+			return fmt.Errorf("conflict %d: choice %q is neither a nor b", ch.ID, ch.Winner)
 		}
 	}
 	for _, d := range c.DeadLetters {

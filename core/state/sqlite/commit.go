@@ -93,6 +93,16 @@ func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map
 		}
 	}
 
+	for i, ch := range c.Chosen {
+		if err := check(i); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ectx, `UPDATE conflicts SET winner = ?1 WHERE id = ?2 AND winner = ''`, ch.Winner, ch.ID)
+		if err := oneRow(res, err); err != nil {
+			return fmt.Errorf("conflict %d: not parked: %w", ch.ID, err)
+		}
+	}
+
 	if len(c.DeadLetters) > 0 {
 		ins := tx.StmtContext(ectx, s.insertDeadLetter)
 		retry := tx.StmtContext(ectx, s.retryDeadLetter)

@@ -86,7 +86,7 @@ func (s *Store) Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, er
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT id, sync, pipeline, coalesce(run_id, 0), connection, stream, key, field,
 		value_a, value_b, rule, winner, created_at FROM conflicts
-		WHERE ?1 = '' OR sync = ?1 ORDER BY id DESC LIMIT ?2`, f.Sync, limit)
+		WHERE (?1 = '' OR sync = ?1) AND (?3 = 0 OR id = ?3) ORDER BY id DESC LIMIT ?2`, f.Sync, limit, f.ID)
 	if err != nil {
 		return nil, fmt.Errorf("state: list conflicts: %w", err)
 	}

@@ -2,6 +2,7 @@ package statetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -82,5 +83,24 @@ func testConflicts(t *testing.T, open Opener) {
 	}
 	if err := s.Commit(ctx, state.Commit{Conflicts: []state.Conflict{{Sync: "people"}}}); err == nil {
 		t.Error("a conflict without an object was committed")
+	}
+	// A parked conflict (no winner) is settled once by a choice.
+	parked := cf("people", "k4")
+	parked.Winner, parked.Rule = "", "manual"
+	mustCommit(t, s, state.Commit{RunID: run, Pipeline: "people-a-to-b", Conflicts: []state.Conflict{parked}})
+	got, err = s.Conflicts(ctx, state.ConflictFilter{Limit: 1})
+	if err != nil || len(got) != 1 || got[0].Key != "k4" || got[0].Winner != "" {
+		t.Fatalf("parked conflict: %+v, %v", got, err)
+	}
+	id := got[0].ID
+	mustCommit(t, s, state.Commit{Chosen: []state.ConflictChoice{{ID: id, Winner: "b"}}})
+	if one, err := s.Conflicts(ctx, state.ConflictFilter{ID: id}); err != nil || len(one) != 1 || one[0].Winner != "b" {
+		t.Errorf("after the choice: %+v, %v", one, err)
+	}
+	if err := s.Commit(ctx, state.Commit{Chosen: []state.ConflictChoice{{ID: id, Winner: "a"}}}); !errors.Is(err, state.ErrNotFound) {
+		t.Errorf("a second choice: %v, want ErrNotFound", err)
+	}
+	if err := s.Commit(ctx, state.Commit{Chosen: []state.ConflictChoice{{ID: id, Winner: "c"}}}); err == nil {
+		t.Error("a choice of side c was committed")
 	}
 }
