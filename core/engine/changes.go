@@ -193,6 +193,9 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 		}
 		h := fieldHash([]byte(v.Raw))
 		send := create || rule.Always
+		if _, parked := d.next.F["?"+rule.Key]; parked && !create {
+			return true // a conflict waits for a person: neither side's value moves
+		}
 		if !create && rule.Rule == config.SyncCarry && (prev == nil || prev.F[rule.Key] != h) {
 			if prev != nil && other != nil && rule.Owner != "" && prev.F["!"+rule.Key] != h {
 				if o, ok := other.fields[rule.Key]; ok && o.hash != prev.F[rule.Key] && o.hash != h {
@@ -200,10 +203,18 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 					switch {
 					case rule.Owner == config.OwnerA || rule.Owner == config.OwnerB:
 						winner = rule.Owner
+					case rule.Owner == config.OwnerManual:
+						winner = ""
 					case !rec.UpdatedAt.IsZero() && other.updatedAt.After(rec.UpdatedAt):
 						winner = role.ToSide
 					}
 					d.conflicts = append(d.conflicts, b.conflict(name, anchor, from, v.Raw, o.raw, rule.Owner, winner))
+					if winner == "" {
+						// Parked: written by neither side until a person chooses.
+						d.next.F["?"+rule.Key] = "parked"
+						d.dirty = true
+						return true
+					}
 					if winner != from {
 						// The other side's value stands: not written here,
 						// carried from there by the other pipeline.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -157,9 +158,14 @@ syncs:
 
 func newTwoWay(t *testing.T) *twoWay {
 	t.Helper()
+	return newTwoWayWith(t, twoWayConfig)
+}
+
+func newTwoWayWith(t *testing.T, yaml string) *twoWay {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "cxhub.yaml")
-	if err := os.WriteFile(path, []byte(twoWayConfig), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load(path)
@@ -317,5 +323,45 @@ func TestTwoWayConflictFollowsTheRuleAndIsRecorded(t *testing.T) {
 	}
 	if conflicts, _ := w.store.Conflicts(context.Background(), state.ConflictFilter{}); len(conflicts) != 2 || conflicts[0].Winner != "a" {
 		t.Errorf("conflicts: %+v, want a second one won by a", conflicts)
+	}
+}
+
+func TestTwoWayManualConflictIsParkedUntilAPersonChooses(t *testing.T) {
+	w := newTwoWayWith(t, strings.Replace(twoWayConfig, "owners: {name: a}", "owners: {name: a, phone: manual}", 1))
+	ctx := context.Background()
+	w.a.put("c1", map[string]any{"email": "ann@example.com", "phone": "1", "first": "Ann", "last": "Lee"})
+	w.round()
+	w.a.put("c1", map[string]any{"phone": "from-a", "email": "ann@example.org"})
+	w.b.put("b-1", map[string]any{"phone": "from-b"})
+	_, _, toA, toB := w.round()
+	// The email moves; the phone stays as each side has it.
+	if a, b := w.a.get("c1"), w.b.get("b-1"); a["phone"] != "from-a" || b["phone"] != "from-b" || b["email"] != "ann@example.org" || toB != 1 || toA != 0 {
+		t.Errorf("parked: %d writes to a, %d to b; a %v, b %v", toA, toB, a, b)
+	}
+	conflicts, err := w.store.Conflicts(ctx, state.ConflictFilter{})
+	if err != nil || len(conflicts) != 1 || conflicts[0].Winner != "" || conflicts[0].Rule != "manual" {
+		t.Fatalf("conflicts %+v, %v; want one parked", conflicts, err)
+	}
+	// Later edits of the parked field do not move it, nor make more conflicts.
+	w.b.put("b-1", map[string]any{"phone": "from-b-2"})
+	if _, _, toA, toB := w.round(); toA != 0 || toB != 0 {
+		t.Errorf("while parked: %d writes to a, %d to b", toA, toB)
+	}
+	if res := w.runner.ResolveConflict(ctx, conflicts[0].ID, "a"); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if b := w.b.get("b-1"); b["phone"] != "from-a" {
+		t.Errorf("after taking a, b has phone %v", b["phone"])
+	}
+	if res := w.runner.ResolveConflict(ctx, conflicts[0].ID, "b"); res.Err == nil {
+		t.Error("a settled conflict was resolved again")
+	}
+	if _, _, toA, toB := w.round(); toA != 0 || toB != 0 {
+		t.Errorf("after the choice a round made %d writes to a and %d to b", toA, toB)
+	}
+	// The field moves again.
+	w.b.put("b-1", map[string]any{"phone": "from-b-3"})
+	if _, _, toA, _ := w.round(); toA != 1 || w.a.get("c1")["phone"] != "from-b-3" {
+		t.Errorf("after the choice an edit in b made %d writes to a; a %v", toA, w.a.get("c1"))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/cxhub/cxhub/core/engine"
 	"github.com/cxhub/cxhub/core/state"
 )
 
@@ -27,4 +28,15 @@ func (h *Hub) Conflicts(ctx context.Context, sync string, limit int) ([]state.Co
 		return nil, fmt.Errorf("list conflicts: %w", err)
 	}
 	return out, nil
+}
+
+// ResolveConflict settles a parked conflict (rule manual) with a person's
+// choice, take "a" or "b": the chosen value is written to the other side
+// as a replay run of the sync's pipeline that writes there.
+func (h *Hub) ResolveConflict(ctx context.Context, id int64, take string) engine.Result {
+	r, err := h.Runner(ctx)
+	if err != nil {
+		return engine.Result{Status: state.RunFailed, Err: err}
+	}
+	return r.ResolveConflict(ctx, id, take)
 }
