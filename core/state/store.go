@@ -30,8 +30,10 @@ type Store interface {
 	Checkpoints(ctx context.Context, pipeline string) (map[string][]byte, error)
 	// ListCheckpoints lists the checkpoints of one pipeline ("" for all).
 	ListCheckpoints(ctx context.Context, pipeline string) ([]Checkpoint, error)
-	// ResetCheckpoints forgets a pipeline's checkpoints; the next run reads
-	// everything again. It returns how many it removed.
+	// ResetCheckpoints forgets a pipeline's checkpoints, and the
+	// fingerprints of its scope (the pipeline's name): the next run reads
+	// everything again and writes it again. It returns how many checkpoints
+	// it removed.
 	ResetCheckpoints(ctx context.Context, pipeline string) (int64, error)
 
 	// StartRun opens a run of pipeline and returns its id; a run of the same

@@ -31,6 +31,17 @@ func testFingerprints(t *testing.T, open Opener) {
 	if got, err := s.LookupFingerprints(ctx, "people", "desk", "contacts", []string{"k1"}); err != nil || len(got) != 0 {
 		t.Errorf("LookupFingerprints of another connection = %s, %v; want none", got, err)
 	}
+	// Resetting a pipeline's checkpoints forgets the fingerprints of its
+	// scope, not those of others.
+	if _, err := s.ResetCheckpoints(ctx, "other"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.LookupFingerprints(ctx, "other", "crm", "contacts", []string{"k1"}); len(got) != 0 {
+		t.Errorf("after ResetCheckpoints(other): %s, want none", got)
+	}
+	if got, _ := s.LookupFingerprints(ctx, "people", "crm", "contacts", []string{"k1"}); len(got) != 1 {
+		t.Errorf("ResetCheckpoints(other) removed people's fingerprints: %s", got)
+	}
 	// A fingerprint without a key fails the commit, links with it.
 	err = s.Commit(ctx, state.Commit{
 		Links:        []state.Link{lk("crm", "contacts", "k9", "desk", "users", "u9")},
