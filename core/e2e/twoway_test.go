@@ -229,3 +229,52 @@ func TestTwoWayNameSplitIsRefusedAtValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoWayManualConflictWaitsForAPerson: with phone's owner manual, a
+// phone edited on both sides is parked — neither value moves, later edits
+// neither — until `cxhub conflicts resolve --take a` writes HubSpot's value
+// to Zendesk; then the sync settles.
+func TestTwoWayManualConflictWaitsForAPerson(t *testing.T) {
+	hs, _, hsURL := startHubSpot(t, testSeed(t), 20)
+	zd, _, zdURL := startZendesk(t, testSeed(t))
+	w := newWorkspace(t, fmt.Sprintf(twoWayConfig, hsURL, zdURL, "a, phone: manual"))
+	twoWayRound(t, w, zd)
+	contact := hs.Objects("contacts")[5]
+	if _, err := hs.Update("contacts", contact.ID, map[string]string{"phone": "+1 555 0101"}); err != nil {
+		t.Fatal(err)
+	}
+	zendeskEdit(t, zdURL, map[string]any{"external_id": "hubspot-" + contact.ID, "phone": "+1 555 0202"})
+	zd.Advance(2 * time.Minute)
+	ab, ba := twoWayRound(t, w, zd)
+	if ab.Counts.Written != 0 || ba.Counts.Written != 0 {
+		t.Errorf("parked: a→b %+v, b→a %+v; want no writes", ab.Counts, ba.Counts)
+	}
+	var conflicts []state.Conflict
+	if r := w.mustCxhub("conflicts", "list", "-o", "json"); json.Unmarshal([]byte(r.stdout), &conflicts) != nil || len(conflicts) != 1 || conflicts[0].Winner != "" {
+		t.Fatalf("conflicts list: %s", r)
+	}
+	list := w.mustCxhub("conflicts", "list")
+	if !strings.Contains(list.stdout, "parked") {
+		t.Errorf("conflicts list does not say parked:\n%s", list.stdout)
+	}
+	t.Logf("cxhub conflicts list:\n%s", list.stdout)
+	id := fmt.Sprint(conflicts[0].ID)
+	if r := w.cxhub("conflicts", "resolve", id, "--take", "c"); r.code == 0 {
+		t.Errorf("resolve --take c succeeded:\n%s", r)
+	}
+	w.mustCxhub("conflicts", "resolve", id, "--take", "a")
+	if u := zendeskUserOf(t, zd, contact.ID); u.Phone != "+1 555 0101" {
+		t.Errorf("after taking hubspot's phone zendesk has %q", u.Phone)
+	}
+	if r := w.cxhub("conflicts", "resolve", id, "--take", "b"); r.code == 0 || !strings.Contains(r.stderr, "settled already") {
+		t.Errorf("a second resolve:\n%s", r)
+	}
+	zd.Advance(2 * time.Minute)
+	ab, ba = twoWayRound(t, w, zd)
+	if ab.Counts.Written != 0 || ba.Counts.Written != 0 {
+		t.Errorf("after the choice: a→b %+v, b→a %+v; want no writes", ab.Counts, ba.Counts)
+	}
+	if c := hubspotContact(t, hs, contact.ID); c.Properties["phone"] != "+1 555 0101" {
+		t.Errorf("hubspot phone %q", c.Properties["phone"])
+	}
+}

@@ -33,6 +33,9 @@ type fingerprint struct {
 	W string `json:"w,omitempty"`
 	// F holds a hash per field key; a plain pipeline has one, "".
 	F map[string]string `json:"f"`
+	// K holds the values of the send_always fields last written, by field
+	// key: the keys a write settling a conflict must send too.
+	K map[string]json.RawMessage `json:"k,omitempty"`
 }
 
 // fieldHash is a short hash of a field's JSON value.
@@ -178,6 +181,12 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 		for k, v := range prev.F {
 			d.next.F[k] = v
 		}
+		if len(prev.K) > 0 {
+			d.next.K = map[string]json.RawMessage{}
+			for k, v := range prev.K {
+				d.next.K[k] = v
+			}
+		}
 	}
 	other := b.peeked[anchor]
 	// Keep the fields to write, in their order.
@@ -231,6 +240,12 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 			fields = append(fields, v)
 			names = append(names, name)
 			d.next.F[rule.Key] = h
+			if rule.Always {
+				if d.next.K == nil {
+					d.next.K = map[string]json.RawMessage{}
+				}
+				d.next.K[rule.Key] = json.RawMessage(v.Raw)
+			}
 		}
 		return true
 	})

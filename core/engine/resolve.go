@@ -84,11 +84,6 @@ func (r *Runner) resolveOnce(ctx context.Context, p *pipeline, t *tally, c state
 	if p.cfg.Sync.ToSide == "a" {
 		rec.Key, rec.TargetID = links[c.Key], c.Key
 	}
-	data, err := json.Marshal(map[string]json.RawMessage{field: json.RawMessage(value)})
-	if err != nil {
-		return final(fmt.Errorf("conflict %d: value %s: %w", c.ID, value, err))
-	}
-	rec.Data = data
 	scope, conn, stream := p.anchor()
 	fp := fingerprint{F: map[string]string{}}
 	prev, err := r.Store.LookupFingerprints(ctx, scope, conn, stream, []string{c.Key})
@@ -100,6 +95,17 @@ func (r *Runner) resolveOnce(ctx context.Context, p *pipeline, t *tally, c state
 		if fp.F == nil {
 			fp.F = map[string]string{}
 		}
+	}
+	// The value, with the keys the destination finds its object by
+	// (send_always), as last written there.
+	send := map[string]json.RawMessage{field: json.RawMessage(value)}
+	for n, f := range p.cfg.Sync.Fields {
+		if v, ok := fp.K[f.Key]; ok && f.Always {
+			send[n] = v
+		}
+	}
+	if rec.Data, err = json.Marshal(send); err != nil {
+		return final(fmt.Errorf("conflict %d: value %s: %w", c.ID, value, err))
 	}
 	fp.W = p.cfg.Sync.ToSide
 	fp.F[key] = fieldHash([]byte(value))
