@@ -91,7 +91,7 @@ type outgoing struct {
 	rec      sdk.Record
 	attempts int
 	lastErr  error
-	plan     *plannedFingerprint // committed with the write; nil: none
+	plan     plannedFingerprint // committed with the write; none if its Scope is empty
 }
 
 // process returns the batch's outcome as a commit (without checkpoints).
@@ -341,7 +341,7 @@ func (b *batchWriter) written(c *state.Commit, o outgoing, res sdk.Result, repla
 			DstConnection: b.p.to.Name, DstStream: b.p.cfg.To.Stream, DstID: res.ID,
 		})
 	}
-	if o.plan != nil {
+	if o.plan.fp.Scope != "" {
 		fp := o.plan.fp
 		if o.plan.keyFromResult {
 			fp.Key = res.ID

@@ -99,7 +99,7 @@ func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayO
 		if o.rec.Op != sdk.Upsert {
 			if o.rec.TargetID != "" && p.cfg.Sync == nil {
 				// What a deleted object held is no longer there.
-				o.plan = &plannedFingerprint{fp: state.Fingerprint{Scope: scope, Connection: conn, Stream: stream,
+				o.plan = plannedFingerprint{fp: state.Fingerprint{Scope: scope, Connection: conn, Stream: stream,
 					Key: o.rec.TargetID, Data: []byte(`{"f":{}}`)}}
 			}
 			kept = append(kept, o)
@@ -135,13 +135,12 @@ func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayO
 			}
 			continue
 		}
-		next, data := d.next, d.data
-		o.rec.Data = data
-		enc, err := json.Marshal(next)
+		o.rec.Data = d.data
+		enc, err := d.encode()
 		if err != nil {
 			return nil, final(fmt.Errorf("encode fingerprint: %w", err))
 		}
-		o.plan = &plannedFingerprint{
+		o.plan = plannedFingerprint{
 			fp:            state.Fingerprint{Scope: scope, Connection: conn, Stream: stream, Key: key, Data: enc},
 			keyFromResult: key == "",
 		}
@@ -152,7 +151,8 @@ func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayO
 
 // decision is what to do with one mapped record.
 type decision struct {
-	next      *fingerprint // the fingerprint once written
+	plain     string       // a plain pipeline's: the hash of the record written
+	next      *fingerprint // a sync's: the fingerprint once written
 	data      []byte       // what to write
 	skip      bool         // write nothing
 	echo      bool         // skipped as the echo of our own write
@@ -169,7 +169,7 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 		if prev != nil && prev.F[""] == h {
 			return decision{skip: true}
 		}
-		return decision{next: &fingerprint{F: map[string]string{"": h}}, data: rec.Data}
+		return decision{plain: h, data: rec.Data}
 	}
 	from := "a"
 	if role.ToSide == "a" {
@@ -270,6 +270,18 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 	}
 	d.data = append(out, '}')
 	return d
+}
+
+// encode returns the fingerprint to commit with the write. A plain
+// pipeline's, one per record written, is built without encoding/json.
+func (d *decision) encode() ([]byte, error) {
+	if d.next == nil {
+		enc := make([]byte, 0, len(d.plain)+12)
+		enc = append(enc, `{"f":{"":"`...)
+		enc = append(enc, d.plain...)
+		return append(enc, `"}}`...), nil
+	}
+	return json.Marshal(d.next)
 }
 
 // conflict is the record of a conflict on field (as written to this

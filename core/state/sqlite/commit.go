@@ -32,8 +32,12 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 	if err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
 	}
+	fps, err := s.fingerprintStmts(ctx, len(c.Fingerprints))
+	if err != nil {
+		return fmt.Errorf("state: commit batch: %w", err)
+	}
 	s.pairs.mark(c.Links) // before the transaction: see linkPairs
-	if err := s.write(ctx, func(tx *sql.Tx) error { return s.commit(ctx, tx, &c, links) }); err != nil {
+	if err := s.write(ctx, func(tx *sql.Tx) error { return s.commit(ctx, tx, &c, links, fps) }); err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
 	}
 	return nil
@@ -43,7 +47,7 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 // context.
 const cancelCheckEvery = 64
 
-func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map[int]*sql.Stmt) error {
+func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts, fpStmts map[int]*sql.Stmt) error {
 	now := nowMS()
 	// The statements run with a context that is never cancelled, and ctx
 	// is looked at between them instead (every cancelCheckEvery rows): the
@@ -63,16 +67,8 @@ func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map
 		return err
 	}
 
-	if len(c.Fingerprints) > 0 {
-		st := tx.StmtContext(ectx, s.upsertFingerprint)
-		for i, f := range c.Fingerprints {
-			if err := check(i); err != nil {
-				return err
-			}
-			if _, err := st.ExecContext(ectx, f.Scope, f.Connection, f.Stream, f.Key, f.Data, now); err != nil {
-				return fmt.Errorf("fingerprint %s of %s/%s/%q: %w", f.Scope, f.Connection, f.Stream, f.Key, err)
-			}
-		}
+	if err := writeFingerprints(ctx, ectx, tx, fpStmts, c.Fingerprints, now); err != nil {
+		return err
 	}
 
 	for i, cf := range c.Conflicts {

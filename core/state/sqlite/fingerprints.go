@@ -2,16 +2,87 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
-// sqlUpsertFingerprint writes one fingerprint, replacing the scope's
-// previous one for the object.
-const sqlUpsertFingerprint = `INSERT INTO fingerprints (scope, connection, stream, key, data, updated_at)
-	VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-	ON CONFLICT (scope, connection, stream, key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`
+// sqlUpsertFingerprints upserts n fingerprints, replacing the scope's
+// previous one for each object: ?1 is the time, then five parameters a
+// fingerprint. A key twice in one statement is upserted twice, in order:
+// the last one wins. Like links, they go linkChunk to a statement.
+func sqlUpsertFingerprints(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO fingerprints (scope, connection, stream, key, data, updated_at) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		p := 2 + 5*i
+		fmt.Fprintf(&b, "(?%d, ?%d, ?%d, ?%d, ?%d, ?1)", p, p+1, p+2, p+3, p+4)
+	}
+	b.WriteString(`
+ON CONFLICT (scope, connection, stream, key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`)
+	return b.String()
+}
+
+// fingerprintStmts returns the statements writeFingerprints needs for n
+// fingerprints, by size, preparing those missing; before the transaction,
+// as linkStmts.
+func (s *Store) fingerprintStmts(ctx context.Context, n int) (map[int]*sql.Stmt, error) {
+	var sizes []int
+	if n >= linkChunk {
+		sizes = append(sizes, linkChunk)
+	}
+	if n%linkChunk != 0 {
+		sizes = append(sizes, n%linkChunk)
+	}
+	if len(sizes) == 0 {
+		return nil, nil
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if s.upsertFingerprints == nil {
+		s.upsertFingerprints = make(map[int]*sql.Stmt)
+	}
+	out := make(map[int]*sql.Stmt, len(sizes))
+	for _, size := range sizes {
+		st := s.upsertFingerprints[size]
+		if st == nil {
+			var err error
+			if st, err = s.w.PrepareContext(ctx, sqlUpsertFingerprints(size)); err != nil {
+				return nil, fmt.Errorf("prepare: %w", err)
+			}
+			s.upsertFingerprints[size] = st
+		}
+		out[size] = st
+	}
+	return out, nil
+}
+
+// writeFingerprints upserts fps in tx with the statements of
+// fingerprintStmts. ectx is for the driver (see commit); ctx is looked at
+// between statements.
+func writeFingerprints(ctx, ectx context.Context, tx *sql.Tx, stmts map[int]*sql.Stmt, fps []Fingerprint, now int64) error {
+	args := make([]any, 0, 1+5*min(len(fps), linkChunk))
+	for len(fps) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		chunk := fps[:min(len(fps), linkChunk)]
+		fps = fps[len(chunk):]
+		args = append(args[:0], now)
+		for _, f := range chunk {
+			args = append(args, f.Scope, f.Connection, f.Stream, f.Key, f.Data)
+		}
+		if _, err := tx.StmtContext(ectx, stmts[len(chunk)]).ExecContext(ectx, args...); err != nil {
+			return fmt.Errorf("fingerprints: %w", err)
+		}
+	}
+	return nil
+}
 
 // sqlLookupFingerprints finds the fingerprints of a JSON array of keys: one
 // primary-key search per key.

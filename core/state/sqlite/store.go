@@ -77,9 +77,10 @@ type Store struct {
 	// discardDeadLetter resolves a dead letter that a replay filtered out.
 	discardDeadLetter *sql.Stmt
 	addCounts         *sql.Stmt
-	upsertFingerprint *sql.Stmt
 	stmtMu            sync.Mutex
 	upsertLinks       map[int]*sql.Stmt // by number of links, see linkStmts; guarded by stmtMu
+	// upsertFingerprints: by number of fingerprints, see fingerprintStmts; guarded by stmtMu.
+	upsertFingerprints map[int]*sql.Stmt
 	// On r:
 	lookupLinks *sql.Stmt
 	// pairs knows which pairs of streams have links, to skip lookups.
@@ -268,12 +269,15 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
 		stmts := []*sql.Stmt{s.upsertCheckpoint, s.insertDeadLetter,
-			s.retryDeadLetter, s.replayDeadLetter, s.discardDeadLetter, s.addCounts, s.lookupLinks, s.upsertFingerprint}
+			s.retryDeadLetter, s.replayDeadLetter, s.discardDeadLetter, s.addCounts, s.lookupLinks}
 		s.stmtMu.Lock()
 		for _, st := range s.upsertLinks {
 			stmts = append(stmts, st)
 		}
-		s.upsertLinks = nil
+		for _, st := range s.upsertFingerprints {
+			stmts = append(stmts, st)
+		}
+		s.upsertLinks, s.upsertFingerprints = nil, nil
 		s.stmtMu.Unlock()
 		for _, st := range stmts {
 			if st != nil {
@@ -322,7 +326,6 @@ func (s *Store) prepare(ctx context.Context) error {
 	s.replayDeadLetter = prep(s.w, sqlReplayDeadLetter)
 	s.discardDeadLetter = prep(s.w, sqlDiscardDeadLetter)
 	s.addCounts = prep(s.w, sqlAddCounts)
-	s.upsertFingerprint = prep(s.w, sqlUpsertFingerprint)
 	return err
 }
 

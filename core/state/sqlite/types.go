@@ -21,6 +21,7 @@ type (
 	AlertStatus      = state.AlertStatus
 	Conflict         = state.Conflict
 	ConflictFilter   = state.ConflictFilter
+	Fingerprint      = state.Fingerprint
 )
 
 const (

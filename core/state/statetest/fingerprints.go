@@ -53,6 +53,19 @@ func testFingerprints(t *testing.T, open Opener) {
 	if n, _ := s.CountLinks(ctx); n != 0 {
 		t.Errorf("the failed commit wrote %d links", n)
 	}
+	// Many in one commit, a key twice: the last one wins.
+	var many []state.Fingerprint
+	keys := make([]string, 150)
+	for i := range keys {
+		keys[i] = fmt.Sprint("m", i)
+		many = append(many, fp("bulk", keys[i], fmt.Sprint("v", i)))
+	}
+	many = append(many, fp("bulk", "m7", "last"))
+	mustCommit(t, s, state.Commit{Fingerprints: many})
+	bulk, err := s.LookupFingerprints(ctx, "bulk", "crm", "contacts", keys)
+	if err != nil || len(bulk) != 150 || string(bulk["m7"]) != "last" || string(bulk["m149"]) != "v149" {
+		t.Errorf("bulk fingerprints: %d, m7 %s, m149 %s, %v", len(bulk), bulk["m7"], bulk["m149"], err)
+	}
 	// Unchanged and Echo counts are kept with the run.
 	run := startRun(t, s, "p")
 	mustCommit(t, s, state.Commit{RunID: run, Counts: state.Counts{Read: 5, Unchanged: 3, Echo: 2}})
