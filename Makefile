@@ -11,7 +11,7 @@ BUF_VERSION := v1.50.0
 CONNECTOR_MAINS := $(wildcard connectors/*/cmd/cxhub-connector-*)
 EXAMPLE_MAINS   := examples/connector-minimal
 
-.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps test test-short vet fmt-check chromium screenshot bench benchstat fuzz stress proto clean help
+.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps deps chromium postgresql test test-short vet fmt-check screenshot bench benchstat fuzz stress proto clean help
 
 all: build
 
@@ -52,10 +52,13 @@ FORCE:
 DEMO := $(BIN)/demo
 CXHUB_DEMO := $(BIN)/cxhub -c configs/demo.yaml
 SANDBOX := $(BIN)/cxhub-sandbox
+SURVEY_DEMO := $(BIN)/cxhub -c configs/survey-journeys.yaml
+SHOP_DEMO := $(BIN)/cxhub -c configs/shopify-journeys.yaml
+CUSTOMERS_DEMO := $(BIN)/cxhub -c configs/customers.yaml
 
 demo: build
 	@rm -rf $(DEMO) && mkdir -p $(DEMO) && cp -R configs/demo-data $(DEMO)/in
-	@$(SANDBOX) hubspot=127.0.0.1:0 zendesk=127.0.0.1:0 -- $(MAKE) --no-print-directory demo-steps
+	@$(SANDBOX) hubspot=127.0.0.1:0 zendesk=127.0.0.1:0 surveymonkey=127.0.0.1:0 shopify=127.0.0.1:0 -- $(MAKE) --no-print-directory demo-steps
 
 demo-steps:
 	@echo; echo "== 1. record the connector binaries' checksums (configs/demo.lock), then validate the pipeline file"
@@ -73,11 +76,28 @@ demo-steps:
 	@$(CXHUB_DEMO) sync crm-contacts-to-helpdesk-users
 	@echo; echo "== 7. checkpoints and run history"; $(CXHUB_DEMO) state show; echo; $(CXHUB_DEMO) runs
 	@echo; echo "== 8. what arrived (first lines of each output file in $(DEMO)/out)"
-	@for f in $(DEMO)/out/*; do echo "-- $$f"; head -n 3 $$f; done
+	@for f in $(DEMO)/out/*.*; do echo "-- $$f"; head -n 3 $$f; done
+	@echo; echo "== 9. survey journeys: responses into a file, detractors become help desk tickets, solved tickets' requesters join the next survey's audience"
+	@$(SURVEY_DEMO) plugins lock >/dev/null && $(SURVEY_DEMO) validate && $(SURVEY_DEMO) check survey
+	@$(SURVEY_DEMO) sync
+	@echo; echo "== 10. a new detractor answers the NPS survey; the next sync opens one ticket for her"
+	@$(SANDBOX) post "$$CXHUB_SANDBOX_SURVEYMONKEY_URL/_sandbox/surveymonkey/respond" '{"survey_id":"400000001","email":"ada.lovelace@northwind.example","first_name":"Ada","last_name":"Lovelace","choice":3,"comment":"Waited a week for an answer."}'
+	@$(SURVEY_DEMO) sync detractors-to-tickets
+	@echo; echo "== 11. the shop: orders and shipments into files, customers into the CRM, a ticket per late or failed shipment, delivered customers onto the survey list"
+	@$(SHOP_DEMO) plugins lock >/dev/null && $(SHOP_DEMO) check shop
+	@$(SHOP_DEMO) sync
+	@echo; echo "== 12. a delivered shipment fails: the next sync reads only it and opens one ticket"
+	@$(SANDBOX) post "$$CXHUB_SANDBOX_SHOPIFY_URL/_sandbox/shopify/shipment" '{"fulfillment_id":4650000000001,"status":"failure"}'
+	@$(SHOP_DEMO) sync
+	@echo; echo "== 13. one customer: every sandbox's people and interactions into the customer index"
+	@$(CUSTOMERS_DEMO) plugins lock >/dev/null && $(CUSTOMERS_DEMO) sync
+	@echo; echo "== 14. one customer stitched from all four systems: profile and timeline, and why the records were joined"
+	@$(CUSTOMERS_DEMO) customers show anita.rhodes.6@adventure-works.example
+	@$(CUSTOMERS_DEMO) customers explain anita.rhodes.6@adventure-works.example
 
 # The vendor sandboxes on the ports configs/demo.yaml falls back to, until
 # Ctrl-C: for exploring with cxhub sync, check, dlq... after the demo.
-SANDBOX_PORTS := hubspot=127.0.0.1:9101 zendesk=127.0.0.1:9102 surveymonkey=127.0.0.1:9103
+SANDBOX_PORTS := hubspot=127.0.0.1:9101 zendesk=127.0.0.1:9102 surveymonkey=127.0.0.1:9103 shopify=127.0.0.1:9104
 
 sandboxes: sandbox
 	@echo "sandboxes until Ctrl-C; in another terminal: bin/cxhub -c configs/demo.yaml sync"
@@ -92,22 +112,41 @@ serve-demo: build
 	@$(SANDBOX) $(SANDBOX_PORTS) -- $(CXHUB_DEMO) serve
 
 # Every test, with the race detector. Tests build the plugin binaries they
-# run; nothing needs to be started by hand.
-test: vet fmt-check chromium
+# run, and start the PostgreSQL server they need; nothing needs to be
+# started by hand.
+test: deps vet fmt-check
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-# The dashboard's browser tests (core/e2e/dashboard_test.go) drive Debian's
-# Chromium. It is installed here when missing and possible (root with
-# apt-get); otherwise those tests fail, saying how to install it.
+# deps: what the tests need beyond Go, from Debian's packages: Chromium (the
+# dashboard's browser tests drive it) and PostgreSQL's server binaries (the
+# state backend's tests start their own throw-away server from them, see
+# core/state/postgres/pgtest). Each is installed with apt when missing and
+# we are root; otherwise a note, and those tests fail saying how to install
+# it — never a silent skip. The demo needs neither.
+deps: chromium postgresql
+
+APT_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+
 chromium:
 	@if command -v chromium >/dev/null 2>&1 || [ -n "$$CXHUB_CHROMIUM" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "== installing Chromium (Debian's package) for the dashboard's browser tests"; \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-			|| echo "could not install chromium: the dashboard's browser tests will fail"; \
+		{ $(APT_INSTALL) chromium >/dev/null; } || echo "could not install chromium: the dashboard's browser tests will fail"; \
 	else \
-		echo "chromium is missing and cannot be installed here (needs root and apt-get): the dashboard's browser tests will fail;"; \
-		echo "install it with: sudo apt-get update && sudo apt-get install -y chromium"; \
+		echo "NOTE: chromium is missing and cannot be installed here (needs root and apt-get): the dashboard's browser tests will fail;"; \
+		echo "      install it with: sudo apt-get update && sudo apt-get install -y chromium"; \
+	fi
+
+PG_BINS = $(wildcard /usr/lib/postgresql/*/bin/postgres)
+
+postgresql:
+	@if [ -n "$(PG_BINS)" ] || [ -n "$$CXHUB_PG_BIN" ] || command -v postgres >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing PostgreSQL (Debian's package) for the state backend's tests"; \
+		{ $(APT_INSTALL) postgresql >/dev/null; } || echo "could not install postgresql: the PostgreSQL state tests will fail"; \
+	else \
+		echo "NOTE: PostgreSQL is not installed; the PostgreSQL state tests will fail."; \
+		echo "      Install it with: sudo apt-get install -y postgresql (or set CXHUB_PG_BIN to a directory holding initdb and postgres)"; \
 	fi
 
 # make screenshot: the dashboard's browser test, which also refreshes the
@@ -135,8 +174,8 @@ fmt-check:
 BENCH_FLAGS ?=
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-bench: build
-	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/wirebench/cmd/cxhub-wirebench
+bench: deps build
+	$(GO) build -o $(BIN)/cxhub-wirebench ./sdk/internal/wirebench/cmd/cxhub-wirebench
 	$(GO) build -o $(BIN)/cxhub-bench ./core/cmd/cxhub-bench
 	@mkdir -p $(BIN)/bench
 	@echo "== micro-benchmarks (bin/bench/micro.txt)"
@@ -144,11 +183,13 @@ bench: build
 		|| { cat $(BIN)/bench/micro.txt; exit 1; }
 	@grep -v '^goos\|^goarch\|^cpu' $(BIN)/bench/micro.txt
 	@echo; echo "== end to end"
-	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench $(BENCH_FLAGS)
+	$(BIN)/cxhub-bench -cxhub $(BIN)/cxhub -plugins $(PLUGINS) -wirebench $(BIN)/cxhub-wirebench -sandbox $(SANDBOX) $(BENCH_FLAGS)
 
 # The packages whose benchmarks cover the hot paths: mapping and filtering,
-# batching and committing, the protocol's encoding, the load connectors.
-MICRO_BENCH_PKGS := ./core/mapping ./core/engine ./core/state ./sdk ./connectors/generator ./connectors/null
+# batching and committing (both state backends: core/state/... holds
+# sqlite and postgres, whose benchmarks start their own PostgreSQL), the
+# protocol's encoding, the load connectors.
+MICRO_BENCH_PKGS := ./core/mapping ./core/engine ./core/state/... ./sdk ./connectors/generator ./connectors/null
 
 # make benchstat OLD=file: compares bin/bench/micro.txt with an earlier run.
 benchstat:
@@ -173,7 +214,9 @@ FUZZ_TARGETS := \
 	./sdk:FuzzRecordFromWire ./sdk/webhook:FuzzVerify \
 	./connectors/file:FuzzReadJSONL ./connectors/file:FuzzReadCSV \
 	./connectors/hubspot:FuzzWebhookUnsigned ./connectors/hubspot:FuzzWebhookSigned \
-	./connectors/zendesk:FuzzWebhookUnsigned ./connectors/zendesk:FuzzWebhookSigned
+	./connectors/zendesk:FuzzWebhookUnsigned ./connectors/zendesk:FuzzWebhookSigned \
+	./connectors/surveymonkey:FuzzWebhookUnsigned \
+	./connectors/shopify:FuzzWebhookUnsigned ./connectors/shopify:FuzzWebhookSigned
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -18,8 +18,9 @@
 // Records travel as raw JSON bytes ([Record.Data]); read fields with gjson and
 // never decode a whole document you do not need to.
 //
-// The host side of the protocol, [Launch] and [Plugin], is what the cxhub core
-// and the conformance kit use to run a connector binary. Connector authors do
-// not need it. The wire protocol itself (gRPC over hashicorp/go-plugin,
-// defined in sdk/proto) is an implementation detail of this package.
+// The wire protocol (gRPC over hashicorp/go-plugin, defined in sdk/proto)
+// is an implementation detail of this package. Its host side, which starts
+// connector binaries and calls them, is package sdk/host: the cxhub core,
+// the conformance kit (sdk/sdktest) and a connector's own protocol tests use
+// it; a connector does not.
 package sdk

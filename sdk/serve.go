@@ -10,8 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/cxhub/cxhub/sdk/gctune"
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
+	"github.com/cxhub/cxhub/sdk/internal/gctune"
 	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"

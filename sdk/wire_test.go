@@ -13,6 +13,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/cxhub/cxhub/sdk/internal/fieldcheck"
 )
 
 // Every kind survives the trip connector error → gRPC status → host error,
@@ -155,7 +157,7 @@ func TestSpecWireRoundTrip(t *testing.T) {
 			CanonicalFields: map[string]string{"email": "properties.email"},
 		}},
 	}
-	checkNoZeroField(t, "Spec", reflect.ValueOf(spec))
+	fieldcheck.NoZero(t, "Spec", reflect.ValueOf(spec))
 	p := specToPB(spec)
 	if p.GetSdkVersion() != Version {
 		t.Errorf("spec travels with SDK version %q, want %q", p.GetSdkVersion(), Version)

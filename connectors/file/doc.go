@@ -5,8 +5,9 @@
 //
 // It is for files that people and other programs drop into or pick up from
 // a directory: exports, imports, hand-made fixtures, the output of a script.
-// It is not a database: the writer keeps the whole file's keys and lines in
-// memory while it is open, and one process should write a stream at a time.
+// It is not a database, though its writer is built like a small storage
+// engine: append-only writes, an on-disk key index beside the file, and
+// compaction; one process writes a stream at a time.
 //
 // # Configuration
 //
@@ -103,11 +104,23 @@
 // whose format is kept. JSON Lines output is one compact object per line;
 // CSV output has a header of the columns in the order first seen (a new
 // column rewrites the file with a wider header) and writes nested values as
-// their JSON text. When Write returns, its batch is on disk: a batch that
-// only adds keys is appended and synced; any other is written to a
-// temporary file that is synced and renamed over the old one. A torn final
-// line (a crash during an append) is dropped when the file is next opened
-// for writing. Lines the writer cannot parse, or that have no key, are kept
-// as they are; when a key is on several lines, the last one counts and the
-// others go at the next rewrite.
+// their JSON text.
+//
+// The file is written append-only (write*.go): when Write returns, the
+// batch's new and changed lines are appended, the lines they replace and
+// those of deleted keys are blanked in place (spaces in JSON Lines, line
+// breaks in CSV: blank lines, which readers skip), the file is synced, and
+// then the key index is committed. The key index, .<file>.idx beside the
+// file, is a SQLite database mapping each key to its line's offset and
+// length; it is a cache of the file, which stays the truth, so a file that
+// differs from what the index says (no index yet, another inode, shorter,
+// longer) is indexed again when it is opened for writing. Once blanked
+// lines take more room than live ones, the file is compacted: copied
+// without its blanks to a temporary file that is synced and renamed over
+// it. A torn final line (a crash during an append) is cut off when the
+// file is next opened for writing. Lines the writer cannot parse, or that
+// have no key, are kept as they are; of a key on several lines (a file
+// edited by hand), the last counts and the others are blanked.
+//
+// See README.md for the crash guarantees and what each crash leaves.
 package file

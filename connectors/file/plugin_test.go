@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // TestPluginProtocol builds the plugin binary and drives it through the
@@ -30,7 +31,7 @@ func TestPluginProtocol(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	p, err := sdk.Launch(ctx, sdk.LaunchOptions{Path: bin})
+	p, err := host.Launch(ctx, host.Options{Path: bin})
 	if err != nil {
 		t.Fatalf("launch: %v", err)
 	}

@@ -3,7 +3,7 @@ package file
 import "github.com/cxhub/cxhub/sdk"
 
 // Version is the connector's own version.
-const Version = "0.1.0"
+const Version = "0.2.0" // 0.2.0: append-only writes with a key index (README.md)
 
 // configSchema is the JSON Schema of the connection's config.
 const configSchema = `{

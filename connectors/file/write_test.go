@@ -91,10 +91,13 @@ func TestWriteUpsertDeleteJSONL(t *testing.T) {
 		t.Error("a batch of new keys rewrote the file instead of appending")
 	}
 
-	// An update: in place, created false.
+	// An update: created false; appended, and the old line blanked in place.
 	checkResults(t, write(t, w, upsert(`{"id":"b","n":20}`)), "b")
-	if got, want := readFile(t, path), "{\"id\":\"a\",\"n\":1}\n{\"id\":\"b\",\"n\":20}\n{\"id\":\"c\",\"n\":3}\n{\"id\":\"d\",\"n\":4}\n"; got != want {
-		t.Fatalf("after update:\n%s\nwant\n%s", got, want)
+	if got, want := readFile(t, path), "{\"id\":\"a\",\"n\":1}\n"+strings.Repeat(" ", len(`{"id":"b","n":2}`))+"\n{\"id\":\"c\",\"n\":3}\n{\"id\":\"d\",\"n\":4}\n{\"id\":\"b\",\"n\":20}\n"; got != want {
+		t.Fatalf("after update:\n%q\nwant\n%q", got, want)
+	}
+	if !sameFile(t, before, stat(t, path)) {
+		t.Error("an update rewrote the file instead of appending")
 	}
 
 	// The same content again: no-op, nothing written.
@@ -107,7 +110,7 @@ func TestWriteUpsertDeleteJSONL(t *testing.T) {
 
 	// Deletes, one of an absent key; an upsert and a delete of the same new key in one batch.
 	checkResults(t, write(t, w, del("c"), del("zz"), upsert(`{"id":"e"}`), del("e")), "c", "zz", "e+", "e")
-	if got, want := readFile(t, path), "{\"id\":\"a\",\"n\":1}\n{\"id\":\"b\",\"n\":20}\n{\"id\":\"d\",\"n\":4}\n"; got != want {
+	if got, want := liveLines(readFile(t, path)), "{\"id\":\"a\",\"n\":1}\n{\"id\":\"d\",\"n\":4}\n{\"id\":\"b\",\"n\":20}\n"; got != want {
 		t.Fatalf("after deletes:\n%s\nwant\n%s", got, want)
 	}
 }
@@ -156,7 +159,7 @@ func TestWriteKeyFallback(t *testing.T) {
 		sdk.Record{Key: "src-1", TargetID: "src-1", Data: []byte(`{"n":1}`)},
 		sdk.Record{Op: sdk.Delete, Key: "src-3", TargetID: "src-3"},
 	), "src-1", "src-3")
-	if got := readFile(t, path); got != "{\"id\":\"src-1\",\"n\":1}\n{\"id\":\"t-2\",\"n\":2}\n" {
+	if got := liveLines(readFile(t, path)); got != "{\"id\":\"src-1\",\"n\":1}\n{\"id\":\"t-2\",\"n\":2}\n" {
 		t.Fatalf("file after the second session:\n%s", got)
 	}
 }
@@ -216,10 +219,14 @@ func TestWriteCSV(t *testing.T) {
 	if len(out.records) != 3 || string(out.records[2].Data) != `{"id":"3","name":"","note":"","tags":"[\"a\",\"b\"]","addr":"{\"city\":\"X\"}"}` {
 		t.Fatalf("read back: %v %s", out.keys(), out.records[len(out.records)-1].Data)
 	}
-	// Upsert by the key of the existing row, in place.
+	// Upsert by the key of the existing row: appended, the old row blanked
+	// with empty lines.
 	checkResults(t, write(t, w, upsert(`{"name":"Ann B","id":1}`)), "1")
-	if got := strings.Split(readFile(t, path), "\n")[1]; got != "1,Ann B,,," {
-		t.Errorf("updated row = %q", got)
+	if got, want := readFile(t, path), "id,name,note,tags,addr\n"+strings.Repeat("\n", len("1,Ann,,,\n"))+"2,\"Bob, \"\"B\"\"\",,,\n3,,,\"[\"\"a\"\",\"\"b\"\"]\",\"{\"\"city\"\":\"\"X\"\"}\"\n1,Ann B,,,\n"; got != want {
+		t.Errorf("after an update:\n%q\nwant\n%q", got, want)
+	}
+	if out := read(t, cfg, "s", nil, 0); !slices.Equal(out.keys(), []string{"2", "3", "1"}) {
+		t.Errorf("read back after an update: %v", out.keys())
 	}
 }
 
@@ -265,7 +272,7 @@ func TestWriteKeepsLinesItCannotParse(t *testing.T) {
 	writeFile(t, path, "{\"id\":\"a\"}\nnot json\n{\"no\":\"key\"}\n{\"id\":\"b\"}\n")
 	w := openWriter(t, testConfig(t, dir, nil), "s")
 	checkResults(t, write(t, w, del("a")), "a")
-	if got := readFile(t, path); got != "not json\n{\"no\":\"key\"}\n{\"id\":\"b\"}\n" {
+	if got := liveLines(readFile(t, path)); got != "not json\n{\"no\":\"key\"}\n{\"id\":\"b\"}\n" {
 		t.Fatalf("file = %q", got)
 	}
 }
@@ -327,7 +334,7 @@ func TestWriteMovesALinkedRecordToItsNewKey(t *testing.T) {
 	moved := upsert(`{"email":"ann.new@x.com","n":1}`)
 	moved.TargetID = "ann@x.com"
 	checkResults(t, write(t, w, moved), "ann.new@x.com")
-	if got, want := readFile(t, path), "{\"email\":\"ann.new@x.com\",\"n\":1}\n{\"email\":\"bob@x.com\",\"n\":2}\n"; got != want {
+	if got, want := liveLines(readFile(t, path)), "{\"email\":\"bob@x.com\",\"n\":2}\n{\"email\":\"ann.new@x.com\",\"n\":1}\n"; got != want {
 		t.Fatalf("after the key change:\n%s\nwant\n%s", got, want)
 	}
 	// Replayed after a crash (the link not yet updated): still one object.
@@ -336,7 +343,7 @@ func TestWriteMovesALinkedRecordToItsNewKey(t *testing.T) {
 	onto := upsert(`{"email":"bob@x.com","n":3}`)
 	onto.TargetID = "ann.new@x.com"
 	checkResults(t, write(t, w, onto), "bob@x.com")
-	if got, want := readFile(t, path), "{\"email\":\"bob@x.com\",\"n\":3}\n"; got != want {
+	if got, want := liveLines(readFile(t, path)), "{\"email\":\"bob@x.com\",\"n\":3}\n"; got != want {
 		t.Fatalf("after moving onto a held key:\n%s\nwant\n%s", got, want)
 	}
 	// A new session reads the same file back.
@@ -345,4 +352,34 @@ func TestWriteMovesALinkedRecordToItsNewKey(t *testing.T) {
 	}
 	w2 := openWriter(t, cfg, "s")
 	checkResults(t, write(t, w2, upsert(`{"email":"bob@x.com","n":3}`)), "bob@x.com")
+}
+
+// liveLines drops the blank lines of a file's content: the lines the
+// writer blanked, which readers skip.
+func liveLines(content string) string {
+	var b strings.Builder
+	for line := range strings.Lines(content) {
+		if strings.TrimSpace(line) != "" {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+func TestIsCompact(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{`{"a":"b c","d":[1,2]}`, true},
+		{`{"a": "b"}`, false},
+		{`{"a":"x\" y","b":1 }`, false},
+		{`{"a":"x\\","b":"y z"}`, true},
+		{`{"a":"x\\\" ","b":"\n"}`, true},
+		{"{\"a\":\"x\"\n}", false},
+	} {
+		if got := isCompact([]byte(tt.in)); got != tt.want {
+			t.Errorf("isCompact(%s) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
 }

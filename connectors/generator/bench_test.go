@@ -6,8 +6,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/cxhub/cxhub/connectors/internal/cputime"
 	"github.com/cxhub/cxhub/sdk"
-	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 // discard is an Emitter that counts what it is given and keeps nothing.
@@ -42,7 +42,7 @@ func BenchmarkGenerate(b *testing.B) {
 				b.SetBytes(int64(n * size))
 				var before, after runtime.MemStats
 				runtime.ReadMemStats(&before)
-				cpuBefore, cpuOK := sdktest.ProcessCPU()
+				cpuBefore, cpuOK := cputime.Process()
 				records := 0
 				for b.Loop() {
 					out := &discard{}
@@ -54,7 +54,7 @@ func BenchmarkGenerate(b *testing.B) {
 					}
 					records += out.records
 				}
-				cpuAfter, _ := sdktest.ProcessCPU()
+				cpuAfter, _ := cputime.Process()
 				runtime.ReadMemStats(&after)
 				b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
 				if cpuOK {

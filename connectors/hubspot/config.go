@@ -118,8 +118,10 @@ func (cfg config) keyProperty(stream string) string {
 
 // client returns an HTTP client for cfg's account: Bearer auth, HubSpot's
 // rate-limit headers, the search endpoints' own pace, HubSpot's errors.
+// Every client of one account (base URL and token) shares its rate limits,
+// whichever pipeline or call made it: HubSpot counts per account.
 func (c *Connector) client(cfg config, retries int) (*httpx.Client, error) {
-	return httpx.New(httpx.Options{
+	return c.accounts.Client(httpx.AccountKey(cfg.BaseURL, cfg.Token), httpx.Options{
 		BaseURL:    cfg.BaseURL,
 		Auth:       httpx.Bearer(cfg.Token),
 		UserAgent:  userAgent,

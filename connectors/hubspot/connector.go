@@ -15,6 +15,9 @@ import (
 type Connector struct {
 	opts  Options
 	hooks webhookGuards
+	// accounts gives every call on one account (token) one rate budget,
+	// across all the pipelines this process serves.
+	accounts httpx.Accounts
 }
 
 // Options tune a Connector for tests; the plugin binary uses the zero value.

@@ -6,13 +6,14 @@ import (
 
 	"github.com/cxhub/cxhub/connectors/hubspot/sandbox"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // TestWebhookThroughTheProtocol hands a delivery to the connector served
 // over the real plugin protocol, as the core's webhook receiver does.
 func TestWebhookThroughTheProtocol(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
-	p, err := sdk.LaunchInProcess(t.Context(), e.conn, nil)
+	p, err := host.LaunchInProcess(t.Context(), e.conn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,3 +109,45 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 		t.Error("no answer was lost: the fault was not injected")
 	}
 }
+
+// TestPipelinesOnOneTokenShareOneBudget writes through two writers at
+// once, as two pipelines on one token do: HubSpot counts the account's
+// requests, so the two must pace together. None is refused.
+func TestPipelinesOnOneTokenShareOneBudget(t *testing.T) {
+	e := newEnv(t, sandbox.Options{RateLimit: 6, RateInterval: 300 * time.Millisecond, SearchLimit: 100})
+	cfg := e.config(nil)
+	errs := make(chan error, 2)
+	for i, domain := range []string{"one.example", "two.example"} {
+		go func() {
+			w, err := e.conn.OpenWriter(t.Context(), sdk.OpenWriterRequest{Config: cfg, Stream: streamContacts})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer w.Close(t.Context())
+			recs := contactRecords(1200, domain, fmt.Sprint("P", i))
+			for start := 0; start < len(recs); start += 100 {
+				resp, err := w.Write(t.Context(), sdk.WriteRequest{Records: recs[start : start+100]})
+				if err != nil {
+					errs <- err
+					return
+				}
+				for _, r := range resp.Results {
+					if r.Err != nil {
+						errs <- r.Err
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.sb.Kit().Stats().ByStatus[429]; n != 0 {
+		t.Errorf("the sandbox answered 429 %d times: the two writers paced apart", n)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/connectors/hubspot/sandbox"
+	"github.com/cxhub/cxhub/connectors/internal/webhookfuzz"
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/sdktest"
 	"github.com/tidwall/gjson"
@@ -54,7 +55,7 @@ func FuzzWebhookUnsigned(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, method, url, headers string, body []byte) {
 		resp, err := conn.HandleWebhook(t.Context(), sdk.WebhookRequest{Config: cfg, Method: method, URL: url,
-			Header: sdktest.HeaderLines(headers), Body: body})
+			Header: webhookfuzz.HeaderLines(headers), Body: body})
 		sdktest.WantWebhookRefused(t, resp, err, sandbox.DefaultWebhookSecret)
 	})
 }

@@ -6,8 +6,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/cxhub/cxhub/connectors/internal/cputime"
 	"github.com/cxhub/cxhub/sdk"
-	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 // BenchmarkNullWrite writes batches of 500 records of 450 bytes through a
@@ -30,7 +30,7 @@ func BenchmarkNullWrite(b *testing.B) {
 			req := sdk.WriteRequest{Records: recs}
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			cpuBefore, cpuOK := sdktest.ProcessCPU()
+			cpuBefore, cpuOK := cputime.Process()
 			records := 0
 			for b.Loop() {
 				resp, err := w.Write(context.Background(), req)
@@ -39,7 +39,7 @@ func BenchmarkNullWrite(b *testing.B) {
 				}
 				records += batch
 			}
-			cpuAfter, _ := sdktest.ProcessCPU()
+			cpuAfter, _ := cputime.Process()
 			runtime.ReadMemStats(&after)
 			if err := w.Close(context.Background()); err != nil {
 				b.Fatal(err)

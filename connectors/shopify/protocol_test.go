@@ -9,6 +9,7 @@ import (
 
 	"github.com/cxhub/cxhub/connectors/shopify/sandbox"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
@@ -22,7 +23,7 @@ func TestProtocolWebhook(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 22, Customers: 3, Orders: 10})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	p, err := sdk.Launch(ctx, sdk.LaunchOptions{Path: sdktest.BuildPlugin(t, "./cmd/cxhub-connector-shopify")})
+	p, err := host.Launch(ctx, host.Options{Path: sdktest.BuildPlugin(t, "./cmd/cxhub-connector-shopify")})
 	if err != nil {
 		t.Fatalf("launch: %v", err)
 	}

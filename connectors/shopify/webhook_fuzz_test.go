@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxhub/cxhub/connectors/internal/webhookfuzz"
 	"github.com/cxhub/cxhub/connectors/shopify/sandbox"
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/sdktest"
@@ -49,7 +50,7 @@ func FuzzWebhookUnsigned(f *testing.F) {
 	conn := New()
 	cfg := fuzzConfig(f)
 	f.Fuzz(func(t *testing.T, headers string, body []byte) {
-		h := sdktest.HeaderLines(headers)
+		h := webhookfuzz.HeaderLines(headers)
 		if h.Get(hmacHeader) == mine.SignWebhook(body) {
 			t.Skip("the fuzzer found the signature")
 		}
@@ -85,7 +86,7 @@ func FuzzWebhookSigned(f *testing.F) {
 	conn := NewWithOptions(Options{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond})
 	cfg := fuzzConfig(f)
 	f.Fuzz(func(t *testing.T, topic string, body []byte) {
-		h := sdktest.HeaderLines("X-Shopify-Topic: " + strings.ReplaceAll(topic, "\n", " ") + "\nX-Shopify-Hmac-Sha256: " + sb.SignWebhook(body))
+		h := webhookfuzz.HeaderLines("X-Shopify-Topic: " + strings.ReplaceAll(topic, "\n", " ") + "\nX-Shopify-Hmac-Sha256: " + sb.SignWebhook(body))
 		resp, err := conn.HandleWebhook(t.Context(), sdk.WebhookRequest{Config: cfg, Method: "POST", URL: "/webhooks/shopify", Header: h, Body: body})
 		if err != nil {
 			if k := sdk.KindOf(err); k != sdk.KindBadRecord && k != sdk.KindTransient {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/cxhub/cxhub/connectors/internal/webhookfuzz"
 	"github.com/cxhub/cxhub/connectors/surveymonkey/sandbox"
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/sdktest"
@@ -36,7 +37,7 @@ func FuzzWebhookUnsigned(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, headers string, body []byte) {
 		resp, err := conn.HandleWebhook(t.Context(), sdk.WebhookRequest{Config: cfg, Method: "POST", URL: "/webhooks/surveymonkey",
-			Header: sdktest.HeaderLines(headers), Body: body})
+			Header: webhookfuzz.HeaderLines(headers), Body: body})
 		sdktest.WantWebhookRefused(t, resp, err, sandbox.DefaultAPISecret, sandbox.DefaultToken)
 	})
 }

@@ -39,7 +39,8 @@ func (c *Connector) client(cfg config, quick bool) (*httpx.Client, error) {
 	if quick {
 		opts.MaxRetries = 1
 	}
-	cl, err := httpx.New(opts)
+	// The quick client (Check) and the others share the account's budget.
+	cl, err := c.accounts.Client(httpx.AccountKey(cfg.apiURL, cfg.Email, cfg.Token), opts)
 	if err != nil {
 		return nil, fmt.Errorf("zendesk client for %s: %w", cfg.account(), err)
 	}

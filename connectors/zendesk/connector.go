@@ -18,7 +18,10 @@ type Connector struct {
 	opts    Options
 	mu      sync.Mutex
 	clients map[string]*httpx.Client
-	replays *webhook.ReplayGuard
+	// accounts gives every client of one account (subdomain, email and
+	// token) one rate budget: the quick client of Check included.
+	accounts httpx.Accounts
+	replays  *webhook.ReplayGuard
 }
 
 var (

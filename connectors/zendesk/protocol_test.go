@@ -9,6 +9,7 @@ import (
 
 	"github.com/cxhub/cxhub/connectors/zendesk/sandbox"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // TestProtocolWebhook sends webhook deliveries through the built plugin,
@@ -21,7 +22,7 @@ func TestProtocolWebhook(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 22, Users: 3, Tickets: 3, Now: time.Now})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	p, err := sdk.Launch(ctx, sdk.LaunchOptions{Path: pluginBinary(t)})
+	p, err := host.Launch(ctx, host.Options{Path: pluginBinary(t)})
 	if err != nil {
 		t.Fatalf("launch: %v", err)
 	}

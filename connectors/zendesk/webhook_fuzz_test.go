@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxhub/cxhub/connectors/internal/webhookfuzz"
 	"github.com/cxhub/cxhub/connectors/zendesk/sandbox"
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/sdktest"
@@ -56,7 +57,7 @@ func FuzzWebhookUnsigned(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, headers string, body []byte) {
 		resp, err := conn.HandleWebhook(t.Context(), sdk.WebhookRequest{Config: cfg, Method: "POST", URL: "/webhooks/zendesk",
-			Header: sdktest.HeaderLines(headers), Body: body})
+			Header: webhookfuzz.HeaderLines(headers), Body: body})
 		sdktest.WantWebhookRefused(t, resp, err, sandbox.DefaultWebhookSecret)
 	})
 }

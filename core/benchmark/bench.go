@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"time"
-
-	"github.com/cxhub/cxhub/sdk/wirebench"
 )
 
 // Options say what to measure and with which binaries.
@@ -18,8 +16,10 @@ type Options struct {
 	Cxhub string
 	// PluginDir holds cxhub-connector-generator, -null and -hubspot.
 	PluginDir string
-	// Wirebench is the cxhub-wirebench plugin binary (the ceiling).
+	// Wirebench is the cxhub-wirebench program (the ceiling).
 	Wirebench string
+	// Sandbox is the cxhub-sandbox program (the vendor-bound sync's HubSpot).
+	Sandbox string
 	// Runs is how many times each throughput scenario runs; RunsSlow is
 	// for the memory and vendor scenarios.
 	Runs, RunsSlow int
@@ -30,6 +30,11 @@ type Options struct {
 	MemoryRecords []int
 	// VendorContacts is how many contacts the vendor-bound sync writes (0: skip).
 	VendorContacts int
+	// CustomerRecords is how many records the customer index run indexes (0: skip; see customers.go).
+	CustomerRecords int
+	// WebhookRate is the webhook scenario's deliveries per second, for
+	// WebhookSeconds (0: skip).
+	WebhookRate, WebhookSeconds int
 	// Progress receives a line per finished run (nil: none).
 	Progress io.Writer
 	// CPUProfile, if set, is where a CPU profile of the core (this
@@ -63,13 +68,21 @@ type Vendor struct {
 	TooManyPercent      Figure
 }
 
+// Webhook is the webhook scenario's figures.
+type Webhook struct {
+	Rate, Deliveries int
+	P50, P99, Max    Figure // milliseconds
+}
+
 // Report is everything one `make bench` measured.
 type Report struct {
+	Webhook    *Webhook
 	Options    Options
 	Ceiling    Throughput
 	Pipelines  []Throughput
 	Memory     []Memory
 	Vendor     *Vendor
+	Customers  *Customers
 	Started    time.Time
 	Elapsed    time.Duration
 	GoMaxProcs int
@@ -86,7 +99,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	rep.Ceiling = Throughput{Name: "ceiling: one go-plugin gRPC hop, no processing"}
 	for i := range o.Runs {
-		res, err := wirebench.Run(ctx, o.Wirebench, wirebench.Options{Records: o.Records, RecordBytes: o.RecordBytes, BatchSize: o.BatchSize})
+		res, err := runCeiling(ctx, o.Wirebench, o.Records, o.RecordBytes, o.BatchSize)
 		if err != nil {
 			return nil, fmt.Errorf("ceiling: %w", err)
 		}
@@ -189,7 +202,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			if err := os.MkdirAll(runDir, 0o700); err != nil {
 				return nil, err
 			}
-			run, err := syncToHubSpot(ctx, runDir, o.PluginDir, o.VendorContacts)
+			run, err := syncToHubSpot(ctx, runDir, o.PluginDir, o.Sandbox, o.VendorContacts)
 			if err != nil {
 				return nil, fmt.Errorf("vendor-bound sync: %w", err)
 			}
@@ -205,6 +218,30 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				run.Elapsed.Round(time.Millisecond), run.Requests, run.TooMany)
 		}
 		rep.Vendor = v
+	}
+	if o.WebhookRate > 0 && o.WebhookSeconds > 0 {
+		wh := &Webhook{Rate: o.WebhookRate}
+		for i := range o.RunsSlow {
+			runDir := filepath.Join(dir, fmt.Sprintf("webhook-%d", i))
+			if err := os.MkdirAll(runDir, 0o700); err != nil {
+				return nil, err
+			}
+			run, err := webhookLatency(ctx, o.Cxhub, o.PluginDir, runDir, o.WebhookRate, time.Duration(o.WebhookSeconds)*time.Second)
+			if err != nil {
+				return nil, fmt.Errorf("webhook latency: %w", err)
+			}
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+			wh.Deliveries = run.Deliveries
+			wh.P50.Add(ms(run.Percentile(50)))
+			wh.P99.Add(ms(run.Percentile(99)))
+			wh.Max.Add(ms(run.Percentile(100)))
+			o.progress("webhook run %d: %d deliveries at %d/s, p50 %v, p99 %v", i+1, run.Deliveries, run.Rate,
+				run.Percentile(50).Round(time.Millisecond), run.Percentile(99).Round(time.Millisecond))
+		}
+		rep.Webhook = wh
+	}
+	if rep.Customers, err = runCustomers(ctx, o, dir); err != nil {
+		return nil, fmt.Errorf("customer index: %w", err)
 	}
 	rep.Elapsed = time.Since(rep.Started)
 	return rep, nil

@@ -12,7 +12,7 @@ import (
 
 	"github.com/cxhub/cxhub/core/engine"
 	"github.com/cxhub/cxhub/core/hub"
-	"github.com/cxhub/cxhub/sdk/sdktest"
+	"github.com/cxhub/cxhub/core/internal/cputime"
 )
 
 // PipelineRun is what one measured sync did and cost.
@@ -80,7 +80,7 @@ func syncInProcess(ctx context.Context, cfgPath, name string) (PipelineRun, erro
 // processCPU returns this process's CPU time so far. Plugin processes are
 // children and are not counted.
 func processCPU() time.Duration {
-	d, _ := sdktest.ProcessCPU()
+	d, _ := cputime.Process()
 	return d
 }
 

@@ -80,6 +80,16 @@ func (r *Report) Print(out io.Writer) {
 		tw.Flush()
 	}
 
+	if w := r.Webhook; w != nil {
+		fmt.Fprintln(out)
+		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "WEBHOOK → DESTINATION\tdeliveries\tp50 ms\tp99 ms\tmax ms")
+		fmt.Fprintf(tw, "signed Shopify orders/create at %d/s → cxhub serve → file\t%d\t%s\t%s\t%s\n", w.Rate, w.Deliveries,
+			w.P50.Format("%.0f"), w.P99.Format("%.0f"), w.Max.Format("%.0f"))
+		tw.Flush()
+	}
+
+	r.printCustomers(out)
 	fmt.Fprintln(out)
 	for _, t := range r.Targets() {
 		fmt.Fprintln(out, t)
@@ -97,7 +107,7 @@ func (r *Report) Targets() []string {
 		}
 		out = append(out, verdict+" "+fmt.Sprintf(format, args...))
 	}
-	if len(r.Pipelines) > 0 {
+	if len(r.Pipelines) > 0 && r.Pipelines[0].RecordsPerSec.Runs() > 0 {
 		p := r.Pipelines[0]
 		check(p.OfCeiling.Median() >= TargetOfCeiling, "end to end at %.0f%% of the ceiling (target ≥ %.0f%%)", p.OfCeiling.Median(), TargetOfCeiling)
 		check(p.RecordsPerSec.Median() >= TargetRecordsPerSec, "end to end at %.0f records/s (target ≥ %.0f)", p.RecordsPerSec.Median(), TargetRecordsPerSec)
@@ -114,5 +124,10 @@ func (r *Report) Targets() []string {
 		check(v.OfMin.Median() <= TargetOfMin, "vendor-bound sync at %.0f%% of the theoretical minimum (target ≤ %.0f%%)", v.OfMin.Median(), TargetOfMin)
 		check(v.TooManyPercent.Max() <= TargetTooMany, "vendor-bound sync: at most %.1f%% of requests answered 429 (target ≤ %.0f%%)", v.TooManyPercent.Max(), TargetTooMany)
 	}
+	if w := r.Webhook; w != nil {
+		target := float64(TargetWebhookP99.Milliseconds())
+		check(w.P99.Max() <= target, "webhook → destination p99 %.0f ms at %d deliveries/s (target ≤ %.0f ms)", w.P99.Max(), w.Rate, target)
+	}
+	r.customerTargets(check)
 	return out
 }

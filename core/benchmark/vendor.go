@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	hubspot "github.com/cxhub/cxhub/connectors/hubspot/sandbox"
 )
 
 // VendorRun is one rate-limited sync of generated customers into the
@@ -48,20 +46,23 @@ pipelines:
 // hubspotBatch is how many contacts one upsert request carries.
 const hubspotBatch = 100
 
-// syncToHubSpot writes n generated customers to a fresh HubSpot sandbox
-// with HubSpot's private-app rate limit on, and counts what it took.
-func syncToHubSpot(ctx context.Context, dir, pluginDir string, n int) (VendorRun, error) {
-	sb, err := hubspot.New(hubspot.Options{Contacts: -1, Companies: -1, Notes: -1})
+// hubspotToken is the HubSpot sandbox's default token
+// (connectors/hubspot/sandbox.DefaultToken), which cxhub-sandbox accepts.
+const hubspotToken = "sandbox-token"
+
+// syncToHubSpot writes n generated customers to a fresh, empty HubSpot
+// sandbox with HubSpot's private-app rate limit on, and counts what it
+// took. The sandbox is a cxhub-sandbox process (bin): the core never
+// imports a connector, so it reads the sandbox's counters and limits over
+// its admin endpoints, as any client would.
+func syncToHubSpot(ctx context.Context, dir, pluginDir, bin string, n int) (VendorRun, error) {
+	sb, err := startSandbox(ctx, bin, "hubspot")
 	if err != nil {
 		return VendorRun{}, err
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		return VendorRun{}, err
-	}
-	defer srv.Close()
+	defer sb.stop()
 	cfgPath := filepath.Join(dir, "vendor.yaml")
-	yaml := fmt.Sprintf(vendorYAML, pluginDir, n, srv.URL, hubspot.DefaultToken)
+	yaml := fmt.Sprintf(vendorYAML, pluginDir, n, sb.url, hubspotToken)
 	if err := os.WriteFile(cfgPath, []byte(yaml), 0o600); err != nil {
 		return VendorRun{}, fmt.Errorf("write vendor config: %w", err)
 	}
@@ -69,19 +70,42 @@ func syncToHubSpot(ctx context.Context, dir, pluginDir string, n int) (VendorRun
 	if err != nil {
 		return VendorRun{}, err
 	}
-	if got := sb.Count("contacts"); got != n || run.Written != int64(n) {
-		return VendorRun{}, fmt.Errorf("hubspot sandbox holds %d contacts and the run wrote %d, want %d", got, run.Written, n)
+	var contacts struct {
+		Total int `json:"total"`
 	}
-	stats := sb.Kit().Stats()
-	o := sb.Options()
+	var stats struct {
+		Total    int            `json:"total"`
+		ByRoute  map[string]int `json:"by_route"`
+		ByStatus map[int]int    `json:"by_status"`
+	}
+	var limits struct {
+		RateLimit      int   `json:"rate_limit"`
+		RateIntervalMS int64 `json:"rate_interval_ms"`
+	}
+	for path, v := range map[string]any{
+		"/_sandbox/hubspot/objects/contacts": &contacts,
+		"/_sandbox/stats":                    &stats,
+		"/_sandbox/hubspot/limits":           &limits,
+	} {
+		if err := getJSON(ctx, sb.url+path, v); err != nil {
+			return VendorRun{}, err
+		}
+	}
+	if contacts.Total != n || run.Written != int64(n) {
+		return VendorRun{}, fmt.Errorf("hubspot sandbox holds %d contacts and the run wrote %d, want %d", contacts.Total, run.Written, n)
+	}
+	if limits.RateLimit <= 0 || limits.RateIntervalMS <= 0 {
+		return VendorRun{}, fmt.Errorf("hubspot sandbox reports no rate limit (%+v)", limits)
+	}
+	interval := time.Duration(limits.RateIntervalMS) * time.Millisecond
 	needed := (n + hubspotBatch - 1) / hubspotBatch
-	perRequest := o.RateInterval / time.Duration(o.RateLimit)
+	perRequest := interval / time.Duration(limits.RateLimit)
 	// A rolling window lets RateLimit requests go at once; each further
 	// RateLimit waits for a whole window.
-	windows := (needed + o.RateLimit - 1) / o.RateLimit
+	windows := (needed + limits.RateLimit - 1) / limits.RateLimit
 	return VendorRun{
-		BurstMin:       time.Duration(windows-1) * o.RateInterval,
-		Limit:          fmt.Sprintf("%d per %s", o.RateLimit, o.RateInterval),
+		BurstMin:       time.Duration(windows-1) * interval,
+		Limit:          fmt.Sprintf("%d per %s", limits.RateLimit, interval),
 		Contacts:       n,
 		Elapsed:        run.Elapsed,
 		Requests:       stats.Total,

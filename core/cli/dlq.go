@@ -39,8 +39,8 @@ func newDLQCmd(a *app) *cobra.Command {
 			}
 			t := newTable(a.opts.stdout, "ID", "PIPELINE", "STREAM", "KEY", "STATUS", "KIND", "ATTEMPTS", "CREATED", "ERROR")
 			for _, d := range dls {
-				t.row(fmt.Sprint(d.ID), d.Pipeline, d.Stream, truncate(d.Key, 30), string(d.Status), d.ErrorKind,
-					fmt.Sprint(d.Attempts), formatTime(d.CreatedAt), truncate(d.Error, 80))
+				t.row(fmt.Sprint(d.ID), d.Pipeline, d.Stream, a.cell(d.Key, 30), string(d.Status), d.ErrorKind,
+					fmt.Sprint(d.Attempts), formatTime(d.CreatedAt), a.cell(d.Error, 80))
 			}
 			t.flush()
 			return nil

@@ -49,7 +49,7 @@ func newRunsCmd(a *app) *cobra.Command {
 				c := r.Counts
 				t.row(fmt.Sprint(r.ID), r.Pipeline, string(r.Status), formatTime(r.StartedAt), formatTime(r.FinishedAt),
 					fmt.Sprint(c.Read), fmt.Sprint(c.Written), fmt.Sprint(c.Unchanged), fmt.Sprint(c.Echo), fmt.Sprint(c.Filtered), fmt.Sprint(c.DeadLettered),
-					fmt.Sprint(c.Retries), fmt.Sprint(c.Restarts), dash(truncate(r.Error, 60)))
+					fmt.Sprint(c.Retries), fmt.Sprint(c.Restarts), dash(a.cell(r.Error, 60)))
 			}
 			t.flush()
 			return nil
@@ -91,7 +91,7 @@ func newStateCmd(a *app) *cobra.Command {
 			}
 			t := newTable(a.opts.stdout, "PIPELINE", "STREAM", "UPDATED", "STATE")
 			for _, c := range cps {
-				t.row(c.Pipeline, c.Stream, formatTime(c.UpdatedAt), truncate(string(c.State), 100))
+				t.row(c.Pipeline, c.Stream, formatTime(c.UpdatedAt), a.cell(string(c.State), 100))
 			}
 			t.flush()
 			return nil

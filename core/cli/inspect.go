@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -102,26 +103,32 @@ func newPluginsCmd(a *app) *cobra.Command {
 				}
 				return printJSON(a.opts.stdout, out)
 			}
-			t := newTable(a.opts.stdout, "NAME", "VERSION", "KIND", "STREAMS", "PATH")
+			locked := a.lockedConnectors()
+			t := newTable(a.opts.stdout, "NAME", "VERSION", "KIND", "LOCK", "STREAMS", "PATH")
 			broken := 0
 			for _, n := range names {
 				if ferr := failed[n]; ferr != nil {
 					if notLocked(ferr) {
 						// Installed, not in the lockfile: not started, and
 						// harmless until a connection uses it.
-						t.row(n, "-", "-", "NOT LOCKED (not started; cxhub plugins lock --all trusts it)", host.Path(n))
+						t.row(n, "-", "-", "NOT LOCKED", "(not started: cxhub plugins lock --all trusts it)", host.Path(n))
 						continue
 					}
 					broken++
-					t.row(n, "-", "-", "BROKEN: "+truncate(ferr.Error(), 70), host.Path(n))
+					lock := locked(n)
+					var mismatch *plugins.MismatchError
+					if errors.As(ferr, &mismatch) && mismatch.Locked != "" {
+						lock = "CHANGED" // the binary is not the one the lockfile records
+					}
+					t.row(n, "-", "-", lock, "BROKEN: "+truncate(ferr.Error(), 70), host.Path(n))
 					continue
 				}
 				s := specs[n]
 				streams := strings.Join(s.StreamNames(), ",")
 				if streams == "" {
-					streams = "(discovered)"
+					streams = "(discovered at run time)"
 				}
-				t.row(n, s.Version, string(s.Kind), streams, host.Path(n))
+				t.row(n, s.Version, string(s.Kind), locked(n), streams, host.Path(n))
 			}
 			t.flush()
 			if broken > 0 {
@@ -131,6 +138,28 @@ func newPluginsCmd(a *app) *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// lockedConnectors returns a function that says a connector's lock
+// status: locked (the lockfile records it), no lockfile, or NOT LOCKED.
+func (a *app) lockedConnectors() func(name string) string {
+	cfg, err := a.h().Config()
+	if err != nil {
+		return func(string) string { return "?" }
+	}
+	lf, err := plugins.ReadLockfile(plugins.LockfilePath(cfg.File))
+	return func(name string) string {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return "no lockfile"
+		case err != nil:
+			return "BAD LOCKFILE"
+		}
+		if _, ok := lf.Connectors[name]; ok {
+			return "locked"
+		}
+		return "NOT LOCKED"
+	}
 }
 
 // notLocked reports whether err refuses a connector only because the

@@ -41,6 +41,15 @@ func formatTime(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05")
 }
 
+// cell is s for a table cell: cut to n runes, or whole with --wide (new
+// lines folded either way).
+func (a *app) cell(s string, n int) string {
+	if a.opts.wide {
+		return strings.ReplaceAll(s, "\n", " ")
+	}
+	return truncate(s, n)
+}
+
 // truncate shortens s to n runes for a table cell.
 func truncate(s string, n int) string {
 	s = strings.ReplaceAll(s, "\n", " ")

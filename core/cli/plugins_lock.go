@@ -129,6 +129,9 @@ func connectorsToLock(file string, connections map[string]*config.Connection, ho
 		seen    = map[string]bool{}
 	)
 	for _, n := range connNames {
+		if connections[n].Builtin {
+			continue // served in the core (the profile store): no binary to lock
+		}
 		connector := connections[n].Connector
 		if seen[connector] {
 			continue

@@ -117,3 +117,21 @@ func TestWriteIfChanged(t *testing.T) {
 		t.Errorf("read back %+v, %v; want the changed entry", got, err)
 	}
 }
+
+// TestBuiltinConnectionsAreNotLocked: the profile store's built-in
+// connection has no binary, so plugins lock leaves it out instead of
+// failing.
+func TestBuiltinConnectionsAreNotLocked(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, plugins.BinaryPrefix+"crmx"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	host := plugins.NewHost(dir, dir, nil)
+	names, err := connectorsToLock("demo.yaml", map[string]*config.Connection{
+		"crm":       {Name: "crm", Connector: "crmx"},
+		"@profiles": {Name: "@profiles", Connector: config.ProfilesConnector, Builtin: true},
+	}, host, false)
+	if err != nil || len(names) != 1 || names[0] != "crmx" {
+		t.Fatalf("connectorsToLock = %v, %v; want only crmx", names, err)
+	}
+}

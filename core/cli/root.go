@@ -33,6 +33,7 @@ type options struct {
 	configPath string
 	logLevel   string
 	output     string
+	wide       bool
 	stdout     io.Writer
 	stderr     io.Writer
 }
@@ -115,10 +116,12 @@ func newRoot(a *app) *cobra.Command {
 	if defaultConfig == "" {
 		defaultConfig = "cxhub.yaml"
 	}
+	root.SetVersionTemplate(fmt.Sprintf("cxhub {{.Version}} (connector protocol %d)\n", sdk.ProtocolVersion))
 	f := root.PersistentFlags()
 	f.StringVarP(&a.opts.configPath, "config", "c", defaultConfig, "the pipeline config file (env CXHUB_CONFIG)")
 	f.StringVar(&a.opts.logLevel, "log-level", "", "log level: trace, debug, info, warn or error (default warn, or log.level in the config)")
 	f.StringVarP(&a.opts.output, "output", "o", "text", "output format: text or json")
+	f.BoolVarP(&a.opts.wide, "wide", "w", false, "tables show long cells (errors, checkpoints, keys) whole instead of cut")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		switch strings.ToLower(a.opts.logLevel) {
 		case "", "trace", "debug", "info", "warn", "error":
@@ -137,6 +140,7 @@ func newRoot(a *app) *cobra.Command {
 	root.AddCommand(
 		newValidateCmd(a), pluginsCmd, newCheckCmd(a), newDiscoverCmd(a),
 		newSyncCmd(a), newRunCmd(a), newServeCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
+		newCustomersCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
 	root.AddCommand(newConflictsCmd(a))

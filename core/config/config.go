@@ -24,17 +24,25 @@ type Config struct {
 	Connections map[string]*Connection
 	Pipelines   []*Pipeline // in file order, then two for each sync
 	Syncs       []*Sync     // in file order
+	// Customers is the customers section (identity rules, see package
+	// identity), nil if the file has none. It is decoded by core/identity.
+	Customers *yaml.Node
 
 	// nodes remembers where things are in the file, for Check.
 	nodes positions
 }
 
 // State says which state backend holds the hub's state, and where:
-// `state: {driver: sqlite, path: ./cxhub.db}` (driver defaults to sqlite;
-// CXHUB_STATE_DRIVER and CXHUB_STATE_PATH override the file).
+// `state: {driver: sqlite, path: ./cxhub.db}` (driver defaults to sqlite)
+// or `state: {driver: postgres, dsn: ${CXHUB_PG_DSN}}`. CXHUB_STATE_DRIVER,
+// CXHUB_STATE_PATH and CXHUB_STATE_DSN override the file.
 type State struct {
-	Driver string // "sqlite"
-	Path   string // the SQLite file, resolved, absolute
+	Driver string // "sqlite" or "postgres"
+	Path   string // sqlite: the file, resolved, absolute; "" for postgres
+	// DSN is postgres's connection string (a postgres:// URL or key=value
+	// pairs); "" for sqlite. It holds a password: Secrets lists it for
+	// redaction, and no error of Load repeats it.
+	DSN string
 }
 
 // Connection is one entry of the file's connections mapping.
@@ -45,6 +53,9 @@ type Connection struct {
 	Pos       Pos             // of the connection's key
 	// CheckInterval overrides monitor.check_interval for this connection.
 	CheckInterval time.Duration
+	// Builtin is set on the profile store's connection (ProfilesConnection),
+	// which the hub serves itself: no plugin runs for it.
+	Builtin bool
 }
 
 // Endpoint names a stream of a connection.

@@ -18,19 +18,22 @@ type decoder struct {
 	lookupEnv func(string) (string, bool)
 	dir       string   // absolute directory of the config file
 	lines     []string // the file's lines, to place errors inside expressions
+	// stateNodes places the state section's errors found after viper:
+	// its keys' nodes by key, and the section's own node as "".
+	stateNodes map[string]*yaml.Node
 }
 
 // Keys allowed at each level of the file, in the order the errors list them.
 var (
-	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines", "syncs"}
-	stateKeys = []string{"path", "driver"}
+	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines", "syncs", "customers"}
+	stateKeys = []string{"path", "driver", "dsn"}
 	// stateDrivers are the state backends this cxhub has.
-	stateDrivers   = []string{"sqlite"}
+	stateDrivers   = []string{"sqlite", "postgres"}
 	pluginsKeys    = []string{"dir"}
 	logKeys        = []string{"level"}
 	connectionKeys = []string{"connector", "config", "check_interval"}
 	pipelineKeys   = []string{"name", "from", "to", "map", "where", "schedule", "jitter", "on_error", "batch_size", "retry", "monitor"}
-	endpointKeys   = []string{"connection", "stream"}
+	endpointKeys   = []string{"connection", "stream", "profiles"}
 	retryKeys      = []string{"initial_interval", "max_interval", "max_elapsed"}
 	constKeys      = []string{"value"}
 	logLevels      = []string{"trace", "debug", "info", "warn", "error"}
@@ -210,6 +213,9 @@ func (d *decoder) document(doc *yaml.Node) (*Config, map[string]string) {
 	}
 	if p, ok := top["syncs"]; ok {
 		d.syncs(p.val, c)
+	}
+	if p, ok := top["customers"]; ok && !isNull(p.val) {
+		c.Customers = resolve(p.val) // decoded by core/identity, which reports its errors the same way
 	}
 	return c, settings
 }

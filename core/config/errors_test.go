@@ -56,8 +56,8 @@ func TestLoadErrors(t *testing.T) {
 			name: "unknown key without a close match",
 			yaml: "version: 1\nextras: {}\nconnection: {}\n",
 			want: []string{
-				`FILE:2:1: extras: unknown key (expected one of: version, state, plugins, log, server, monitor, connections, pipelines, syncs)`,
-				`FILE:3:1: connection: unknown key (did you mean "connections"? expected one of: version, state, plugins, log, server, monitor, connections, pipelines, syncs)`,
+				`FILE:2:1: extras: unknown key (expected one of: version, state, plugins, log, server, monitor, connections, pipelines, syncs, customers)`,
+				`FILE:3:1: connection: unknown key (did you mean "connections"? expected one of: version, state, plugins, log, server, monitor, connections, pipelines, syncs, customers)`,
 			},
 		},
 		{
@@ -74,7 +74,7 @@ func TestLoadErrors(t *testing.T) {
 			name: "out of range and wrong kinds",
 			yaml: validHead + "  - name: p\n    from: [crm, a]\n    to: {connection: files, stream: b}\n    batch_size: 0\n    where: {a: b}\n",
 			want: []string{
-				`FILE:8:11: pipelines[0].from: expected a mapping with keys connection, stream, got a list`,
+				`FILE:8:11: pipelines[0].from: expected a mapping with keys connection, stream, profiles, got a list`,
 				`FILE:10:17: pipelines[0].batch_size: expected an integer from 1 to 10000, got 0`,
 				`FILE:11:12: pipelines[0].where: expected a filter expression, got a mapping`,
 			},
@@ -179,7 +179,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "YAML indentation error",
 			yaml: "version: 1\nconnections:\n  crm:\n    connector: x\n   config: {}\n",
-			want: []string{`FILE:5:4: invalid YAML: this line's indentation matches no open block (the enclosing block (line 3) is indented 2, so its keys start at column 3): check the indentation here`},
+			want: []string{`FILE:5:4: invalid YAML: this line starts at column 4, where no open block does (the keys around it start at column 5 (as on line 4) or column 3 (as on line 3)): check the indentation here`},
 		},
 		{
 			name: "tab indentation",
@@ -189,12 +189,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "empty file",
 			yaml: "# nothing yet\n",
-			want: []string{`FILE: the file is empty (expected a mapping with keys version, state, plugins, log, server, monitor, connections, pipelines, syncs)`},
+			want: []string{`FILE: the file is empty (expected a mapping with keys version, state, plugins, log, server, monitor, connections, pipelines, syncs, customers)`},
 		},
 		{
 			name: "not a mapping",
 			yaml: "- version: 1\n",
-			want: []string{`FILE:1:1: expected a mapping with keys version, state, plugins, log, server, monitor, connections, pipelines, syncs, got a list`},
+			want: []string{`FILE:1:1: expected a mapping with keys version, state, plugins, log, server, monitor, connections, pipelines, syncs, customers, got a list`},
 		},
 		{
 			name: "two documents",

@@ -24,7 +24,7 @@ func writeConfig(t *testing.T, content string) string {
 // settings under test (viper ignores empty variables).
 func clearOverrides(t *testing.T) {
 	t.Helper()
-	for _, k := range []string{"CXHUB_STATE_PATH", "CXHUB_PLUGINS_DIR", "CXHUB_LOG_LEVEL"} {
+	for _, k := range []string{"CXHUB_STATE_PATH", "CXHUB_STATE_DRIVER", "CXHUB_STATE_DSN", "CXHUB_PLUGINS_DIR", "CXHUB_LOG_LEVEL"} {
 		t.Setenv(k, "")
 	}
 }

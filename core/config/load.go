@@ -46,7 +46,7 @@ func load(file, dir string, data []byte, lookupEnv func(string) (string, bool)) 
 	if err != nil {
 		return nil, err
 	}
-	doc, err := parseYAML(file, protected)
+	doc, err := parseYAML(file, protected, data)
 	if err != nil {
 		return nil, err
 	}
@@ -73,24 +73,26 @@ var yamlLine = regexp.MustCompile(`(?s)^yaml: line (\d+): (.*)$`)
 
 // parseYAML parses data, which must hold one YAML document, into a node tree.
 // An empty file gives an empty node.
-func parseYAML(file string, data []byte) (*yaml.Node, error) {
+// original is the file as written, for the lines errors quote (data has
+// its ${...} references protected).
+func parseYAML(file string, data, original []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return &doc, nil
 		}
-		if m := yamlMistake(file, data); m != nil {
+		if m := yamlMistake(file, data, original); m != nil {
 			return nil, Errors{m}
 		}
-		return nil, syntaxError(file, err, data)
+		return nil, syntaxError(file, err, original)
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case errors.Is(err, io.EOF):
 		return &doc, nil
 	case err != nil:
-		return nil, syntaxError(file, err, data)
+		return nil, syntaxError(file, err, original)
 	case len(next.Content) == 1 && isNull(next.Content[0]) && next.Content[0].Value == "":
 		return &doc, nil // a trailing "---" and nothing after it
 	default:

@@ -117,12 +117,17 @@ func (d *decoder) endpoint(n *yaml.Node, path string, c *Config) (Endpoint, *yam
 	if !ok {
 		return e, nil
 	}
+	if v, ok := f["profiles"]; ok {
+		return d.profilesEndpoint(n, v, path, f, c), nil
+	}
 	d.require(n, path, f, "connection", "stream")
 	if v, ok := f["connection"]; ok && !isNull(v.val) {
 		cpath := keyPath(path, "connection")
 		if name, ok := d.nonEmpty(v.val, cpath, "a connection name"); ok {
 			e.Connection = name
-			if _, known := c.Connections[name]; !known {
+			if name == ProfilesConnection {
+				d.errs.at(resolve(v.val), cpath, "the profile store is written `to: {profiles: true}`")
+			} else if _, known := c.Connections[name]; !known {
 				names := connectionNames(c)
 				d.errs.at(resolve(v.val), cpath, fmt.Sprintf("unknown connection %q %s", name, listHint(name, "known", names)))
 			}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/cxhub/cxhub/core/state/postgres"
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/tidwall/gjson"
 )
@@ -9,8 +10,9 @@ import (
 // that a connection's connector marks secret (see sdk.Spec.SecretFields),
 // without repeats or values shorter than minSecretLen, so that the caller
 // can redact them from anything it prints or stores. Connections whose connector is not in
-// installed contribute nothing. The server's API tokens and the alert
-// receivers' secrets are secrets too.
+// installed contribute nothing. The server's API tokens, the alert
+// receivers' secrets and the password of the state's DSN (as written and
+// as meant) are secrets too.
 func (c *Config) Secrets(installed map[string]sdk.Spec) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -20,12 +22,16 @@ func (c *Config) Secrets(installed map[string]sdk.Spec) []string {
 			out = append(out, v)
 		}
 	}
-	// The server's API tokens and the alert receivers' signing secrets.
+	// The server's API tokens, the alert receivers' signing secrets, the
+	// state DSN's password.
 	for _, t := range c.Server.Tokens {
 		add(t.Token)
 	}
 	for _, r := range c.Monitor.Receivers {
 		add(r.Secret)
+	}
+	for _, v := range postgres.Secrets(c.State.DSN) {
+		add(v)
 	}
 	for _, name := range connectionNames(c) {
 		conn := c.Connections[name]

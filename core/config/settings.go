@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cxhub/cxhub/core/state/postgres"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 )
@@ -16,6 +17,7 @@ import (
 const (
 	keyStatePath   = "state.path"
 	keyStateDriver = "state.driver"
+	keyStateDSN    = "state.dsn"
 	keyPluginsDir  = "plugins.dir"
 	keyLogLevel    = "log.level"
 	envPrefix      = "CXHUB"
@@ -36,6 +38,12 @@ func (d *decoder) fileSettings(top map[string]pair) map[string]string {
 		if !ok {
 			return
 		}
+		if name == "state" {
+			d.stateNodes = map[string]*yaml.Node{"": resolve(p.val)}
+			for k, v := range f {
+				d.stateNodes[k] = v.key
+			}
+		}
 		for _, k := range keys {
 			v, ok := f[k]
 			if !ok || isNull(v.val) {
@@ -51,6 +59,11 @@ func (d *decoder) fileSettings(top map[string]pair) map[string]string {
 		"path": func(n *yaml.Node, path string) (string, bool) { return d.nonEmpty(n, path, "a file path") },
 		"driver": func(n *yaml.Node, path string) (string, bool) {
 			return d.oneOf(n, path, stateDrivers)
+		},
+		// Checked when the driver is known (see checkState); its value is
+		// a secret, never quoted in an error.
+		"dsn": func(n *yaml.Node, path string) (string, bool) {
+			return d.nonEmpty(n, path, "a PostgreSQL connection string")
 		},
 	})
 	section("plugins", pluginsKeys, map[string]getter{
@@ -95,12 +108,7 @@ func (d *decoder) settings(data []byte, fromFile map[string]string, c *Config) {
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
 
-	state := v.GetString(keyStatePath)
-	if state == "" {
-		state = defaultStateDB
-	}
-	c.StatePath = d.abs(state)
-	c.State = State{Driver: v.GetString(keyStateDriver), Path: c.StatePath}
+	c.State = State{Driver: v.GetString(keyStateDriver)}
 	if c.State.Driver == "" {
 		c.State.Driver = "sqlite"
 	}
@@ -108,6 +116,7 @@ func (d *decoder) settings(data []byte, fromFile map[string]string, c *Config) {
 		d.errs.atPos(0, 0, keyStateDriver, fmt.Sprintf("expected %s, got %q from environment variable %s",
 			alternatives(stateDrivers), c.State.Driver, env))
 	}
+	d.checkState(v.GetString(keyStatePath), v.GetString(keyStateDSN), c)
 	if dir := v.GetString(keyPluginsDir); dir != "" {
 		c.PluginsDir = d.abs(dir)
 	}
@@ -120,6 +129,50 @@ func (d *decoder) settings(data []byte, fromFile map[string]string, c *Config) {
 		d.errs.atPos(0, 0, keyLogLevel, msg)
 	}
 	c.LogLevel = level
+}
+
+// checkState sets c's state path or DSN, as its driver takes: sqlite a
+// path (cxhub.db by default) and no dsn, postgres a dsn and no path.
+func (d *decoder) checkState(path, dsn string, c *Config) {
+	// where places an error about key: at the key in the file, or naming
+	// the environment variable it came from.
+	where := func(key string) (*yaml.Node, string) {
+		if env := envVar(key); d.fromEnv(env) {
+			return nil, " (from environment variable " + env + ")"
+		}
+		return d.stateNodes[strings.TrimPrefix(key, "state.")], ""
+	}
+	switch c.State.Driver {
+	case "postgres":
+		if path != "" {
+			n, from := where(keyStatePath)
+			d.errs.at(n, keyStatePath, "not used by the postgres driver, whose database is state.dsn"+from)
+		}
+		if _, reported := d.stateNodes["dsn"]; dsn == "" && reported {
+			return // present but invalid: fileSettings said why
+		}
+		if dsn == "" {
+			d.errs.at(d.stateNodes[""], keyStateDSN,
+				"missing required key: the postgres driver needs a connection string, such as dsn: ${CXHUB_PG_DSN} (or set CXHUB_STATE_DSN)")
+			return
+		}
+		if err := postgres.CheckDSN(dsn); err != nil {
+			n, from := where(keyStateDSN)
+			d.errs.at(n, keyStateDSN, err.Error()+from)
+			return
+		}
+		c.State.DSN = dsn
+	case "sqlite":
+		if dsn != "" {
+			n, from := where(keyStateDSN)
+			d.errs.at(n, keyStateDSN, "only the postgres driver takes a dsn: the sqlite driver's state is the file state.path"+from)
+		}
+		if path == "" {
+			path = defaultStateDB
+		}
+		c.StatePath = d.abs(path)
+		c.State.Path = c.StatePath
+	}
 }
 
 // envVar is the environment variable viper reads for a settings key.

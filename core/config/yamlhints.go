@@ -13,9 +13,17 @@ import (
 // unquoted ": " in a value, a key without its colon — and names the line and
 // column, with the line itself and a caret under the spot.
 
-// yamlMistake returns the first common mistake in data, or nil.
-func yamlMistake(file string, data []byte) *Error {
+// yamlMistake returns the first common mistake in data, or nil; the line
+// it quotes comes from original (data may have its ${...} protected).
+func yamlMistake(file string, data, original []byte) *Error {
 	lines := strings.Split(string(data), "\n")
+	quoted := strings.Split(string(original), "\n")
+	if len(quoted) != len(lines) {
+		quoted = lines
+	}
+	yamlHint := func(file string, _ []string, n, col int, msg string) *Error {
+		return yamlHint(file, quoted, n, col, msg)
+	}
 	type level struct {
 		indent int
 		line   int
@@ -43,25 +51,40 @@ func yamlMistake(file string, data []byte) *Error {
 		case prev == 0:
 			stack = []level{{indent, n}}
 		case indent > prevIndent:
-			if !opens && !strings.HasPrefix(strings.TrimLeft(lines[prev-1], " "), "- ") {
+			if !opens {
 				return yamlHint(file, lines, n, indent+1, fmt.Sprintf(
 					"this line is indented more than line %d, which does not open a block (it does not end with \":\"): check the indentation here", prev))
 			}
 			stack = append(stack, level{indent, n})
 		case indent < prevIndent:
+			var inner *level
 			for len(stack) > 0 && stack[len(stack)-1].indent > indent {
+				l := stack[len(stack)-1]
+				inner = &l
 				stack = stack[:len(stack)-1]
 			}
 			if len(stack) == 0 || stack[len(stack)-1].indent != indent {
-				want := "no enclosing block starts at this column"
-				if len(stack) > 0 {
-					want = fmt.Sprintf("the enclosing block (line %d) is indented %d, so its keys start at column %d",
-						stack[len(stack)-1].line, stack[len(stack)-1].indent, stack[len(stack)-1].indent+1)
+				var cols []string
+				if inner != nil {
+					cols = append(cols, fmt.Sprintf("column %d (as on line %d)", inner.indent+1, inner.line))
 				}
-				return yamlHint(file, lines, n, indent+1, "this line's indentation matches no open block ("+want+"): check the indentation here")
+				if len(stack) > 0 {
+					cols = append(cols, fmt.Sprintf("column %d (as on line %d)", stack[len(stack)-1].indent+1, stack[len(stack)-1].line))
+				}
+				want := "no open block starts at this column"
+				if len(cols) > 0 {
+					want = "the keys around it start at " + strings.Join(cols, " or ")
+				}
+				return yamlHint(file, lines, n, indent+1, fmt.Sprintf("this line starts at column %d, where no open block does (%s): check the indentation here", indent+1, want))
 			}
 		}
 		body := strings.TrimPrefix(trimmed, "- ")
+		if body != trimmed && strings.TrimSpace(body) != "" {
+			// "- key: value": the item's other keys line up with "key",
+			// two columns in.
+			stack = append(stack, level{indent + 2, n})
+			indent += 2
+		}
 		if k, v, ok := cutKey(body); ok {
 			if strings.Contains(v, ": ") && !quotedOrFlow(v) {
 				col := indent + (len(trimmed) - len(body)) + len(k) + 2 + strings.Index(v, ": ") + 1

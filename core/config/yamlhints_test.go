@@ -17,8 +17,11 @@ func TestCommonYAMLMistakes(t *testing.T) {
 	}{
 		{"tab", head + "\tconfig: {}\n", ":5:1:", "a tab in the indentation", "5 | →config: {}\n  | ^"},
 		{"mis-indent deeper", head + "      config: {}\n", ":5:7:", "indented more than line 4", "5 |       config: {}\n  |       ^"},
-		{"mis-indent between levels", head + "   config: {}\n", ":5:4:", "matches no open block", "5 |    config: {}\n  |    ^"},
-		{"dedent into nothing", "version: 1\nconnections:\n    crm:\n      connector: x\n  helpdesk:\n    connector: y\n", ":5:3:", "matches no open block", "5 |   helpdesk:\n  |   ^"},
+		{"mis-indent between levels", head + "   config: {}\n", ":5:4:", "where no open block does", "5 |    config: {}\n  |    ^"},
+		{"dedent into nothing", "version: 1\nconnections:\n    crm:\n      connector: x\n  helpdesk:\n    connector: y\n", ":5:3:", "where no open block does", "5 |   helpdesk:\n  |   ^"},
+		{"list item key too deep", "version: 1\npipelines:\n  - name: a\n      from: {connection: x, stream: y}\n", ":4:7:", "indented more than line 3", "4 |       from"},
+		{"list item key too shallow", "version: 1\npipelines:\n  - name: a\n    from: {connection: x, stream: y}\n   to: {connection: x, stream: z}\n", ":5:4:", "column 5 (as on line 3) or column 3 (as on line 3)", "5 |    to"},
+		{"quoted as written", head + "    config: {token: ${TOKEN:-x}}\n\t  other: 1\n", ":6:1:", "a tab", "6 | →  other: 1"},
 		{"missing colon", head + "    config {}\n", ":5:", "", "5 |     config {}"},
 		{"unquoted colon in value", head + "pipelines:\n  - name: a: b\n", ":6:", `contains ": "`, "6 |   - name: a: b"},
 		{"duplicate key", head + "    connector: zendesk\n", ":5:5:", "duplicate key \"connector\" (first defined at line 4)", ""},

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -64,6 +65,9 @@ func outputIDs(t *testing.T, w *workspace) map[string]bool {
 	ids := map[string]bool{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue // a line the file destination blanked
+		}
 		var rec struct{ ID string }
 		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
 			t.Fatalf("destination line is not JSON: %v: %q", err, sc.Text())

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cxhub/cxhub/sdk/sdktest"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
 )
 
 // integrityConfig reads customers with the "file" connector and writes
@@ -48,9 +48,9 @@ func newIntegrityWorkspace(t *testing.T, config string) *integrityWorkspace {
 	}
 	built := filepath.Join(binDir, "plugins")
 	real := w.path("plugins/real/cxhub-connector-file")
-	sdktest.CopyExecutable(t, filepath.Join(built, "cxhub-connector-file"), real)
-	sdktest.CopyExecutable(t, filepath.Join(built, "cxhub-connector-sink"), w.path("plugins/cxhub-connector-sink"))
-	sdktest.CopyExecutable(t, filepath.Join(built, "cxhub-connector-inline"), w.path("plugins/cxhub-connector-inline"))
+	testfiles.CopyExecutable(t, filepath.Join(built, "cxhub-connector-file"), real)
+	testfiles.CopyExecutable(t, filepath.Join(built, "cxhub-connector-sink"), w.path("plugins/cxhub-connector-sink"))
+	testfiles.CopyExecutable(t, filepath.Join(built, "cxhub-connector-inline"), w.path("plugins/cxhub-connector-inline"))
 	script := "#!/bin/sh\necho started >> '" + w.marker + "'\nexec '" + real + "' \"$@\"\n"
 	if err := os.WriteFile(w.path("plugins/cxhub-connector-file"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
+	// cxhub runs locked plugins from verified copies in the user's cache
+	// directory (sdk/host): the tests' cxhub processes keep theirs in dir.
+	if err := os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := 1
 	if err := build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "build binaries:", err)

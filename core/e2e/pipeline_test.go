@@ -38,7 +38,7 @@ func jsonLines(t *testing.T, content, field string) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for i, line := range strings.Split(strings.TrimSpace(content), "\n") {
-		if line == "" {
+		if strings.TrimSpace(line) == "" { // the file destination blanks replaced lines
 			continue
 		}
 		var obj map[string]any

@@ -29,6 +29,7 @@ import (
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/core/state/sqlite"
+	"github.com/cxhub/cxhub/sdk"
 )
 
 // Options configure a Hub.
@@ -71,6 +72,9 @@ type Hub struct {
 	subs   map[int]func(engine.Event)
 	nextID int
 	stages []engine.Stage
+
+	specs     map[string]sdk.Spec // by connector, once the config is checked
+	customers customerIndex       // see customers.go
 }
 
 // New returns a Hub for opts; nothing is loaded or started yet.
@@ -246,6 +250,8 @@ func openStore(c config.State, readOnly bool) (state.Store, error) {
 			return sqlite.OpenReadOnly(c.Path)
 		}
 		return sqlite.Open(c.Path)
+	case "postgres":
+		return openPostgres(c, readOnly)
 	default:
 		return nil, fmt.Errorf("state: unknown driver %q", c.Driver)
 	}
@@ -259,7 +265,7 @@ func (h *Hub) Close() error {
 	if h.host != nil {
 		h.host.StopAll()
 	}
-	var errs []error
+	errs := []error{h.customers.close()}
 	for _, st := range []*state.Store{&h.store, &h.reader} {
 		if *st != nil {
 			errs = append(errs, (*st).Close())

@@ -9,9 +9,11 @@ import (
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
+	"github.com/cxhub/cxhub/core/identity"
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // launcher starts a connection's connector as a plugin process of the
@@ -26,11 +28,14 @@ func (l launcher) Start(ctx context.Context, connection string) (sdk.Connector, 
 	if !ok {
 		return nil, sdk.ConfigError(fmt.Errorf("no connection named %q", connection))
 	}
+	if conn.Builtin {
+		return identity.Destination{}, nil // the profile store, in process
+	}
 	return l.host.Start(ctx, conn.Connector)
 }
 
 func (l launcher) Stop(c sdk.Connector) {
-	if p, ok := c.(*sdk.Plugin); ok {
+	if p, ok := c.(*host.Plugin); ok {
 		l.host.Stop(p)
 	}
 }
@@ -54,6 +59,11 @@ func (h *Hub) Runner(ctx context.Context) (*engine.Runner, error) {
 	h.mu.Lock()
 	stages := append([]engine.Stage(nil), h.stages...)
 	h.mu.Unlock()
+	if cs, err := h.customerStage(ctx, cfg); err != nil {
+		return nil, err
+	} else if cs != nil {
+		stages = append(stages, cs) // the customer index: see customers.go
+	}
 	return &engine.Runner{Config: cfg, Store: st, Launcher: launcher{host: host, cfg: cfg}, Logger: h.Logger(),
 		Redact: h.Redact, Events: h.publish, Stages: stages, HangTimeout: cfg.Monitor.HangTimeout}, nil
 }
@@ -129,7 +139,7 @@ func (h *Hub) Connection(ctx context.Context, name string) (*config.Connection, 
 }
 
 // withConnector starts a connection's connector for the length of fn.
-func (h *Hub) withConnector(ctx context.Context, name string, fn func(*sdk.Plugin, *config.Connection) error) error {
+func (h *Hub) withConnector(ctx context.Context, name string, fn func(*host.Plugin, *config.Connection) error) error {
 	conn, err := h.Connection(ctx, name)
 	if err != nil {
 		return err
@@ -150,7 +160,7 @@ func (h *Hub) withConnector(ctx context.Context, name string, fn func(*sdk.Plugi
 // the configured settings.
 func (h *Hub) Check(ctx context.Context, connection string) (sdk.CheckResponse, error) {
 	var resp sdk.CheckResponse
-	err := h.withConnector(ctx, connection, func(p *sdk.Plugin, conn *config.Connection) error {
+	err := h.withConnector(ctx, connection, func(p *host.Plugin, conn *config.Connection) error {
 		var err error
 		resp, err = p.Check(ctx, sdk.CheckRequest{Config: sdk.Config(conn.Config)})
 		return err
@@ -161,7 +171,7 @@ func (h *Hub) Check(ctx context.Context, connection string) (sdk.CheckResponse, 
 // Discover lists the streams a connection reaches.
 func (h *Hub) Discover(ctx context.Context, connection string) (sdk.DiscoverResponse, error) {
 	var resp sdk.DiscoverResponse
-	err := h.withConnector(ctx, connection, func(p *sdk.Plugin, conn *config.Connection) error {
+	err := h.withConnector(ctx, connection, func(p *host.Plugin, conn *config.Connection) error {
 		var err error
 		resp, err = p.Discover(ctx, sdk.DiscoverRequest{Config: sdk.Config(conn.Config)})
 		return err

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/identity"
 	"github.com/cxhub/cxhub/sdk"
 )
 
@@ -59,7 +60,9 @@ func (h *Hub) check(ctx context.Context, cfg *config.Config) error {
 	}
 	var used []string
 	for _, c := range cfg.Connections {
-		used = append(used, c.Connector)
+		if !c.Builtin {
+			used = append(used, c.Connector)
+		}
 	}
 	refused := map[string]error{}
 	for _, name := range used {
@@ -82,12 +85,19 @@ func (h *Hub) check(ctx context.Context, cfg *config.Config) error {
 			specs[b.Name] = sdk.Spec{Name: b.Name} // installed, unused: its name is all Check needs
 		}
 	}
+	specs[config.ProfilesConnector] = identity.Destination{}.Spec()
 	secrets := cfg.Secrets(specs)
 	if old := h.secrets.Load(); old != nil {
 		secrets = append(secrets, *old...) // a reload keeps redacting the old values too
 	}
 	h.secrets.Store(&secrets)
-	return cfg.Check(specs)
+	if err := cfg.Check(specs); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.specs = specs
+	h.mu.Unlock()
+	return nil
 }
 
 // Reload reads the config file again and, if it is valid (the whole trust

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // webhookPlugins keeps one running plugin per connection for webhooks, so
@@ -19,7 +20,7 @@ type webhookPlugins struct {
 }
 
 type warmPlugin struct {
-	p         *sdk.Plugin
+	p         *host.Plugin
 	connector string
 }
 
@@ -40,7 +41,7 @@ func (w *webhookPlugins) handle(ctx context.Context, h *Hub, conn *config.Connec
 	}
 }
 
-func (w *webhookPlugins) plugin(ctx context.Context, h *Hub, conn *config.Connection) (*sdk.Plugin, error) {
+func (w *webhookPlugins) plugin(ctx context.Context, h *Hub, conn *config.Connection) (*host.Plugin, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if wp, ok := w.running[conn.Name]; ok && !wp.p.Exited() && wp.connector == conn.Connector {
@@ -64,7 +65,7 @@ func (w *webhookPlugins) plugin(ctx context.Context, h *Hub, conn *config.Connec
 	return p, nil
 }
 
-func (w *webhookPlugins) forget(h *Hub, connection string, p *sdk.Plugin) {
+func (w *webhookPlugins) forget(h *Hub, connection string, p *host.Plugin) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.running[connection].p == p {

@@ -12,6 +12,7 @@ import (
 
 	hubspot "github.com/cxhub/cxhub/connectors/hubspot/sandbox"
 	"github.com/cxhub/cxhub/core/hub"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/sdk/sdktest"
 )
@@ -27,7 +28,7 @@ func TestMetricsCarryAFinishedSync(t *testing.T) {
 	plugins := t.TempDir()
 	for _, name := range []string{"hubspot", "file"} {
 		bin := sdktest.BuildPlugin(t, "../../connectors/"+name+"/cmd/cxhub-connector-"+name)
-		sdktest.CopyExecutable(t, bin, filepath.Join(plugins, "cxhub-connector-"+name))
+		testfiles.CopyExecutable(t, bin, filepath.Join(plugins, "cxhub-connector-"+name))
 	}
 	hs, err := hubspot.New(hubspot.Options{Contacts: -1, Companies: -1, Notes: -1, NoRateLimit: true})
 	if err != nil {

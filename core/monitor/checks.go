@@ -27,6 +27,18 @@ type ConnectionHealth struct {
 	// passed; the alert fires when it reaches monitor.check_failures.
 	ConsecutiveFailures int    `json:"consecutive_failures"`
 	CheckInterval       string `json:"check_interval"`
+	// RateLimit is what the core has seen of the connection's rate limit
+	// as a destination: how often it asked to wait, and the last wait.
+	RateLimit RateLimitState `json:"rate_limit"`
+}
+
+// RateLimitState is a connection's rate limiting as the core saw it: the
+// waits its destination asked for (429s, Retry-After) in runs since the
+// monitor started.
+type RateLimitState struct {
+	Waits    int       `json:"waits"`
+	LastAt   time.Time `json:"last_at,omitzero"`
+	LastWait string    `json:"last_wait,omitempty"`
 }
 
 // The values of ConnectionHealth.Status.
@@ -76,6 +88,7 @@ func (m *Monitor) Connections() []ConnectionHealth {
 		if cur, ok := m.health[name]; ok {
 			h = *cur
 		}
+		h.RateLimit = m.rateLimits[name]
 		h.CheckInterval = checkInterval(cfg, conn).String()
 		out = append(out, h)
 	}

@@ -12,6 +12,7 @@ import (
 
 	hubspot "github.com/cxhub/cxhub/connectors/hubspot/sandbox"
 	"github.com/cxhub/cxhub/core/hub"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
 	"github.com/cxhub/cxhub/core/state"
 	kit "github.com/cxhub/cxhub/sdk/sandbox"
 	"github.com/cxhub/cxhub/sdk/sdktest"
@@ -94,7 +95,7 @@ func TestAlertFiresWhenTheHubSpotSandboxFailsAndResolvesWhenItRecovers(t *testin
 		t.Skip("builds and runs the HubSpot plugin")
 	}
 	plugins := t.TempDir()
-	sdktest.CopyExecutable(t, sdktest.BuildPlugin(t, "../../connectors/hubspot/cmd/cxhub-connector-hubspot"),
+	testfiles.CopyExecutable(t, sdktest.BuildPlugin(t, "../../connectors/hubspot/cmd/cxhub-connector-hubspot"),
 		filepath.Join(plugins, "cxhub-connector-hubspot"))
 	hs, err := hubspot.New(hubspot.Options{Contacts: 3, Companies: -1, Notes: -1, NoRateLimit: true})
 	if err != nil {

@@ -95,16 +95,18 @@ type Monitor struct {
 	opts Options
 	log  *slog.Logger
 
-	mu        sync.Mutex
-	cfg       *config.Config
-	running   context.Context // Run's context while it runs; nil otherwise
-	wg        sync.WaitGroup  // Run's goroutines
-	checkers  map[string]*checker
-	health    map[string]*ConnectionHealth
-	firing    map[string]state.Alert // by key, as stored
-	loaded    bool                   // firing holds what the state holds
-	firstSeen map[string]time.Time   // pipeline → when the monitor first watched it
-	sent      map[sentKey]bool       // receivers told of an alert's status by this process
+	mu       sync.Mutex
+	cfg      *config.Config
+	running  context.Context // Run's context while it runs; nil otherwise
+	wg       sync.WaitGroup  // Run's goroutines
+	checkers map[string]*checker
+	health   map[string]*ConnectionHealth
+	// rateLimits are the waits each connection asked for, by name.
+	rateLimits map[string]RateLimitState
+	firing     map[string]state.Alert // by key, as stored
+	loaded     bool                   // firing holds what the state holds
+	firstSeen  map[string]time.Time   // pipeline → when the monitor first watched it
+	sent       map[sentKey]bool       // receivers told of an alert's status by this process
 
 	wake   chan struct{} // evaluate the pipelines now
 	notify chan struct{} // send what is pending now
@@ -120,7 +122,7 @@ func New(h Hub, opts Options) *Monitor {
 	}
 	return &Monitor{
 		hub: h, opts: opts, log: log.With("component", "monitor"), cfg: opts.Config,
-		checkers: map[string]*checker{}, health: map[string]*ConnectionHealth{},
+		checkers: map[string]*checker{}, health: map[string]*ConnectionHealth{}, rateLimits: map[string]RateLimitState{},
 		firing: map[string]state.Alert{}, firstSeen: map[string]time.Time{}, sent: map[sentKey]bool{},
 		wake: make(chan struct{}, 1), notify: make(chan struct{}, 1),
 	}
@@ -217,9 +219,31 @@ func (m *Monitor) watchPipelinesLocked(cfg *config.Config) {
 // onEvent is the hub's event callback: a finished run may change what the
 // pipelines' conditions say.
 func (m *Monitor) onEvent(e engine.Event) {
-	if e.Kind == engine.EventRunFinished {
+	switch e.Kind {
+	case engine.EventRunFinished:
 		kick(m.wake)
+	case engine.EventRateLimitWait:
+		m.rateLimited(e)
 	}
+}
+
+// rateLimited records a wait a pipeline's destination asked for against
+// that connection.
+func (m *Monitor) rateLimited(e engine.Event) {
+	cfg, err := m.config()
+	if err != nil || cfg == nil {
+		return
+	}
+	p, ok := cfg.Pipeline(e.Pipeline)
+	if !ok {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rl := m.rateLimits[p.To.Connection]
+	rl.Waits++
+	rl.LastAt, rl.LastWait = e.Time, e.Wait.String()
+	m.rateLimits[p.To.Connection] = rl
 }
 
 // kick signals ch without blocking; signals coalesce.

@@ -7,18 +7,20 @@
 // no orphan behind.
 //
 // A Host given a lockfile (UseLockfile) starts only the binaries the
-// lockfile records, byte for byte (SHA-256): it checks each binary before it
-// runs it and has go-plugin check it again at exec. Fingerprint measures a
-// binary for a new lockfile; Lockfile, ReadLockfile and WriteLockfile are the
-// file itself.
+// lockfile records, byte for byte (SHA-256), and runs exactly the bytes it
+// checked: sdk/host copies a locked binary into a private directory,
+// hashing it as it copies, and runs the copy, so a binary swapped after the
+// check never runs. Fingerprint measures a binary for a new lockfile;
+// Lockfile, ReadLockfile and WriteLockfile are the file itself.
 //
-// The wire protocol lives in the sdk package (sdk.Launch, which also gives
+// The wire protocol lives in package sdk/host (host.Launch, which also gives
 // plugins a minimal environment and mutual TLS); this package is about
 // which binaries may run and how long they live, not about what they say.
 package plugins
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +33,7 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // BinaryPrefix starts the file name of every connector binary.
@@ -43,7 +46,7 @@ type Host struct {
 	logger  *slog.Logger
 
 	mu      sync.Mutex
-	running map[*sdk.Plugin]struct{}
+	running map[*host.Plugin]struct{}
 
 	// trust is set by UseLockfile before the first start.
 	trust trust
@@ -57,7 +60,7 @@ func NewHost(dir, workDir string, logger *slog.Logger) *Host {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Host{dir: dir, workDir: workDir, logger: logger, running: map[*sdk.Plugin]struct{}{}}
+	return &Host{dir: dir, workDir: workDir, logger: logger, running: map[*host.Plugin]struct{}{}}
 }
 
 // SetLogLevel sets the log level every plugin started from now on gets in
@@ -102,26 +105,33 @@ func (h *Host) Path(name string) string { return filepath.Join(h.dir, BinaryPref
 // Start launches the connector's binary and tracks the process until Stop.
 // With a lockfile (UseLockfile), a binary the lockfile does not record as
 // it is now is refused, with a config error, before it runs.
-func (h *Host) Start(ctx context.Context, connector string) (*sdk.Plugin, error) {
+func (h *Host) Start(ctx context.Context, connector string) (*host.Plugin, error) {
 	path, err := h.installed(connector)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := h.trusted(connector, path)
+	want, err := h.locked(connector, path)
 	if err != nil {
 		return nil, err
 	}
-	return h.launch(ctx, connector, path, sum)
+	p, err := h.launch(ctx, connector, path, want)
+	var changed *host.ChecksumError
+	if errors.As(err, &changed) {
+		return nil, h.refusal(&MismatchError{Connector: connector, Binary: path, Lockfile: h.trust.path,
+			Locked: hex.EncodeToString(changed.Want), Found: hex.EncodeToString(changed.Got)})
+	}
+	return p, err
 }
 
-// launch starts the binary at path, which go-plugin checks against sum
-// first if sum is set, and tracks the process.
-func (h *Host) launch(ctx context.Context, connector, path string, sum []byte) (*sdk.Plugin, error) {
+// launch starts the binary at path and tracks the process. With sum set,
+// host.Launch runs the binary only if it has that SHA-256, and then from a
+// private copy of the very bytes it checked.
+func (h *Host) launch(ctx context.Context, connector, path string, sum []byte) (*host.Plugin, error) {
 	var env []string // nil: the SDK's minimal environment
 	if h.logLevel != "" {
-		env = append(sdk.MinimalEnv(), sdk.LogLevelEnv+"="+h.logLevel)
+		env = append(host.MinimalEnv(), sdk.LogLevelEnv+"="+h.logLevel)
 	}
-	p, err := sdk.Launch(ctx, sdk.LaunchOptions{
+	p, err := host.Launch(ctx, host.Options{
 		Env:    env,
 		Path:   path,
 		Dir:    h.workDir,
@@ -151,7 +161,7 @@ func (h *Host) installed(connector string) (string, error) {
 }
 
 // Stop kills one plugin process and waits for it.
-func (h *Host) Stop(p *sdk.Plugin) {
+func (h *Host) Stop(p *host.Plugin) {
 	h.mu.Lock()
 	delete(h.running, p)
 	h.mu.Unlock()
@@ -166,7 +176,7 @@ const killGrace = 2 * time.Second
 // killGrace: go-plugin's graceful shutdown is a call to the plugin that a
 // hung or stopped (SIGSTOP) process never answers, which would hang the
 // host with it. SIGKILL ends even a stopped process.
-func kill(p *sdk.Plugin) {
+func kill(p *host.Plugin) {
 	done := make(chan struct{})
 	pid := p.Pid()
 	go func() {
@@ -191,11 +201,11 @@ func kill(p *sdk.Plugin) {
 // StopAll kills every plugin process still running and waits for them.
 func (h *Host) StopAll() {
 	h.mu.Lock()
-	all := make([]*sdk.Plugin, 0, len(h.running))
+	all := make([]*host.Plugin, 0, len(h.running))
 	for p := range h.running {
 		all = append(all, p)
 	}
-	h.running = map[*sdk.Plugin]struct{}{}
+	h.running = map[*host.Plugin]struct{}{}
 	h.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, p := range all {

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/cxhub/cxhub/sdk/sdktest"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
 )
 
 // fileConnectorBinary is the file connector, built once by TestMain for
@@ -21,6 +21,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	fileConnectorBinary = filepath.Join(dir, "cxhub-connector-file")
+	// Locked binaries run from verified copies in the user's cache
+	// directory (sdk/host): the tests' own go under dir.
+	if err := os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")); err != nil {
+		fmt.Fprintln(os.Stderr, "plugins tests:", err)
+		os.Exit(1)
+	}
 	cmd := exec.Command("go", "build", "-o", fileConnectorBinary, "./connectors/file/cmd/cxhub-connector-file")
 	cmd.Dir = "../.."
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -38,6 +44,6 @@ func TestMain(m *testing.M) {
 func buildFileConnector(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	sdktest.CopyExecutable(t, fileConnectorBinary, filepath.Join(dir, "cxhub-connector-file"))
+	testfiles.CopyExecutable(t, fileConnectorBinary, filepath.Join(dir, "cxhub-connector-file"))
 	return dir
 }

@@ -58,41 +58,61 @@ func (t *trust) load(logger *slog.Logger) (*Lockfile, error) {
 // Verify checks, without starting it, that the connector is installed and,
 // with a lockfile, that its binary is the one the lockfile records. It
 // returns the error Start would: a caller about to start several plugins
-// can refuse them all before any runs.
+// can refuse them all before any runs. Start checks again as it starts the
+// binary (and runs only the bytes it checked), so a binary changed after
+// Verify is still refused.
 func (h *Host) Verify(connector string) error {
 	path, err := h.installed(connector)
 	if err != nil {
 		return err
 	}
-	_, err = h.trusted(connector, path)
-	return err
+	lock, err := h.trust.load(h.logger)
+	if err != nil || lock == nil {
+		return err
+	}
+	_, err = lock.Verify(connector, path, h.trust.path)
+	return h.refusal(err)
 }
 
-// trusted checks the connector's binary at path against the lockfile and
-// returns its SHA-256 for go-plugin to check again at exec (which closes
-// the gap between this check and the exec). Without a lockfile it returns
-// nil: nothing to check.
-func (h *Host) trusted(connector, path string) ([]byte, error) {
+// locked returns the SHA-256 the lockfile records for the connector, for
+// host.Launch to check as it starts the binary at path; nil without a
+// lockfile (nothing to check). A connector the lockfile does not list is
+// refused here.
+func (h *Host) locked(connector, path string) ([]byte, error) {
 	lock, err := h.trust.load(h.logger)
 	if err != nil || lock == nil {
 		return nil, err
 	}
-	sum, err := lock.Verify(connector, path, h.trust.path)
-	var mismatch *MismatchError
-	switch {
-	case errors.As(err, &mismatch) && mismatch.Locked == "":
-		return nil, sdk.ConfigError(fmt.Errorf("%w; to trust it, run: %s (add --all if no connection uses it)", err, h.trust.relock))
-	case errors.As(err, &mismatch):
-		return nil, sdk.ConfigError(fmt.Errorf("%w; if you upgraded it on purpose, run: %s", err, h.trust.relock))
-	case err != nil:
-		return nil, fmt.Errorf("check connector binary: %w", err)
+	entry, ok := lock.Connectors[connector]
+	if !ok {
+		return nil, h.refusal(&MismatchError{Connector: connector, Binary: path, Lockfile: h.trust.path})
+	}
+	sum, err := hex.DecodeString(entry.SHA256) // ReadLockfile checked the format
+	if err != nil {
+		return nil, fmt.Errorf("connector %q: lockfile checksum: %w", connector, err)
 	}
 	return sum, nil
 }
 
+// refusal is the error Start and Verify return for a binary the lockfile
+// does not trust: a config error (a restart cannot mend it) that says how
+// to trust the binary.
+func (h *Host) refusal(err error) error {
+	var mismatch *MismatchError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &mismatch) && mismatch.Locked == "":
+		return sdk.ConfigError(fmt.Errorf("%w; to trust it, run: %s (add --all if no connection uses it)", err, h.trust.relock))
+	case errors.As(err, &mismatch):
+		return sdk.ConfigError(fmt.Errorf("%w; if you upgraded it on purpose, run: %s", err, h.trust.relock))
+	}
+	return fmt.Errorf("check connector binary: %w", err)
+}
+
 // Fingerprint measures the connector's installed binary for a lockfile: its
-// SHA-256, and the version it reports, read by starting it (with go-plugin
-// checking the same SHA-256 at exec, so the version is that binary's). It
+// SHA-256, and the version it reports, read by starting it (from a verified
+// copy with that SHA-256, so the version is that binary's). It
 // does not consult the lockfile: recording a binary is how it becomes
 // trusted.
 func (h *Host) Fingerprint(ctx context.Context, connector string) (Locked, error) {

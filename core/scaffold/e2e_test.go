@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // TestGeneratedConnectorPassesItsConformanceTest generates connectors into
@@ -166,7 +166,7 @@ func TestGeneratedConnectorPassesItsConformanceTest(t *testing.T) {
 	goCmd("build", "-o", bin, "./cmd/"+BinaryName("acme"))
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	p, err := sdk.Launch(ctx, sdk.LaunchOptions{Path: bin})
+	p, err := host.Launch(ctx, host.Options{Path: bin})
 	if err != nil {
 		t.Fatalf("launch the built plugin: %v", err)
 	}

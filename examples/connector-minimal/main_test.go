@@ -1,7 +1,7 @@
 package main
 
 // These tests build the connector and run it as the core does: as a
-// separate plugin process started with sdk.Launch, over the real protocol.
+// separate plugin process started with host.Launch, over the real protocol.
 
 import (
 	"bufio"
@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // binary is the connector built by TestMain.
@@ -41,11 +42,11 @@ func TestMain(m *testing.M) {
 }
 
 // launch starts the connector; it is killed when the test ends.
-func launch(t *testing.T) (*sdk.Plugin, context.Context) {
+func launch(t *testing.T) (*host.Plugin, context.Context) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	t.Cleanup(cancel)
-	p, err := sdk.Launch(ctx, sdk.LaunchOptions{Path: binary})
+	p, err := host.Launch(ctx, host.Options{Path: binary})
 	if err != nil {
 		t.Fatalf("Launch(%s): %v", binary, err)
 	}

@@ -71,7 +71,8 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		// that must not be sent twice may be sent again.
 		refused := resp != nil && resp.Status == http.StatusTooManyRequests
 		_, spent := IsQuotaExhausted(err) // waiting for a quota's reset is the caller's choice
-		retry := sdk.KindOf(err).Retryable() && (p.retryable || refused) && attempt < c.maxRetries && after <= c.maxWait && !spent
+		retry := sdk.KindOf(err).Retryable() && (p.retryable || refused) && attempt < c.maxRetries && after <= c.maxWait && !spent &&
+			!errors.Is(err, errNothingListens)
 		wait := after
 		if retry && wait == 0 {
 			if nextBackoff == nil {
@@ -172,6 +173,9 @@ func (c *Client) transportError(ctx context.Context, p *prepared, err error) err
 		// Not wrapping context.DeadlineExceeded: that would read as the
 		// caller's deadline, not this attempt's.
 		return sdk.Transient(p.fail(fmt.Errorf("no response within %s", c.timeout)))
+	case refusedOnLoopback(err, p.url):
+		return sdk.Transient(p.fail(fmt.Errorf("%w: %w: nothing listens there; if it is a sandbox, start it (the built-in ones: make sandboxes)",
+			unwrapURLError(err), errNothingListens)))
 	}
 	return sdk.Transient(p.fail(fmt.Errorf("send request: %w", unwrapURLError(err))))
 }

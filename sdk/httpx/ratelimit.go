@@ -322,7 +322,7 @@ func (b *bucket) wait(now time.Time, reserve int) (d time.Duration, known bool) 
 
 // take counts one more request started.
 func (b *bucket) take(l *limiter) *slot {
-	s := &slot{l: l, b: b}
+	s := &slot{l: l, b: b, started: l.clock.Now()}
 	b.inflight++
 	if b.leaky != nil {
 		b.leaky.take(l.clock.Now())
@@ -356,8 +356,20 @@ func (b *bucket) learn(r rateReport, s *slot, now time.Time) {
 		// the window with them, as if they had just finished. The request
 		// that got this response is among the client's, in flight, if it
 		// belongs to b; if not, it is one of those the client has not seen.
+		// The vendor counted when it handled the request, after it
+		// started: requests the client saw finish since an interval before
+		// that start may be among those counted, though the client's window
+		// has let them go by now. Counting them keeps the client from taking
+		// its own past requests for someone else's, and from filling the
+		// window with phantoms that would block it for a whole interval
+		// (a rolling window's second burst).
+		since := now
+		if s != nil && s.b == b && !s.started.IsZero() {
+			since = s.started
+		}
 		w.prune(now)
-		for counted := w.limit - remaining; w.used(b.inflight) < counted; {
+		known := w.used(b.inflight) + w.pastSince(since)
+		for counted := w.limit - remaining; known < counted; known++ {
 			w.done = append(w.done, now)
 		}
 	}
@@ -381,6 +393,7 @@ const maxLearnedLimit = 10_000
 type slot struct {
 	l        *limiter
 	b        *bucket
+	started  time.Time
 	released bool
 }
 
@@ -414,17 +427,39 @@ type window struct {
 	limit    int
 	interval time.Duration
 	done     []time.Time // finish times within the last interval, oldest first
+	past     []time.Time // finish times of the interval before, oldest first
 }
 
-// prune forgets the requests that finished an interval ago or more.
+// prune forgets the requests that finished an interval ago or more (they
+// stay in past for another interval).
 func (w *window) prune(now time.Time) {
 	n := 0
 	for n < len(w.done) && !now.Before(w.done[n].Add(w.interval)) {
 		n++
 	}
 	if n > 0 {
+		w.past = append(w.past, w.done[:n]...)
 		w.done = append(w.done[:0], w.done[n:]...)
 	}
+	m := 0
+	for m < len(w.past) && !now.Before(w.past[m].Add(2*w.interval)) {
+		m++
+	}
+	if m > 0 {
+		w.past = append(w.past[:0], w.past[m:]...)
+	}
+}
+
+// pastSince is how many of the requests pruned from the window finished
+// less than an interval before since.
+func (w *window) pastSince(since time.Time) int {
+	n := 0
+	for _, t := range w.past {
+		if since.Before(t.Add(w.interval)) {
+			n++
+		}
+	}
+	return n
 }
 
 // used is how many requests count against the window now (after prune),

@@ -342,18 +342,21 @@ func TestBodyTooLargeIsConfigError(t *testing.T) {
 	wantKind(t, err, sdk.KindConfig)
 }
 
-func TestConnectionRefusedIsTransient(t *testing.T) {
+// A connection refused on loopback (a sandbox or local proxy that is not
+// running) is transient but not retried with backoff, and says what to
+// start (a refusal elsewhere is retried: see TestRefusedOnLoopbackOnlyThere).
+func TestConnectionRefusedOnLoopbackFailsFast(t *testing.T) {
 	srv := serve(t, func(http.ResponseWriter, *http.Request) {})
 	srv.Close()
 	var counter Counter
 	c := newClient(t, srv.URL, Options{MaxRetries: 1, Counter: &counter, clock: newFakeClock()})
 	_, err := c.Get(context.Background(), "/x", nil)
 	wantKind(t, err, sdk.KindTransient)
-	if e := asError(t, err); e.Status != 0 || e.Err == nil {
-		t.Errorf("error %+v, want no status and a cause", e)
+	if e := asError(t, err); e.Status != 0 || e.Err == nil || !strings.Contains(e.Error(), "make sandboxes") {
+		t.Errorf("error %+v, want no status, a cause and the hint", e)
 	}
-	if st := counter.Statuses(); st[0] != 2 || counter.Retries() != 1 {
-		t.Errorf("statuses %v, retries %d; want {0:2}, 1", st, counter.Retries())
+	if st := counter.Statuses(); st[0] != 1 || counter.Retries() != 0 {
+		t.Errorf("statuses %v, retries %d; want {0:1}, 0", st, counter.Retries())
 	}
 }
 

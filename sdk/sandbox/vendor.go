@@ -11,4 +11,8 @@ type Vendor struct {
 	Credentials string
 	// Start serves the sandbox, seeded with seed, on addr ("127.0.0.1:0").
 	Start func(seed uint64, addr string) (*Server, error)
+	// StartEmpty, if set, serves the sandbox with no seeded records, for
+	// load runs that write into it and count what arrived
+	// (cxhub-sandbox -empty).
+	StartEmpty func(addr string) (*Server, error)
 }

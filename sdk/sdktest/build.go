@@ -11,7 +11,7 @@ import (
 // BuildPlugin builds the connector's main package pkg (a path as `go build`
 // takes it, relative to the test's directory: "./cmd/cxhub-connector-acme")
 // into a temporary directory removed after the test, and returns the
-// binary's path, ready for Suite.Binary or sdk.Launch. The binary is named
+// binary's path, ready for Suite.Binary or host.Launch. The binary is named
 // after the package's last element. A failed build fails the test with the
 // compiler's output; it is never skipped, so a binary test cannot pass
 // without a binary.

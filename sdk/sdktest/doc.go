@@ -1,9 +1,9 @@
 // Package sdktest is the conformance suite for cxhub connectors: a
 // connector author runs it from an ordinary `go test`, and it checks the
 // contract of the sdk package against the connector served through the
-// real protocol, either in the test process ([sdk.LaunchInProcess]:
+// real protocol, either in the test process ([host.LaunchInProcess]:
 // debuggable, race-checked, goroutine-leak checked) or as a built plugin
-// binary ([sdk.Launch], exactly as the core starts it).
+// binary ([host.Launch], exactly as the core starts it).
 //
 // It is for connector authors and for this repository's connectors. It is
 // not a unit-test framework for a connector's internals (test those

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 	"go.uber.org/goleak"
 )
 
@@ -25,10 +26,10 @@ const cancelGrace = 5 * time.Second
 // Suite is one connector's conformance run. Zero values mean "skip that
 // part" or "use the default" where noted.
 type Suite struct {
-	// Exactly one of Connector (served in-process via sdk.LaunchInProcess —
+	// Exactly one of Connector (served in-process via host.LaunchInProcess —
 	// the real gRPC protocol, debuggable, goroutine-leak checked, its reads
 	// watched from the connector's side) or Binary (a built plugin path,
-	// started with sdk.Launch).
+	// started with host.Launch).
 	Connector sdk.Connector
 	Binary    string
 	// Config is a working connection config. If the Driver implements
@@ -82,7 +83,7 @@ type Suite struct {
 // run is the state of one Suite.Run.
 type run struct {
 	s         Suite // with defaults filled in
-	plugin    *sdk.Plugin
+	plugin    *host.Plugin
 	spec      sdk.Spec // as it came through the protocol
 	inProcess bool
 	// spy watches the connector's side of a read, in process (nil for a
@@ -166,9 +167,9 @@ func (r *run) launch(t *testing.T) {
 	var err error
 	if r.inProcess {
 		r.spy = &readSpy{}
-		r.plugin, err = sdk.LaunchInProcess(ctx, spyOn(r.s.Connector, r.spy), logger)
+		r.plugin, err = host.LaunchInProcess(ctx, spyOn(r.s.Connector, r.spy), logger)
 	} else {
-		r.plugin, err = sdk.Launch(ctx, sdk.LaunchOptions{Path: r.s.Binary, Logger: logger})
+		r.plugin, err = host.Launch(ctx, host.Options{Path: r.s.Binary, Logger: logger})
 	}
 	if err != nil {
 		t.Fatalf("start the connector: %v", err)

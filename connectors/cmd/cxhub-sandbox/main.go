@@ -4,7 +4,14 @@
 //
 //	cxhub-sandbox hubspot=127.0.0.1:9101 zendesk=127.0.0.1:9102
 //
-// runs until interrupted. With a command after "--", it serves while the
+// runs until interrupted. -empty serves them with no seeded records (for
+// load runs that write into them); -print-urls prints one "vendor=URL"
+// line per sandbox on standard output once all listen, for a program that
+// starts cxhub-sandbox and needs the free ports it got:
+//
+//	cxhub-sandbox -empty -print-urls hubspot=127.0.0.1:0
+//
+// With a command after "--", it serves while the
 // command runs, passes each sandbox's URL to it in the environment
 // (CXHUB_SANDBOX_HUBSPOT_URL...), stops when it ends and exits with its
 // status:
@@ -65,8 +72,10 @@ func run(args []string) int {
 	}
 	fs := flag.NewFlagSet("cxhub-sandbox", flag.ContinueOnError)
 	seed := fs.Uint64("seed", 1, "seed of the generated data: the same seed gives the same records")
+	empty := fs.Bool("empty", false, "serve the sandboxes with no seeded records")
+	printURLs := fs.Bool("print-urls", false, `print one "vendor=URL" line per sandbox on standard output once all listen`)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: cxhub-sandbox [--seed N] vendor=127.0.0.1:port... [-- command args...]\nvendors: %s\n",
+		fmt.Fprintf(fs.Output(), "usage: cxhub-sandbox [--seed N] [--empty] [--print-urls] vendor=127.0.0.1:port... [-- command args...]\nvendors: %s\n",
 			strings.Join(vendorNames(), ", "))
 		fs.PrintDefaults()
 	}
@@ -78,7 +87,7 @@ func run(args []string) int {
 		fs.Usage()
 		return 2
 	}
-	var env []string
+	var env, urls []string
 	var servers []*kit.Server
 	defer func() {
 		for _, s := range servers {
@@ -94,7 +103,17 @@ func run(args []string) int {
 			fmt.Fprintf(os.Stderr, "cxhub-sandbox: %q: want vendor=address with vendor one of %s\n", spec, strings.Join(vendorNames(), ", "))
 			return 2
 		}
-		srv, err := v.Start(*seed, addr)
+		var srv *kit.Server
+		var err error
+		switch {
+		case *empty && v.StartEmpty == nil:
+			fmt.Fprintf(os.Stderr, "cxhub-sandbox: the %s sandbox cannot start empty\n", name)
+			return 2
+		case *empty:
+			srv, err = v.StartEmpty(addr)
+		default:
+			srv, err = v.Start(*seed, addr)
+		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "cxhub-sandbox: start %s: %v\n", name, err)
 			return 1
@@ -102,6 +121,10 @@ func run(args []string) int {
 		servers = append(servers, srv)
 		fmt.Fprintf(os.Stderr, "%s sandbox on %s (%s)\n", name, srv.URL, v.Credentials)
 		env = append(env, "CXHUB_SANDBOX_"+strings.ToUpper(name)+"_URL="+srv.URL)
+		urls = append(urls, name+"="+srv.URL)
+	}
+	if *printURLs {
+		fmt.Println(strings.Join(urls, "\n"))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -14,6 +14,7 @@ import (
 //	POST /_sandbox/hubspot/update  {"object":"contacts","id":"1001","properties":{"firstname":"Ada"}}
 //	GET  /_sandbox/hubspot/objects/{object}[?property=email&value=a@x.com]
 //	POST /_sandbox/hubspot/webhook {"url":"http://127.0.0.1:8080/hooks/hubspot","object":"contacts","ids":["1001"]}
+//	GET  /_sandbox/hubspot/limits  the rate limits in force (Limits)
 //
 // The shared ones (stats, faults, fail-next) are under /_sandbox/.
 const AdminPath = kit.AdminPrefix + "hubspot/"
@@ -28,7 +29,29 @@ type adminEdit struct {
 	URL        string            `json:"url"`
 }
 
+// Limits are the sandbox's rate limits, as GET AdminPath+"limits" answers
+// them: for a client (the bench) that compares a run with its minimum.
+type Limits struct {
+	// RateLimit requests per RateIntervalMS are allowed per token, rolling.
+	RateLimit      int   `json:"rate_limit"`
+	RateIntervalMS int64 `json:"rate_interval_ms"`
+	// SearchLimit search requests per SearchIntervalMS.
+	SearchLimit      int   `json:"search_limit"`
+	SearchIntervalMS int64 `json:"search_interval_ms"`
+	DailyLimit       int   `json:"daily_limit"`
+	// Off is true when the rolling limits are off (Options.NoRateLimit).
+	Off bool `json:"off"`
+}
+
 func (s *Sandbox) routeAdmin(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+AdminPath+"limits", func(w http.ResponseWriter, _ *http.Request) {
+		o := s.opts
+		kit.WriteJSON(w, http.StatusOK, Limits{
+			RateLimit: o.RateLimit, RateIntervalMS: o.RateInterval.Milliseconds(),
+			SearchLimit: o.SearchLimit, SearchIntervalMS: o.SearchInterval.Milliseconds(),
+			DailyLimit: o.DailyLimit, Off: o.NoRateLimit,
+		})
+	})
 	edit := func(path string, f func(adminEdit) (any, error)) {
 		mux.HandleFunc("POST "+AdminPath+path, func(w http.ResponseWriter, r *http.Request) {
 			var e adminEdit

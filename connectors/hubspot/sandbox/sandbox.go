@@ -115,4 +115,11 @@ var Vendor = kit.Vendor{
 		}
 		return s.Start(addr)
 	},
+	StartEmpty: func(addr string) (*kit.Server, error) {
+		s, err := New(Options{Contacts: -1, Companies: -1, Notes: -1})
+		if err != nil {
+			return nil, err
+		}
+		return s.Start(addr)
+	},
 }

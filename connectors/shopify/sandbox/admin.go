@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -23,22 +22,6 @@ func (s *Sandbox) addAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+adminPrefix+"clock", s.adminClock)
 	mux.HandleFunc("POST "+adminPrefix+"reset", s.adminReset)
 	mux.HandleFunc("POST "+adminPrefix+"webhook", s.adminWebhook)
-}
-
-// decodeAdmin reads a JSON request body into v; it answers 400 and returns
-// false when it cannot.
-func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "decode request: " + err.Error()})
-		return false
-	}
-	return true
-}
-
-func adminFail(w http.ResponseWriter, err error) {
-	writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 }
 
 func (s *Sandbox) adminSummary(w http.ResponseWriter, _ *http.Request) {
@@ -65,7 +48,7 @@ func (s *Sandbox) adminTouch(w http.ResponseWriter, r *http.Request) {
 		IDs    []int64 `json:"ids"`
 		Count  int     `json:"count"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	ids := req.IDs
@@ -89,7 +72,7 @@ func (s *Sandbox) adminTouch(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf(`object %q: want "customers" or "orders"`, req.Object)
 	}
 	if err != nil {
-		adminFail(w, err)
+		kit.AdminFail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"touched": ids})
@@ -102,11 +85,11 @@ func (s *Sandbox) adminAdd(w http.ResponseWriter, r *http.Request) {
 		Count  int    `json:"count"`
 		Ship   string `json:"ship"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	if req.Count < 0 || req.Count > 100000 {
-		adminFail(w, fmt.Errorf("count %d: want 0 to 100000", req.Count))
+		kit.AdminFail(w, fmt.Errorf("count %d: want 0 to 100000", req.Count))
 		return
 	}
 	ids := []int64{}
@@ -118,14 +101,14 @@ func (s *Sandbox) adminAdd(w http.ResponseWriter, r *http.Request) {
 	case "orders":
 		os, err := s.AddOrders(req.Count, req.Ship)
 		if err != nil {
-			adminFail(w, err)
+			kit.AdminFail(w, err)
 			return
 		}
 		for _, o := range os {
 			ids = append(ids, o.ID)
 		}
 	default:
-		adminFail(w, fmt.Errorf(`object %q: want "customers" or "orders"`, req.Object))
+		kit.AdminFail(w, fmt.Errorf(`object %q: want "customers" or "orders"`, req.Object))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"added": ids})
@@ -140,20 +123,20 @@ func (s *Sandbox) adminShipment(w http.ResponseWriter, r *http.Request) {
 		OrderID       int64  `json:"order_id"`
 		Status        string `json:"status"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	if req.OrderID != 0 {
 		f, err := s.ShipOrder(req.OrderID, req.Status)
 		if err != nil {
-			adminFail(w, err)
+			kit.AdminFail(w, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"fulfillment_id": f.ID})
 		return
 	}
 	if err := s.SetShipmentStatus(req.FulfillmentID, req.Status); err != nil {
-		adminFail(w, err)
+		kit.AdminFail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"fulfillment_id": req.FulfillmentID})
@@ -164,11 +147,11 @@ func (s *Sandbox) adminClock(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Advance kit.Duration `json:"advance"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	if req.Advance < 0 {
-		adminFail(w, fmt.Errorf("advance: the clock only moves forward"))
+		kit.AdminFail(w, fmt.Errorf("advance: the clock only moves forward"))
 		return
 	}
 	s.Advance(time.Duration(req.Advance))
@@ -181,11 +164,11 @@ func (s *Sandbox) adminReset(w http.ResponseWriter, r *http.Request) {
 		Customers int `json:"customers"`
 		Orders    int `json:"orders"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	if err := s.Reset(req.Customers, req.Orders); err != nil {
-		adminFail(w, err)
+		kit.AdminFail(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -198,12 +181,12 @@ func (s *Sandbox) adminWebhook(w http.ResponseWriter, r *http.Request) {
 		Topic string `json:"topic"`
 		ID    int64  `json:"id"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	h, body, err := s.Delivery(req.Topic, req.ID)
 	if err != nil {
-		adminFail(w, err)
+		kit.AdminFail(w, err)
 		return
 	}
 	headers := map[string]string{}

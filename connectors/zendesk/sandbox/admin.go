@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -26,22 +25,6 @@ func (s *Sandbox) addAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+adminPrefix+"webhook", s.adminWebhook)
 }
 
-// decodeAdmin reads a JSON request body into v; it answers 400 and returns
-// false when it cannot.
-func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "decode request: " + err.Error()})
-		return false
-	}
-	return true
-}
-
-func adminFail(w http.ResponseWriter, err error) {
-	writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-}
-
 func (s *Sandbox) adminSummary(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	comments := 0
@@ -62,7 +45,7 @@ func (s *Sandbox) adminTouch(w http.ResponseWriter, r *http.Request) {
 		IDs    []int64 `json:"ids"`
 		Count  int     `json:"count"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	ids := req.IDs
@@ -90,7 +73,7 @@ func (s *Sandbox) adminTouch(w http.ResponseWriter, r *http.Request) {
 		err = fmt.Errorf(`object %q: want "users" or "tickets"`, req.Object)
 	}
 	if err != nil {
-		adminFail(w, err)
+		kit.AdminFail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"touched": ids})
@@ -102,11 +85,11 @@ func (s *Sandbox) adminAdd(w http.ResponseWriter, r *http.Request) {
 		Object string `json:"object"`
 		Count  int    `json:"count"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	if req.Count < 0 || req.Count > 100000 {
-		adminFail(w, fmt.Errorf("count %d: want 0 to 100000", req.Count))
+		kit.AdminFail(w, fmt.Errorf("count %d: want 0 to 100000", req.Count))
 		return
 	}
 	ids := []int64{}
@@ -118,14 +101,14 @@ func (s *Sandbox) adminAdd(w http.ResponseWriter, r *http.Request) {
 	case "tickets":
 		ts, err := s.AddTickets(req.Count)
 		if err != nil {
-			adminFail(w, err)
+			kit.AdminFail(w, err)
 			return
 		}
 		for _, t := range ts {
 			ids = append(ids, t.ID)
 		}
 	default:
-		adminFail(w, fmt.Errorf(`object %q: want "users" or "tickets"`, req.Object))
+		kit.AdminFail(w, fmt.Errorf(`object %q: want "users" or "tickets"`, req.Object))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"added": ids})
@@ -139,12 +122,12 @@ func (s *Sandbox) adminComment(w http.ResponseWriter, r *http.Request) {
 		Body     string `json:"body"`
 		Public   *bool  `json:"public"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	c, err := s.AddComment(req.TicketID, req.AuthorID, req.Body, req.Public == nil || *req.Public)
 	if err != nil {
-		adminFail(w, err)
+		kit.AdminFail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "ticket_id": c.TicketID})
@@ -156,11 +139,11 @@ func (s *Sandbox) adminClock(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Advance kit.Duration `json:"advance"`
 		}
-		if !decodeAdmin(w, r, &req) {
+		if !kit.DecodeAdmin(w, r, &req) {
 			return
 		}
 		if req.Advance < 0 {
-			adminFail(w, fmt.Errorf("advance: the clock only moves forward"))
+			kit.AdminFail(w, fmt.Errorf("advance: the clock only moves forward"))
 			return
 		}
 		s.Advance(time.Duration(req.Advance))
@@ -174,11 +157,11 @@ func (s *Sandbox) adminReset(w http.ResponseWriter, r *http.Request) {
 		Users   int `json:"users"`
 		Tickets int `json:"tickets"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	if err := s.Reset(req.Users, req.Tickets); err != nil {
-		adminFail(w, err)
+		kit.AdminFail(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -189,7 +172,7 @@ func (s *Sandbox) adminFailJobs(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Count int `json:"count"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	s.FailNextJobs(req.Count)
@@ -205,7 +188,7 @@ func (s *Sandbox) adminWebhook(w http.ResponseWriter, r *http.Request) {
 		UserID   int64  `json:"user_id"`
 		Type     string `json:"type"`
 	}
-	if !decodeAdmin(w, r, &req) {
+	if !kit.DecodeAdmin(w, r, &req) {
 		return
 	}
 	var (
@@ -219,7 +202,7 @@ func (s *Sandbox) adminWebhook(w http.ResponseWriter, r *http.Request) {
 		h, body, err = s.TicketEvent(req.TicketID, req.Type)
 	}
 	if err != nil {
-		adminFail(w, err)
+		kit.AdminFail(w, err)
 		return
 	}
 	headers := map[string]string{}

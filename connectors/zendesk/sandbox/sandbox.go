@@ -172,4 +172,11 @@ var Vendor = kit.Vendor{
 		}
 		return s.Start(addr)
 	},
+	StartEmpty: func(addr string) (*kit.Server, error) {
+		s, err := New(Options{Empty: true})
+		if err != nil {
+			return nil, err
+		}
+		return s.Start(addr)
+	},
 }

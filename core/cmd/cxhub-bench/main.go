@@ -16,16 +16,20 @@ import (
 	"syscall"
 
 	"github.com/cxhub/cxhub/core/benchmark"
-	"github.com/cxhub/cxhub/sdk/gctune"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 func main() {
-	gctune.Apply() // the core's settings: this process is the core under test
+	host.TuneGC()             // the core's settings: this process is the core under test
+	if benchmark.RunChild() { // the customer index run, a process of its own
+		return
+	}
 	o := benchmark.Options{}
 	var memory string
 	flag.StringVar(&o.Cxhub, "cxhub", "bin/cxhub", "the cxhub binary")
-	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null and hubspot connectors")
-	flag.StringVar(&o.Wirebench, "wirebench", "bin/cxhub-wirebench", "the wirebench plugin binary (the ceiling)")
+	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null, file, hubspot and shopify connectors")
+	flag.StringVar(&o.Wirebench, "wirebench", "bin/cxhub-wirebench", "the cxhub-wirebench program (the ceiling)")
+	flag.StringVar(&o.Sandbox, "sandbox", "bin/cxhub-sandbox", "the cxhub-sandbox program (the vendor-bound sync)")
 	flag.IntVar(&o.Runs, "runs", 5, "runs per throughput figure")
 	flag.IntVar(&o.RunsSlow, "runs-slow", 3, "runs per memory and vendor figure")
 	flag.IntVar(&o.Records, "records", 1_000_000, "records per throughput run")
@@ -33,21 +37,17 @@ func main() {
 	flag.IntVar(&o.BatchSize, "batch", 500, "records per batch")
 	flag.StringVar(&memory, "memory", "100000,1000000,5000000", "record counts of the memory scenario (comma-separated; empty: skip)")
 	flag.IntVar(&o.VendorContacts, "vendor", 20_000, "contacts written to the HubSpot sandbox (0: skip)")
+	flag.IntVar(&o.WebhookRate, "webhook-rate", 100, "webhook deliveries per second to cxhub serve (0: skip)")
+	flag.IntVar(&o.WebhookSeconds, "webhook-seconds", 10, "how long the webhook scenario sends")
+	fileCounts := flag.String("file", "1000000", "record counts of the generator → file scenario, JSON Lines and CSV (comma-separated; empty: skip)")
+	onlyFile := flag.Bool("only-file", false, "measure only the generator → file scenario")
+	flag.IntVar(&o.CustomerRecords, "customers", 1_000_000, "records the customer index run indexes (0: skip)")
 	quiet := flag.Bool("quiet", false, "print only the table, not each run")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the core during the throughput pipelines to this file")
 	flag.Parse()
-	for _, f := range strings.Split(memory, ",") {
-		if f = strings.TrimSpace(strings.ReplaceAll(f, "_", "")); f == "" {
-			continue
-		}
-		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "cxhub-bench: -memory: %q is not a record count\n", f)
-			os.Exit(2)
-		}
-		o.MemoryRecords = append(o.MemoryRecords, n)
-	}
-	for _, p := range []*string{&o.Cxhub, &o.PluginDir, &o.Wirebench} {
+	o.MemoryRecords = recordCounts("memory", memory)
+	fileRecords := recordCounts("file", *fileCounts)
+	for _, p := range []*string{&o.Cxhub, &o.PluginDir, &o.Wirebench, &o.Sandbox} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
@@ -60,10 +60,37 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := benchmark.Run(ctx, o)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
-		os.Exit(1)
+	if !*onlyFile {
+		rep, err := benchmark.Run(ctx, o)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
+			os.Exit(1)
+		}
+		rep.Print(os.Stdout)
 	}
-	rep.Print(os.Stdout)
+	if len(fileRecords) > 0 {
+		rows, err := benchmark.RunFile(ctx, o, []string{"jsonl", "csv"}, fileRecords)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
+			os.Exit(1)
+		}
+		benchmark.PrintFile(os.Stdout, rows)
+	}
+}
+
+// recordCounts parses the comma-separated record counts of flag name.
+func recordCounts(name, list string) []int {
+	var counts []int
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(strings.ReplaceAll(f, "_", "")); f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "cxhub-bench: -%s: %q is not a record count\n", name, f)
+			os.Exit(2)
+		}
+		counts = append(counts, n)
+	}
+	return counts
 }

@@ -6,10 +6,10 @@ import (
 	"os"
 
 	"github.com/cxhub/cxhub/core/cli"
-	"github.com/cxhub/cxhub/sdk/gctune"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 func main() {
-	gctune.Apply()
+	host.TuneGC()
 	os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

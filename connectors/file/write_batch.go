@@ -1,0 +1,300 @@
+package file
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/cxhub/cxhub/sdk"
+	"github.com/tidwall/gjson"
+)
+
+// slot is what a batch does to one key.
+type slot struct {
+	key    string
+	old    entry // the key's line on disk before the batch
+	hasOld bool
+	blank  bool   // the old line is to be blanked
+	line   []byte // the line to append, if hasNew
+	hasNew bool
+	seq    int // order of the appended line in the batch
+}
+
+func (s *slot) live() bool { return (s.hasOld && !s.blank) || s.hasNew }
+
+// batch is the effect of one Write on the file.
+type batch struct {
+	slots map[string]*slot
+	order []*slot // slots in the order their line was first appended
+}
+
+// parsed is one record of a batch, checked.
+type parsed struct {
+	del    bool
+	key    string
+	target string // the TargetID of an upsert linked under another key
+	obj    []byte // an upsert's compact object
+	err    error
+}
+
+// Write applies a batch and returns when its effect is on disk: its new
+// and changed lines appended, the lines they replace and those of deleted
+// keys blanked, the file synced, and then the key index committed. A
+// failure to write the file fails the whole batch; the next Write first
+// brings the file and its index in line again.
+func (w *writer) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.WriteResponse{}, err
+	}
+	if err := w.ready(); err != nil {
+		return sdk.WriteResponse{}, err
+	}
+	recs := make([]parsed, len(req.Records))
+	lookup := make([]string, 0, len(req.Records))
+	for i, rec := range req.Records {
+		p := &recs[i]
+		if rec.Op == sdk.Delete {
+			p.del = true
+			p.key, p.err = w.deleteKey(rec)
+		} else {
+			p.key, p.obj, p.err = w.upsertKey(rec)
+			if rec.TargetID != "" && rec.TargetID != p.key {
+				p.target = rec.TargetID
+				lookup = append(lookup, p.target)
+			}
+		}
+		if p.err == nil {
+			lookup = append(lookup, p.key)
+		}
+	}
+	if w.format == formatCSV {
+		if err := w.widenHeader(recs); err != nil {
+			w.stale = true
+			return sdk.WriteResponse{}, err
+		}
+	}
+	known := make(map[string]entry, len(lookup))
+	if err := w.idx.lookup(dbQuerier{w.idx.db}, "keys", lookup, known); err != nil {
+		return sdk.WriteResponse{}, err
+	}
+	b := &batch{slots: make(map[string]*slot, len(lookup))}
+	get := func(key string) *slot {
+		s, ok := b.slots[key]
+		if !ok {
+			e, has := known[key]
+			s = &slot{key: key, old: e, hasOld: has}
+			b.slots[key] = s
+		}
+		return s
+	}
+	results := make([]sdk.Result, len(recs))
+	var line []byte
+	for i := range recs {
+		p := &recs[i]
+		if p.err != nil {
+			results[i] = sdk.Failed(p.err)
+			continue
+		}
+		if p.del {
+			s := get(p.key)
+			s.hasNew, s.line = false, nil
+			if s.hasOld {
+				s.blank = true
+			}
+			results[i] = sdk.Written(p.key, false)
+			continue
+		}
+		line = p.obj
+		if w.format == formatCSV {
+			line = appendCSVRow(nil, w.csvCells(p.obj))
+		}
+		renamed := false
+		if p.target != "" {
+			// The core linked this record to the line it wrote before, under
+			// another key: the key changed at the source (a new email). The
+			// old key's line goes, so that one object stays.
+			if t := get(p.target); t.live() {
+				t.hasNew, t.line = false, nil
+				t.blank = t.hasOld
+				renamed = true
+			}
+		}
+		created, err := w.upsert(b, get(p.key), line)
+		if err != nil {
+			w.stale = true
+			return sdk.WriteResponse{}, err
+		}
+		results[i] = sdk.Written(p.key, created && !renamed)
+	}
+	if err := w.commit(b); err != nil {
+		w.stale = true
+		return sdk.WriteResponse{}, err
+	}
+	if w.m.Dead >= w.compactMin && w.m.Dead >= w.m.Live {
+		if err := w.compact(nil); err != nil {
+			// The batch is on disk; the compaction is tried again later.
+			w.log.Warn("compaction failed: the file keeps its blanked lines for now", "error", err)
+			w.stale = true
+		}
+	}
+	return sdk.WriteResponse{Results: results}, nil
+}
+
+// upsert sets a key's line, and reports whether the key is new.
+func (w *writer) upsert(b *batch, s *slot, line []byte) (created bool, err error) {
+	switch {
+	case s.hasNew:
+		s.line = line
+		return false, nil
+	case s.hasOld && !s.blank:
+		same, err := w.onDisk(s.old, line)
+		if err != nil || same {
+			return false, err
+		}
+		s.blank = true
+	default:
+		created = true
+	}
+	s.hasNew, s.line, s.seq = true, line, len(b.order)
+	b.order = append(b.order, s)
+	return created, nil
+}
+
+// onDisk reports whether the line at e is line.
+func (w *writer) onDisk(e entry, line []byte) (bool, error) {
+	if e.n != len(line) || w.f == nil {
+		return false, nil
+	}
+	w.read = slices.Grow(w.read[:0], e.n)[:e.n]
+	if _, err := w.f.ReadAt(w.read, e.off); err != nil {
+		return false, fmt.Errorf("read line at %d of %s: %w", e.off, w.path, err)
+	}
+	return bytes.Equal(w.read, line), nil
+}
+
+// commit puts a batch on disk: appended lines, blanks, one fsync, then
+// the index.
+func (w *writer) commit(b *batch) error {
+	m := w.m
+	for _, s := range b.order {
+		if s.hasNew && s.hasOld && s.blank {
+			// Changed and changed back within the batch: nothing to do.
+			same, err := w.onDisk(s.old, s.line)
+			if err != nil {
+				return err
+			}
+			if same {
+				s.hasNew, s.blank = false, false
+			}
+		}
+	}
+	var keys, gone []string
+	var entries []entry
+	w.out = w.out[:0]
+	for i, s := range b.order {
+		if !s.hasNew || s.seq != i {
+			continue // deleted again, or appended later in the batch
+		}
+		if len(w.out) == 0 {
+			if m.OpenEnd {
+				w.out = append(w.out, '\n')
+			}
+			if w.format == formatCSV && m.Header == "" {
+				w.out = appendCSVRow(w.out, w.header)
+				m.Header = string(w.out)
+				w.out = append(w.out, '\n')
+			}
+		}
+		keys = append(keys, s.key)
+		entries = append(entries, entry{off: m.Size + int64(len(w.out)), n: len(s.line)})
+		w.out = append(append(w.out, s.line...), '\n')
+		m.Live += int64(len(s.line) + 1)
+	}
+	var blanks []entry
+	for _, s := range b.slots {
+		if s.blank {
+			blanks = append(blanks, s.old)
+			m.Live -= int64(s.old.n + 1)
+			m.Dead += int64(s.old.n + 1)
+			if !s.hasNew {
+				gone = append(gone, s.key)
+			}
+		}
+	}
+	if len(w.out) == 0 && len(blanks) == 0 {
+		return nil
+	}
+	if err := w.writeData(w.out, blanks); err != nil {
+		return err
+	}
+	if len(w.out) > 0 {
+		m.Size += int64(len(w.out))
+		m.OpenEnd = false
+	}
+	fi, err := w.f.Stat()
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", w.path, err)
+	}
+	m.Inode = fileID(fi)
+	if err := w.idx.warm(len(keys), len(gone)); err != nil {
+		return err
+	}
+	tx, err := w.idx.begin()
+	if err != nil {
+		return err
+	}
+	defer tx.rollback()
+	if err := tx.put("keys", keys, entries); err != nil {
+		return err
+	}
+	if err := tx.del(gone); err != nil {
+		return err
+	}
+	if err := tx.setMeta(m); err != nil {
+		return err
+	}
+	if err := tx.commit(); err != nil {
+		return err
+	}
+	w.m = m
+	return nil
+}
+
+// widenHeader adds the batch's new top-level fields to the CSV header. A
+// file that already has rows is rewritten first, with the wider header.
+func (w *writer) widenHeader(recs []parsed) error {
+	wider := w.header
+	seen := map[string]bool{}
+	for _, p := range recs {
+		if p.err != nil || p.del {
+			continue
+		}
+		gjson.ParseBytes(p.obj).ForEach(func(k, _ gjson.Result) bool {
+			if _, ok := w.columns[k.Str]; !ok && !seen[k.Str] {
+				seen[k.Str] = true
+				wider = append(slices.Clip(wider), k.Str)
+			}
+			return true
+		})
+	}
+	if len(wider) == len(w.header) {
+		return nil
+	}
+	if w.m.Header == "" {
+		w.setHeader(wider) // written with the first rows
+		return nil
+	}
+	w.log.Info("new columns: rewriting the file with a wider header", "columns", len(wider))
+	return w.compact(wider)
+}
+
+// csvCells returns an object's row, as wide as the header.
+func (w *writer) csvCells(obj []byte) []string {
+	cells := make([]string, len(w.header))
+	gjson.ParseBytes(obj).ForEach(func(k, v gjson.Result) bool {
+		cells[w.columns[k.Str]] = csvCell(v)
+		return true
+	})
+	return cells
+}

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cxhub/cxhub/core/identity"
+	"github.com/spf13/cobra"
+)
+
+// newCustomersCmd is `cxhub customers`: the customer index (one customer
+// across every system), read through the hub.
+func newCustomersCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "customers",
+		Short: "Search customers, show one's profile and timeline, explain how its records were joined",
+		Long: "The customer index joins the records of every canonical customer and interaction stream that a pipeline " +
+			"reads (see docs/customers.md). A customer is named by its id (cx-42), an email, a phone number, or a " +
+			"source record as connection/stream/key.",
+	}
+	var limit int
+	search := &cobra.Command{
+		Use:   "search <text>",
+		Short: "List customers whose email, phone, name or other field contains text",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, err := a.h().CustomerSearch(cmd.Context(), args[0], limit)
+			if err != nil {
+				return a.reportConfigError(err)
+			}
+			if a.json() {
+				return printJSON(a.opts.stdout, out)
+			}
+			t := newTable(a.opts.stdout, "ID", "NAME", "EMAIL", "PHONE", "RECORDS", "SYSTEMS")
+			for _, s := range out {
+				t.row(s.ID, dash(s.Name), dash(s.Email), dash(s.Phone), fmt.Sprint(s.Records), strings.Join(s.Systems, " "))
+			}
+			t.flush()
+			return nil
+		},
+	}
+	search.Flags().IntVarP(&limit, "limit", "n", 50, "at most this many customers")
+	show := &cobra.Command{
+		Use:   "show <id|email|phone>",
+		Short: "Show a customer's profile and the timeline of every interaction",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := a.h().Customer(cmd.Context(), args[0])
+			if err != nil {
+				return a.reportConfigError(err)
+			}
+			if a.json() {
+				return printJSON(a.opts.stdout, p)
+			}
+			a.printProfile(p)
+			return nil
+		},
+	}
+	explain := &cobra.Command{
+		Use:   "explain <id|email|phone>",
+		Short: "Show which records make a customer, joined on what, through which rule",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ex, err := a.h().CustomerExplain(cmd.Context(), args[0])
+			if err != nil {
+				return a.reportConfigError(err)
+			}
+			if a.json() {
+				return printJSON(a.opts.stdout, ex)
+			}
+			a.printExplanation(ex)
+			return nil
+		},
+	}
+	cmd.AddCommand(search, show, explain)
+	return cmd
+}
+
+func (a *app) printProfile(p identity.Profile) {
+	w := a.opts.stdout
+	fmt.Fprintf(w, "Customer %s (%d records)\n\n", p.ID, p.Records)
+	t := newTable(w, "FIELD", "VALUE", "FROM")
+	fields := make([]string, 0, len(p.Fields))
+	for f := range p.Fields {
+		fields = append(fields, f)
+	}
+	slices.Sort(fields)
+	for _, f := range fields {
+		v := p.Fields[f]
+		t.row(f, truncate(v.Value, 60), v.Source.String())
+	}
+	t.row("emails", dash(strings.Join(p.Emails, ", ")), "")
+	t.row("phones", dash(strings.Join(p.Phones, ", ")), "")
+	systems := make([]string, 0, len(p.ExternalIDs))
+	for s := range p.ExternalIDs {
+		systems = append(systems, s)
+	}
+	slices.Sort(systems)
+	for _, s := range systems {
+		t.row("id in "+s, strings.Join(p.ExternalIDs[s], ", "), "")
+	}
+	for f, v := range p.Consent {
+		t.row("consent "+f, v.Value, v.Source.String())
+	}
+	t.flush()
+	fmt.Fprintf(w, "\nTimeline (%d interactions)\n", len(p.Timeline))
+	if len(p.Timeline) == 0 {
+		return
+	}
+	t = newTable(w, "WHEN", "SYSTEM", "KIND", "SUMMARY", "STATUS", "SCORE", "AMOUNT", "RECORD")
+	for _, it := range p.Timeline {
+		t.row(formatTime(it.OccurredAt), it.System, dash(it.Kind), dash(truncate(it.Summary, 50)), dash(it.Status),
+			dash(it.Score), dash(it.Amount), it.Source.Stream+"/"+it.Source.Key)
+	}
+	t.flush()
+}
+
+func (a *app) printExplanation(ex identity.Explanation) {
+	w := a.opts.stdout
+	fmt.Fprintf(w, "Customer %s is %d records:\n", ex.ID, len(ex.Records))
+	for _, r := range ex.Records {
+		fmt.Fprintf(w, "  %s (%s)\n", r.Ref, r.Kind)
+	}
+	fmt.Fprintln(w, "\nJoined on:")
+	if len(ex.Joins) == 0 {
+		fmt.Fprintln(w, "  nothing: one record")
+	}
+	for _, j := range ex.Joins {
+		refs := make([]string, len(j.Records))
+		for i, r := range j.Records {
+			refs[i] = r.String()
+		}
+		fmt.Fprintf(w, "  %s %s (rule: %s)\n    %s\n", j.Type, j.Value, strings.Join(j.Rules, ", "), strings.Join(refs, "\n    "))
+	}
+	if len(ex.Refused) > 0 {
+		fmt.Fprintln(w, "\nNot joined on:")
+		for _, r := range ex.Refused {
+			fmt.Fprintf(w, "  %s %s, on %d records: %s\n", r.Type, r.Value, r.Records, r.Why)
+		}
+	}
+}

@@ -1,0 +1,224 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/engine"
+	"github.com/cxhub/cxhub/core/identity"
+	idsqlite "github.com/cxhub/cxhub/core/identity/sqlite"
+	"github.com/cxhub/cxhub/core/state"
+)
+
+// customerIndex is the hub's customer index (package identity), opened on
+// first use: for writing (with the stage that feeds it) by the hub that
+// holds the state's writer lock, read-only otherwise.
+type customerIndex struct {
+	mu     sync.Mutex
+	store  identity.Store
+	ix     *identity.Index
+	writer bool
+	stage  *identity.Stage
+}
+
+func (c *customerIndex) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.store == nil {
+		return nil
+	}
+	err := c.store.Close()
+	c.store, c.ix, c.stage = nil, nil, nil
+	return err
+}
+
+// indexPath is where the customer index of a config lives: beside its
+// state file (see identity/sqlite).
+func indexPath(cfg *config.Config) (string, error) {
+	if cfg.State.Path == "" {
+		return "", fmt.Errorf("the customer index needs a state path (state.path in %s)", cfg.File)
+	}
+	return idsqlite.Path(cfg.State.Path), nil
+}
+
+// catalog is what each connection's streams are, from the checked
+// config's specs.
+func (h *Hub) catalog(cfg *config.Config) identity.Catalog {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cat := identity.Catalog{}
+	for name, conn := range cfg.Connections {
+		if spec, ok := h.specs[conn.Connector]; ok {
+			cat[name] = spec
+		}
+	}
+	return cat
+}
+
+// customerWriter opens the index for writing (under the state's writer
+// lock, which the caller holds): its rules are derived again if they
+// changed since the index was last written.
+func (h *Hub) customerWriter(ctx context.Context) (*identity.Index, *identity.Stage, error) {
+	cfg, err := h.CheckedConfig(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := h.Store()
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &h.customers
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.writer {
+		return c.ix, c.stage, nil
+	}
+	rules, err := identity.ParseRules(cfg.Customers, cfg.File)
+	if err != nil {
+		return nil, nil, err
+	}
+	path, err := indexPath(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.store != nil {
+		_ = c.store.Close()
+		c.store, c.ix = nil, nil
+	}
+	store, err := idsqlite.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	ix, err := identity.Open(ctx, store, rules, h.catalog(cfg))
+	if err != nil {
+		_ = store.Close()
+		return nil, nil, err
+	}
+	links := func(ctx context.Context, from, to engine.Endpoint, keys []string) (map[string]string, error) {
+		return st.LookupLinks(ctx, from.Connection, from.Stream, to.Connection, to.Stream, keys)
+	}
+	c.store, c.ix, c.writer, c.stage = store, ix, true, identity.NewStage(ix, cfg, links)
+	return ix, c.stage, nil
+}
+
+// customerStage returns the index's stage when the config uses the
+// customer index — a customers section, a pipeline to the profile store,
+// or a map field read from $customer. — and nil otherwise: indexing costs
+// every sync of customer data, so a config asks for it. It refuses a
+// profile-store pipeline whose source is not customer or interaction data.
+func (h *Hub) customerStage(ctx context.Context, cfg *config.Config) (engine.Stage, error) {
+	cat := h.catalog(cfg)
+	needed := cfg.Customers != nil
+	for _, p := range cfg.Pipelines {
+		if p.To.Connection == config.ProfilesConnection {
+			if !cat.Indexed(p.From.Connection, p.From.Stream) {
+				return nil, fmt.Errorf("%s:%d: pipeline %q: to: profiles: stream %s.%s is not customer or interaction data (its connector's spec says so), so the profile store would index nothing",
+					cfg.File, p.Pos.Line, p.Name, p.From.Connection, p.From.Stream)
+			}
+			needed = true
+		}
+		for _, f := range p.Map {
+			needed = needed || strings.HasPrefix(f.Expr, identity.CustomerPrefix)
+		}
+	}
+	if !needed {
+		return nil, nil
+	}
+	_, stage, err := h.customerWriter(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open the customer index: %w", err)
+	}
+	return stage, nil
+}
+
+// CustomerIndex returns the index for queries: the hub's writer if it has
+// one, else the writer opened now (which re-derives customers if the rules
+// changed), else — while another cxhub process syncs — a read-only view.
+func (h *Hub) CustomerIndex(ctx context.Context) (*identity.Index, error) {
+	c := &h.customers
+	c.mu.Lock()
+	ix := c.ix
+	c.mu.Unlock()
+	if ix != nil {
+		return ix, nil
+	}
+	ix, _, err := h.customerWriter(ctx)
+	if err == nil || !errors.Is(err, state.ErrLocked) {
+		return ix, err
+	}
+	cfg, err := h.CheckedConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := identity.ParseRules(cfg.Customers, cfg.File)
+	if err != nil {
+		return nil, err
+	}
+	path, err := indexPath(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no customers indexed yet (%s): run a pipeline that reads customer data: %w", path, identity.ErrNotFound)
+	}
+	store, err := idsqlite.OpenReadOnly(path)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ix != nil {
+		_ = store.Close()
+		return c.ix, nil
+	}
+	c.store, c.ix = store, identity.OpenView(store, rules, h.catalog(cfg))
+	return c.ix, nil
+}
+
+// CustomerSearch lists up to limit customers whose email, phone, name or
+// other field contains text.
+func (h *Hub) CustomerSearch(ctx context.Context, text string, limit int) ([]identity.Summary, error) {
+	ix, err := h.CustomerIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := ix.Search(ctx, text, limit)
+	if out == nil {
+		out = []identity.Summary{}
+	}
+	return out, err
+}
+
+// Customer returns the profile and timeline of the customer a query names:
+// an id (cx-42), an email, a phone number or connection/stream/key. The
+// error wraps identity.ErrNotFound when there is none.
+func (h *Hub) Customer(ctx context.Context, query string) (identity.Profile, error) {
+	ix, err := h.CustomerIndex(ctx)
+	if err != nil {
+		return identity.Profile{}, err
+	}
+	id, err := ix.Find(ctx, query)
+	if err != nil {
+		return identity.Profile{}, err
+	}
+	return ix.Profile(ctx, id)
+}
+
+// CustomerExplain says which records make the customer a query names,
+// joined on what, through which rule.
+func (h *Hub) CustomerExplain(ctx context.Context, query string) (identity.Explanation, error) {
+	ix, err := h.CustomerIndex(ctx)
+	if err != nil {
+		return identity.Explanation{}, err
+	}
+	id, err := ix.Find(ctx, query)
+	if err != nil {
+		return identity.Explanation{}, err
+	}
+	return ix.Explain(ctx, id)
+}

@@ -1,0 +1,271 @@
+// Package identitytest is the acceptance suite every customer index
+// backend (identity.Store) passes: a new backend is done when Run passes
+// against it. It checks the storage contract only; resolution is tested
+// in package identity.
+package identitytest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cxhub/cxhub/core/identity"
+)
+
+// Run runs the suite; open returns a new, empty store for each test (Run
+// closes it).
+func Run(t *testing.T, open func(t *testing.T) identity.Store) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, identity.Store)
+	}{
+		{"PutGetReplace", testPutGet},
+		{"Identifiers", testIdentifiers},
+		{"MergeResolve", testMerge},
+		{"Rollback", testRollback},
+		{"SearchScan", testSearchScan},
+		{"Meta", testMeta},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t)
+			defer func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("close: %v", err)
+				}
+			}()
+			tt.fn(t, s)
+		})
+	}
+}
+
+var ctx = context.Background()
+
+func ref(key string) identity.Ref {
+	return identity.Ref{Connection: "crm", Stream: "contacts", Key: key}
+}
+
+func rec(key string, customer int64, fields map[string]string) identity.Record {
+	return identity.Record{Ref: ref(key), Kind: identity.KindCustomer, Fields: fields, Customer: customer,
+		Data: []byte(`{"id":"` + key + `"}`), UpdatedAt: time.Unix(1700000000, 0).UTC()}
+}
+
+func update(t *testing.T, s identity.Store, fn func(identity.Tx) error) {
+	t.Helper()
+	if err := s.Update(ctx, fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func view(t *testing.T, s identity.Store, fn func(identity.Tx) error) {
+	t.Helper()
+	if err := s.View(ctx, fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testPutGet(t *testing.T, s identity.Store) {
+	var seq int64
+	update(t, s, func(tx identity.Tx) (err error) {
+		c, err := tx.NewCustomer()
+		if err != nil {
+			return err
+		}
+		seq, err = tx.Put(rec("1", c, map[string]string{"email": "Ann@x.org"}), nil)
+		return err
+	})
+	view(t, s, func(tx identity.Tx) error {
+		r, ok, err := tx.Get(ref("1"), true)
+		if err != nil || !ok {
+			t.Fatalf("get: %v %v", ok, err)
+		}
+		if r.Seq != seq || r.Fields["email"] != "Ann@x.org" || string(r.Data) != `{"id":"1"}` || !r.UpdatedAt.Equal(time.Unix(1700000000, 0)) {
+			t.Errorf("got %+v", r)
+		}
+		if _, ok, _ := tx.Get(ref("2"), false); ok {
+			t.Error("a record never put exists")
+		}
+		return nil
+	})
+	// Replacing keeps the Seq; a nil Data keeps the data.
+	update(t, s, func(tx identity.Tx) error {
+		r := rec("1", 1, map[string]string{"email": "b@x.org"})
+		r.Data = nil
+		got, err := tx.Put(r, nil)
+		if got != seq {
+			t.Errorf("seq changed on replace: %d, was %d", got, seq)
+		}
+		return err
+	})
+	view(t, s, func(tx identity.Tx) error {
+		r, _, _ := tx.Get(ref("1"), true)
+		if r.Fields["email"] != "b@x.org" || string(r.Data) != `{"id":"1"}` {
+			t.Errorf("after replace: %+v %s", r.Fields, r.Data)
+		}
+		return nil
+	})
+	update(t, s, func(tx identity.Tx) error { return tx.Delete(ref("1")) })
+	view(t, s, func(tx identity.Tx) error {
+		if _, ok, _ := tx.Get(ref("1"), false); ok {
+			t.Error("deleted record still there")
+		}
+		if ms, _ := tx.Sharing("email", "b@x.org", 0); len(ms) != 0 {
+			t.Errorf("deleted record's identifiers still there: %v", ms)
+		}
+		return nil
+	})
+}
+
+func testIdentifiers(t *testing.T, s identity.Store) {
+	update(t, s, func(tx identity.Tx) error {
+		for i, k := range []string{"1", "2", "3"} {
+			r := rec(k, int64(i+1), nil)
+			if k == "3" {
+				r.Kind = identity.KindInteraction
+			}
+			if _, err := tx.Put(r, []identity.Identifier{{Type: "email", Value: "a@x.org", Rule: "email", Glue: true}}); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Put(rec("1", 1, nil), []identity.Identifier{
+			{Type: "email", Value: "a@x.org", Rule: "email", Glue: true}, {Type: "phone", Value: "+15550100001", Rule: "phone", Glue: false}})
+		return err
+	})
+	view(t, s, func(tx identity.Tx) error {
+		ids, err := tx.Identifiers(1)
+		if err != nil || len(ids) != 2 {
+			t.Fatalf("identifiers of 1: %v %v", ids, err)
+		}
+		for _, id := range ids {
+			if id.Type == "phone" && (id.Glue || id.Rule != "phone" || id.Kind != identity.KindCustomer) {
+				t.Errorf("phone identifier: %+v", id)
+			}
+		}
+		if n, _ := tx.CountSharing("email", "a@x.org", identity.KindCustomer); n != 2 {
+			t.Errorf("customer records sharing: %d, want 2", n)
+		}
+		ms, _ := tx.Sharing("email", "a@x.org", 0)
+		if len(ms) != 3 {
+			t.Errorf("sharing: %v", ms)
+		}
+		if ms, _ := tx.Sharing("email", "a@x.org", 2); len(ms) != 2 {
+			t.Errorf("sharing with limit 2: %v", ms)
+		}
+		cs, _ := tx.CustomersWith("email", "a@x.org")
+		if !slices.Equal(cs, []int64{1, 2, 3}) {
+			t.Errorf("customers with: %v", cs)
+		}
+		return nil
+	})
+}
+
+func testMerge(t *testing.T, s identity.Store) {
+	update(t, s, func(tx identity.Tx) error {
+		for i := range 3 {
+			c, err := tx.NewCustomer()
+			if err != nil {
+				return err
+			}
+			if c != int64(i+1) {
+				t.Errorf("customer %d: id %d", i, c)
+			}
+			if _, err := tx.Put(rec(string(rune('a'+i)), c, nil), nil); err != nil {
+				return err
+			}
+		}
+		if err := tx.Merge([]int64{2}, 1); err != nil {
+			return err
+		}
+		return tx.Merge([]int64{1}, 3) // a chain: 2 → 1 → 3
+	})
+	view(t, s, func(tx identity.Tx) error {
+		for _, c := range []int64{1, 2, 3} {
+			if got, ok, err := tx.Resolve(c); err != nil || !ok || got != 3 {
+				t.Errorf("resolve %d: %d %v %v", c, got, ok, err)
+			}
+		}
+		if _, ok, _ := tx.Resolve(99); ok {
+			t.Error("unknown customer resolves")
+		}
+		ms, _ := tx.Members(3)
+		if len(ms) != 3 {
+			t.Errorf("members of the survivor: %d", len(ms))
+		}
+		if cs, _ := tx.Customers(0, 10); !slices.Equal(cs, []int64{3}) {
+			t.Errorf("live customers: %v", cs)
+		}
+		return nil
+	})
+	update(t, s, func(tx identity.Tx) error { return tx.SetCustomer([]int64{1}, 2) })
+	view(t, s, func(tx identity.Tx) error {
+		if r, _, _ := tx.Get(ref("a"), false); r.Customer != 2 {
+			t.Errorf("set customer: %d", r.Customer)
+		}
+		return nil
+	})
+}
+
+func testRollback(t *testing.T, s identity.Store) {
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx identity.Tx) error {
+		if _, err := tx.Put(rec("1", 1, nil), nil); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("update returned %v", err)
+	}
+	view(t, s, func(tx identity.Tx) error {
+		if _, ok, _ := tx.Get(ref("1"), false); ok {
+			t.Error("a failed update left its record")
+		}
+		return nil
+	})
+}
+
+func testSearchScan(t *testing.T, s identity.Store) {
+	update(t, s, func(tx identity.Tx) error {
+		for i, name := range []string{"Ann Lee", "Bob 100%", "Cid"} {
+			if _, err := tx.Put(rec(string(rune('a'+i)), int64(i+1), map[string]string{"name": name}),
+				[]identity.Identifier{{Type: "email", Value: string(rune('a'+i)) + "@x.org", Glue: true}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx identity.Tx) error {
+		for q, want := range map[string][]int64{"ann": {1}, "100%": {2}, "@x.org": {1, 2, 3}, "c@x": {3}, "zzz": nil, "%": {2}} {
+			got, err := tx.Search(q, 10)
+			if err != nil || !slices.Equal(got, want) {
+				t.Errorf("search %q: %v %v, want %v", q, got, err, want)
+			}
+		}
+		all, _ := tx.Scan(0, 2)
+		rest, _ := tx.Scan(all[1].Seq, 2)
+		if len(all) != 2 || len(rest) != 1 || rest[0].Ref.Key != "c" {
+			t.Errorf("scan: %v then %v", all, rest)
+		}
+		return nil
+	})
+}
+
+func testMeta(t *testing.T, s identity.Store) {
+	update(t, s, func(tx identity.Tx) error {
+		if v, err := tx.Meta("k"); err != nil || v != "" {
+			t.Errorf("unset meta: %q %v", v, err)
+		}
+		if err := tx.SetMeta("k", "1"); err != nil {
+			return err
+		}
+		return tx.SetMeta("k", "2")
+	})
+	view(t, s, func(tx identity.Tx) error {
+		if v, _ := tx.Meta("k"); v != "2" {
+			t.Errorf("meta: %q", v)
+		}
+		return nil
+	})
+}

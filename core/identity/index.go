@@ -1,0 +1,132 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cxhub/cxhub/sdk"
+)
+
+// Index resolves source records into customers over a Store. It is safe
+// for concurrent use (the Store serialises writes).
+type Index struct {
+	store   Store
+	rules   Rules
+	catalog Catalog
+}
+
+// metaFingerprint is the Meta key of the rules the clusters were derived by.
+const metaFingerprint = "rules_fingerprint"
+
+// Open returns an index over store. If the store's clusters were derived
+// under other rules, they are derived again first (Rebuild): no source
+// record is lost, each ends in exactly one customer.
+func Open(ctx context.Context, store Store, rules Rules, catalog Catalog) (*Index, error) {
+	ix := &Index{store: store, rules: rules, catalog: catalog}
+	var fp string
+	if err := store.View(ctx, func(tx Tx) (err error) {
+		fp, err = tx.Meta(metaFingerprint)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("open customer index: %w", err)
+	}
+	if fp == rules.Fingerprint() {
+		return ix, nil
+	}
+	if err := ix.Rebuild(ctx); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// Rules returns the index's rules.
+func (ix *Index) Rules() Rules { return ix.rules }
+
+// Catalog returns the streams the index knows.
+func (ix *Index) Catalog() Catalog { return ix.catalog }
+
+// FormatID is how a customer id is shown: "cx-42".
+func FormatID(id int64) string { return "cx-" + strconv.FormatInt(id, 10) }
+
+// ParseID reads a shown customer id ("cx-42"); false if s is not one.
+func ParseID(s string) (int64, bool) {
+	rest, ok := strings.CutPrefix(strings.ToLower(strings.TrimSpace(s)), "cx-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(rest, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// Ingest indexes source records of a connection's stream, if the stream
+// is canonical customer or interaction data (else it does nothing):
+// upserts are kept (the latest version per key), deletes remove the
+// record. links holds, by record key, refs the record is known to be (the
+// core's links). It returns how many records it indexed.
+func (ix *Index) Ingest(ctx context.Context, connection, stream string, recs []sdk.Record, links map[string][]Link) (int, error) {
+	st, ok := ix.catalog.stream(connection, stream)
+	if !ok || len(recs) == 0 {
+		return 0, nil
+	}
+	n := 0
+	err := ix.store.Update(ctx, func(tx Tx) error {
+		n = 0
+		for i := range recs {
+			r := &recs[i]
+			if r.Key == "" || r.Problem != "" {
+				continue // the engine dead-letters it
+			}
+			if r.Op == sdk.Delete {
+				if err := ix.remove(tx, Ref{connection, stream, r.Key}); err != nil {
+					return err
+				}
+				n++
+				continue
+			}
+			rec := ix.catalog.recordOf(ix.rules, connection, st, *r)
+			rec.Links = append(rec.Links, links[r.Key]...)
+			if err := ix.put(tx, rec); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("index %s.%s: %w", connection, stream, err)
+	}
+	return n, nil
+}
+
+// Put indexes records already made (tests, the bench and Rebuild use it).
+func (ix *Index) Put(ctx context.Context, recs ...Record) error {
+	return ix.store.Update(ctx, func(tx Tx) error {
+		for _, r := range recs {
+			if err := ix.put(tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Remove deletes records from the index.
+func (ix *Index) Remove(ctx context.Context, refs ...Ref) error {
+	return ix.store.Update(ctx, func(tx Tx) error {
+		for _, r := range refs {
+			if err := ix.remove(tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// OpenView returns an index over a store opened read-only: queries only,
+// and no re-derivation when the rules changed (the writer does that on
+// its next open).
+func OpenView(store Store, rules Rules, catalog Catalog) *Index {
+	return &Index{store: store, rules: rules, catalog: catalog}
+}

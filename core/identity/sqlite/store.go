@@ -1,0 +1,137 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/cxhub/cxhub/core/identity"
+	_ "github.com/mattn/go-sqlite3" // the database/sql driver
+)
+
+// Path is where the index of a state file lives: "cxhub.db" gives
+// "cxhub.customers.db" in the same directory.
+func Path(statePath string) string {
+	ext := filepath.Ext(statePath)
+	return strings.TrimSuffix(statePath, ext) + ".customers" + ext
+}
+
+// Store is an index file. It is safe for concurrent use.
+type Store struct {
+	w, r *sql.DB // w writes (one connection), r reads
+}
+
+var _ identity.Store = (*Store)(nil)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS records (
+	seq INTEGER PRIMARY KEY,
+	conn TEXT NOT NULL, stream TEXT NOT NULL, key TEXT NOT NULL,
+	kind TEXT NOT NULL, ikind TEXT NOT NULL DEFAULT '',
+	fields BLOB NOT NULL, links BLOB, data BLOB,
+	updated_at INTEGER NOT NULL DEFAULT 0,
+	customer INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (conn, stream, key)
+);
+CREATE INDEX IF NOT EXISTS records_customer ON records (customer);
+CREATE TABLE IF NOT EXISTS idents (
+	type TEXT NOT NULL, value TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL,
+	rule TEXT NOT NULL, glue INTEGER NOT NULL,
+	PRIMARY KEY (type, value, kind, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idents_seq ON idents (seq);
+CREATE TABLE IF NOT EXISTS customers (id INTEGER PRIMARY KEY, merged_into INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS customers_merged ON customers (merged_into);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`
+
+// Open opens (creating it if needed) the index file at path for writing.
+func Open(path string) (*Store, error) {
+	return open(path, false)
+}
+
+// OpenReadOnly opens an index file for reading beside a writer.
+func OpenReadOnly(path string) (*Store, error) {
+	return open(path, true)
+}
+
+func open(path string, readOnly bool) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open customer index %s: %w", path, err)
+	}
+	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs)) + "?"
+	const common = "_busy_timeout=5000&_synchronous=NORMAL&_cache_size=-32768"
+	s := &Store{}
+	if !readOnly {
+		if s.w, err = sql.Open("sqlite3", uri+common+"&_journal_mode=WAL&_txlock=immediate"); err != nil {
+			return nil, fmt.Errorf("open customer index %s: %w", path, err)
+		}
+		s.w.SetMaxOpenConns(1)
+		if _, err := s.w.Exec(schema); err != nil {
+			_ = s.w.Close()
+			return nil, fmt.Errorf("open customer index %s: create tables: %w", path, err)
+		}
+	}
+	if s.r, err = sql.Open("sqlite3", uri+common+"&mode=ro&_query_only=on"); err != nil {
+		if s.w != nil {
+			_ = s.w.Close()
+		}
+		return nil, fmt.Errorf("open customer index %s: %w", path, err)
+	}
+	if readOnly {
+		if err := s.r.Ping(); err != nil {
+			_ = s.r.Close()
+			return nil, fmt.Errorf("open customer index %s: %w", path, err)
+		}
+	}
+	return s, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error {
+	var err error
+	if s.w != nil {
+		err = s.w.Close()
+		s.w = nil
+	}
+	if s.r != nil {
+		if e := s.r.Close(); err == nil {
+			err = e
+		}
+		s.r = nil
+	}
+	return err
+}
+
+// Update runs fn in one write transaction.
+func (s *Store) Update(ctx context.Context, fn func(identity.Tx) error) error {
+	if s.w == nil {
+		return fmt.Errorf("customer index is open read-only")
+	}
+	return s.run(ctx, s.w, fn)
+}
+
+// View runs fn in one read transaction.
+func (s *Store) View(ctx context.Context, fn func(identity.Tx) error) error {
+	return s.run(ctx, s.r, fn) // WAL: reads see every commit, never wait for the writer
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, fn func(identity.Tx) error) error {
+	sqlTx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &tx{ctx: ctx, tx: sqlTx, stmts: map[string]*sql.Stmt{}}
+	defer t.closeStmts()
+	if err := fn(t); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// defaultConnectTimeout bounds a connection attempt when the DSN sets none
+// (pgx would otherwise wait on the operating system: minutes for a host
+// that drops packets).
+const defaultConnectTimeout = 10 * time.Second
+
+// parseDSN parses a DSN (a postgres:// URL or key=value pairs) into a pool
+// config. Its errors never contain the DSN nor the password.
+func parseDSN(dsn string) (*pgxpool.Config, error) {
+	if strings.TrimSpace(dsn) == "" {
+		return nil, errors.New("no dsn given")
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, parseError(dsn, err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "cxhub"
+	}
+	return cfg, nil
+}
+
+// parseError says why a DSN does not parse, without repeating any of it.
+// pgx's message quotes the DSN (masking the password only where it can
+// find it), net/url's errors quote the part of the URL they stumble on
+// (often inside the password), and a few of pgx's reasons quote a value:
+// only a reason that quotes nothing is kept.
+func parseError(dsn string, err error) error {
+	const expected = "expected postgres://user:password@host:port/database?sslmode=... or host=... user=... dbname=..."
+	reason := ""
+	var ue *url.Error
+	var pce *pgconn.ParseConfigError
+	switch {
+	case errors.As(err, &ue):
+		reason = "it is not a valid URL"
+	case errors.As(err, &pce):
+		msg := pce.Error()
+		if i := strings.LastIndex(msg, "`: "); i >= 0 {
+			msg = msg[i+3:]
+		}
+		if !strings.ContainsAny(msg, "\"'`") && Scrub(msg, dsn) == msg {
+			reason = msg
+		}
+	}
+	if reason == "" {
+		if strings.Contains(dsn, "://") {
+			reason = "percent-encode special characters in the user name and password: @ as %40, / as %2F, % as %25, # as %23"
+		} else {
+			return fmt.Errorf("the dsn does not parse (%s)", expected)
+		}
+	}
+	return fmt.Errorf("the dsn does not parse (%s): %s", expected, reason)
+}
+
+// Secrets returns the secret parts of a DSN to redact from anything
+// printed: its password as written (URL-escaped or quoted) and as meant.
+// It returns nothing for a DSN without a password, and parses leniently:
+// a DSN that does not parse still gives up what looks like its password.
+func Secrets(dsn string) []string {
+	var out []string
+	add := func(s string) {
+		if s == "" {
+			return
+		}
+		for _, have := range out {
+			if have == s {
+				return
+			}
+		}
+		out = append(out, s)
+	}
+	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		if pw, ok := u.User.Password(); ok {
+			add(pw)
+		}
+		if q := u.Query().Get("password"); q != "" {
+			add(q)
+		}
+	}
+	for _, m := range passwordPattern.FindAllStringSubmatch(dsn, -1) {
+		for _, g := range m[1:] {
+			add(g)
+			if unq := strings.NewReplacer(`\'`, `'`, `\\`, `\`).Replace(g); unq != g {
+				add(unq)
+			}
+		}
+	}
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		// user:password@ of a URL, even one that does not parse.
+		rest := dsn[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
+				add(pw)
+				if un, err := url.PathUnescape(pw); err == nil {
+					add(un)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// passwordPattern finds password=... in key=value pairs or a URL's query.
+var passwordPattern = regexp.MustCompile(`password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|([^\s&']+))`)
+
+// Scrub replaces every secret of dsn (see Secrets), and dsn itself, in text.
+func Scrub(text, dsn string) string {
+	if dsn != "" {
+		text = strings.ReplaceAll(text, dsn, "[dsn]")
+	}
+	for _, s := range Secrets(dsn) {
+		text = strings.ReplaceAll(text, s, "[redacted]")
+	}
+	return text
+}
+
+// location names a database for people: a postgres:// URL with the user,
+// host, port and database, never the password.
+func location(cfg *pgconn.Config) string {
+	host := cfg.Host
+	if strings.HasPrefix(host, "/") {
+		host = url.PathEscape(host) // a unix socket directory
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	user := ""
+	if cfg.User != "" {
+		user = url.User(cfg.User).String() + "@"
+	}
+	return "postgres://" + user + host + ":" + strconv.Itoa(int(cfg.Port)) + "/" + url.PathEscape(cfg.Database)
+}
+
+// CheckDSN reports a DSN that does not parse, saying why without repeating
+// any of it: what config loading calls, so that a bad DSN is reported with
+// the file and line that hold it.
+func CheckDSN(dsn string) error {
+	_, err := parseDSN(dsn)
+	return err
+}
