@@ -11,7 +11,7 @@ BUF_VERSION := v1.50.0
 CONNECTOR_MAINS := $(wildcard connectors/*/cmd/cxhub-connector-*)
 EXAMPLE_MAINS   := examples/connector-minimal
 
-.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps deps chromium postgresql test test-short vet fmt-check screenshot bench benchstat fuzz stress proto clean help
+.PHONY: all build plugins sandbox sandboxes serve-demo demo demo-steps deps chromium postgresql test test-short vet fmt-check screenshot bench benchstat fuzz stress proto docs clean help
 
 all: build
 
@@ -25,6 +25,7 @@ help:
 	@echo "make fuzz   run every fuzz target for FUZZTIME (default 30s) each"
 	@echo "make stress the long crash and fault tests (bounded; short versions run in make test)"
 	@echo "make proto  regenerate sdk/internal/connectorpb from sdk/proto (needs only Go)"
+	@echo "make docs   regenerate the connectors' reference pages, docs/connectors/<name>.md, from their specs"
 
 build: $(BIN)/cxhub plugins sandbox
 
@@ -161,6 +162,11 @@ test-short:
 
 vet:
 	$(GO) vet ./...
+
+# make docs: each connector's reference page, docs/connectors/<name>.md, from
+# its spec (sdk/specdoc). make test fails while a page is stale.
+docs:
+	$(GO) test -count=1 -run '^TestReferencePages?$$' ./core/connectordocs/ ./examples/connector-minimal/ -update
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$') 2>/dev/null); \

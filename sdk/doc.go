@@ -15,6 +15,12 @@
 // the core acts on: see [Transient], [RateLimited], [BadRecord],
 // [ConfigError] and [AuthError].
 //
+// A connection's config is declared once, as a struct whose tags say each
+// key's type, default, bounds, whether it is required or secret, and its
+// description: [ConfigSchemaOf] derives the spec's ConfigSchema from it,
+// [DecodeConfig] validates, defaults and decodes a config into it, and
+// sdk/specdoc writes the connector's reference page from the spec.
+//
 // Records travel as raw JSON bytes ([Record.Data]); read fields with gjson and
 // never decode a whole document you do not need to.
 //

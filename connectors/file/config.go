@@ -1,8 +1,6 @@
 package file
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -37,51 +35,37 @@ func formatOf(ext string) (format, bool) {
 	return "", false
 }
 
-// config is a connection's configuration.
+// config is a connection's configuration. Its tags are its schema
+// (sdk.ConfigSchemaOf) and its defaults.
 type config struct {
-	Dir       string                  `json:"dir"`
-	Format    format                  `json:"format"`
-	CreateDir *bool                   `json:"create_dir"`
-	Streams   map[string]streamConfig `json:"streams"`
+	Dir       string                  `json:"dir" required:"true" minLength:"1" doc:"Directory holding one file per stream: <stream>.jsonl, <stream>.ndjson or <stream>.csv. A relative path is relative to the plugin process's working directory."`
+	Format    format                  `json:"format" enum:"jsonl,csv" default:"jsonl" doc:"Format of the files the connector creates when writing. An existing file keeps its own format."`
+	CreateDir bool                    `json:"create_dir" default:"true" doc:"Create dir on the first write if it does not exist."`
+	Streams   map[string]streamConfig `json:"streams" keyPattern:"^[^./\\\\][^/\\\\]*$" doc:"Per-stream settings, by stream name. A stream declared here may have no file yet."`
 }
 
 // streamConfig is one stream's settings.
 type streamConfig struct {
-	Key    string `json:"key"`
-	Cursor string `json:"cursor"`
+	Key    string `json:"key" minLength:"1" default:"id" doc:"gjson path of the record's key. Written records are upserted and deleted by it; for CSV files it must be a top-level column."`
+	Cursor string `json:"cursor" minLength:"1" doc:"gjson path of a field that grows when a record changes (updated_at): read incrementally by it instead of by file offset."`
 }
 
 // parseConfig decodes and checks a config. Every failure is a ConfigError.
-func parseConfig(raw sdk.Config) (config, error) {
-	var c config
-	if len(bytes.TrimSpace(raw)) == 0 {
-		raw = sdk.Config("{}")
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return config{}, sdk.ConfigError(fmt.Errorf("decode config: %w", err))
-	}
-	if c.Dir == "" {
-		return config{}, sdk.ConfigError(errors.New("config: dir is required"))
-	}
-	switch c.Format {
-	case "":
-		c.Format = formatJSONL
-	case formatJSONL, formatCSV:
-	default:
-		return config{}, sdk.ConfigError(fmt.Errorf("config: format %q: want jsonl or csv", c.Format))
-	}
+func parseConfig(raw sdk.Config) (config, error) { return sdk.DecodeConfig[config](raw) }
+
+// Validate refuses a stream name that the schema's pattern lets through
+// but a path must not hold (a NUL).
+func (c *config) Validate() error {
 	for name := range c.Streams {
 		if err := checkStreamName(name); err != nil {
-			return config{}, sdk.ConfigError(fmt.Errorf("config: streams: %w", err))
+			return fmt.Errorf("config: streams: %w", err)
 		}
 	}
-	return c, nil
+	return nil
 }
 
 // createDir reports whether dir is created on the first write.
-func (c config) createDir() bool { return c.CreateDir == nil || *c.CreateDir }
+func (c config) createDir() bool { return c.CreateDir }
 
 // keyPath returns the gjson path of a stream's key and whether it was configured.
 func (c config) keyPath(stream string) (path string, configured bool) {

@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,10 +31,10 @@ func TestSpec(t *testing.T) {
 			t.Errorf("schema %s = %s, want false", path, v.Raw)
 		}
 	}
-	if r := schema.Get("required").String(); r != `["dir"]` {
+	if r := fmt.Sprint(schema.Get("required").Value()); r != `[dir]` {
 		t.Errorf("required = %s", r)
 	}
-	if got := schema.Get("properties.format.enum").String(); got != `["jsonl", "csv"]` {
+	if got := fmt.Sprint(schema.Get("properties.format.enum").Value()); got != `[jsonl csv]` {
 		t.Errorf("format enum = %s", got)
 	}
 }
@@ -66,8 +67,8 @@ func TestCheck(t *testing.T) {
 		{"missing dir, no create", `{"dir":"` + missing + `","create_dir":false}`, missing},
 		{"dir is a file", `{"dir":"` + regular + `"}`, regular},
 		{"dir under a file", `{"dir":"` + filepath.Join(regular, "x") + `"}`, regular},
-		{"no dir", `{}`, "dir is required"},
-		{"bad format", `{"dir":"` + dir + `","format":"xml"}`, `format "xml"`},
+		{"no dir", `{}`, "dir: missing"},
+		{"bad format", `{"dir":"` + dir + `","format":"xml"}`, `format is "xml": value must be one of`},
 		{"unknown field", `{"dir":"` + dir + `","dri":"x"}`, "dri"},
 		{"unknown stream field", `{"dir":"` + dir + `","streams":{"a":{"kye":"id"}}}`, "kye"},
 		{"stream name is a path", `{"dir":"` + dir + `","streams":{"../a":{}}}`, "../a"},

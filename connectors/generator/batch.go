@@ -25,7 +25,7 @@ type batcher struct {
 func (b *batcher) build(from, to int64) []sdk.Record {
 	n := int(to - from)
 	records := make([]sdk.Record, n)
-	data := make([]byte, 0, n*b.cfg.recordSize)
+	data := make([]byte, 0, n*b.cfg.RecordSize)
 	b.keys, b.keyEnds = b.keys[:0], b.keyEnds[:0]
 	for j := range n {
 		i := from + int64(j)
@@ -34,7 +34,7 @@ func (b *batcher) build(from, to int64) []sdk.Record {
 		b.keyEnds = append(b.keyEnds, len(b.keys))
 		start := len(data)
 		var updated int64
-		data, updated = b.s.appendRecord(b.t, data, b.cfg.seed, i, b.keys[keyStart:], b.cfg.recordSize)
+		data, updated = b.s.appendRecord(b.t, data, b.cfg.Seed, i, b.keys[keyStart:], b.cfg.RecordSize)
 		// A record may not fit in data's capacity only below
 		// MinRecordSize; append then moves data, and the records before
 		// keep the old array, which nothing writes to any more.

@@ -16,22 +16,22 @@ func TestParseConfig(t *testing.T) {
 		want config
 		err  string // a part of the ConfigError's message; "" for success
 	}{
-		{"empty", ``, config{count: 1000, recordSize: 450, seed: 1}, ""},
-		{"defaults", `{}`, config{count: 1000, recordSize: 450, seed: 1}, ""},
-		{"all set", `{"count":5,"record_size":1024,"seed":-9}`, config{count: 5, recordSize: 1024, seed: -9}, ""},
-		{"bounds", `{"count":1000000000,"record_size":65536}`, config{count: 1e9, recordSize: 65536, seed: 1}, ""},
-		{"lower bounds", `{"count":0,"record_size":300}`, config{count: 0, recordSize: 300, seed: 1}, ""},
-		{"exponent", `{"count":1e3,"record_size":500.0}`, config{count: 1000, recordSize: 500, seed: 1}, ""},
-		{"largest seed", `{"seed":9223372036854775807}`, config{count: 1000, recordSize: 450, seed: math.MaxInt64}, ""},
+		{"empty", ``, config{Count: 1000, RecordSize: 450, Seed: 1}, ""},
+		{"defaults", `{}`, config{Count: 1000, RecordSize: 450, Seed: 1}, ""},
+		{"all set", `{"count":5,"record_size":1024,"seed":-9}`, config{Count: 5, RecordSize: 1024, Seed: -9}, ""},
+		{"bounds", `{"count":1000000000,"record_size":65536}`, config{Count: 1e9, RecordSize: 65536, Seed: 1}, ""},
+		{"lower bounds", `{"count":0,"record_size":300}`, config{Count: 0, RecordSize: 300, Seed: 1}, ""},
+		{"exponent", `{"count":1e3,"record_size":500.0}`, config{Count: 1000, RecordSize: 500, Seed: 1}, ""},
+		{"largest seed", `{"seed":9223372036854775807}`, config{Count: 1000, RecordSize: 450, Seed: math.MaxInt64}, ""},
 		{"negative count", `{"count":-1}`, config{}, "count is -1"},
 		{"count too large", `{"count":1000000001}`, config{}, "count is 1000000001"},
 		{"fraction", `{"count":1.5}`, config{}, "count is 1.5"},
 		{"size too small", `{"record_size":299}`, config{}, "record_size is 299"},
 		{"size too large", `{"record_size":65537}`, config{}, "record_size is 65537"},
-		{"seed too large", `{"seed":1e30}`, config{}, "seed is 1e30"},
+		{"seed too large", `{"seed":1e30}`, config{}, "seed is 1e30: does not fit"},
 		{"string", `{"count":"10"}`, config{}, `count is "10"`},
-		{"null is the default", `{"count":null}`, config{count: 1000, recordSize: 450, seed: 1}, ""},
-		{"unknown", `{"cuont":10}`, config{}, "cuont"},
+		{"null", `{"count":null}`, config{}, "count is null"},
+		{"unknown", `{"cuont":10}`, config{}, "cuont: unknown property"},
 		{"not an object", `[1]`, config{}, "decode config"},
 	}
 	for _, tt := range tests {

@@ -29,7 +29,7 @@ func (c *Connector) Check(_ context.Context, req sdk.CheckRequest) (sdk.CheckRes
 		return sdk.CheckResponse{}, err
 	}
 	return sdk.CheckResponse{Message: fmt.Sprintf("%d %s and %d %s of %d bytes each, seed %d",
-		cfg.count, StreamCustomers, cfg.count, StreamInteractions, cfg.recordSize, cfg.seed)}, nil
+		cfg.Count, StreamCustomers, cfg.Count, StreamInteractions, cfg.RecordSize, cfg.Seed)}, nil
 }
 
 // Read emits the records of each requested stream after its checkpoint,
@@ -67,11 +67,11 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitt
 // readStream emits records next to the config's count less one, in
 // batches of size, each followed by its checkpoint.
 func readStream(ctx context.Context, b *batcher, next, size int64, out sdk.Emitter) error {
-	for from := next; from < b.cfg.count; {
+	for from := next; from < b.cfg.Count; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		to := min(from+size, b.cfg.count)
+		to := min(from+size, b.cfg.Count)
 		if err := out.Emit(b.build(from, to)...); err != nil {
 			return err
 		}

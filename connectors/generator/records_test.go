@@ -25,7 +25,7 @@ func build(t testing.TB, cfg config, name string, from, to int64) [][]byte {
 }
 
 func testConfig(count int64, size int, seed int64) config {
-	return config{count: count, recordSize: size, seed: seed}
+	return config{Count: count, RecordSize: size, Seed: seed}
 }
 
 // TestRecordsAreDeterministic checks that record i depends on the seed,

@@ -5,36 +5,6 @@ import "github.com/cxhub/cxhub/sdk"
 // Version is the connector's own version.
 const Version = "0.1.0"
 
-// configSchema is the JSON Schema of the connection's config. Its bounds
-// are those of config.go (a test keeps them equal).
-const configSchema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "generator connector",
-  "type": "object",
-  "additionalProperties": false,
-  "properties": {
-    "count": {
-      "type": "integer",
-      "minimum": 0,
-      "maximum": 1000000000,
-      "default": 1000,
-      "description": "How many records each stream has. Raise it later and an incremental read returns only the new ones."
-    },
-    "record_size": {
-      "type": "integer",
-      "minimum": 300,
-      "maximum": 65536,
-      "default": 450,
-      "description": "Size in bytes of each record's JSON: a text field (bio, body) pads every record to it."
-    },
-    "seed": {
-      "type": "integer",
-      "default": 1,
-      "description": "Picks the data: the same seed always gives the same records, another seed other ones."
-    }
-  }
-}`
-
 // customerSchema is the JSON Schema of a customers record.
 const customerSchema = `{
   "type": "object",
@@ -82,7 +52,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Description: "Synthetic customers and their interactions, for load tests and pipeline dry runs: " +
 			"deterministic (record i of a stream depends only on the seed, the stream and i), " +
 			"of a configured size, and read incrementally as count grows.",
-		ConfigSchema: configSchema,
+		ConfigSchema: sdk.ConfigSchemaOf[config](),
 		Streams: []sdk.StreamSpec{
 			{
 				Name:         StreamCustomers,

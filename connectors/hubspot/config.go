@@ -15,7 +15,6 @@ import (
 // Defaults of the config.
 const (
 	DefaultBaseURL        = "https://api.hubapi.com"
-	DefaultSearchRate     = 4
 	searchBucket          = "search"
 	userAgent             = "cxhub-connector-hubspot/" + Version + " (+https://github.com/cxhub/cxhub)"
 	checkRetries          = 1
@@ -25,67 +24,56 @@ const (
 )
 
 // DefaultSearchLag is how far behind the server's clock a read's
-// checkpoint stays unless search_lag says otherwise: HubSpot's search
-// index shows a change a few seconds after it is made.
+// checkpoint stays unless search_lag says otherwise (the tag's default,
+// which TestSearchLagConfig keeps equal): HubSpot's search index shows a
+// change a few seconds after it is made.
 const DefaultSearchLag = 30 * time.Second
 
-// config is a connection's config, defaults applied.
+// config is a connection's config. Its tags are its schema
+// (sdk.ConfigSchemaOf), its defaults and its secrets.
 type config struct {
-	BaseURL            string   `json:"base_url"`
-	Token              string   `json:"token"`
-	ContactProperties  []string `json:"contact_properties"`
-	CompanyProperties  []string `json:"company_properties"`
-	NoteProperties     []string `json:"note_properties"`
-	CompanyKeyProperty string   `json:"company_key_property"`
-	NoteKeyProperty    string   `json:"note_key_property"`
-	SearchRate         int      `json:"search_requests_per_second"`
-	SearchLag          string   `json:"search_lag"`
-	ClientSecret       string   `json:"client_secret"`
-	WebhookURL         string   `json:"webhook_url"`
+	Token              string   `json:"token" required:"true" secret:"true" minLength:"1" doc:"Access token of a HubSpot private app (or an OAuth access token), sent as a Bearer token. Scopes: crm.objects.contacts.read and .write, crm.objects.companies.read and .write, and those your account asks for notes."`
+	BaseURL            string   `json:"base_url" pattern:"^https?://" default:"https://api.hubapi.com" doc:"Root of the HubSpot API. Change it only to talk to a sandbox or a proxy."`
+	ContactProperties  []string `json:"contact_properties" uniqueItems:"true" minLength:"1" doc:"Contact properties to read, in addition to the connector's defaults (email, names, phone, company, address, lifecycle...)."`
+	CompanyProperties  []string `json:"company_properties" uniqueItems:"true" minLength:"1" doc:"Company properties to read, in addition to the defaults (name, domain, phone, industry, address...)."`
+	NoteProperties     []string `json:"note_properties" uniqueItems:"true" minLength:"1" doc:"Note properties to read, in addition to the defaults (hs_note_body, hs_timestamp, owner)."`
+	CompanyKeyProperty string   `json:"company_key_property" default:"" doc:"Optional. A company property with unique values (such as cxhub_key, created in HubSpot as single-line text with 'require unique values') that writes upsert companies by, so that a retried write never makes a second company. Empty (the default): a company never written before is created, and one written before is updated by the id the core linked it to; a create whose answer was lost in transit may then leave a duplicate when it is retried."`
+	NoteKeyProperty    string   `json:"note_key_property" default:"" doc:"Optional. The same for notes: a note property with unique values to upsert notes by; empty (the default) creates notes and updates them by the core's links."`
+	SearchRate         int      `json:"search_requests_per_second" minimum:"1" maximum:"100" default:"4" doc:"Pace of the search endpoint, which incremental reads use. HubSpot allows about 4 to 5 per second per account, shared by every app using it."`
+	SearchLag          string   `json:"search_lag" default:"30s" pattern:"^(0|([0-9]+(\\.[0-9]*)?(ns|us|µs|ms|s|m|h))+)$" doc:"How far behind HubSpot's clock a read's checkpoint stays, as a Go duration (30s, 1m; 0 turns it off). HubSpot's search index shows a change a few seconds after it is made, so an object can appear after newer ones were read: the next read searches again from this far back and skips what it already sent. Set it above the longest index delay you expect."`
+	ClientSecret       string   `json:"client_secret" secret:"true" doc:"The app's client secret, which signs webhook deliveries (X-HubSpot-Signature-v3). Needed only to receive webhooks."`
+	WebhookURL         string   `json:"webhook_url" pattern:"^https?://" doc:"The public URL HubSpot calls for webhooks, as set in the app (https://hooks.example.com/hubspot). The signature covers the full URL, which the proxy in front of cxhub may rewrite: this says what it was."`
 
-	// lag is SearchLag parsed: DefaultSearchLag when unset, 0 for none.
+	// lag is SearchLag parsed: 0 for none.
 	lag time.Duration
 }
 
 // parseConfig decodes and checks a config; every failure is a ConfigError
 // naming the field.
-func parseConfig(raw sdk.Config) (config, error) {
-	var cfg config
-	if err := raw.Decode(&cfg); err != nil {
-		return cfg, err
-	}
+func parseConfig(raw sdk.Config) (config, error) { return sdk.DecodeConfig[config](raw) }
+
+// Validate checks what the schema cannot say, and parses search_lag.
+func (cfg *config) Validate() error {
 	cfg.Token = strings.TrimSpace(cfg.Token)
 	if cfg.Token == "" {
-		return cfg, sdk.ConfigError(errors.New("token: a HubSpot access token is required (a private app's token)"))
-	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = DefaultBaseURL
+		return errors.New("token: a HubSpot access token is required (a private app's token)")
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return cfg, sdk.ConfigError(fmt.Errorf("base_url %q: want an http(s) URL such as %s", cfg.BaseURL, DefaultBaseURL))
+		return fmt.Errorf("base_url %q: want an http(s) URL such as %s", cfg.BaseURL, DefaultBaseURL)
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.SearchRate == 0 {
-		cfg.SearchRate = DefaultSearchRate
+	d, err := time.ParseDuration(strings.TrimSpace(cfg.SearchLag))
+	if err != nil || d < 0 {
+		return fmt.Errorf("search_lag %q: want a Go duration such as 30s (0 turns the lag window off)", cfg.SearchLag)
 	}
-	if cfg.SearchRate < 0 {
-		return cfg, sdk.ConfigError(fmt.Errorf("search_requests_per_second %d: want at least 1", cfg.SearchRate))
-	}
-	cfg.lag = DefaultSearchLag
-	if lag := strings.TrimSpace(cfg.SearchLag); lag != "" {
-		d, err := time.ParseDuration(lag)
-		if err != nil || d < 0 {
-			return cfg, sdk.ConfigError(fmt.Errorf("search_lag %q: want a Go duration such as 30s (0 turns the lag window off)", cfg.SearchLag))
-		}
-		cfg.lag = d
-	}
+	cfg.lag = d
 	if cfg.WebhookURL != "" {
 		if u, err := url.Parse(cfg.WebhookURL); err != nil || u.Host == "" {
-			return cfg, sdk.ConfigError(fmt.Errorf("webhook_url %q: want the full URL HubSpot calls", cfg.WebhookURL))
+			return fmt.Errorf("webhook_url %q: want the full URL HubSpot calls", cfg.WebhookURL)
 		}
 	}
-	return cfg, nil
+	return nil
 }
 
 // extraProperties returns the config's extra read properties of stream.

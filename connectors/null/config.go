@@ -1,8 +1,6 @@
 package null
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,53 +10,32 @@ import (
 	"github.com/cxhub/cxhub/sdk"
 )
 
-// defaultStreams are the streams accepted when the config lists none: the
-// generator connector's.
-func defaultStreams() []string { return []string{"customers", "interactions"} }
-
 // streamPlaceholder in stats_file is replaced by the writer's stream.
 const streamPlaceholder = "{stream}"
 
-// config is a connection's configuration, defaults applied.
+// config is a connection's configuration. Its tags are its schema
+// (sdk.ConfigSchemaOf) and its defaults.
 type config struct {
-	Streams   []string `json:"streams"`
-	ReturnIDs bool     `json:"return_ids"`
-	StatsFile string   `json:"stats_file"`
+	Streams   []string `json:"streams" minItems:"1" uniqueItems:"true" minLength:"1" pattern:"^[^/\\\\]+$" default:"[\"customers\",\"interactions\"]" doc:"The streams a pipeline may write to."`
+	ReturnIDs bool     `json:"return_ids" default:"false" doc:"Answer each record with the id null-<key>, so that the core keeps a link per record (as for a real destination). Off: no id, no link."`
+	StatsFile string   `json:"stats_file" minLength:"1" doc:"A JSON file each writer replaces when it closes with what it received: {\"stream\":...,\"records\":N,\"deletes\":D,\"bytes\":B}. {stream} in it is replaced by the stream's name. A relative path is relative to the plugin process's working directory."`
 }
 
 // parseConfig decodes and checks a config. Every failure is a ConfigError.
-func parseConfig(raw sdk.Config) (config, error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		raw = sdk.Config("{}")
-	}
-	var c config
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return config{}, sdk.ConfigError(fmt.Errorf("decode config: %w", err))
-	}
-	if c.Streams == nil {
-		c.Streams = defaultStreams()
-	}
-	if len(c.Streams) == 0 {
-		return config{}, sdk.ConfigError(errors.New("config: streams is empty: list the streams to accept, or leave it out"))
-	}
-	seen := map[string]bool{}
+func parseConfig(raw sdk.Config) (config, error) { return sdk.DecodeConfig[config](raw) }
+
+// Validate checks what the schema does not: a NUL in a stream's name, a
+// stats file that is only blanks.
+func (c *config) Validate() error {
 	for _, s := range c.Streams {
-		switch {
-		case s == "":
-			return config{}, sdk.ConfigError(errors.New("config: streams holds an empty name"))
-		case strings.ContainsAny(s, "/\\\x00"):
-			return config{}, sdk.ConfigError(fmt.Errorf("config: streams: %q contains a path separator", s))
-		case seen[s]:
-			return config{}, sdk.ConfigError(fmt.Errorf("config: streams lists %q twice", s))
+		if strings.ContainsRune(s, 0) {
+			return fmt.Errorf("config: streams: %q contains a NUL", s)
 		}
-		seen[s] = true
 	}
-	if c.StatsFile != "" && strings.TrimSpace(c.StatsFile) == "" {
-		return config{}, sdk.ConfigError(errors.New("config: stats_file is blank"))
+	if strings.TrimSpace(c.StatsFile) == "" && c.StatsFile != "" {
+		return errors.New("config: stats_file is blank")
 	}
-	return c, nil
+	return nil
 }
 
 // accepts reports whether the config lists stream.

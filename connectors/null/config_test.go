@@ -20,12 +20,13 @@ func TestParseConfig(t *testing.T) {
 		{"defaults", `{}`, config{Streams: []string{"customers", "interactions"}}, ""},
 		{"all set", `{"streams":["a.b","c"],"return_ids":true,"stats_file":"out/{stream}.json"}`,
 			config{Streams: []string{"a.b", "c"}, ReturnIDs: true, StatsFile: "out/{stream}.json"}, ""},
-		{"no streams", `{"streams":[]}`, config{}, "streams is empty"},
-		{"empty name", `{"streams":[""]}`, config{}, "empty name"},
-		{"twice", `{"streams":["a","a"]}`, config{}, `lists "a" twice`},
-		{"separator", `{"streams":["../a"]}`, config{}, "path separator"},
+		{"no streams", `{"streams":[]}`, config{}, "streams is []: minItems"},
+		{"empty name", `{"streams":[""]}`, config{}, `streams.0 is "": minLength`},
+		{"twice", `{"streams":["a","a"]}`, config{}, `streams is ["a","a"]: items at 0 and 1 are equal`},
+		{"separator", `{"streams":["../a"]}`, config{}, `streams.0 is "../a": `},
+		{"nul", `{"streams":["a\u0000"]}`, config{}, "contains a NUL"},
 		{"blank stats file", `{"stats_file":" "}`, config{}, "stats_file is blank"},
-		{"unknown", `{"return_id":true}`, config{}, "return_id"},
+		{"unknown", `{"return_id":true}`, config{}, "return_id: unknown property"},
 		{"wrong type", `{"return_ids":"yes"}`, config{}, "decode config"},
 	}
 	for _, tt := range tests {

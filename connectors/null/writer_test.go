@@ -157,7 +157,7 @@ func TestOpenWriterErrors(t *testing.T) {
 		{"stream not listed", `{"streams":["a"]}`, "b", `stream "b" is not in the config's streams (a)`},
 		{"default streams", `{}`, "contacts", "(customers, interactions)"},
 		{"stats dir missing", `{"stats_file":"/nonexistent-dir-of-null/s.json"}`, "customers", "stats_file"},
-		{"bad config", `{"streams":[]}`, "customers", "streams is empty"},
+		{"bad config", `{"streams":[]}`, "customers", "streams is []: minItems"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,33 +5,29 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/cxhub/cxhub/sdk"
 )
 
-// Defaults of the config.
-const (
-	DefaultAPIVersion = "2025-01"
-	defaultPageSize   = 250
-	defaultBucketSize = 40
-	defaultLeakRate   = 2.0
-	defaultLateAfter  = 7 * 24 * time.Hour
-)
+// DefaultAPIVersion is the api_version a config leaves out (its tag's
+// default; the tests' request paths keep them equal).
+const DefaultAPIVersion = "2025-01"
 
-// config is a connection's config, decoded and checked.
+// config is a connection's config. Its tags are its schema
+// (sdk.ConfigSchemaOf), its defaults and its secrets.
 type config struct {
-	Shop          string  `json:"shop"`
-	BaseURL       string  `json:"base_url"`
-	APIVersion    string  `json:"api_version"`
-	AccessToken   string  `json:"access_token"`
-	WebhookSecret string  `json:"webhook_secret"`
-	PageSize      int     `json:"page_size"`
-	BucketSize    int     `json:"bucket_size"`
-	LeakRate      float64 `json:"leak_rate"`
-	LateAfter     string  `json:"late_after"`
+	Shop          string   `json:"shop" pattern:"^[A-Za-z0-9][A-Za-z0-9-]*(\\.myshopify\\.com)?$" doc:"The shop: acme or acme.myshopify.com. Give this or base_url."`
+	BaseURL       string   `json:"base_url" pattern:"^https?://" doc:"The shop's URL instead of a shop name (a sandbox's http://127.0.0.1:8113); /admin/api/{api_version} is added. Plain http is accepted for loopback hosts only."`
+	APIVersion    string   `json:"api_version" pattern:"^([0-9]{4}-[0-9]{2}|unstable)$" default:"2025-01" doc:"The Admin API version, YYYY-MM."`
+	AccessToken   string   `json:"access_token" required:"true" minLength:"1" secret:"true" doc:"The Admin API access token of a custom app (shpat_...), sent as X-Shopify-Access-Token."`
+	WebhookSecret string   `json:"webhook_secret" secret:"true" doc:"The app's client secret, which signs webhook deliveries; needed to receive webhooks."`
+	PageSize      int      `json:"page_size" minimum:"1" maximum:"250" default:"250" doc:"Items per page of the lists (limit)."`
+	BucketSize    int      `json:"bucket_size" minimum:"1" default:"40" doc:"The size of the shop's leaky bucket of requests: 40, or 400 on Shopify Plus. The X-Shopify-Shop-Api-Call-Limit header corrects it."`
+	LeakRate      float64  `json:"leak_rate" exclusiveMinimum:"0" default:"2" doc:"Requests the bucket drains per second: 2, or 20 on Shopify Plus."`
+	LateAfter     string   `json:"late_after" default:"168h" doc:"A shipment not delivered this long (a Go duration) after it was shipped is late: its fulfillments record says late: true."`
+	_             struct{} `anyOfRequired:"shop,base_url"`
 
 	// apiURL is the API's root: https://{shop}.myshopify.com/admin/api/{version}.
 	apiURL string
@@ -39,66 +35,35 @@ type config struct {
 	lateAfter time.Duration
 }
 
-var (
-	shopPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
-	versionPattern = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}|unstable)$`)
-)
-
 // parseConfig decodes and checks a config. Every problem is a ConfigError
 // that names the field.
-func parseConfig(raw sdk.Config) (config, error) {
-	var c config
-	if err := raw.Decode(&c); err != nil {
-		return config{}, err
-	}
-	c.Shop = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(c.Shop)), ".myshopify.com")
-	c.BaseURL = strings.TrimSpace(c.BaseURL)
+func parseConfig(raw sdk.Config) (config, error) { return sdk.DecodeConfig[config](raw) }
+
+// Validate checks what the schema cannot say (one shop, a blank token, a
+// base URL and a duration that parse) and derives the API's root.
+func (c *config) Validate() error {
+	c.Shop = strings.TrimSuffix(strings.ToLower(c.Shop), ".myshopify.com")
 	c.AccessToken = strings.TrimSpace(c.AccessToken)
-	c.APIVersion = strings.TrimSpace(c.APIVersion)
 	switch {
 	case c.AccessToken == "":
-		return config{}, configError("access_token is required: the Admin API access token of the shop's custom app")
-	case c.Shop == "" && c.BaseURL == "":
-		return config{}, configError("shop or base_url is required: the Shopify shop to use")
+		return errors.New("access_token is blank: the Admin API access token of the shop's custom app")
 	case c.Shop != "" && c.BaseURL != "":
-		return config{}, configError("shop and base_url are both set: give one")
-	case c.Shop != "" && !shopPattern.MatchString(c.Shop):
-		return config{}, configError("shop %q: want the shop's name only, like acme for acme.myshopify.com", c.Shop)
-	case c.PageSize < 0 || c.PageSize > 250:
-		return config{}, configError("page_size %d: want 1 to 250", c.PageSize)
-	case c.BucketSize < 0:
-		return config{}, configError("bucket_size %d: want 1 or more", c.BucketSize)
-	case c.LeakRate < 0:
-		return config{}, configError("leak_rate %v: want more than 0", c.LeakRate)
-	}
-	if c.APIVersion == "" {
-		c.APIVersion = DefaultAPIVersion
-	}
-	if !versionPattern.MatchString(c.APIVersion) {
-		return config{}, configError("api_version %q: want a version such as %s", c.APIVersion, DefaultAPIVersion)
+		return errors.New("shop and base_url are both set: give one")
 	}
 	root := "https://" + c.Shop + ".myshopify.com"
 	if c.BaseURL != "" {
 		var err error
 		if root, err = rootOf(c.BaseURL); err != nil {
-			return config{}, err
+			return err
 		}
 	}
 	c.apiURL = root + "/admin/api/" + c.APIVersion
-	c.PageSize = orDefault(c.PageSize, defaultPageSize)
-	c.BucketSize = orDefault(c.BucketSize, defaultBucketSize)
-	if c.LeakRate == 0 {
-		c.LeakRate = defaultLeakRate
+	d, err := time.ParseDuration(c.LateAfter)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("late_after %q: want a positive Go duration such as 168h", c.LateAfter)
 	}
-	c.lateAfter = defaultLateAfter
-	if c.LateAfter != "" {
-		d, err := time.ParseDuration(c.LateAfter)
-		if err != nil || d <= 0 {
-			return config{}, configError("late_after %q: want a positive Go duration such as 168h", c.LateAfter)
-		}
-		c.lateAfter = d
-	}
-	return c, nil
+	c.lateAfter = d
+	return nil
 }
 
 // rootOf checks base_url and returns it without a trailing /admin/api/...
@@ -144,13 +109,6 @@ func (c config) shopName() string {
 
 func configError(format string, args ...any) error {
 	return sdk.ConfigError(fmt.Errorf(format, args...))
-}
-
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // errNoWebhookSecret is the cause of a webhook refused for want of a secret.

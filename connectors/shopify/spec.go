@@ -12,69 +12,6 @@ const (
 	StreamFulfillments = "fulfillments"
 )
 
-// configSchema is the JSON Schema of a connection's config.
-const configSchema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "shopify connector",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["access_token"],
-  "anyOf": [{"required": ["shop"]}, {"required": ["base_url"]}],
-  "properties": {
-    "shop": {
-      "type": "string",
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9-]*(\\.myshopify\\.com)?$",
-      "description": "The shop: acme or acme.myshopify.com. Give this or base_url."
-    },
-    "base_url": {
-      "type": "string",
-      "pattern": "^https?://",
-      "description": "The shop's URL instead of a shop name (a sandbox's http://127.0.0.1:8113); /admin/api/{api_version} is added. Plain http is accepted for loopback hosts only."
-    },
-    "api_version": {
-      "type": "string",
-      "pattern": "^([0-9]{4}-[0-9]{2}|unstable)$",
-      "default": "2025-01",
-      "description": "The Admin API version, YYYY-MM."
-    },
-    "access_token": {
-      "type": "string",
-      "minLength": 1,
-      "secret": true,
-      "description": "The Admin API access token of a custom app (shpat_...), sent as X-Shopify-Access-Token."
-    },
-    "webhook_secret": {
-      "type": "string",
-      "secret": true,
-      "description": "The app's client secret, which signs webhook deliveries; needed to receive webhooks."
-    },
-    "page_size": {
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 250,
-      "default": 250,
-      "description": "Items per page of the lists (limit)."
-    },
-    "bucket_size": {
-      "type": "integer",
-      "minimum": 1,
-      "default": 40,
-      "description": "The size of the shop's leaky bucket of requests: 40, or 400 on Shopify Plus. The X-Shopify-Shop-Api-Call-Limit header corrects it."
-    },
-    "leak_rate": {
-      "type": "number",
-      "exclusiveMinimum": 0,
-      "default": 2,
-      "description": "Requests the bucket drains per second: 2, or 20 on Shopify Plus."
-    },
-    "late_after": {
-      "type": "string",
-      "default": "168h",
-      "description": "A shipment not delivered this long (a Go duration) after it was shipped is late: its fulfillments record says late: true."
-    }
-  }
-}`
-
 // Spec describes the connector and its three streams.
 func (c *Connector) Spec() sdk.Spec {
 	incremental := sdk.Capabilities{Read: true, IncrementalRead: true, Write: true, Webhook: true}
@@ -83,7 +20,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Version:      Version,
 		Kind:         sdk.SupplyChain,
 		Description:  "Shopify Admin REST: customers, orders and their fulfillments, read incrementally by updated_at; customers found and created or updated, fulfillment tracking updated.",
-		ConfigSchema: configSchema,
+		ConfigSchema: sdk.ConfigSchemaOf[config](),
 		Streams: []sdk.StreamSpec{
 			{
 				Name:         StreamCustomers,

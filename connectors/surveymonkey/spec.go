@@ -12,39 +12,6 @@ const (
 	streamContacts  = "contacts"
 )
 
-const configSchema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "surveymonkey connector",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["token"],
-  "properties": {
-    "token": {"type": "string", "minLength": 1, "secret": true,
-      "description": "Access token of the SurveyMonkey app, sent as a Bearer token. Scopes: surveys_read, responses_read_detail, contacts_read and contacts_write (to write contacts)."},
-    "base_url": {"type": "string", "pattern": "^https?://", "default": "https://api.surveymonkey.com/v3",
-      "description": "Root of the SurveyMonkey API (/v3 is added when missing). Change it only for a sandbox, a proxy or another data centre (api.eu.surveymonkey.com)."},
-    "survey_ids": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": true,
-      "description": "The surveys to read. Empty (the default): every survey the token can see, listed at each read."},
-    "nps_questions": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": true,
-      "description": "Question ids whose answer is an NPS score (0 to 10). Without it, a question whose choices are exactly 0 to 10 is taken for NPS."},
-    "csat_questions": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": true,
-      "description": "Question ids whose answer is a CSAT score: the chosen choice's position (1 to the number of choices). Without it, a closed question with 3 to 7 choices whose heading asks how satisfied is taken for CSAT."},
-    "contact_list_id": {"type": "string",
-      "description": "The contact list that writes of the contacts stream add to (the audience of the next survey). Needed only to write."},
-    "api_key": {"type": "string", "secret": true, "description": "The app's API key (client id), which SurveyMonkey sends in Sm-Apikey with webhooks. Needed only to receive webhooks."},
-    "api_secret": {"type": "string", "secret": true,
-      "description": "The app's secret: with api_key it makes the key that signs webhooks (Sm-Signature). Needed only to receive webhooks."},
-    "per_page": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100,
-      "description": "Responses per request of the bulk endpoint (SurveyMonkey allows 100)."},
-    "start_modified_at": {"type": "string", "format": "date-time",
-      "description": "Optional: a first read starts at responses modified at or after this time (RFC 3339) instead of the beginning."},
-    "requests_per_minute": {"type": "integer", "minimum": 1, "default": 120,
-      "description": "Pace of requests until SurveyMonkey's X-Ratelimit-App-Global-Minute headers say the real limit (120 for draft apps)."},
-    "max_retries": {"type": "integer", "minimum": -1, "maximum": 20, "default": 0,
-      "description": "Retries of a failed request (5xx, dropped connection, 429) before the call fails; 0 means the SDK's default (4), -1 none."}
-  }
-}`
-
 // Spec describes the connector.
 func (c *Connector) Spec() sdk.Spec {
 	return sdk.Spec{
@@ -54,7 +21,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Description: "SurveyMonkey: surveys, their responses (with question and answer texts, the respondent's email, " +
 			"and NPS or CSAT scores), read incrementally by date_modified per survey; contacts written into a contact list; " +
 			"response_completed webhooks become response records. A spent daily quota ends a read cleanly at its checkpoint.",
-		ConfigSchema: configSchema,
+		ConfigSchema: sdk.ConfigSchemaOf[config](),
 		Streams: []sdk.StreamSpec{
 			{
 				Name:         streamSurveys,

@@ -5,33 +5,26 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/cxhub/cxhub/sdk"
 )
 
-// Defaults of the config.
-const (
-	defaultPageSize          = 1000
-	defaultIncrementalPerMin = 10
-	defaultRequestsPerMin    = 700
-	defaultRateWindow        = time.Minute
-)
-
-// config is a connection's config, decoded and checked.
+// config is a connection's config. Its tags are its schema
+// (sdk.ConfigSchemaOf), its defaults and its secrets.
 type config struct {
-	Subdomain                    string `json:"subdomain"`
-	BaseURL                      string `json:"base_url"`
-	Email                        string `json:"email"`
-	Token                        string `json:"token"`
-	WebhookSecret                string `json:"webhook_secret"`
-	StartTime                    int64  `json:"start_time"`
-	PageSize                     int    `json:"page_size"`
-	IncrementalRequestsPerMinute int    `json:"incremental_requests_per_minute"`
-	RequestsPerMinute            int    `json:"requests_per_minute"`
-	RateWindow                   string `json:"rate_window"`
+	Subdomain                    string   `json:"subdomain" pattern:"^[A-Za-z0-9][A-Za-z0-9-]*$" doc:"The Zendesk account's subdomain: acme for https://acme.zendesk.com. Give this or base_url."`
+	BaseURL                      string   `json:"base_url" pattern:"^https?://" doc:"The account's URL instead of a subdomain (https://support.acme.com, or a sandbox's http://127.0.0.1:8111); /api/v2 is added. Plain http is accepted for loopback hosts only."`
+	Email                        string   `json:"email" required:"true" minLength:"1" doc:"Email of the agent or admin whose API token this is."`
+	Token                        string   `json:"token" required:"true" minLength:"1" secret:"true" doc:"API token (Admin Center > Apps and integrations > Zendesk API), sent as Basic {email}/token:{token}."`
+	WebhookSecret                string   `json:"webhook_secret" secret:"true" doc:"Signing secret of the Zendesk webhook that calls cxhub; needed to receive webhooks."`
+	StartTime                    int64    `json:"start_time" minimum:"0" default:"0" doc:"Unix time (seconds) a first incremental read starts from; 0 reads everything."`
+	PageSize                     int      `json:"page_size" minimum:"1" maximum:"1000" default:"1000" doc:"Items per page of the incremental exports (each page ends with a checkpoint)."`
+	IncrementalRequestsPerMinute int      `json:"incremental_requests_per_minute" minimum:"1" default:"10" doc:"Pace of the incremental export requests: Zendesk allows 10 a minute (30 with the High Volume add-on)."`
+	RequestsPerMinute            int      `json:"requests_per_minute" minimum:"1" default:"700" doc:"Pace of all other requests: the account's API limit, which depends on the plan (200 to 2500)."`
+	RateWindow                   string   `json:"rate_window" default:"1m" doc:"The window the two paces above count in, as a Go duration. Only tests against a sandbox shorten it."`
+	_                            struct{} `anyOfRequired:"subdomain,base_url"`
 
 	// apiURL is the API's root: https://{subdomain}.zendesk.com/api/v2.
 	apiURL string
@@ -39,60 +32,35 @@ type config struct {
 	window time.Duration
 }
 
-var subdomainPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
-
 // parseConfig decodes and checks a config. Every problem is a ConfigError
 // that names the field.
-func parseConfig(raw sdk.Config) (config, error) {
-	var c config
-	if err := raw.Decode(&c); err != nil {
-		return config{}, err
-	}
-	c.Subdomain = strings.TrimSpace(c.Subdomain)
-	c.BaseURL = strings.TrimSpace(c.BaseURL)
+func parseConfig(raw sdk.Config) (config, error) { return sdk.DecodeConfig[config](raw) }
+
+// Validate checks what the schema cannot say: one account, a blank email,
+// a base URL and a window that parse; it derives the API's root.
+func (c *config) Validate() error {
 	c.Email = strings.TrimSpace(c.Email)
 	switch {
 	case c.Email == "":
-		return config{}, configError("email is required: the email of the agent whose API token is in token")
-	case c.Token == "":
-		return config{}, configError("token is required: a Zendesk API token")
-	case c.Subdomain == "" && c.BaseURL == "":
-		return config{}, configError("subdomain or base_url is required: the Zendesk account to use")
+		return errors.New("email is blank: the email of the agent whose API token is in token")
 	case c.Subdomain != "" && c.BaseURL != "":
-		return config{}, configError("subdomain and base_url are both set: give one")
-	case c.StartTime < 0:
-		return config{}, configError("start_time %d: want a Unix time in seconds, 0 or more", c.StartTime)
-	case c.PageSize < 0 || c.PageSize > 1000:
-		return config{}, configError("page_size %d: want 1 to 1000", c.PageSize)
-	case c.IncrementalRequestsPerMinute < 0:
-		return config{}, configError("incremental_requests_per_minute %d: want 1 or more", c.IncrementalRequestsPerMinute)
-	case c.RequestsPerMinute < 0:
-		return config{}, configError("requests_per_minute %d: want 1 or more", c.RequestsPerMinute)
+		return errors.New("subdomain and base_url are both set: give one")
 	}
 	if c.Subdomain != "" {
-		if !subdomainPattern.MatchString(c.Subdomain) {
-			return config{}, configError("subdomain %q: want the account's subdomain only, like acme for acme.zendesk.com", c.Subdomain)
-		}
 		c.apiURL = "https://" + strings.ToLower(c.Subdomain) + ".zendesk.com/api/v2"
 	} else {
 		api, err := apiURLOf(c.BaseURL)
 		if err != nil {
-			return config{}, err
+			return err
 		}
 		c.apiURL = api
 	}
-	c.PageSize = orDefault(c.PageSize, defaultPageSize)
-	c.IncrementalRequestsPerMinute = orDefault(c.IncrementalRequestsPerMinute, defaultIncrementalPerMin)
-	c.RequestsPerMinute = orDefault(c.RequestsPerMinute, defaultRequestsPerMin)
-	c.window = defaultRateWindow
-	if c.RateWindow != "" {
-		d, err := time.ParseDuration(c.RateWindow)
-		if err != nil || d <= 0 {
-			return config{}, configError("rate_window %q: want a positive Go duration such as 1m", c.RateWindow)
-		}
-		c.window = d
+	d, err := time.ParseDuration(c.RateWindow)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("rate_window %q: want a positive Go duration such as 1m", c.RateWindow)
 	}
-	return c, nil
+	c.window = d
+	return nil
 }
 
 // apiURLOf checks base_url and returns the API's root under it. Plain http
@@ -136,13 +104,6 @@ func (c config) account() string {
 
 func configError(format string, args ...any) error {
 	return sdk.ConfigError(fmt.Errorf(format, args...))
-}
-
-func orDefault(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // errNoWebhookSecret is the cause of a webhook refused for want of a secret.

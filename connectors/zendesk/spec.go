@@ -12,74 +12,6 @@ const (
 	StreamTicketComments = "ticket_comments"
 )
 
-// configSchema is the JSON Schema of a connection's config.
-const configSchema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "title": "zendesk connector",
-  "type": "object",
-  "additionalProperties": false,
-  "required": ["email", "token"],
-  "anyOf": [{"required": ["subdomain"]}, {"required": ["base_url"]}],
-  "properties": {
-    "subdomain": {
-      "type": "string",
-      "pattern": "^[A-Za-z0-9][A-Za-z0-9-]*$",
-      "description": "The Zendesk account's subdomain: acme for https://acme.zendesk.com. Give this or base_url."
-    },
-    "base_url": {
-      "type": "string",
-      "pattern": "^https?://",
-      "description": "The account's URL instead of a subdomain (https://support.acme.com, or a sandbox's http://127.0.0.1:8111); /api/v2 is added. Plain http is accepted for loopback hosts only."
-    },
-    "email": {
-      "type": "string",
-      "minLength": 1,
-      "description": "Email of the agent or admin whose API token this is."
-    },
-    "token": {
-      "type": "string",
-      "minLength": 1,
-      "secret": true,
-      "description": "API token (Admin Center > Apps and integrations > Zendesk API), sent as Basic {email}/token:{token}."
-    },
-    "webhook_secret": {
-      "type": "string",
-      "secret": true,
-      "description": "Signing secret of the Zendesk webhook that calls cxhub; needed to receive webhooks."
-    },
-    "start_time": {
-      "type": "integer",
-      "minimum": 0,
-      "default": 0,
-      "description": "Unix time (seconds) a first incremental read starts from; 0 reads everything."
-    },
-    "page_size": {
-      "type": "integer",
-      "minimum": 1,
-      "maximum": 1000,
-      "default": 1000,
-      "description": "Items per page of the incremental exports (each page ends with a checkpoint)."
-    },
-    "incremental_requests_per_minute": {
-      "type": "integer",
-      "minimum": 1,
-      "default": 10,
-      "description": "Pace of the incremental export requests: Zendesk allows 10 a minute (30 with the High Volume add-on)."
-    },
-    "requests_per_minute": {
-      "type": "integer",
-      "minimum": 1,
-      "default": 700,
-      "description": "Pace of all other requests: the account's API limit, which depends on the plan (200 to 2500)."
-    },
-    "rate_window": {
-      "type": "string",
-      "default": "1m",
-      "description": "The window the two paces above count in, as a Go duration. Only tests against a sandbox shorten it."
-    }
-  }
-}`
-
 // Spec describes the connector and its three streams.
 func (c *Connector) Spec() sdk.Spec {
 	return sdk.Spec{
@@ -87,7 +19,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Version:      Version,
 		Kind:         sdk.Ticketing,
 		Description:  "Zendesk Support: users, tickets and their comments, read by incremental export; users upserted and tickets created or updated.",
-		ConfigSchema: configSchema,
+		ConfigSchema: sdk.ConfigSchemaOf[config](),
 		Streams: []sdk.StreamSpec{
 			{
 				Name:         StreamUsers,

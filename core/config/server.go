@@ -22,6 +22,10 @@ type Server struct {
 	Public []string
 	// MaxBodyBytes bounds a webhook request's body; default 5 MiB.
 	MaxBodyBytes int64
+	// LeaseTTL (server.lease.ttl) is how long a worker's lease on a
+	// pipeline lasts without renewal; it is renewed every third of it.
+	// Default 15s, between 1s and 10m. See docs/scale-out.md.
+	LeaseTTL time.Duration
 }
 
 // Token is one API bearer token and the role it grants.
@@ -41,6 +45,7 @@ const (
 const (
 	DefaultListen       = "127.0.0.1:8080"
 	DefaultMaxBodyBytes = 5 << 20
+	DefaultLeaseTTL     = 15 * time.Second
 )
 
 // Monitor is the `monitor:` section: what the service watches and whom it
@@ -94,7 +99,8 @@ const (
 )
 
 var (
-	serverKeys     = []string{"listen", "cert_file", "key_file", "tokens", "public", "max_body_bytes"}
+	serverKeys     = []string{"listen", "cert_file", "key_file", "tokens", "public", "max_body_bytes", "lease"}
+	leaseKeys      = []string{"ttl"}
 	tokenKeys      = []string{"name", "token", "role"}
 	roles          = []string{RoleViewer, RoleOperator}
 	publicPaths    = []string{"healthz", "readyz", "metrics"}
@@ -106,7 +112,7 @@ var (
 // server decodes the server section.
 func (d *decoder) server(n *yaml.Node, c *Config) {
 	const path = "server"
-	c.Server = Server{Listen: DefaultListen, Public: publicPaths, MaxBodyBytes: DefaultMaxBodyBytes}
+	c.Server = Server{Listen: DefaultListen, Public: publicPaths, MaxBodyBytes: DefaultMaxBodyBytes, LeaseTTL: DefaultLeaseTTL}
 	if isNull(n) {
 		return
 	}
@@ -145,6 +151,20 @@ func (d *decoder) server(n *yaml.Node, c *Config) {
 	if v, ok := f["max_body_bytes"]; ok && !isNull(v.val) {
 		if b, ok := d.integer(v.val, keyPath(path, "max_body_bytes"), 1024, 1<<30); ok {
 			c.Server.MaxBodyBytes = int64(b)
+		}
+	}
+	if v, ok := f["lease"]; ok && !isNull(v.val) {
+		lpath := keyPath(path, "lease")
+		if lf, ok := d.fields(v.val, lpath, leaseKeys); ok {
+			if t, ok := lf["ttl"]; ok && !isNull(t.val) {
+				if ttl, ok := d.duration(t.val, keyPath(lpath, "ttl"), time.Second); ok {
+					if ttl > 10*time.Minute {
+						d.errs.at(resolve(t.val), keyPath(lpath, "ttl"), fmt.Sprintf("expected at most 10m (a dead worker's pipelines wait that long), got %v", ttl))
+					} else {
+						c.Server.LeaseTTL = ttl
+					}
+				}
+			}
 		}
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
+	"github.com/cxhub/cxhub/core/identity"
 	"time"
 
 	"github.com/cxhub/cxhub/core/state"
@@ -43,11 +43,13 @@ type Backend interface {
 	Discard(ctx context.Context, ids []int64) (int64, error)
 }
 
-// Customers is the seam for the customer-360 pages (built elsewhere): a
-// Backend that also implements it gets a Customers entry in the nav, and
-// its handler serves /ui/customers/... behind the dashboard's sign-in.
+// Customers is the customer 360 (core/identity through the hub): a
+// Backend that also implements it gets the Customers pages — search, and
+// one customer's profile with every system's ids and the cross-system
+// timeline. Errors wrapping identity.ErrNotFound answer 404.
 type Customers interface {
-	CustomersHandler() http.Handler
+	CustomerSearch(ctx context.Context, text string, limit int) ([]identity.Summary, error)
+	Customer(ctx context.Context, query string) (identity.Profile, error)
 }
 
 // Errors a Backend returns for the dashboard to answer with the right status.
@@ -63,6 +65,7 @@ type Pipeline struct {
 	Schedule    string // as written; "" when it runs only on demand or webhook
 	Paused      bool
 	Running     string // sync, pushed, job; "" when idle
+	Worker      string // the worker holding the pipeline's lease; "" if none
 	NextRun     time.Time
 	LastRun     *state.Run
 	LastSuccess time.Time

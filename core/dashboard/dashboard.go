@@ -55,8 +55,9 @@ func New(b Backend, log *slog.Logger) (*Dashboard, error) {
 	d.mux.HandleFunc("GET /ui/dead-letters", d.page(d.deadLetters))
 	d.mux.HandleFunc("POST /ui/dead-letters/{action}", d.action(true, d.deadLetterAction))
 	d.mux.HandleFunc("GET /ui/alerts", d.page(d.alerts))
-	if c, ok := b.(Customers); ok {
-		d.mux.Handle("/ui/customers/", d.signedIn(c.CustomersHandler()))
+	if _, ok := b.(Customers); ok {
+		d.mux.HandleFunc("GET /ui/customers/{$}", d.page(d.customers))
+		d.mux.HandleFunc("GET /ui/customers/{query}", d.page(d.customer))
 	}
 	d.mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		d.errorPage(w, r, nil, http.StatusNotFound, "No such page: "+r.URL.Path)

@@ -1,6 +1,9 @@
 package dashboard
 
 import (
+	"context"
+	"fmt"
+	"github.com/cxhub/cxhub/core/identity"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -238,14 +241,34 @@ func TestPagesRender(t *testing.T) {
 	}
 }
 
-// withCustomers is a Backend with the customer-360 seam.
+// withCustomers is a Backend with the customer 360.
 type withCustomers struct{ *fakeBackend }
 
-func (withCustomers) CustomersHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "customers here") })
+func (withCustomers) CustomerSearch(_ context.Context, text string, _ int) ([]identity.Summary, error) {
+	if strings.Contains("anita rhodes anita@example.com", text) {
+		return []identity.Summary{{ID: "cx-7", Name: "Anita Rhodes", Email: "anita@example.com", Records: 3, Systems: []string{"crm", "shop"}}}, nil
+	}
+	return nil, nil
 }
 
-func TestCustomersSeam(t *testing.T) {
+func (withCustomers) Customer(_ context.Context, query string) (identity.Profile, error) {
+	if query != "cx-7" {
+		return identity.Profile{}, fmt.Errorf("no customer %q: %w", query, identity.ErrNotFound)
+	}
+	return identity.Profile{ID: "cx-7", Records: 3, Emails: []string{"anita@example.com"},
+		Fields:      map[string]identity.FieldValue{"name": {Value: "Anita Rhodes", Source: identity.Ref{Connection: "crm", Stream: "contacts", Key: "1007"}}},
+		ExternalIDs: map[string][]string{"crm.contacts": {"1007"}, "shop.customers": {"694"}},
+		Timeline: []identity.Interaction{
+			{System: "shop", Kind: "order", Summary: "#1349", Amount: "59.98", Source: identity.Ref{Connection: "shop", Stream: "orders", Key: "562"}},
+			{System: "helpdesk", Kind: "ticket", Summary: "Cannot log in", Status: "open", Source: identity.Ref{Connection: "helpdesk", Stream: "tickets", Key: "364"}},
+		}}, nil
+}
+
+// TestCustomersPages: with a customer backend the nav has Customers; the
+// search finds a customer and the profile page shows its fields, its ids
+// in every system and the timeline; an unknown customer is a 404; signed
+// out, the pages redirect to the sign-in.
+func TestCustomersPages(t *testing.T) {
 	c := newClient(t, withCustomers{newFake()})
 	if resp, _ := c.do("GET", "/ui/customers/", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("customers signed out = %d, want 303 to sign in", resp.StatusCode)
@@ -254,7 +277,19 @@ func TestCustomersSeam(t *testing.T) {
 	if _, body := c.do("GET", "/", nil); !strings.Contains(body, `href="/ui/customers/"`) {
 		t.Error("no customers entry in the nav with a customers backend")
 	}
-	if _, body := c.do("GET", "/ui/customers/", nil); body != "customers here" {
-		t.Errorf("customers = %q", body)
+	if _, body := c.do("GET", "/ui/customers/?q=anita", nil); !strings.Contains(body, `href="/ui/customers/cx-7"`) || !strings.Contains(body, "Anita Rhodes") {
+		t.Errorf("search page lacks the result:\n%s", body)
+	}
+	_, body := c.do("GET", "/ui/customers/cx-7", nil)
+	for _, want := range []string{"Anita Rhodes", "crm/contacts/1007", "shop.customers", "694", "#1349", "59.98", "Cannot log in"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("profile page lacks %q", want)
+		}
+	}
+	if strings.Index(body, "Cannot log in") > strings.Index(body, "#1349") {
+		t.Error("the timeline is not newest first")
+	}
+	if resp, _ := c.do("GET", "/ui/customers/cx-99", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown customer = %d, want 404", resp.StatusCode)
 	}
 }

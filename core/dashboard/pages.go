@@ -1,9 +1,14 @@
 package dashboard
 
 import (
+	"errors"
+	"github.com/cxhub/cxhub/core/identity"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cxhub/cxhub/core/state"
@@ -189,3 +194,68 @@ func (d *Dashboard) alerts(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	d.render(w, r, v, http.StatusOK, "alerts", "Alerts", "alerts", page)
 }
+
+// customersPage is the customer search: the query and what it found.
+type customersPage struct {
+	Query   string
+	Results []identity.Summary
+	Error   string
+}
+
+func (d *Dashboard) customers(w http.ResponseWriter, r *http.Request, v *viewer) {
+	page := customersPage{Query: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if page.Query != "" {
+		res, err := d.backend.(Customers).CustomerSearch(r.Context(), page.Query, 50)
+		switch {
+		case errors.Is(err, identity.ErrNotFound):
+			page.Error = err.Error()
+		case err != nil:
+			d.fail(w, r, v, err)
+			return
+		}
+		page.Results = res
+	}
+	d.render(w, r, v, http.StatusOK, "customers", "Customers", "customers", page)
+}
+
+// customerPage is one customer: the profile, its ids by system, and the
+// timeline newest first.
+type customerPage struct {
+	Profile  identity.Profile
+	Fields   []customerField
+	IDs      []customerIDs
+	Timeline []identity.Interaction
+}
+
+type customerField struct{ Name, Value, From string }
+
+type customerIDs struct {
+	System string
+	IDs    []string
+}
+
+func (d *Dashboard) customer(w http.ResponseWriter, r *http.Request, v *viewer) {
+	p, err := d.backend.(Customers).Customer(r.Context(), r.PathValue("query"))
+	if errors.Is(err, identity.ErrNotFound) {
+		d.errorPage(w, r, v, http.StatusNotFound, err.Error())
+		return
+	}
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	page := customerPage{Profile: p}
+	for _, name := range slices.Sorted(maps.Keys(p.Fields)) {
+		f := p.Fields[name]
+		page.Fields = append(page.Fields, customerField{Name: name, Value: f.Value, From: fieldSource(f)})
+	}
+	for _, sys := range slices.Sorted(maps.Keys(p.ExternalIDs)) {
+		page.IDs = append(page.IDs, customerIDs{System: sys, IDs: p.ExternalIDs[sys]})
+	}
+	page.Timeline = slices.Clone(p.Timeline)
+	slices.Reverse(page.Timeline)
+	d.render(w, r, v, http.StatusOK, "customer", p.ID, "customers", page)
+}
+
+// fieldSource names the record a profile field came from.
+func fieldSource(f identity.FieldValue) string { return f.Source.String() }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -72,16 +73,36 @@ func deadline(t *testing.T, budget time.Duration) time.Time {
 type running struct {
 	t              *testing.T
 	cmd            *exec.Cmd
-	stdout, stderr *bytes.Buffer
+	stdout, stderr *syncBuffer
 	done           chan error
 	res            *result
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // start starts cxhub with args; the test's cleanup kills it if it is still
 // running then.
 func (w *workspace) start(args ...string) *running {
 	w.t.Helper()
-	cmd, stdout, stderr := w.command(args...)
+	cmd, _, _ := w.command(args...)
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr // read while the command runs: guarded
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}

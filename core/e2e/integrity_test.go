@@ -284,7 +284,7 @@ func TestIntegrityLockAll(t *testing.T) {
 	// Unused and no longer locked: listed as such, not started, and not an
 	// error (only a connection using it would be refused).
 	r = w.cxhub("plugins", "list")
-	if r.code != 0 || !strings.Contains(r.stdout, "NOT LOCKED (not started") || strings.Contains(r.stdout, "BROKEN") {
+	if r.code != 0 || !strings.Contains(r.stdout, "NOT LOCKED  (not started") || strings.Contains(r.stdout, "BROKEN") {
 		t.Errorf("plugins list after inline left the lockfile: want it listed NOT LOCKED, exit 0:\n%s", r)
 	}
 }

@@ -42,6 +42,10 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/api/v1/dead-letters/discard", handler: s.operator(s.discardDeadLetters)},
 		{method: "GET", path: "/api/v1/connections", handler: s.viewer(s.listConnections)},
 		{method: "GET", path: "/api/v1/alerts", handler: s.viewer(s.listAlerts)},
+		{method: "GET", path: "/api/v1/customers", handler: s.viewer(s.searchCustomers)},
+		{method: "GET", path: "/api/v1/customers/{query}", handler: s.viewer(s.getCustomer)},
+		{method: "GET", path: "/api/v1/customers/{query}/explain", handler: s.viewer(s.explainCustomer)},
+		{method: "GET", path: "/api/v1/workers", handler: s.viewer(s.listWorkers)},
 	}
 	// The web dashboard (core/dashboard): pages, not API; see route.isUI.
 	ui := s.dashboardHandler()
@@ -116,8 +120,11 @@ func (s *Server) metricsHandler() http.Handler {
 // Pipeline is a pipeline as the API shows it.
 type Pipeline struct {
 	hub.PipelineStatus
-	Paused  bool      `json:"paused"`
-	Running string    `json:"running,omitempty"` // sync, pushed, job; empty when idle
+	Paused  bool   `json:"paused"`
+	Running string `json:"running,omitempty"` // sync, pushed, job; empty when idle
+	// Worker is the id of the worker holding the pipeline's lease (which
+	// runs it); empty while no worker holds it.
+	Worker  string    `json:"worker,omitempty"`
 	NextRun time.Time `json:"next_run,omitzero"`
 	// CheckpointAgeSeconds is how long ago the newest checkpoint was stored.
 	CheckpointAgeSeconds float64 `json:"checkpoint_age_seconds,omitempty"`
@@ -136,9 +143,13 @@ func (s *Server) pipelines(ctx context.Context) ([]Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	holders, err := s.leaseHolders(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Pipeline, len(status))
 	for i, ps := range status {
-		p := Pipeline{PipelineStatus: ps, Paused: paused[ps.Name]}
+		p := Pipeline{PipelineStatus: ps, Paused: paused[ps.Name], Worker: holders[ps.Name]}
 		if w, ok := s.worker(ps.Name); ok {
 			p.Running, p.NextRun = w.state()
 		}
@@ -183,6 +194,9 @@ func (s *Server) triggerPipeline(w http.ResponseWriter, r *http.Request) {
 	}
 	if wk.paused(r.Context()) {
 		writeError(w, http.StatusConflict, "pipeline "+wk.p.Name+" is paused: resume it first")
+		return
+	}
+	if s.heldElsewhere(w, r, wk) {
 		return
 	}
 	wk.requestSync()
@@ -371,6 +385,9 @@ func (s *Server) replayDeadLetters(w http.ResponseWriter, r *http.Request) {
 	wk, ok := s.worker(req.Pipeline)
 	if !ok {
 		writeError(w, http.StatusNotFound, "no pipeline named "+strconv.Quote(req.Pipeline))
+		return
+	}
+	if s.heldElsewhere(w, r, wk) {
 		return
 	}
 	var out map[string]any

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"github.com/cxhub/cxhub/core/identity"
 	"net/http"
 	"strings"
 	"time"
@@ -27,7 +28,11 @@ func (rt route) isUI() bool {
 
 // dashboardHandler builds the web dashboard over this server.
 func (s *Server) dashboardHandler() http.HandlerFunc {
-	d, err := dashboard.New(dashboardBackend{s}, s.log)
+	var b dashboard.Backend = dashboardBackend{s}
+	if cfg, err := s.hub.Config(); err == nil && cfg.Customers != nil {
+		b = dashboardCustomers{dashboardBackend{s}} // the customer 360 is configured: its pages too
+	}
+	d, err := dashboard.New(b, s.log)
 	if err != nil { // the templates are embedded: only a broken build fails here
 		return func(w http.ResponseWriter, _ *http.Request) {
 			writeError(w, http.StatusInternalServerError, err.Error())
@@ -41,6 +46,20 @@ func (s *Server) dashboardHandler() http.HandlerFunc {
 type dashboardBackend struct{ s *Server }
 
 var _ dashboard.Backend = dashboardBackend{}
+
+// dashboardCustomers is the dashboard's view when the config has a
+// customers section: the customer 360's search and profiles besides.
+type dashboardCustomers struct{ dashboardBackend }
+
+var _ dashboard.Customers = dashboardCustomers{}
+
+func (b dashboardCustomers) CustomerSearch(ctx context.Context, text string, limit int) ([]identity.Summary, error) {
+	return b.s.hub.CustomerSearch(ctx, text, limit)
+}
+
+func (b dashboardCustomers) Customer(ctx context.Context, query string) (identity.Profile, error) {
+	return b.s.hub.Customer(ctx, query)
+}
 
 // Authenticate finds token among server.tokens in constant time, like the API.
 func (b dashboardBackend) Authenticate(token string) (name, role string, ok bool) {
@@ -66,7 +85,7 @@ func (b dashboardBackend) Pipelines(ctx context.Context) ([]dashboard.Pipeline, 
 	out := make([]dashboard.Pipeline, len(ps))
 	for i, p := range ps {
 		out[i] = dashboard.Pipeline{Name: p.Name, From: p.From, To: p.To, Schedule: p.Schedule, Paused: p.Paused,
-			Running: p.Running, NextRun: p.NextRun, LastRun: p.LastRun, LastSuccess: p.LastSuccess,
+			Running: p.Running, Worker: p.Worker, NextRun: p.NextRun, LastRun: p.LastRun, LastSuccess: p.LastSuccess,
 			Checkpoint: p.Checkpoint, DeadLetters: p.DeadLetters}
 		if cp, ok := cfg.Pipeline(p.Name); ok {
 			out[i].Schedule = cp.ScheduleText()

@@ -82,6 +82,7 @@ type Server struct {
 	wg       sync.WaitGroup // the workers
 	runCtx   context.Context
 	listener net.Listener
+	keeper   *keeper // this worker's leases on pipelines (leases.go)
 }
 
 // New returns a server over h; Run starts it. Unless NoListen is set or
@@ -139,10 +140,19 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
+	addr := ""
+	if ln != nil {
+		addr = ln.Addr().String()
+	}
+	k := newKeeper(s, addr, cfg.Server.LeaseTTL)
 	s.mu.Lock()
-	s.cfg, s.runCtx, s.listener = cfg, workCtx, ln
+	s.cfg, s.runCtx, s.listener, s.keeper = cfg, workCtx, ln, k
 	s.mu.Unlock()
 	s.reconcile(cfg)
+	k.tick(workCtx) // this worker's share of the pipelines, before it is ready
+	keeperDone := make(chan struct{})
+	go func() { defer close(keeperDone); k.run(workCtx) }()
+	defer func() { <-keeperDone; k.leave() }() // after the workers stopped: their leases go at once
 
 	// A hung plugin is alerted on and counted.
 	defer s.hub.Subscribe(func(e engine.Event) {
@@ -238,6 +248,9 @@ func (s *Server) Reload(ctx context.Context) error {
 		return err
 	}
 	s.reconcile(cfg)
+	if k := s.leaseKeeper(); k != nil {
+		k.tick(ctx) // leases of new pipelines now, not at the next renewal
+	}
 	if s.opts.Monitor != nil {
 		s.opts.Monitor.Reload(cfg)
 	}

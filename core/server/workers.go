@@ -29,6 +29,8 @@ type worker struct {
 	running  string    // "sync", "pushed", "job" or ""
 	nextRun  time.Time // the next scheduled sync; zero if unscheduled
 	wake     chan struct{}
+	ctx      context.Context // the worker's life
+	hold     *hold           // the pipeline's lease, while this worker holds it (see lease_gate.go)
 }
 
 // reconcile starts, stops and restarts workers to match cfg's pipelines.
@@ -54,7 +56,7 @@ func (s *Server) reconcile(cfg *config.Config) {
 			continue
 		}
 		ctx, cancel := context.WithCancel(s.runCtx)
-		w := &worker{s: s, p: p, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &worker{s: s, p: p, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1), ctx: ctx}
 		s.workers[name] = w
 		s.wg.Add(1)
 		go func() {
@@ -62,13 +64,8 @@ func (s *Server) reconcile(cfg *config.Config) {
 			defer close(w.done)
 			w.loop(ctx)
 		}()
-		if p.Scheduled() {
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				w.schedule(ctx)
-			}()
-		}
+		// The schedule runs while the worker holds the pipeline's lease:
+		// see worker.grant.
 	}
 }
 
@@ -140,11 +137,18 @@ func (w *worker) loop(ctx context.Context) {
 		case <-w.wake:
 		}
 		for ctx.Err() == nil {
+			// The lease gate: runs happen under the pipeline's lease, with
+			// its fence in their context; without it, what is asked waits.
+			hctx, held := w.holding()
 			w.mu.Lock()
 			jobs := w.jobs
 			w.jobs = nil
-			push, sync := w.wantPush, w.wantSync
-			w.wantPush, w.wantSync = time.Time{}, false
+			var push time.Time
+			var sync bool
+			if held {
+				push, sync = w.wantPush, w.wantSync
+				w.wantPush, w.wantSync = time.Time{}, false
+			}
 			if len(jobs) == 0 && push.IsZero() && !sync {
 				w.mu.Unlock()
 				break
@@ -153,16 +157,16 @@ func (w *worker) loop(ctx context.Context) {
 			w.mu.Unlock()
 			for _, job := range jobs {
 				w.setRunning("job")
-				job(ctx)
+				job(w.jobContext(ctx))
 			}
 			paused := w.paused(ctx)
 			if !push.IsZero() && !paused {
 				w.setRunning("pushed")
-				w.deliver(ctx, push)
+				w.deliver(hctx, push)
 			}
 			if sync && !paused {
 				w.setRunning("sync")
-				res := w.s.hub.Sync(ctx, w.p.Name)
+				res := w.s.hub.Sync(hctx, w.p.Name)
 				w.s.logResult(res)
 			}
 			w.setRunning("")

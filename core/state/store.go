@@ -101,4 +101,8 @@ type Store interface {
 	SetPaused(ctx context.Context, pipeline string, paused bool) error
 	// Paused returns the paused pipelines.
 	Paused(ctx context.Context) (map[string]bool, error)
+
+	// Leaser: leases on pipelines, with their fencing tokens, and the
+	// heartbeats of the workers sharing the state (see lease.go).
+	Leaser
 }

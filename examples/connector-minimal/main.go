@@ -41,21 +41,23 @@ var (
 
 const stream = "customers"
 
-// configSchema is the JSON Schema the core validates a connection's config
-// against before the connector sees it. "secret": true makes the core redact
-// a field in every log, error and stored copy.
-const configSchema = `{
-  "type": "object",
-  "properties": {
-    "records": {"type": "array", "description": "The customers this source serves.",
-      "items": {"type": "object", "required": ["id"],
-        "properties": {"id": {"type": ["string", "integer"]}, "email": {"type": "string"}}}},
-    "file": {"type": "string", "description": "The JSON lines file this destination appends to."},
-    "api_key": {"type": "string", "secret": true,
-      "description": "Unused: shows how a credential is declared."}
-  },
-  "additionalProperties": false
-}`
+// inlineConfig is a connection's config. Its tags declare the JSON Schema the
+// core validates a connection's config against before the connector sees
+// it (sdk.ConfigSchemaOf), and sdk.DecodeConfig decodes it. secret:"true"
+// makes the core redact a field in every log, error and stored copy.
+type inlineConfig struct {
+	Records []customer `json:"records" doc:"The customers this source serves."`
+	File    string     `json:"file" doc:"The JSON lines file this destination appends to."`
+	APIKey  string     `json:"api_key" secret:"true" doc:"Unused: shows how a credential is declared."`
+}
+
+// customer is a record written in the config: an id, an email, and any
+// other fields.
+type customer struct {
+	ID    json.RawMessage `json:"id" required:"true" type:"string,integer" doc:"The customer's id: the record's key."`
+	Email string          `json:"email" doc:"The customer's email."`
+	_     struct{}        `additionalProperties:"true"`
+}
 
 // Spec describes the connector; it is called without a config and must not fail.
 func (inline) Spec() sdk.Spec {
@@ -64,7 +66,7 @@ func (inline) Spec() sdk.Spec {
 		Version:      "1.0.0",
 		Kind:         sdk.Generic,
 		Description:  "Customers listed in the config (source); a JSON lines file (destination).",
-		ConfigSchema: configSchema,
+		ConfigSchema: sdk.ConfigSchemaOf[inlineConfig](),
 		Streams: []sdk.StreamSpec{{
 			Name:            stream,
 			Canonical:       sdk.CanonicalCustomer,
@@ -80,8 +82,11 @@ func (inline) Spec() sdk.Spec {
 // setting, an AuthError for refused credentials, Transient for a system
 // that cannot be reached now.
 func (inline) Check(_ context.Context, req sdk.CheckRequest) (sdk.CheckResponse, error) {
-	n := len(req.Config.Get("records").Array())
-	file := req.Config.Get("file").String()
+	cfg, err := sdk.DecodeConfig[inlineConfig](req.Config) // a ConfigError naming the property at fault
+	if err != nil {
+		return sdk.CheckResponse{}, err
+	}
+	n, file := len(cfg.Records), cfg.File
 	if file == "" {
 		return sdk.CheckResponse{Message: fmt.Sprintf("%d records, no file", n)}, nil
 	}
@@ -139,7 +144,11 @@ type line struct {
 // record written before (in an earlier run, or before a crash) is not
 // written again: Write must be idempotent.
 func (inline) OpenWriter(_ context.Context, req sdk.OpenWriterRequest) (sdk.Writer, error) {
-	path := req.Config.Get("file").String()
+	cfg, err := sdk.DecodeConfig[inlineConfig](req.Config)
+	if err != nil {
+		return nil, err
+	}
+	path := cfg.File
 	if path == "" {
 		return nil, sdk.ConfigError(errors.New("file: a destination needs a file"))
 	}

@@ -22,9 +22,10 @@ import (
 // COMMIT; COMMIT itself runs without the context's cancellation, so that
 // Commit's answer is true: a failed Commit left nothing.
 //
-// Fencing (for workers under leases) fits as one more statement at the head
-// of the batch, checking the lease's token in the same transaction: see
-// docs/scale-out.md.
+// Fencing: with a state.Fence in ctx (a worker under a lease), the batch's
+// first statement checks the lease's token in the same transaction and
+// locks its row until COMMIT; a stale token fails the batch with
+// state.ErrFenced and nothing of it is written. See docs/scale-out.md.
 func (s *Store) Commit(ctx context.Context, c state.Commit) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
@@ -37,6 +38,7 @@ func (s *Store) Commit(ctx context.Context, c state.Commit) error {
 	}
 	t := now()
 	b := &pgx.Batch{}
+	queueFence(ctx, b) // first: a fenced batch writes nothing
 	queueLinks(b, c.Links, t)
 	queueDeadLetters(b, &c, t)
 	queueResolved(b, sqlReplayDeadLetters, "replayed", c.Replayed, t)

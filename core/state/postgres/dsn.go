@@ -18,6 +18,9 @@ import (
 // that drops packets).
 const defaultConnectTimeout = 10 * time.Second
 
+// defaultIdleInTransaction is the default idle_in_transaction_session_timeout.
+const defaultIdleInTransaction = "5s"
+
 // parseDSN parses a DSN (a postgres:// URL or key=value pairs) into a pool
 // config. Its errors never contain the DSN nor the password.
 func parseDSN(dsn string) (*pgxpool.Config, error) {
@@ -33,6 +36,14 @@ func parseDSN(dsn string) (*pgxpool.Config, error) {
 	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "cxhub"
+	}
+	// A worker paused in the middle of a commit (GC, SIGSTOP, a partition)
+	// holds its lease's row lock, which a takeover waits for: the server
+	// ends such a transaction after this long idle, and the paused
+	// worker's COMMIT then fails. cxhub's transactions never wait on the
+	// client otherwise.
+	if _, ok := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !ok {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = defaultIdleInTransaction
 	}
 	return cfg, nil
 }

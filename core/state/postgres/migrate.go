@@ -149,8 +149,28 @@ CREATE TABLE cxhub.paused (
 	paused_at timestamptz NOT NULL
 );
 `,
-	// 3: two-way sync: fingerprints of synced content, conflicts, and the
-	// runs' counts of writes skipped for them (SQLite's version 3).
+	// 3: leases on pipelines (with their fencing tokens) and the workers'
+	// heartbeats, for several cxhub serve workers on one database.
+	`
+CREATE TABLE cxhub.leases (
+	pipeline       text COLLATE "C" PRIMARY KEY,
+	holder         text COLLATE "C" NOT NULL DEFAULT '', -- '' once released
+	token          bigint      NOT NULL,                 -- grows by one at each change of hands
+	expires_at     timestamptz NOT NULL,
+	acquired_at    timestamptz NOT NULL,
+	last_commit_at timestamptz
+);
+
+CREATE TABLE cxhub.workers (
+	id         text COLLATE "C" PRIMARY KEY,
+	addr       text        NOT NULL DEFAULT '',
+	started_at timestamptz NOT NULL,
+	seen_at    timestamptz NOT NULL,
+	expires_at timestamptz NOT NULL
+);
+`,
+	// 4: two-way sync: fingerprints of synced content, conflicts, and the
+	// runs' counts of writes skipped for them (SQLite's version 4).
 	`
 CREATE TABLE cxhub.fingerprints (
 	scope      text COLLATE "C" NOT NULL, -- a pipeline, or a two-way sync

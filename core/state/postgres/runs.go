@@ -8,6 +8,7 @@ import (
 
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // interruptedError is the error recorded on a run found still "running" by
@@ -32,7 +33,13 @@ func (s *Store) StartRun(ctx context.Context, pipeline string) (int64, error) {
 		return 0, fmt.Errorf("state: start run of %s: %w", pipeline, errReadOnly)
 	}
 	var id int64
-	if err := s.pool.QueryRow(ctx, sqlStartRun, pipeline, now(), interruptedError).Scan(&id); err != nil {
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := checkFence(ctx, tx); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, sqlStartRun, pipeline, now(), interruptedError).Scan(&id)
+	})
+	if err != nil {
 		return 0, fmt.Errorf("state: start run of %s: %w", pipeline, err)
 	}
 	return id, nil
@@ -48,8 +55,16 @@ func (s *Store) FinishRun(ctx context.Context, runID int64, status state.RunStat
 	if s.readOnly {
 		return fmt.Errorf("state: finish run %d: %w", runID, errReadOnly)
 	}
-	ct, err := s.pool.Exec(ctx, `UPDATE cxhub.runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1 AND status = 'running'`,
-		runID, string(status), now(), message(errMsg))
+	var ct pgconn.CommandTag
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := checkFence(ctx, tx); err != nil {
+			return err
+		}
+		var err error
+		ct, err = tx.Exec(ctx, `UPDATE cxhub.runs SET status = $2, finished_at = $3, error = $4 WHERE id = $1 AND status = 'running'`,
+			runID, string(status), now(), message(errMsg))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("state: finish run %d: %w", runID, err)
 	}

@@ -48,6 +48,9 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 const cancelCheckEvery = 64
 
 func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts, fpStmts map[int]*sql.Stmt) error {
+	if err := checkFence(ctx, tx); err != nil {
+		return err // first: a fenced batch writes nothing
+	}
 	now := nowMS()
 	// The statements run with a context that is never cancelled, and ctx
 	// is looked at between them instead (every cancelCheckEvery rows): the

@@ -144,7 +144,28 @@ CREATE TABLE inbox_cursors (
 	last_id  INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
-	// 3: two-way sync: fingerprints of synced content, and the runs'
+	// 3: leases on pipelines (with their fencing tokens) and the workers'
+	// heartbeats: the same API as PostgreSQL's; with SQLite's single
+	// writer there is only ever one worker.
+	`
+CREATE TABLE leases (
+	pipeline       TEXT    PRIMARY KEY,
+	holder         TEXT    NOT NULL DEFAULT '',
+	token          INTEGER NOT NULL,
+	expires_at     INTEGER NOT NULL,
+	acquired_at    INTEGER NOT NULL,
+	last_commit_at INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE workers (
+	id         TEXT    PRIMARY KEY,
+	addr       TEXT    NOT NULL DEFAULT '',
+	started_at INTEGER NOT NULL,
+	seen_at    INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+	// 4: two-way sync: fingerprints of synced content, conflicts, and the runs'
 	// counts of writes skipped for it.
 	`
 CREATE TABLE fingerprints (

@@ -20,6 +20,9 @@ func (s *Store) StartRun(ctx context.Context, pipeline string) (int64, error) {
 	}
 	var id int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := checkFence(ctx, tx); err != nil {
+			return err
+		}
 		now := nowMS()
 		if _, err := tx.ExecContext(ctx,
 			`UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE pipeline = ? AND status = 'running'`,
@@ -69,6 +72,9 @@ func (s *Store) FinishRun(ctx context.Context, runID int64, status RunStatus, er
 		return fmt.Errorf("state: finish run %d: invalid final status %q", runID, status)
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := checkFence(ctx, tx); err != nil {
+			return err
+		}
 		var cur RunStatus
 		err := tx.QueryRowContext(ctx, `SELECT status FROM runs WHERE id = ?`, runID).Scan(&cur)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -163,6 +163,9 @@ func Open(path string) (*Store, error) {
 	if _, err := s.InterruptRunning(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.releaseLeftOverLeases(ctx); err != nil {
+		return nil, err
+	}
 	ok = true
 	return s, nil
 }

@@ -61,6 +61,10 @@ func Run(t *testing.T, open Opener) {
 		{"PausedPipelines", testPausedPipelines},
 		{"Fingerprints", testFingerprints},
 		{"Conflicts", testConflicts},
+		{"LeaseAcquireRenewRelease", testLeaseAcquireRenewRelease},
+		{"LeaseExpiryAndTakeover", testLeaseExpiryAndTakeover},
+		{"FencedWritesRefused", testFencedWritesRefused},
+		{"WorkersHeartbeat", testWorkersHeartbeat},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, fresh) })

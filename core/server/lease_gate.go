@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/cxhub/cxhub/core/state"
+)
+
+// hold is a worker's lease on its pipeline: runs happen in ctx, which
+// carries the lease's fence and ends when the lease is lost or given up.
+type hold struct {
+	lease  state.Lease
+	until  time.Time   // local expiry: renewal sent + ttl
+	timer  *time.Timer // ends the hold at until: a run stops writing to the destination
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// grant hands the worker its pipeline's lease (newly acquired or renewed,
+// until the local time until): a new token starts a hold, with the
+// pipeline's schedule, and delivers what waits in the inbox.
+func (w *worker) grant(l state.Lease, until time.Time) {
+	w.mu.Lock()
+	if w.hold != nil && w.hold.lease.Token == l.Token {
+		w.hold.lease, w.hold.until = l, until
+		w.hold.timer.Reset(time.Until(until))
+		w.mu.Unlock()
+		return
+	}
+	if w.hold != nil {
+		w.hold.end()
+	}
+	ctx, cancel := context.WithCancel(state.WithFence(w.ctx, state.Fence{Pipeline: l.Pipeline, Token: l.Token}))
+	h := &hold{lease: l, until: until, ctx: ctx, cancel: cancel}
+	// A worker paused past its lease (GC, SIGSTOP) finds the timer fired
+	// as soon as it runs again: its run is cancelled before it sends the
+	// destination another batch (a commit would be refused anyway).
+	h.timer = time.AfterFunc(time.Until(until), func() { w.holding() })
+	w.hold = h
+	w.mu.Unlock()
+	if w.p.Scheduled() {
+		go w.schedule(ctx) // computes its next run from the pipeline's last, wherever it ran
+	}
+	w.requestPush(time.Now())
+}
+
+// revoke ends the hold of the lease with token, if the worker has it: a
+// run in flight is cancelled (its writes would be refused), and the syncs
+// asked for are left to the pipeline's next holder.
+func (w *worker) revoke(token int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.hold == nil || w.hold.lease.Token != token {
+		return
+	}
+	w.hold.end()
+	w.hold = nil
+	w.wantSync, w.wantPush, w.nextRun = false, time.Time{}, time.Time{}
+}
+
+// holding returns the context of the worker's hold, if it has one whose
+// local expiry has not passed.
+func (w *worker) holding() (context.Context, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.hold == nil {
+		return nil, false
+	}
+	if !time.Now().Before(w.hold.until) {
+		w.hold.end()
+		w.hold = nil
+		return nil, false
+	}
+	return w.hold.ctx, true
+}
+
+// end cancels the hold's context and stops its timer.
+func (h *hold) end() {
+	h.timer.Stop()
+	h.cancel()
+}
+
+// expired ends the hold if its local expiry passed, and reports whether
+// the worker has no hold any more.
+func (w *worker) expired() bool {
+	_, held := w.holding()
+	return !held
+}
+
+// idle reports whether the worker runs nothing now.
+func (w *worker) idle() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.running == ""
+}
+
+// holder returns the lease the worker holds, if any.
+func (w *worker) lease() (state.Lease, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.hold == nil {
+		return state.Lease{}, false
+	}
+	return w.hold.lease, true
+}
+
+// jobContext is the context of a job run between runs (a replay): the
+// hold's, or — without the lease — one whose fence no lease matches, so
+// that the job's writes are refused rather than made beside the holder's.
+func (w *worker) jobContext(ctx context.Context) context.Context {
+	if hctx, ok := w.holding(); ok {
+		return hctx
+	}
+	return state.WithFence(ctx, state.Fence{Pipeline: w.p.Name, Token: 0})
+}
+
+// allWorkers returns the server's workers.
+func (s *Server) allWorkers() []*worker {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*worker, 0, len(s.workers))
+	for _, w := range s.workers {
+		out = append(out, w)
+	}
+	return out
+}
