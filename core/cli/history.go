@@ -44,11 +44,11 @@ func newRunsCmd(a *app) *cobra.Command {
 			if a.json() {
 				return printJSON(a.opts.stdout, runs)
 			}
-			t := newTable(a.opts.stdout, "RUN", "PIPELINE", "STATUS", "STARTED", "FINISHED", "READ", "WRITTEN", "FILTERED", "DEAD", "RETRIES", "RESTARTS", "ERROR")
+			t := newTable(a.opts.stdout, "RUN", "PIPELINE", "STATUS", "STARTED", "FINISHED", "READ", "WRITTEN", "UNCHANGED", "ECHO", "FILTERED", "DEAD", "RETRIES", "RESTARTS", "ERROR")
 			for _, r := range runs {
 				c := r.Counts
 				t.row(fmt.Sprint(r.ID), r.Pipeline, string(r.Status), formatTime(r.StartedAt), formatTime(r.FinishedAt),
-					fmt.Sprint(c.Read), fmt.Sprint(c.Written), fmt.Sprint(c.Filtered), fmt.Sprint(c.DeadLettered),
+					fmt.Sprint(c.Read), fmt.Sprint(c.Written), fmt.Sprint(c.Unchanged), fmt.Sprint(c.Echo), fmt.Sprint(c.Filtered), fmt.Sprint(c.DeadLettered),
 					fmt.Sprint(c.Retries), fmt.Sprint(c.Restarts), dash(a.cell(r.Error, 60)))
 			}
 			t.flush()

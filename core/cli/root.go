@@ -143,6 +143,7 @@ func newRoot(a *app) *cobra.Command {
 		newCustomersCmd(a),
 	)
 	root.AddCommand(newConnectorCmd(a))
+	root.AddCommand(newConflictsCmd(a))
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
 		Short: "Print cxhub's version and its connector protocol version",

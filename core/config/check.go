@@ -58,8 +58,12 @@ func (c *Config) Check(installed map[string]sdk.Spec) error {
 			nodes = c.nodes.pipes[i]
 		}
 		path := indexPath("pipelines", i)
-		c.checkStream(&errs, installed, p.From, nodes.fromStream, keyPath(path, "from.stream"), false)
-		c.checkStream(&errs, installed, p.To, nodes.toStream, keyPath(path, "to.stream"), true)
+		fromPath, toPath := keyPath(path, "from.stream"), keyPath(path, "to.stream")
+		if nodes.fromPath != "" {
+			fromPath, toPath = nodes.fromPath, nodes.toPath
+		}
+		c.checkStream(&errs, installed, p.From, nodes.fromStream, fromPath, false)
+		c.checkStream(&errs, installed, p.To, nodes.toStream, toPath, true)
 	}
 
 	redact(errs.errs, c.Secrets(installed))

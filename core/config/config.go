@@ -22,7 +22,8 @@ type Config struct {
 	Server      Server  // how `cxhub serve` listens; defaults if absent
 	Monitor     Monitor // what `cxhub serve` watches; defaults if absent
 	Connections map[string]*Connection
-	Pipelines   []*Pipeline // in file order
+	Pipelines   []*Pipeline // in file order, then two for each sync
+	Syncs       []*Sync     // in file order
 	// Customers is the customers section (identity rules, see package
 	// identity), nil if the file has none. It is decoded by core/identity.
 	Customers *yaml.Node
@@ -78,6 +79,9 @@ type Pipeline struct {
 	BatchSize int
 	Retry     Retry
 	Pos       Pos // of the list item
+	// Sync is the part the pipeline plays in a two-way sync, if it was
+	// expanded from one; nil for a pipeline of the pipelines list.
+	Sync *SyncRole
 }
 
 // Scheduled reports whether the pipeline runs on a schedule.
@@ -148,4 +152,7 @@ type connNodes struct {
 
 type pipeNodes struct {
 	fromStream, toStream *yaml.Node
+	// fromPath and toPath name the streams in errors; "" for a pipeline of
+	// the pipelines list (pipelines[i].from.stream).
+	fromPath, toPath string
 }

@@ -25,7 +25,7 @@ type decoder struct {
 
 // Keys allowed at each level of the file, in the order the errors list them.
 var (
-	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines", "customers"}
+	topKeys   = []string{"version", "state", "plugins", "log", "server", "monitor", "connections", "pipelines", "syncs", "customers"}
 	stateKeys = []string{"path", "driver", "dsn"}
 	// stateDrivers are the state backends this cxhub has.
 	stateDrivers   = []string{"sqlite", "postgres"}
@@ -210,6 +210,9 @@ func (d *decoder) document(doc *yaml.Node) (*Config, map[string]string) {
 	}
 	if p, ok := top["pipelines"]; ok {
 		d.pipelines(p.val, c)
+	}
+	if p, ok := top["syncs"]; ok {
+		d.syncs(p.val, c)
 	}
 	if p, ok := top["customers"]; ok && !isNull(p.val) {
 		c.Customers = resolve(p.val) // decoded by core/identity, which reports its errors the same way

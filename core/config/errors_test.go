@@ -56,8 +56,8 @@ func TestLoadErrors(t *testing.T) {
 			name: "unknown key without a close match",
 			yaml: "version: 1\nextras: {}\nconnection: {}\n",
 			want: []string{
-				`FILE:2:1: extras: unknown key (expected one of: version, state, plugins, log, server, monitor, connections, pipelines, customers)`,
-				`FILE:3:1: connection: unknown key (did you mean "connections"? expected one of: version, state, plugins, log, server, monitor, connections, pipelines, customers)`,
+				`FILE:2:1: extras: unknown key (expected one of: version, state, plugins, log, server, monitor, connections, pipelines, syncs, customers)`,
+				`FILE:3:1: connection: unknown key (did you mean "connections"? expected one of: version, state, plugins, log, server, monitor, connections, pipelines, syncs, customers)`,
 			},
 		},
 		{
@@ -189,12 +189,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "empty file",
 			yaml: "# nothing yet\n",
-			want: []string{`FILE: the file is empty (expected a mapping with keys version, state, plugins, log, server, monitor, connections, pipelines, customers)`},
+			want: []string{`FILE: the file is empty (expected a mapping with keys version, state, plugins, log, server, monitor, connections, pipelines, syncs, customers)`},
 		},
 		{
 			name: "not a mapping",
 			yaml: "- version: 1\n",
-			want: []string{`FILE:1:1: expected a mapping with keys version, state, plugins, log, server, monitor, connections, pipelines, customers, got a list`},
+			want: []string{`FILE:1:1: expected a mapping with keys version, state, plugins, log, server, monitor, connections, pipelines, syncs, customers, got a list`},
 		},
 		{
 			name: "two documents",

@@ -33,6 +33,7 @@ type batchWriter struct {
 	arena        []byte // the mapped records of the batch being processed
 	mu           sync.Mutex
 	pendingLinks map[string]pendingLink // by source key: links written, not yet committed
+	peeked       map[string]*peeked     // a sync's changes on the other side, by anchor key; see peek
 }
 
 // pendingLink is a destination id a batch wrote and has not committed yet.
@@ -90,6 +91,7 @@ type outgoing struct {
 	rec      sdk.Record
 	attempts int
 	lastErr  error
+	plan     plannedFingerprint // committed with the write; none if its Scope is empty
 }
 
 // process returns the batch's outcome as a commit (without checkpoints).
@@ -109,6 +111,9 @@ func (b *batchWriter) process(ctx context.Context, recs []sdk.Record, replayOf [
 		return c, err
 	}
 	if err := b.attachLinks(ctx, out); err != nil {
+		return c, err
+	}
+	if out, err = b.skipUnchanged(ctx, out, replayOf, &c); err != nil {
 		return c, err
 	}
 	if err := b.write(ctx, recs, out, replayOf, &c); err != nil {
@@ -335,6 +340,15 @@ func (b *batchWriter) written(c *state.Commit, o outgoing, res sdk.Result, repla
 			SrcConnection: b.p.from.Name, SrcStream: b.p.cfg.From.Stream, SrcKey: o.rec.Key,
 			DstConnection: b.p.to.Name, DstStream: b.p.cfg.To.Stream, DstID: res.ID,
 		})
+	}
+	if o.plan.fp.Scope != "" {
+		fp := o.plan.fp
+		if o.plan.keyFromResult {
+			fp.Key = res.ID
+		}
+		if fp.Key != "" {
+			c.Fingerprints = append(c.Fingerprints, fp)
+		}
 	}
 	if replayOf != nil {
 		c.Replayed = append(c.Replayed, replayOf[o.src].ID)

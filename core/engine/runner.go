@@ -232,7 +232,8 @@ func (r *Runner) run(ctx context.Context, name string, source Source, body func(
 	res.Duration = time.Since(started)
 	t.emit(Event{Kind: EventRunFinished, Status: res.Status, Err: res.Err, Total: res.Counts})
 	log.Info("run finished", "status", res.Status, "read", res.Counts.Read, "written", res.Counts.Written,
-		"dead_lettered", res.Counts.DeadLettered, "filtered", res.Counts.Filtered, "duration", res.Duration.Round(time.Millisecond))
+		"dead_lettered", res.Counts.DeadLettered, "filtered", res.Counts.Filtered,
+		"unchanged", res.Counts.Unchanged, "echo", res.Counts.Echo, "duration", res.Duration.Round(time.Millisecond))
 	return res
 }
 
@@ -322,6 +323,9 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 
 	bw := r.newBatchWriter(p, t, w)
 	bw.wd = wd
+	if bw.peeked, err = r.peek(ctx, p, dst); err != nil {
+		return err
+	}
 	if r.onBatchWriter != nil {
 		r.onBatchWriter(bw)
 	}

@@ -47,6 +47,17 @@ type Commit struct {
 	// Links are upserted: a new DstID for the same source record and
 	// destination stream replaces the old one.
 	Links []Link
+	// Fingerprints are upserted: a new one for the same scope and object
+	// replaces the old one. They are written with the links of the same
+	// writes, so that what the state remembers having written is what was
+	// written.
+	Fingerprints []Fingerprint
+	// Conflicts are inserted: fields of a two-way sync both sides changed.
+	Conflicts []Conflict
+	// Chosen are parked conflicts a person settled: their Winner is set.
+	// A conflict that is not parked (already settled, or unknown) fails
+	// the commit with ErrNotFound.
+	Chosen []ConflictChoice
 	// DeadLetters with ID 0 are inserted as pending. Those with an ID are a
 	// replay that failed again: their ErrorKind, Error and LastTriedAt are
 	// updated, Attempts becomes max(stored+1, Attempts) (pass the new total,
@@ -80,6 +91,21 @@ func (c *Commit) Validate() error {
 	for _, l := range c.Links {
 		if err := l.Validate(); err != nil {
 			return err
+		}
+	}
+	for _, f := range c.Fingerprints {
+		if err := f.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, cf := range c.Conflicts {
+		if err := cf.Validate(); err != nil {
+			return err
+		}
+	}
+	for _, ch := range c.Chosen {
+		if ch.ID <= 0 || (ch.Winner != "a" && ch.Winner != "b") {
+			return fmt.Errorf("conflict %d: choice %q is neither a nor b", ch.ID, ch.Winner)
 		}
 	}
 	for _, d := range c.DeadLetters {
@@ -208,6 +234,8 @@ type Counts struct {
 	DeadLettered int64 `json:"dead_lettered"` // records that failed permanently
 	Retries      int64 `json:"retries"`       // retried calls (transient, rate-limited)
 	Restarts     int64 `json:"restarts"`      // plugin processes restarted
+	Unchanged    int64 `json:"unchanged"`     // records not written: the destination already holds their content from us
+	Echo         int64 `json:"echo"`          // records not written: the echo of our own write to their source
 }
 
 // Add adds d to c, counter by counter.
@@ -220,6 +248,8 @@ func (c *Counts) Add(d Counts) {
 	c.DeadLettered += d.DeadLettered
 	c.Retries += d.Retries
 	c.Restarts += d.Restarts
+	c.Unchanged += d.Unchanged
+	c.Echo += d.Echo
 }
 
 // IsZero reports whether every counter is zero.

@@ -30,8 +30,10 @@ type Store interface {
 	Checkpoints(ctx context.Context, pipeline string) (map[string][]byte, error)
 	// ListCheckpoints lists the checkpoints of one pipeline ("" for all).
 	ListCheckpoints(ctx context.Context, pipeline string) ([]Checkpoint, error)
-	// ResetCheckpoints forgets a pipeline's checkpoints; the next run reads
-	// everything again. It returns how many it removed.
+	// ResetCheckpoints forgets a pipeline's checkpoints, and the
+	// fingerprints of its scope (the pipeline's name): the next run reads
+	// everything again and writes it again. It returns how many checkpoints
+	// it removed.
 	ResetCheckpoints(ctx context.Context, pipeline string) (int64, error)
 
 	// StartRun opens a run of pipeline and returns its id; a run of the same
@@ -48,6 +50,12 @@ type Store interface {
 	// the id of the object it is in the destination stream. A link works
 	// both ways: a key of the destination stream finds the source object.
 	LookupLinks(ctx context.Context, srcConnection, srcStream, dstConnection, dstStream string, keys []string) (map[string]string, error)
+	// LookupFingerprints returns the fingerprints of scope for the given
+	// keys of a connection's stream: key → Data. Keys without one are
+	// absent from the map.
+	LookupFingerprints(ctx context.Context, scope, connection, stream string, keys []string) (map[string][]byte, error)
+	// Conflicts lists the conflicts of two-way syncs, newest first.
+	Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error)
 	// CountLinks counts every link.
 	CountLinks(ctx context.Context) (int64, error)
 

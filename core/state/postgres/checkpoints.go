@@ -70,9 +70,20 @@ func (s *Store) ResetCheckpoints(ctx context.Context, pipeline string) (int64, e
 	if s.readOnly {
 		return 0, fmt.Errorf("state: reset checkpoints of %s: %w", pipeline, errReadOnly)
 	}
-	ct, err := s.pool.Exec(ctx, `DELETE FROM cxhub.checkpoints WHERE pipeline = $1`, pipeline)
+	var n int64
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		ct, err := tx.Exec(ctx, `DELETE FROM cxhub.checkpoints WHERE pipeline = $1`, pipeline)
+		if err != nil {
+			return err
+		}
+		n = ct.RowsAffected()
+		// What the pipeline remembers having written goes too: the records
+		// read again are written again.
+		_, err = tx.Exec(ctx, `DELETE FROM cxhub.fingerprints WHERE scope = $1`, pipeline)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("state: reset checkpoints of %s: %w", pipeline, err)
 	}
-	return ct.RowsAffected(), nil
+	return n, nil
 }

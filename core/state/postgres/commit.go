@@ -44,13 +44,15 @@ func (s *Store) Commit(ctx context.Context, c state.Commit) error {
 	queueResolved(b, sqlReplayDeadLetters, "replayed", c.Replayed, t)
 	queueResolved(b, sqlDiscardDeadLetters, "discarded", c.Discarded, t)
 	queueCheckpoints(b, &c, t)
+	queueFingerprints(b, c.Fingerprints, t)
+	queueConflicts(b, &c, t)
 	if c.InboxCursor > 0 {
 		b.Queue(sqlMoveInboxCursor, c.Pipeline, c.InboxCursor)
 	}
 	if c.RunID != 0 {
 		n := c.Counts
 		b.Queue(sqlAddCounts, n.Read, n.Filtered, n.Written, n.Created, n.Updated, n.DeadLettered, n.Retries, n.Restarts,
-			c.RunID, c.Pipeline).Exec(func(ct pgconn.CommandTag) error {
+			c.RunID, c.Pipeline, n.Unchanged, n.Echo).Exec(func(ct pgconn.CommandTag) error {
 			if ct.RowsAffected() == 0 {
 				if c.Pipeline != "" {
 					return fmt.Errorf("run %d of pipeline %s: %w", c.RunID, c.Pipeline, state.ErrNotFound)
@@ -310,5 +312,6 @@ ON CONFLICT (pipeline) DO UPDATE SET last_id = greatest(c.last_id, excluded.last
 const sqlAddCounts = `UPDATE cxhub.runs SET
 	n_read = n_read + $1, n_filtered = n_filtered + $2, n_written = n_written + $3,
 	n_created = n_created + $4, n_updated = n_updated + $5, n_dead_lettered = n_dead_lettered + $6,
-	n_retries = n_retries + $7, n_restarts = n_restarts + $8
+	n_retries = n_retries + $7, n_restarts = n_restarts + $8,
+	n_unchanged = n_unchanged + $11, n_echo = n_echo + $12
 WHERE id = $9 AND ($10::text = '' OR pipeline = $10::text)`

@@ -169,6 +169,40 @@ CREATE TABLE cxhub.workers (
 	expires_at timestamptz NOT NULL
 );
 `,
+	// 4: two-way sync: fingerprints of synced content, conflicts, and the
+	// runs' counts of writes skipped for them (SQLite's version 4).
+	`
+CREATE TABLE cxhub.fingerprints (
+	scope      text COLLATE "C" NOT NULL, -- a pipeline, or a two-way sync
+	connection text COLLATE "C" NOT NULL,
+	stream     text COLLATE "C" NOT NULL,
+	key        bytea       NOT NULL,
+	data       bytea       NOT NULL,      -- opaque to the store: the engine's per-field hashes
+	updated_at timestamptz NOT NULL,
+	PRIMARY KEY (scope, connection, stream, key)
+);
+
+CREATE TABLE cxhub.conflicts (
+	id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	sync       text COLLATE "C" NOT NULL,
+	pipeline   text COLLATE "C" NOT NULL,
+	run_id     bigint REFERENCES cxhub.runs (id) ON DELETE SET NULL,
+	connection text COLLATE "C" NOT NULL,
+	stream     text COLLATE "C" NOT NULL,
+	key        bytea       NOT NULL,
+	field      text        NOT NULL,
+	value_a    text        NOT NULL,
+	value_b    text        NOT NULL,
+	rule       text        NOT NULL,
+	winner     text        NOT NULL, -- '' while parked for a person
+	created_at timestamptz NOT NULL
+);
+CREATE INDEX conflicts_by_sync ON cxhub.conflicts (sync, id);
+CREATE INDEX conflicts_by_run ON cxhub.conflicts (run_id);
+
+ALTER TABLE cxhub.runs ADD COLUMN n_unchanged bigint NOT NULL DEFAULT 0;
+ALTER TABLE cxhub.runs ADD COLUMN n_echo      bigint NOT NULL DEFAULT 0;
+`,
 }
 
 // SchemaVersion returns the schema version this code writes.

@@ -83,7 +83,8 @@ func (s *Store) FinishRun(ctx context.Context, runID int64, status state.RunStat
 }
 
 const runColumns = `id, pipeline, status, started_at, finished_at, error,
-	n_read, n_filtered, n_written, n_created, n_updated, n_dead_lettered, n_retries, n_restarts`
+	n_read, n_filtered, n_written, n_created, n_updated, n_dead_lettered, n_retries, n_restarts,
+	n_unchanged, n_echo`
 
 func scanRun(row pgx.Row) (state.Run, error) {
 	var (
@@ -93,7 +94,8 @@ func scanRun(row pgx.Row) (state.Run, error) {
 	)
 	err := row.Scan(&r.ID, &r.Pipeline, &status, &r.StartedAt, &finished, &r.Error,
 		&r.Counts.Read, &r.Counts.Filtered, &r.Counts.Written, &r.Counts.Created, &r.Counts.Updated,
-		&r.Counts.DeadLettered, &r.Counts.Retries, &r.Counts.Restarts)
+		&r.Counts.DeadLettered, &r.Counts.Retries, &r.Counts.Restarts,
+		&r.Counts.Unchanged, &r.Counts.Echo)
 	if err != nil {
 		return state.Run{}, err
 	}

@@ -79,7 +79,12 @@ func (s *Store) ResetCheckpoints(ctx context.Context, pipeline string) (int64, e
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		// What the pipeline remembers having written goes too: the records
+		// read again are written again.
+		_, err = tx.ExecContext(ctx, `DELETE FROM fingerprints WHERE scope = ?`, pipeline)
 		return err
 	})
 	if err != nil {

@@ -10,7 +10,8 @@ import (
 const sqlAddCounts = `UPDATE runs SET
 	n_read = n_read + ?1, n_filtered = n_filtered + ?2, n_written = n_written + ?3,
 	n_created = n_created + ?4, n_updated = n_updated + ?5, n_dead_lettered = n_dead_lettered + ?6,
-	n_retries = n_retries + ?7, n_restarts = n_restarts + ?8
+	n_retries = n_retries + ?7, n_restarts = n_restarts + ?8,
+	n_unchanged = n_unchanged + ?11, n_echo = n_echo + ?12
 	WHERE id = ?9 AND (?10 = '' OR pipeline = ?10)`
 
 // Commit records a batch's final outcome: links, dead letters, replayed
@@ -31,8 +32,12 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 	if err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
 	}
+	fps, err := s.fingerprintStmts(ctx, len(c.Fingerprints))
+	if err != nil {
+		return fmt.Errorf("state: commit batch: %w", err)
+	}
 	s.pairs.mark(c.Links) // before the transaction: see linkPairs
-	if err := s.write(ctx, func(tx *sql.Tx) error { return s.commit(ctx, tx, &c, links) }); err != nil {
+	if err := s.write(ctx, func(tx *sql.Tx) error { return s.commit(ctx, tx, &c, links, fps) }); err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
 	}
 	return nil
@@ -42,7 +47,7 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 // context.
 const cancelCheckEvery = 64
 
-func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map[int]*sql.Stmt) error {
+func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts, fpStmts map[int]*sql.Stmt) error {
 	if err := checkFence(ctx, tx); err != nil {
 		return err // first: a fenced batch writes nothing
 	}
@@ -63,6 +68,38 @@ func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map
 
 	if err := writeLinks(ctx, ectx, tx, linkStmts, c.Links, now); err != nil {
 		return err
+	}
+
+	if err := writeFingerprints(ctx, ectx, tx, fpStmts, c.Fingerprints, now); err != nil {
+		return err
+	}
+
+	for i, cf := range c.Conflicts {
+		if err := check(i); err != nil {
+			return err
+		}
+		runID := cf.RunID
+		if runID == 0 {
+			runID = c.RunID
+		}
+		pipeline := cf.Pipeline
+		if pipeline == "" {
+			pipeline = c.Pipeline
+		}
+		if _, err := tx.ExecContext(ectx, sqlInsertConflict, cf.Sync, pipeline, sql.NullInt64{Int64: runID, Valid: runID != 0},
+			cf.Connection, cf.Stream, cf.Key, cf.Field, cf.ValueA, cf.ValueB, cf.Rule, cf.Winner, now); err != nil {
+			return fmt.Errorf("conflict %s/%q field %s: %w", cf.Stream, cf.Key, cf.Field, err)
+		}
+	}
+
+	for i, ch := range c.Chosen {
+		if err := check(i); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ectx, `UPDATE conflicts SET winner = ?1 WHERE id = ?2 AND winner = ''`, ch.Winner, ch.ID)
+		if err := oneRow(res, err); err != nil {
+			return fmt.Errorf("conflict %d: not parked: %w", ch.ID, err)
+		}
 	}
 
 	if len(c.DeadLetters) > 0 {
@@ -150,7 +187,7 @@ func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map
 		n := c.Counts
 		res, err := tx.StmtContext(ectx, s.addCounts).ExecContext(ectx,
 			n.Read, n.Filtered, n.Written, n.Created, n.Updated, n.DeadLettered, n.Retries, n.Restarts,
-			c.RunID, c.Pipeline)
+			c.RunID, c.Pipeline, n.Unchanged, n.Echo)
 		if err := oneRow(res, err); err != nil {
 			if errors.Is(err, ErrNotFound) && c.Pipeline != "" {
 				return fmt.Errorf("run %d of pipeline %s: %w", c.RunID, c.Pipeline, err)

@@ -165,6 +165,40 @@ CREATE TABLE workers (
 	expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 4: two-way sync: fingerprints of synced content, conflicts, and the runs'
+	// counts of writes skipped for it.
+	`
+CREATE TABLE fingerprints (
+	scope      TEXT    NOT NULL, -- a pipeline, or a two-way sync
+	connection TEXT    NOT NULL,
+	stream     TEXT    NOT NULL,
+	key        TEXT    NOT NULL,
+	data       BLOB    NOT NULL, -- opaque to the store: the engine's per-field hashes
+	updated_at INTEGER NOT NULL,
+	PRIMARY KEY (scope, connection, stream, key)
+) WITHOUT ROWID;
+
+-- Fields both sides of a sync changed, and which side's value was kept.
+CREATE TABLE conflicts (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	sync       TEXT    NOT NULL,
+	pipeline   TEXT    NOT NULL,
+	run_id     INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+	connection TEXT    NOT NULL,
+	stream     TEXT    NOT NULL,
+	key        TEXT    NOT NULL,
+	field      TEXT    NOT NULL,
+	value_a    TEXT    NOT NULL,
+	value_b    TEXT    NOT NULL,
+	rule       TEXT    NOT NULL,
+	winner     TEXT    NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX conflicts_by_sync ON conflicts (sync, id);
+
+ALTER TABLE runs ADD COLUMN n_unchanged INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN n_echo      INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // SchemaVersion returns the schema version this code writes: the

@@ -97,7 +97,8 @@ func (s *Store) FinishRun(ctx context.Context, runID int64, status RunStatus, er
 }
 
 const runColumns = `id, pipeline, status, started_at, finished_at, error,
-	n_read, n_filtered, n_written, n_created, n_updated, n_dead_lettered, n_retries, n_restarts`
+	n_read, n_filtered, n_written, n_created, n_updated, n_dead_lettered, n_retries, n_restarts,
+	n_unchanged, n_echo`
 
 func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
 	var (
@@ -107,7 +108,8 @@ func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
 	)
 	err := sc.Scan(&r.ID, &r.Pipeline, &r.Status, &started, &finished, &r.Error,
 		&r.Counts.Read, &r.Counts.Filtered, &r.Counts.Written, &r.Counts.Created, &r.Counts.Updated,
-		&r.Counts.DeadLettered, &r.Counts.Retries, &r.Counts.Restarts)
+		&r.Counts.DeadLettered, &r.Counts.Retries, &r.Counts.Restarts,
+		&r.Counts.Unchanged, &r.Counts.Echo)
 	if err != nil {
 		return Run{}, err
 	}

@@ -19,6 +19,9 @@ type (
 	Alert            = state.Alert
 	AlertFilter      = state.AlertFilter
 	AlertStatus      = state.AlertStatus
+	Conflict         = state.Conflict
+	ConflictFilter   = state.ConflictFilter
+	Fingerprint      = state.Fingerprint
 )
 
 const (

@@ -59,6 +59,8 @@ func Run(t *testing.T, open Opener) {
 		{"InboxPrune", testInboxPrune},
 		{"AlertLifecycle", testAlertLifecycle},
 		{"PausedPipelines", testPausedPipelines},
+		{"Fingerprints", testFingerprints},
+		{"Conflicts", testConflicts},
 		{"LeaseAcquireRenewRelease", testLeaseAcquireRenewRelease},
 		{"LeaseExpiryAndTakeover", testLeaseExpiryAndTakeover},
 		{"FencedWritesRefused", testFencedWritesRefused},
