@@ -208,7 +208,7 @@ benchstat:
 # itself at its budget; the whole target is bounded by -timeout. A failure
 # logs its seed: CXHUB_STRESS_SEED=<seed> replays it.
 stress:
-	CXHUB_STRESS=1 $(GO) test -race -count=1 -timeout 30m -run 'Crash|Kill|Fault|Shutdown|Secret|Stress' ./core/e2e/
+	CXHUB_STRESS=1 $(GO) test -race -count=1 -timeout 30m -run 'Crash|Kill|Fault|Shutdown|Secret|Stress|Workers' ./core/e2e/
 
 # make fuzz: every fuzz target for FUZZTIME each (not part of make test;
 # their seed corpora in testdata/fuzz run with every go test). A crash

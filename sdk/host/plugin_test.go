@@ -988,9 +988,13 @@ func TestPluginKilledMidRead(t *testing.T) {
 	t.Parallel()
 	p := launch(t, Options{})
 	pid := p.Pid()
-	var killErr error
+	var (
+		killErr error
+		killed  bool // batches already on their way arrive after the kill: kill once
+	)
 	out := recorder{onEmit: func() error {
-		if killErr == nil {
+		if !killed {
+			killed = true
 			killErr = syscall.Kill(pid, syscall.SIGKILL)
 		}
 		return killErr
