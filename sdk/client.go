@@ -198,6 +198,8 @@ func (p *client) Read(ctx context.Context, req ReadRequest, out Emitter) error {
 			if err := out.Checkpoint(m.Checkpoint.GetStream(), m.Checkpoint.GetState()); err != nil {
 				return err
 			}
+		case *pb.ReadResponse_Waiting:
+			heardWaiting(ctx, m.Waiting)
 		}
 	}
 }
@@ -208,7 +210,7 @@ func (p *client) OpenWriter(ctx context.Context, req OpenWriterRequest) (Writer,
 	stream, err := p.rpc.Write(sctx)
 	if err == nil {
 		err = stream.Send(&pb.WriteRequest{Message: &pb.WriteRequest_Open{
-			Open: &pb.WriteOpen{Config: req.Config, Stream: req.Stream},
+			Open: &pb.WriteOpen{Config: req.Config, Stream: req.Stream, AcceptsWaiting: true},
 		}})
 	}
 	if err != nil {
@@ -248,7 +250,7 @@ func (w *remoteWriter) Write(ctx context.Context, req WriteRequest) (WriteRespon
 	}
 	n := 0
 	for _, chunk := range splitBySize(send, maxBatchBytes) {
-		part, err := w.writeChunk(chunk)
+		part, err := w.writeChunk(ctx, chunk)
 		if err != nil {
 			if ctx.Err() != nil {
 				return WriteResponse{}, ctx.Err()
@@ -263,18 +265,18 @@ func (w *remoteWriter) Write(ctx context.Context, req WriteRequest) (WriteRespon
 	return WriteResponse{Results: results}, nil
 }
 
-func (w *remoteWriter) writeChunk(records []Record) ([]Result, error) {
+func (w *remoteWriter) writeChunk(ctx context.Context, records []Record) ([]Result, error) {
 	err := w.stream.Send(&pb.WriteRequest{Message: &pb.WriteRequest_Batch{
 		Batch: &pb.RecordBatch{Records: recordsToPB(records)},
 	}})
 	if err != nil {
 		// The server's reason for a broken stream comes with Recv.
-		if _, rerr := w.stream.Recv(); rerr != nil && !errors.Is(rerr, io.EOF) {
+		if _, rerr := w.recv(ctx); rerr != nil && !errors.Is(rerr, io.EOF) {
 			err = rerr
 		}
 		return nil, w.plugin.wrap("write", err)
 	}
-	resp, err := w.stream.Recv()
+	resp, err := w.recv(ctx)
 	if errors.Is(err, io.EOF) {
 		err = errors.New("connector closed the write stream before answering")
 	}
@@ -292,6 +294,25 @@ func (w *remoteWriter) writeChunk(records []Record) ([]Result, error) {
 	return results, nil
 }
 
+// recv returns the next answer on the stream, passing the heartbeats that
+// come before it to ctx's listener.
+func (w *remoteWriter) recv(ctx context.Context) (*pb.WriteResponse, error) {
+	for {
+		resp, err := w.stream.Recv()
+		if err != nil {
+			return nil, err
+		}
+		if resp.GetWaiting() == nil {
+			return resp, nil
+		}
+		if len(resp.GetResults()) > 0 {
+			return nil, fmt.Errorf("connector %s broke the protocol: a heartbeat with %d results",
+				w.plugin.spec.Name, len(resp.GetResults()))
+		}
+		heardWaiting(ctx, resp.GetWaiting())
+	}
+}
+
 // Close ends the write stream and returns the connector's verdict on it.
 // A ctx that ends first abandons the wait (and the stream).
 func (w *remoteWriter) Close(ctx context.Context) error {
@@ -301,7 +322,7 @@ func (w *remoteWriter) Close(ctx context.Context) error {
 	if err := w.stream.CloseSend(); err != nil {
 		return w.plugin.wrap("close writer", err)
 	}
-	if _, err := w.stream.Recv(); err != nil && !errors.Is(err, io.EOF) {
+	if _, err := w.recv(ctx); err != nil && !errors.Is(err, io.EOF) {
 		return w.plugin.wrap("close writer", err)
 	}
 	return nil

@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
 	"github.com/cxhub/cxhub/sdk/internal/gctune"
+	"github.com/cxhub/cxhub/sdk/internal/hostlink"
 	"github.com/cxhub/cxhub/sdk/internal/wireopts"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
@@ -105,8 +107,20 @@ func (s *server) Read(req *pb.ReadRequest, stream pb.Connector_ReadServer) error
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
 	}
-	out := &batchEmitter{send: stream.Send, batchSize: batchSize}
-	ctx := s.ctx(stream.Context(), "read")
+	// The connector's heartbeats share the stream with its batches, maybe
+	// from other goroutines: one send at a time.
+	var mu sync.Mutex
+	send := func(m *pb.ReadResponse) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return stream.Send(m)
+	}
+	hb := newHeartbeat(func(w *pb.Waiting) error {
+		return send(&pb.ReadResponse{Message: &pb.ReadResponse_Waiting{Waiting: w}})
+	})
+	defer hb.stop()
+	out := &batchEmitter{send: send, batchSize: batchSize}
+	ctx := hostlink.WithWait(s.ctx(stream.Context(), "read"), hb.waiting)
 	err := src.Read(ctx, ReadRequest{Config: req.GetConfig(), Streams: states, BatchSize: batchSize}, out)
 	if err == nil {
 		err = out.flush()
@@ -128,18 +142,33 @@ func (s *server) Write(stream pb.Connector_WriteServer) error {
 		return status.Error(codes.InvalidArgument, "write stream must begin with an open message")
 	}
 	ctx := s.ctx(stream.Context(), "write")
+	send := stream.Send
+	if open.GetAcceptsWaiting() {
+		// Heartbeats share the stream with the answers, maybe from other
+		// goroutines: one send at a time. An older core, which did not
+		// ask for them, would take one for an answer: it gets none.
+		var mu sync.Mutex
+		send = func(m *pb.WriteResponse) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return stream.Send(m)
+		}
+		hb := newHeartbeat(func(w *pb.Waiting) error { return send(&pb.WriteResponse{Waiting: w}) })
+		defer hb.stop()
+		ctx = hostlink.WithWait(ctx, hb.waiting)
+	}
 	w, err := dst.OpenWriter(ctx, OpenWriterRequest{Config: open.GetConfig(), Stream: open.GetStream()})
 	if err != nil {
 		return errorToStatus(fmt.Errorf("open writer for stream %q: %w", open.GetStream(), err))
 	}
-	err = s.writeBatches(ctx, stream, w)
+	err = s.writeBatches(ctx, stream, send, w)
 	if cerr := w.Close(ctx); err == nil && cerr != nil {
 		err = fmt.Errorf("close writer for stream %q: %w", open.GetStream(), cerr)
 	}
 	return errorToStatus(err)
 }
 
-func (s *server) writeBatches(ctx context.Context, stream pb.Connector_WriteServer, w Writer) error {
+func (s *server) writeBatches(ctx context.Context, stream pb.Connector_WriteServer, send func(*pb.WriteResponse) error, w Writer) error {
 	for {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -164,7 +193,7 @@ func (s *server) writeBatches(ctx context.Context, stream pb.Connector_WriteServ
 		for i, r := range resp.Results {
 			results[i] = &pb.RecordResult{Id: r.ID, Created: r.Created, Error: errorToPB(r.Err)}
 		}
-		if err := stream.Send(&pb.WriteResponse{Results: results}); err != nil {
+		if err := send(&pb.WriteResponse{Results: results}); err != nil {
 			return err
 		}
 	}

@@ -1056,12 +1056,74 @@ func (x *ReadRequest) GetBatchSize() int32 {
 	return 0
 }
 
+// Waiting says that the connector waits on purpose (a rate limit's pacing,
+// a vendor's Retry-After, a retry's backoff, a slow vendor job) and until
+// when, so that the core does not take the wait for a hang. It is not
+// progress: the core still bounds how long a connector may wait without
+// making any. A connector sends it from the wait itself, when the wait
+// begins, and no more often than about once a second.
+type Waiting struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// reason says what is awaited, for the operator ("rate limited: 429 from
+	// GET /api/v2/users, Retry-After 30s").
+	Reason string `protobuf:"bytes,1,opt,name=reason,proto3" json:"reason,omitempty"`
+	// wait_ms is how long from now the wait lasts, in milliseconds.
+	WaitMs        int64 `protobuf:"varint,2,opt,name=wait_ms,json=waitMs,proto3" json:"wait_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Waiting) Reset() {
+	*x = Waiting{}
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Waiting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Waiting) ProtoMessage() {}
+
+func (x *Waiting) ProtoReflect() protoreflect.Message {
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Waiting.ProtoReflect.Descriptor instead.
+func (*Waiting) Descriptor() ([]byte, []int) {
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Waiting) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Waiting) GetWaitMs() int64 {
+	if x != nil {
+		return x.WaitMs
+	}
+	return 0
+}
+
 type ReadResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Message:
 	//
 	//	*ReadResponse_Batch
 	//	*ReadResponse_Checkpoint
+	//	*ReadResponse_Waiting
 	Message       isReadResponse_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1069,7 +1131,7 @@ type ReadResponse struct {
 
 func (x *ReadResponse) Reset() {
 	*x = ReadResponse{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[15]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1081,7 +1143,7 @@ func (x *ReadResponse) String() string {
 func (*ReadResponse) ProtoMessage() {}
 
 func (x *ReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[15]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1094,7 +1156,7 @@ func (x *ReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResponse.ProtoReflect.Descriptor instead.
 func (*ReadResponse) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{15}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReadResponse) GetMessage() isReadResponse_Message {
@@ -1122,6 +1184,15 @@ func (x *ReadResponse) GetCheckpoint() *Checkpoint {
 	return nil
 }
 
+func (x *ReadResponse) GetWaiting() *Waiting {
+	if x != nil {
+		if x, ok := x.Message.(*ReadResponse_Waiting); ok {
+			return x.Waiting
+		}
+	}
+	return nil
+}
+
 type isReadResponse_Message interface {
 	isReadResponse_Message()
 }
@@ -1134,21 +1205,33 @@ type ReadResponse_Checkpoint struct {
 	Checkpoint *Checkpoint `protobuf:"bytes,2,opt,name=checkpoint,proto3,oneof"`
 }
 
+type ReadResponse_Waiting struct {
+	// waiting may come at any time between batches. A core that does not
+	// know it sees a message with no case set and skips it.
+	Waiting *Waiting `protobuf:"bytes,3,opt,name=waiting,proto3,oneof"`
+}
+
 func (*ReadResponse_Batch) isReadResponse_Message() {}
 
 func (*ReadResponse_Checkpoint) isReadResponse_Message() {}
 
+func (*ReadResponse_Waiting) isReadResponse_Message() {}
+
 type WriteOpen struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Config        []byte                 `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
-	Stream        string                 `protobuf:"bytes,2,opt,name=stream,proto3" json:"stream,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Config []byte                 `protobuf:"bytes,1,opt,name=config,proto3" json:"config,omitempty"`
+	Stream string                 `protobuf:"bytes,2,opt,name=stream,proto3" json:"stream,omitempty"`
+	// accepts_waiting: the core understands WriteResponse.waiting. A connector
+	// sends no waiting on a Write stream unless it is set (an older core would
+	// take such a message for the answer to a batch).
+	AcceptsWaiting bool `protobuf:"varint,3,opt,name=accepts_waiting,json=acceptsWaiting,proto3" json:"accepts_waiting,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *WriteOpen) Reset() {
 	*x = WriteOpen{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[16]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1160,7 +1243,7 @@ func (x *WriteOpen) String() string {
 func (*WriteOpen) ProtoMessage() {}
 
 func (x *WriteOpen) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[16]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1173,7 +1256,7 @@ func (x *WriteOpen) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteOpen.ProtoReflect.Descriptor instead.
 func (*WriteOpen) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{16}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *WriteOpen) GetConfig() []byte {
@@ -1190,6 +1273,13 @@ func (x *WriteOpen) GetStream() string {
 	return ""
 }
 
+func (x *WriteOpen) GetAcceptsWaiting() bool {
+	if x != nil {
+		return x.AcceptsWaiting
+	}
+	return false
+}
+
 type WriteRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Message:
@@ -1203,7 +1293,7 @@ type WriteRequest struct {
 
 func (x *WriteRequest) Reset() {
 	*x = WriteRequest{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[17]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1305,7 @@ func (x *WriteRequest) String() string {
 func (*WriteRequest) ProtoMessage() {}
 
 func (x *WriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[17]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1318,7 @@ func (x *WriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteRequest.ProtoReflect.Descriptor instead.
 func (*WriteRequest) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{17}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *WriteRequest) GetMessage() isWriteRequest_Message {
@@ -1285,7 +1375,7 @@ type RecordResult struct {
 
 func (x *RecordResult) Reset() {
 	*x = RecordResult{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[18]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1297,7 +1387,7 @@ func (x *RecordResult) String() string {
 func (*RecordResult) ProtoMessage() {}
 
 func (x *RecordResult) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[18]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1310,7 +1400,7 @@ func (x *RecordResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordResult.ProtoReflect.Descriptor instead.
 func (*RecordResult) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{18}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RecordResult) GetId() string {
@@ -1335,15 +1425,19 @@ func (x *RecordResult) GetError() *Error {
 }
 
 type WriteResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Results       []*RecordResult        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Results []*RecordResult        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// waiting, sent only when WriteOpen.accepts_waiting was set, makes this
+	// message a heartbeat that answers no batch: results is then empty, and
+	// the batch's answer is still to come.
+	Waiting       *Waiting `protobuf:"bytes,2,opt,name=waiting,proto3" json:"waiting,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[19]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1355,7 +1449,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[19]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1368,12 +1462,19 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{19}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WriteResponse) GetResults() []*RecordResult {
 	if x != nil {
 		return x.Results
+	}
+	return nil
+}
+
+func (x *WriteResponse) GetWaiting() *Waiting {
+	if x != nil {
+		return x.Waiting
 	}
 	return nil
 }
@@ -1388,7 +1489,7 @@ type Header struct {
 
 func (x *Header) Reset() {
 	*x = Header{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[20]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1400,7 +1501,7 @@ func (x *Header) String() string {
 func (*Header) ProtoMessage() {}
 
 func (x *Header) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[20]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1413,7 +1514,7 @@ func (x *Header) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Header.ProtoReflect.Descriptor instead.
 func (*Header) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{20}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Header) GetName() string {
@@ -1444,7 +1545,7 @@ type HandleWebhookRequest struct {
 
 func (x *HandleWebhookRequest) Reset() {
 	*x = HandleWebhookRequest{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[21]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1456,7 +1557,7 @@ func (x *HandleWebhookRequest) String() string {
 func (*HandleWebhookRequest) ProtoMessage() {}
 
 func (x *HandleWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[21]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1469,7 +1570,7 @@ func (x *HandleWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleWebhookRequest.ProtoReflect.Descriptor instead.
 func (*HandleWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{21}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *HandleWebhookRequest) GetConfig() []byte {
@@ -1519,7 +1620,7 @@ type HandleWebhookResponse struct {
 
 func (x *HandleWebhookResponse) Reset() {
 	*x = HandleWebhookResponse{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[22]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1531,7 +1632,7 @@ func (x *HandleWebhookResponse) String() string {
 func (*HandleWebhookResponse) ProtoMessage() {}
 
 func (x *HandleWebhookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[22]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1544,7 +1645,7 @@ func (x *HandleWebhookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleWebhookResponse.ProtoReflect.Descriptor instead.
 func (*HandleWebhookResponse) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{22}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *HandleWebhookResponse) GetRecords() []*Record {
@@ -1641,16 +1742,21 @@ const file_cxhub_connector_v1_connector_proto_rawDesc = "" +
 	"\x06config\x18\x01 \x01(\fR\x06config\x129\n" +
 	"\astreams\x18\x02 \x03(\v2\x1f.cxhub.connector.v1.StreamStateR\astreams\x12\x1d\n" +
 	"\n" +
-	"batch_size\x18\x03 \x01(\x05R\tbatchSize\"\x94\x01\n" +
+	"batch_size\x18\x03 \x01(\x05R\tbatchSize\":\n" +
+	"\aWaiting\x12\x16\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x17\n" +
+	"\await_ms\x18\x02 \x01(\x03R\x06waitMs\"\xcd\x01\n" +
 	"\fReadResponse\x127\n" +
 	"\x05batch\x18\x01 \x01(\v2\x1f.cxhub.connector.v1.RecordBatchH\x00R\x05batch\x12@\n" +
 	"\n" +
 	"checkpoint\x18\x02 \x01(\v2\x1e.cxhub.connector.v1.CheckpointH\x00R\n" +
-	"checkpointB\t\n" +
-	"\amessage\";\n" +
+	"checkpoint\x127\n" +
+	"\awaiting\x18\x03 \x01(\v2\x1b.cxhub.connector.v1.WaitingH\x00R\awaitingB\t\n" +
+	"\amessage\"d\n" +
 	"\tWriteOpen\x12\x16\n" +
 	"\x06config\x18\x01 \x01(\fR\x06config\x12\x16\n" +
-	"\x06stream\x18\x02 \x01(\tR\x06stream\"\x87\x01\n" +
+	"\x06stream\x18\x02 \x01(\tR\x06stream\x12'\n" +
+	"\x0faccepts_waiting\x18\x03 \x01(\bR\x0eacceptsWaiting\"\x87\x01\n" +
 	"\fWriteRequest\x123\n" +
 	"\x04open\x18\x01 \x01(\v2\x1d.cxhub.connector.v1.WriteOpenH\x00R\x04open\x127\n" +
 	"\x05batch\x18\x02 \x01(\v2\x1f.cxhub.connector.v1.RecordBatchH\x00R\x05batchB\t\n" +
@@ -1658,9 +1764,10 @@ const file_cxhub_connector_v1_connector_proto_rawDesc = "" +
 	"\fRecordResult\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\acreated\x18\x02 \x01(\bR\acreated\x12/\n" +
-	"\x05error\x18\x03 \x01(\v2\x19.cxhub.connector.v1.ErrorR\x05error\"K\n" +
+	"\x05error\x18\x03 \x01(\v2\x19.cxhub.connector.v1.ErrorR\x05error\"\x82\x01\n" +
 	"\rWriteResponse\x12:\n" +
-	"\aresults\x18\x01 \x03(\v2 .cxhub.connector.v1.RecordResultR\aresults\"4\n" +
+	"\aresults\x18\x01 \x03(\v2 .cxhub.connector.v1.RecordResultR\aresults\x125\n" +
+	"\awaiting\x18\x02 \x01(\v2\x1b.cxhub.connector.v1.WaitingR\awaiting\"4\n" +
 	"\x06Header\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06values\x18\x02 \x03(\tR\x06values\"\xa2\x01\n" +
@@ -1706,7 +1813,7 @@ func file_cxhub_connector_v1_connector_proto_rawDescGZIP() []byte {
 }
 
 var file_cxhub_connector_v1_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_cxhub_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_cxhub_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_cxhub_connector_v1_connector_proto_goTypes = []any{
 	(Operation)(0),                // 0: cxhub.connector.v1.Operation
 	(ErrorKind)(0),                // 1: cxhub.connector.v1.ErrorKind
@@ -1725,51 +1832,54 @@ var file_cxhub_connector_v1_connector_proto_goTypes = []any{
 	(*DiscoverResponse)(nil),      // 14: cxhub.connector.v1.DiscoverResponse
 	(*StreamState)(nil),           // 15: cxhub.connector.v1.StreamState
 	(*ReadRequest)(nil),           // 16: cxhub.connector.v1.ReadRequest
-	(*ReadResponse)(nil),          // 17: cxhub.connector.v1.ReadResponse
-	(*WriteOpen)(nil),             // 18: cxhub.connector.v1.WriteOpen
-	(*WriteRequest)(nil),          // 19: cxhub.connector.v1.WriteRequest
-	(*RecordResult)(nil),          // 20: cxhub.connector.v1.RecordResult
-	(*WriteResponse)(nil),         // 21: cxhub.connector.v1.WriteResponse
-	(*Header)(nil),                // 22: cxhub.connector.v1.Header
-	(*HandleWebhookRequest)(nil),  // 23: cxhub.connector.v1.HandleWebhookRequest
-	(*HandleWebhookResponse)(nil), // 24: cxhub.connector.v1.HandleWebhookResponse
-	nil,                           // 25: cxhub.connector.v1.StreamSpec.CanonicalFieldsEntry
+	(*Waiting)(nil),               // 17: cxhub.connector.v1.Waiting
+	(*ReadResponse)(nil),          // 18: cxhub.connector.v1.ReadResponse
+	(*WriteOpen)(nil),             // 19: cxhub.connector.v1.WriteOpen
+	(*WriteRequest)(nil),          // 20: cxhub.connector.v1.WriteRequest
+	(*RecordResult)(nil),          // 21: cxhub.connector.v1.RecordResult
+	(*WriteResponse)(nil),         // 22: cxhub.connector.v1.WriteResponse
+	(*Header)(nil),                // 23: cxhub.connector.v1.Header
+	(*HandleWebhookRequest)(nil),  // 24: cxhub.connector.v1.HandleWebhookRequest
+	(*HandleWebhookResponse)(nil), // 25: cxhub.connector.v1.HandleWebhookResponse
+	nil,                           // 26: cxhub.connector.v1.StreamSpec.CanonicalFieldsEntry
 }
 var file_cxhub_connector_v1_connector_proto_depIdxs = []int32{
 	0,  // 0: cxhub.connector.v1.Record.operation:type_name -> cxhub.connector.v1.Operation
 	2,  // 1: cxhub.connector.v1.RecordBatch.records:type_name -> cxhub.connector.v1.Record
 	1,  // 2: cxhub.connector.v1.Error.kind:type_name -> cxhub.connector.v1.ErrorKind
 	6,  // 3: cxhub.connector.v1.StreamSpec.capabilities:type_name -> cxhub.connector.v1.Capabilities
-	25, // 4: cxhub.connector.v1.StreamSpec.canonical_fields:type_name -> cxhub.connector.v1.StreamSpec.CanonicalFieldsEntry
+	26, // 4: cxhub.connector.v1.StreamSpec.canonical_fields:type_name -> cxhub.connector.v1.StreamSpec.CanonicalFieldsEntry
 	7,  // 5: cxhub.connector.v1.ConnectorSpec.streams:type_name -> cxhub.connector.v1.StreamSpec
 	8,  // 6: cxhub.connector.v1.SpecResponse.spec:type_name -> cxhub.connector.v1.ConnectorSpec
 	7,  // 7: cxhub.connector.v1.DiscoverResponse.streams:type_name -> cxhub.connector.v1.StreamSpec
 	15, // 8: cxhub.connector.v1.ReadRequest.streams:type_name -> cxhub.connector.v1.StreamState
 	3,  // 9: cxhub.connector.v1.ReadResponse.batch:type_name -> cxhub.connector.v1.RecordBatch
 	4,  // 10: cxhub.connector.v1.ReadResponse.checkpoint:type_name -> cxhub.connector.v1.Checkpoint
-	18, // 11: cxhub.connector.v1.WriteRequest.open:type_name -> cxhub.connector.v1.WriteOpen
-	3,  // 12: cxhub.connector.v1.WriteRequest.batch:type_name -> cxhub.connector.v1.RecordBatch
-	5,  // 13: cxhub.connector.v1.RecordResult.error:type_name -> cxhub.connector.v1.Error
-	20, // 14: cxhub.connector.v1.WriteResponse.results:type_name -> cxhub.connector.v1.RecordResult
-	22, // 15: cxhub.connector.v1.HandleWebhookRequest.headers:type_name -> cxhub.connector.v1.Header
-	2,  // 16: cxhub.connector.v1.HandleWebhookResponse.records:type_name -> cxhub.connector.v1.Record
-	9,  // 17: cxhub.connector.v1.Connector.Spec:input_type -> cxhub.connector.v1.SpecRequest
-	11, // 18: cxhub.connector.v1.Connector.Check:input_type -> cxhub.connector.v1.CheckRequest
-	13, // 19: cxhub.connector.v1.Connector.Discover:input_type -> cxhub.connector.v1.DiscoverRequest
-	16, // 20: cxhub.connector.v1.Connector.Read:input_type -> cxhub.connector.v1.ReadRequest
-	19, // 21: cxhub.connector.v1.Connector.Write:input_type -> cxhub.connector.v1.WriteRequest
-	23, // 22: cxhub.connector.v1.Connector.HandleWebhook:input_type -> cxhub.connector.v1.HandleWebhookRequest
-	10, // 23: cxhub.connector.v1.Connector.Spec:output_type -> cxhub.connector.v1.SpecResponse
-	12, // 24: cxhub.connector.v1.Connector.Check:output_type -> cxhub.connector.v1.CheckResponse
-	14, // 25: cxhub.connector.v1.Connector.Discover:output_type -> cxhub.connector.v1.DiscoverResponse
-	17, // 26: cxhub.connector.v1.Connector.Read:output_type -> cxhub.connector.v1.ReadResponse
-	21, // 27: cxhub.connector.v1.Connector.Write:output_type -> cxhub.connector.v1.WriteResponse
-	24, // 28: cxhub.connector.v1.Connector.HandleWebhook:output_type -> cxhub.connector.v1.HandleWebhookResponse
-	23, // [23:29] is the sub-list for method output_type
-	17, // [17:23] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	17, // 11: cxhub.connector.v1.ReadResponse.waiting:type_name -> cxhub.connector.v1.Waiting
+	19, // 12: cxhub.connector.v1.WriteRequest.open:type_name -> cxhub.connector.v1.WriteOpen
+	3,  // 13: cxhub.connector.v1.WriteRequest.batch:type_name -> cxhub.connector.v1.RecordBatch
+	5,  // 14: cxhub.connector.v1.RecordResult.error:type_name -> cxhub.connector.v1.Error
+	21, // 15: cxhub.connector.v1.WriteResponse.results:type_name -> cxhub.connector.v1.RecordResult
+	17, // 16: cxhub.connector.v1.WriteResponse.waiting:type_name -> cxhub.connector.v1.Waiting
+	23, // 17: cxhub.connector.v1.HandleWebhookRequest.headers:type_name -> cxhub.connector.v1.Header
+	2,  // 18: cxhub.connector.v1.HandleWebhookResponse.records:type_name -> cxhub.connector.v1.Record
+	9,  // 19: cxhub.connector.v1.Connector.Spec:input_type -> cxhub.connector.v1.SpecRequest
+	11, // 20: cxhub.connector.v1.Connector.Check:input_type -> cxhub.connector.v1.CheckRequest
+	13, // 21: cxhub.connector.v1.Connector.Discover:input_type -> cxhub.connector.v1.DiscoverRequest
+	16, // 22: cxhub.connector.v1.Connector.Read:input_type -> cxhub.connector.v1.ReadRequest
+	20, // 23: cxhub.connector.v1.Connector.Write:input_type -> cxhub.connector.v1.WriteRequest
+	24, // 24: cxhub.connector.v1.Connector.HandleWebhook:input_type -> cxhub.connector.v1.HandleWebhookRequest
+	10, // 25: cxhub.connector.v1.Connector.Spec:output_type -> cxhub.connector.v1.SpecResponse
+	12, // 26: cxhub.connector.v1.Connector.Check:output_type -> cxhub.connector.v1.CheckResponse
+	14, // 27: cxhub.connector.v1.Connector.Discover:output_type -> cxhub.connector.v1.DiscoverResponse
+	18, // 28: cxhub.connector.v1.Connector.Read:output_type -> cxhub.connector.v1.ReadResponse
+	22, // 29: cxhub.connector.v1.Connector.Write:output_type -> cxhub.connector.v1.WriteResponse
+	25, // 30: cxhub.connector.v1.Connector.HandleWebhook:output_type -> cxhub.connector.v1.HandleWebhookResponse
+	25, // [25:31] is the sub-list for method output_type
+	19, // [19:25] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_cxhub_connector_v1_connector_proto_init() }
@@ -1777,11 +1887,12 @@ func file_cxhub_connector_v1_connector_proto_init() {
 	if File_cxhub_connector_v1_connector_proto != nil {
 		return
 	}
-	file_cxhub_connector_v1_connector_proto_msgTypes[15].OneofWrappers = []any{
+	file_cxhub_connector_v1_connector_proto_msgTypes[16].OneofWrappers = []any{
 		(*ReadResponse_Batch)(nil),
 		(*ReadResponse_Checkpoint)(nil),
+		(*ReadResponse_Waiting)(nil),
 	}
-	file_cxhub_connector_v1_connector_proto_msgTypes[17].OneofWrappers = []any{
+	file_cxhub_connector_v1_connector_proto_msgTypes[18].OneofWrappers = []any{
 		(*WriteRequest_Open)(nil),
 		(*WriteRequest_Batch)(nil),
 	}
@@ -1791,7 +1902,7 @@ func file_cxhub_connector_v1_connector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cxhub_connector_v1_connector_proto_rawDesc), len(file_cxhub_connector_v1_connector_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   24,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

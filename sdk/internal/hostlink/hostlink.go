@@ -60,3 +60,23 @@ var (
 	// process over the real protocol; its log lines go to logger.
 	LaunchInProcess func(ctx context.Context, connector any, logger *slog.Logger) (Conn, error)
 )
+
+// WaitFunc is told that a connector waits on purpose until until, for
+// reason (see sdk.Waiting).
+type WaitFunc func(reason string, until time.Time)
+
+type waitKey struct{}
+
+// WithWait returns ctx carrying f: sdk.Waiting calls on ctx reach f. In a
+// connector process the SDK's serve side puts its heartbeat sender there;
+// on the host, sdk/host.OnWaiting puts the host's listener there, and the
+// protocol's client passes the connector's heartbeats to it.
+func WithWait(ctx context.Context, f WaitFunc) context.Context {
+	return context.WithValue(ctx, waitKey{}, f)
+}
+
+// WaitFrom returns the WaitFunc ctx carries, or nil.
+func WaitFrom(ctx context.Context) WaitFunc {
+	f, _ := ctx.Value(waitKey{}).(WaitFunc)
+	return f
+}
