@@ -21,7 +21,7 @@ const (
 	DefaultMaxRetries   = 4
 	DefaultMinBackoff   = 500 * time.Millisecond
 	DefaultMaxBackoff   = 30 * time.Second
-	DefaultMaxWait      = 2 * time.Minute
+	DefaultMaxWait      = 10 * time.Minute
 	DefaultMaxBodyBytes = 64 << 20
 )
 
@@ -70,7 +70,11 @@ type Options struct {
 	// one (Retry-After, a rate-limit reset) or when its own rate limits need
 	// one; zero means DefaultMaxWait. A longer wait is not slept: Do
 	// returns an sdk.RateLimited error carrying it, for the core to
-	// schedule.
+	// schedule. Every wait the client sleeps is announced to the core
+	// first (sdk.Waiting), so a wait longer than the core's hang timeout
+	// is not taken for a hang; MaxWait only keeps a plugin from sleeping
+	// through a wait of absurd length (hours) that the core had better
+	// schedule itself.
 	MaxWait time.Duration
 	// RateLimits pace requests before the vendor refuses them.
 	RateLimits RateLimits

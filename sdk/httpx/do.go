@@ -88,10 +88,26 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 			return nil, err
 		}
 		c.counter.retry()
+		sdk.Waiting(ctx, retryReason(p, resp, attempt, c.maxRetries, after > 0, wait), c.clock.Now().Add(wait))
 		if err := sleep(ctx, c.clock, wait); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// retryReason says why Do waits before retry attempt+1, for sdk.Waiting:
+// never a header, a body or a query string.
+func retryReason(p *prepared, resp *Response, attempt, retries int, vendorNamed bool, wait time.Duration) string {
+	what := "no response"
+	if resp != nil {
+		what = fmt.Sprintf("status %d", resp.Status)
+	}
+	if vendorNamed {
+		return fmt.Sprintf("rate limited: %s to %s %s, the vendor asked to wait %s (retry %d of %d)",
+			what, p.method, p.path, wait.Round(time.Millisecond), attempt+1, retries)
+	}
+	return fmt.Sprintf("backing off %s before retrying %s %s after %s (retry %d of %d)",
+		wait.Round(time.Millisecond), p.method, p.path, what, attempt+1, retries)
 }
 
 // attempt sends p once, when its bucket allows, and reads the whole

@@ -10,8 +10,10 @@
 //     BaseURL's scheme and host, never to a link pointing elsewhere;
 //   - retries with jittered exponential backoff for transient failures, and
 //     waits of the length a 429's Retry-After (or the rate-limit headers) asks
-//     for; a wait longer than Options.MaxWait is handed back to the core as
-//     [sdk.RateLimited] instead of being slept;
+//     for; every wait is announced to the core first ([sdk.Waiting]), so
+//     that it is not taken for a hang, and a wait longer than
+//     Options.MaxWait is handed back to the core as [sdk.RateLimited]
+//     instead of being slept;
 //   - client-side rate limiting per bucket, from limits known in advance
 //     ([RateLimits.Static]), from the vendor's rate-limit headers
 //     ([RateLimits.Headers]) and from a vendor's leaky bucket and its

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cxhub/cxhub/sdk"
 )
 
 // RateLimits pace a Client's requests so that the vendor does not have to
@@ -151,6 +153,7 @@ func (l *limiter) acquire(ctx context.Context, name string, maxWait time.Duratio
 		b.waiting++
 		l.mu.Unlock()
 
+		sdk.Waiting(ctx, pacingReason(name, d), l.clock.Now().Add(d))
 		fired, stop := l.clock.After(d)
 		var err error
 		select {
@@ -167,6 +170,14 @@ func (l *limiter) acquire(ctx context.Context, name string, maxWait time.Duratio
 			return nil, 0, err
 		}
 	}
+}
+
+// pacingReason says why acquire waits, for sdk.Waiting.
+func pacingReason(bucket string, d time.Duration) string {
+	if bucket == "" {
+		bucket = "default"
+	}
+	return fmt.Sprintf("pacing requests to the vendor's rate limit (bucket %s): next request in %s", bucket, d.Round(time.Millisecond))
 }
 
 // observe learns from the rate-limit headers of a response to the request
