@@ -32,6 +32,11 @@ const (
 	// EventPluginHang: the run's connectors made no progress for longer than
 	// the hang timeout; they are stopped and restarted (Err says how long).
 	EventPluginHang EventKind = "plugin_hang"
+	// EventPluginWaiting: a connector said it waits on purpose (a vendor's
+	// Retry-After, a rate limit's pacing, a retry's backoff, a slow vendor
+	// job): Plugin says which ("source" or "destination"), Reason why, Wait
+	// for how long. At most about one a second per plugin.
+	EventPluginWaiting EventKind = "plugin_waiting"
 )
 
 // Source says where a run's records come from.
@@ -62,8 +67,10 @@ type Event struct {
 	Status state.RunStatus // run_finished
 	Err    error           // run_finished, plugin_restart: why
 
-	Wait    time.Duration // retry, rate_limit_wait, plugin_restart
+	Wait    time.Duration // retry, rate_limit_wait, plugin_restart, plugin_waiting
 	Records int           // retry: how many records are tried again
 
 	Stream, Key, ErrorKind, Error string // dead_lettered
+
+	Plugin, Reason string // plugin_waiting: "source" or "destination", and why it waits
 }

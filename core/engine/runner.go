@@ -48,6 +48,11 @@ type Runner struct {
 	// before they are taken for hung, stopped and restarted; zero means
 	// DefaultHangTimeout.
 	HangTimeout time.Duration
+	// MaxWaiting bounds how long a run's connectors may make no progress
+	// while they say they wait on purpose (sdk.Waiting): past it they are
+	// taken for hung however long the waits they announce. Zero means
+	// DefaultMaxWaiting; it is never below HangTimeout.
+	MaxWaiting time.Duration
 
 	// onBatchWriter, in tests, is shown each sync's batch writer.
 	onBatchWriter func(*batchWriter)
@@ -300,7 +305,7 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 
 	items := make(chan readItem, 4)
 	readErr := make(chan error, 1)
-	rctx, rcancel := context.WithCancel(ctx)
+	rctx, rcancel := context.WithCancel(r.listenWaits(ctx, t, wd, "source"))
 	go func() {
 		defer close(items)
 		out := &chanEmitter{ctx: rctx, items: items, size: p.cfg.BatchSize, wd: wd}
