@@ -58,6 +58,9 @@ type Store struct {
 	real string // the file path resolves to, for a writer
 	// lock holds the writer lock (see lock.go); nil for a read-only store.
 	lock *os.File
+	// readParams prefix the read pool's SQLite URI parameters: see
+	// readOnlyParams, for a file this user cannot write; else empty.
+	readParams string
 
 	// w is the only connection that writes. SQLite admits one writer at a
 	// time anyway: with one connection, concurrent writers queue in Go (and
@@ -115,6 +118,9 @@ var errReadOnly = errors.New("the state was opened read-only")
 func Open(path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("state: open: no path given")
+	}
+	if err := checkWritable(path); err != nil {
+		return nil, err
 	}
 	if err := prepareFile(path); err != nil {
 		return nil, err
@@ -182,6 +188,7 @@ func OpenReadOnly(path string) (*Store, error) {
 	}
 	w, err := Open(path) // creates a missing file: nothing has run yet, so there is nothing to show
 
+	readOnly := false // this user cannot write the state: read it as it is
 	switch {
 	case err == nil:
 		if err := w.Close(); err != nil {
@@ -189,6 +196,14 @@ func OpenReadOnly(path string) (*Store, error) {
 		}
 	case errors.Is(err, state.ErrLocked):
 		// A writer is at work: it has migrated the file and owns its runs.
+	case errors.Is(err, ErrNotWritable):
+		if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("state: no state file at %s yet (nothing has run with this config), and this user cannot create it: %w", path, err)
+		}
+		if err := canRead(path); err != nil {
+			return nil, err
+		}
+		readOnly = true
 	default:
 		return nil, err
 	}
@@ -196,6 +211,9 @@ func OpenReadOnly(path string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: path}
+	if readOnly {
+		s.readParams = readOnlyParams(path)
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -205,11 +223,31 @@ func OpenReadOnly(path string) (*Store, error) {
 	if err := s.openReaders(); err != nil {
 		return nil, err
 	}
+	if readOnly {
+		if err := s.checkCurrentSchema(); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.prepare(context.Background()); err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
 	ok = true
 	return s, nil
+}
+
+// checkCurrentSchema refuses a file, read by a user who cannot migrate it,
+// whose schema is older than this cxhub's: its queries would fail on it.
+func (s *Store) checkCurrentSchema() error {
+	var version int
+	if err := s.r.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("state: open %s: read schema version: %w", s.path, err)
+	}
+	if version < len(migrations) {
+		return fmt.Errorf("state: state file %s has schema version %d and this cxhub needs %d: "+
+			"the file must be brought up to date by a user who can write it (any cxhub command run as its owner does it); "+
+			"this user can only read it", s.path, version, len(migrations))
+	}
+	return nil
 }
 
 // openWriter opens the one connection that writes, and migrates the file.
@@ -249,7 +287,7 @@ func (s *Store) openWriter() error {
 // and migrated.
 func (s *Store) openReaders() error {
 	var err error
-	s.r, err = sql.Open("sqlite3", dsn(s.path, "_busy_timeout=5000&_synchronous=NORMAL&_foreign_keys=on&_query_only=on"+cacheParams))
+	s.r, err = sql.Open("sqlite3", dsn(s.path, s.readParams+"_busy_timeout=5000&_synchronous=NORMAL&_foreign_keys=on&_query_only=on"+cacheParams))
 	if err != nil {
 		return fmt.Errorf("state: open %s: %w", s.path, err)
 	}
@@ -355,6 +393,9 @@ func dsn(path, params string) string {
 func prepareFile(path string) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		if denied(err) {
+			return notWritable(path, "directory", dir, err)
+		}
 		return fmt.Errorf("state: create directory for %s: %w", path, err)
 	}
 	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
@@ -453,7 +494,7 @@ func createFile(path string) error {
 // migrate checks again under the write lock, in case another process
 // changed the file in between.
 func probe(path string) error {
-	db, err := sql.Open("sqlite3", dsn(path, "mode=ro&_busy_timeout=5000"))
+	db, err := sql.Open("sqlite3", dsn(path, readOnlyParams(path)+"_busy_timeout=5000"))
 	if err != nil {
 		return fmt.Errorf("state: open %s: %w", path, err)
 	}
