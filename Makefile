@@ -177,6 +177,8 @@ fmt-check:
 # protocol's ceiling, the engine end to end, memory and a rate-limited
 # vendor sync, all measured in this run. See docs/performance.md.
 # BENCH_FLAGS passes options to cxhub-bench (e.g. BENCH_FLAGS="-runs 3 -memory 100000").
+# The scale-out row (3 cxhub serve workers on 30 pipelines on a PostgreSQL
+# it starts; failover after SIGKILL) alone: BENCH_FLAGS=-only-workers.
 BENCH_FLAGS ?=
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
