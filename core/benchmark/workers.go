@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -121,7 +122,7 @@ func RunWorkers(ctx context.Context, o Options, wo WorkersOptions) (*Workers, er
 
 	res := &Workers{Workers: wo.Workers, Pipelines: wo.Pipelines, Kills: wo.Kills, LeaseTTL: config.DefaultLeaseTTL}
 	spread := func() error {
-		held, err := waitSpread(ctx, st, c.ids(), names, 2*time.Minute)
+		held, err := waitSpread(ctx, st, c.ids(), names, res.LeaseTTL/3+time.Second, 2*time.Minute)
 		if err != nil {
 			return err
 		}
@@ -292,10 +293,13 @@ func counts(held map[string][]string) map[string]int {
 	return out
 }
 
-// waitSpread waits until every pipeline is held and every worker holds
-// some, and returns who holds what.
-func waitSpread(ctx context.Context, st state.Store, workers, pipelines []string, d time.Duration) (map[string][]string, error) {
+// waitSpread waits until every pipeline is held, every worker holds
+// some, and who holds what has not changed for settle (the workers move
+// pipelines at their renewals, every ttl/3), and returns who holds what.
+func waitSpread(ctx context.Context, st state.Store, workers, pipelines []string, settle, d time.Duration) (map[string][]string, error) {
 	end := time.Now().Add(d)
+	var last map[string]int
+	var since time.Time
 	for {
 		held, err := holders(ctx, st)
 		if err != nil {
@@ -305,11 +309,15 @@ func waitSpread(ctx context.Context, st state.Store, workers, pipelines []string
 		for _, ps := range held {
 			total += len(ps)
 		}
-		if total == len(pipelines) && !slices.ContainsFunc(workers, func(w string) bool { return len(held[w]) == 0 }) {
+		spread := total == len(pipelines) && !slices.ContainsFunc(workers, func(w string) bool { return len(held[w]) == 0 })
+		now := counts(held)
+		if !spread || !maps.Equal(now, last) {
+			last, since = now, time.Now()
+		} else if time.Since(since) >= settle {
 			return held, nil
 		}
 		if time.Now().After(end) {
-			return nil, fmt.Errorf("the pipelines did not spread over the %d workers in %v: %v", len(workers), d, counts(held))
+			return nil, fmt.Errorf("the pipelines did not settle over the %d workers in %v: %v", len(workers), d, now)
 		}
 		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
 			return nil, err
