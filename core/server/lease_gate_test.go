@@ -3,10 +3,14 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/hub"
 	"github.com/cxhub/cxhub/core/state"
 )
 
@@ -34,5 +38,43 @@ func TestWriteGuardRefusesALeaseNoLongerHeld(t *testing.T) {
 	w.revoke(7)
 	if err := w.writeGuard(f)(context.Background()); !errors.Is(err, state.ErrFenced) {
 		t.Errorf("guard after the lease was revoked = %v, want ErrFenced", err)
+	}
+}
+
+// The guard also asks the store: a lease the worker's clock still counts
+// as held, but that the store no longer has with the worker's token (its
+// clock stood still while the machine was suspended, say, and another
+// worker took the pipeline over), is refused at the next write.
+func TestWriteGuardAsksTheStore(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "cxhub.yaml")
+	if err := os.WriteFile(cfgPath, []byte("version: 1\nstate: {path: state/cxhub.db}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := hub.New(hub.Options{ConfigPath: cfgPath, LogOutput: io.Discard})
+	t.Cleanup(func() { h.Close() })
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := st.AcquireLease(ctx, "p", "w1", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &worker{s: &Server{hub: h}, p: &config.Pipeline{Name: "p"}, ctx: ctx, wake: make(chan struct{}, 1)}
+	w.grant(l, time.Now().Add(time.Minute))
+	guard := w.writeGuard(state.Fence{Pipeline: "p", Token: l.Token})
+	if err := guard(ctx); err != nil {
+		t.Fatalf("guard of the lease held: %v", err)
+	}
+	if err := st.ReleaseLease(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AcquireLease(ctx, "p", "w2", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := guard(ctx); !errors.Is(err, state.ErrFenced) {
+		t.Errorf("guard of a lease the store gave another worker = %v, want ErrFenced", err)
 	}
 }
