@@ -26,11 +26,17 @@ func WithWriteGuard(ctx context.Context, g WriteGuard) context.Context {
 	return context.WithValue(ctx, writeGuardKey{}, g)
 }
 
+// WriteGuardFrom returns ctx's write guard, if it has one.
+func WriteGuardFrom(ctx context.Context) (WriteGuard, bool) {
+	g, ok := ctx.Value(writeGuardKey{}).(WriteGuard)
+	return g, ok && g != nil
+}
+
 // mayWrite asks ctx's write guard, if it has one. Its refusal is final: a
 // restart cannot give the run its lease back.
 func mayWrite(ctx context.Context) error {
-	g, ok := ctx.Value(writeGuardKey{}).(WriteGuard)
-	if !ok || g == nil {
+	g, ok := WriteGuardFrom(ctx)
+	if !ok {
 		return nil
 	}
 	if err := g(ctx); err != nil {

@@ -150,12 +150,14 @@ func (w *worker) lease() (state.Lease, bool) {
 
 // jobContext is the context of a job run between runs (a replay): the
 // hold's, or — without the lease — one whose fence no lease matches, so
-// that the job's writes are refused rather than made beside the holder's.
+// that the job's writes are refused rather than made beside the holder's:
+// its commits by the store, its destination writes by the write guard.
 func (w *worker) jobContext(ctx context.Context) context.Context {
 	if hctx, ok := w.holding(); ok {
 		return hctx
 	}
-	return state.WithFence(ctx, state.Fence{Pipeline: w.p.Name, Token: 0})
+	f := state.Fence{Pipeline: w.p.Name, Token: 0}
+	return engine.WithWriteGuard(state.WithFence(ctx, f), w.writeGuard(f))
 }
 
 // allWorkers returns the server's workers.

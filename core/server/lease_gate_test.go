@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/engine"
 	"github.com/cxhub/cxhub/core/hub"
 	"github.com/cxhub/cxhub/core/state"
 )
@@ -38,6 +39,14 @@ func TestWriteGuardRefusesALeaseNoLongerHeld(t *testing.T) {
 	w.revoke(7)
 	if err := w.writeGuard(f)(context.Background()); !errors.Is(err, state.ErrFenced) {
 		t.Errorf("guard after the lease was revoked = %v, want ErrFenced", err)
+	}
+	// A job (a replay) asked for without the lease writes nothing either.
+	g, ok := engine.WriteGuardFrom(w.jobContext(context.Background()))
+	if !ok {
+		t.Fatal("a job without the lease runs without a write guard")
+	}
+	if err := g(context.Background()); !errors.Is(err, state.ErrFenced) {
+		t.Errorf("a job's guard without the lease = %v, want ErrFenced", err)
 	}
 }
 
