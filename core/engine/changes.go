@@ -31,7 +31,11 @@ import (
 type fingerprint struct {
 	// W is the side a sync last wrote to ("a" or "b"); "" for a plain pipeline.
 	W string `json:"w,omitempty"`
-	// F holds a hash per field key; a plain pipeline has one, "".
+	// F holds a hash per field key; a plain pipeline has one, "". A sync's
+	// also holds markers by field key: "?key" a conflict parked for a
+	// person, "!key" the hash of the other side's value that won a
+	// conflict, "-<side>key" the hash of that side's value that lost it
+	// (read again, by a webhook or a replay, it is no change).
 	F map[string]string `json:"f"`
 	// K holds the values of the send_always fields last written, by field
 	// key: the keys a write settling a conflict must send too.
@@ -205,7 +209,12 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 		if _, parked := d.next.F["?"+rule.Key]; parked && !create {
 			return true // a conflict waits for a person: neither side's value moves
 		}
-		if !create && rule.Rule == config.SyncCarry && (prev == nil || prev.F[rule.Key] != h) {
+		// The value of this side that lost a conflict, read again (a
+		// webhook and a read both carry the same edit; a replayed dead
+		// letter): not a change.
+		lostKey := "-" + from + rule.Key
+		lost := prev != nil && prev.F[lostKey] == h
+		if !create && rule.Rule == config.SyncCarry && !lost && (prev == nil || prev.F[rule.Key] != h) {
 			if prev != nil && other != nil && rule.Owner != "" && prev.F["!"+rule.Key] != h {
 				if o, ok := other.fields[rule.Key]; ok && o.hash != prev.F[rule.Key] && o.hash != h {
 					winner := from
@@ -228,6 +237,7 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 						// The other side's value stands: not written here,
 						// carried from there by the other pipeline.
 						d.next.F["!"+rule.Key] = o.hash
+						d.next.F[lostKey] = h
 						d.dirty = true
 						return true
 					}
@@ -235,6 +245,7 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 			}
 			send, changed = true, true
 			delete(d.next.F, "!"+rule.Key)
+			delete(d.next.F, lostKey)
 		}
 		if send {
 			fields = append(fields, v)
