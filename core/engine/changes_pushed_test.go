@@ -145,3 +145,29 @@ func (s *fakeSystem) reject(id string) {
 	defer s.mu.Unlock()
 	s.rejected = id
 }
+
+// TestTwoWayRecordCreatedOnSideB: an object created in b is created once
+// in a, linked (on the link from side a, with the pair's fingerprint), and
+// the sync settles without a duplicate on either side.
+func TestTwoWayRecordCreatedOnSideB(t *testing.T) {
+	w := newTwoWay(t)
+	w.b.put("b-x", map[string]any{"email": "bee@example.com", "phone": "7", "name": "Bee"})
+	if _, _, toA, toB := w.round(); toA != 1 || toB != 0 {
+		t.Fatalf("first round: %d writes to a, %d to b; want the object created in a", toA, toB)
+	}
+	links, err := w.store.LookupLinks(context.Background(), "crm", "contacts", "desk", "users", []string{"a-1"})
+	if err != nil || links["a-1"] != "b-x" {
+		t.Fatalf("link of a-1: %v, %v", links, err)
+	}
+	q := state.FingerprintQuery{Scope: "people", SrcConnection: "crm", SrcStream: "contacts", DstConnection: "desk", DstStream: "users"}
+	if fps, err := w.store.LookupFingerprints(context.Background(), q, []string{"a-1"}); err != nil || len(fps["a-1"]) == 0 {
+		t.Fatalf("fingerprint on the link from a-1: %s, %v", fps, err)
+	}
+	w.round() // b gets the fields only a → b maps (the name a owns)
+	if _, _, toA, toB := w.round(); toA != 0 || toB != 0 {
+		t.Errorf("third round: %d writes to a, %d to b; want none", toA, toB)
+	}
+	if len(w.a.objs) != 1 || len(w.b.objs) != 1 {
+		t.Errorf("a has %d objects, b %d; want one each", len(w.a.objs), len(w.b.objs))
+	}
+}
