@@ -27,6 +27,7 @@ type TwoWay struct {
 	Writes          Figure // objects written per round, as the sandboxes saw them
 	WritesPerEdit   Figure
 	RoundSeconds    Figure // both pipelines of a round
+	TooMany         Figure // requests the sandboxes answered 429 in a round
 }
 
 // twoWayYAML syncs HubSpot contacts and Zendesk users both ways, as the
@@ -131,13 +132,25 @@ func runTwoWay(ctx context.Context, o Options, dir string, contacts, rounds, edi
 				return nil, err
 			}
 		}
+		// Past the export's exclusion: a → b's peek sees Zendesk's edits,
+		// and its writes are stamped later than them.
+		if err := postJSON(ctx, zd.url+"/_sandbox/zendesk/clock", "", map[string]string{"advance": "2m"}, nil); err != nil {
+			return nil, err
+		}
 		hsBefore, zdBefore, err := sb.snapshot(ctx)
 		if err != nil {
+			return nil, err
+		}
+		if err := sb.resetStats(ctx); err != nil {
 			return nil, err
 		}
 		run, err := sb.round(ctx, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("round %d: %w", r+1, err)
+		}
+		tooMany, err := sb.tooMany(ctx)
+		if err != nil {
+			return nil, err
 		}
 		hsAfter, zdAfter, err := sb.snapshot(ctx)
 		if err != nil {
@@ -161,7 +174,9 @@ func runTwoWay(ctx context.Context, o Options, dir string, contacts, rounds, edi
 		out.Writes.Add(float64(toA + toB))
 		out.WritesPerEdit.Add(float64(toA+toB) / float64(edits))
 		out.RoundSeconds.Add(run.seconds())
-		o.progress("two-way round %d: %d edits, %d writes (hubspot %d, zendesk %d) in %.1fs", r+1, edits, toA+toB, toA, toB, run.seconds())
+		out.TooMany.Add(float64(tooMany))
+		o.progress("two-way round %d: %d edits, %d writes (hubspot %d, zendesk %d) in %.1fs (a → b %.1fs, b → a %.1fs), %d answered 429",
+			r+1, edits, toA+toB, toA, toB, run.seconds(), run.ab.Elapsed.Seconds(), run.ba.Elapsed.Seconds(), tooMany)
 	}
 	return out, nil
 }
@@ -184,6 +199,36 @@ func (sb twoWaySandboxes) round(ctx context.Context, cfg string) (twoWayRun, err
 	}
 	out.ba, err = syncInProcess(ctx, cfg, "people-b-to-a")
 	return out, err
+}
+
+// resetStats zeroes both sandboxes' request counters.
+func (sb twoWaySandboxes) resetStats(ctx context.Context) error {
+	for _, p := range []*sandboxProcess{sb.hs, sb.zd} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, p.url+"/_sandbox/stats", nil)
+		if err != nil {
+			return err
+		}
+		if err := doJSON(req, "", nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tooMany is how many requests both sandboxes answered 429 since their
+// counters were reset.
+func (sb twoWaySandboxes) tooMany(ctx context.Context) (int, error) {
+	n := 0
+	for _, p := range []*sandboxProcess{sb.hs, sb.zd} {
+		var stats struct {
+			ByStatus map[int]int `json:"by_status"`
+		}
+		if err := getJSON(ctx, p.url+"/_sandbox/stats", &stats); err != nil {
+			return 0, err
+		}
+		n += stats.ByStatus[http.StatusTooManyRequests]
+	}
+	return n, nil
 }
 
 // objectState is what the scenario looks at of one object.
@@ -337,8 +382,8 @@ func (r *Report) printTwoWay(out io.Writer) {
 	}
 	fmt.Fprintln(out)
 	fmt.Fprintf(out, "TWO-WAY STEADY STATE  HubSpot ↔ Zendesk sandboxes, a syncs: pair, %d contacts (initial sync %.1f s)\n", w.Contacts, w.InitialSeconds)
-	fmt.Fprintf(out, "  rounds of %d real edits (%d on each side): writes %s, writes per real edit %s, round s %s\n",
-		w.Edits, w.Edits/2, w.Writes.Format("%.0f"), w.WritesPerEdit.Format("%.2f"), w.RoundSeconds.Format("%.1f"))
+	fmt.Fprintf(out, "  rounds of %d real edits (%d on each side): writes %s, writes per real edit %s, round s %s, answered 429 %s\n",
+		w.Edits, w.Edits/2, w.Writes.Format("%.0f"), w.WritesPerEdit.Format("%.2f"), w.RoundSeconds.Format("%.1f"), w.TooMany.Format("%.0f"))
 }
 
 // twoWay runs the scenario if o asks for it (nil if not).
