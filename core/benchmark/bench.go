@@ -14,7 +14,7 @@ import (
 type Options struct {
 	// Cxhub is the cxhub binary (for the memory scenario).
 	Cxhub string
-	// PluginDir holds cxhub-connector-generator, -null and -hubspot.
+	// PluginDir holds cxhub-connector-generator, -null, -hubspot and -zendesk.
 	PluginDir string
 	// Wirebench is the cxhub-wirebench program (the ceiling).
 	Wirebench string

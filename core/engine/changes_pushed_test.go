@@ -171,3 +171,22 @@ func TestTwoWayRecordCreatedOnSideB(t *testing.T) {
 		t.Errorf("a has %d objects, b %d; want one each", len(w.a.objs), len(w.b.objs))
 	}
 }
+
+// TestTwoWayPeekPrefersTheNewerOfReadAndInbox: an inbox entry older than
+// what the read shows of the same object does not hide the newer value.
+func TestTwoWayPeekPrefersTheNewerOfReadAndInbox(t *testing.T) {
+	w := newTwoWay(t)
+	w.a.put("c1", map[string]any{"email": "ann@example.com", "phone": "1", "first": "Ann", "last": "Lee"})
+	w.round()
+	w.b.clock = w.a.clock + 100
+	w.b.put("b-1", map[string]any{"phone": "stale"})
+	w.push(w.b, "desk", "users", "b-1") // pushed, never delivered
+	w.b.put("b-1", map[string]any{"phone": "from-b"})
+	w.a.put("c1", map[string]any{"phone": "from-a"})
+	if res := w.runner.Sync(context.Background(), "people-a-to-b"); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if cs := w.conflictsOf(); len(cs) != 1 || cs[0].ValueB != `"from-b"` {
+		t.Fatalf("conflicts %+v, want one with b's newer value", cs)
+	}
+}

@@ -100,8 +100,8 @@ func (r *Runner) peek(ctx context.Context, p *pipeline, dst sdk.Destination) (ma
 	}
 	// What webhooks pushed to the other pipeline and it has not delivered
 	// yet are changes too, some the read does not show yet (Zendesk's
-	// exports leave out the last minute): read after it, they are the
-	// newer.
+	// exports leave out the last minute). Of an object both show, the
+	// later modified wins (the inbox's on a tie: it comes after).
 	if err := r.peekInbox(ctx, rp, &got); err != nil {
 		return nil, err
 	}
@@ -126,6 +126,9 @@ func (r *Runner) peek(ctx context.Context, p *pipeline, dst sdk.Destination) (ma
 		anchor := anchors[rec.Key]
 		if anchor == "" || rec.Op != sdk.Upsert || rec.Problem != "" || !rp.filter.Match(rec.Data) {
 			continue
+		}
+		if seen, ok := out[anchor]; ok && seen.updatedAt.After(rec.UpdatedAt) {
+			continue // an inbox entry older than what the read showed
 		}
 		mapped, err := rp.mapper.Apply(nil, rec.Data)
 		if err != nil {
