@@ -27,7 +27,7 @@ func main() {
 	o := benchmark.Options{}
 	var memory string
 	flag.StringVar(&o.Cxhub, "cxhub", "bin/cxhub", "the cxhub binary")
-	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null, file, hubspot and shopify connectors")
+	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null, file, hubspot, zendesk and shopify connectors")
 	flag.StringVar(&o.Wirebench, "wirebench", "bin/cxhub-wirebench", "the cxhub-wirebench program (the ceiling)")
 	flag.StringVar(&o.Sandbox, "sandbox", "bin/cxhub-sandbox", "the cxhub-sandbox program (the vendor-bound sync)")
 	flag.IntVar(&o.Runs, "runs", 5, "runs per throughput figure")
@@ -39,9 +39,18 @@ func main() {
 	flag.IntVar(&o.VendorContacts, "vendor", 20_000, "contacts written to the HubSpot sandbox (0: skip)")
 	flag.IntVar(&o.WebhookRate, "webhook-rate", 100, "webhook deliveries per second to cxhub serve (0: skip)")
 	flag.IntVar(&o.WebhookSeconds, "webhook-seconds", 10, "how long the webhook scenario sends")
+	flag.IntVar(&o.TwoWayContacts, "twoway", 5000, "contacts of the two-way steady state, HubSpot ↔ Zendesk (0: skip)")
+	flag.IntVar(&o.TwoWayRounds, "twoway-rounds", 3, "rounds of the two-way steady state after its initial sync")
+	flag.IntVar(&o.TwoWayEdits, "twoway-edits", 50, "real edits per round of the two-way steady state, half on each side")
+	onlyTwoWay := flag.Bool("only-twoway", false, "measure only the two-way steady state")
 	fileCounts := flag.String("file", "1000000", "record counts of the generator → file scenario, JSON Lines and CSV (comma-separated; empty: skip)")
 	onlyFile := flag.Bool("only-file", false, "measure only the generator → file scenario")
 	flag.IntVar(&o.CustomerRecords, "customers", 1_000_000, "records the customer index run indexes (0: skip)")
+	var wo benchmark.WorkersOptions
+	flag.IntVar(&wo.Workers, "workers", 3, "cxhub serve workers of the scale-out scenario, on a PostgreSQL it starts (0: skip)")
+	flag.IntVar(&wo.Pipelines, "workers-pipelines", 30, "pipelines the scale-out scenario's workers share")
+	flag.IntVar(&wo.Kills, "workers-kills", 5, "workers SIGKILLed in turn for the failover figure")
+	onlyWorkers := flag.Bool("only-workers", false, "measure only the scale-out scenario")
 	quiet := flag.Bool("quiet", false, "print only the table, not each run")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the core during the throughput pipelines to this file")
 	flag.Parse()
@@ -60,7 +69,16 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if !*onlyFile {
+	if *onlyTwoWay {
+		rep, err := benchmark.RunTwoWay(ctx, o)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
+			os.Exit(1)
+		}
+		rep.PrintTwoWay(os.Stdout)
+		return
+	}
+	if !*onlyFile && !*onlyWorkers {
 		rep, err := benchmark.Run(ctx, o)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
@@ -68,13 +86,21 @@ func main() {
 		}
 		rep.Print(os.Stdout)
 	}
-	if len(fileRecords) > 0 {
+	if len(fileRecords) > 0 && !*onlyWorkers {
 		rows, err := benchmark.RunFile(ctx, o, []string{"jsonl", "csv"}, fileRecords)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
 			os.Exit(1)
 		}
 		benchmark.PrintFile(os.Stdout, rows)
+	}
+	if wo.Workers > 0 && !*onlyFile {
+		row, err := benchmark.RunWorkers(ctx, o, wo)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cxhub-bench: scale-out:", err)
+			os.Exit(1)
+		}
+		benchmark.PrintWorkers(os.Stdout, row)
 	}
 }
 
