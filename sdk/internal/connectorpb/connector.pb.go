@@ -1493,7 +1493,7 @@ type WriteResponse struct {
 	// results, in protocol version 1 (and accepted in version 2).
 	Results []*RecordResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
 	// packed, in protocol version 2: the same results in columns.
-	Packed        *PackedResults `protobuf:"bytes,2,opt,name=packed,proto3" json:"packed,omitempty"`
+	Packed        *PackedResults `protobuf:"bytes,3,opt,name=packed,proto3" json:"packed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1918,7 +1918,7 @@ const file_cxhub_connector_v1_connector_proto_rawDesc = "" +
 	"\x05error\x18\x03 \x01(\v2\x19.cxhub.connector.v1.ErrorR\x05error\"\x86\x01\n" +
 	"\rWriteResponse\x12:\n" +
 	"\aresults\x18\x01 \x03(\v2 .cxhub.connector.v1.RecordResultR\aresults\x129\n" +
-	"\x06packed\x18\x02 \x01(\v2!.cxhub.connector.v1.PackedResultsR\x06packed\"\xf1\x01\n" +
+	"\x06packed\x18\x03 \x01(\v2!.cxhub.connector.v1.PackedResultsR\x06packed\"\xf1\x01\n" +
 	"\rPackedResults\x12\x10\n" +
 	"\x03ids\x18\x01 \x01(\fR\x03ids\x12\x17\n" +
 	"\aid_ends\x18\x02 \x03(\rR\x06idEnds\x12\x18\n" +
