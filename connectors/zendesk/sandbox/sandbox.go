@@ -30,8 +30,8 @@ type Sandbox struct {
 	nextUserID    int64
 	nextTicketID  int64
 	nextCommentID int64
-	nextEventID   int64          // audits and their events (comments aside)
-	audits        []*ticketAudit // every ticket update, as the ticket events export lists them
+	nextEventID   int64                 // audits and their events (comments aside)
+	audits        []*ticketAudit        // every ticket update, as the ticket events export lists them
 	idempotency   map[string]idempotent // ticket creates by Idempotency-Key
 	jobs          map[string]*job
 	nextJob       int
