@@ -10,6 +10,7 @@ import (
 func (s *Sandbox) Users() []User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.runDueJobsLocked()
 	out := make([]User, 0, len(s.users))
 	for _, u := range s.users {
 		out = append(out, u.clone())
@@ -22,6 +23,7 @@ func (s *Sandbox) Users() []User {
 func (s *Sandbox) User(id int64) (User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.runDueJobsLocked()
 	u, ok := s.users[id]
 	if !ok {
 		return User{}, false

@@ -35,6 +35,7 @@ type Sandbox struct {
 	idempotency   map[string]idempotent // ticket creates by Idempotency-Key
 	jobs          map[string]*job
 	nextJob       int
+	jobSeq        int // bulk jobs submitted since the last reset
 	failJobs      int // how many of the next jobs fail as a whole
 }
 
@@ -67,6 +68,7 @@ func (s *Sandbox) reset(users, tickets int) {
 	s.comments = map[int64][]*Comment{}
 	s.idempotency = map[string]idempotent{}
 	s.jobs = map[string]*job{}
+	s.jobSeq = 0
 	s.audits = nil
 	s.nextEventID = firstEventID
 	s.seed(users, tickets, s.nowLocked())
@@ -147,6 +149,9 @@ func (s *Sandbox) api() http.Handler {
 		writeError(w, http.StatusNotFound, "InvalidEndpoint", "Not found")
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.runDueJobsLocked() // jobs run in the background, as time passes
+		s.mu.Unlock()
 		if !s.authorized(r) {
 			writeAuthError(w)
 			return
