@@ -2,7 +2,6 @@ package zendesk
 
 import (
 	"context"
-	"slices"
 	"sync"
 
 	"github.com/cxhub/cxhub/sdk"
@@ -34,19 +33,27 @@ func (c *Connector) jobSlots(account string) jobSlots {
 
 // userJob is one chunk of a batch on its way through a bulk job.
 type userJob struct {
-	inputs   []userInput
-	done     chan struct{} // closed once the job has finished (or was never submitted)
+	keys     map[string]bool // of its users (userInput.keys)
+	done     chan struct{}   // closed once the job has finished (or was never submitted)
 	outcomes []sdk.Result
 	err      error
 }
 
-// touches reports whether the job carries one of keys' users.
-func (j *userJob) touches(keys []string) bool {
-	for _, in := range j.inputs {
+func newUserJob(chunk []userInput) *userJob {
+	j := &userJob{keys: map[string]bool{}, done: make(chan struct{})}
+	for _, in := range chunk {
 		for _, k := range in.keys {
-			if slices.Contains(keys, k) {
-				return true
-			}
+			j.keys[k] = true
+		}
+	}
+	return j
+}
+
+// touches reports whether the job carries one of other's users.
+func (j *userJob) touches(other *userJob) bool {
+	for k := range other.keys {
+		if j.keys[k] {
+			return true
 		}
 	}
 	return false
@@ -80,13 +87,13 @@ func (w *usersWriter) runJobs(ctx context.Context, chunks [][]userInput) ([][]sd
 		return failed
 	}
 	for c, chunk := range chunks {
-		j := &userJob{inputs: chunk, done: make(chan struct{})}
+		j := newUserJob(chunk)
 		jobs[c] = j
 		if stopped() {
 			close(j.done)
 			break
 		}
-		if err := w.admit(ctx, jobs[:c], chunk); err != nil {
+		if err := w.admit(ctx, jobs[:c], j); err != nil {
 			fail(j, err)
 			close(j.done)
 			break
@@ -128,16 +135,12 @@ func (w *usersWriter) runJobs(ctx context.Context, chunks [][]userInput) ([][]sd
 	return out, nil
 }
 
-// admit waits until chunk may be submitted: every earlier job touching one
-// of its users has finished, and the account has a free slot, which it
+// admit waits until job j may be submitted: every earlier job touching
+// one of its users has finished, and the account has a free slot, which it
 // takes. It fails only when ctx ends.
-func (w *usersWriter) admit(ctx context.Context, earlier []*userJob, chunk []userInput) error {
-	var keys []string
-	for _, in := range chunk {
-		keys = append(keys, in.keys...)
-	}
+func (w *usersWriter) admit(ctx context.Context, earlier []*userJob, j *userJob) error {
 	for _, prev := range earlier {
-		if !prev.touches(keys) {
+		if !prev.touches(j) {
 			continue
 		}
 		select {

@@ -29,6 +29,8 @@ func TestUpsertUsersKeepsTheOrderOfEffectsAcrossJobs(t *testing.T) {
 	records := bulkUsers(200)
 	records[5].Data = []byte(`{"email":"same.user@example.org","name":"First"}`)
 	records[150].Data = []byte(`{"email":" SAME.user@example.org ","name":"Second"}`)
+	records[7].Data = []byte(`{"external_id":"crm-7","email":"old.address@example.org","name":"Ext First"}`)
+	records[170].Data = []byte(`{"external_id":"crm-7","email":"new.address@example.org","name":"Ext Second"}`)
 	results, err := e.write(e.config(), StreamUsers, records)
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +42,9 @@ func TestUpsertUsersKeepsTheOrderOfEffectsAcrossJobs(t *testing.T) {
 	}
 	if us := e.sb.UsersByEmail("same.user@example.org"); len(us) != 1 || us[0].Name != "Second" {
 		t.Errorf("the user written by records 5 then 150: %+v, want one user named Second (the later record)", us)
+	}
+	if us := e.sb.UsersByEmail("new.address@example.org"); len(us) != 1 || us[0].Name != "Ext Second" || us[0].ExternalID != "crm-7" {
+		t.Errorf("the user written by records 7 then 170 (same external_id): %+v, want Ext Second at the new address", us)
 	}
 	if results[5].ID != results[150].ID || !results[5].Created || results[150].Created {
 		t.Errorf("records 5 and 150: %+v and %+v, want one user, created by the first", results[5], results[150])
