@@ -2,6 +2,7 @@ package zendesk
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -153,5 +154,43 @@ func TestUpsertUsersJobSlotsAreTheAccounts(t *testing.T) {
 		if active > maxJobsInFlight {
 			t.Fatalf("when job %d was submitted, %d of the account's jobs were queued or running, want at most %d", i+1, active, maxJobsInFlight)
 		}
+	}
+}
+
+// TestUpsertUsersWaitsOutZendesksJobLimit: with the account's 30 job slots
+// nearly all taken by another client, a job Zendesk refuses (429
+// TooManyJobs, Retry-After) is submitted again once one has finished.
+func TestUpsertUsersWaitsOutZendesksJobLimit(t *testing.T) {
+	const others = sandbox.MaxActiveJobs - 2
+	e := newEnv(t, sandbox.Options{Seed: 34, Users: 1, Tickets: -1, JobPolls: -1,
+		JobDurations: append(repeat(1500*time.Millisecond, others), 0)})
+	for i := range others { // another client's jobs, still running
+		body := strings.NewReader(fmt.Sprintf(`{"users":[{"email":"other.%d@example.org","name":"Other"}]}`, i))
+		req, err := http.NewRequest("POST", e.srv.URL+"/api/v2/users/create_or_update_many.json", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth(sandbox.DefaultEmail+"/token", sandbox.DefaultToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("another client's job %d: %d", i, resp.StatusCode)
+		}
+	}
+	results, err := e.write(e.config(), StreamUsers, bulkUsers(500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		if r.Err != nil || !r.Created {
+			t.Fatalf("record %d: %+v, want created", i, r)
+		}
+	}
+	if n := e.sb.Kit().Stats().ByStatus[429]; n == 0 {
+		t.Errorf("no job was refused: the test did not reach Zendesk's job limit")
 	}
 }
