@@ -173,10 +173,14 @@ func (s *Sandbox) JobRecords() []JobRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.runDueJobsLocked()
-	out := make([]JobRecord, 0, len(s.jobs))
+	jobs := make([]*job, 0, len(s.jobs))
 	for _, j := range s.jobs {
-		out = append(out, JobRecord{ID: j.id, Users: j.total, Submitted: j.submitted, Ran: j.finished})
+		jobs = append(jobs, j)
 	}
-	slices.SortFunc(out, func(a, b JobRecord) int { return a.Submitted.Compare(b.Submitted) })
+	slices.SortFunc(jobs, func(a, b *job) int { return a.seq - b.seq })
+	out := make([]JobRecord, len(jobs))
+	for i, j := range jobs {
+		out[i] = JobRecord{ID: j.id, Users: j.total, Submitted: j.submitted, Ran: j.finished}
+	}
 	return out
 }
