@@ -222,7 +222,7 @@ stress:
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./core/config:FuzzLoad ./core/mapping:FuzzApply ./core/mapping:FuzzCompileFilter \
-	./sdk:FuzzRecordFromWire ./sdk/webhook:FuzzVerify \
+	./sdk:FuzzRecordFromWire ./sdk:FuzzPackedBatchFromWire ./sdk/webhook:FuzzVerify \
 	./connectors/file:FuzzReadJSONL ./connectors/file:FuzzReadCSV \
 	./connectors/hubspot:FuzzWebhookUnsigned ./connectors/hubspot:FuzzWebhookSigned \
 	./connectors/zendesk:FuzzWebhookUnsigned ./connectors/zendesk:FuzzWebhookSigned \
