@@ -24,7 +24,7 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	set := synth.New(synth.Options{Records: max(b.N, 1000)})
 	b.ResetTimer()
-	if err := set.Ingest(ctx, ix, b.N, 500); err != nil {
+	if err := set.Ingest(ctx, ix, b.N, 5000); err != nil {
 		b.Fatal(err)
 	}
 }

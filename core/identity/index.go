@@ -70,29 +70,10 @@ func (ix *Index) Ingest(ctx context.Context, connection, stream string, recs []s
 	if !ok || len(recs) == 0 {
 		return 0, nil
 	}
-	n := 0
-	err := ix.store.Update(ctx, func(tx Tx) error {
-		n = 0
-		for i := range recs {
-			r := &recs[i]
-			if r.Key == "" || r.Problem != "" {
-				continue // the engine dead-letters it
-			}
-			if r.Op == sdk.Delete {
-				if err := ix.remove(tx, Ref{connection, stream, r.Key}); err != nil {
-					return err
-				}
-				n++
-				continue
-			}
-			rec := ix.catalog.recordOf(ix.rules, connection, st, *r)
-			rec.Links = append(rec.Links, links[r.Key]...)
-			if err := ix.put(tx, rec); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+	var n int
+	err := ix.store.Update(ctx, func(tx Tx) (err error) {
+		n, err = ix.ingest(tx, connection, st, recs, links)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("index %s.%s: %w", connection, stream, err)
@@ -100,16 +81,47 @@ func (ix *Index) Ingest(ctx context.Context, connection, stream string, recs []s
 	return n, nil
 }
 
-// Put indexes records already made (tests, the bench and Rebuild use it).
-func (ix *Index) Put(ctx context.Context, recs ...Record) error {
-	return ix.store.Update(ctx, func(tx Tx) error {
-		for _, r := range recs {
-			if err := ix.put(tx, r); err != nil {
-				return err
-			}
+// ingest indexes a batch of a canonical stream's records in tx: runs of
+// upserts are resolved together (putBatch), deletes in their place.
+func (ix *Index) ingest(tx Tx, connection string, st sdk.StreamSpec, recs []sdk.Record, links map[string][]Link) (int, error) {
+	n := 0
+	run := make([]Record, 0, len(recs))
+	flush := func() error {
+		if len(run) == 0 {
+			return nil
 		}
-		return nil
-	})
+		err := ix.putBatch(tx, run)
+		run = run[:0]
+		return err
+	}
+	for i := range recs {
+		r := &recs[i]
+		if r.Key == "" || r.Problem != "" {
+			continue // the engine dead-letters it
+		}
+		n++
+		if r.Op == sdk.Delete {
+			if err := flush(); err != nil {
+				return 0, err
+			}
+			if err := ix.remove(tx, Ref{connection, st.Name, r.Key}); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		rec := ix.catalog.recordOf(ix.rules, connection, st, *r)
+		rec.Links = append(rec.Links, links[r.Key]...)
+		run = append(run, rec)
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Put indexes records already made (tests use it), resolved together.
+func (ix *Index) Put(ctx context.Context, recs ...Record) error {
+	return ix.store.Update(ctx, func(tx Tx) error { return ix.putBatch(tx, recs) })
 }
 
 // Remove deletes records from the index.

@@ -91,10 +91,24 @@ type Tx interface {
 	// Put stores rec (new, or replacing the one with its Ref, keeping its
 	// Seq) with its identifiers, and returns its Seq.
 	Put(rec Record, ids []Identifier) (int64, error)
+	// PutAll stores records (new, or replacing those with their Ref,
+	// keeping their Seq) with their identifiers, ids[i] being recs[i]'s, in
+	// as few statements as the backend allows. Refs are distinct; a record
+	// with Seq 0 is new (no record with its Ref is stored), one with a Seq
+	// is the stored record's new version.
+	PutAll(recs []Record, ids [][]Identifier) error
+	// GetAll returns the records (without Data) that exist of refs, in no
+	// particular order.
+	GetAll(refs []Ref) ([]Record, error)
 	// Delete removes a record and its identifiers.
 	Delete(ref Ref) error
 	// Identifiers returns a record's identifiers.
 	Identifiers(seq int64) ([]Identifier, error)
+	// IdentifiersOf returns the identifiers of records, by Seq.
+	IdentifiersOf(seqs []int64) (map[int64][]Identifier, error)
+	// Shared says, for each of values of an identifier type that some
+	// record carries, who carries it (values no record carries are absent).
+	Shared(typ string, values []string) (map[string]Sharers, error)
 	// Sharing returns the records that have the identifier (type and
 	// value), at most limit of them (0: all), in no particular order.
 	Sharing(typ, value string, limit int) ([]Member, error)
@@ -109,6 +123,9 @@ type Tx interface {
 	Merge(from []int64, survivor int64) error
 	// NewCustomer returns a new customer id, higher than every other.
 	NewCustomer() (int64, error)
+	// NewCustomers returns n new customer ids, ascending, higher than
+	// every other.
+	NewCustomers(n int) ([]int64, error)
 	// Resolve follows merges: the live customer an id stands for now, and
 	// false if there is none.
 	Resolve(customer int64) (int64, bool, error)
