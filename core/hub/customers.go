@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
@@ -24,7 +25,13 @@ type customerIndex struct {
 	ix     *identity.Index
 	writer bool
 	stage  *identity.Stage
+	links  identity.LinkLookup
 }
+
+// closeTimeout bounds how long closing the hub waits for the index to take
+// in what the stage queued; the rest is indexed when the index is next
+// opened for writing.
+const closeTimeout = 5 * time.Minute
 
 func (c *customerIndex) close() error {
 	c.mu.Lock()
@@ -32,9 +39,38 @@ func (c *customerIndex) close() error {
 	if c.store == nil {
 		return nil
 	}
-	err := c.store.Close()
-	c.store, c.ix, c.stage = nil, nil, nil
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	err := c.ix.Close(ctx)
+	err = errors.Join(err, c.store.Close())
+	c.store, c.ix, c.stage, c.writer = nil, nil, nil, false
 	return err
+}
+
+// reload makes the customer index follow a reloaded config (Hub.Reload):
+// a writer takes the new rules, catalog and $customer. fields at once —
+// its customers derived again if the rules changed, before the next sync
+// or query uses them — and a read-only view is dropped, to be opened
+// again under the new rules on next use. rules are cfg's, already parsed.
+func (h *Hub) reloadCustomers(ctx context.Context, cfg *config.Config, rules identity.Rules) error {
+	cat := h.catalog(cfg)
+	c := &h.customers
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ix == nil {
+		return nil
+	}
+	if !c.writer {
+		err := c.store.Close()
+		c.store, c.ix = nil, nil
+		return err
+	}
+	ix, err := c.ix.Reopen(ctx, rules, cat)
+	if err != nil {
+		return err
+	}
+	c.ix, c.stage = ix, identity.NewStage(ix, cfg, c.links)
+	return nil
 }
 
 // indexPath is where the customer index of a config lives: beside its
@@ -102,7 +138,7 @@ func (h *Hub) customerWriter(ctx context.Context) (*identity.Index, *identity.St
 	links := func(ctx context.Context, from, to engine.Endpoint, keys []string) (map[string]string, error) {
 		return st.LookupLinks(ctx, from.Connection, from.Stream, to.Connection, to.Stream, keys)
 	}
-	c.store, c.ix, c.writer, c.stage = store, ix, true, identity.NewStage(ix, cfg, links)
+	c.store, c.ix, c.writer, c.stage, c.links = store, ix, true, identity.NewStage(ix, cfg, links), links
 	return ix, c.stage, nil
 }
 
@@ -142,15 +178,33 @@ func (h *Hub) customerStage(ctx context.Context, cfg *config.Config) (engine.Sta
 func (h *Hub) CustomerIndex(ctx context.Context) (*identity.Index, error) {
 	c := &h.customers
 	c.mu.Lock()
-	ix := c.ix
+	ix, writer := c.ix, c.writer
 	c.mu.Unlock()
-	if ix != nil {
+	if ix != nil && !writer {
 		return ix, nil
 	}
-	ix, _, err := h.customerWriter(ctx)
-	if err == nil || !errors.Is(err, state.ErrLocked) {
-		return ix, err
+	if ix == nil {
+		var err error
+		ix, _, err = h.customerWriter(ctx)
+		if err != nil && errors.Is(err, state.ErrLocked) {
+			return h.customerView(ctx)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
+	// Answers include every batch a sync of this hub queued.
+	if err := ix.Flush(ctx); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// customerView opens the index read-only, while another cxhub process
+// writes it: batches that process queued and has not indexed yet are not
+// in its answers.
+func (h *Hub) customerView(ctx context.Context) (*identity.Index, error) {
+	c := &h.customers
 	cfg, err := h.CheckedConfig(ctx)
 	if err != nil {
 		return nil, err

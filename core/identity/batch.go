@@ -5,8 +5,8 @@ import (
 )
 
 // Sharers says who carries one identifier value: how many customer
-// records, and the customer of one of the records carrying it (0 if none
-// does). One is enough: every record sharing a glue identifier is in one
+// records, and the customer of one of the records carrying it as glue (0
+// if none does). One is enough: every record sharing a glue identifier is in one
 // customer already.
 type Sharers struct {
 	CustomerRecords int

@@ -15,6 +15,7 @@ type Index struct {
 	store   Store
 	rules   Rules
 	catalog Catalog
+	queue   *indexer // set by NewStage: indexes what the stage queues
 }
 
 // metaFingerprint is the Meta key of the rules the clusters were derived by.
@@ -141,4 +142,42 @@ func (ix *Index) Remove(ctx context.Context, refs ...Ref) error {
 // its next open).
 func OpenView(store Store, rules Rules, catalog Catalog) *Index {
 	return &Index{store: store, rules: rules, catalog: catalog}
+}
+
+// Flush waits until every batch queued so far (see Stage) is indexed, and
+// returns the indexing's failure if there is one. Without a stage it
+// returns at once.
+func (ix *Index) Flush(ctx context.Context) error {
+	if ix.queue == nil {
+		return nil
+	}
+	return ix.queue.flush(ctx)
+}
+
+// Close indexes what is queued, until ctx ends, and stops the indexing;
+// what is left is indexed by the next writer that opens the store with a
+// stage. It does not close the store.
+func (ix *Index) Close(ctx context.Context) error {
+	if ix.queue == nil {
+		return nil
+	}
+	return ix.queue.close(ctx)
+}
+
+// Reopen returns an index over the same store under new rules and
+// catalog (a reloaded config), and makes the index's queue — stages made
+// from this index or the new one — be indexed under them from now on. If
+// the rules changed, the customers are derived again first (Rebuild).
+func (ix *Index) Reopen(ctx context.Context, rules Rules, catalog Catalog) (*Index, error) {
+	nx := &Index{store: ix.store, rules: rules, catalog: catalog, queue: ix.queue}
+	if ix.queue != nil {
+		ix.queue.use(nx)
+	}
+	if rules.Fingerprint() == ix.rules.Fingerprint() {
+		return nx, nil
+	}
+	if err := nx.Rebuild(ctx); err != nil {
+		return nil, err
+	}
+	return nx, nil
 }

@@ -78,9 +78,20 @@ type Member struct {
 // passing identitytest.Run. Everything happens in transactions: Update
 // runs fn in one read-write transaction (all or nothing), View in a
 // read-only one. A Store is safe for concurrent use; one process writes.
+//
+// The store also keeps the index's queue: the stage queues each batch a
+// pipeline reads (Enqueue, durable when it returns, and never waiting for
+// an Update under way), and the index takes batches from it in order
+// (Queued) and marks them indexed in the transaction that indexes them
+// (Tx.Dequeue), so each is indexed once whenever the process stops.
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(Tx) error) error
+	// Enqueue adds an item to the queue and returns its Seq, higher than
+	// every Seq the queue ever returned.
+	Enqueue(ctx context.Context, data []byte) (int64, error)
+	// Queued returns up to limit items not yet dequeued, oldest first.
+	Queued(ctx context.Context, limit int) ([]QueueItem, error)
 	Close() error
 }
 
@@ -110,7 +121,9 @@ type Tx interface {
 	// record carries, who carries it (values no record carries are absent).
 	Shared(typ string, values []string) (map[string]Sharers, error)
 	// Sharing returns the records that have the identifier (type and
-	// value), at most limit of them (0: all), in no particular order.
+	// value) as glue (Identifier.Glue: a record that carries it without
+	// being joined by it is not one), at most limit of them (0: all), in
+	// no particular order.
 	Sharing(typ, value string, limit int) ([]Member, error)
 	// CountSharing counts the records of kind that have the identifier.
 	CountSharing(typ, value, kind string) (int, error)
@@ -138,6 +151,9 @@ type Tx interface {
 	Scan(after int64, limit int) ([]Record, error)
 	// Customers returns up to limit live customer ids above after, ascending.
 	Customers(after int64, limit int) ([]int64, error)
+	// Dequeue marks the queue's items up to Seq upTo indexed, with the
+	// transaction: they are not Queued again once it commits.
+	Dequeue(upTo int64) error
 	// Meta and SetMeta keep small values (the rules' fingerprint).
 	Meta(key string) (string, error)
 	SetMeta(key, value string) error

@@ -88,10 +88,10 @@ func (t *tx) Shared(typ string, values []string) (map[string]identity.Sharers, e
 		for _, v := range part {
 			args = append(args, v)
 		}
-		rows, err := t.query(`SELECT g.value, g.n, r.customer FROM (
-				SELECT value, sum(kind = 'customer') AS n, min(seq) AS one FROM idents
+		rows, err := t.query(`SELECT g.value, g.n, coalesce(r.customer, 0) FROM (
+				SELECT value, sum(kind = 'customer') AS n, min(CASE WHEN glue THEN seq END) AS one FROM idents
 				WHERE type = ? AND value IN (`+list(len(part))+`) GROUP BY value) g
-			JOIN records r ON r.seq = g.one`, args...)
+			LEFT JOIN records r ON r.seq = g.one`, args...)
 		if err != nil {
 			return nil, err
 		}

@@ -18,9 +18,19 @@ func Path(statePath string) string {
 	return strings.TrimSuffix(statePath, ext) + ".customers" + ext
 }
 
-// Store is an index file. It is safe for concurrent use.
+// queuePath is where an index file's queue lives: "cxhub.customers.db"
+// gives "cxhub.customers.queue.db". A file of its own, so that queueing a
+// batch (the stage, on the sync's path) never waits for the index's
+// writer, which may be resolving a large batch.
+func queuePath(path string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + ".queue" + ext
+}
+
+// Store is an index file and its queue file. It is safe for concurrent use.
 type Store struct {
 	w, r *sql.DB // w writes (one connection), r reads
+	q    *sql.DB // the queue (one connection); nil when read-only
 }
 
 var _ identity.Store = (*Store)(nil)
@@ -47,6 +57,19 @@ CREATE INDEX IF NOT EXISTS customers_merged ON customers (merged_into);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
 
+// queueSchema is the queue file's. AUTOINCREMENT: a seq is never used
+// twice, even once every item is deleted.
+const queueSchema = `
+CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL);
+`
+
+// metaDequeued is the index's Meta key of the last queue item indexed.
+// Tx.Dequeue sets it in the index's transaction; the queue's rows up to it
+// are deleted after that commits (and at the next open, had the process
+// stopped in between).
+const metaDequeued = "queue_dequeued"
+
+
 // Open opens (creating it if needed) the index file at path for writing.
 func Open(path string) (*Store, error) {
 	return open(path, false)
@@ -62,7 +85,7 @@ func open(path string, readOnly bool) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open customer index %s: %w", path, err)
 	}
-	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs)) + "?"
+	uri := uriOf(abs)
 	const common = "_busy_timeout=5000&_synchronous=NORMAL&_cache_size=-32768"
 	s := &Store{}
 	if !readOnly {
@@ -74,10 +97,15 @@ func open(path string, readOnly bool) (*Store, error) {
 			_ = s.w.Close()
 			return nil, fmt.Errorf("open customer index %s: create tables: %w", path, err)
 		}
+		if err := s.openQueue(uriOf(queuePath(abs)) + common + "&_journal_mode=WAL&_txlock=immediate"); err != nil {
+			_ = s.w.Close()
+			return nil, fmt.Errorf("open customer index queue %s: %w", queuePath(path), err)
+		}
 	}
 	if s.r, err = sql.Open("sqlite3", uri+common+"&mode=ro&_query_only=on"); err != nil {
 		if s.w != nil {
 			_ = s.w.Close()
+			_ = s.q.Close()
 		}
 		return nil, fmt.Errorf("open customer index %s: %w", path, err)
 	}
@@ -90,12 +118,23 @@ func open(path string, readOnly bool) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the file.
+// uriOf is the sqlite3 URI of a file path, ready for its parameters.
+func uriOf(abs string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs)) + "?"
+}
+
+// Close closes the files.
 func (s *Store) Close() error {
 	var err error
 	if s.w != nil {
 		err = s.w.Close()
 		s.w = nil
+	}
+	if s.q != nil {
+		if e := s.q.Close(); err == nil {
+			err = e
+		}
+		s.q = nil
 	}
 	if s.r != nil {
 		if e := s.r.Close(); err == nil {
@@ -132,6 +171,11 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(identity.Tx) error)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if t.dequeued > 0 {
+		// Indexed and committed: the queue lets go of them. Should this
+		// fail, Queued skips them all the same (the index says so).
+		_, _ = s.q.ExecContext(ctx, `DELETE FROM queue WHERE seq <= ?`, t.dequeued)
 	}
 	return nil
 }

@@ -1,0 +1,331 @@
+package identity
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/engine"
+	"github.com/cxhub/cxhub/sdk"
+)
+
+// QueueItem is one batch waiting in the index's queue.
+type QueueItem struct {
+	Seq  int64
+	Data []byte
+}
+
+// queued is a batch as the stage queues it: the records a pipeline read
+// from a canonical stream, and the pipeline's ends (the core's links
+// between them are looked up when the batch is indexed).
+type queued struct {
+	pipeline string
+	from, to Ref // connection and stream; Key unused
+	recs     []sdk.Record
+}
+
+// encode writes a batch as the queue keeps it: length-prefixed strings,
+// then per record its key, op, version time and data. Records with no key
+// or a problem are left out (the engine dead-letters them).
+func (q queued) encode() []byte {
+	size, n := 64, 0
+	for i := range q.recs {
+		if r := &q.recs[i]; r.Key != "" && r.Problem == "" {
+			size += len(r.Key) + len(r.Data) + 24
+			n++
+		}
+	}
+	b := make([]byte, 0, size)
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	str(q.pipeline)
+	str(q.from.Connection)
+	str(q.from.Stream)
+	str(q.to.Connection)
+	str(q.to.Stream)
+	b = binary.AppendUvarint(b, uint64(n))
+	for i := range q.recs {
+		r := &q.recs[i]
+		if r.Key == "" || r.Problem != "" {
+			continue
+		}
+		str(r.Key)
+		b = binary.AppendUvarint(b, uint64(r.Op))
+		var t int64
+		if !r.UpdatedAt.IsZero() {
+			t = r.UpdatedAt.UnixNano()
+		}
+		b = binary.AppendVarint(b, t)
+		b = binary.AppendUvarint(b, uint64(len(r.Data)))
+		b = append(b, r.Data...)
+	}
+	return b
+}
+
+var errCorrupt = errors.New("corrupt queue item")
+
+// decodeQueued reads what encode wrote.
+func decodeQueued(b []byte) (queued, error) {
+	var q queued
+	bad := false
+	uv := func() uint64 {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	bytes := func() []byte {
+		n := uv()
+		if bad || n > uint64(len(b)) {
+			bad = true
+			return nil
+		}
+		out := b[:n:n]
+		b = b[n:]
+		return out
+	}
+	str := func() string { return string(bytes()) }
+	q.pipeline = str()
+	q.from.Connection, q.from.Stream = str(), str()
+	q.to.Connection, q.to.Stream = str(), str()
+	n := uv()
+	if bad || n > uint64(len(b)) {
+		return q, errCorrupt
+	}
+	q.recs = make([]sdk.Record, n)
+	for i := range q.recs {
+		r := &q.recs[i]
+		r.Stream = q.from.Stream
+		r.Key = str()
+		r.Op = sdk.Operation(uv())
+		t, m := binary.Varint(b)
+		if m <= 0 {
+			return q, errCorrupt
+		}
+		b = b[m:]
+		if t != 0 {
+			r.UpdatedAt = time.Unix(0, t).UTC()
+		}
+		r.Data = bytes()
+		if bad {
+			return q, errCorrupt
+		}
+	}
+	if bad || len(b) != 0 {
+		return q, errCorrupt
+	}
+	return q, nil
+}
+
+// indexer indexes the queue in the background: one transaction per few
+// queued batches, which also marks them done (Tx.Dequeue), so a batch is
+// indexed exactly once whenever the process stops.
+type indexer struct {
+	ix    *Index
+	links LinkLookup
+
+	mu       sync.Mutex
+	changed  *sync.Cond
+	enqueued int64 // the last seq this process queued
+	done     int64 // the last seq indexed
+	emptied  bool  // the queue was found empty once: what an earlier process left is indexed
+	err      error // the last indexing failure, until one succeeds
+	stopping bool
+
+	wake    chan struct{}
+	stopped chan struct{}
+}
+
+// queueChunk is how many queued batches one transaction indexes at most.
+const queueChunk = 8
+
+// retryAfter is how long the indexer waits after a failure.
+const retryAfter = time.Second
+
+// startIndexer starts indexing the store's queue: what a previous process
+// left in it first.
+func (ix *Index) startIndexer(links LinkLookup) *indexer {
+	w := &indexer{ix: ix, links: links, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	w.changed = sync.NewCond(&w.mu)
+	go w.run()
+	return w
+}
+
+func (w *indexer) run() {
+	defer close(w.stopped)
+	ctx := context.Background()
+	for {
+		n, err := w.step(ctx)
+		w.mu.Lock()
+		w.err = err
+		if err == nil && n == 0 {
+			w.emptied = true
+		}
+		stopping := w.stopping
+		w.changed.Broadcast()
+		w.mu.Unlock()
+		switch {
+		case err != nil && stopping:
+			return // the next start indexes what is left
+		case err != nil:
+			select {
+			case <-time.After(retryAfter):
+			case <-w.wake:
+			}
+		case n == 0 && stopping:
+			return
+		case n == 0:
+			<-w.wake
+		}
+	}
+}
+
+// step indexes up to queueChunk queued batches in one transaction and
+// returns how many.
+func (w *indexer) step(ctx context.Context) (int, error) {
+	w.mu.Lock()
+	ix := w.ix
+	w.mu.Unlock()
+	items, err := ix.store.Queued(ctx, queueChunk)
+	if err != nil || len(items) == 0 {
+		return 0, err
+	}
+	batches := make([]queued, len(items))
+	links := make([]map[string][]Link, len(items))
+	for i, it := range items {
+		if batches[i], err = decodeQueued(it.Data); err != nil {
+			return 0, fmt.Errorf("customer index queue item %d: %w", it.Seq, err)
+		}
+		if links[i], err = w.linksOf(ctx, ix, batches[i]); err != nil {
+			return 0, err
+		}
+	}
+	last := items[len(items)-1].Seq
+	err = ix.store.Update(ctx, func(tx Tx) error {
+		for i, q := range batches {
+			st, ok := ix.catalog.stream(q.from.Connection, q.from.Stream)
+			if !ok {
+				continue // the stream is no longer canonical data (a new config)
+			}
+			if _, err := ix.ingest(tx, q.from.Connection, st, q.recs, links[i]); err != nil {
+				return fmt.Errorf("index %s.%s: %w", q.from.Connection, q.from.Stream, err)
+			}
+		}
+		return tx.Dequeue(last)
+	})
+	if err != nil {
+		return 0, err
+	}
+	w.mu.Lock()
+	w.done = last
+	w.mu.Unlock()
+	return len(items), nil
+}
+
+// linksOf returns the core's links of a queued batch's records to its
+// pipeline's destination, as refs.
+func (w *indexer) linksOf(ctx context.Context, ix *Index, q queued) (map[string][]Link, error) {
+	if w.links == nil || q.to.Connection == config.ProfilesConnection || !ix.rules.matches(MatchLinks) {
+		return nil, nil
+	}
+	keys := make([]string, 0, len(q.recs))
+	for _, r := range q.recs {
+		if r.Key != "" {
+			keys = append(keys, r.Key)
+		}
+	}
+	from := engine.Endpoint{Connection: q.from.Connection, Stream: q.from.Stream}
+	to := engine.Endpoint{Connection: q.to.Connection, Stream: q.to.Stream}
+	ids, err := w.links(ctx, from, to, keys)
+	if err != nil {
+		return nil, fmt.Errorf("look up links: %w", err)
+	}
+	out := make(map[string][]Link, len(ids))
+	for k, id := range ids {
+		out[k] = []Link{{Ref{q.to.Connection, q.to.Stream, id}, "link " + q.pipeline}}
+	}
+	return out, nil
+}
+
+// use makes the indexer index under ix's rules and catalog from its next
+// transaction on.
+func (w *indexer) use(ix *Index) {
+	w.mu.Lock()
+	w.ix = ix
+	w.mu.Unlock()
+}
+
+// enqueue queues a batch durably and wakes the indexer.
+func (w *indexer) enqueue(ctx context.Context, q queued) error {
+	w.mu.Lock()
+	store := w.ix.store
+	w.mu.Unlock()
+	seq, err := store.Enqueue(ctx, q.encode())
+	if err != nil {
+		return fmt.Errorf("queue %s.%s for the customer index: %w", q.from.Connection, q.from.Stream, err)
+	}
+	w.mu.Lock()
+	w.enqueued = max(w.enqueued, seq)
+	w.mu.Unlock()
+	w.poke()
+	return nil
+}
+
+func (w *indexer) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// flush waits until everything queued so far is indexed — by this
+// process, or by an earlier one when this one queued nothing — and
+// returns the indexer's failure if it has one. (The queue is first in,
+// first out: once this process's last batch is indexed, so is everything
+// before it.)
+func (w *indexer) flush(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		w.mu.Lock()
+		w.changed.Broadcast()
+		w.mu.Unlock()
+	})
+	defer stop()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	target := w.enqueued
+	indexed := func() bool { return target > 0 && w.done >= target || target == 0 && w.emptied }
+	for w.err == nil && !indexed() && !w.stopping {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		w.changed.Wait()
+	}
+	if w.err != nil {
+		return fmt.Errorf("customer index: %w", w.err)
+	}
+	if !indexed() {
+		return errors.New("customer index: stopped before indexing its queue")
+	}
+	return nil
+}
+
+// close indexes what is queued and stops; if ctx ends first it stops
+// after the transaction under way, and the next start indexes the rest.
+func (w *indexer) close(ctx context.Context) error {
+	err := w.flush(ctx)
+	w.mu.Lock()
+	w.stopping = true
+	w.mu.Unlock()
+	w.poke()
+	<-w.stopped
+	return err
+}
