@@ -69,7 +69,6 @@ CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, data BL
 // stopped in between).
 const metaDequeued = "queue_dequeued"
 
-
 // Open opens (creating it if needed) the index file at path for writing.
 func Open(path string) (*Store, error) {
 	return open(path, false)
