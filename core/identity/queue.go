@@ -140,6 +140,9 @@ type indexer struct {
 	emptied  bool  // the queue was found empty once: what an earlier process left is indexed
 	err      error // the last indexing failure, until one succeeds
 	stopping bool
+	last     time.Time // when this process last queued a batch
+	backlog  int       // batches queued and not yet indexed, as far as this process knows
+	waiters  int       // flushes waiting
 
 	wake    chan struct{}
 	stopped chan struct{}
@@ -147,6 +150,17 @@ type indexer struct {
 
 // queueChunk is how many queued batches one transaction indexes at most.
 const queueChunk = 8
+
+// The indexer gives way to the syncs that queue batches: it starts once
+// no batch was queued for settle, or when maxBacklog batches wait, or when
+// someone waits for it (a query, a $customer. field, Close). Resolving a
+// record costs far more CPU than syncing it, and on a small machine the
+// two would share the cores: the sync finishes first, the index catches
+// up after (the bench reports both).
+const (
+	settle     = 300 * time.Millisecond
+	maxBacklog = 2000 // about a million records in batches of 500, on disk
+)
 
 // retryAfter is how long the indexer waits after a failure.
 const retryAfter = time.Second
@@ -164,6 +178,7 @@ func (w *indexer) run() {
 	defer close(w.stopped)
 	ctx := context.Background()
 	for {
+		w.waitTurn()
 		n, err := w.step(ctx)
 		w.mu.Lock()
 		w.err = err
@@ -185,6 +200,25 @@ func (w *indexer) run() {
 			return
 		case n == 0:
 			<-w.wake
+		}
+	}
+}
+
+// waitTurn returns when the indexer should work (see settle).
+func (w *indexer) waitTurn() {
+	for {
+		w.mu.Lock()
+		quiet := time.Since(w.last)
+		urgent := w.waiters > 0 || w.stopping || w.backlog >= maxBacklog || w.last.IsZero()
+		w.mu.Unlock()
+		if urgent || quiet >= settle {
+			return
+		}
+		t := time.NewTimer(settle - quiet)
+		select {
+		case <-t.C:
+		case <-w.wake:
+			t.Stop()
 		}
 	}
 }
@@ -227,6 +261,7 @@ func (w *indexer) step(ctx context.Context) (int, error) {
 	}
 	w.mu.Lock()
 	w.done = last
+	w.backlog = max(0, w.backlog-len(items))
 	w.mu.Unlock()
 	return len(items), nil
 }
@@ -275,6 +310,8 @@ func (w *indexer) enqueue(ctx context.Context, q queued) error {
 	}
 	w.mu.Lock()
 	w.enqueued = max(w.enqueued, seq)
+	w.last = time.Now()
+	w.backlog++
 	w.mu.Unlock()
 	w.poke()
 	return nil
@@ -301,6 +338,9 @@ func (w *indexer) flush(ctx context.Context) error {
 	defer stop()
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.waiters++
+	defer func() { w.waiters-- }()
+	w.poke()
 	target := w.enqueued
 	indexed := func() bool { return target > 0 && w.done >= target || target == 0 && w.emptied }
 	for w.err == nil && !indexed() && !w.stopping {
