@@ -12,6 +12,7 @@ import (
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
 	"github.com/cxhub/cxhub/core/identity"
+	idpostgres "github.com/cxhub/cxhub/core/identity/postgres"
 	idsqlite "github.com/cxhub/cxhub/core/identity/sqlite"
 	"github.com/cxhub/cxhub/core/state"
 )
@@ -73,8 +74,23 @@ func (h *Hub) reloadCustomers(ctx context.Context, cfg *config.Config, rules ide
 	return nil
 }
 
-// indexPath is where the customer index of a config lives: beside its
-// state file (see identity/sqlite).
+// openCustomerStore opens the customer index for writing where the
+// config's state is: a file beside a SQLite state (identity/sqlite), the
+// same database as a PostgreSQL state (identity/postgres, which several
+// workers may write at once).
+func openCustomerStore(ctx context.Context, cfg *config.Config) (identity.Store, error) {
+	if cfg.State.Driver == "postgres" {
+		return idpostgres.Open(ctx, cfg.State.DSN)
+	}
+	path, err := indexPath(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return idsqlite.Open(path)
+}
+
+// indexPath is where the customer index of a SQLite state lives: beside
+// its state file (see identity/sqlite).
 func indexPath(cfg *config.Config) (string, error) {
 	if cfg.State.Path == "" {
 		return "", fmt.Errorf("the customer index needs a state path (state.path in %s)", cfg.File)
@@ -118,15 +134,11 @@ func (h *Hub) customerWriter(ctx context.Context) (*identity.Index, *identity.St
 	if err != nil {
 		return nil, nil, err
 	}
-	path, err := indexPath(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
 	if c.store != nil {
 		_ = c.store.Close()
 		c.store, c.ix = nil, nil
 	}
-	store, err := idsqlite.Open(path)
+	store, err := openCustomerStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -245,6 +245,9 @@ func (w *indexer) step(ctx context.Context) (int, error) {
 	}
 	last := items[len(items)-1].Seq
 	err = ix.store.Update(ctx, func(tx Tx) error {
+		if ok, err := tx.Dequeue(last); err != nil || !ok {
+			return err // another indexer took them
+		}
 		for i, q := range batches {
 			st, ok := ix.catalog.stream(q.from.Connection, q.from.Stream)
 			if !ok {
@@ -254,7 +257,7 @@ func (w *indexer) step(ctx context.Context) (int, error) {
 				return fmt.Errorf("index %s.%s: %w", q.from.Connection, q.from.Stream, err)
 			}
 		}
-		return tx.Dequeue(last)
+		return nil
 	})
 	if err != nil {
 		return 0, err

@@ -151,9 +151,11 @@ type Tx interface {
 	Scan(after int64, limit int) ([]Record, error)
 	// Customers returns up to limit live customer ids above after, ascending.
 	Customers(after int64, limit int) ([]int64, error)
-	// Dequeue marks the queue's items up to Seq upTo indexed, with the
-	// transaction: they are not Queued again once it commits.
-	Dequeue(upTo int64) error
+	// Dequeue takes the queue's items up to Seq upTo, with the
+	// transaction: they are not Queued again once it commits. It returns
+	// false if another transaction took every one of them already (then
+	// they must not be indexed again: newer items may have been).
+	Dequeue(upTo int64) (bool, error)
 	// Meta and SetMeta keep small values (the rules' fingerprint).
 	Meta(key string) (string, error)
 	SetMeta(key, value string) error

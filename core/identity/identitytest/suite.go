@@ -363,8 +363,8 @@ func testQueue(t *testing.T, s identity.Store) {
 	// A rolled back Dequeue leaves the items queued.
 	boom := errors.New("boom")
 	if err := s.Update(ctx, func(tx identity.Tx) error {
-		if err := tx.Dequeue(seqs[1]); err != nil {
-			return err
+		if ok, err := tx.Dequeue(seqs[1]); err != nil || !ok {
+			t.Errorf("dequeue: %v %v", ok, err)
 		}
 		return boom
 	}); !errors.Is(err, boom) {
@@ -373,12 +373,25 @@ func testQueue(t *testing.T, s identity.Store) {
 	if items, _ := s.Queued(ctx, 10); len(items) != 3 {
 		t.Errorf("after a rolled back dequeue: %d items", len(items))
 	}
-	update(t, s, func(tx identity.Tx) error { return tx.Dequeue(seqs[1]) })
+	update(t, s, func(tx identity.Tx) error {
+		ok, err := tx.Dequeue(seqs[1])
+		if !ok {
+			t.Error("dequeue of two queued items: false")
+		}
+		return err
+	})
+	// Taken already: false.
+	update(t, s, func(tx identity.Tx) error {
+		if ok, err := tx.Dequeue(seqs[1]); ok || err != nil {
+			t.Errorf("dequeue of taken items: %v %v", ok, err)
+		}
+		return nil
+	})
 	items, err = s.Queued(ctx, 10)
 	if err != nil || len(items) != 1 || string(items[0].Data) != "three" {
 		t.Errorf("after dequeuing two: %v %v", items, err)
 	}
-	update(t, s, func(tx identity.Tx) error { return tx.Dequeue(seqs[2]) })
+	update(t, s, func(tx identity.Tx) error { _, err := tx.Dequeue(seqs[2]); return err })
 	if items, _ := s.Queued(ctx, 10); len(items) != 0 {
 		t.Errorf("after dequeuing all: %v", items)
 	}

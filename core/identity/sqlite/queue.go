@@ -100,11 +100,18 @@ func (s *Store) Queued(ctx context.Context, limit int) ([]identity.QueueItem, er
 }
 
 // Dequeue records, in the index's transaction, that the items up to upTo
-// are indexed; the queue file deletes them once it commits.
-func (t *tx) Dequeue(upTo int64) error {
+// are taken; the queue file deletes them once it commits.
+func (t *tx) Dequeue(upTo int64) (bool, error) {
+	v, err := t.Meta(metaDequeued)
+	if err != nil {
+		return false, err
+	}
+	if done, _ := strconv.ParseInt(v, 10, 64); done >= upTo {
+		return false, nil
+	}
 	if err := t.SetMeta(metaDequeued, strconv.FormatInt(upTo, 10)); err != nil {
-		return err
+		return false, err
 	}
 	t.dequeued = upTo
-	return nil
+	return true, nil
 }
