@@ -244,17 +244,38 @@ func (w *indexer) step(ctx context.Context) (int, error) {
 		}
 	}
 	last := items[len(items)-1].Seq
+	// Consecutive batches of one stream are resolved together.
+	type run struct {
+		from  Ref
+		recs  []sdk.Record
+		links map[string][]Link
+	}
+	var runs []run
+	for i, q := range batches {
+		if n := len(runs); n > 0 && runs[n-1].from == q.from {
+			r := &runs[n-1]
+			r.recs = append(r.recs, q.recs...)
+			for k, ls := range links[i] {
+				if r.links == nil {
+					r.links = map[string][]Link{}
+				}
+				r.links[k] = append(r.links[k], ls...)
+			}
+			continue
+		}
+		runs = append(runs, run{from: q.from, recs: q.recs, links: links[i]})
+	}
 	err = ix.store.Update(ctx, func(tx Tx) error {
 		if ok, err := tx.Dequeue(last); err != nil || !ok {
 			return err // another indexer took them
 		}
-		for i, q := range batches {
-			st, ok := ix.catalog.stream(q.from.Connection, q.from.Stream)
+		for _, r := range runs {
+			st, ok := ix.catalog.stream(r.from.Connection, r.from.Stream)
 			if !ok {
 				continue // the stream is no longer canonical data (a new config)
 			}
-			if _, err := ix.ingest(tx, q.from.Connection, st, q.recs, links[i]); err != nil {
-				return fmt.Errorf("index %s.%s: %w", q.from.Connection, q.from.Stream, err)
+			if _, err := ix.ingest(tx, r.from.Connection, st, r.recs, r.links); err != nil {
+				return fmt.Errorf("index %s.%s: %w", r.from.Connection, r.from.Stream, err)
 			}
 		}
 		return nil

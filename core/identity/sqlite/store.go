@@ -85,13 +85,17 @@ func open(path string, readOnly bool) (*Store, error) {
 		return nil, fmt.Errorf("open customer index %s: %w", path, err)
 	}
 	uri := uriOf(abs)
-	const common = "_busy_timeout=5000&_synchronous=NORMAL&_cache_size=-32768"
+	const common = "_busy_timeout=5000&_synchronous=NORMAL&_cache_size=-262144"
 	s := &Store{}
 	if !readOnly {
 		if s.w, err = sql.Open("sqlite3", uri+common+"&_journal_mode=WAL&_txlock=immediate"); err != nil {
 			return nil, fmt.Errorf("open customer index %s: %w", path, err)
 		}
 		s.w.SetMaxOpenConns(1)
+		if _, err := s.w.Exec(`PRAGMA wal_autocheckpoint = 16384`); err != nil {
+			_ = s.w.Close()
+			return nil, fmt.Errorf("open customer index %s: %w", path, err)
+		}
 		if _, err := s.w.Exec(schema); err != nil {
 			_ = s.w.Close()
 			return nil, fmt.Errorf("open customer index %s: create tables: %w", path, err)
