@@ -2,76 +2,160 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
 	"strconv"
+	"sync"
 
 	"github.com/cxhub/cxhub/core/identity"
 )
 
-// openQueue opens the queue file (s.w must be open): it creates its table,
-// deletes the items the index already took, and — should the queue file
-// be new beside an index that took items from an older one — starts its
-// seqs after those.
-func (s *Store) openQueue(uri string) error {
-	q, err := sql.Open("sqlite3", uri)
+// queueLog is the index's queue: an append-only file of frames — seq (8
+// bytes), payload length (4), CRC-32C of the payload (4), payload —
+// beside the index file. Queueing a batch is one write(2) of it: no
+// database page is written twice and nothing waits for the index's writer,
+// which is what keeps the stage cheap on the sync's path. Like the state's
+// commits (SQLite's WAL with synchronous=NORMAL) a write survives the
+// process's crash, not the machine's. A frame cut short by a crash is
+// dropped when the file is opened again (it was never acknowledged).
+//
+// Which frames the index took is the index's Meta (metaDequeued), set in
+// the transaction that indexed them; the file is emptied whenever the
+// index has taken every frame. One process writes it (the state's writer
+// lock is held by the hub that opens the index for writing).
+type queueLog struct {
+	mu    sync.Mutex
+	f     *os.File
+	size  int64
+	last  int64     // the last seq written or taken
+	items []logItem // frames not taken yet, in order
+}
+
+type logItem struct {
+	seq, off int64
+	n        int
+}
+
+const frameHeader = 16
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// openLog opens (creating it) the queue file; frames up to seq taken are
+// dropped.
+func openLog(path string, taken int64) (*queueLog, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	q.SetMaxOpenConns(1)
-	s.q = q
-	if _, err := q.Exec(queueSchema); err != nil {
-		_ = q.Close()
-		return fmt.Errorf("create tables: %w", err)
+	q := &queueLog{f: f, last: taken}
+	var off int64
+	var head [frameHeader]byte
+	for {
+		if _, err := f.ReadAt(head[:], off); err != nil {
+			break // the end, or a header cut short
+		}
+		seq, n, sum := int64(binary.LittleEndian.Uint64(head[0:])), int(binary.LittleEndian.Uint32(head[8:])), binary.LittleEndian.Uint32(head[12:])
+		buf := make([]byte, n)
+		if _, err := f.ReadAt(buf, off+frameHeader); err != nil || crc32.Checksum(buf, castagnoli) != sum || seq <= 0 {
+			break // a frame cut short
+		}
+		if seq > taken {
+			q.items = append(q.items, logItem{seq, off, n})
+		}
+		q.last = max(q.last, seq)
+		off += frameHeader + int64(n)
 	}
-	done, err := s.dequeued(context.Background(), s.w)
-	if err != nil {
-		_ = q.Close()
-		return err
+	if len(q.items) == 0 {
+		off = 0
 	}
-	if _, err := q.Exec(`DELETE FROM queue WHERE seq <= ?`, done); err != nil {
-		_ = q.Close()
-		return err
+	if err := f.Truncate(off); err != nil {
+		_ = f.Close()
+		return nil, err
 	}
-	var last int64
-	err = q.QueryRow(`SELECT seq FROM sqlite_sequence WHERE name = 'queue'`).Scan(&last)
-	if errors.Is(err, sql.ErrNoRows) {
-		_, err = q.Exec(`INSERT INTO sqlite_sequence (name, seq) VALUES ('queue', ?)`, done)
-	} else if err == nil && last < done {
-		_, err = q.Exec(`UPDATE sqlite_sequence SET seq = ? WHERE name = 'queue'`, done)
+	q.size = off
+	return q, nil
+}
+
+func (q *queueLog) close() error { return q.f.Close() }
+
+// append writes a frame and returns its seq.
+func (q *queueLog) append(data []byte) (int64, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	seq := q.last + 1
+	buf := make([]byte, frameHeader+len(data))
+	binary.LittleEndian.PutUint64(buf[0:], uint64(seq))
+	binary.LittleEndian.PutUint32(buf[8:], uint32(len(data)))
+	binary.LittleEndian.PutUint32(buf[12:], crc32.Checksum(data, castagnoli))
+	copy(buf[frameHeader:], data)
+	if _, err := q.f.WriteAt(buf, q.size); err != nil {
+		_ = q.f.Truncate(q.size) // no half frame stays
+		return 0, err
 	}
-	if err != nil {
-		_ = q.Close()
-		return err
+	q.items = append(q.items, logItem{seq, q.size, len(data)})
+	q.size += int64(len(buf))
+	q.last = seq
+	return seq, nil
+}
+
+// read returns up to limit frames not taken, oldest first.
+func (q *queueLog) read(limit int) ([]identity.QueueItem, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	out := make([]identity.QueueItem, 0, min(limit, len(q.items)))
+	for _, it := range q.items[:min(limit, len(q.items))] {
+		buf := make([]byte, it.n)
+		if _, err := q.f.ReadAt(buf, it.off+frameHeader); err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		out = append(out, identity.QueueItem{Seq: it.seq, Data: buf})
+	}
+	return out, nil
+}
+
+// take drops the frames up to seq upTo, once the index has them; the file
+// is emptied when none is left.
+func (q *queueLog) take(upTo int64) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := 0
+	for i < len(q.items) && q.items[i].seq <= upTo {
+		i++
+	}
+	q.items = q.items[i:]
+	q.last = max(q.last, upTo)
+	if len(q.items) == 0 && q.size > 0 {
+		if err := q.f.Truncate(0); err != nil {
+			return err
+		}
+		q.size = 0
 	}
 	return nil
 }
 
 // dequeued is the last queue item the index took.
-func (s *Store) dequeued(ctx context.Context, db *sql.DB) (int64, error) {
-	var v string
-	err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, metaDequeued).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("customer index: %w", err)
+func dequeued(ctx context.Context, t *tx) (int64, error) {
+	v, err := t.Meta(metaDequeued)
+	if err != nil || v == "" {
+		return 0, err
 	}
 	return strconv.ParseInt(v, 10, 64)
 }
 
-// Enqueue adds an item to the queue file: it waits only for other
-// Enqueues, never for an Update.
+// Enqueue appends an item to the queue file: it never waits for an Update.
 func (s *Store) Enqueue(ctx context.Context, data []byte) (int64, error) {
 	if s.q == nil {
 		return 0, fmt.Errorf("customer index is open read-only")
 	}
-	res, err := s.q.ExecContext(ctx, `INSERT INTO queue (data) VALUES (?)`, data)
+	seq, err := s.q.append(data)
 	if err != nil {
 		return 0, fmt.Errorf("customer index queue: %w", err)
 	}
-	return res.LastInsertId()
+	return seq, nil
 }
 
 // Queued returns up to limit items the index has not taken, oldest first.
@@ -79,34 +163,21 @@ func (s *Store) Queued(ctx context.Context, limit int) ([]identity.QueueItem, er
 	if s.q == nil {
 		return nil, fmt.Errorf("customer index is open read-only")
 	}
-	done, err := s.dequeued(ctx, s.r)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.q.QueryContext(ctx, `SELECT seq, data FROM queue WHERE seq > ? ORDER BY seq LIMIT ?`, done, limit)
+	items, err := s.q.read(limit)
 	if err != nil {
 		return nil, fmt.Errorf("customer index queue: %w", err)
 	}
-	defer rows.Close()
-	var out []identity.QueueItem
-	for rows.Next() {
-		var it identity.QueueItem
-		if err := rows.Scan(&it.Seq, &it.Data); err != nil {
-			return nil, fmt.Errorf("customer index queue: %w", err)
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return items, nil
 }
 
 // Dequeue records, in the index's transaction, that the items up to upTo
-// are taken; the queue file deletes them once it commits.
+// are taken; the queue file drops them once it commits.
 func (t *tx) Dequeue(upTo int64) (bool, error) {
-	v, err := t.Meta(metaDequeued)
+	done, err := dequeued(t.ctx, t)
 	if err != nil {
 		return false, err
 	}
-	if done, _ := strconv.ParseInt(v, 10, 64); done >= upTo {
+	if done >= upTo {
 		return false, nil
 	}
 	if err := t.SetMeta(metaDequeued, strconv.FormatInt(upTo, 10)); err != nil {

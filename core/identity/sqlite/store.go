@@ -18,19 +18,16 @@ func Path(statePath string) string {
 	return strings.TrimSuffix(statePath, ext) + ".customers" + ext
 }
 
-// queuePath is where an index file's queue lives: "cxhub.customers.db"
-// gives "cxhub.customers.queue.db". A file of its own, so that queueing a
-// batch (the stage, on the sync's path) never waits for the index's
-// writer, which may be resolving a large batch.
-func queuePath(path string) string {
-	ext := filepath.Ext(path)
-	return strings.TrimSuffix(path, ext) + ".queue" + ext
+// QueuePath is where an index file's queue lives (see queueLog):
+// "cxhub.customers.db" gives "cxhub.customers.queue".
+func QueuePath(path string) string {
+	return strings.TrimSuffix(path, filepath.Ext(path)) + ".queue"
 }
 
 // Store is an index file and its queue file. It is safe for concurrent use.
 type Store struct {
 	w, r *sql.DB // w writes (one connection), r reads
-	q    *sql.DB // the queue (one connection); nil when read-only
+	q    *queueLog // the queue; nil when read-only
 }
 
 var _ identity.Store = (*Store)(nil)
@@ -57,16 +54,10 @@ CREATE INDEX IF NOT EXISTS customers_merged ON customers (merged_into);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
 
-// queueSchema is the queue file's. AUTOINCREMENT: a seq is never used
-// twice, even once every item is deleted.
-const queueSchema = `
-CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL);
-`
-
 // metaDequeued is the index's Meta key of the last queue item indexed.
-// Tx.Dequeue sets it in the index's transaction; the queue's rows up to it
-// are deleted after that commits (and at the next open, had the process
-// stopped in between).
+// Tx.Dequeue sets it in the index's transaction; the queue drops the
+// items up to it after that commits (and at the next open, had the
+// process stopped in between).
 const metaDequeued = "queue_dequeued"
 
 // Open opens (creating it if needed) the index file at path for writing.
@@ -100,15 +91,23 @@ func open(path string, readOnly bool) (*Store, error) {
 			_ = s.w.Close()
 			return nil, fmt.Errorf("open customer index %s: create tables: %w", path, err)
 		}
-		if err := s.openQueue(uriOf(queuePath(abs)) + common + "&_journal_mode=WAL&_txlock=immediate"); err != nil {
+		var taken int64
+		if err := s.run(context.Background(), s.w, func(t identity.Tx) (err error) {
+			taken, err = dequeued(context.Background(), t.(*tx))
+			return err
+		}); err != nil {
 			_ = s.w.Close()
-			return nil, fmt.Errorf("open customer index queue %s: %w", queuePath(path), err)
+			return nil, fmt.Errorf("open customer index %s: %w", path, err)
+		}
+		if s.q, err = openLog(QueuePath(abs), taken); err != nil {
+			_ = s.w.Close()
+			return nil, fmt.Errorf("open customer index queue %s: %w", QueuePath(path), err)
 		}
 	}
 	if s.r, err = sql.Open("sqlite3", uri+common+"&mode=ro&_query_only=on"); err != nil {
 		if s.w != nil {
 			_ = s.w.Close()
-			_ = s.q.Close()
+			_ = s.q.close()
 		}
 		return nil, fmt.Errorf("open customer index %s: %w", path, err)
 	}
@@ -134,7 +133,7 @@ func (s *Store) Close() error {
 		s.w = nil
 	}
 	if s.q != nil {
-		if e := s.q.Close(); err == nil {
+		if e := s.q.close(); err == nil {
 			err = e
 		}
 		s.q = nil
@@ -176,9 +175,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(identity.Tx) error)
 		return fmt.Errorf("commit: %w", err)
 	}
 	if t.dequeued > 0 {
-		// Indexed and committed: the queue lets go of them. Should this
-		// fail, Queued skips them all the same (the index says so).
-		_, _ = s.q.ExecContext(ctx, `DELETE FROM queue WHERE seq <= ?`, t.dequeued)
+		// Indexed and committed: the queue lets go of them. (Should the
+		// file not shrink, its next open drops them: the index says so.)
+		_ = s.q.take(t.dequeued)
 	}
 	return nil
 }
