@@ -26,7 +26,7 @@ func QueuePath(path string) string {
 
 // Store is an index file and its queue file. It is safe for concurrent use.
 type Store struct {
-	w, r *sql.DB // w writes (one connection), r reads
+	w, r *sql.DB   // w writes (one connection), r reads
 	q    *queueLog // the queue; nil when read-only
 }
 
