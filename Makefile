@@ -21,7 +21,7 @@ help:
 	@echo "make sandboxes   only the vendor sandboxes, on their demo ports, until Ctrl-C"
 	@echo "make test   vet, format check and every test (with -race); installs Chromium for the dashboard's browser tests"
 	@echo "make build  build bin/cxhub, every connector into bin/plugins, and bin/cxhub-sandbox"
-	@echo "make bench  measure: micro-benchmarks, then throughput vs the protocol's ceiling, memory, a vendor sync"
+	@echo "make bench  measure: micro-benchmarks, then throughput vs the protocol's ceiling, memory, a vendor sync, a two-way steady state"
 	@echo "make fuzz   run every fuzz target for FUZZTIME (default 30s) each"
 	@echo "make stress the long crash and fault tests (bounded; short versions run in make test)"
 	@echo "make proto  regenerate sdk/internal/connectorpb from sdk/proto (needs only Go)"
@@ -174,9 +174,11 @@ fmt-check:
 
 # make bench: the Go micro-benchmarks of the hot paths (6 samples each, kept
 # in bin/bench/micro.txt for benchstat), then cxhub-bench's table: the
-# protocol's ceiling, the engine end to end, memory and a rate-limited
-# vendor sync, all measured in this run. See docs/performance.md.
-# BENCH_FLAGS passes options to cxhub-bench (e.g. BENCH_FLAGS="-runs 3 -memory 100000").
+# protocol's ceiling, the engine end to end, memory, a rate-limited
+# vendor sync and a two-way steady state (HubSpot ↔ Zendesk, writes per
+# real edit), all measured in this run. See docs/performance.md.
+# BENCH_FLAGS passes options to cxhub-bench (e.g. BENCH_FLAGS="-runs 3 -memory 100000";
+# BENCH_FLAGS="-only-twoway" measures the two-way steady state alone).
 BENCH_FLAGS ?=
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 

@@ -14,7 +14,7 @@ import (
 type Options struct {
 	// Cxhub is the cxhub binary (for the memory scenario).
 	Cxhub string
-	// PluginDir holds cxhub-connector-generator, -null and -hubspot.
+	// PluginDir holds cxhub-connector-generator, -null, -hubspot and -zendesk.
 	PluginDir string
 	// Wirebench is the cxhub-wirebench program (the ceiling).
 	Wirebench string
@@ -32,6 +32,10 @@ type Options struct {
 	VendorContacts int
 	// CustomerRecords is how many records the customer index run indexes (0: skip; see customers.go).
 	CustomerRecords int
+	// TwoWayContacts is how many contacts the two-way steady state syncs
+	// (0: skip), in TwoWayRounds rounds of TwoWayEdits real edits (see
+	// twoway.go).
+	TwoWayContacts, TwoWayRounds, TwoWayEdits int
 	// WebhookRate is the webhook scenario's deliveries per second, for
 	// WebhookSeconds (0: skip).
 	WebhookRate, WebhookSeconds int
@@ -83,6 +87,7 @@ type Report struct {
 	Memory     []Memory
 	Vendor     *Vendor
 	Customers  *Customers
+	TwoWay     *TwoWay
 	Started    time.Time
 	Elapsed    time.Duration
 	GoMaxProcs int
@@ -239,6 +244,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				run.Percentile(50).Round(time.Millisecond), run.Percentile(99).Round(time.Millisecond))
 		}
 		rep.Webhook = wh
+	}
+	if rep.TwoWay, err = o.twoWay(ctx, dir); err != nil {
+		return nil, err
 	}
 	if rep.Customers, err = runCustomers(ctx, o, dir); err != nil {
 		return nil, fmt.Errorf("customer index: %w", err)

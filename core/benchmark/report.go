@@ -90,6 +90,7 @@ func (r *Report) Print(out io.Writer) {
 	}
 
 	r.printCustomers(out)
+	r.printTwoWay(out)
 	fmt.Fprintln(out)
 	for _, t := range r.Targets() {
 		fmt.Fprintln(out, t)
@@ -129,5 +130,6 @@ func (r *Report) Targets() []string {
 		check(w.P99.Max() <= target, "webhook → destination p99 %.0f ms at %d deliveries/s (target ≤ %.0f ms)", w.P99.Max(), w.Rate, target)
 	}
 	r.customerTargets(check)
+	r.twoWayTargets(check)
 	return out
 }

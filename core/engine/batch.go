@@ -66,7 +66,8 @@ func (b *batchWriter) remember(seq uint64, links []state.Link) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, l := range links {
-		b.pendingLinks[l.SrcKey] = pendingLink{dstID: l.DstID, seq: seq}
+		key, id := b.p.linkEnds(l)
+		b.pendingLinks[key] = pendingLink{dstID: id, seq: seq}
 	}
 }
 
@@ -79,8 +80,9 @@ func (b *batchWriter) committed(seq uint64, links []state.Link) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, l := range links {
-		if pl, ok := b.pendingLinks[l.SrcKey]; ok && pl.seq == seq {
-			delete(b.pendingLinks, l.SrcKey)
+		key, _ := b.p.linkEnds(l)
+		if pl, ok := b.pendingLinks[key]; ok && pl.seq == seq {
+			delete(b.pendingLinks, key)
 		}
 	}
 }
@@ -91,7 +93,7 @@ type outgoing struct {
 	rec      sdk.Record
 	attempts int
 	lastErr  error
-	plan     plannedFingerprint // committed with the write; none if its Scope is empty
+	fp       []byte // the fingerprint the write's link commits; nil: none
 }
 
 // process returns the batch's outcome as a commit (without checkpoints).
@@ -335,20 +337,12 @@ func (b *batchWriter) written(c *state.Commit, o outgoing, res sdk.Result, repla
 	} else {
 		c.Counts.Updated++
 	}
-	if res.ID != "" && o.rec.Op == sdk.Upsert {
-		c.Links = append(c.Links, state.Link{
-			SrcConnection: b.p.from.Name, SrcStream: b.p.cfg.From.Stream, SrcKey: o.rec.Key,
-			DstConnection: b.p.to.Name, DstStream: b.p.cfg.To.Stream, DstID: res.ID,
-		})
+	id := res.ID
+	if id == "" {
+		id = o.rec.TargetID
 	}
-	if o.plan.fp.Scope != "" {
-		fp := o.plan.fp
-		if o.plan.keyFromResult {
-			fp.Key = res.ID
-		}
-		if fp.Key != "" {
-			c.Fingerprints = append(c.Fingerprints, fp)
-		}
+	if id != "" && (o.rec.Op == sdk.Upsert || o.fp != nil) {
+		c.Links = append(c.Links, b.p.link(o.rec.Key, id, o.fp))
 	}
 	if replayOf != nil {
 		c.Replayed = append(c.Replayed, replayOf[o.src].ID)

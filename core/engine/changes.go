@@ -21,17 +21,23 @@ import (
 // source record, so that a modified time the vendor stamps on every write
 // changes nothing — committed with the write's link.
 //
-// A plain pipeline fingerprints the whole mapped record, per destination
-// object. The two pipelines of a sync share one fingerprint per pair of
-// objects, kept on side a's object, with a hash per field: a field mapped
-// both ways as the identity has one key in both directions, so the value
-// read back from b is recognised as the one written from a.
+// A fingerprint is kept on the link of the write, written by the same
+// statement. A plain pipeline fingerprints the whole mapped record, on its
+// link to the destination object. The two pipelines of a sync share one
+// fingerprint per pair of objects, on the link from side a's object, with
+// a hash per field: a field mapped both ways as the identity has one key
+// in both directions, so the value read back from b is recognised as the
+// one written from a.
 
 // fingerprint is the Data of a state.Fingerprint.
 type fingerprint struct {
 	// W is the side a sync last wrote to ("a" or "b"); "" for a plain pipeline.
 	W string `json:"w,omitempty"`
-	// F holds a hash per field key; a plain pipeline has one, "".
+	// F holds a hash per field key; a plain pipeline has one, "". A sync's
+	// also holds markers by field key: "?key" a conflict parked for a
+	// person, "!key" the hash of the other side's value that won a
+	// conflict, "-<side>key" the hash of that side's value that lost it
+	// (read again, by a webhook or a replay, it is no change).
 	F map[string]string `json:"f"`
 	// K holds the values of the send_always fields last written, by field
 	// key: the keys a write settling a conflict must send too.
@@ -44,30 +50,60 @@ func fieldHash(raw []byte) string {
 	return base64.RawStdEncoding.EncodeToString(sum[:12])
 }
 
-// plannedFingerprint is the fingerprint a record's write commits if it
-// succeeds. KeyFromResult: the key is the id the write returns (the object
-// is created by it).
-type plannedFingerprint struct {
-	fp            state.Fingerprint
-	keyFromResult bool
-}
-
-// anchor is where a pipeline keeps its fingerprints: the scope and the
-// object's connection and stream.
-func (p *pipeline) anchor() (scope, connection, stream string) {
-	role := p.cfg.Sync
-	switch {
-	case role == nil:
-		return p.cfg.Name, p.to.Name, p.cfg.To.Stream
-	case role.ToSide == "b":
-		return role.Sync, p.from.Name, p.cfg.From.Stream
-	default:
-		return role.Sync, p.to.Name, p.cfg.To.Stream
+// fingerprintQuery is where p's fingerprints are: on the links of its
+// pair of streams, for its scope (the pipeline, or its sync), found by the
+// keys of the records p reads. The two pipelines of a sync share the
+// links from side a: the pipeline writing to a finds them by their
+// destination ids.
+func (p *pipeline) fingerprintQuery() state.FingerprintQuery {
+	q := state.FingerprintQuery{Scope: p.cfg.Name, SrcConnection: p.from.Name, SrcStream: p.cfg.From.Stream,
+		DstConnection: p.to.Name, DstStream: p.cfg.To.Stream}
+	if role := p.cfg.Sync; role != nil {
+		q.Scope = role.Sync
+		if role.ToSide == "a" {
+			q.SrcConnection, q.SrcStream, q.DstConnection, q.DstStream = q.DstConnection, q.DstStream, q.SrcConnection, q.SrcStream
+			q.ByDst = true
+		}
 	}
+	return q
 }
 
-// anchorKey is the key of the object a record's fingerprint is kept on,
-// "" if it does not exist yet.
+// link is the link between the record p read with key and the object id
+// of p's destination, as fingerprintQuery finds it, carrying fp (nil: no
+// new fingerprint).
+func (p *pipeline) link(key, id string, fp []byte) state.Link {
+	q := p.fingerprintQuery()
+	l := state.Link{SrcConnection: q.SrcConnection, SrcStream: q.SrcStream, SrcKey: key,
+		DstConnection: q.DstConnection, DstStream: q.DstStream, DstID: id}
+	if q.ByDst {
+		l.SrcKey, l.DstID = id, key
+	}
+	if fp != nil {
+		l.Scope, l.Fingerprint = q.Scope, fp
+	}
+	return l
+}
+
+// linkEnds returns the key of the record p read and the id of the object
+// in p's destination that l links (as p.link made it).
+func (p *pipeline) linkEnds(l state.Link) (key, id string) {
+	if p.cfg.Sync != nil && p.cfg.Sync.ToSide == "a" {
+		return l.DstID, l.SrcKey
+	}
+	return l.SrcKey, l.DstID
+}
+
+// anchor is the connection and stream of side a of p's sync (or of p's
+// destination): where conflicts name their object.
+func (p *pipeline) anchor() (connection, stream string) {
+	if role := p.cfg.Sync; role != nil && role.ToSide == "b" {
+		return p.from.Name, p.cfg.From.Stream
+	}
+	return p.to.Name, p.cfg.To.Stream
+}
+
+// anchorKey is the key of side a's object of a sync's record, "" if it
+// does not exist yet.
 func (p *pipeline) anchorKey(rec *sdk.Record) string {
 	if role := p.cfg.Sync; role != nil && role.ToSide == "b" {
 		return rec.Key
@@ -76,21 +112,21 @@ func (p *pipeline) anchorKey(rec *sdk.Record) string {
 }
 
 // skipUnchanged drops from out the records that need no write, counting
-// them in c, and plans the fingerprint of every other upsert. A replayed
-// dead letter that needs no write is resolved as replayed.
+// them in c, and gives every other upsert the fingerprint its link
+// commits. A replayed dead letter that needs no write is resolved as
+// replayed.
 func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayOf []state.DeadLetter, c *state.Commit) ([]outgoing, error) {
 	p := b.p
-	scope, conn, stream := p.anchor()
 	keys := make([]string, 0, len(out))
 	for i := range out {
-		if k := p.anchorKey(&out[i].rec); k != "" && out[i].rec.TargetID != "" {
-			keys = append(keys, k)
+		if out[i].rec.TargetID != "" {
+			keys = append(keys, out[i].rec.Key)
 		}
 	}
 	known := map[string][]byte{}
 	if len(keys) > 0 {
 		var err error
-		if known, err = b.runner.Store.LookupFingerprints(ctx, scope, conn, stream, keys); err != nil {
+		if known, err = b.runner.Store.LookupFingerprints(ctx, p.fingerprintQuery(), keys); err != nil {
 			return nil, final(fmt.Errorf("look up fingerprints: %w", err))
 		}
 	}
@@ -99,21 +135,19 @@ func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayO
 		if o.rec.Op != sdk.Upsert {
 			if o.rec.TargetID != "" && p.cfg.Sync == nil {
 				// What a deleted object held is no longer there.
-				o.plan = plannedFingerprint{fp: state.Fingerprint{Scope: scope, Connection: conn, Stream: stream,
-					Key: o.rec.TargetID, Data: []byte(`{"f":{}}`)}}
+				o.fp = []byte(`{"f":{}}`)
 			}
 			kept = append(kept, o)
 			continue
 		}
 		var prev *fingerprint
-		key := p.anchorKey(&o.rec)
-		if data, ok := known[key]; ok && o.rec.TargetID != "" {
+		if data, ok := known[o.rec.Key]; ok && o.rec.TargetID != "" {
 			prev = new(fingerprint)
 			if err := json.Unmarshal(data, prev); err != nil {
 				prev = nil // unreadable: as if there were none, the record is written
 			}
 		}
-		d := b.decide(o.rec, key, prev)
+		d := b.decide(o.rec, p.anchorKey(&o.rec), prev)
 		c.Conflicts = append(c.Conflicts, d.conflicts...)
 		if d.skip {
 			if d.echo {
@@ -128,7 +162,7 @@ func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayO
 				if err != nil {
 					return nil, final(fmt.Errorf("encode fingerprint: %w", err))
 				}
-				c.Fingerprints = append(c.Fingerprints, state.Fingerprint{Scope: scope, Connection: conn, Stream: stream, Key: key, Data: enc})
+				c.Links = append(c.Links, p.link(o.rec.Key, o.rec.TargetID, enc))
 			}
 			if replayOf != nil {
 				c.Replayed = append(c.Replayed, replayOf[o.src].ID)
@@ -140,10 +174,7 @@ func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayO
 		if err != nil {
 			return nil, final(fmt.Errorf("encode fingerprint: %w", err))
 		}
-		o.plan = plannedFingerprint{
-			fp:            state.Fingerprint{Scope: scope, Connection: conn, Stream: stream, Key: key, Data: enc},
-			keyFromResult: key == "",
-		}
+		o.fp = enc
 		kept = append(kept, o)
 	}
 	return kept, nil
@@ -205,7 +236,12 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 		if _, parked := d.next.F["?"+rule.Key]; parked && !create {
 			return true // a conflict waits for a person: neither side's value moves
 		}
-		if !create && rule.Rule == config.SyncCarry && (prev == nil || prev.F[rule.Key] != h) {
+		// The value of this side that lost a conflict, read again (a
+		// webhook and a read both carry the same edit; a replayed dead
+		// letter): not a change.
+		lostKey := "-" + from + rule.Key
+		lost := prev != nil && prev.F[lostKey] == h
+		if !create && rule.Rule == config.SyncCarry && !lost && (prev == nil || prev.F[rule.Key] != h) {
 			if prev != nil && other != nil && rule.Owner != "" && prev.F["!"+rule.Key] != h {
 				if o, ok := other.fields[rule.Key]; ok && o.hash != prev.F[rule.Key] && o.hash != h {
 					winner := from
@@ -228,6 +264,7 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 						// The other side's value stands: not written here,
 						// carried from there by the other pipeline.
 						d.next.F["!"+rule.Key] = o.hash
+						d.next.F[lostKey] = h
 						d.dirty = true
 						return true
 					}
@@ -235,6 +272,7 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 			}
 			send, changed = true, true
 			delete(d.next.F, "!"+rule.Key)
+			delete(d.next.F, lostKey)
 		}
 		if send {
 			fields = append(fields, v)
@@ -287,7 +325,7 @@ func (d *decision) encode() ([]byte, error) {
 // conflict is the record of a conflict on field (as written to this
 // pipeline's destination) of the pair of objects anchored at anchor.
 func (b *batchWriter) conflict(field, anchor, from, ours, theirs, owner, winner string) state.Conflict {
-	_, conn, stream := b.p.anchor()
+	conn, stream := b.p.anchor()
 	c := state.Conflict{Sync: b.p.cfg.Sync.Sync, Pipeline: b.p.cfg.Name, Connection: conn, Stream: stream, Key: anchor,
 		Field: field, ValueA: ours, ValueB: theirs, Rule: owner, Winner: winner}
 	if from == "b" {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,6 +32,9 @@ type fakeSystem struct {
 	nextID int
 	writes int
 	prefix string
+	// hidden is an object reads leave out; rejected one writes refuse as
+	// a bad record ("" for none).
+	hidden, rejected string
 }
 
 func newFakeSystem(prefix string) *fakeSystem {
@@ -74,7 +78,7 @@ func (s *fakeSystem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emit
 	}
 	var ids []string
 	for id, n := range s.seq {
-		if n > since {
+		if n > since && id != s.hidden {
 			ids = append(ids, id)
 		}
 	}
@@ -107,6 +111,13 @@ func (s *fakeSystem) Write(_ context.Context, req sdk.WriteRequest) (sdk.WriteRe
 			continue
 		}
 		id, created := r.TargetID, r.TargetID == ""
+		s.mu.Lock()
+		rejected := id != "" && id == s.rejected
+		s.mu.Unlock()
+		if rejected {
+			results[i] = sdk.Failed(sdk.BadRecord(errors.New("rejected")))
+			continue
+		}
 		if created {
 			s.mu.Lock()
 			s.nextID++

@@ -48,6 +48,10 @@ func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []in
 	}
 	bw := r.newBatchWriter(p, t, w)
 	bw.wd = wd
+	if bw.peeked, err = r.peek(ctx, p, dst); err != nil {
+		_ = w.Close(context.WithoutCancel(ctx))
+		return err // conflicts are looked for as in a read run
+	}
 	for start := 0; start < len(dls); start += p.cfg.BatchSize {
 		chunk := dls[start:min(start+p.cfg.BatchSize, len(dls))]
 		recs := make([]sdk.Record, len(chunk))

@@ -84,13 +84,12 @@ func (r *Runner) resolveOnce(ctx context.Context, p *pipeline, t *tally, c state
 	if p.cfg.Sync.ToSide == "a" {
 		rec.Key, rec.TargetID = links[c.Key], c.Key
 	}
-	scope, conn, stream := p.anchor()
 	fp := fingerprint{F: map[string]string{}}
-	prev, err := r.Store.LookupFingerprints(ctx, scope, conn, stream, []string{c.Key})
+	prev, err := r.Store.LookupFingerprints(ctx, p.fingerprintQuery(), []string{rec.Key})
 	if err != nil {
 		return final(fmt.Errorf("look up fingerprints: %w", err))
 	}
-	if raw, ok := prev[c.Key]; ok {
+	if raw, ok := prev[rec.Key]; ok {
 		_ = json.Unmarshal(raw, &fp) // unreadable: start afresh
 		if fp.F == nil {
 			fp.F = map[string]string{}
@@ -139,7 +138,7 @@ func (r *Runner) resolveOnce(ctx context.Context, p *pipeline, t *tally, c state
 		return fmt.Errorf("conflict %d: write %s to %s.%s: %w", c.ID, field, p.to.Name, p.cfg.To.Stream, err)
 	}
 	return r.commit(ctx, t, state.Commit{RunID: t.runID, Pipeline: p.cfg.Name,
-		Fingerprints: []state.Fingerprint{{Scope: scope, Connection: conn, Stream: stream, Key: c.Key, Data: enc}},
-		Chosen:       []state.ConflictChoice{{ID: c.ID, Winner: take}},
-		Counts:       state.Counts{Written: 1, Updated: 1}})
+		Links:  []state.Link{p.link(rec.Key, rec.TargetID, enc)},
+		Chosen: []state.ConflictChoice{{ID: c.ID, Winner: take}},
+		Counts: state.Counts{Written: 1, Updated: 1}})
 }

@@ -47,11 +47,6 @@ type Commit struct {
 	// Links are upserted: a new DstID for the same source record and
 	// destination stream replaces the old one.
 	Links []Link
-	// Fingerprints are upserted: a new one for the same scope and object
-	// replaces the old one. They are written with the links of the same
-	// writes, so that what the state remembers having written is what was
-	// written.
-	Fingerprints []Fingerprint
 	// Conflicts are inserted: fields of a two-way sync both sides changed.
 	Conflicts []Conflict
 	// Chosen are parked conflicts a person settled: their Winner is set.
@@ -90,11 +85,6 @@ func (c *Commit) Validate() error {
 	}
 	for _, l := range c.Links {
 		if err := l.Validate(); err != nil {
-			return err
-		}
-	}
-	for _, f := range c.Fingerprints {
-		if err := f.Validate(); err != nil {
 			return err
 		}
 	}
@@ -205,6 +195,12 @@ type DeadLetterFilter struct {
 // system: (SrcConnection, SrcStream, SrcKey) ↔ (DstConnection, DstStream,
 // DstID). There is at most one DstID per source record and destination
 // stream; a new one replaces the old.
+//
+// A link also carries the fingerprint of what was last synced between its
+// two objects (see docs/two-way.md), written by the same statement as the
+// link: a Fingerprint (not nil) replaces the link's, for its Scope (a
+// pipeline, or a two-way sync). A link given without one keeps the stored
+// one, unless its DstID changes: a new object has no fingerprint yet.
 type Link struct {
 	SrcConnection string
 	SrcStream     string
@@ -212,6 +208,8 @@ type Link struct {
 	DstConnection string
 	DstStream     string
 	DstID         string
+	Scope         string // the fingerprint's; "" without one
+	Fingerprint   []byte // opaque to the store: the engine's per-field hashes
 }
 
 // Validate reports a link with a missing field.
@@ -219,6 +217,10 @@ func (l Link) Validate() error {
 	if l.SrcConnection == "" || l.SrcStream == "" || l.SrcKey == "" ||
 		l.DstConnection == "" || l.DstStream == "" || l.DstID == "" {
 		return fmt.Errorf("link %s/%s/%q → %s/%s/%q: every field is required",
+			l.SrcConnection, l.SrcStream, l.SrcKey, l.DstConnection, l.DstStream, l.DstID)
+	}
+	if (l.Scope == "") != (l.Fingerprint == nil) {
+		return fmt.Errorf("link %s/%s/%q → %s/%s/%q: a fingerprint needs a scope, and a scope a fingerprint",
 			l.SrcConnection, l.SrcStream, l.SrcKey, l.DstConnection, l.DstStream, l.DstID)
 	}
 	return nil

@@ -50,10 +50,11 @@ type Store interface {
 	// the id of the object it is in the destination stream. A link works
 	// both ways: a key of the destination stream finds the source object.
 	LookupLinks(ctx context.Context, srcConnection, srcStream, dstConnection, dstStream string, keys []string) (map[string]string, error)
-	// LookupFingerprints returns the fingerprints of scope for the given
-	// keys of a connection's stream: key → Data. Keys without one are
-	// absent from the map.
-	LookupFingerprints(ctx context.Context, scope, connection, stream string, keys []string) (map[string][]byte, error)
+	// LookupFingerprints returns the fingerprints q names for the given
+	// keys: key → fingerprint. Keys without one are absent from the map.
+	// Of several links to one destination id (ByDst), the most recently
+	// relinked wins.
+	LookupFingerprints(ctx context.Context, q FingerprintQuery, keys []string) (map[string][]byte, error)
 	// Conflicts lists the conflicts of two-way syncs, newest first.
 	Conflicts(ctx context.Context, f ConflictFilter) ([]Conflict, error)
 	// CountLinks counts every link.

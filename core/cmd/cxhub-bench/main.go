@@ -27,7 +27,7 @@ func main() {
 	o := benchmark.Options{}
 	var memory string
 	flag.StringVar(&o.Cxhub, "cxhub", "bin/cxhub", "the cxhub binary")
-	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null, file, hubspot and shopify connectors")
+	flag.StringVar(&o.PluginDir, "plugins", "bin/plugins", "the directory with the generator, null, file, hubspot, zendesk and shopify connectors")
 	flag.StringVar(&o.Wirebench, "wirebench", "bin/cxhub-wirebench", "the cxhub-wirebench program (the ceiling)")
 	flag.StringVar(&o.Sandbox, "sandbox", "bin/cxhub-sandbox", "the cxhub-sandbox program (the vendor-bound sync)")
 	flag.IntVar(&o.Runs, "runs", 5, "runs per throughput figure")
@@ -39,6 +39,10 @@ func main() {
 	flag.IntVar(&o.VendorContacts, "vendor", 20_000, "contacts written to the HubSpot sandbox (0: skip)")
 	flag.IntVar(&o.WebhookRate, "webhook-rate", 100, "webhook deliveries per second to cxhub serve (0: skip)")
 	flag.IntVar(&o.WebhookSeconds, "webhook-seconds", 10, "how long the webhook scenario sends")
+	flag.IntVar(&o.TwoWayContacts, "twoway", 5000, "contacts of the two-way steady state, HubSpot ↔ Zendesk (0: skip)")
+	flag.IntVar(&o.TwoWayRounds, "twoway-rounds", 3, "rounds of the two-way steady state after its initial sync")
+	flag.IntVar(&o.TwoWayEdits, "twoway-edits", 50, "real edits per round of the two-way steady state, half on each side")
+	onlyTwoWay := flag.Bool("only-twoway", false, "measure only the two-way steady state")
 	fileCounts := flag.String("file", "1000000", "record counts of the generator → file scenario, JSON Lines and CSV (comma-separated; empty: skip)")
 	onlyFile := flag.Bool("only-file", false, "measure only the generator → file scenario")
 	flag.IntVar(&o.CustomerRecords, "customers", 1_000_000, "records the customer index run indexes (0: skip)")
@@ -60,6 +64,15 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *onlyTwoWay {
+		rep, err := benchmark.RunTwoWay(ctx, o)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
+			os.Exit(1)
+		}
+		rep.PrintTwoWay(os.Stdout)
+		return
+	}
 	if !*onlyFile {
 		rep, err := benchmark.Run(ctx, o)
 		if err != nil {

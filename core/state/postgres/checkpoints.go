@@ -79,7 +79,9 @@ func (s *Store) ResetCheckpoints(ctx context.Context, pipeline string) (int64, e
 		n = ct.RowsAffected()
 		// What the pipeline remembers having written goes too: the records
 		// read again are written again.
-		_, err = tx.Exec(ctx, `DELETE FROM cxhub.fingerprints WHERE scope = $1`, pipeline)
+		// (A scan of the links: resets are rare, and an index on the
+		// scope would cost every write of a link.)
+		_, err = tx.Exec(ctx, `UPDATE cxhub.links SET fp_scope = NULL, fingerprint = NULL WHERE fp_scope = $1`, pipeline)
 		return err
 	})
 	if err != nil {

@@ -44,7 +44,6 @@ func (s *Store) Commit(ctx context.Context, c state.Commit) error {
 	queueResolved(b, sqlReplayDeadLetters, "replayed", c.Replayed, t)
 	queueResolved(b, sqlDiscardDeadLetters, "discarded", c.Discarded, t)
 	queueCheckpoints(b, &c, t)
-	queueFingerprints(b, c.Fingerprints, t)
 	queueConflicts(b, &c, t)
 	if c.InboxCursor > 0 {
 		b.Queue(sqlMoveInboxCursor, c.Pipeline, c.InboxCursor)
@@ -84,15 +83,23 @@ func (s *Store) Commit(ctx context.Context, c state.Commit) error {
 // linkChunk is the most links one statement upserts.
 const linkChunk = 5000
 
-// sqlUpsertLinks upserts the links of one pair of streams: $5 and $6 are
-// the source keys and destination ids. It writes only when the
-// destination id changes: relinking a record to the same object, the
-// common case, rewrites no row.
+// sqlUpsertLinks upserts the links of one pair of streams: $5 to $8 are
+// the source keys, destination ids, and fingerprints' scopes (” without
+// one) and data. It writes only when the destination id or the
+// fingerprint changes: relinking a record to the same object without a
+// new fingerprint rewrites no row. A link without a fingerprint keeps the
+// stored one, unless it points at a new object.
 const sqlUpsertLinks = `INSERT INTO cxhub.links AS l
-	(src_connection, src_stream, dst_connection, dst_stream, src_key, dst_id, created_at, updated_at)
-SELECT $1, $2, $3, $4, u.k, u.d, $7, $7 FROM unnest($5::bytea[], $6::bytea[]) AS u(k, d)
-ON CONFLICT (src_connection, src_stream, dst_connection, dst_stream, src_key)
-	DO UPDATE SET dst_id = excluded.dst_id, updated_at = excluded.updated_at WHERE l.dst_id <> excluded.dst_id`
+	(src_connection, src_stream, dst_connection, dst_stream, src_key, dst_id, fp_scope, fingerprint, created_at, updated_at)
+SELECT $1, $2, $3, $4, u.k, u.d, nullif(u.s, ''), CASE WHEN u.s = '' THEN NULL ELSE u.f END, $9, $9
+FROM unnest($5::bytea[], $6::bytea[], $7::text[], $8::bytea[]) AS u(k, d, s, f)
+ON CONFLICT (src_connection, src_stream, dst_connection, dst_stream, src_key) DO UPDATE SET
+	dst_id = excluded.dst_id,
+	updated_at = CASE WHEN l.dst_id <> excluded.dst_id THEN excluded.updated_at ELSE l.updated_at END,
+	fp_scope = CASE WHEN excluded.fp_scope IS NULL AND l.dst_id = excluded.dst_id THEN l.fp_scope ELSE excluded.fp_scope END,
+	fingerprint = CASE WHEN excluded.fp_scope IS NULL AND l.dst_id = excluded.dst_id THEN l.fingerprint ELSE excluded.fingerprint END
+WHERE l.dst_id <> excluded.dst_id
+	OR (excluded.fp_scope IS NOT NULL AND (l.fingerprint IS DISTINCT FROM excluded.fingerprint OR l.fp_scope IS DISTINCT FROM excluded.fp_scope))`
 
 // streams is the pair of streams a link joins.
 type streams struct{ srcConn, srcStream, dstConn, dstStream string }
@@ -107,16 +114,16 @@ func queueLinks(b *pgx.Batch, links []state.Link, t time.Time) {
 		return
 	}
 	var order []streams
-	groups := map[streams]map[string]string{}
+	groups := map[streams]map[string]state.Link{}
 	for _, l := range links {
 		g := streams{l.SrcConnection, l.SrcStream, l.DstConnection, l.DstStream}
 		m := groups[g]
 		if m == nil {
-			m = make(map[string]string, len(links))
+			m = make(map[string]state.Link, len(links))
 			groups[g] = m
 			order = append(order, g)
 		}
-		m[l.SrcKey] = l.DstID
+		m[l.SrcKey] = l
 	}
 	for _, g := range order {
 		m := groups[g]
@@ -130,10 +137,16 @@ func queueLinks(b *pgx.Batch, links []state.Link, t time.Time) {
 			keys = keys[len(chunk):]
 			ks := make([][]byte, len(chunk))
 			ids := make([][]byte, len(chunk))
+			scopes := make([]string, len(chunk))
+			fps := make([][]byte, len(chunk))
 			for i, k := range chunk {
-				ks[i], ids[i] = []byte(k), []byte(m[k])
+				l := m[k]
+				ks[i], ids[i] = []byte(k), []byte(l.DstID)
+				if l.Fingerprint != nil {
+					scopes[i], fps[i] = l.Scope, l.Fingerprint
+				}
 			}
-			b.Queue(sqlUpsertLinks, g.srcConn, g.srcStream, g.dstConn, g.dstStream, ks, ids, t)
+			b.Queue(sqlUpsertLinks, g.srcConn, g.srcStream, g.dstConn, g.dstStream, ks, ids, scopes, fps, t)
 		}
 	}
 }

@@ -3,62 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
-
-// sqlUpsertFingerprints upserts the fingerprints of one scope and stream:
-// $4 and $5 are the keys and data.
-const sqlUpsertFingerprints = `INSERT INTO cxhub.fingerprints AS f (scope, connection, stream, key, data, updated_at)
-SELECT $1, $2, $3, u.k, u.d, $6 FROM unnest($4::bytea[], $5::bytea[]) AS u(k, d)
-ON CONFLICT (scope, connection, stream, key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`
-
-// fpGroup is the scope and stream of a fingerprint.
-type fpGroup struct{ scope, conn, stream string }
-
-// queueFingerprints queues one upsert per scope and stream. A key given
-// several times keeps its last fingerprint (PostgreSQL refuses to upsert
-// one row twice in a statement); keys are sent sorted, so that concurrent
-// commits lock rows in one order.
-func queueFingerprints(b *pgx.Batch, fps []state.Fingerprint, t time.Time) {
-	if len(fps) == 0 {
-		return
-	}
-	var order []fpGroup
-	groups := map[fpGroup]map[string][]byte{}
-	for _, f := range fps {
-		g := fpGroup{f.Scope, f.Connection, f.Stream}
-		m := groups[g]
-		if m == nil {
-			m = make(map[string][]byte, len(fps))
-			groups[g] = m
-			order = append(order, g)
-		}
-		m[f.Key] = f.Data
-	}
-	for _, g := range order {
-		m := groups[g]
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for len(keys) > 0 {
-			chunk := keys[:min(len(keys), linkChunk)]
-			keys = keys[len(chunk):]
-			ks := make([][]byte, len(chunk))
-			data := make([][]byte, len(chunk))
-			for i, k := range chunk {
-				ks[i], data[i] = []byte(k), m[k]
-			}
-			b.Queue(sqlUpsertFingerprints, g.scope, g.conn, g.stream, ks, data, t)
-		}
-	}
-}
 
 const sqlInsertConflict = `INSERT INTO cxhub.conflicts
 	(sync, pipeline, run_id, connection, stream, key, field, value_a, value_b, rule, winner, created_at)
@@ -93,10 +43,23 @@ func queueConflicts(b *pgx.Batch, c *state.Commit, t time.Time) {
 	}
 }
 
-// LookupFingerprints returns the fingerprints of scope for the given keys
-// of (connection, stream): key → data; keys without one are absent. It is
-// one query whatever the number of keys.
-func (s *Store) LookupFingerprints(ctx context.Context, scope, connection, stream string, keys []string) (map[string][]byte, error) {
+// sqlLookupFingerprints finds the fingerprints a scope keeps on the links
+// of a pair of streams, by source keys (the primary key).
+const sqlLookupFingerprints = `SELECT src_key, fingerprint FROM cxhub.links
+	WHERE src_connection = $1 AND src_stream = $2 AND dst_connection = $3 AND dst_stream = $4
+	AND src_key = ANY($6::bytea[]) AND fp_scope = $5`
+
+// sqlLookupFingerprintsByDst is sqlLookupFingerprints by destination ids
+// (links_by_dst), the most recently relinked last.
+const sqlLookupFingerprintsByDst = `SELECT dst_id, fingerprint FROM cxhub.links
+	WHERE dst_connection = $3 AND dst_stream = $4 AND src_connection = $1 AND src_stream = $2
+	AND dst_id = ANY($6::bytea[]) AND fp_scope = $5
+	ORDER BY updated_at`
+
+// LookupFingerprints returns the fingerprints q names for the given keys:
+// key → data; keys without one are absent. It is one query whatever the
+// number of keys.
+func (s *Store) LookupFingerprints(ctx context.Context, q state.FingerprintQuery, keys []string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(keys))
 	if len(keys) == 0 {
 		return out, nil
@@ -105,10 +68,16 @@ func (s *Store) LookupFingerprints(ctx context.Context, scope, connection, strea
 	for i, k := range keys {
 		arg[i] = []byte(k)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT key, data FROM cxhub.fingerprints
-		WHERE scope = $1 AND connection = $2 AND stream = $3 AND key = ANY($4::bytea[])`, scope, connection, stream, arg)
+	query := sqlLookupFingerprints
+	if q.ByDst {
+		query = sqlLookupFingerprintsByDst
+	}
+	fail := func(err error) error {
+		return fmt.Errorf("state: look up fingerprints %s of %s/%s → %s/%s: %w", q.Scope, q.SrcConnection, q.SrcStream, q.DstConnection, q.DstStream, err)
+	}
+	rows, err := s.pool.Query(ctx, query, q.SrcConnection, q.SrcStream, q.DstConnection, q.DstStream, q.Scope, arg)
 	if err != nil {
-		return nil, fmt.Errorf("state: look up fingerprints %s of %s/%s: %w", scope, connection, stream, err)
+		return nil, fail(err)
 	}
 	var k, data []byte
 	_, err = pgx.ForEachRow(rows, []any{&k, &data}, func() error {
@@ -116,7 +85,7 @@ func (s *Store) LookupFingerprints(ctx context.Context, scope, connection, strea
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("state: look up fingerprints %s of %s/%s: %w", scope, connection, stream, err)
+		return nil, fail(err)
 	}
 	return out, nil
 }

@@ -37,3 +37,34 @@ func TestAcceptance(t *testing.T) {
 		return s
 	})
 }
+
+// TestFingerprintsMigration: a database of schema version 4 keeps its
+// fingerprints when it is migrated (statetest.RunFingerprintsMigration).
+func TestFingerprintsMigration(t *testing.T) {
+	statetest.RunFingerprintsMigration(t, func(t *testing.T, links []state.Link, fps []statetest.V4Fingerprint) state.Store {
+		ctx := context.Background()
+		dsn := srv.NewDatabase(t)
+		old, err := open(ctx, dsn, false, migrations[:4])
+		if err != nil {
+			t.Fatalf("open at version 4: %v", err)
+		}
+		for _, l := range links {
+			if _, err := old.pool.Exec(ctx, `INSERT INTO cxhub.links (src_connection, src_stream, src_key, dst_connection, dst_stream, dst_id, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, now(), now())`, l.SrcConnection, l.SrcStream, []byte(l.SrcKey), l.DstConnection, l.DstStream, []byte(l.DstID)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range fps {
+			if _, err := old.pool.Exec(ctx, `INSERT INTO cxhub.fingerprints (scope, connection, stream, key, data, updated_at) VALUES ($1, $2, $3, $4, $5, now())`,
+				f.Scope, f.Connection, f.Stream, []byte(f.Key), f.Data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old.Close()
+		s, err := Open(ctx, dsn)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s
+	})
+}

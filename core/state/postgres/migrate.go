@@ -203,6 +203,29 @@ CREATE INDEX conflicts_by_run ON cxhub.conflicts (run_id);
 ALTER TABLE cxhub.runs ADD COLUMN n_unchanged bigint NOT NULL DEFAULT 0;
 ALTER TABLE cxhub.runs ADD COLUMN n_echo      bigint NOT NULL DEFAULT 0;
 `,
+	// 5: fingerprints move onto the links, written by the statement that
+	// writes the link (SQLite's version 5, which says how the fingerprints
+	// of version 4 are kept).
+	`
+ALTER TABLE cxhub.links ADD COLUMN fp_scope text COLLATE "C", ADD COLUMN fingerprint bytea;
+
+UPDATE cxhub.links AS l SET fp_scope = f.scope, fingerprint = f.data FROM cxhub.fingerprints AS f
+	WHERE substring(f.data FROM 1 FOR 5) IS DISTINCT FROM convert_to('{"w":', 'UTF8')
+	AND l.dst_connection = f.connection AND l.dst_stream = f.stream AND l.dst_id = f.key;
+
+UPDATE cxhub.links AS l SET fp_scope = f.scope, fingerprint = f.data FROM cxhub.fingerprints AS f
+	WHERE substring(f.data FROM 1 FOR 5) = convert_to('{"w":', 'UTF8')
+	AND l.src_connection = f.connection AND l.src_stream = f.stream AND l.src_key = f.key;
+
+INSERT INTO cxhub.links (src_connection, src_stream, dst_connection, dst_stream, src_key, dst_id, created_at, updated_at, fp_scope, fingerprint)
+	SELECT l.dst_connection, l.dst_stream, l.src_connection, l.src_stream, l.dst_id, l.src_key, l.created_at, l.updated_at, f.scope, f.data
+	FROM cxhub.fingerprints AS f JOIN cxhub.links AS l
+		ON l.dst_connection = f.connection AND l.dst_stream = f.stream AND l.dst_id = f.key
+	WHERE substring(f.data FROM 1 FOR 5) = convert_to('{"w":', 'UTF8')
+	ON CONFLICT DO NOTHING;
+
+DROP TABLE cxhub.fingerprints;
+`,
 }
 
 // SchemaVersion returns the schema version this code writes.

@@ -32,6 +32,33 @@ func BenchmarkCommit(b *testing.B) {
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "records/s")
 }
 
+// BenchmarkCommitFingerprints is BenchmarkCommit with a fingerprint on
+// every link, as a pipeline with links commits them (docs/two-way.md).
+func BenchmarkCommitFingerprints(b *testing.B) {
+	s := openTemp(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	run := startRun(b, s, "p")
+	const batch = 500
+	links := make([]Link, batch)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range links {
+			links[j] = lk("crm", "contacts", fmt.Sprintf("key-%d-%d", i, j), "desk", "users", fmt.Sprintf("id-%d-%d", i, j))
+			links[j].Scope, links[j].Fingerprint = "p", fmt.Appendf(nil, `{"f":{"":"%016d"}}`, j)
+		}
+		err := s.Commit(ctx, Commit{RunID: run, Pipeline: "p", Links: links,
+			Checkpoints: []Checkpoint{{Stream: "contacts", State: []byte(fmt.Sprintf(`{"cursor":%d}`, i))}},
+			Counts:      Counts{Read: batch, Written: batch, Created: batch}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "records/s")
+}
+
 // BenchmarkLookupLinks looks up 500 keys (half of them linked) in a table
 // of 100k links: one op is one batch.
 func BenchmarkLookupLinks(b *testing.B) {

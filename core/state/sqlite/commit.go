@@ -32,12 +32,8 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 	if err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
 	}
-	fps, err := s.fingerprintStmts(ctx, len(c.Fingerprints))
-	if err != nil {
-		return fmt.Errorf("state: commit batch: %w", err)
-	}
 	s.pairs.mark(c.Links) // before the transaction: see linkPairs
-	if err := s.write(ctx, func(tx *sql.Tx) error { return s.commit(ctx, tx, &c, links, fps) }); err != nil {
+	if err := s.write(ctx, func(tx *sql.Tx) error { return s.commit(ctx, tx, &c, links) }); err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
 	}
 	return nil
@@ -47,7 +43,7 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 // context.
 const cancelCheckEvery = 64
 
-func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts, fpStmts map[int]*sql.Stmt) error {
+func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map[int]*sql.Stmt) error {
 	if err := checkFence(ctx, tx); err != nil {
 		return err // first: a fenced batch writes nothing
 	}
@@ -67,10 +63,6 @@ func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts, fp
 	}
 
 	if err := writeLinks(ctx, ectx, tx, linkStmts, c.Links, now); err != nil {
-		return err
-	}
-
-	if err := writeFingerprints(ctx, ectx, tx, fpStmts, c.Fingerprints, now); err != nil {
 		return err
 	}
 

@@ -2,105 +2,48 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"unicode/utf8"
 )
 
-// sqlUpsertFingerprints upserts n fingerprints, replacing the scope's
-// previous one for each object: ?1 is the time, then five parameters a
-// fingerprint. A key twice in one statement is upserted twice, in order:
-// the last one wins. Like links, they go linkChunk to a statement.
-func sqlUpsertFingerprints(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO fingerprints (scope, connection, stream, key, data, updated_at) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		p := 2 + 5*i
-		fmt.Fprintf(&b, "(?%d, ?%d, ?%d, ?%d, ?%d, ?1)", p, p+1, p+2, p+3, p+4)
-	}
-	b.WriteString(`
-ON CONFLICT (scope, connection, stream, key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`)
-	return b.String()
-}
+// sqlLookupFingerprints finds the fingerprints a scope keeps on the links
+// of a pair of streams, for a JSON array of source keys: one primary-key
+// search per key.
+const sqlLookupFingerprints = `SELECT src_key, fingerprint FROM links
+	WHERE src_connection = ?1 AND src_stream = ?2 AND dst_connection = ?3 AND dst_stream = ?4
+	AND src_key IN (SELECT value FROM json_each(?6)) AND fp_scope = ?5`
 
-// fingerprintStmts returns the statements writeFingerprints needs for n
-// fingerprints, by size, preparing those missing; before the transaction,
-// as linkStmts.
-func (s *Store) fingerprintStmts(ctx context.Context, n int) (map[int]*sql.Stmt, error) {
-	var sizes []int
-	if n >= linkChunk {
-		sizes = append(sizes, linkChunk)
-	}
-	if n%linkChunk != 0 {
-		sizes = append(sizes, n%linkChunk)
-	}
-	if len(sizes) == 0 {
-		return nil, nil
-	}
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if s.upsertFingerprints == nil {
-		s.upsertFingerprints = make(map[int]*sql.Stmt)
-	}
-	out := make(map[int]*sql.Stmt, len(sizes))
-	for _, size := range sizes {
-		st := s.upsertFingerprints[size]
-		if st == nil {
-			var err error
-			if st, err = s.w.PrepareContext(ctx, sqlUpsertFingerprints(size)); err != nil {
-				return nil, fmt.Errorf("prepare: %w", err)
-			}
-			s.upsertFingerprints[size] = st
-		}
-		out[size] = st
-	}
-	return out, nil
-}
+// sqlLookupFingerprintsByDst is sqlLookupFingerprints by destination ids,
+// through links_by_dst; the most recently relinked last.
+const sqlLookupFingerprintsByDst = `SELECT dst_id, fingerprint FROM links INDEXED BY links_by_dst
+	WHERE dst_connection = ?3 AND dst_stream = ?4 AND dst_id IN (SELECT value FROM json_each(?6))
+	AND src_connection = ?1 AND src_stream = ?2 AND fp_scope = ?5
+	ORDER BY updated_at`
 
-// writeFingerprints upserts fps in tx with the statements of
-// fingerprintStmts. ectx is for the driver (see commit); ctx is looked at
-// between statements.
-func writeFingerprints(ctx, ectx context.Context, tx *sql.Tx, stmts map[int]*sql.Stmt, fps []Fingerprint, now int64) error {
-	args := make([]any, 0, 1+5*min(len(fps), linkChunk))
-	for len(fps) > 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		chunk := fps[:min(len(fps), linkChunk)]
-		fps = fps[len(chunk):]
-		args = append(args[:0], now)
-		for _, f := range chunk {
-			args = append(args, f.Scope, f.Connection, f.Stream, f.Key, f.Data)
-		}
-		if _, err := tx.StmtContext(ectx, stmts[len(chunk)]).ExecContext(ectx, args...); err != nil {
-			return fmt.Errorf("fingerprints: %w", err)
-		}
-	}
-	return nil
-}
+// sqlLookupFingerprint and sqlLookupFingerprintByDst are the same for one key.
+const (
+	sqlLookupFingerprint = `SELECT src_key, fingerprint FROM links
+	WHERE src_connection = ?1 AND src_stream = ?2 AND dst_connection = ?3 AND dst_stream = ?4
+	AND src_key = ?6 AND fp_scope = ?5`
+	sqlLookupFingerprintByDst = `SELECT dst_id, fingerprint FROM links INDEXED BY links_by_dst
+	WHERE dst_connection = ?3 AND dst_stream = ?4 AND dst_id = ?6
+	AND src_connection = ?1 AND src_stream = ?2 AND fp_scope = ?5
+	ORDER BY updated_at`
+)
 
-// sqlLookupFingerprints finds the fingerprints of a JSON array of keys: one
-// primary-key search per key.
-const sqlLookupFingerprints = `SELECT key, data FROM fingerprints
-	WHERE scope = ?1 AND connection = ?2 AND stream = ?3 AND key IN (SELECT value FROM json_each(?4))`
-
-// sqlLookupFingerprint is sqlLookupFingerprints for one key.
-const sqlLookupFingerprint = `SELECT key, data FROM fingerprints
-	WHERE scope = ?1 AND connection = ?2 AND stream = ?3 AND key = ?4`
-
-// LookupFingerprints returns the fingerprints of scope for the given keys
-// of (connection, stream): key → data. Keys without one are absent. It is
-// one query for the whole set of keys (those that are not valid UTF-8,
-// which JSON cannot carry, are looked up one by one).
-func (s *Store) LookupFingerprints(ctx context.Context, scope, connection, stream string, keys []string) (map[string][]byte, error) {
+// LookupFingerprints returns the fingerprints q names for the given keys:
+// key → data. Keys without one are absent. It is one query for the whole
+// set of keys (those that are not valid UTF-8, which JSON cannot carry,
+// are looked up one by one).
+func (s *Store) LookupFingerprints(ctx context.Context, q FingerprintQuery, keys []string) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(keys))
 	if len(keys) == 0 {
 		return out, nil
+	}
+	many, one := sqlLookupFingerprints, sqlLookupFingerprint
+	if q.ByDst {
+		many, one = sqlLookupFingerprintsByDst, sqlLookupFingerprintByDst
 	}
 	var valid, odd []string
 	for _, k := range keys {
@@ -111,7 +54,7 @@ func (s *Store) LookupFingerprints(ctx context.Context, scope, connection, strea
 		}
 	}
 	read := func(query string, arg string) error {
-		rows, err := s.r.QueryContext(ctx, query, scope, connection, stream, arg)
+		rows, err := s.r.QueryContext(ctx, query, q.SrcConnection, q.SrcStream, q.DstConnection, q.DstStream, q.Scope, arg)
 		if err != nil {
 			return err
 		}
@@ -128,18 +71,21 @@ func (s *Store) LookupFingerprints(ctx context.Context, scope, connection, strea
 		}
 		return rows.Err()
 	}
+	fail := func(err error) error {
+		return fmt.Errorf("state: look up fingerprints %s of %s/%s → %s/%s: %w", q.Scope, q.SrcConnection, q.SrcStream, q.DstConnection, q.DstStream, err)
+	}
 	if len(valid) > 0 {
 		arg, err := json.Marshal(valid)
 		if err == nil {
-			err = read(sqlLookupFingerprints, string(arg))
+			err = read(many, string(arg))
 		}
 		if err != nil {
-			return nil, fmt.Errorf("state: look up fingerprints %s of %s/%s: %w", scope, connection, stream, err)
+			return nil, fail(err)
 		}
 	}
 	for _, k := range odd {
-		if err := read(sqlLookupFingerprint, k); err != nil {
-			return nil, fmt.Errorf("state: look up fingerprints %s of %s/%s: %w", scope, connection, stream, err)
+		if err := read(one, k); err != nil {
+			return nil, fail(err)
 		}
 	}
 	return out, nil

@@ -109,3 +109,38 @@ func filepathTime(t testing.TB, path string) time.Time {
 	}
 	return fi.ModTime()
 }
+
+// TestFingerprintsMigration: a state file of schema version 4 keeps its
+// fingerprints when it is migrated (statetest.RunFingerprintsMigration).
+func TestFingerprintsMigration(t *testing.T) {
+	statetest.RunFingerprintsMigration(t, func(t *testing.T, links []state.Link, fps []statetest.V4Fingerprint) state.Store {
+		path := filepath.Join(t.TempDir(), "cxhub.db")
+		db := rawDB(t, path)
+		for v, step := range migrations[:4] {
+			if _, err := db.Exec(step); err != nil {
+				t.Fatalf("migration %d: %v", v+1, err)
+			}
+		}
+		if _, err := db.Exec("PRAGMA user_version = 4"); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range links {
+			if _, err := db.Exec(`INSERT INTO links (src_connection, src_stream, src_key, dst_connection, dst_stream, dst_id, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, 1, 1)`, l.SrcConnection, l.SrcStream, l.SrcKey, l.DstConnection, l.DstStream, l.DstID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range fps {
+			if _, err := db.Exec(`INSERT INTO fingerprints (scope, connection, stream, key, data, updated_at) VALUES (?, ?, ?, ?, ?, 1)`,
+				f.Scope, f.Connection, f.Stream, f.Key, f.Data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Close()
+		s, err := Open(path)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s
+	})
+}

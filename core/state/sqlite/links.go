@@ -14,25 +14,34 @@ import (
 // allocations and some 10% less CPU time per batch.
 const linkChunk = 64
 
-// sqlUpsertLinks upserts n links: ?1 is the time, then six parameters a
-// link. The upsert only writes when the destination id changes: relinking
-// a record to the same object, the common case, rewrites no row. A key
-// twice in one statement is upserted twice, in order: the last one wins.
+// sqlUpsertLinks upserts n links: ?1 is the time, then eight parameters a
+// link (its fingerprint's scope and data last, NULL without one). The
+// upsert only writes when the destination id or the fingerprint changes:
+// relinking a record to the same object without a new fingerprint, the
+// common case of a pipeline without fingerprints, rewrites no row. A link
+// without a fingerprint keeps the stored one, unless it points at a new
+// object. A key twice in one statement is upserted twice, in order: the
+// last one wins.
 func sqlUpsertLinks(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO links
-	(src_connection, src_stream, src_key, dst_connection, dst_stream, dst_id, created_at, updated_at)
+	(src_connection, src_stream, src_key, dst_connection, dst_stream, dst_id, fp_scope, fingerprint, created_at, updated_at)
 	VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		p := 2 + 6*i
-		fmt.Fprintf(&b, "(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?1, ?1)", p, p+1, p+2, p+3, p+4, p+5)
+		p := 2 + 8*i
+		fmt.Fprintf(&b, "(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?1, ?1)", p, p+1, p+2, p+3, p+4, p+5, p+6, p+7)
 	}
 	b.WriteString(`
-ON CONFLICT (src_connection, src_stream, src_key, dst_connection, dst_stream)
-	DO UPDATE SET dst_id = excluded.dst_id, updated_at = excluded.updated_at WHERE dst_id <> excluded.dst_id`)
+ON CONFLICT (src_connection, src_stream, src_key, dst_connection, dst_stream) DO UPDATE SET
+	dst_id = excluded.dst_id,
+	updated_at = CASE WHEN dst_id <> excluded.dst_id THEN excluded.updated_at ELSE updated_at END,
+	fp_scope = CASE WHEN excluded.fingerprint IS NULL AND dst_id = excluded.dst_id THEN fp_scope ELSE excluded.fp_scope END,
+	fingerprint = CASE WHEN excluded.fingerprint IS NULL AND dst_id = excluded.dst_id THEN fingerprint ELSE excluded.fingerprint END
+WHERE dst_id <> excluded.dst_id
+	OR (excluded.fingerprint IS NOT NULL AND (fingerprint IS NOT excluded.fingerprint OR fp_scope IS NOT excluded.fp_scope))`)
 	return b.String()
 }
 
@@ -73,7 +82,7 @@ func (s *Store) linkStmts(ctx context.Context, n int) (map[int]*sql.Stmt, error)
 // writeLinks upserts links in tx with the statements of linkStmts. ectx is
 // for the driver (see commit); ctx is looked at between statements.
 func writeLinks(ctx, ectx context.Context, tx *sql.Tx, stmts map[int]*sql.Stmt, links []Link, now int64) error {
-	args := make([]any, 0, 1+6*min(len(links), linkChunk))
+	args := make([]any, 0, 1+8*min(len(links), linkChunk))
 	for len(links) > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -82,7 +91,11 @@ func writeLinks(ctx, ectx context.Context, tx *sql.Tx, stmts map[int]*sql.Stmt, 
 		links = links[len(chunk):]
 		args = append(args[:0], now)
 		for _, l := range chunk {
-			args = append(args, l.SrcConnection, l.SrcStream, l.SrcKey, l.DstConnection, l.DstStream, l.DstID)
+			var scope, fp any // NULL without a fingerprint
+			if l.Fingerprint != nil {
+				scope, fp = l.Scope, l.Fingerprint
+			}
+			args = append(args, l.SrcConnection, l.SrcStream, l.SrcKey, l.DstConnection, l.DstStream, l.DstID, scope, fp)
 		}
 		if _, err := tx.StmtContext(ectx, stmts[len(chunk)]).ExecContext(ectx, args...); err != nil {
 			if len(chunk) == 1 {

@@ -199,6 +199,33 @@ CREATE INDEX conflicts_by_sync ON conflicts (sync, id);
 ALTER TABLE runs ADD COLUMN n_unchanged INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN n_echo      INTEGER NOT NULL DEFAULT 0;
 `,
+	// 5: fingerprints move onto the links, written by the statement that
+	// writes the link (a row of their own per record cost as much as the
+	// link). Those of version 4 are kept: a plain pipeline's, kept on its
+	// destination object, go on the links to that object; a sync's (their
+	// data starts {"w":), kept on side a's object, on the links from it,
+	// and a pair linked only from side b gets the link from side a.
+	`
+ALTER TABLE links ADD COLUMN fp_scope    TEXT; -- the fingerprint's: a pipeline, or a two-way sync
+ALTER TABLE links ADD COLUMN fingerprint BLOB; -- opaque to the store: the engine's per-field hashes
+
+UPDATE links SET fp_scope = f.scope, fingerprint = f.data FROM fingerprints AS f
+	WHERE CAST(substr(f.data, 1, 5) AS TEXT) IS NOT '{"w":'
+	AND links.dst_connection = f.connection AND links.dst_stream = f.stream AND links.dst_id = f.key;
+
+UPDATE links SET fp_scope = f.scope, fingerprint = f.data FROM fingerprints AS f
+	WHERE CAST(substr(f.data, 1, 5) AS TEXT) = '{"w":'
+	AND links.src_connection = f.connection AND links.src_stream = f.stream AND links.src_key = f.key;
+
+INSERT INTO links (src_connection, src_stream, src_key, dst_connection, dst_stream, dst_id, created_at, updated_at, fp_scope, fingerprint)
+	SELECT l.dst_connection, l.dst_stream, l.dst_id, l.src_connection, l.src_stream, l.src_key, l.created_at, l.updated_at, f.scope, f.data
+	FROM fingerprints AS f JOIN links AS l
+		ON l.dst_connection = f.connection AND l.dst_stream = f.stream AND l.dst_id = f.key
+	WHERE CAST(substr(f.data, 1, 5) AS TEXT) = '{"w":'
+	ON CONFLICT DO NOTHING;
+
+DROP TABLE fingerprints;
+`,
 }
 
 // SchemaVersion returns the schema version this code writes: the

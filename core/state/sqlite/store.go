@@ -79,8 +79,6 @@ type Store struct {
 	addCounts         *sql.Stmt
 	stmtMu            sync.Mutex
 	upsertLinks       map[int]*sql.Stmt // by number of links, see linkStmts; guarded by stmtMu
-	// upsertFingerprints: by number of fingerprints, see fingerprintStmts; guarded by stmtMu.
-	upsertFingerprints map[int]*sql.Stmt
 	// On r:
 	lookupLinks *sql.Stmt
 	// pairs knows which pairs of streams have links, to skip lookups.
@@ -277,10 +275,7 @@ func (s *Store) Close() error {
 		for _, st := range s.upsertLinks {
 			stmts = append(stmts, st)
 		}
-		for _, st := range s.upsertFingerprints {
-			stmts = append(stmts, st)
-		}
-		s.upsertLinks, s.upsertFingerprints = nil, nil
+		s.upsertLinks = nil
 		s.stmtMu.Unlock()
 		for _, st := range stmts {
 			if st != nil {

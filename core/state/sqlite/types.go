@@ -21,7 +21,7 @@ type (
 	AlertStatus      = state.AlertStatus
 	Conflict         = state.Conflict
 	ConflictFilter   = state.ConflictFilter
-	Fingerprint      = state.Fingerprint
+	FingerprintQuery = state.FingerprintQuery
 )
 
 const (

@@ -9,60 +9,89 @@ import (
 	"github.com/cxhub/cxhub/core/state"
 )
 
-// testFingerprints: fingerprints are upserted by Commit, found per scope
-// and object, replaced by a newer one, and a bad one fails the whole commit.
+// fpl is a link carrying a fingerprint of scope.
+func fpl(srcKey, dstID, scope, data string) state.Link {
+	l := lk("crm", "contacts", srcKey, "desk", "users", dstID)
+	l.Scope, l.Fingerprint = scope, []byte(data)
+	return l
+}
+
+// testFingerprints: fingerprints are written with their links, found per
+// scope by the links' source keys or destination ids, replaced by a newer
+// one, kept by a link written without one to the same object, dropped by
+// one to a new object; a bad one fails the whole commit.
 func testFingerprints(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := open(t)
-	fp := func(scope, key, data string) state.Fingerprint {
-		return state.Fingerprint{Scope: scope, Connection: "crm", Stream: "contacts", Key: key, Data: []byte(data)}
-	}
-	mustCommit(t, s, state.Commit{Fingerprints: []state.Fingerprint{
-		fp("people", "k1", "one"), fp("people", "k2", "two"), fp("other", "k1", "elsewhere"),
+	q := state.FingerprintQuery{Scope: "people", SrcConnection: "crm", SrcStream: "contacts", DstConnection: "desk", DstStream: "users"}
+	mustCommit(t, s, state.Commit{Links: []state.Link{
+		fpl("k1", "u1", "people", "one"), fpl("k2", "u2", "people", "two"), fpl("k\xff", "u\xff", "people", "odd"),
+		fpl("k4", "u4", "other", "four"),
 	}})
-	mustCommit(t, s, state.Commit{Fingerprints: []state.Fingerprint{fp("people", "k1", "one-new")}})
-	got, err := s.LookupFingerprints(ctx, "people", "crm", "contacts", []string{"k1", "k2", "k3", "k\xff"})
-	if err != nil {
-		t.Fatal(err)
+	mustCommit(t, s, state.Commit{Links: []state.Link{fpl("k1", "u1", "people", "one-new")}})
+	got, err := s.LookupFingerprints(ctx, q, []string{"k1", "k2", "k3", "k4", "k\xff"})
+	if err != nil || len(got) != 3 || string(got["k1"]) != "one-new" || string(got["k2"]) != "two" || string(got["k\xff"]) != "odd" {
+		t.Errorf("LookupFingerprints = %s, %v; want k1:one-new k2:two k\\xff:odd (k4 is another scope's)", got, err)
 	}
-	if fmt.Sprintf("%s", got) != "map[k1:one-new k2:two]" {
-		t.Errorf("LookupFingerprints = %s, want map[k1:one-new k2:two]", got)
+	byDst := q
+	byDst.ByDst = true
+	if got, err := s.LookupFingerprints(ctx, byDst, []string{"u1", "u2", "u4", "u\xff", "k1"}); err != nil || len(got) != 3 ||
+		string(got["u1"]) != "one-new" || string(got["u2"]) != "two" || string(got["u\xff"]) != "odd" {
+		t.Errorf("LookupFingerprints by destination = %s, %v; want u1:one-new u2:two u\\xff:odd", got, err)
 	}
-	if got, err := s.LookupFingerprints(ctx, "people", "desk", "contacts", []string{"k1"}); err != nil || len(got) != 0 {
-		t.Errorf("LookupFingerprints of another connection = %s, %v; want none", got, err)
+	other := q
+	other.DstStream = "tickets"
+	if got, err := s.LookupFingerprints(ctx, other, []string{"k1"}); err != nil || len(got) != 0 {
+		t.Errorf("LookupFingerprints of another pair of streams = %s, %v; want none", got, err)
+	}
+	// A link written without a fingerprint keeps the stored one; one that
+	// points at a new object drops it.
+	mustCommit(t, s, state.Commit{Links: []state.Link{lk("crm", "contacts", "k1", "desk", "users", "u1"),
+		lk("crm", "contacts", "k2", "desk", "users", "u2-new")}})
+	if got, _ := s.LookupFingerprints(ctx, q, []string{"k1", "k2"}); len(got) != 1 || string(got["k1"]) != "one-new" {
+		t.Errorf("after relinking without fingerprints: %s, want only k1's", got)
+	}
+	if links, _ := s.LookupLinks(ctx, "crm", "contacts", "desk", "users", []string{"k2"}); links["k2"] != "u2-new" {
+		t.Errorf("k2 linked to %q, want u2-new", links["k2"])
 	}
 	// Resetting a pipeline's checkpoints forgets the fingerprints of its
-	// scope, not those of others.
+	// scope, not those of others, and keeps the links.
 	if _, err := s.ResetCheckpoints(ctx, "other"); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.LookupFingerprints(ctx, "other", "crm", "contacts", []string{"k1"}); len(got) != 0 {
+	otherScope := q
+	otherScope.Scope = "other"
+	if got, _ := s.LookupFingerprints(ctx, otherScope, []string{"k4"}); len(got) != 0 {
 		t.Errorf("after ResetCheckpoints(other): %s, want none", got)
 	}
-	if got, _ := s.LookupFingerprints(ctx, "people", "crm", "contacts", []string{"k1"}); len(got) != 1 {
+	if got, _ := s.LookupFingerprints(ctx, q, []string{"k1"}); len(got) != 1 {
 		t.Errorf("ResetCheckpoints(other) removed people's fingerprints: %s", got)
 	}
-	// A fingerprint without a key fails the commit, links with it.
-	err = s.Commit(ctx, state.Commit{
-		Links:        []state.Link{lk("crm", "contacts", "k9", "desk", "users", "u9")},
-		Fingerprints: []state.Fingerprint{fp("people", "", "x")},
-	})
-	if err == nil {
-		t.Fatal("a fingerprint without a key was committed")
+	if links, _ := s.LookupLinks(ctx, "crm", "contacts", "desk", "users", []string{"k4"}); links["k4"] != "u4" {
+		t.Errorf("ResetCheckpoints(other) removed a link: %v", links)
 	}
-	if n, _ := s.CountLinks(ctx); n != 0 {
-		t.Errorf("the failed commit wrote %d links", n)
+	// A fingerprint without a scope fails the commit, links with it.
+	before, _ := s.CountLinks(ctx)
+	bad := fpl("k9", "u9", "", "x")
+	err = s.Commit(ctx, state.Commit{Links: []state.Link{lk("crm", "contacts", "k8", "desk", "users", "u8"), bad}})
+	if err == nil {
+		t.Fatal("a fingerprint without a scope was committed")
+	}
+	if n, _ := s.CountLinks(ctx); n != before {
+		t.Errorf("the failed commit wrote %d links", n-before)
 	}
 	// Many in one commit, a key twice: the last one wins.
-	var many []state.Fingerprint
+	var many []state.Link
 	keys := make([]string, 150)
 	for i := range keys {
 		keys[i] = fmt.Sprint("m", i)
-		many = append(many, fp("bulk", keys[i], fmt.Sprint("v", i)))
+		many = append(many, fpl(keys[i], fmt.Sprint("mu", i), "bulk", fmt.Sprint("v", i)))
 	}
-	many = append(many, fp("bulk", "m7", "last"))
-	mustCommit(t, s, state.Commit{Fingerprints: many})
-	bulk, err := s.LookupFingerprints(ctx, "bulk", "crm", "contacts", keys)
+	many = append(many, fpl("m7", "mu7", "bulk", "last"))
+	mustCommit(t, s, state.Commit{Links: many})
+	bulkQ := q
+	bulkQ.Scope = "bulk"
+	bulk, err := s.LookupFingerprints(ctx, bulkQ, keys)
 	if err != nil || len(bulk) != 150 || string(bulk["m7"]) != "last" || string(bulk["m149"]) != "v149" {
 		t.Errorf("bulk fingerprints: %d, m7 %s, m149 %s, %v", len(bulk), bulk["m7"], bulk["m149"], err)
 	}
