@@ -158,7 +158,7 @@ const queueChunk = 8
 // two would share the cores: the sync finishes first, the index catches
 // up after (the bench reports both).
 const (
-	settle     = 300 * time.Millisecond
+	settle     = time.Second
 	maxBacklog = 2000 // about a million records in batches of 500, on disk
 )
 

@@ -87,17 +87,22 @@ func (q *queueLog) append(data []byte) (int64, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	seq := q.last + 1
-	buf := make([]byte, frameHeader+len(data))
-	binary.LittleEndian.PutUint64(buf[0:], uint64(seq))
-	binary.LittleEndian.PutUint32(buf[8:], uint32(len(data)))
-	binary.LittleEndian.PutUint32(buf[12:], crc32.Checksum(data, castagnoli))
-	copy(buf[frameHeader:], data)
-	if _, err := q.f.WriteAt(buf, q.size); err != nil {
+	var head [frameHeader]byte
+	binary.LittleEndian.PutUint64(head[0:], uint64(seq))
+	binary.LittleEndian.PutUint32(head[8:], uint32(len(data)))
+	binary.LittleEndian.PutUint32(head[12:], crc32.Checksum(data, castagnoli))
+	// Two writes, no copy of the batch: a crash between them leaves a
+	// frame cut short, which the next open drops.
+	if _, err := q.f.WriteAt(head[:], q.size); err != nil {
+		_ = q.f.Truncate(q.size)
+		return 0, err
+	}
+	if _, err := q.f.WriteAt(data, q.size+frameHeader); err != nil {
 		_ = q.f.Truncate(q.size) // no half frame stays
 		return 0, err
 	}
 	q.items = append(q.items, logItem{seq, q.size, len(data)})
-	q.size += int64(len(buf))
+	q.size += frameHeader + int64(len(data))
 	q.last = seq
 	return seq, nil
 }
