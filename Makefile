@@ -175,10 +175,13 @@ fmt-check:
 # make bench: the Go micro-benchmarks of the hot paths (6 samples each, kept
 # in bin/bench/micro.txt for benchstat), then cxhub-bench's table: the
 # protocol's ceiling, the engine end to end, memory, a rate-limited
-# vendor sync and a two-way steady state (HubSpot ↔ Zendesk, writes per
-# real edit), all measured in this run. See docs/performance.md.
+# vendor sync, a two-way steady state (HubSpot ↔ Zendesk, writes per
+# real edit) and scale-out (3 cxhub serve workers on 30 pipelines on a
+# PostgreSQL it starts; failover after SIGKILL), all measured in this run.
+# See docs/performance.md.
 # BENCH_FLAGS passes options to cxhub-bench (e.g. BENCH_FLAGS="-runs 3 -memory 100000";
-# BENCH_FLAGS="-only-twoway" measures the two-way steady state alone).
+# BENCH_FLAGS="-only-twoway" measures the two-way steady state alone,
+# BENCH_FLAGS="-only-workers" the scale-out row alone).
 BENCH_FLAGS ?=
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
@@ -219,7 +222,7 @@ stress:
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./core/config:FuzzLoad ./core/mapping:FuzzApply ./core/mapping:FuzzCompileFilter \
-	./sdk:FuzzRecordFromWire ./sdk/webhook:FuzzVerify \
+	./sdk:FuzzRecordFromWire ./sdk:FuzzPackedBatchFromWire ./sdk/webhook:FuzzVerify \
 	./connectors/file:FuzzReadJSONL ./connectors/file:FuzzReadCSV \
 	./connectors/hubspot:FuzzWebhookUnsigned ./connectors/hubspot:FuzzWebhookSigned \
 	./connectors/zendesk:FuzzWebhookUnsigned ./connectors/zendesk:FuzzWebhookSigned \

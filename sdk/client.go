@@ -28,6 +28,10 @@ type client struct {
 	name   string // the binary, as errors name it
 	// inProcess is set instead of plugin for a client from launchInProcess.
 	inProcess *inProcessServer
+	// version is the protocol version negotiated at the handshake; from
+	// version 2 (packed), batches and results travel packed.
+	version int
+	packed  bool
 }
 
 var (
@@ -83,7 +87,8 @@ func connect(ctx context.Context, pc *plugin.Client, path string) (*client, erro
 	if err != nil {
 		return nil, err
 	}
-	return &client{plugin: pc, rpc: rpc, spec: spec, name: path}, nil
+	v := pc.NegotiatedVersion()
+	return &client{plugin: pc, rpc: rpc, spec: spec, name: path, version: v, packed: v >= packedSince}, nil
 }
 
 // fetchSpec asks a freshly connected plugin for its spec and checks it.
@@ -102,14 +107,17 @@ func fetchSpec(ctx context.Context, rpc pb.ConnectorClient, path string) (Spec, 
 func explainStartError(path string, err error) error {
 	switch {
 	case strings.Contains(err.Error(), "incompatible API version"):
-		return ConfigError(fmt.Errorf("connector %s speaks a protocol version this cxhub does not (cxhub speaks %d): "+
-			"use a connector built with a compatible SDK, or upgrade cxhub: %w", path, ProtocolVersion, err))
+		return ConfigError(fmt.Errorf("connector %s speaks a protocol version this cxhub does not (cxhub speaks %s): "+
+			"use a connector built with a compatible SDK, or upgrade cxhub: %w", path, protocolVersions, err))
 	}
 	return fmt.Errorf("start connector %s: %w", path, err)
 }
 
 // Spec returns the spec the connector reported at launch.
 func (p *client) Spec() Spec { return p.spec }
+
+// ProtocolVersion is the protocol version negotiated at the handshake.
+func (p *client) ProtocolVersion() int { return p.version }
 
 // Pid returns the plugin's process id, or 0 if it is not running; the
 // host's own for an in-process server.
@@ -191,7 +199,11 @@ func (p *client) Read(ctx context.Context, req ReadRequest, out Emitter) error {
 		}
 		switch m := msg.GetMessage().(type) {
 		case *pb.ReadResponse_Batch:
-			if err := out.Emit(recordsFromPB(m.Batch.GetRecords())...); err != nil {
+			records, err := batchFromPB(m.Batch)
+			if err != nil {
+				return fmt.Errorf("connector %s: read: %w", p.spec.Name, err)
+			}
+			if err := out.Emit(records...); err != nil {
 				return err
 			}
 		case *pb.ReadResponse_Checkpoint:
@@ -265,7 +277,7 @@ func (w *remoteWriter) Write(ctx context.Context, req WriteRequest) (WriteRespon
 
 func (w *remoteWriter) writeChunk(records []Record) ([]Result, error) {
 	err := w.stream.Send(&pb.WriteRequest{Message: &pb.WriteRequest_Batch{
-		Batch: &pb.RecordBatch{Records: recordsToPB(records)},
+		Batch: batchToPB(records, w.plugin.packed),
 	}})
 	if err != nil {
 		// The server's reason for a broken stream comes with Recv.
@@ -281,13 +293,13 @@ func (w *remoteWriter) writeChunk(records []Record) ([]Result, error) {
 	if err != nil {
 		return nil, w.plugin.wrap("write", err)
 	}
-	if len(resp.GetResults()) != len(records) {
-		return nil, fmt.Errorf("connector %s: write: %d results for a batch of %d records",
-			w.plugin.spec.Name, len(resp.GetResults()), len(records))
+	results, err := resultsFromPB(resp)
+	if err != nil {
+		return nil, fmt.Errorf("connector %s: write: %w", w.plugin.spec.Name, err)
 	}
-	results := make([]Result, len(records))
-	for i, r := range resp.GetResults() {
-		results[i] = Result{ID: r.GetId(), Created: r.GetCreated(), Err: errorFromPB(r.GetError())}
+	if len(results) != len(records) {
+		return nil, fmt.Errorf("connector %s: write: %d results for a batch of %d records",
+			w.plugin.spec.Name, len(results), len(records))
 	}
 	return results, nil
 }

@@ -36,7 +36,7 @@ func launchInProcess(ctx context.Context, c Connector, logger *slog.Logger) (*cl
 	go plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{ProtocolVersion: {pluginName: &inProcessPlugin{
-			srv: &server{impl: c, log: logger.With("connector", name)},
+			srv: &server{impl: c, log: logger.With("connector", name), packed: true},
 		}}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return grpc.NewServer(append(opts, wireopts.ServerOptions()...)...)
@@ -73,7 +73,7 @@ func launchInProcess(ctx context.Context, c Connector, logger *slog.Logger) (*cl
 		ip.stop()
 		return nil, err
 	}
-	return &client{rpc: rpc, spec: spec, name: path, inProcess: ip}, nil
+	return &client{rpc: rpc, spec: spec, name: path, inProcess: ip, version: ProtocolVersion, packed: true}, nil
 }
 
 // inProcessServer is the server side of a client from launchInProcess.

@@ -57,6 +57,9 @@ type server struct {
 	pb.UnimplementedConnectorServer
 	impl Connector
 	log  *slog.Logger
+	// packed: the core speaks protocol version 2, so batches and results
+	// travel packed.
+	packed bool
 }
 
 func newServer(impl Connector) *server {
@@ -105,7 +108,7 @@ func (s *server) Read(req *pb.ReadRequest, stream pb.Connector_ReadServer) error
 	if batchSize <= 0 {
 		batchSize = DefaultBatchSize
 	}
-	out := &batchEmitter{send: stream.Send, batchSize: batchSize}
+	out := &batchEmitter{send: stream.Send, batchSize: batchSize, packed: s.packed}
 	ctx := s.ctx(stream.Context(), "read")
 	err := src.Read(ctx, ReadRequest{Config: req.GetConfig(), Streams: states, BatchSize: batchSize}, out)
 	if err == nil {
@@ -152,7 +155,10 @@ func (s *server) writeBatches(ctx context.Context, stream pb.Connector_WriteServ
 		if batch == nil {
 			return status.Error(codes.InvalidArgument, "write stream: expected a batch")
 		}
-		records := recordsFromPB(batch.GetRecords())
+		records, err := batchFromPB(batch)
+		if err != nil {
+			return status.Error(codes.InvalidArgument, "write stream: "+err.Error())
+		}
 		resp, err := w.Write(ctx, WriteRequest{Records: records})
 		if err != nil {
 			return err
@@ -160,11 +166,7 @@ func (s *server) writeBatches(ctx context.Context, stream pb.Connector_WriteServ
 		if len(resp.Results) != len(records) {
 			return fmt.Errorf("connector bug: %d results for a batch of %d records", len(resp.Results), len(records))
 		}
-		results := make([]*pb.RecordResult, len(resp.Results))
-		for i, r := range resp.Results {
-			results[i] = &pb.RecordResult{Id: r.ID, Created: r.Created, Error: errorToPB(r.Err)}
-		}
-		if err := stream.Send(&pb.WriteResponse{Results: results}); err != nil {
+		if err := stream.Send(resultsToPB(resp.Results, s.packed)); err != nil {
 			return err
 		}
 	}
@@ -234,8 +236,15 @@ const DefaultBatchSize = 500
 type batchEmitter struct {
 	send      func(*pb.ReadResponse) error
 	batchSize int
-	pending   []*pb.Record
-	bytes     int
+	// packed: the batch is built packed (protocol version 2) in packer;
+	// otherwise as records in pending.
+	packed  bool
+	packer  *recordPacker
+	pending []*pb.Record
+	count   int
+	bytes   int
+	// lastBytes is the data size of the last batch sent.
+	lastBytes int
 }
 
 func (e *batchEmitter) Emit(records ...Record) error {
@@ -244,14 +253,24 @@ func (e *batchEmitter) Emit(records ...Record) error {
 		if problem := uncarriable(r); problem != "" {
 			r = asProblem(r, problem)
 		}
-		if len(e.pending) > 0 && e.bytes+len(r.Data) > maxBatchBytes {
+		if e.count > 0 && e.bytes+len(r.Data) > maxBatchBytes {
 			if err := e.flush(); err != nil {
 				return err
 			}
 		}
-		e.pending = append(e.pending, recordToPB(r))
+		switch {
+		case !e.packed:
+			e.pending = append(e.pending, recordToPB(r))
+		case e.packer == nil:
+			// Sized for a batch like the last one.
+			e.packer = newRecordPacker(e.batchSize, min(max(e.lastBytes, 1<<12), maxBatchBytes+MaxRecordBytes))
+			fallthrough
+		default:
+			e.packer.add(r)
+		}
+		e.count++
 		e.bytes += len(r.Data)
-		if len(e.pending) >= e.batchSize {
+		if e.count >= e.batchSize {
 			if err := e.flush(); err != nil {
 				return err
 			}
@@ -270,11 +289,18 @@ func (e *batchEmitter) Checkpoint(stream string, state []byte) error {
 }
 
 func (e *batchEmitter) flush() error {
-	if len(e.pending) == 0 {
+	if e.count == 0 {
 		return nil
 	}
-	batch := &pb.RecordBatch{Records: e.pending}
-	e.pending = make([]*pb.Record, 0, e.batchSize)
-	e.bytes = 0
+	var batch *pb.RecordBatch
+	if e.packed {
+		batch = &pb.RecordBatch{Packed: e.packer.p}
+		e.packer = nil // the message may be read after Send returns: never reused
+	} else {
+		batch = &pb.RecordBatch{Records: e.pending}
+		e.pending = make([]*pb.Record, 0, e.batchSize)
+	}
+	e.lastBytes = e.bytes
+	e.count, e.bytes = 0, 0
 	return e.send(&pb.ReadResponse{Message: &pb.ReadResponse_Batch{Batch: batch}})
 }

@@ -43,23 +43,38 @@ func recordFromPB(p *pb.Record) Record {
 		TargetID: p.GetTargetId(),
 		Problem:  p.GetProblem(),
 	}
-	// Compare before converting: Operation is narrower than the wire's
-	// int32, and 257 would otherwise become a delete.
-	switch op := p.GetOperation(); op {
-	case pb.Operation_OPERATION_UPSERT:
-	case pb.Operation_OPERATION_DELETE:
-		r.Op = Delete
-	default:
-		problem := fmt.Sprintf("unknown operation %d (want upsert or delete)", int32(op))
-		if r.Problem != "" {
-			problem = r.Problem + "; " + problem
-		}
-		r.Problem = problem
-	}
+	var problem string
+	r.Op, problem = operationFromPB(p.GetOperation())
+	r.Problem = joinProblems(r.Problem, problem)
 	if ns := p.GetUpdatedAtUnixNano(); ns != 0 {
 		r.UpdatedAt = time.Unix(0, ns).UTC()
 	}
 	return r
+}
+
+// operationFromPB converts a wire operation; one this SDK does not know
+// becomes an upsert with a problem saying so.
+func operationFromPB(op pb.Operation) (Operation, string) {
+	// Compare before converting: Operation is narrower than the wire's
+	// int32, and 257 would otherwise become a delete.
+	switch op {
+	case pb.Operation_OPERATION_UPSERT:
+		return Upsert, ""
+	case pb.Operation_OPERATION_DELETE:
+		return Delete, ""
+	}
+	return Upsert, fmt.Sprintf("unknown operation %d (want upsert or delete)", int32(op))
+}
+
+// joinProblems joins two problems of one record, either possibly empty.
+func joinProblems(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
 }
 
 func recordsToPB(rs []Record) []*pb.Record {

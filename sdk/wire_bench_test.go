@@ -20,12 +20,18 @@ func benchBatch() []Record {
 }
 
 // BenchmarkEncodeBatch is what the sending side of a hop does per batch:
-// records to protocol messages to bytes. Reported per record.
-func BenchmarkEncodeBatch(b *testing.B) {
+// records to protocol messages to bytes, in the newest protocol's form
+// (packed). Reported per record.
+func BenchmarkEncodeBatch(b *testing.B) { benchEncode(b, true) }
+
+// BenchmarkEncodeBatchV1 is the same in protocol version 1's form.
+func BenchmarkEncodeBatchV1(b *testing.B) { benchEncode(b, false) }
+
+func benchEncode(b *testing.B, packed bool) {
 	recs := benchBatch()
 	b.ReportAllocs()
 	for b.Loop() {
-		msg := &pb.ReadResponse{Message: &pb.ReadResponse_Batch{Batch: &pb.RecordBatch{Records: recordsToPB(recs)}}}
+		msg := &pb.ReadResponse{Message: &pb.ReadResponse_Batch{Batch: batchToPB(recs, packed)}}
 		if _, err := proto.Marshal(msg); err != nil {
 			b.Fatal(err)
 		}
@@ -34,10 +40,15 @@ func BenchmarkEncodeBatch(b *testing.B) {
 }
 
 // BenchmarkDecodeBatch is what the receiving side does: bytes to protocol
-// messages to records.
-func BenchmarkDecodeBatch(b *testing.B) {
+// messages to records, in the newest protocol's form (packed).
+func BenchmarkDecodeBatch(b *testing.B) { benchDecode(b, true) }
+
+// BenchmarkDecodeBatchV1 is the same in protocol version 1's form.
+func BenchmarkDecodeBatchV1(b *testing.B) { benchDecode(b, false) }
+
+func benchDecode(b *testing.B, packed bool) {
 	recs := benchBatch()
-	wire, err := proto.Marshal(&pb.ReadResponse{Message: &pb.ReadResponse_Batch{Batch: &pb.RecordBatch{Records: recordsToPB(recs)}}})
+	wire, err := proto.Marshal(&pb.ReadResponse{Message: &pb.ReadResponse_Batch{Batch: batchToPB(recs, packed)}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -48,8 +59,9 @@ func BenchmarkDecodeBatch(b *testing.B) {
 		if err := proto.Unmarshal(wire, &msg); err != nil {
 			b.Fatal(err)
 		}
-		if got := recordsFromPB(msg.GetBatch().GetRecords()); len(got) != len(recs) {
-			b.Fatalf("%d records decoded", len(got))
+		got, err := batchFromPB(msg.GetBatch())
+		if err != nil || len(got) != len(recs) {
+			b.Fatalf("%d records decoded: %v", len(got), err)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")

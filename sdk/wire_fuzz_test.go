@@ -98,3 +98,46 @@ func stripUnknown(p *pb.Record) *pb.Record {
 	c.ProtoReflect().SetUnknown(nil)
 	return c
 }
+
+// FuzzPackedBatchFromWire decodes arbitrary bytes as a RecordBatch and
+// converts it as a version 2 host or connector does. A malformed batch is
+// refused with an error, never a panic; whatever converts has valid UTF-8
+// strings and goes through a packed batch again unchanged.
+func FuzzPackedBatchFromWire(f *testing.F) {
+	for _, b := range []*pb.RecordBatch{
+		batchToPB(packedFixture(), true),
+		batchToPB(packedFixture()[:2], true),
+		batchToPB(packedFixture(), false),
+		{Packed: &pb.PackedRecords{}},
+	} {
+		wire, err := proto.Marshal(b)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(wire)
+	}
+	f.Fuzz(func(t *testing.T, wire []byte) {
+		var b pb.RecordBatch
+		if err := proto.Unmarshal(wire, &b); err != nil {
+			return
+		}
+		records, err := batchFromPB(&b)
+		if err != nil {
+			return // refused with an error: what malformed input must get
+		}
+		for _, r := range records {
+			for _, s := range []string{r.Stream, r.Key, r.TargetID, r.Problem} {
+				if !utf8.ValidString(s) {
+					t.Fatalf("record %+v has a string that is not UTF-8", r)
+				}
+			}
+		}
+		again, err := unpackRecords(packRecords(records))
+		if err != nil {
+			t.Fatalf("records decoded from the wire do not pack again: %v", err)
+		}
+		if !sameRecords(again, records) {
+			t.Fatalf("records changed through a packed batch:\n got %+v\nwant %+v", again, records)
+		}
+	})
+}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/cxhub/cxhub/sdk"
 )
@@ -85,6 +87,11 @@ func (c *Connector) OpenWriter(ctx context.Context, req sdk.OpenWriterRequest) (
 // they take more room than live lines. Where each key's line is lives in
 // an on-disk key index (keyIndex), not in memory.
 type writer struct {
+	// mu serializes Write, Close and the release of an idle writer's
+	// files (write_idle.go).
+	mu            sync.Mutex
+	idle          *time.Timer // releases the files once the writer idles
+	idleGen       uint64      // the number of the last Write, for the idle timer
 	unlock        func()
 	dir, path     string
 	idxPath       string
@@ -137,7 +144,16 @@ func (w *writer) ready() error {
 // Close releases the stream file and its index. Every batch is already on
 // disk.
 func (w *writer) Close(context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	defer w.unlock()
+	w.stopIdle()
+	return w.closeFiles()
+}
+
+// closeFiles closes the data file and the key index, releasing its lock;
+// the next write opens them again (see ready).
+func (w *writer) closeFiles() error {
 	var err error
 	if w.f != nil {
 		err = w.f.Close()

@@ -42,8 +42,17 @@ type parsed struct {
 // and changed lines appended, the lines they replace and those of deleted
 // keys blanked, the file synced, and then the key index committed. A
 // failure to write the file fails the whole batch; the next Write first
-// brings the file and its index in line again.
+// brings the file and its index in line again. A writer that then gets no
+// Write for a while gives its files up (see idleRelease).
 func (w *writer) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopIdle()
+	defer w.startIdle()
+	return w.write(ctx, req)
+}
+
+func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
 	if err := ctx.Err(); err != nil {
 		return sdk.WriteResponse{}, err
 	}

@@ -158,6 +158,11 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "where indented under map",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      email: properties.email\n      where: properties.email != \"\"\n",
+			want: []string{`FILE:12:14: pipelines[0].map.where: path "properties.email != \"\"": "!=" is an operator, not part of a path: a condition belongs in the pipeline's where:, not in map: at offset 17 (this "where" is indented under map:, so it is read as a destination field; if it is the pipeline's where:, indent it like map:)`},
+		},
+		{
 			name: "map fields that conflict",
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      a: x\n      a.b: y\n",
 			want: []string{`FILE:12:12: pipelines[0].map.a.b: *"a"*`},

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -208,7 +209,12 @@ func (d *decoder) mapFields(n *yaml.Node, path string) []mapping.Field {
 	failed := false
 	for i, field := range fields {
 		if _, err := mapping.Compile([]mapping.Field{field}); err != nil {
-			d.exprError(vals[i], paths[i], fieldCause(err, field.Name))
+			err = fieldCause(err, field.Name)
+			if slices.Contains(pipelineKeys, field.Name) {
+				// The usual cause: a pipeline key indented one level too far.
+				err = fmt.Errorf("%w (this %q is indented under map:, so it is read as a destination field; if it is the pipeline's %s:, indent it like map:)", err, field.Name, field.Name)
+			}
+			d.exprError(vals[i], paths[i], err)
 			failed = true
 		}
 	}

@@ -28,6 +28,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
+	// The builds below keep the user's Go build cache, whose default is
+	// under XDG_CACHE_HOME, changed next: else every run builds from cold.
+	if os.Getenv("GOCACHE") == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			os.Setenv("GOCACHE", filepath.Join(d, "go-build"))
+		}
+	}
 	// cxhub runs locked plugins from verified copies in the user's cache
 	// directory (sdk/host): the tests' cxhub processes keep theirs in dir.
 	if err := os.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")); err != nil {

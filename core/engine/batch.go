@@ -272,6 +272,9 @@ func (b *batchWriter) write(ctx context.Context, recs []sdk.Record, out []outgoi
 			pending[i].attempts++
 			batch = append(batch, pending[i].rec)
 		}
+		if err := mayWrite(ctx); err != nil {
+			return err
+		}
 		resp, err := b.w.Write(ctx, sdk.WriteRequest{Records: batch})
 		b.wd.progress()
 		if err != nil {

@@ -124,6 +124,10 @@ func (r *Runner) resolveOnce(ctx context.Context, p *pipeline, t *tally, c state
 	if err != nil {
 		return fmt.Errorf("open writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, err)
 	}
+	if err := mayWrite(ctx); err != nil {
+		_ = w.Close(context.WithoutCancel(ctx))
+		return err
+	}
 	resp, err := w.Write(ctx, sdk.WriteRequest{Records: []sdk.Record{rec}})
 	if cerr := w.Close(context.WithoutCancel(ctx)); err == nil && cerr != nil {
 		err = fmt.Errorf("close writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, cerr)

@@ -1,6 +1,9 @@
 package mapping
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // pathError is a problem found in a gjson path at compile time. off is the
 // byte offset in the path.
@@ -15,6 +18,9 @@ func (e *pathError) Error() string { return fmt.Sprintf("%s at offset %d", e.msg
 // paths, empty segments (a..b, .a, a.), unbalanced (), [] or {}, unterminated
 // quoted strings inside queries and a dangling backslash. It does not try to
 // be a full gjson parser; anything it accepts gjson evaluates without panic.
+// It also rejects a comparison or logical operator outside a query (a path
+// like `country == "DE"` is a condition written where a path belongs, and
+// would silently match nothing).
 func checkPath(p string) *pathError {
 	if p == "" {
 		return &pathError{0, "empty path"}
@@ -50,7 +56,24 @@ func checkPath(p string) *pathError {
 				return &pathError{i, fmt.Sprintf("unmatched %q", string(c))}
 			}
 			open = open[:len(open)-1]
-		case '.', '|':
+		case '=', '!', '&', '|', '<', '>':
+			if len(open) > 0 {
+				continue
+			}
+			if op := conditionOperator(p[i:]); op != "" {
+				return &pathError{i, fmt.Sprintf("%q is an operator, not part of a path: a condition belongs in the pipeline's where:, not in map:", op)}
+			}
+			if c != '|' {
+				continue
+			}
+			if i == segStart {
+				return &pathError{i, "empty path segment"}
+			}
+			if i == len(p)-1 {
+				return &pathError{i, fmt.Sprintf("path ends with %q", string(c))}
+			}
+			segStart = i + 1
+		case '.':
 			if len(open) > 0 {
 				continue
 			}
@@ -71,6 +94,17 @@ func checkPath(p string) *pathError {
 		return &pathError{at, fmt.Sprintf("unclosed %q", string(p[at]))}
 	}
 	return nil
+}
+
+// conditionOperator returns the comparison or logical operator s starts
+// with, or "".
+func conditionOperator(s string) string {
+	for _, op := range []string{"==", "!=", "<=", ">=", "&&", "||", "=~", "!~"} {
+		if strings.HasPrefix(s, op) {
+			return op
+		}
+	}
+	return ""
 }
 
 func opener(closer byte) byte {

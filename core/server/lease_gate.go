@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/cxhub/cxhub/core/engine"
 	"github.com/cxhub/cxhub/core/state"
 )
 
@@ -31,7 +33,8 @@ func (w *worker) grant(l state.Lease, until time.Time) {
 	if w.hold != nil {
 		w.hold.end()
 	}
-	ctx, cancel := context.WithCancel(state.WithFence(w.ctx, state.Fence{Pipeline: l.Pipeline, Token: l.Token}))
+	f := state.Fence{Pipeline: l.Pipeline, Token: l.Token}
+	ctx, cancel := context.WithCancel(engine.WithWriteGuard(state.WithFence(w.ctx, f), w.writeGuard(f)))
 	h := &hold{lease: l, until: until, ctx: ctx, cancel: cancel}
 	// A worker paused past its lease (GC, SIGSTOP) finds the timer fired
 	// as soon as it runs again: its run is cancelled before it sends the
@@ -43,6 +46,46 @@ func (w *worker) grant(l state.Lease, until time.Time) {
 		go w.schedule(ctx) // computes its next run from the pipeline's last, wherever it ran
 	}
 	w.requestPush(time.Now())
+}
+
+// writeGuard is the write guard of the hold of fence f (see
+// engine.WithWriteGuard), asked right before every write to the
+// destination: the worker must still hold the lease by its own clock —
+// which is ahead of the store's, the local expiry counting from before
+// the renewal was sent — and the store must still have it with f's token
+// (one indexed read). The local check comes again after the query, so the
+// write follows a check made after the round trip. A worker paused past
+// its lease fails the first check the moment it runs again.
+func (w *worker) writeGuard(f state.Fence) engine.WriteGuard {
+	return func(ctx context.Context) error {
+		if err := w.stillHolds(f.Token); err != nil {
+			return err
+		}
+		st, err := w.s.hub.Store()
+		if err != nil {
+			return fmt.Errorf("check the lease on %s: %w", f.Pipeline, err)
+		}
+		if err := st.CheckFence(ctx, f); err != nil {
+			return err
+		}
+		return w.stillHolds(f.Token)
+	}
+}
+
+// stillHolds is nil if the worker holds its pipeline's lease with token
+// and the lease's local expiry has not passed; an error matching
+// state.ErrFenced otherwise.
+func (w *worker) stillHolds(token int64) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.hold == nil || w.hold.lease.Token != token:
+		return fmt.Errorf("pipeline %s: the lease with token %d is no longer this worker's: %w", w.p.Name, token, state.ErrFenced)
+	case !time.Now().Before(w.hold.until):
+		return fmt.Errorf("pipeline %s: the lease with token %d expired by this worker's clock at %s (not renewed in time): %w",
+			w.p.Name, token, w.hold.until.Format(time.RFC3339Nano), state.ErrFenced)
+	}
+	return nil
 }
 
 // revoke ends the hold of the lease with token, if the worker has it: a
@@ -107,12 +150,14 @@ func (w *worker) lease() (state.Lease, bool) {
 
 // jobContext is the context of a job run between runs (a replay): the
 // hold's, or — without the lease — one whose fence no lease matches, so
-// that the job's writes are refused rather than made beside the holder's.
+// that the job's writes are refused rather than made beside the holder's:
+// its commits by the store, its destination writes by the write guard.
 func (w *worker) jobContext(ctx context.Context) context.Context {
 	if hctx, ok := w.holding(); ok {
 		return hctx
 	}
-	return state.WithFence(ctx, state.Fence{Pipeline: w.p.Name, Token: 0})
+	f := state.Fence{Pipeline: w.p.Name, Token: 0}
+	return engine.WithWriteGuard(state.WithFence(ctx, f), w.writeGuard(f))
 }
 
 // allWorkers returns the server's workers.

@@ -77,6 +77,12 @@ type Leaser interface {
 	// ReleaseLease gives a held lease up at once, keeping its token; a
 	// lease no longer held is left alone (no error).
 	ReleaseLease(ctx context.Context, l Lease) error
+	// CheckFence reports whether the lease of fence f is still its
+	// pipeline's, with f's token, held and unexpired on the store's clock:
+	// nil if it is, an error matching ErrFenced if not. It writes nothing
+	// and locks nothing: it is the cheap check a worker makes right before
+	// each write to a destination, which no transaction of ours can cover.
+	CheckFence(ctx context.Context, f Fence) error
 	// Leases lists every pipeline's lease, expired ones included, by pipeline.
 	Leases(ctx context.Context) ([]Lease, error)
 

@@ -60,6 +60,11 @@ func (p *Plugin) Pid() int { return p.conn.Pid() }
 // Exited reports whether the plugin process has ended.
 func (p *Plugin) Exited() bool { return p.conn.Exited() }
 
+// ProtocolVersion is the connector protocol version the plugin and this
+// host agreed on at the handshake: the highest both speak (see
+// sdk.ProtocolVersion).
+func (p *Plugin) ProtocolVersion() int { return p.conn.ProtocolVersion() }
+
 // Kill stops the plugin process: gracefully first, then by force after a
 // few seconds; it returns when the process has been reaped. For a plugin
 // from LaunchInProcess it closes the connection, stops the server and waits

@@ -41,8 +41,9 @@ const maxBatchBytes = 4 << 20
 
 // fixtures are the test plugins' binaries, built by TestMain.
 var fixtures struct {
-	connector string // testdata/testconnector
-	version99 string // testdata/version99
+	connector   string // testdata/testconnector
+	connectorV1 string // the same, built to speak protocol version 1 only
+	version99   string // testdata/version99
 }
 
 func TestMain(m *testing.M) {
@@ -52,10 +53,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	fixtures.connector = filepath.Join(dir, "testconnector")
+	fixtures.connectorV1 = filepath.Join(dir, "testconnector-v1")
 	fixtures.version99 = filepath.Join(dir, "version99")
-	if err := buildFixtures(map[string]string{
-		fixtures.connector: "./testdata/testconnector",
-		fixtures.version99: "./testdata/version99",
+	if err := buildFixtures(map[string][]string{
+		fixtures.connector: {"./testdata/testconnector"},
+		// As a connector built with an SDK older than packed batches.
+		fixtures.connectorV1: {"-ldflags=-X github.com/cxhub/cxhub/sdk.protocolVersions=1", "./testdata/testconnector"},
+		fixtures.version99:   {"./testdata/version99"},
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "sdk tests: build fixtures:", err)
 		os.RemoveAll(dir)
@@ -66,16 +70,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildFixtures builds each package into its output path, concurrently.
-func buildFixtures(outToPkg map[string]string) error {
+// buildFixtures builds each package (the last of its build arguments) into
+// its output path, concurrently.
+func buildFixtures(outToPkg map[string][]string) error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
-	for out, pkg := range outToPkg {
+	for out, args := range outToPkg {
+		pkg := args[len(args)-1]
 		wg.Go(func() {
-			cmd := exec.Command("go", "build", "-o", out, pkg)
+			cmd := exec.Command("go", append([]string{"build", "-o", out}, args...)...)
 			if msg, err := cmd.CombinedOutput(); err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("go build %s: %w\n%s", pkg, err, msg))

@@ -46,6 +46,11 @@ func main() {
 	fileCounts := flag.String("file", "1000000", "record counts of the generator → file scenario, JSON Lines and CSV (comma-separated; empty: skip)")
 	onlyFile := flag.Bool("only-file", false, "measure only the generator → file scenario")
 	flag.IntVar(&o.CustomerRecords, "customers", 1_000_000, "records the customer index run indexes (0: skip)")
+	var wo benchmark.WorkersOptions
+	flag.IntVar(&wo.Workers, "workers", 3, "cxhub serve workers of the scale-out scenario, on a PostgreSQL it starts (0: skip)")
+	flag.IntVar(&wo.Pipelines, "workers-pipelines", 30, "pipelines the scale-out scenario's workers share")
+	flag.IntVar(&wo.Kills, "workers-kills", 5, "workers SIGKILLed in turn for the failover figure")
+	onlyWorkers := flag.Bool("only-workers", false, "measure only the scale-out scenario")
 	quiet := flag.Bool("quiet", false, "print only the table, not each run")
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the core during the throughput pipelines to this file")
 	flag.Parse()
@@ -73,7 +78,7 @@ func main() {
 		rep.PrintTwoWay(os.Stdout)
 		return
 	}
-	if !*onlyFile {
+	if !*onlyFile && !*onlyWorkers {
 		rep, err := benchmark.Run(ctx, o)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
@@ -81,13 +86,21 @@ func main() {
 		}
 		rep.Print(os.Stdout)
 	}
-	if len(fileRecords) > 0 {
+	if len(fileRecords) > 0 && !*onlyWorkers {
 		rows, err := benchmark.RunFile(ctx, o, []string{"jsonl", "csv"}, fileRecords)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "cxhub-bench:", err)
 			os.Exit(1)
 		}
 		benchmark.PrintFile(os.Stdout, rows)
+	}
+	if wo.Workers > 0 && !*onlyFile {
+		row, err := benchmark.RunWorkers(ctx, o, wo)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cxhub-bench: scale-out:", err)
+			os.Exit(1)
+		}
+		benchmark.PrintWorkers(os.Stdout, row)
 	}
 }
 

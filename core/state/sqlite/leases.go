@@ -103,6 +103,20 @@ func (s *Store) ReleaseLease(ctx context.Context, l state.Lease) error {
 	return nil
 }
 
+// CheckFence checks that f's lease is still held with its token; see
+// state.Leaser.
+func (s *Store) CheckFence(ctx context.Context, f state.Fence) error {
+	var ok bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM leases
+		WHERE pipeline = ?1 AND token = ?2 AND holder <> '' AND expires_at > ?3)`, f.Pipeline, f.Token, nowMS()).Scan(&ok); err != nil {
+		return fmt.Errorf("state: check the lease on %s (token %d): %w", f.Pipeline, f.Token, err)
+	}
+	if !ok {
+		return fmt.Errorf("state: check the lease on %s (token %d): %w", f.Pipeline, f.Token, state.ErrFenced)
+	}
+	return nil
+}
+
 // Leases lists every lease; see state.Leaser.
 func (s *Store) Leases(ctx context.Context) ([]state.Lease, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT pipeline, holder, token, expires_at FROM leases ORDER BY pipeline`)

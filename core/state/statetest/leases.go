@@ -38,6 +38,14 @@ func testLeaseAcquireRenewRelease(t *testing.T, open Opener) {
 	if _, err := s.AcquireLease(ctx, "q", "w2", time.Minute); err != nil {
 		t.Fatalf("a lease on another pipeline: %v", err)
 	}
+	if err := s.CheckFence(ctx, state.Fence{Pipeline: "p", Token: a.Token}); err != nil {
+		t.Errorf("checking the holder's fence: %v", err)
+	}
+	for _, f := range []state.Fence{{Pipeline: "p", Token: a.Token + 1}, {Pipeline: "p", Token: 0}, {Pipeline: "never", Token: 1}} {
+		if err := s.CheckFence(ctx, f); !errors.Is(err, state.ErrFenced) {
+			t.Errorf("checking the fence %+v no lease has = %v, want ErrFenced", f, err)
+		}
+	}
 
 	if err := s.ReleaseLease(ctx, r); err != nil {
 		t.Fatal(err)
@@ -48,6 +56,12 @@ func testLeaseAcquireRenewRelease(t *testing.T, open Opener) {
 	}
 	if _, err := s.RenewLease(ctx, a, time.Minute); !errors.Is(err, state.ErrFenced) {
 		t.Errorf("the old holder renewing = %v, want ErrFenced", err)
+	}
+	if err := s.CheckFence(ctx, state.Fence{Pipeline: "p", Token: a.Token}); !errors.Is(err, state.ErrFenced) {
+		t.Errorf("checking the old holder's fence after a release and takeover = %v, want ErrFenced", err)
+	}
+	if err := s.CheckFence(ctx, state.Fence{Pipeline: "p", Token: b.Token}); err != nil {
+		t.Errorf("checking the new holder's fence: %v", err)
 	}
 	if err := s.ReleaseLease(ctx, a); err != nil {
 		t.Errorf("a stale release: %v", err)
@@ -77,6 +91,9 @@ func testLeaseExpiryAndTakeover(t *testing.T, open Opener) {
 		t.Fatalf("takeover before expiry = %v, want ErrLeaseHeld", err)
 	}
 	time.Sleep(400 * time.Millisecond)
+	if err := s.CheckFence(ctx, state.Fence{Pipeline: "p", Token: a.Token}); !errors.Is(err, state.ErrFenced) {
+		t.Errorf("checking the fence of an expired lease nobody took = %v, want ErrFenced", err)
+	}
 	b, err := s.AcquireLease(ctx, "p", "w2", time.Minute)
 	if err != nil || b.Token != a.Token+1 {
 		t.Fatalf("takeover after expiry = %+v, %v; want token %d", b, err, a.Token+1)

@@ -1,10 +1,14 @@
-// The cxhub connector protocol, version 1.
+// The cxhub connector protocol, versions 1 and 2.
 //
 // A connector is a separate process started by the cxhub core through
-// hashicorp/go-plugin (gRPC only). The handshake's protocol version is 1 for
-// this file; a change that old cores or old connectors cannot read gets a new
-// package (cxhub.connector.v2) and a new handshake version, and the core keeps
-// serving every version it lists.
+// hashicorp/go-plugin (gRPC only). The core offers every handshake version it
+// speaks and go-plugin picks the highest the connector speaks too. Version 2
+// is version 1 plus packed batches: RecordBatch.packed and
+// WriteResponse.packed, records and results in columns, which a sender uses
+// only when version 2 was negotiated (a version 1 peer never sees them). A
+// version 2 receiver accepts both forms. A change that old cores or old
+// connectors cannot read gets a new package (cxhub.connector.v3) and a new
+// handshake version, and the core keeps serving every version it lists.
 //
 // Go connector authors never see this file: they implement the interfaces of
 // the github.com/cxhub/cxhub/sdk package and call sdk.Serve. It is published so
@@ -244,8 +248,12 @@ func (x *Record) GetProblem() string {
 }
 
 type RecordBatch struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Records       []*Record              `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// records, in protocol version 1 (and accepted in version 2).
+	Records []*Record `protobuf:"bytes,1,rep,name=records,proto3" json:"records,omitempty"`
+	// packed, in protocol version 2: the same records in columns. A batch
+	// carries one form or the other, never both.
+	Packed        *PackedRecords `protobuf:"bytes,2,opt,name=packed,proto3" json:"packed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -287,6 +295,152 @@ func (x *RecordBatch) GetRecords() []*Record {
 	return nil
 }
 
+func (x *RecordBatch) GetPacked() *PackedRecords {
+	if x != nil {
+		return x.Packed
+	}
+	return nil
+}
+
+// PackedRecords holds a batch's records in columns: a receiver decodes a
+// batch with one allocation per column instead of several per record.
+// Variable-length values are concatenated in a blob; their *_ends hold each
+// record's cumulative end offset in that blob (record i spans
+// ends[i-1]..ends[i], ends[-1] being 0). An optional column is empty when
+// every record has its zero value there.
+type PackedRecords struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// data and data_ends: each record's data (one JSON object).
+	Data     []byte   `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	DataEnds []uint32 `protobuf:"varint,2,rep,packed,name=data_ends,json=dataEnds,proto3" json:"data_ends,omitempty"`
+	// keys and key_ends: each record's key. data_ends and key_ends have one
+	// entry per record: their length is the batch's record count.
+	Keys    []byte   `protobuf:"bytes,3,opt,name=keys,proto3" json:"keys,omitempty"`
+	KeyEnds []uint32 `protobuf:"varint,4,rep,packed,name=key_ends,json=keyEnds,proto3" json:"key_ends,omitempty"`
+	// streams lists the batch's distinct stream names; stream_indexes gives
+	// each record's index in it, empty when every record is in streams[0].
+	Streams       []string `protobuf:"bytes,5,rep,name=streams,proto3" json:"streams,omitempty"`
+	StreamIndexes []uint32 `protobuf:"varint,6,rep,packed,name=stream_indexes,json=streamIndexes,proto3" json:"stream_indexes,omitempty"`
+	// operations, per record; empty when every record is an upsert.
+	Operations []Operation `protobuf:"varint,7,rep,packed,name=operations,proto3,enum=cxhub.connector.v1.Operation" json:"operations,omitempty"`
+	// updated_at_unix_nano, per record; empty when none is known.
+	UpdatedAtUnixNano []int64 `protobuf:"varint,8,rep,packed,name=updated_at_unix_nano,json=updatedAtUnixNano,proto3" json:"updated_at_unix_nano,omitempty"`
+	// target_ids and target_id_ends, on Write only; empty when no record has one.
+	TargetIds    []byte   `protobuf:"bytes,9,opt,name=target_ids,json=targetIds,proto3" json:"target_ids,omitempty"`
+	TargetIdEnds []uint32 `protobuf:"varint,10,rep,packed,name=target_id_ends,json=targetIdEnds,proto3" json:"target_id_ends,omitempty"`
+	// problems by record index, for the records that have one.
+	Problems      map[uint32]string `protobuf:"bytes,11,rep,name=problems,proto3" json:"problems,omitempty" protobuf_key:"varint,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PackedRecords) Reset() {
+	*x = PackedRecords{}
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PackedRecords) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PackedRecords) ProtoMessage() {}
+
+func (x *PackedRecords) ProtoReflect() protoreflect.Message {
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PackedRecords.ProtoReflect.Descriptor instead.
+func (*PackedRecords) Descriptor() ([]byte, []int) {
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PackedRecords) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *PackedRecords) GetDataEnds() []uint32 {
+	if x != nil {
+		return x.DataEnds
+	}
+	return nil
+}
+
+func (x *PackedRecords) GetKeys() []byte {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+func (x *PackedRecords) GetKeyEnds() []uint32 {
+	if x != nil {
+		return x.KeyEnds
+	}
+	return nil
+}
+
+func (x *PackedRecords) GetStreams() []string {
+	if x != nil {
+		return x.Streams
+	}
+	return nil
+}
+
+func (x *PackedRecords) GetStreamIndexes() []uint32 {
+	if x != nil {
+		return x.StreamIndexes
+	}
+	return nil
+}
+
+func (x *PackedRecords) GetOperations() []Operation {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
+func (x *PackedRecords) GetUpdatedAtUnixNano() []int64 {
+	if x != nil {
+		return x.UpdatedAtUnixNano
+	}
+	return nil
+}
+
+func (x *PackedRecords) GetTargetIds() []byte {
+	if x != nil {
+		return x.TargetIds
+	}
+	return nil
+}
+
+func (x *PackedRecords) GetTargetIdEnds() []uint32 {
+	if x != nil {
+		return x.TargetIdEnds
+	}
+	return nil
+}
+
+func (x *PackedRecords) GetProblems() map[uint32]string {
+	if x != nil {
+		return x.Problems
+	}
+	return nil
+}
+
 // Checkpoint is an opaque per-stream state token. Every record sent before it
 // on the same Read stream is covered by it: a Read started from this state
 // returns every record that changed after it, and may return some covered
@@ -301,7 +455,7 @@ type Checkpoint struct {
 
 func (x *Checkpoint) Reset() {
 	*x = Checkpoint{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[2]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -313,7 +467,7 @@ func (x *Checkpoint) String() string {
 func (*Checkpoint) ProtoMessage() {}
 
 func (x *Checkpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[2]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -326,7 +480,7 @@ func (x *Checkpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Checkpoint.ProtoReflect.Descriptor instead.
 func (*Checkpoint) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{2}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Checkpoint) GetStream() string {
@@ -355,7 +509,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[3]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -367,7 +521,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[3]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -380,7 +534,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{3}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Error) GetKind() ErrorKind {
@@ -417,7 +571,7 @@ type Capabilities struct {
 
 func (x *Capabilities) Reset() {
 	*x = Capabilities{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[4]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -429,7 +583,7 @@ func (x *Capabilities) String() string {
 func (*Capabilities) ProtoMessage() {}
 
 func (x *Capabilities) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[4]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -442,7 +596,7 @@ func (x *Capabilities) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Capabilities.ProtoReflect.Descriptor instead.
 func (*Capabilities) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{4}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Capabilities) GetRead() bool {
@@ -501,7 +655,7 @@ type StreamSpec struct {
 
 func (x *StreamSpec) Reset() {
 	*x = StreamSpec{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[5]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -513,7 +667,7 @@ func (x *StreamSpec) String() string {
 func (*StreamSpec) ProtoMessage() {}
 
 func (x *StreamSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[5]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -526,7 +680,7 @@ func (x *StreamSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamSpec.ProtoReflect.Descriptor instead.
 func (*StreamSpec) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{5}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *StreamSpec) GetName() string {
@@ -609,7 +763,7 @@ type ConnectorSpec struct {
 
 func (x *ConnectorSpec) Reset() {
 	*x = ConnectorSpec{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[6]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -621,7 +775,7 @@ func (x *ConnectorSpec) String() string {
 func (*ConnectorSpec) ProtoMessage() {}
 
 func (x *ConnectorSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[6]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -634,7 +788,7 @@ func (x *ConnectorSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConnectorSpec.ProtoReflect.Descriptor instead.
 func (*ConnectorSpec) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{6}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ConnectorSpec) GetName() string {
@@ -694,7 +848,7 @@ type SpecRequest struct {
 
 func (x *SpecRequest) Reset() {
 	*x = SpecRequest{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[7]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -706,7 +860,7 @@ func (x *SpecRequest) String() string {
 func (*SpecRequest) ProtoMessage() {}
 
 func (x *SpecRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[7]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -719,7 +873,7 @@ func (x *SpecRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpecRequest.ProtoReflect.Descriptor instead.
 func (*SpecRequest) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{7}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{8}
 }
 
 type SpecResponse struct {
@@ -731,7 +885,7 @@ type SpecResponse struct {
 
 func (x *SpecResponse) Reset() {
 	*x = SpecResponse{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[8]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -743,7 +897,7 @@ func (x *SpecResponse) String() string {
 func (*SpecResponse) ProtoMessage() {}
 
 func (x *SpecResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[8]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -756,7 +910,7 @@ func (x *SpecResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SpecResponse.ProtoReflect.Descriptor instead.
 func (*SpecResponse) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{8}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SpecResponse) GetSpec() *ConnectorSpec {
@@ -775,7 +929,7 @@ type CheckRequest struct {
 
 func (x *CheckRequest) Reset() {
 	*x = CheckRequest{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[9]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -787,7 +941,7 @@ func (x *CheckRequest) String() string {
 func (*CheckRequest) ProtoMessage() {}
 
 func (x *CheckRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[9]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -800,7 +954,7 @@ func (x *CheckRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckRequest.ProtoReflect.Descriptor instead.
 func (*CheckRequest) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{9}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CheckRequest) GetConfig() []byte {
@@ -819,7 +973,7 @@ type CheckResponse struct {
 
 func (x *CheckResponse) Reset() {
 	*x = CheckResponse{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[10]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -831,7 +985,7 @@ func (x *CheckResponse) String() string {
 func (*CheckResponse) ProtoMessage() {}
 
 func (x *CheckResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[10]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -844,7 +998,7 @@ func (x *CheckResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckResponse.ProtoReflect.Descriptor instead.
 func (*CheckResponse) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{10}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *CheckResponse) GetMessage() string {
@@ -863,7 +1017,7 @@ type DiscoverRequest struct {
 
 func (x *DiscoverRequest) Reset() {
 	*x = DiscoverRequest{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[11]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -875,7 +1029,7 @@ func (x *DiscoverRequest) String() string {
 func (*DiscoverRequest) ProtoMessage() {}
 
 func (x *DiscoverRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[11]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -888,7 +1042,7 @@ func (x *DiscoverRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DiscoverRequest.ProtoReflect.Descriptor instead.
 func (*DiscoverRequest) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{11}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DiscoverRequest) GetConfig() []byte {
@@ -907,7 +1061,7 @@ type DiscoverResponse struct {
 
 func (x *DiscoverResponse) Reset() {
 	*x = DiscoverResponse{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[12]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1073,7 @@ func (x *DiscoverResponse) String() string {
 func (*DiscoverResponse) ProtoMessage() {}
 
 func (x *DiscoverResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[12]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1086,7 @@ func (x *DiscoverResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DiscoverResponse.ProtoReflect.Descriptor instead.
 func (*DiscoverResponse) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{12}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DiscoverResponse) GetStreams() []*StreamSpec {
@@ -953,7 +1107,7 @@ type StreamState struct {
 
 func (x *StreamState) Reset() {
 	*x = StreamState{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[13]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -965,7 +1119,7 @@ func (x *StreamState) String() string {
 func (*StreamState) ProtoMessage() {}
 
 func (x *StreamState) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[13]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -978,7 +1132,7 @@ func (x *StreamState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamState.ProtoReflect.Descriptor instead.
 func (*StreamState) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{13}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *StreamState) GetStream() string {
@@ -1007,7 +1161,7 @@ type ReadRequest struct {
 
 func (x *ReadRequest) Reset() {
 	*x = ReadRequest{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[14]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1019,7 +1173,7 @@ func (x *ReadRequest) String() string {
 func (*ReadRequest) ProtoMessage() {}
 
 func (x *ReadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[14]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1032,7 +1186,7 @@ func (x *ReadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadRequest.ProtoReflect.Descriptor instead.
 func (*ReadRequest) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{14}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ReadRequest) GetConfig() []byte {
@@ -1069,7 +1223,7 @@ type ReadResponse struct {
 
 func (x *ReadResponse) Reset() {
 	*x = ReadResponse{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[15]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1081,7 +1235,7 @@ func (x *ReadResponse) String() string {
 func (*ReadResponse) ProtoMessage() {}
 
 func (x *ReadResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[15]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1094,7 +1248,7 @@ func (x *ReadResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadResponse.ProtoReflect.Descriptor instead.
 func (*ReadResponse) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{15}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReadResponse) GetMessage() isReadResponse_Message {
@@ -1148,7 +1302,7 @@ type WriteOpen struct {
 
 func (x *WriteOpen) Reset() {
 	*x = WriteOpen{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[16]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1160,7 +1314,7 @@ func (x *WriteOpen) String() string {
 func (*WriteOpen) ProtoMessage() {}
 
 func (x *WriteOpen) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[16]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1173,7 +1327,7 @@ func (x *WriteOpen) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteOpen.ProtoReflect.Descriptor instead.
 func (*WriteOpen) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{16}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *WriteOpen) GetConfig() []byte {
@@ -1203,7 +1357,7 @@ type WriteRequest struct {
 
 func (x *WriteRequest) Reset() {
 	*x = WriteRequest{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[17]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1215,7 +1369,7 @@ func (x *WriteRequest) String() string {
 func (*WriteRequest) ProtoMessage() {}
 
 func (x *WriteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[17]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1228,7 +1382,7 @@ func (x *WriteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteRequest.ProtoReflect.Descriptor instead.
 func (*WriteRequest) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{17}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *WriteRequest) GetMessage() isWriteRequest_Message {
@@ -1285,7 +1439,7 @@ type RecordResult struct {
 
 func (x *RecordResult) Reset() {
 	*x = RecordResult{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[18]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1297,7 +1451,7 @@ func (x *RecordResult) String() string {
 func (*RecordResult) ProtoMessage() {}
 
 func (x *RecordResult) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[18]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1310,7 +1464,7 @@ func (x *RecordResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordResult.ProtoReflect.Descriptor instead.
 func (*RecordResult) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{18}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RecordResult) GetId() string {
@@ -1335,15 +1489,18 @@ func (x *RecordResult) GetError() *Error {
 }
 
 type WriteResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Results       []*RecordResult        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// results, in protocol version 1 (and accepted in version 2).
+	Results []*RecordResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// packed, in protocol version 2: the same results in columns.
+	Packed        *PackedResults `protobuf:"bytes,3,opt,name=packed,proto3" json:"packed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WriteResponse) Reset() {
 	*x = WriteResponse{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[19]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1355,7 +1512,7 @@ func (x *WriteResponse) String() string {
 func (*WriteResponse) ProtoMessage() {}
 
 func (x *WriteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[19]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1368,12 +1525,92 @@ func (x *WriteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResponse.ProtoReflect.Descriptor instead.
 func (*WriteResponse) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{19}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WriteResponse) GetResults() []*RecordResult {
 	if x != nil {
 		return x.Results
+	}
+	return nil
+}
+
+func (x *WriteResponse) GetPacked() *PackedResults {
+	if x != nil {
+		return x.Packed
+	}
+	return nil
+}
+
+// PackedResults holds a batch's results in columns, one entry per record
+// in created (its length is the batch's record count).
+type PackedResults struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ids and id_ends: each record's id in the destination, "" when none
+	// (id_ends then repeats the previous end); both empty when no record has one.
+	Ids     []byte   `protobuf:"bytes,1,opt,name=ids,proto3" json:"ids,omitempty"`
+	IdEnds  []uint32 `protobuf:"varint,2,rep,packed,name=id_ends,json=idEnds,proto3" json:"id_ends,omitempty"`
+	Created []bool   `protobuf:"varint,3,rep,packed,name=created,proto3" json:"created,omitempty"`
+	// errors by record index, for the records that were not written.
+	Errors        map[uint32]*Error `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty" protobuf_key:"varint,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PackedResults) Reset() {
+	*x = PackedResults{}
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PackedResults) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PackedResults) ProtoMessage() {}
+
+func (x *PackedResults) ProtoReflect() protoreflect.Message {
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PackedResults.ProtoReflect.Descriptor instead.
+func (*PackedResults) Descriptor() ([]byte, []int) {
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *PackedResults) GetIds() []byte {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+func (x *PackedResults) GetIdEnds() []uint32 {
+	if x != nil {
+		return x.IdEnds
+	}
+	return nil
+}
+
+func (x *PackedResults) GetCreated() []bool {
+	if x != nil {
+		return x.Created
+	}
+	return nil
+}
+
+func (x *PackedResults) GetErrors() map[uint32]*Error {
+	if x != nil {
+		return x.Errors
 	}
 	return nil
 }
@@ -1388,7 +1625,7 @@ type Header struct {
 
 func (x *Header) Reset() {
 	*x = Header{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[20]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1400,7 +1637,7 @@ func (x *Header) String() string {
 func (*Header) ProtoMessage() {}
 
 func (x *Header) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[20]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1413,7 +1650,7 @@ func (x *Header) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Header.ProtoReflect.Descriptor instead.
 func (*Header) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{20}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Header) GetName() string {
@@ -1444,7 +1681,7 @@ type HandleWebhookRequest struct {
 
 func (x *HandleWebhookRequest) Reset() {
 	*x = HandleWebhookRequest{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[21]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1456,7 +1693,7 @@ func (x *HandleWebhookRequest) String() string {
 func (*HandleWebhookRequest) ProtoMessage() {}
 
 func (x *HandleWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[21]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1469,7 +1706,7 @@ func (x *HandleWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleWebhookRequest.ProtoReflect.Descriptor instead.
 func (*HandleWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{21}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *HandleWebhookRequest) GetConfig() []byte {
@@ -1519,7 +1756,7 @@ type HandleWebhookResponse struct {
 
 func (x *HandleWebhookResponse) Reset() {
 	*x = HandleWebhookResponse{}
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[22]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1531,7 +1768,7 @@ func (x *HandleWebhookResponse) String() string {
 func (*HandleWebhookResponse) ProtoMessage() {}
 
 func (x *HandleWebhookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[22]
+	mi := &file_cxhub_connector_v1_connector_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1544,7 +1781,7 @@ func (x *HandleWebhookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HandleWebhookResponse.ProtoReflect.Descriptor instead.
 func (*HandleWebhookResponse) Descriptor() ([]byte, []int) {
-	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{22}
+	return file_cxhub_connector_v1_connector_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *HandleWebhookResponse) GetRecords() []*Record {
@@ -1580,9 +1817,29 @@ const file_cxhub_connector_v1_connector_proto_rawDesc = "" +
 	"\x04data\x18\x04 \x01(\fR\x04data\x12/\n" +
 	"\x14updated_at_unix_nano\x18\x05 \x01(\x03R\x11updatedAtUnixNano\x12\x1b\n" +
 	"\ttarget_id\x18\x06 \x01(\tR\btargetId\x12\x18\n" +
-	"\aproblem\x18\a \x01(\tR\aproblem\"C\n" +
+	"\aproblem\x18\a \x01(\tR\aproblem\"~\n" +
 	"\vRecordBatch\x124\n" +
-	"\arecords\x18\x01 \x03(\v2\x1a.cxhub.connector.v1.RecordR\arecords\":\n" +
+	"\arecords\x18\x01 \x03(\v2\x1a.cxhub.connector.v1.RecordR\arecords\x129\n" +
+	"\x06packed\x18\x02 \x01(\v2!.cxhub.connector.v1.PackedRecordsR\x06packed\"\xef\x03\n" +
+	"\rPackedRecords\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12\x1b\n" +
+	"\tdata_ends\x18\x02 \x03(\rR\bdataEnds\x12\x12\n" +
+	"\x04keys\x18\x03 \x01(\fR\x04keys\x12\x19\n" +
+	"\bkey_ends\x18\x04 \x03(\rR\akeyEnds\x12\x18\n" +
+	"\astreams\x18\x05 \x03(\tR\astreams\x12%\n" +
+	"\x0estream_indexes\x18\x06 \x03(\rR\rstreamIndexes\x12=\n" +
+	"\n" +
+	"operations\x18\a \x03(\x0e2\x1d.cxhub.connector.v1.OperationR\n" +
+	"operations\x12/\n" +
+	"\x14updated_at_unix_nano\x18\b \x03(\x03R\x11updatedAtUnixNano\x12\x1d\n" +
+	"\n" +
+	"target_ids\x18\t \x01(\fR\ttargetIds\x12$\n" +
+	"\x0etarget_id_ends\x18\n" +
+	" \x03(\rR\ftargetIdEnds\x12K\n" +
+	"\bproblems\x18\v \x03(\v2/.cxhub.connector.v1.PackedRecords.ProblemsEntryR\bproblems\x1a;\n" +
+	"\rProblemsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\rR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\":\n" +
 	"\n" +
 	"Checkpoint\x12\x16\n" +
 	"\x06stream\x18\x01 \x01(\tR\x06stream\x12\x14\n" +
@@ -1658,9 +1915,18 @@ const file_cxhub_connector_v1_connector_proto_rawDesc = "" +
 	"\fRecordResult\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\acreated\x18\x02 \x01(\bR\acreated\x12/\n" +
-	"\x05error\x18\x03 \x01(\v2\x19.cxhub.connector.v1.ErrorR\x05error\"K\n" +
+	"\x05error\x18\x03 \x01(\v2\x19.cxhub.connector.v1.ErrorR\x05error\"\x86\x01\n" +
 	"\rWriteResponse\x12:\n" +
-	"\aresults\x18\x01 \x03(\v2 .cxhub.connector.v1.RecordResultR\aresults\"4\n" +
+	"\aresults\x18\x01 \x03(\v2 .cxhub.connector.v1.RecordResultR\aresults\x129\n" +
+	"\x06packed\x18\x03 \x01(\v2!.cxhub.connector.v1.PackedResultsR\x06packed\"\xf1\x01\n" +
+	"\rPackedResults\x12\x10\n" +
+	"\x03ids\x18\x01 \x01(\fR\x03ids\x12\x17\n" +
+	"\aid_ends\x18\x02 \x03(\rR\x06idEnds\x12\x18\n" +
+	"\acreated\x18\x03 \x03(\bR\acreated\x12E\n" +
+	"\x06errors\x18\x04 \x03(\v2-.cxhub.connector.v1.PackedResults.ErrorsEntryR\x06errors\x1aT\n" +
+	"\vErrorsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\rR\x03key\x12/\n" +
+	"\x05value\x18\x02 \x01(\v2\x19.cxhub.connector.v1.ErrorR\x05value:\x028\x01\"4\n" +
 	"\x06Header\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06values\x18\x02 \x03(\tR\x06values\"\xa2\x01\n" +
@@ -1706,70 +1972,80 @@ func file_cxhub_connector_v1_connector_proto_rawDescGZIP() []byte {
 }
 
 var file_cxhub_connector_v1_connector_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_cxhub_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_cxhub_connector_v1_connector_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_cxhub_connector_v1_connector_proto_goTypes = []any{
 	(Operation)(0),                // 0: cxhub.connector.v1.Operation
 	(ErrorKind)(0),                // 1: cxhub.connector.v1.ErrorKind
 	(*Record)(nil),                // 2: cxhub.connector.v1.Record
 	(*RecordBatch)(nil),           // 3: cxhub.connector.v1.RecordBatch
-	(*Checkpoint)(nil),            // 4: cxhub.connector.v1.Checkpoint
-	(*Error)(nil),                 // 5: cxhub.connector.v1.Error
-	(*Capabilities)(nil),          // 6: cxhub.connector.v1.Capabilities
-	(*StreamSpec)(nil),            // 7: cxhub.connector.v1.StreamSpec
-	(*ConnectorSpec)(nil),         // 8: cxhub.connector.v1.ConnectorSpec
-	(*SpecRequest)(nil),           // 9: cxhub.connector.v1.SpecRequest
-	(*SpecResponse)(nil),          // 10: cxhub.connector.v1.SpecResponse
-	(*CheckRequest)(nil),          // 11: cxhub.connector.v1.CheckRequest
-	(*CheckResponse)(nil),         // 12: cxhub.connector.v1.CheckResponse
-	(*DiscoverRequest)(nil),       // 13: cxhub.connector.v1.DiscoverRequest
-	(*DiscoverResponse)(nil),      // 14: cxhub.connector.v1.DiscoverResponse
-	(*StreamState)(nil),           // 15: cxhub.connector.v1.StreamState
-	(*ReadRequest)(nil),           // 16: cxhub.connector.v1.ReadRequest
-	(*ReadResponse)(nil),          // 17: cxhub.connector.v1.ReadResponse
-	(*WriteOpen)(nil),             // 18: cxhub.connector.v1.WriteOpen
-	(*WriteRequest)(nil),          // 19: cxhub.connector.v1.WriteRequest
-	(*RecordResult)(nil),          // 20: cxhub.connector.v1.RecordResult
-	(*WriteResponse)(nil),         // 21: cxhub.connector.v1.WriteResponse
-	(*Header)(nil),                // 22: cxhub.connector.v1.Header
-	(*HandleWebhookRequest)(nil),  // 23: cxhub.connector.v1.HandleWebhookRequest
-	(*HandleWebhookResponse)(nil), // 24: cxhub.connector.v1.HandleWebhookResponse
-	nil,                           // 25: cxhub.connector.v1.StreamSpec.CanonicalFieldsEntry
+	(*PackedRecords)(nil),         // 4: cxhub.connector.v1.PackedRecords
+	(*Checkpoint)(nil),            // 5: cxhub.connector.v1.Checkpoint
+	(*Error)(nil),                 // 6: cxhub.connector.v1.Error
+	(*Capabilities)(nil),          // 7: cxhub.connector.v1.Capabilities
+	(*StreamSpec)(nil),            // 8: cxhub.connector.v1.StreamSpec
+	(*ConnectorSpec)(nil),         // 9: cxhub.connector.v1.ConnectorSpec
+	(*SpecRequest)(nil),           // 10: cxhub.connector.v1.SpecRequest
+	(*SpecResponse)(nil),          // 11: cxhub.connector.v1.SpecResponse
+	(*CheckRequest)(nil),          // 12: cxhub.connector.v1.CheckRequest
+	(*CheckResponse)(nil),         // 13: cxhub.connector.v1.CheckResponse
+	(*DiscoverRequest)(nil),       // 14: cxhub.connector.v1.DiscoverRequest
+	(*DiscoverResponse)(nil),      // 15: cxhub.connector.v1.DiscoverResponse
+	(*StreamState)(nil),           // 16: cxhub.connector.v1.StreamState
+	(*ReadRequest)(nil),           // 17: cxhub.connector.v1.ReadRequest
+	(*ReadResponse)(nil),          // 18: cxhub.connector.v1.ReadResponse
+	(*WriteOpen)(nil),             // 19: cxhub.connector.v1.WriteOpen
+	(*WriteRequest)(nil),          // 20: cxhub.connector.v1.WriteRequest
+	(*RecordResult)(nil),          // 21: cxhub.connector.v1.RecordResult
+	(*WriteResponse)(nil),         // 22: cxhub.connector.v1.WriteResponse
+	(*PackedResults)(nil),         // 23: cxhub.connector.v1.PackedResults
+	(*Header)(nil),                // 24: cxhub.connector.v1.Header
+	(*HandleWebhookRequest)(nil),  // 25: cxhub.connector.v1.HandleWebhookRequest
+	(*HandleWebhookResponse)(nil), // 26: cxhub.connector.v1.HandleWebhookResponse
+	nil,                           // 27: cxhub.connector.v1.PackedRecords.ProblemsEntry
+	nil,                           // 28: cxhub.connector.v1.StreamSpec.CanonicalFieldsEntry
+	nil,                           // 29: cxhub.connector.v1.PackedResults.ErrorsEntry
 }
 var file_cxhub_connector_v1_connector_proto_depIdxs = []int32{
 	0,  // 0: cxhub.connector.v1.Record.operation:type_name -> cxhub.connector.v1.Operation
 	2,  // 1: cxhub.connector.v1.RecordBatch.records:type_name -> cxhub.connector.v1.Record
-	1,  // 2: cxhub.connector.v1.Error.kind:type_name -> cxhub.connector.v1.ErrorKind
-	6,  // 3: cxhub.connector.v1.StreamSpec.capabilities:type_name -> cxhub.connector.v1.Capabilities
-	25, // 4: cxhub.connector.v1.StreamSpec.canonical_fields:type_name -> cxhub.connector.v1.StreamSpec.CanonicalFieldsEntry
-	7,  // 5: cxhub.connector.v1.ConnectorSpec.streams:type_name -> cxhub.connector.v1.StreamSpec
-	8,  // 6: cxhub.connector.v1.SpecResponse.spec:type_name -> cxhub.connector.v1.ConnectorSpec
-	7,  // 7: cxhub.connector.v1.DiscoverResponse.streams:type_name -> cxhub.connector.v1.StreamSpec
-	15, // 8: cxhub.connector.v1.ReadRequest.streams:type_name -> cxhub.connector.v1.StreamState
-	3,  // 9: cxhub.connector.v1.ReadResponse.batch:type_name -> cxhub.connector.v1.RecordBatch
-	4,  // 10: cxhub.connector.v1.ReadResponse.checkpoint:type_name -> cxhub.connector.v1.Checkpoint
-	18, // 11: cxhub.connector.v1.WriteRequest.open:type_name -> cxhub.connector.v1.WriteOpen
-	3,  // 12: cxhub.connector.v1.WriteRequest.batch:type_name -> cxhub.connector.v1.RecordBatch
-	5,  // 13: cxhub.connector.v1.RecordResult.error:type_name -> cxhub.connector.v1.Error
-	20, // 14: cxhub.connector.v1.WriteResponse.results:type_name -> cxhub.connector.v1.RecordResult
-	22, // 15: cxhub.connector.v1.HandleWebhookRequest.headers:type_name -> cxhub.connector.v1.Header
-	2,  // 16: cxhub.connector.v1.HandleWebhookResponse.records:type_name -> cxhub.connector.v1.Record
-	9,  // 17: cxhub.connector.v1.Connector.Spec:input_type -> cxhub.connector.v1.SpecRequest
-	11, // 18: cxhub.connector.v1.Connector.Check:input_type -> cxhub.connector.v1.CheckRequest
-	13, // 19: cxhub.connector.v1.Connector.Discover:input_type -> cxhub.connector.v1.DiscoverRequest
-	16, // 20: cxhub.connector.v1.Connector.Read:input_type -> cxhub.connector.v1.ReadRequest
-	19, // 21: cxhub.connector.v1.Connector.Write:input_type -> cxhub.connector.v1.WriteRequest
-	23, // 22: cxhub.connector.v1.Connector.HandleWebhook:input_type -> cxhub.connector.v1.HandleWebhookRequest
-	10, // 23: cxhub.connector.v1.Connector.Spec:output_type -> cxhub.connector.v1.SpecResponse
-	12, // 24: cxhub.connector.v1.Connector.Check:output_type -> cxhub.connector.v1.CheckResponse
-	14, // 25: cxhub.connector.v1.Connector.Discover:output_type -> cxhub.connector.v1.DiscoverResponse
-	17, // 26: cxhub.connector.v1.Connector.Read:output_type -> cxhub.connector.v1.ReadResponse
-	21, // 27: cxhub.connector.v1.Connector.Write:output_type -> cxhub.connector.v1.WriteResponse
-	24, // 28: cxhub.connector.v1.Connector.HandleWebhook:output_type -> cxhub.connector.v1.HandleWebhookResponse
-	23, // [23:29] is the sub-list for method output_type
-	17, // [17:23] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	4,  // 2: cxhub.connector.v1.RecordBatch.packed:type_name -> cxhub.connector.v1.PackedRecords
+	0,  // 3: cxhub.connector.v1.PackedRecords.operations:type_name -> cxhub.connector.v1.Operation
+	27, // 4: cxhub.connector.v1.PackedRecords.problems:type_name -> cxhub.connector.v1.PackedRecords.ProblemsEntry
+	1,  // 5: cxhub.connector.v1.Error.kind:type_name -> cxhub.connector.v1.ErrorKind
+	7,  // 6: cxhub.connector.v1.StreamSpec.capabilities:type_name -> cxhub.connector.v1.Capabilities
+	28, // 7: cxhub.connector.v1.StreamSpec.canonical_fields:type_name -> cxhub.connector.v1.StreamSpec.CanonicalFieldsEntry
+	8,  // 8: cxhub.connector.v1.ConnectorSpec.streams:type_name -> cxhub.connector.v1.StreamSpec
+	9,  // 9: cxhub.connector.v1.SpecResponse.spec:type_name -> cxhub.connector.v1.ConnectorSpec
+	8,  // 10: cxhub.connector.v1.DiscoverResponse.streams:type_name -> cxhub.connector.v1.StreamSpec
+	16, // 11: cxhub.connector.v1.ReadRequest.streams:type_name -> cxhub.connector.v1.StreamState
+	3,  // 12: cxhub.connector.v1.ReadResponse.batch:type_name -> cxhub.connector.v1.RecordBatch
+	5,  // 13: cxhub.connector.v1.ReadResponse.checkpoint:type_name -> cxhub.connector.v1.Checkpoint
+	19, // 14: cxhub.connector.v1.WriteRequest.open:type_name -> cxhub.connector.v1.WriteOpen
+	3,  // 15: cxhub.connector.v1.WriteRequest.batch:type_name -> cxhub.connector.v1.RecordBatch
+	6,  // 16: cxhub.connector.v1.RecordResult.error:type_name -> cxhub.connector.v1.Error
+	21, // 17: cxhub.connector.v1.WriteResponse.results:type_name -> cxhub.connector.v1.RecordResult
+	23, // 18: cxhub.connector.v1.WriteResponse.packed:type_name -> cxhub.connector.v1.PackedResults
+	29, // 19: cxhub.connector.v1.PackedResults.errors:type_name -> cxhub.connector.v1.PackedResults.ErrorsEntry
+	24, // 20: cxhub.connector.v1.HandleWebhookRequest.headers:type_name -> cxhub.connector.v1.Header
+	2,  // 21: cxhub.connector.v1.HandleWebhookResponse.records:type_name -> cxhub.connector.v1.Record
+	6,  // 22: cxhub.connector.v1.PackedResults.ErrorsEntry.value:type_name -> cxhub.connector.v1.Error
+	10, // 23: cxhub.connector.v1.Connector.Spec:input_type -> cxhub.connector.v1.SpecRequest
+	12, // 24: cxhub.connector.v1.Connector.Check:input_type -> cxhub.connector.v1.CheckRequest
+	14, // 25: cxhub.connector.v1.Connector.Discover:input_type -> cxhub.connector.v1.DiscoverRequest
+	17, // 26: cxhub.connector.v1.Connector.Read:input_type -> cxhub.connector.v1.ReadRequest
+	20, // 27: cxhub.connector.v1.Connector.Write:input_type -> cxhub.connector.v1.WriteRequest
+	25, // 28: cxhub.connector.v1.Connector.HandleWebhook:input_type -> cxhub.connector.v1.HandleWebhookRequest
+	11, // 29: cxhub.connector.v1.Connector.Spec:output_type -> cxhub.connector.v1.SpecResponse
+	13, // 30: cxhub.connector.v1.Connector.Check:output_type -> cxhub.connector.v1.CheckResponse
+	15, // 31: cxhub.connector.v1.Connector.Discover:output_type -> cxhub.connector.v1.DiscoverResponse
+	18, // 32: cxhub.connector.v1.Connector.Read:output_type -> cxhub.connector.v1.ReadResponse
+	22, // 33: cxhub.connector.v1.Connector.Write:output_type -> cxhub.connector.v1.WriteResponse
+	26, // 34: cxhub.connector.v1.Connector.HandleWebhook:output_type -> cxhub.connector.v1.HandleWebhookResponse
+	29, // [29:35] is the sub-list for method output_type
+	23, // [23:29] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_cxhub_connector_v1_connector_proto_init() }
@@ -1777,11 +2053,11 @@ func file_cxhub_connector_v1_connector_proto_init() {
 	if File_cxhub_connector_v1_connector_proto != nil {
 		return
 	}
-	file_cxhub_connector_v1_connector_proto_msgTypes[15].OneofWrappers = []any{
+	file_cxhub_connector_v1_connector_proto_msgTypes[16].OneofWrappers = []any{
 		(*ReadResponse_Batch)(nil),
 		(*ReadResponse_Checkpoint)(nil),
 	}
-	file_cxhub_connector_v1_connector_proto_msgTypes[17].OneofWrappers = []any{
+	file_cxhub_connector_v1_connector_proto_msgTypes[18].OneofWrappers = []any{
 		(*WriteRequest_Open)(nil),
 		(*WriteRequest_Batch)(nil),
 	}
@@ -1791,7 +2067,7 @@ func file_cxhub_connector_v1_connector_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cxhub_connector_v1_connector_proto_rawDesc), len(file_cxhub_connector_v1_connector_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   24,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

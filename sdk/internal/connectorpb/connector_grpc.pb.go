@@ -1,10 +1,14 @@
-// The cxhub connector protocol, version 1.
+// The cxhub connector protocol, versions 1 and 2.
 //
 // A connector is a separate process started by the cxhub core through
-// hashicorp/go-plugin (gRPC only). The handshake's protocol version is 1 for
-// this file; a change that old cores or old connectors cannot read gets a new
-// package (cxhub.connector.v2) and a new handshake version, and the core keeps
-// serving every version it lists.
+// hashicorp/go-plugin (gRPC only). The core offers every handshake version it
+// speaks and go-plugin picks the highest the connector speaks too. Version 2
+// is version 1 plus packed batches: RecordBatch.packed and
+// WriteResponse.packed, records and results in columns, which a sender uses
+// only when version 2 was negotiated (a version 1 peer never sees them). A
+// version 2 receiver accepts both forms. A change that old cores or old
+// connectors cannot read gets a new package (cxhub.connector.v3) and a new
+// handshake version, and the core keeps serving every version it lists.
 //
 // Go connector authors never see this file: they implement the interfaces of
 // the github.com/cxhub/cxhub/sdk package and call sdk.Serve. It is published so

@@ -49,6 +49,9 @@ type Conn interface {
 	Exited() bool
 	// Kill stops the process and returns once it has been reaped.
 	Kill()
+	// ProtocolVersion is the connector protocol version negotiated at the
+	// handshake.
+	ProtocolVersion() int
 }
 
 // Set by package sdk's init.

@@ -113,10 +113,9 @@ func Run(ctx context.Context, path string, o Options) (Result, error) {
 		if err != nil {
 			return res, fmt.Errorf("wirebench read: %w", err)
 		}
-		for _, r := range msg.GetBatch().GetRecords() {
-			res.Records++
-			res.Bytes += int64(len(r.GetData()))
-		}
+		p := msg.GetBatch().GetPacked()
+		res.Records += int64(len(p.GetDataEnds()))
+		res.Bytes += int64(len(p.GetData()))
 	}
 	res.Elapsed = time.Since(start)
 	if res.Records != int64(o.Records) {
@@ -161,21 +160,32 @@ func (server) Read(req *pb.ReadRequest, stream pb.Connector_ReadServer) error {
 		if err := stream.Send(msg); err != nil {
 			return err
 		}
-		sent += len(msg.GetBatch().GetRecords())
+		sent += len(msg.GetBatch().GetPacked().GetDataEnds())
 	}
 	return nil
 }
 
 // batch builds a message of n records of size bytes each, shaped like a
-// connector's: a stream, a key, an update time and JSON data.
+// connector's: a stream, a key, an update time and JSON data, in the
+// protocol's newest batch form (version 2's packed columns).
 func batch(first, n, size int) *pb.ReadResponse {
-	records := make([]*pb.Record, n)
-	now := time.Now().UnixNano()
-	for i := range records {
-		key := "cus-" + strconv.Itoa(10000000+first+i)
-		records[i] = &pb.Record{Stream: "customers", Key: key, Data: filler(key, size), UpdatedAtUnixNano: now}
+	p := &pb.PackedRecords{
+		Streams:           []string{"customers"},
+		Data:              make([]byte, 0, n*size),
+		DataEnds:          make([]uint32, 0, n),
+		KeyEnds:           make([]uint32, 0, n),
+		UpdatedAtUnixNano: make([]int64, 0, n),
 	}
-	return &pb.ReadResponse{Message: &pb.ReadResponse_Batch{Batch: &pb.RecordBatch{Records: records}}}
+	now := time.Now().UnixNano()
+	for i := range n {
+		key := "cus-" + strconv.Itoa(10000000+first+i)
+		p.Data = append(p.Data, filler(key, size)...)
+		p.DataEnds = append(p.DataEnds, uint32(len(p.Data)))
+		p.Keys = append(p.Keys, key...)
+		p.KeyEnds = append(p.KeyEnds, uint32(len(p.Keys)))
+		p.UpdatedAtUnixNano = append(p.UpdatedAtUnixNano, now)
+	}
+	return &pb.ReadResponse{Message: &pb.ReadResponse_Batch{Batch: &pb.RecordBatch{Packed: p}}}
 }
 
 // filler returns a JSON object of exactly size bytes (size >= 16).
