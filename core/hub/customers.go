@@ -48,7 +48,7 @@ func (c *customerIndex) close() error {
 	return err
 }
 
-// reload makes the customer index follow a reloaded config (Hub.Reload):
+// reloadCustomers makes the customer index follow a reloaded config (Hub.Reload):
 // a writer takes the new rules, catalog and $customer. fields at once —
 // its customers derived again if the rules changed, before the next sync
 // or query uses them — and a read-only view is dropped, to be opened
