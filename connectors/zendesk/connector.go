@@ -22,6 +22,8 @@ type Connector struct {
 	// token) one rate budget: the quick client of Check included.
 	accounts httpx.Accounts
 	replays  *webhook.ReplayGuard
+	// slots bounds each account's bulk jobs in flight (write_users_jobs.go).
+	slots map[string]jobSlots
 }
 
 var (
@@ -74,5 +76,5 @@ func NewWithOptions(opts Options) *Connector {
 	if opts.JobTimeout <= 0 {
 		opts.JobTimeout = defaultJobTimeout
 	}
-	return &Connector{opts: opts, clients: map[string]*httpx.Client{}, replays: webhook.NewReplayGuard(replayTTL, 10000)}
+	return &Connector{opts: opts, clients: map[string]*httpx.Client{}, slots: map[string]jobSlots{}, replays: webhook.NewReplayGuard(replayTTL, 10000)}
 }

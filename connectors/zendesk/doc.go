@@ -20,11 +20,16 @@
 // A ticket with status "deleted" and a user with active false are Delete
 // records.
 //
-// ticket_comments follows the same ticket export, with its own checkpoint,
-// and for each changed ticket emits all of its comments
-// (GET /api/v2/tickets/{id}/comments.json), each with the ticket's id added
-// as "ticket_id". A ticket that changes again brings its earlier comments
-// again: destinations upsert by the comment's id.
+// ticket_comments comes from the time-based incremental ticket events
+// export (GET /api/v2/incremental/ticket_events.json?start_time=..
+// &include=comment_events): one request per page of up to 1,000 ticket
+// updates, each update's Comment child events emitted as comments with the
+// ticket's id added as "ticket_id"; a redacted comment (or one made
+// private) is fetched again and emitted as it is now. Its checkpoint is
+// the last second read and the ids of that second's events, which the next
+// page (asked from that second, inclusive) gives again. A checkpoint of the
+// former per-ticket reader (the ticket export's cursor) is upgraded: the
+// read starts an hour before the cursor's time, and says so in the log.
 //
 // The incremental exports allow about 10 requests a minute: the connector
 // paces them (incremental_requests_per_minute) and every other request
@@ -38,12 +43,15 @@
 // users: each record is a user object, flat ({"email":..,"name":..,
 // "external_id":..,"phone":..}) or wrapped ({"user":{...}}), with an email
 // or an external_id. Batches go to create_or_update_many, 100 users a job;
-// the job is polled until it completes, and its results, placed by their
+// jobs are pipelined (the next submitted while earlier ones are polled,
+// within 10 jobs in flight per account, shared by its writers), except
+// that a job carrying a user of an unfinished earlier job waits for it, so
+// that the later change stays. Each job's results, placed by their
 // index (else by position, when there is one per user), become the records'
 // results: Created and Updated are written, a result with an error is a bad
 // record carrying Zendesk's error and details, and a user without a result
 // fails alone (Transient). A job that fails as a whole fails the batch
-// (Transient). Zendesk matches on
+// (Transient), once the jobs beside it have finished. Zendesk matches on
 // external_id, else email, so writing a record twice updates one user; a
 // record's TargetID is not needed.
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cxhub/cxhub/connectors/zendesk/sandbox"
@@ -55,9 +56,9 @@ func (d driver) Seed(_ context.Context, stream string, n int) ([]string, error) 
 
 // Change edits the records with keys and adds add new ones, then moves the
 // sandbox's clock past Zendesk's one-minute exclusion. For ticket_comments
-// it comments on the tickets of the given comments (add times in all), and
-// the keys to read are every comment of those tickets: a changed ticket
-// brings all its comments.
+// it redacts the first word of the given comments and adds add comments
+// (on their tickets): the keys to read are those comments, redacted or
+// new, and no other comment of their tickets.
 func (d driver) Change(_ context.Context, stream string, keys []string, add int) ([]string, error) {
 	defer d.sb.Advance(sandbox.ExclusionWindow + time.Second)
 	ids, err := parseIDs(keys)
@@ -88,31 +89,31 @@ func (d driver) Change(_ context.Context, stream string, keys []string, add int)
 		}
 		return out, nil
 	case StreamTicketComments:
-		owner := map[int64]int64{}
+		owner := map[int64]sandbox.Comment{}
 		for _, t := range d.sb.Tickets() {
 			for _, c := range d.sb.Comments(t.ID) {
-				owner[c.ID] = t.ID
-			}
-		}
-		var tickets []int64
-		seen := map[int64]bool{}
-		for _, id := range ids {
-			if t, ok := owner[id]; ok && !seen[t] {
-				seen[t] = true
-				tickets = append(tickets, t)
-			}
-		}
-		if len(tickets) == 0 {
-			tickets = append(tickets, d.sb.Tickets()[0].ID)
-		}
-		for i := range add {
-			if _, err := d.sb.AddComment(tickets[i%len(tickets)], 0, fmt.Sprintf("Change %d", i), true); err != nil {
-				return nil, err
+				owner[c.ID] = c
 			}
 		}
 		var out []string
-		for _, t := range tickets {
-			out = append(out, d.commentKeys(t)...)
+		tickets := []int64{d.sb.Tickets()[0].ID}
+		for _, id := range ids {
+			c, ok := owner[id]
+			if !ok {
+				return nil, fmt.Errorf("no comment %d", id)
+			}
+			if _, err := d.sb.RedactComment(c.TicketID, c.ID, strings.Fields(c.Body)[0]); err != nil {
+				return nil, err
+			}
+			out = append(out, strconv.FormatInt(c.ID, 10))
+			tickets = append(tickets, c.TicketID)
+		}
+		for i := range add {
+			c, err := d.sb.AddComment(tickets[i%len(tickets)], 0, fmt.Sprintf("Change %d", i), true)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, strconv.FormatInt(c.ID, 10))
 		}
 		return out, nil
 	}

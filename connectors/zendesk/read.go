@@ -15,10 +15,10 @@ import (
 )
 
 // Read reads each requested stream from its checkpoint: users and tickets
-// from their incremental exports, ticket_comments from the comments of the
-// tickets the ticket export returns. Each page of the export ends with a
-// checkpoint: the export's after_cursor. An export that stops advancing
-// fails the read (Transient).
+// from their cursor-based incremental exports (each page ends with a
+// checkpoint: the export's after_cursor), ticket_comments from the
+// time-based ticket events export (read_comments.go). An export that stops
+// advancing fails the read (Transient).
 func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -29,6 +29,12 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitt
 		return err
 	}
 	for _, st := range req.Streams {
+		if st.Stream == StreamTicketComments {
+			if err := readComments(ctx, cl, cfg, st.Stream, st.State, out); err != nil {
+				return err
+			}
+			continue
+		}
 		state, err := decodeState(st.State, cfg.StartTime)
 		if err != nil {
 			return sdk.ConfigError(fmt.Errorf("read %s: %w", st.Stream, err))
@@ -41,10 +47,6 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitt
 		case StreamTickets:
 			err = readExport(ctx, cl, cfg, st.Stream, "tickets", state, out, func(items []gjson.Result) error {
 				return out.Emit(exportRecords(st.Stream, items, ticketDeleted)...)
-			})
-		case StreamTicketComments:
-			err = readExport(ctx, cl, cfg, st.Stream, "tickets", state, out, func(items []gjson.Result) error {
-				return emitComments(ctx, cl, st.Stream, items, out)
 			})
 		default:
 			err = sdk.ConfigError(fmt.Errorf("read: no stream %q (zendesk has users, tickets and ticket_comments)", st.Stream))

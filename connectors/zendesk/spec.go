@@ -49,7 +49,7 @@ func (c *Connector) Spec() sdk.Spec {
 			},
 			{
 				Name:            StreamTicketComments,
-				Description:     "Comments of the tickets changed since the last read (all comments of each such ticket), with the ticket's id added as ticket_id.",
+				Description:     "Comments added (or redacted) since the last read, from the incremental ticket events export, with the ticket's id added as ticket_id.",
 				Canonical:       sdk.CanonicalInteraction,
 				InteractionKind: "comment",
 				PrimaryKey:      []string{"id"},

@@ -25,7 +25,7 @@ func (c *Connector) OpenWriter(_ context.Context, req sdk.OpenWriterRequest) (sd
 	}
 	switch req.Stream {
 	case StreamUsers:
-		return &usersWriter{cl: cl, opts: c.opts}, nil
+		return &usersWriter{cl: cl, opts: c.opts, slots: c.jobSlots(httpx.AccountKey(cfg.apiURL, cfg.Email, cfg.Token))}, nil
 	case StreamTickets:
 		return &ticketsWriter{cl: cl, account: cfg.apiURL, stream: req.Stream}, nil
 	case StreamTicketComments:

@@ -15,15 +15,12 @@ import (
 // maxUsersPerJob is the most users one create_or_update_many takes.
 const maxUsersPerJob = 100
 
-// maxJobsInFlight is how many jobs one write submits before waiting for
-// them.
-const maxJobsInFlight = 10
-
 // usersWriter upserts users with create_or_update_many, which matches each
 // on external_id, else email: writing a record again updates the same user.
 type usersWriter struct {
-	cl   *httpx.Client
-	opts Options
+	cl    *httpx.Client
+	opts  Options
+	slots jobSlots // the account's, shared with every writer of it
 }
 
 // userInput is one user to upsert and how to name it in messages.
@@ -31,14 +28,19 @@ type userInput struct {
 	index int // in the batch
 	body  json.RawMessage
 	who   string
+	keys  []string // what Zendesk may match it on: "email:<lower-case>", "external_id:<id>"
 }
 
-// Write upserts the batch's users, up to 100 per job (up to 10 jobs
-// submitted before waiting for them), and maps each job's results back to
-// the records (by index, else by position; see jobResults). A user Zendesk
-// refuses fails alone, with Zendesk's error and details; a user the job
-// gives no result for fails alone (Transient); a job that fails as a whole
-// fails the batch (Transient: upserts are safe to retry).
+// Write upserts the batch's users, up to 100 per job, and maps each job's
+// results back to the records (by index, else by position; see
+// jobResults). Jobs are pipelined (write_users_jobs.go): the next job is
+// submitted while earlier ones are polled, up to maxJobsInFlight of the
+// account's at once, but never while an earlier job of the batch touching
+// one of its users is unfinished. A user Zendesk refuses fails alone, with
+// Zendesk's error and details; a user the job gives no result for fails
+// alone (Transient); a job that fails as a whole fails the batch
+// (Transient: upserts are safe to retry), once every job submitted beside
+// it has finished.
 func (w *usersWriter) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
 	results := make([]sdk.Result, len(req.Records))
 	var inputs []userInput
@@ -55,27 +57,13 @@ func (w *usersWriter) Write(ctx context.Context, req sdk.WriteRequest) (sdk.Writ
 	for start := 0; start < len(inputs); start += maxUsersPerJob {
 		chunks = append(chunks, inputs[start:min(start+maxUsersPerJob, len(inputs))])
 	}
-	// Zendesk runs an account's jobs side by side: submit several, then
-	// wait for each, a few at a time (Zendesk queues 30 at most).
-	for len(chunks) > 0 {
-		group := chunks[:min(maxJobsInFlight, len(chunks))]
-		chunks = chunks[len(group):]
-		jobs := make([]gjson.Result, len(group))
-		for g, chunk := range group {
-			job, err := w.submit(ctx, chunk)
-			if err != nil {
-				return sdk.WriteResponse{}, err
-			}
-			jobs[g] = job
-		}
-		for g, chunk := range group {
-			outcomes, err := w.await(ctx, jobs[g], chunk)
-			if err != nil {
-				return sdk.WriteResponse{}, err
-			}
-			for k, in := range chunk {
-				results[in.index] = outcomes[k]
-			}
+	outcomes, err := w.runJobs(ctx, chunks)
+	if err != nil {
+		return sdk.WriteResponse{}, err
+	}
+	for c, chunk := range chunks {
+		for k, in := range chunk {
+			results[in.index] = outcomes[c][k]
 		}
 	}
 	return sdk.WriteResponse{Results: results}, nil
@@ -130,10 +118,15 @@ func userFromRecord(r sdk.Record) (userInput, error) {
 		return userInput{}, badRecord(r, "encode: %v", err)
 	}
 	who := email
+	var keys []string
+	if email != "" {
+		keys = append(keys, "email:"+strings.ToLower(email))
+	}
 	if ext != "" {
 		who = "external_id " + ext
+		keys = append(keys, "external_id:"+ext)
 	}
-	return userInput{body: body, who: who}, nil
+	return userInput{body: body, who: who, keys: keys}, nil
 }
 
 // submit starts one create_or_update_many job and returns its job_status.

@@ -18,27 +18,31 @@ func (p position) before(q position) bool {
 	return p.At < q.At || (p.At == q.At && p.ID < q.ID)
 }
 
-// encode gives the opaque after_cursor of p.
+// encode gives the opaque after_cursor of p, in the shape Zendesk's
+// cursors have: base64 of "<unix seconds>.0||<id>|" (Zendesk's own example
+// "MTU3NjYxMzUzOS4wfHw0Njd8" is "1576613539.0||467|").
 func (p position) encode() string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "zdx1:%d:%d", p.At, p.ID))
+	return base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "%d.0||%d|", p.At, p.ID))
 }
 
 // decodePosition reads an after_cursor.
 func decodePosition(s string) (position, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
+	bad := fmt.Errorf("cursor is not one this API gave")
+	raw, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
-		return position{}, fmt.Errorf("cursor is not one this API gave")
+		return position{}, bad
 	}
-	parts := strings.Split(string(raw), ":")
-	if len(parts) != 3 || parts[0] != "zdx1" {
-		return position{}, fmt.Errorf("cursor is not one this API gave")
+	at, rest, ok1 := strings.Cut(string(raw), ".0||")
+	id, ok2 := strings.CutSuffix(rest, "|")
+	if !ok1 || !ok2 {
+		return position{}, bad
 	}
-	at, err1 := strconv.ParseInt(parts[1], 10, 64)
-	id, err2 := strconv.ParseInt(parts[2], 10, 64)
+	a, err1 := strconv.ParseInt(at, 10, 64)
+	i, err2 := strconv.ParseInt(id, 10, 64)
 	if err1 != nil || err2 != nil {
-		return position{}, fmt.Errorf("cursor is not one this API gave")
+		return position{}, bad
 	}
-	return position{At: at, ID: id}, nil
+	return position{At: a, ID: i}, nil
 }
 
 // encodeID and decodeID are the list endpoints' page[after] cursors.

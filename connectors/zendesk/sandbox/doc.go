@@ -8,7 +8,14 @@
 //   - the incremental cursor exports of users and tickets
 //     (GET /api/v2/incremental/{users,tickets}/cursor.json with start_time,
 //     then cursor=after_cursor until end_of_stream), which leave out items
-//     changed in the last minute of the sandbox's clock;
+//     changed in the last minute of the sandbox's clock, with cursors in
+//     the shape of Zendesk's;
+//   - the time-based incremental ticket events export
+//     (GET /api/v2/incremental/ticket_events.json?start_time=, with
+//     include=comment_events), over an audit log of every ticket update
+//     (creations, comments, field changes, comment redactions), paged from
+//     end_time inclusive, a page never splitting a second;
+//   - comment redaction (PUT /api/v2/tickets/{id}/comments/{id}/redact.json);
 //   - lists (GET /api/v2/{users,tickets}.json) with cursor paging
 //     (page[size], page[after]) or offset paging (page, per_page), and an
 //     external_id filter; single users and tickets; ticket comments;
@@ -16,7 +23,9 @@
 //     body replays the first answer with x-idempotency-lookup: hit; the
 //     same key with another body is refused with 400) and ticket updates;
 //   - users create_or_update and create_or_update_many, the latter an
-//     asynchronous job polled at GET /api/v2/job_statuses/{id}.json;
+//     asynchronous job polled at GET /api/v2/job_statuses/{id}.json, run in
+//     the background once its duration has passed (jobs may run out of
+//     submission order), at most 30 queued or running per account;
 //   - Basic "{email}/token:{token}" and Bearer authentication;
 //   - rate limits: 700 requests a minute for the account and 10 a minute
 //     for the incremental exports, with X-Rate-Limit, X-Rate-Limit-Remaining

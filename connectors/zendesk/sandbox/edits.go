@@ -10,6 +10,7 @@ import (
 func (s *Sandbox) Users() []User {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.runDueJobsLocked()
 	out := make([]User, 0, len(s.users))
 	for _, u := range s.users {
 		out = append(out, u.clone())
@@ -22,6 +23,7 @@ func (s *Sandbox) Users() []User {
 func (s *Sandbox) User(id int64) (User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.runDueJobsLocked()
 	u, ok := s.users[id]
 	if !ok {
 		return User{}, false
@@ -118,6 +120,7 @@ func (s *Sandbox) TouchTickets(ids ...int64) error {
 	now := s.nowLocked().Truncate(time.Second)
 	for _, id := range ids {
 		t := s.tickets[id]
+		before := t.clone()
 		if !slices.Contains(t.Tags, "touched") {
 			t.Tags = append(t.Tags, "touched")
 		}
@@ -125,6 +128,7 @@ func (s *Sandbox) TouchTickets(ids ...int64) error {
 			t.Status = "open"
 		}
 		t.UpdatedAt = now
+		s.recordAuditLocked(t.ID, s.adminIDLocked(), now, "Web form", changeEvents(before, *t)...)
 	}
 	return nil
 }
@@ -169,10 +173,11 @@ func (s *Sandbox) AddTickets(n int) ([]Ticket, error) {
 		t := &Ticket{ID: s.nextTicketID, Subject: topic.subject, Description: topic.body, Status: "new",
 			RequesterID: req, SubmitterID: req, Channel: "web", CreatedAt: now, UpdatedAt: now}
 		s.nextTicketID++
-		s.comments[t.ID] = append(s.comments[t.ID], &Comment{ID: s.nextCommentID, TicketID: t.ID, AuthorID: req,
-			Body: topic.body, Public: true, CreatedAt: now})
+		first := &Comment{ID: s.nextCommentID, TicketID: t.ID, AuthorID: req, Body: topic.body, Public: true, CreatedAt: now}
+		s.comments[t.ID] = append(s.comments[t.ID], first)
 		s.nextCommentID++
 		s.tickets[t.ID] = t
+		s.recordAuditLocked(t.ID, req, now, viaName(t.Channel), creationEvents(t, first)...)
 		out = append(out, t.clone())
 	}
 	return out, nil
@@ -198,5 +203,6 @@ func (s *Sandbox) AddComment(ticketID, author int64, body string, public bool) (
 	s.nextCommentID++
 	s.comments[ticketID] = append(s.comments[ticketID], c)
 	t.UpdatedAt = now
+	s.recordAuditLocked(ticketID, author, now, "Web form", auditEvent{kind: eventComment, comment: c})
 	return *c, nil
 }

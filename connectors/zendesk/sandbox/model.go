@@ -55,6 +55,8 @@ type Comment struct {
 	Body      string
 	Public    bool
 	CreatedAt time.Time
+	// AuditID is the id of the audit that added the comment.
+	AuditID int64
 }
 
 // Statuses are the ticket statuses Zendesk accepts, in lifecycle order.
@@ -209,7 +211,7 @@ func (c Comment) render() commentJSON {
 	html := "<div class=\"zd-comment\" dir=\"auto\"><p>" + strings.ReplaceAll(c.Body, "\n", "<br>") + "</p></div>"
 	return commentJSON{
 		ID: c.ID, Type: "Comment", AuthorID: c.AuthorID, Body: c.Body, HTMLBody: html, PlainBody: c.Body,
-		Public: c.Public, Attachments: []any{}, AuditID: c.ID + 1, Via: map[string]any{"channel": "web"},
+		Public: c.Public, Attachments: []any{}, AuditID: c.AuditID, Via: map[string]any{"channel": "web"},
 		CreatedAt: formatTime(c.CreatedAt), Metadata: map[string]any{"system": map[string]any{}, "custom": map[string]any{}},
 	}
 }

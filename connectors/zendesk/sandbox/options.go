@@ -57,6 +57,11 @@ type Options struct {
 	// ("queued", then "working") before it is "completed"; zero means 1,
 	// negative means none: the first poll sees it completed.
 	JobPolls int
+	// JobDurations are how long bulk jobs take to run, on the real time:
+	// the n-th job since the last reset takes JobDurations[n mod len]; nil
+	// means none (a job runs when submitted). Jobs submitted together run
+	// when each is due, so a later job may run before an earlier one.
+	JobDurations []time.Duration
 	// Now is the sandbox's clock for records (created_at, updated_at) and
 	// the incremental exports' one-minute exclusion; nil means time.Now.
 	// Advance moves it further.

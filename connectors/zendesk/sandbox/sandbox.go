@@ -30,9 +30,12 @@ type Sandbox struct {
 	nextUserID    int64
 	nextTicketID  int64
 	nextCommentID int64
+	nextEventID   int64                 // audits and their events (comments aside)
+	audits        []*ticketAudit        // every ticket update, as the ticket events export lists them
 	idempotency   map[string]idempotent // ticket creates by Idempotency-Key
 	jobs          map[string]*job
 	nextJob       int
+	jobSeq        int // bulk jobs submitted since the last reset
 	failJobs      int // how many of the next jobs fail as a whole
 }
 
@@ -65,6 +68,9 @@ func (s *Sandbox) reset(users, tickets int) {
 	s.comments = map[int64][]*Comment{}
 	s.idempotency = map[string]idempotent{}
 	s.jobs = map[string]*job{}
+	s.jobSeq = 0
+	s.audits = nil
+	s.nextEventID = firstEventID
 	s.seed(users, tickets, s.nowLocked())
 }
 
@@ -125,6 +131,10 @@ func (s *Sandbox) api() http.Handler {
 	mux.HandleFunc("GET /api/v2/users/me.json", s.serveMe)
 	mux.HandleFunc("GET /api/v2/incremental/users/cursor.json", s.serveIncrementalUsers)
 	mux.HandleFunc("GET /api/v2/incremental/tickets/cursor.json", s.serveIncrementalTickets)
+	mux.HandleFunc("GET /api/v2/incremental/ticket_events", s.serveIncrementalTicketEvents)
+	mux.HandleFunc("GET /api/v2/incremental/ticket_events.json", s.serveIncrementalTicketEvents)
+	mux.HandleFunc("PUT /api/v2/tickets/{ticket}/comments/{id}/redact", s.serveRedact)
+	mux.HandleFunc("PUT /api/v2/tickets/{ticket}/comments/{id}/redact.json", s.serveRedact)
 	mux.HandleFunc("GET /api/v2/users.json", s.serveListUsers)
 	mux.HandleFunc("GET /api/v2/tickets.json", s.serveListTickets)
 	mux.HandleFunc("GET /api/v2/users/{id}", s.serveShowUser)
@@ -139,6 +149,9 @@ func (s *Sandbox) api() http.Handler {
 		writeError(w, http.StatusNotFound, "InvalidEndpoint", "Not found")
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.runDueJobsLocked() // jobs run in the background, as time passes
+		s.mu.Unlock()
 		if !s.authorized(r) {
 			writeAuthError(w)
 			return

@@ -121,9 +121,13 @@ func (s *Sandbox) seedTicket(rng *rand.Rand, requester int64, from, now time.Tim
 	}
 	s.nextTicketID++
 	at := created
-	s.comments[t.ID] = append(s.comments[t.ID], &Comment{ID: s.nextCommentID, TicketID: t.ID,
-		AuthorID: requester, Body: topic.body, Public: true, CreatedAt: at})
+	first := &Comment{ID: s.nextCommentID, TicketID: t.ID, AuthorID: requester, Body: topic.body, Public: true, CreatedAt: at}
+	s.comments[t.ID] = append(s.comments[t.ID], first)
 	s.nextCommentID++
+	status := t.Status
+	t.Status = "new" // as created; the last comment's update set the status it has
+	s.recordAuditLocked(t.ID, requester, at, viaName(t.Channel), creationEvents(t, first)...)
+	t.Status = status
 	for k := rng.IntN(4); k > 0; k-- {
 		at = randomTime(rng, at, now.Add(-2*time.Minute))
 		author, public := requester, true
@@ -131,9 +135,10 @@ func (s *Sandbox) seedTicket(rng *rand.Rand, requester int64, from, now time.Tim
 			author = agent
 			public = rng.IntN(5) != 0
 		}
-		s.comments[t.ID] = append(s.comments[t.ID], &Comment{ID: s.nextCommentID, TicketID: t.ID,
-			AuthorID: author, Body: replies[rng.IntN(len(replies))], Public: public, CreatedAt: at})
+		c := &Comment{ID: s.nextCommentID, TicketID: t.ID, AuthorID: author, Body: replies[rng.IntN(len(replies))], Public: public, CreatedAt: at}
+		s.comments[t.ID] = append(s.comments[t.ID], c)
 		s.nextCommentID++
+		s.recordAuditLocked(t.ID, author, at, "Web form", auditEvent{kind: eventComment, comment: c})
 	}
 	t.UpdatedAt = at
 	s.tickets[t.ID] = t

@@ -159,10 +159,11 @@ func (s *Sandbox) createTicketLocked(in ticketInput, now time.Time) (*Ticket, *i
 		t.Status = "open"
 	}
 	public := in.Comment.Public == nil || *in.Comment.Public
-	s.comments[t.ID] = append(s.comments[t.ID], &Comment{ID: s.nextCommentID, TicketID: t.ID,
-		AuthorID: requester, Body: body, Public: public, CreatedAt: now})
+	first := &Comment{ID: s.nextCommentID, TicketID: t.ID, AuthorID: requester, Body: body, Public: public, CreatedAt: now}
+	s.comments[t.ID] = append(s.comments[t.ID], first)
 	s.nextCommentID++
 	s.tickets[t.ID] = t
+	s.recordAuditLocked(t.ID, s.adminIDLocked(), now, "API", creationEvents(t, first)...)
 	return t, nil
 }
 
@@ -263,6 +264,7 @@ func (s *Sandbox) serveUpdateTicket(w http.ResponseWriter, r *http.Request) {
 		writeInvalid(w, p.field, p.description)
 		return
 	}
+	before := t.clone()
 	if in.RequesterID != nil {
 		if _, ok := s.users[*in.RequesterID]; !ok {
 			writeInvalid(w, "requester_id", "Requester: is invalid")
@@ -275,6 +277,7 @@ func (s *Sandbox) serveUpdateTicket(w http.ResponseWriter, r *http.Request) {
 		t.Subject = *in.Subject
 	}
 	s.applyTicketFields(t, in)
+	events := changeEvents(before, *t)
 	if in.Comment != nil && strings.TrimSpace(in.Comment.Body+in.Comment.HTMLBody) != "" {
 		body := in.Comment.Body
 		if body == "" {
@@ -285,11 +288,13 @@ func (s *Sandbox) serveUpdateTicket(w http.ResponseWriter, r *http.Request) {
 			author = in.Comment.AuthorID
 		}
 		public := in.Comment.Public == nil || *in.Comment.Public
-		s.comments[t.ID] = append(s.comments[t.ID], &Comment{ID: s.nextCommentID, TicketID: t.ID,
-			AuthorID: author, Body: body, Public: public, CreatedAt: now})
+		c := &Comment{ID: s.nextCommentID, TicketID: t.ID, AuthorID: author, Body: body, Public: public, CreatedAt: now}
+		s.comments[t.ID] = append(s.comments[t.ID], c)
 		s.nextCommentID++
+		events = append(events, auditEvent{kind: eventComment, comment: c})
 	}
 	t.UpdatedAt = now
+	s.recordAuditLocked(t.ID, s.adminIDLocked(), now, "API", events...)
 	writeJSON(w, http.StatusOK, map[string]any{"ticket": t.render(baseURL(r)), "audit": audit(t, now)})
 }
 

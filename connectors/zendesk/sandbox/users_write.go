@@ -158,33 +158,19 @@ func (s *Sandbox) serveCreateOrUpdateMany(w http.ResponseWriter, r *http.Request
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.nowLocked()
-	j := s.newJobLocked(len(req.Users), now)
+	s.runDueJobsLocked()
+	if s.activeJobsLocked() >= MaxActiveJobs {
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "TooManyJobs",
+			fmt.Sprintf("The account has %d jobs queued or running, the most it may have; retry once one has finished", MaxActiveJobs))
+		return
+	}
+	j := s.newJobLocked(req.Users, s.nowLocked())
 	if s.failJobs > 0 {
 		s.failJobs--
 		j.failed = true
-	} else {
-		for i, one := range req.Users {
-			var in userInput
-			if err := json.Unmarshal(one, &in); err != nil {
-				j.results = append(j.results, failedResult(i, "UserUpdateError", "the user is not a JSON object of the expected shape"))
-				continue
-			}
-			out := s.upsertUserLocked(in, now)
-			if out.code != "" {
-				j.results = append(j.results, failedResult(i, out.code, out.details))
-				continue
-			}
-			res := map[string]any{"id": out.user.ID, "status": "Updated", "email": nullString(out.user.Email)}
-			if out.created {
-				res["status"] = "Created"
-			}
-			if out.user.ExternalID != "" {
-				res["external_id"] = out.user.ExternalID
-			}
-			j.results = append(j.results, res)
-		}
 	}
+	s.runDueJobsLocked() // a job without a duration runs at once
 	writeJSON(w, http.StatusOK, map[string]any{"job_status": j.render(baseURL(r))})
 }
 
