@@ -7,10 +7,12 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
 	"github.com/cxhub/cxhub/core/identity"
+	idpostgres "github.com/cxhub/cxhub/core/identity/postgres"
 	idsqlite "github.com/cxhub/cxhub/core/identity/sqlite"
 	"github.com/cxhub/cxhub/core/state"
 )
@@ -24,7 +26,13 @@ type customerIndex struct {
 	ix     *identity.Index
 	writer bool
 	stage  *identity.Stage
+	links  identity.LinkLookup
 }
+
+// closeTimeout bounds how long closing the hub waits for the index to take
+// in what the stage queued; the rest is indexed when the index is next
+// opened for writing.
+const closeTimeout = 5 * time.Minute
 
 func (c *customerIndex) close() error {
 	c.mu.Lock()
@@ -32,13 +40,57 @@ func (c *customerIndex) close() error {
 	if c.store == nil {
 		return nil
 	}
-	err := c.store.Close()
-	c.store, c.ix, c.stage = nil, nil, nil
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	err := c.ix.Close(ctx)
+	err = errors.Join(err, c.store.Close())
+	c.store, c.ix, c.stage, c.writer = nil, nil, nil, false
 	return err
 }
 
-// indexPath is where the customer index of a config lives: beside its
-// state file (see identity/sqlite).
+// reloadCustomers makes the customer index follow a reloaded config (Hub.Reload):
+// a writer takes the new rules, catalog and $customer. fields at once —
+// its customers derived again if the rules changed, before the next sync
+// or query uses them — and a read-only view is dropped, to be opened
+// again under the new rules on next use. rules are cfg's, already parsed.
+func (h *Hub) reloadCustomers(ctx context.Context, cfg *config.Config, rules identity.Rules) error {
+	cat := h.catalog(cfg)
+	c := &h.customers
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ix == nil {
+		return nil
+	}
+	if !c.writer {
+		err := c.store.Close()
+		c.store, c.ix = nil, nil
+		return err
+	}
+	ix, err := c.ix.Reopen(ctx, rules, cat)
+	if err != nil {
+		return err
+	}
+	c.ix, c.stage = ix, identity.NewStage(ix, cfg, c.links)
+	return nil
+}
+
+// openCustomerStore opens the customer index for writing where the
+// config's state is: a file beside a SQLite state (identity/sqlite), the
+// same database as a PostgreSQL state (identity/postgres, which several
+// workers may write at once).
+func openCustomerStore(ctx context.Context, cfg *config.Config) (identity.Store, error) {
+	if cfg.State.Driver == "postgres" {
+		return idpostgres.Open(ctx, cfg.State.DSN)
+	}
+	path, err := indexPath(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return idsqlite.Open(path)
+}
+
+// indexPath is where the customer index of a SQLite state lives: beside
+// its state file (see identity/sqlite).
 func indexPath(cfg *config.Config) (string, error) {
 	if cfg.State.Path == "" {
 		return "", fmt.Errorf("the customer index needs a state path (state.path in %s)", cfg.File)
@@ -82,15 +134,11 @@ func (h *Hub) customerWriter(ctx context.Context) (*identity.Index, *identity.St
 	if err != nil {
 		return nil, nil, err
 	}
-	path, err := indexPath(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
 	if c.store != nil {
 		_ = c.store.Close()
 		c.store, c.ix = nil, nil
 	}
-	store, err := idsqlite.Open(path)
+	store, err := openCustomerStore(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -102,7 +150,7 @@ func (h *Hub) customerWriter(ctx context.Context) (*identity.Index, *identity.St
 	links := func(ctx context.Context, from, to engine.Endpoint, keys []string) (map[string]string, error) {
 		return st.LookupLinks(ctx, from.Connection, from.Stream, to.Connection, to.Stream, keys)
 	}
-	c.store, c.ix, c.writer, c.stage = store, ix, true, identity.NewStage(ix, cfg, links)
+	c.store, c.ix, c.writer, c.stage, c.links = store, ix, true, identity.NewStage(ix, cfg, links), links
 	return ix, c.stage, nil
 }
 
@@ -142,15 +190,33 @@ func (h *Hub) customerStage(ctx context.Context, cfg *config.Config) (engine.Sta
 func (h *Hub) CustomerIndex(ctx context.Context) (*identity.Index, error) {
 	c := &h.customers
 	c.mu.Lock()
-	ix := c.ix
+	ix, writer := c.ix, c.writer
 	c.mu.Unlock()
-	if ix != nil {
+	if ix != nil && !writer {
 		return ix, nil
 	}
-	ix, _, err := h.customerWriter(ctx)
-	if err == nil || !errors.Is(err, state.ErrLocked) {
-		return ix, err
+	if ix == nil {
+		var err error
+		ix, _, err = h.customerWriter(ctx)
+		if err != nil && errors.Is(err, state.ErrLocked) {
+			return h.customerView(ctx)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
+	// Answers include every batch a sync of this hub queued.
+	if err := ix.Flush(ctx); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// customerView opens the index read-only, while another cxhub process
+// writes it: batches that process queued and has not indexed yet are not
+// in its answers.
+func (h *Hub) customerView(ctx context.Context) (*identity.Index, error) {
+	c := &h.customers
 	cfg, err := h.CheckedConfig(ctx)
 	if err != nil {
 		return nil, err

@@ -123,9 +123,17 @@ func (h *Hub) Reload(ctx context.Context) (*config.Config, error) {
 	if err := h.check(ctx, next); err != nil {
 		return nil, err
 	}
+	rules, err := identity.ParseRules(next.Customers, next.File)
+	if err != nil {
+		return nil, err
+	}
 	h.mu.Lock()
 	h.cfg = next
 	h.mu.Unlock()
+	// The customer index follows: its rules, streams and map fields.
+	if err := h.reloadCustomers(ctx, next, rules); err != nil {
+		return nil, fmt.Errorf("reload %s: the customer index: %w", next.File, err)
+	}
 	return next, nil
 }
 

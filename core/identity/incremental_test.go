@@ -142,3 +142,25 @@ func TestSharedValueCrossingTheLimitSplits(t *testing.T) {
 	}
 	samePartition(t, partition(t, ix), [][]string{{"crm/contacts/801", "crm/contacts/802"}})
 }
+
+// TestRefNotMatchedDoesNotJoin: with links not matched, a ticket naming
+// its requester stays apart from the requester's user record — indexed
+// before or after it, and after a rule change — though the user's own ref
+// (which always joins) is the value the ticket names.
+func TestRefNotMatchedDoesNotJoin(t *testing.T) {
+	r := rules()
+	r.Match = []string{identity.MatchEmail, identity.MatchPhone}
+	ticket := rec{"helpdesk", "tickets", "t5", `{"id":5,"requester_id":9005,"subject":"Hi"}`}
+	apart := [][]string{{"helpdesk/users/9005"}, {"helpdesk/tickets/t5"}}
+	for _, order := range [][]rec{{ticket, user(9005, "eve@x.org", "", "Eve", "")}, {user(9005, "eve@x.org", "", "Eve", ""), ticket}} {
+		ix := openIndex(t, filepath.Join(t.TempDir(), "c.db"), r)
+		ingest(t, ix, order...)
+		samePartition(t, partition(t, ix), apart)
+	}
+	path := filepath.Join(t.TempDir(), "c.db")
+	ix := openIndex(t, path, rules())
+	ingest(t, ix, ticket, user(9005, "eve@x.org", "", "Eve", ""))
+	samePartition(t, partition(t, ix), [][]string{{"helpdesk/users/9005", "helpdesk/tickets/t5"}})
+	ix = openIndex(t, path, r)
+	samePartition(t, partition(t, ix), apart)
+}

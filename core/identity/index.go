@@ -15,6 +15,7 @@ type Index struct {
 	store   Store
 	rules   Rules
 	catalog Catalog
+	queue   *indexer // set by NewStage: indexes what the stage queues
 }
 
 // metaFingerprint is the Meta key of the rules the clusters were derived by.
@@ -70,29 +71,10 @@ func (ix *Index) Ingest(ctx context.Context, connection, stream string, recs []s
 	if !ok || len(recs) == 0 {
 		return 0, nil
 	}
-	n := 0
-	err := ix.store.Update(ctx, func(tx Tx) error {
-		n = 0
-		for i := range recs {
-			r := &recs[i]
-			if r.Key == "" || r.Problem != "" {
-				continue // the engine dead-letters it
-			}
-			if r.Op == sdk.Delete {
-				if err := ix.remove(tx, Ref{connection, stream, r.Key}); err != nil {
-					return err
-				}
-				n++
-				continue
-			}
-			rec := ix.catalog.recordOf(ix.rules, connection, st, *r)
-			rec.Links = append(rec.Links, links[r.Key]...)
-			if err := ix.put(tx, rec); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+	var n int
+	err := ix.store.Update(ctx, func(tx Tx) (err error) {
+		n, err = ix.ingest(tx, connection, st, recs, links)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("index %s.%s: %w", connection, stream, err)
@@ -100,16 +82,47 @@ func (ix *Index) Ingest(ctx context.Context, connection, stream string, recs []s
 	return n, nil
 }
 
-// Put indexes records already made (tests, the bench and Rebuild use it).
-func (ix *Index) Put(ctx context.Context, recs ...Record) error {
-	return ix.store.Update(ctx, func(tx Tx) error {
-		for _, r := range recs {
-			if err := ix.put(tx, r); err != nil {
-				return err
-			}
+// ingest indexes a batch of a canonical stream's records in tx: runs of
+// upserts are resolved together (putBatch), deletes in their place.
+func (ix *Index) ingest(tx Tx, connection string, st sdk.StreamSpec, recs []sdk.Record, links map[string][]Link) (int, error) {
+	n := 0
+	run := make([]Record, 0, len(recs))
+	flush := func() error {
+		if len(run) == 0 {
+			return nil
 		}
-		return nil
-	})
+		err := ix.putBatch(tx, run)
+		run = run[:0]
+		return err
+	}
+	for i := range recs {
+		r := &recs[i]
+		if r.Key == "" || r.Problem != "" {
+			continue // the engine dead-letters it
+		}
+		n++
+		if r.Op == sdk.Delete {
+			if err := flush(); err != nil {
+				return 0, err
+			}
+			if err := ix.remove(tx, Ref{connection, st.Name, r.Key}); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		rec := ix.catalog.recordOf(ix.rules, connection, st, *r)
+		rec.Links = append(rec.Links, links[r.Key]...)
+		run = append(run, rec)
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Put indexes records already made (tests use it), resolved together.
+func (ix *Index) Put(ctx context.Context, recs ...Record) error {
+	return ix.store.Update(ctx, func(tx Tx) error { return ix.putBatch(tx, recs) })
 }
 
 // Remove deletes records from the index.
@@ -129,4 +142,42 @@ func (ix *Index) Remove(ctx context.Context, refs ...Ref) error {
 // its next open).
 func OpenView(store Store, rules Rules, catalog Catalog) *Index {
 	return &Index{store: store, rules: rules, catalog: catalog}
+}
+
+// Flush waits until every batch queued so far (see Stage) is indexed, and
+// returns the indexing's failure if there is one. Without a stage it
+// returns at once.
+func (ix *Index) Flush(ctx context.Context) error {
+	if ix.queue == nil {
+		return nil
+	}
+	return ix.queue.flush(ctx)
+}
+
+// Close indexes what is queued, until ctx ends, and stops the indexing;
+// what is left is indexed by the next writer that opens the store with a
+// stage. It does not close the store.
+func (ix *Index) Close(ctx context.Context) error {
+	if ix.queue == nil {
+		return nil
+	}
+	return ix.queue.close(ctx)
+}
+
+// Reopen returns an index over the same store under new rules and
+// catalog (a reloaded config), and makes the index's queue — stages made
+// from this index or the new one — be indexed under them from now on. If
+// the rules changed, the customers are derived again first (Rebuild).
+func (ix *Index) Reopen(ctx context.Context, rules Rules, catalog Catalog) (*Index, error) {
+	nx := &Index{store: ix.store, rules: rules, catalog: catalog, queue: ix.queue}
+	if ix.queue != nil {
+		ix.queue.use(nx)
+	}
+	if rules.Fingerprint() == ix.rules.Fingerprint() {
+		return nx, nil
+	}
+	if err := nx.Rebuild(ctx); err != nil {
+		return nil, err
+	}
+	return nx, nil
 }

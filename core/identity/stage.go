@@ -31,13 +31,21 @@ const CustomerPrefix = "$customer."
 // core's links: state.Store.LookupLinks).
 type LinkLookup func(ctx context.Context, from, to engine.Endpoint, keys []string) (map[string]string, error)
 
-// Stage is the engine stage of the customer index: it indexes every record
-// a pipeline reads from a canonical stream (with the core's links between
-// the pipeline's ends), then fills the pipeline's $customer. map fields
-// from each record's customer.
+// Stage is the engine stage of the customer index: it queues every batch
+// a pipeline reads from a canonical stream, durably, for the index to
+// resolve in the background (with the core's links between the pipeline's
+// ends), so a sync does not wait for the resolution; it fills the
+// pipeline's $customer. map fields from each record's customer, which for
+// a pipeline that has such fields means waiting for its batch to be
+// indexed first.
+//
+// The batch is queued before the sync commits it: a record the sync
+// committed is indexed, whenever the process stops (a batch left queued
+// is indexed when the next hub opens the index with a stage). A batch
+// queued but not committed is indexed too, and read again by the next
+// sync: indexing a record twice changes nothing.
 type Stage struct {
 	ix     *Index
-	links  LinkLookup
 	enrich map[string][]enrichField // by pipeline
 }
 
@@ -48,9 +56,14 @@ type enrichField struct {
 
 var _ engine.Stage = (*Stage)(nil)
 
-// NewStage returns the stage for cfg's pipelines. links may be nil.
+// NewStage returns the stage for cfg's pipelines, and starts indexing the
+// index's queue in the background (once per Index: Index.Close stops it).
+// links may be nil. The Index must have been opened for writing.
 func NewStage(ix *Index, cfg *config.Config, links LinkLookup) *Stage {
-	s := &Stage{ix: ix, links: links, enrich: map[string][]enrichField{}}
+	if ix.queue == nil {
+		ix.queue = ix.startIndexer(links)
+	}
+	s := &Stage{ix: ix, enrich: map[string][]enrichField{}}
 	for _, p := range cfg.Pipelines {
 		for _, f := range p.Map {
 			if rest, ok := strings.CutPrefix(f.Expr, CustomerPrefix); ok && f.Const == nil {
@@ -63,16 +76,19 @@ func NewStage(ix *Index, cfg *config.Config, links LinkLookup) *Stage {
 
 // Process indexes the batch's source records and enriches its output.
 func (s *Stage) Process(ctx context.Context, b *engine.Batch) error {
+	fields := s.enrich[b.Pipeline]
 	if s.ix.catalog.Indexed(b.From.Connection, b.From.Stream) {
-		links, err := s.linksOf(ctx, b)
-		if err != nil {
+		q := queued{pipeline: b.Pipeline, from: Ref{Connection: b.From.Connection, Stream: b.From.Stream},
+			to: Ref{Connection: b.To.Connection, Stream: b.To.Stream}, recs: b.In}
+		if err := s.ix.queue.enqueue(ctx, q); err != nil {
 			return err
 		}
-		if _, err := s.ix.Ingest(ctx, b.From.Connection, b.From.Stream, b.In, links); err != nil {
-			return err
+		if len(fields) > 0 {
+			if err := s.ix.Flush(ctx); err != nil {
+				return err
+			}
 		}
 	}
-	fields := s.enrich[b.Pipeline]
 	if len(fields) == 0 {
 		return nil
 	}
@@ -110,29 +126,6 @@ func (s *Stage) Process(ctx context.Context, b *engine.Batch) error {
 		}
 		return nil
 	})
-}
-
-// linksOf returns the core's links of the batch's records to the
-// pipeline's destination, as refs.
-func (s *Stage) linksOf(ctx context.Context, b *engine.Batch) (map[string][]Link, error) {
-	if s.links == nil || b.To.Connection == config.ProfilesConnection || !s.ix.rules.matches(MatchLinks) {
-		return nil, nil
-	}
-	keys := make([]string, 0, len(b.In))
-	for _, r := range b.In {
-		if r.Key != "" {
-			keys = append(keys, r.Key)
-		}
-	}
-	ids, err := s.links(ctx, b.From, b.To, keys)
-	if err != nil {
-		return nil, fmt.Errorf("look up links: %w", err)
-	}
-	out := make(map[string][]Link, len(ids))
-	for k, id := range ids {
-		out[k] = []Link{{Ref{b.To.Connection, b.To.Stream, id}, "link " + b.Pipeline}}
-	}
-	return out, nil
 }
 
 // Value returns a profile value by its path after $customer. ("" if none).

@@ -78,9 +78,20 @@ type Member struct {
 // passing identitytest.Run. Everything happens in transactions: Update
 // runs fn in one read-write transaction (all or nothing), View in a
 // read-only one. A Store is safe for concurrent use; one process writes.
+//
+// The store also keeps the index's queue: the stage queues each batch a
+// pipeline reads (Enqueue, durable when it returns, and never waiting for
+// an Update under way), and the index takes batches from it in order
+// (Queued) and marks them indexed in the transaction that indexes them
+// (Tx.Dequeue), so each is indexed once whenever the process stops.
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(Tx) error) error
+	// Enqueue adds an item to the queue and returns its Seq, higher than
+	// every Seq the queue ever returned.
+	Enqueue(ctx context.Context, data []byte) (int64, error)
+	// Queued returns up to limit items not yet dequeued, oldest first.
+	Queued(ctx context.Context, limit int) ([]QueueItem, error)
 	Close() error
 }
 
@@ -91,12 +102,28 @@ type Tx interface {
 	// Put stores rec (new, or replacing the one with its Ref, keeping its
 	// Seq) with its identifiers, and returns its Seq.
 	Put(rec Record, ids []Identifier) (int64, error)
+	// PutAll stores records (new, or replacing those with their Ref,
+	// keeping their Seq) with their identifiers, ids[i] being recs[i]'s, in
+	// as few statements as the backend allows. Refs are distinct; a record
+	// with Seq 0 is new (no record with its Ref is stored), one with a Seq
+	// is the stored record's new version.
+	PutAll(recs []Record, ids [][]Identifier) error
+	// GetAll returns the records (without Data) that exist of refs, in no
+	// particular order.
+	GetAll(refs []Ref) ([]Record, error)
 	// Delete removes a record and its identifiers.
 	Delete(ref Ref) error
 	// Identifiers returns a record's identifiers.
 	Identifiers(seq int64) ([]Identifier, error)
+	// IdentifiersOf returns the identifiers of records, by Seq.
+	IdentifiersOf(seqs []int64) (map[int64][]Identifier, error)
+	// Shared says, for each of values of an identifier type that some
+	// record carries, who carries it (values no record carries are absent).
+	Shared(typ string, values []string) (map[string]Sharers, error)
 	// Sharing returns the records that have the identifier (type and
-	// value), at most limit of them (0: all), in no particular order.
+	// value) as glue (Identifier.Glue: a record that carries it without
+	// being joined by it is not one), at most limit of them (0: all), in
+	// no particular order.
 	Sharing(typ, value string, limit int) ([]Member, error)
 	// CountSharing counts the records of kind that have the identifier.
 	CountSharing(typ, value, kind string) (int, error)
@@ -109,6 +136,9 @@ type Tx interface {
 	Merge(from []int64, survivor int64) error
 	// NewCustomer returns a new customer id, higher than every other.
 	NewCustomer() (int64, error)
+	// NewCustomers returns n new customer ids, ascending, higher than
+	// every other.
+	NewCustomers(n int) ([]int64, error)
 	// Resolve follows merges: the live customer an id stands for now, and
 	// false if there is none.
 	Resolve(customer int64) (int64, bool, error)
@@ -121,6 +151,11 @@ type Tx interface {
 	Scan(after int64, limit int) ([]Record, error)
 	// Customers returns up to limit live customer ids above after, ascending.
 	Customers(after int64, limit int) ([]int64, error)
+	// Dequeue takes the queue's items up to Seq upTo, with the
+	// transaction: they are not Queued again once it commits. It returns
+	// false if another transaction took every one of them already (then
+	// they must not be indexed again: newer items may have been).
+	Dequeue(upTo int64) (bool, error)
 	// Meta and SetMeta keep small values (the rules' fingerprint).
 	Meta(key string) (string, error)
 	SetMeta(key, value string) error

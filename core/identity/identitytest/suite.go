@@ -27,6 +27,8 @@ func Run(t *testing.T, open func(t *testing.T) identity.Store) {
 		{"Rollback", testRollback},
 		{"SearchScan", testSearchScan},
 		{"Meta", testMeta},
+		{"Batches", testBatches},
+		{"Queue", testQueue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,4 +270,133 @@ func testMeta(t *testing.T, s identity.Store) {
 		}
 		return nil
 	})
+}
+
+func testBatches(t *testing.T, s identity.Store) {
+	email := func(v string, glue bool) identity.Identifier {
+		return identity.Identifier{Type: "email", Value: v, Rule: "email", Glue: glue}
+	}
+	update(t, s, func(tx identity.Tx) error {
+		ids, err := tx.NewCustomers(3)
+		if err != nil || !slices.Equal(ids, []int64{1, 2, 3}) {
+			t.Errorf("new customers: %v %v", ids, err)
+		}
+		a, b, c := rec("a", 1, map[string]string{"name": "A"}), rec("b", 2, nil), rec("c", 3, nil)
+		c.Kind = identity.KindInteraction
+		return tx.PutAll([]identity.Record{a, b, c}, [][]identity.Identifier{
+			{email("x@y.org", true), {Type: "phone", Value: "+15550100001", Rule: "phone", Glue: true}},
+			{email("x@y.org", true)},
+			{email("x@y.org", false)},
+		})
+	})
+	var seqA int64
+	view(t, s, func(tx identity.Tx) error {
+		got, err := tx.GetAll([]identity.Ref{ref("a"), ref("b"), ref("zz")})
+		if err != nil || len(got) != 2 {
+			t.Fatalf("get all: %v %v", got, err)
+		}
+		for _, r := range got {
+			if r.Ref == ref("a") {
+				seqA = r.Seq
+				if r.Fields["name"] != "A" || r.Customer != 1 {
+					t.Errorf("a: %+v", r)
+				}
+			}
+		}
+		byseq, err := tx.IdentifiersOf([]int64{seqA})
+		if err != nil || len(byseq[seqA]) != 2 {
+			t.Errorf("identifiers of a: %v %v", byseq, err)
+		}
+		sh, err := tx.Shared("email", []string{"x@y.org", "none@y.org"})
+		if err != nil || len(sh) != 1 || sh["x@y.org"].CustomerRecords != 2 || sh["x@y.org"].Customer == 3 || sh["x@y.org"].Customer == 0 {
+			t.Errorf("shared: %+v %v", sh, err)
+		}
+		// Only records carrying it as glue share it.
+		ms, err := tx.Sharing("email", "x@y.org", 0)
+		if err != nil || len(ms) != 2 {
+			t.Errorf("sharing as glue: %v %v", ms, err)
+		}
+		return nil
+	})
+	// A stored record's new version keeps its Seq and replaces its identifiers.
+	update(t, s, func(tx identity.Tx) error {
+		a := rec("a", 2, nil)
+		a.Seq = seqA
+		if err := tx.PutAll([]identity.Record{a}, [][]identity.Identifier{{email("new@y.org", true)}}); err != nil {
+			return err
+		}
+		ids, err := tx.NewCustomers(1)
+		if err != nil || !slices.Equal(ids, []int64{4}) {
+			t.Errorf("new customers after 3: %v %v", ids, err)
+		}
+		return nil
+	})
+	view(t, s, func(tx identity.Tx) error {
+		r, _, _ := tx.Get(ref("a"), false)
+		ids, _ := tx.Identifiers(r.Seq)
+		if r.Seq != seqA || r.Customer != 2 || len(ids) != 1 || ids[0].Value != "new@y.org" {
+			t.Errorf("a replaced: %+v %v", r, ids)
+		}
+		if sh, _ := tx.Shared("email", []string{"x@y.org"}); sh["x@y.org"].CustomerRecords != 1 {
+			t.Errorf("shared after a left: %+v", sh)
+		}
+		return nil
+	})
+}
+
+func testQueue(t *testing.T, s identity.Store) {
+	var seqs []int64
+	for _, d := range []string{"one", "two", "three"} {
+		seq, err := s.Enqueue(ctx, []byte(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(seqs) > 0 && seq <= seqs[len(seqs)-1] {
+			t.Errorf("seq %d after %d", seq, seqs[len(seqs)-1])
+		}
+		seqs = append(seqs, seq)
+	}
+	items, err := s.Queued(ctx, 2)
+	if err != nil || len(items) != 2 || string(items[0].Data) != "one" || items[1].Seq != seqs[1] {
+		t.Fatalf("queued: %v %v", items, err)
+	}
+	// A rolled back Dequeue leaves the items queued.
+	boom := errors.New("boom")
+	if err := s.Update(ctx, func(tx identity.Tx) error {
+		if ok, err := tx.Dequeue(seqs[1]); err != nil || !ok {
+			t.Errorf("dequeue: %v %v", ok, err)
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("update: %v", err)
+	}
+	if items, _ := s.Queued(ctx, 10); len(items) != 3 {
+		t.Errorf("after a rolled back dequeue: %d items", len(items))
+	}
+	update(t, s, func(tx identity.Tx) error {
+		ok, err := tx.Dequeue(seqs[1])
+		if !ok {
+			t.Error("dequeue of two queued items: false")
+		}
+		return err
+	})
+	// Taken already: false.
+	update(t, s, func(tx identity.Tx) error {
+		if ok, err := tx.Dequeue(seqs[1]); ok || err != nil {
+			t.Errorf("dequeue of taken items: %v %v", ok, err)
+		}
+		return nil
+	})
+	items, err = s.Queued(ctx, 10)
+	if err != nil || len(items) != 1 || string(items[0].Data) != "three" {
+		t.Errorf("after dequeuing two: %v %v", items, err)
+	}
+	update(t, s, func(tx identity.Tx) error { _, err := tx.Dequeue(seqs[2]); return err })
+	if items, _ := s.Queued(ctx, 10); len(items) != 0 {
+		t.Errorf("after dequeuing all: %v", items)
+	}
+	// Seqs keep growing once the queue is empty.
+	if seq, err := s.Enqueue(ctx, []byte("four")); err != nil || seq <= seqs[2] {
+		t.Errorf("enqueue after empty: %d %v", seq, err)
+	}
 }

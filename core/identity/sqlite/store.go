@@ -18,9 +18,16 @@ func Path(statePath string) string {
 	return strings.TrimSuffix(statePath, ext) + ".customers" + ext
 }
 
-// Store is an index file. It is safe for concurrent use.
+// QueuePath is where an index file's queue lives (see queueLog):
+// "cxhub.customers.db" gives "cxhub.customers.queue".
+func QueuePath(path string) string {
+	return strings.TrimSuffix(path, filepath.Ext(path)) + ".queue"
+}
+
+// Store is an index file and its queue file. It is safe for concurrent use.
 type Store struct {
-	w, r *sql.DB // w writes (one connection), r reads
+	w, r *sql.DB   // w writes (one connection), r reads
+	q    *queueLog // the queue; nil when read-only
 }
 
 var _ identity.Store = (*Store)(nil)
@@ -47,6 +54,12 @@ CREATE INDEX IF NOT EXISTS customers_merged ON customers (merged_into);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `
 
+// metaDequeued is the index's Meta key of the last queue item indexed.
+// Tx.Dequeue sets it in the index's transaction; the queue drops the
+// items up to it after that commits (and at the next open, had the
+// process stopped in between).
+const metaDequeued = "queue_dequeued"
+
 // Open opens (creating it if needed) the index file at path for writing.
 func Open(path string) (*Store, error) {
 	return open(path, false)
@@ -62,22 +75,39 @@ func open(path string, readOnly bool) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open customer index %s: %w", path, err)
 	}
-	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs)) + "?"
-	const common = "_busy_timeout=5000&_synchronous=NORMAL&_cache_size=-32768"
+	uri := uriOf(abs)
+	const common = "_busy_timeout=5000&_synchronous=NORMAL&_cache_size=-262144"
 	s := &Store{}
 	if !readOnly {
 		if s.w, err = sql.Open("sqlite3", uri+common+"&_journal_mode=WAL&_txlock=immediate"); err != nil {
 			return nil, fmt.Errorf("open customer index %s: %w", path, err)
 		}
 		s.w.SetMaxOpenConns(1)
+		if _, err := s.w.Exec(`PRAGMA wal_autocheckpoint = 16384`); err != nil {
+			_ = s.w.Close()
+			return nil, fmt.Errorf("open customer index %s: %w", path, err)
+		}
 		if _, err := s.w.Exec(schema); err != nil {
 			_ = s.w.Close()
 			return nil, fmt.Errorf("open customer index %s: create tables: %w", path, err)
+		}
+		var taken int64
+		if err := s.run(context.Background(), s.w, func(t identity.Tx) (err error) {
+			taken, err = dequeued(context.Background(), t.(*tx))
+			return err
+		}); err != nil {
+			_ = s.w.Close()
+			return nil, fmt.Errorf("open customer index %s: %w", path, err)
+		}
+		if s.q, err = openLog(QueuePath(abs), taken); err != nil {
+			_ = s.w.Close()
+			return nil, fmt.Errorf("open customer index queue %s: %w", QueuePath(path), err)
 		}
 	}
 	if s.r, err = sql.Open("sqlite3", uri+common+"&mode=ro&_query_only=on"); err != nil {
 		if s.w != nil {
 			_ = s.w.Close()
+			_ = s.q.close()
 		}
 		return nil, fmt.Errorf("open customer index %s: %w", path, err)
 	}
@@ -90,12 +120,23 @@ func open(path string, readOnly bool) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the file.
+// uriOf is the sqlite3 URI of a file path, ready for its parameters.
+func uriOf(abs string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs)) + "?"
+}
+
+// Close closes the files.
 func (s *Store) Close() error {
 	var err error
 	if s.w != nil {
 		err = s.w.Close()
 		s.w = nil
+	}
+	if s.q != nil {
+		if e := s.q.close(); err == nil {
+			err = e
+		}
+		s.q = nil
 	}
 	if s.r != nil {
 		if e := s.r.Close(); err == nil {
@@ -132,6 +173,11 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(identity.Tx) error)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if t.dequeued > 0 {
+		// Indexed and committed: the queue lets go of them. (Should the
+		// file not shrink, its next open drops them: the index says so.)
+		_ = s.q.take(t.dequeued)
 	}
 	return nil
 }

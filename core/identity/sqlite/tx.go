@@ -17,6 +17,8 @@ type tx struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
+	// dequeued is the last queue item this transaction took (0: none).
+	dequeued int64
 }
 
 func (t *tx) closeStmts() {
@@ -197,7 +199,7 @@ func (t *tx) Sharing(typ, value string, limit int) ([]identity.Member, error) {
 		limit = -1
 	}
 	rows, err := t.query(`SELECT i.seq, r.customer, i.kind FROM idents i JOIN records r ON r.seq = i.seq
-		WHERE i.type = ? AND i.value = ? LIMIT ?`, typ, value, limit)
+		WHERE i.type = ? AND i.value = ? AND i.glue LIMIT ?`, typ, value, limit)
 	if err != nil {
 		return nil, err
 	}
