@@ -113,7 +113,12 @@ func (e *env) read(cfg sdk.Config, stream string, state []byte) *sdktest.Collect
 // write writes records to stream in one batch.
 func (e *env) write(cfg sdk.Config, stream string, records []sdk.Record) ([]sdk.Result, error) {
 	e.t.Helper()
-	ctx := context.Background()
+	return e.writeCtx(context.Background(), cfg, stream, records)
+}
+
+// writeCtx is write with a context of the caller's.
+func (e *env) writeCtx(ctx context.Context, cfg sdk.Config, stream string, records []sdk.Record) ([]sdk.Result, error) {
+	e.t.Helper()
 	w, err := e.conn.OpenWriter(ctx, sdk.OpenWriterRequest{Config: cfg, Stream: stream})
 	if err != nil {
 		e.t.Fatalf("open writer %s: %v", stream, err)

@@ -172,6 +172,8 @@ func (w *usersWriter) awaitJob(ctx context.Context, id string, job gjson.Result)
 		if time.Now().Add(wait).After(deadline) {
 			return gjson.Result{}, sdk.Transient(fmt.Errorf("zendesk users job %s still %s after %s", id, job.Get("status").String(), w.opts.JobTimeout))
 		}
+		// A long job is a wait, not a hang: say so to the core's watchdog.
+		sdk.Waiting(ctx, fmt.Sprintf("zendesk users job %s is %s", id, job.Get("status").String()), time.Now().Add(wait))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

@@ -1,14 +1,17 @@
 package zendesk
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/cxhub/cxhub/connectors/zendesk/sandbox"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/host"
 )
 
 // bulkUsers is n user records with distinct emails.
@@ -192,5 +195,39 @@ func TestUpsertUsersWaitsOutZendesksJobLimit(t *testing.T) {
 	}
 	if n := e.sb.Kit().Stats().ByStatus[429]; n == 0 {
 		t.Errorf("no job was refused: the test did not reach Zendesk's job limit")
+	}
+}
+
+// A users job that runs for a while is announced to the core as a wait
+// (sdk.Waiting) at every poll, so the core's watchdog does not take a long
+// job for a hung connector.
+func TestUpsertUsersAnnouncesJobWaits(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 37, Users: 1, Tickets: -1, JobPolls: -1,
+		JobDurations: []time.Duration{time.Second}})
+	var mu sync.Mutex
+	var reasons []string
+	ctx := host.OnWaiting(context.Background(), func(reason string, until time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		if until.After(time.Now()) {
+			reasons = append(reasons, reason)
+		}
+	})
+	results, err := e.writeCtx(ctx, e.config(), StreamUsers, bulkUsers(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		if r.Err != nil {
+			t.Fatalf("record %d: %v", i, r.Err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reasons) == 0 {
+		t.Fatal("a job that ran for a second announced no wait")
+	}
+	if !strings.Contains(reasons[0], "zendesk users job") {
+		t.Errorf("the wait's reason is %q, want it to name the users job", reasons[0])
 	}
 }
