@@ -137,15 +137,28 @@ func crashRun(t *testing.T, bin, format string, seed uint64) {
 		}(max(0, next-rng.IntN(3))) // from the checkpoint: at or before the first batch not acknowledged
 
 		killing := kills < wantKills
-		var killed, compacting bool
+		var killed, compacting, finished bool
 		var werr error
 		if killing {
 			compactionKill := midCompaction < wantMidCompaction && round%2 == 1
-			deadline := time.Now().Add(time.Duration(20+rng.IntN(400)) * time.Millisecond)
+			// A kill comes a random few milliseconds after a random few
+			// batches were acknowledged (mid-append, mid-blank, between the
+			// file's fsync and the index commit), or as soon as a compaction
+			// has begun. Counted in batches, not time, so that however fast
+			// the writer the batches never run out before the kills do: a
+			// compaction round that saw none after 20 batches kills anyway.
+			afterBatches := rng.IntN(4)
+			if compactionKill {
+				afterBatches = 20
+			}
+			pause := time.Duration(rng.IntN(5000)) * time.Microsecond
 		wait:
 			for {
 				select {
 				case werr = <-done:
+					// The writer ended (an error, or all batches written)
+					// before the kill was due: nothing to kill.
+					finished = true
 					break wait
 				default:
 				}
@@ -154,12 +167,14 @@ func crashRun(t *testing.T, bin, format string, seed uint64) {
 						time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
 						break wait
 					}
-				} else if time.Now().After(deadline) {
+				}
+				if len(acked) >= afterBatches {
+					time.Sleep(pause)
 					break wait
 				}
 				time.Sleep(100 * time.Microsecond)
 			}
-			if werr == nil {
+			if !finished {
 				if err := syscall.Kill(p.Pid(), syscall.SIGKILL); err != nil {
 					t.Fatalf("kill: %v", err)
 				}
