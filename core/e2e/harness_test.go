@@ -155,8 +155,13 @@ func (r *running) mustWait(d time.Duration) result {
 	r.t.Helper()
 	res, ok := r.wait(d)
 	if !ok {
-		_ = r.cmd.Process.Kill()
-		res, _ = r.wait(time.Minute)
+		// SIGQUIT first: a Go process prints every goroutine's stack and
+		// exits, which shows where it hung; SIGKILL if even that fails.
+		_ = r.cmd.Process.Signal(syscall.SIGQUIT)
+		if res, ok = r.wait(10 * time.Second); !ok {
+			_ = r.cmd.Process.Kill()
+			res, _ = r.wait(time.Minute)
+		}
 		r.t.Fatalf("cxhub did not finish within %v\n%s", d, res)
 	}
 	return res

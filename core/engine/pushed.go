@@ -53,7 +53,7 @@ func (r *Runner) deliverOnce(ctx context.Context, p *pipeline, t *tally) (err er
 	closed := false
 	defer func() {
 		if !closed {
-			_ = w.Close(context.WithoutCancel(ctx))
+			_ = closeWriter(ctx, w)
 		}
 	}()
 	bw := r.newBatchWriter(p, t, w)

@@ -49,7 +49,7 @@ func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []in
 	bw := r.newBatchWriter(p, t, w)
 	bw.wd = wd
 	if bw.peeked, err = r.peek(ctx, p, dst); err != nil {
-		_ = w.Close(context.WithoutCancel(ctx))
+		_ = closeWriter(ctx, w)
 		return err // conflicts are looked for as in a read run
 	}
 	for start := 0; start < len(dls); start += p.cfg.BatchSize {
@@ -67,11 +67,11 @@ func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []in
 		}
 		c, err := bw.process(ctx, recs, chunk)
 		if err != nil {
-			_ = w.Close(context.WithoutCancel(ctx))
+			_ = closeWriter(ctx, w)
 			return err
 		}
 		if err := r.commit(ctx, t, c); err != nil {
-			_ = w.Close(context.WithoutCancel(ctx))
+			_ = closeWriter(ctx, w)
 			return err
 		}
 	}

@@ -125,11 +125,11 @@ func (r *Runner) resolveOnce(ctx context.Context, p *pipeline, t *tally, c state
 		return fmt.Errorf("open writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, err)
 	}
 	if err := mayWrite(ctx); err != nil {
-		_ = w.Close(context.WithoutCancel(ctx))
+		_ = closeWriter(ctx, w)
 		return err
 	}
 	resp, err := w.Write(ctx, sdk.WriteRequest{Records: []sdk.Record{rec}})
-	if cerr := w.Close(context.WithoutCancel(ctx)); err == nil && cerr != nil {
+	if cerr := closeWriter(ctx, w); err == nil && cerr != nil {
 		err = fmt.Errorf("close writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, cerr)
 	}
 	if err == nil && len(resp.Results) != 1 {

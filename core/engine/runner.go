@@ -299,7 +299,7 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 	closed := false
 	defer func() {
 		if !closed {
-			_ = w.Close(context.WithoutCancel(ctx))
+			_ = closeWriter(ctx, w)
 		}
 	}()
 
