@@ -281,15 +281,10 @@ func (d *decoder) syncFields(path string, s *Sync, matchNode *yaml.Node, toB, to
 	matched := false
 	for _, fb := range toB.fields {
 		bf := fb.Name
-		// The field of a that reads bf back, if any.
-		var af string
-		for _, fa := range toA.fields {
-			if p, ok := plainPath(fa.Expr); ok && fa.Const == nil && names(p, bf) {
-				af = fa.Name
-				break
-			}
-		}
-		if af == "" {
+		// The fields of a that read bf back, in any way (a plain path, a
+		// template, a modifier): an identity partner first.
+		readers := readersOf(bf, toA.fields)
+		if len(readers) == 0 {
 			rule := SyncCarry
 			if o := owners[bf]; o == OwnerOnCreate {
 				rule = SyncOnCreate
@@ -299,34 +294,44 @@ func (d *decoder) syncFields(path string, s *Sync, matchNode *yaml.Node, toB, to
 			ab.Fields[bf] = SyncField{Key: "b:" + bf, Rule: rule}
 			continue
 		}
-		pairedA[af] = true
-		p, plain := plainPath(fb.Expr)
-		identity := plain && fb.Const == nil && names(p, af)
-		owner, owned := owners[bf]
-		if o, ok := owners[af]; ok {
-			owner, owned = o, true
+		for i, fa := range readers {
+			af := fa.Name
+			pairedA[af] = true
+			p, plain := plainPath(fb.Expr)
+			pa, plainA := plainPath(fa.Expr)
+			identity := plain && fb.Const == nil && names(p, af) && plainA && names(pa, bf)
+			owner, owned := owners[bf]
+			if o, ok := owners[af]; ok {
+				owner, owned = o, true
+			}
+			if !identity && (!owned || owner == OwnerLatest || owner == OwnerManual) {
+				at, atPath := toB.vals[bf], keyPath(path, "to_b."+bf)
+				if i > 0 { // a further reader: the pair is its own
+					at, atPath = toA.vals[af], keyPath(path, "to_a."+af)
+				}
+				d.errs.at(at, atPath, fmt.Sprintf(
+					"field %q is mapped both ways but the round trip is not the identity: to_b writes %s from %s and to_a writes %s back from %s%s, "+
+						"so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {%s: a} (or b, or on_create)",
+					bf, bf, describeExpr(fb), af, bf, readBackHow(fa), ownerKey(bf, af, i)))
+				continue
+			}
+			if !owned {
+				owner = OwnerLatest
+			}
+			keyB, keyA := "="+bf, "="+bf
+			if !identity {
+				keyB, keyA = "b:"+bf, "a:"+af
+			}
+			var shared string
+			if identity {
+				shared = owner
+			}
+			if i == 0 {
+				ab.Fields[bf] = SyncField{Key: keyB, Rule: ownerRule(owner, OwnerA), Owner: shared}
+			}
+			ba.Fields[af] = SyncField{Key: keyA, Rule: ownerRule(owner, OwnerB), Owner: shared}
+			matched = matched || (bf == s.Match && identity)
 		}
-		if !identity && (!owned || owner == OwnerLatest || owner == OwnerManual) {
-			d.errs.at(toB.vals[bf], keyPath(path, "to_b."+bf), fmt.Sprintf(
-				"field %q is mapped both ways but the round trip is not the identity: to_b writes %s from %s and to_a writes %s back from %s, "+
-					"so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {%s: a} (or b, or on_create)",
-				bf, bf, describeExpr(fb), af, bf, bf))
-			continue
-		}
-		if !owned {
-			owner = OwnerLatest
-		}
-		keyB, keyA := "="+bf, "="+bf
-		if !identity {
-			keyB, keyA = "b:"+bf, "a:"+af
-		}
-		var shared string
-		if identity {
-			shared = owner
-		}
-		ab.Fields[bf] = SyncField{Key: keyB, Rule: ownerRule(owner, OwnerA), Owner: shared}
-		ba.Fields[af] = SyncField{Key: keyA, Rule: ownerRule(owner, OwnerB), Owner: shared}
-		matched = matched || (bf == s.Match && identity)
 	}
 	for _, fa := range toA.fields {
 		if pairedA[fa.Name] {
@@ -356,6 +361,67 @@ func ownerRule(owner, side string) string {
 		return SyncOnCreate
 	}
 	return SyncNever
+}
+
+// readersOf returns the fields of fields (one direction's map) whose
+// expression reads the field written as name in the other direction: a
+// plain path naming it (properties.email reads back email), or a template,
+// modifier or multipath that mentions it anywhere ({{name}}, name|@upper,
+// {name,email}). A reader that is a plain path naming name comes first.
+func readersOf(name string, fields []mapping.Field) []mapping.Field {
+	var plain, other []mapping.Field
+	for _, f := range fields {
+		if f.Const != nil {
+			continue
+		}
+		if p, ok := plainPath(f.Expr); ok {
+			if names(p, name) {
+				plain = append(plain, f)
+			}
+			continue
+		}
+		if mentions(f.Expr, name) {
+			other = append(other, f)
+		}
+	}
+	return append(plain, other...)
+}
+
+// mentions reports whether an expression that is not a plain path reads
+// the field written as name anywhere: a path word in it names the field or
+// a part of it (name.first). It errs on the side of yes: a modifier that
+// happens to be called like the field counts.
+func mentions(expr, name string) bool {
+	for _, p := range mapping.PathsRead(expr) {
+		words := strings.FieldsFunc(p, func(r rune) bool {
+			return !(r == '.' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		})
+		for _, w := range words {
+			if names(w, name) || strings.HasPrefix(w, name+".") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ownerKey is the field an owners: hint names for the i-th field af of a
+// that reads bf back: bf for the first (its owner is the pair's), af
+// itself for a further one.
+func ownerKey(bf, af string, i int) string {
+	if i == 0 {
+		return bf
+	}
+	return af
+}
+
+// readBackHow says how a reader that is not a plain path reads a field
+// back, for a message: " (as "{{name}}")"; nothing for a plain path.
+func readBackHow(fa mapping.Field) string {
+	if _, plain := plainPath(fa.Expr); plain {
+		return ""
+	}
+	return " (as " + describeExpr(fa) + ")"
 }
 
 // plainPath returns expr if it is a plain path (no template, no modifier,

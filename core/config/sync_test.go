@@ -92,6 +92,35 @@ func TestSyncErrors(t *testing.T) {
 				`so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {name: a} (or b, or on_create)`},
 		},
 		{
+			name: "a template or modifier that reads a field back is a round trip too",
+			yaml: syncHead + `    to_b:
+      email: properties.email
+      name: "{{properties.firstname}} {{properties.lastname}}"
+      title: properties.jobtitle
+    to_a:
+      email: email
+      firstname: "{{name}}"
+      jobtitle: title|@reverse
+`,
+			want: []string{
+				`FILE:13:13: syncs[0].to_b.name: field "name" is mapped both ways but the round trip is not the identity: ` +
+					`to_b writes name from "{{properties.firstname}} {{properties.lastname}}" and to_a writes firstname back from name (as "{{name}}"), ` +
+					`so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {name: a} (or b, or on_create)`,
+				`FILE:14:14: syncs[0].to_b.title: field "title" is mapped both ways but the round trip is not the identity: ` +
+					`to_b writes title from "properties.jobtitle" and to_a writes jobtitle back from title (as "title|@reverse"), ` +
+					`so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {title: a} (or b, or on_create)`,
+			},
+		},
+		{
+			name: "a second field that reads a field back needs its own owner",
+			yaml: syncHead + `    to_b: {email: properties.email}
+    to_a: {email: email, email_copy: "{{email}}"}
+`,
+			want: []string{`FILE:12:38: syncs[0].to_a.email_copy: field "email" is mapped both ways but the round trip is not the identity: ` +
+				`to_b writes email from "properties.email" and to_a writes email_copy back from email (as "{{email}}"), ` +
+				`so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {email_copy: a} (or b, or on_create)`},
+		},
+		{
 			name: "latest is no owner for a field that does not survive the round trip",
 			yaml: syncHead + `    to_b: {email: properties.email, name: properties.firstname}
     to_a: {email: email, lastname: name}

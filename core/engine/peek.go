@@ -37,14 +37,24 @@ func (r *Runner) reverseOf(p *pipeline) (*pipeline, error) {
 	return nil, sdk.ConfigError(fmt.Errorf("pipeline %s: the other pipeline of sync %s is missing", p.cfg.Name, p.cfg.Sync.Sync))
 }
 
-// collector is an sdk.Emitter that keeps every record.
-type collector struct{ records []sdk.Record }
+// collector is an sdk.Emitter that keeps every record. Each batch and
+// checkpoint is progress for the run's watchdog (nil: none): a long peek
+// at a large change set is a read making progress, not a hang.
+type collector struct {
+	records []sdk.Record
+	wd      *watchdog
+}
 
 func (c *collector) Emit(records ...sdk.Record) error {
+	c.wd.progress()
 	c.records = append(c.records, records...)
 	return nil
 }
-func (c *collector) Checkpoint(string, []byte) error { return nil }
+
+func (c *collector) Checkpoint(string, []byte) error {
+	c.wd.progress()
+	return nil
+}
 
 // peekInboxPage is how many inbox entries peekInbox reads at a time.
 const peekInboxPage = 1000
@@ -73,7 +83,7 @@ func (r *Runner) peekInbox(ctx context.Context, rp *pipeline, got *collector) er
 
 // peek reads the changes of p's destination, by anchor key; nil if p is
 // not part of a sync or its destination cannot be read.
-func (r *Runner) peek(ctx context.Context, p *pipeline, dst sdk.Destination) (map[string]*peeked, error) {
+func (r *Runner) peek(ctx context.Context, p *pipeline, dst sdk.Destination, wd *watchdog) (map[string]*peeked, error) {
 	if p.cfg.Sync == nil {
 		return nil, nil
 	}
@@ -89,7 +99,7 @@ func (r *Runner) peek(ctx context.Context, p *pipeline, dst sdk.Destination) (ma
 	if err != nil {
 		return nil, final(fmt.Errorf("load checkpoints of %s: %w", rp.cfg.Name, err))
 	}
-	var got collector
+	got := collector{wd: wd}
 	err = src.Read(ctx, sdk.ReadRequest{
 		Config:    sdk.Config(rp.from.Config),
 		Streams:   []sdk.StreamState{{Stream: rp.cfg.From.Stream, State: states[rp.cfg.From.Stream]}},

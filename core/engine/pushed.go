@@ -58,7 +58,7 @@ func (r *Runner) deliverOnce(ctx context.Context, p *pipeline, t *tally) (err er
 	}()
 	bw := r.newBatchWriter(p, t, w)
 	bw.wd = wd
-	if bw.peeked, err = r.peek(ctx, p, dst); err != nil {
+	if bw.peeked, err = r.peek(ctx, p, dst, wd); err != nil {
 		return err // conflicts are looked for as in a read run
 	}
 	for len(entries) > 0 {

@@ -48,7 +48,7 @@ func (r *Runner) replayOnce(ctx context.Context, p *pipeline, t *tally, ids []in
 	}
 	bw := r.newBatchWriter(p, t, w)
 	bw.wd = wd
-	if bw.peeked, err = r.peek(ctx, p, dst); err != nil {
+	if bw.peeked, err = r.peek(ctx, p, dst, wd); err != nil {
 		_ = closeWriter(ctx, w)
 		return err // conflicts are looked for as in a read run
 	}

@@ -328,7 +328,7 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 
 	bw := r.newBatchWriter(p, t, w)
 	bw.wd = wd
-	if bw.peeked, err = r.peek(ctx, p, dst); err != nil {
+	if bw.peeked, err = r.peek(ctx, p, dst, wd); err != nil {
 		return err
 	}
 	if r.onBatchWriter != nil {

@@ -142,3 +142,28 @@ func (w *textWriter) text(s string) {
 	}
 	w.dst = appendEscaped(w.dst, s[k:])
 }
+
+// PathsRead returns the paths an expression reads from the source record:
+// a template's {{path}} parts, or the expression itself. A path may still
+// carry gjson syntax (modifiers, multipaths, queries); it is what the
+// caller looks into, not a plain field name. An expression that does not
+// compile yields what could be split out of it.
+func PathsRead(expr string) []string {
+	if !strings.Contains(expr, "{{") {
+		if expr == "" {
+			return nil
+		}
+		return []string{expr}
+	}
+	var paths []string
+	t, err := compileTemplate(expr)
+	if err != nil {
+		return []string{expr}
+	}
+	for _, p := range t.parts {
+		if p.path != "" {
+			paths = append(paths, p.path)
+		}
+	}
+	return paths
+}

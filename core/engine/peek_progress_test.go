@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/cxhub/cxhub/sdk"
+)
+
+// slowSystem is a fake system whose reads send one record at a time,
+// slowly: a vendor export making steady progress.
+type slowSystem struct{ *fakeSystem }
+
+func (s slowSystem) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
+	return s.fakeSystem.Read(ctx, req, slowEmitter{out})
+}
+
+type slowEmitter struct{ out sdk.Emitter }
+
+func (e slowEmitter) Emit(records ...sdk.Record) error {
+	time.Sleep(40 * time.Millisecond)
+	return e.out.Emit(records...)
+}
+
+func (e slowEmitter) Checkpoint(stream string, state []byte) error {
+	return e.out.Checkpoint(stream, state)
+}
+
+// A peek at a large change set on the other side takes longer than the
+// hang timeout in all, but each record it reads is progress: the run is
+// not taken for hung and restarted.
+func TestSlowPeekIsProgressNotAHang(t *testing.T) {
+	w := newTwoWay(t)
+	for i := range 20 {
+		w.a.put(fmt.Sprint("c", i), map[string]any{"email": fmt.Sprintf("u%d@example.com", i), "first": "Margaret", "last": "Thompson"})
+	}
+	w.round()
+	// 20 edits in b: the next a → b run peeks at them, 40 ms each, 800 ms
+	// in all against a hang timeout of 300 ms.
+	for i := range 20 {
+		w.b.put(fmt.Sprint("b-", i+1), map[string]any{"phone": fmt.Sprint("+1 555 01", i)})
+	}
+	w.runner.Launcher.(*fakeLauncher).connectors["desk"] = slowSystem{w.b}
+	w.runner.HangTimeout = 300 * time.Millisecond
+	res := w.runner.Sync(context.Background(), "people-a-to-b")
+	if res.Err != nil || res.Counts.Restarts != 0 {
+		t.Fatalf("a slow but steady peek: err %v, restarts %d; want neither", res.Err, res.Counts.Restarts)
+	}
+}
