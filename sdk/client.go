@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 
 	pb "github.com/cxhub/cxhub/sdk/internal/connectorpb"
 	"github.com/cxhub/cxhub/sdk/internal/hostlink"
@@ -62,7 +63,7 @@ func launch(ctx context.Context, o hostlink.Options) (*client, error) {
 		StartTimeout:     o.StartTimeout,
 		GRPCDialOptions:  wireopts.DialOptions(),
 	})
-	c, err := connect(ctx, pc, o.Name)
+	c, err := connect(ctx, pc, o.Name, o.StartTimeout)
 	if err != nil {
 		pc.Kill()
 		return nil, err
@@ -70,7 +71,9 @@ func launch(ctx context.Context, o hostlink.Options) (*client, error) {
 	return c, nil
 }
 
-func connect(ctx context.Context, pc *plugin.Client, path string) (*client, error) {
+// connect completes the start: the handshake (bounded by go-plugin's
+// StartTimeout), then the spec, within the same time.
+func connect(ctx context.Context, pc *plugin.Client, path string, timeout time.Duration) (*client, error) {
 	proto, err := pc.Client()
 	if err != nil {
 		return nil, explainStartError(path, err)
@@ -83,8 +86,16 @@ func connect(ctx context.Context, pc *plugin.Client, path string) (*client, erro
 	if !ok {
 		return nil, fmt.Errorf("start connector %s: plugin is not a cxhub connector", path)
 	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	spec, err := fetchSpec(ctx, rpc, path)
 	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("connector %s did not report its spec within %s of starting (hung?): %w", path, timeout, err)
+		}
 		return nil, err
 	}
 	v := pc.NegotiatedVersion()

@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/hub"
 	"github.com/cxhub/cxhub/core/plugins"
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/spf13/cobra"
@@ -178,7 +181,8 @@ func (a *app) connectionError(err error) error {
 }
 
 func newCheckCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var timeout time.Duration
+	cmd := &cobra.Command{
 		Use:   "check <connection>",
 		Short: "Ask a connection's connector whether its system is reachable with the configured settings",
 		Args:  cobra.ExactArgs(1),
@@ -187,7 +191,9 @@ func newCheckCmd(a *app) *cobra.Command {
 			if err != nil {
 				return a.connectionError(err)
 			}
-			resp, err := a.h().Check(cmd.Context(), conn.Name)
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			resp, err := a.h().Check(ctx, conn.Name)
 			if a.json() {
 				out := map[string]any{"connection": conn.Name, "ok": err == nil, "message": resp.Message}
 				if err != nil {
@@ -206,10 +212,13 @@ func newCheckCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().DurationVar(&timeout, "timeout", hub.DefaultCheckTimeout, "give up on a connector that has not answered (started and checked) within this long")
+	return cmd
 }
 
 func newDiscoverCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var timeout time.Duration
+	cmd := &cobra.Command{
 		Use:   "discover <connection>",
 		Short: "List the streams a connection reaches, with their keys, cursors and capabilities",
 		Args:  cobra.ExactArgs(1),
@@ -218,7 +227,9 @@ func newDiscoverCmd(a *app) *cobra.Command {
 			if err != nil {
 				return a.connectionError(err)
 			}
-			resp, err := a.h().Discover(cmd.Context(), conn.Name)
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			resp, err := a.h().Discover(ctx, conn.Name)
 			if err != nil {
 				return fmt.Errorf("discover %s: %w", conn.Name, err)
 			}
@@ -233,6 +244,8 @@ func newDiscoverCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().DurationVar(&timeout, "timeout", hub.DefaultDiscoverTimeout, "give up on a connector that has not answered (started and listed its streams) within this long")
+	return cmd
 }
 
 func capabilities(c sdk.Capabilities) string {

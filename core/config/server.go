@@ -22,6 +22,11 @@ type Server struct {
 	Public []string
 	// MaxBodyBytes bounds a webhook request's body; default 5 MiB.
 	MaxBodyBytes int64
+	// WebhookTimeout bounds how long a webhook delivery may take, the
+	// connector's verification included: past it the vendor gets 503 (and
+	// retries), and a connector plugin that did not answer is taken for
+	// hung and replaced. Default 10s, between 1s and 5m.
+	WebhookTimeout time.Duration
 	// LeaseTTL (server.lease.ttl) is how long a worker's lease on a
 	// pipeline lasts without renewal; it is renewed every third of it.
 	// Default 15s, between 1s and 10m. See docs/scale-out.md.
@@ -43,9 +48,10 @@ const (
 
 // Defaults of the server section.
 const (
-	DefaultListen       = "127.0.0.1:8080"
-	DefaultMaxBodyBytes = 5 << 20
-	DefaultLeaseTTL     = 15 * time.Second
+	DefaultListen         = "127.0.0.1:8080"
+	DefaultMaxBodyBytes   = 5 << 20
+	DefaultLeaseTTL       = 15 * time.Second
+	DefaultWebhookTimeout = 10 * time.Second
 )
 
 // Monitor is the `monitor:` section: what the service watches and whom it
@@ -99,7 +105,7 @@ const (
 )
 
 var (
-	serverKeys     = []string{"listen", "cert_file", "key_file", "tokens", "public", "max_body_bytes", "lease"}
+	serverKeys     = []string{"listen", "cert_file", "key_file", "tokens", "public", "max_body_bytes", "webhook_timeout", "lease"}
 	leaseKeys      = []string{"ttl"}
 	tokenKeys      = []string{"name", "token", "role"}
 	roles          = []string{RoleViewer, RoleOperator}
@@ -112,7 +118,8 @@ var (
 // server decodes the server section.
 func (d *decoder) server(n *yaml.Node, c *Config) {
 	const path = "server"
-	c.Server = Server{Listen: DefaultListen, Public: publicPaths, MaxBodyBytes: DefaultMaxBodyBytes, LeaseTTL: DefaultLeaseTTL}
+	c.Server = Server{Listen: DefaultListen, Public: publicPaths, MaxBodyBytes: DefaultMaxBodyBytes, LeaseTTL: DefaultLeaseTTL,
+		WebhookTimeout: DefaultWebhookTimeout}
 	if isNull(n) {
 		return
 	}
@@ -151,6 +158,15 @@ func (d *decoder) server(n *yaml.Node, c *Config) {
 	if v, ok := f["max_body_bytes"]; ok && !isNull(v.val) {
 		if b, ok := d.integer(v.val, keyPath(path, "max_body_bytes"), 1024, 1<<30); ok {
 			c.Server.MaxBodyBytes = int64(b)
+		}
+	}
+	if v, ok := f["webhook_timeout"]; ok && !isNull(v.val) {
+		if t, ok := d.duration(v.val, keyPath(path, "webhook_timeout"), time.Second); ok {
+			if t > 5*time.Minute {
+				d.errs.at(resolve(v.val), keyPath(path, "webhook_timeout"), fmt.Sprintf("expected at most 5m (vendors give up on a webhook long before), got %v", t))
+			} else {
+				c.Server.WebhookTimeout = t
+			}
 		}
 	}
 	if v, ok := f["lease"]; ok && !isNull(v.val) {

@@ -17,6 +17,7 @@ server:
     - {name: grafana, token: viewer-token-0123456789, role: viewer}
   public: [healthz]
   max_body_bytes: 65536
+  webhook_timeout: 4s
 monitor:
   check_interval: 1m
   check_failures: 2
@@ -33,7 +34,8 @@ pipelines:
 `)
 	s := c.Server
 	if s.Listen != "0.0.0.0:9090" || len(s.Tokens) != 2 || s.Tokens[0].Token != "operator-token-0123456789" ||
-		s.Tokens[0].Role != RoleOperator || !slices.Equal(s.Public, []string{"healthz"}) || s.MaxBodyBytes != 65536 {
+		s.Tokens[0].Role != RoleOperator || !slices.Equal(s.Public, []string{"healthz"}) || s.MaxBodyBytes != 65536 ||
+		s.WebhookTimeout != 4*time.Second {
 		t.Errorf("server = %+v", s)
 	}
 	m := c.Monitor
@@ -92,6 +94,23 @@ pipelines: []
 	} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("errors lack %q:\n%s", want, errs)
+		}
+	}
+}
+
+func TestServerWebhookTimeout(t *testing.T) {
+	const base = "version: 1\nconnections: {a: {connector: file}}\npipelines: []\n"
+	if c := mustLoad(t, base); c.Server.WebhookTimeout != DefaultWebhookTimeout {
+		t.Errorf("default webhook timeout = %v, want %v", c.Server.WebhookTimeout, DefaultWebhookTimeout)
+	}
+	for yaml, want := range map[string]string{
+		"server: {webhook_timeout: 100ms}\n": "FILE:4:27: server.webhook_timeout: expected a duration of at least 1s",
+		"server: {webhook_timeout: 1h}\n":    "FILE:4:27: server.webhook_timeout: expected at most 5m",
+		"server: {webhook_timeout: soon}\n":  "FILE:4:27: server.webhook_timeout: expected a duration",
+	} {
+		errs := strings.Join(loadErrors(t, base+yaml), "\n")
+		if !strings.Contains(errs, want) {
+			t.Errorf("%s: errors %q, want %q", yaml, errs, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -138,8 +139,17 @@ func (h *Hub) Connection(ctx context.Context, name string) (*config.Connection, 
 	return conn, nil
 }
 
-// withConnector starts a connection's connector for the length of fn.
-func (h *Hub) withConnector(ctx context.Context, name string, fn func(*host.Plugin, *config.Connection) error) error {
+// Default bounds of the calls a command line makes to a connector, its
+// start included, when the caller's context sets none: a hung or stopped
+// plugin must not hang the command.
+const (
+	DefaultCheckTimeout    = time.Minute
+	DefaultDiscoverTimeout = 2 * time.Minute
+)
+
+// withConnector starts a connection's connector for the length of fn,
+// within limit unless ctx has a deadline already.
+func (h *Hub) withConnector(ctx context.Context, name, call string, limit time.Duration, fn func(context.Context, *host.Plugin, *config.Connection) error) error {
 	conn, err := h.Connection(ctx, name)
 	if err != nil {
 		return err
@@ -148,19 +158,36 @@ func (h *Hub) withConnector(ctx context.Context, name string, fn func(*host.Plug
 	if err != nil {
 		return err
 	}
+	_, callerBound := ctx.Deadline()
+	if !callerBound {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	bounded := func(err error) error {
+		if err == nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return err
+		}
+		within := "in time"
+		if !callerBound {
+			within = "within " + limit.String()
+		}
+		return fmt.Errorf("connection %s: the connector did not answer %s %s (hung?): %w", name, call, within, err)
+	}
 	p, err := host.Start(ctx, conn.Connector)
 	if err != nil {
-		return err
+		return bounded(err)
 	}
 	defer host.Stop(p)
-	return fn(p, conn)
+	return bounded(fn(ctx, p, conn))
 }
 
 // Check asks a connection's connector whether its system is reachable with
-// the configured settings.
+// the configured settings; within DefaultCheckTimeout if ctx sets no
+// deadline.
 func (h *Hub) Check(ctx context.Context, connection string) (sdk.CheckResponse, error) {
 	var resp sdk.CheckResponse
-	err := h.withConnector(ctx, connection, func(p *host.Plugin, conn *config.Connection) error {
+	err := h.withConnector(ctx, connection, "check", DefaultCheckTimeout, func(ctx context.Context, p *host.Plugin, conn *config.Connection) error {
 		var err error
 		resp, err = p.Check(ctx, sdk.CheckRequest{Config: sdk.Config(conn.Config)})
 		return err
@@ -168,10 +195,11 @@ func (h *Hub) Check(ctx context.Context, connection string) (sdk.CheckResponse, 
 	return resp, err
 }
 
-// Discover lists the streams a connection reaches.
+// Discover lists the streams a connection reaches; within
+// DefaultDiscoverTimeout if ctx sets no deadline.
 func (h *Hub) Discover(ctx context.Context, connection string) (sdk.DiscoverResponse, error) {
 	var resp sdk.DiscoverResponse
-	err := h.withConnector(ctx, connection, func(p *host.Plugin, conn *config.Connection) error {
+	err := h.withConnector(ctx, connection, "discover", DefaultDiscoverTimeout, func(ctx context.Context, p *host.Plugin, conn *config.Connection) error {
 		var err error
 		resp, err = p.Discover(ctx, sdk.DiscoverRequest{Config: sdk.Config(conn.Config)})
 		return err

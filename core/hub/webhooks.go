@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -25,7 +26,9 @@ type warmPlugin struct {
 }
 
 // handle calls HandleWebhook on the connection's warm plugin; a plugin
-// found dead is replaced once.
+// found dead is replaced once. A plugin that did not answer before ctx's
+// deadline is taken for hung (stopped, deadlocked): it is stopped, and the
+// next delivery starts a new one.
 func (w *webhookPlugins) handle(ctx context.Context, h *Hub, conn *config.Connection, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
 	for attempt := 0; ; attempt++ {
 		p, err := w.plugin(ctx, h, conn)
@@ -33,9 +36,17 @@ func (w *webhookPlugins) handle(ctx context.Context, h *Hub, conn *config.Connec
 			return sdk.WebhookResponse{}, err
 		}
 		resp, err := p.HandleWebhook(ctx, req)
-		if err != nil && p.Exited() && attempt == 0 {
+		switch {
+		case err == nil:
+			return resp, nil
+		case p.Exited() && attempt == 0:
 			w.forget(h, conn.Name, p)
 			continue
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			w.forget(h, conn.Name, p)
+			h.Logger().Warn("webhook plugin did not answer in time: taken for hung and stopped; the next delivery starts a new one",
+				"connection", conn.Name, "pid", p.Pid())
+			return resp, fmt.Errorf("connection %s: the connector did not answer the webhook in time (taken for hung, replaced): %w", conn.Name, err)
 		}
 		return resp, err
 	}
@@ -67,9 +78,14 @@ func (w *webhookPlugins) plugin(ctx context.Context, h *Hub, conn *config.Connec
 
 func (w *webhookPlugins) forget(h *Hub, connection string, p *host.Plugin) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.running[connection].p == p {
+	mine := w.running[connection].p == p
+	if mine {
 		delete(w.running, connection)
+	}
+	w.mu.Unlock()
+	// Stopped outside the lock: a hung plugin takes the kill's grace, and
+	// other connections' deliveries must not wait for it.
+	if mine {
 		if host, err := h.Plugins(); err == nil {
 			host.Stop(p)
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -59,7 +60,11 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		delivery = "sha256:" + hex.EncodeToString(sum[:])
 	}
 	req := sdk.WebhookRequest{Method: r.Method, URL: r.URL.RequestURI(), Header: r.Header.Clone(), Body: body}
-	pushed, err := s.hub.HandleWebhook(r.Context(), connection, req, delivery)
+	// Bounded: the vendor gives up on a slow answer anyway, and a plugin
+	// that cannot answer (hung, stopped) is replaced by the hub.
+	ctx, cancel := context.WithTimeout(r.Context(), s.config().Server.WebhookTimeout)
+	defer cancel()
+	pushed, err := s.hub.HandleWebhook(ctx, connection, req, delivery)
 	if err != nil {
 		switch sdk.KindOf(err) {
 		case sdk.KindAuth:

@@ -34,7 +34,9 @@ type Options struct {
 	// others can write, or that another user owns, is refused) on a file
 	// system that allows exec. "" means DefaultVerifiedDir().
 	VerifiedDir string
-	// StartTimeout bounds the handshake; zero means 30 seconds.
+	// StartTimeout bounds the start: the handshake, and then the spec the
+	// connector must report; zero means 30 seconds. A plugin that hangs or
+	// is stopped while starting is killed after it.
 	StartTimeout time.Duration
 	// Dir is the plugin's working directory ("" = the host's). The core uses
 	// the config file's directory, so relative paths in a connection's
