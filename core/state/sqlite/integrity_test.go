@@ -117,3 +117,55 @@ func TestIntegrityCheckOnlyWhenNeeded(t *testing.T) {
 		t.Errorf("links = %d, want 101", n)
 	}
 }
+
+// TestDamageMetWhileOpenStopsTheStore: pages damaged while the store is
+// open (a bad disk, a stray write) are met by the next statement that
+// reads them: the store reports ErrDamaged, refuses every call from then
+// on, writes nothing more, and leaves no clean mark, so that the next Open
+// checks the file and refuses it.
+func TestDamageMetWhileOpenStopsTheStore(t *testing.T) {
+	path := filledStore(t, 20000)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every page of the second half gets an invalid b-tree page type: a
+	// damage SQLite recognises as soon as it reads the page.
+	const pageSize = 4096
+	for off := (fi.Size() / 2 / pageSize) * pageSize; off < fi.Size(); off += pageSize {
+		if _, err := f.WriteAt([]byte{0x5a}, off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.CountLinks(ctx); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("counting links over damaged pages: %v, want ErrDamaged", err)
+	}
+	if err := s.Commit(ctx, Commit{Links: []Link{lk("crm", "contacts", "new", "desk", "users", "n1")}}); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("a commit after damage was met: %v, want ErrDamaged", err)
+	}
+	if _, err := s.Checkpoints(ctx, "p"); !errors.Is(err, ErrDamaged) {
+		t.Fatalf("a read after damage was met: %v, want ErrDamaged", err)
+	}
+	_ = s.Close()
+	if _, err := os.Stat(cleanMarkPath(path)); err == nil {
+		t.Fatal("the store left a clean mark after meeting damage: the next Open would skip the check")
+	}
+	if s2, err := Open(path); !errors.Is(err, ErrDamaged) {
+		if s2 != nil {
+			s2.Close()
+		}
+		t.Fatalf("reopening the damaged file: %v, want ErrDamaged", err)
+	}
+}

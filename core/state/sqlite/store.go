@@ -61,6 +61,9 @@ type Store struct {
 	// readParams prefix the read pool's SQLite URI parameters: see
 	// readOnlyParams, for a file this user cannot write; else empty.
 	readParams string
+	// damage records a corruption any connection met: the store then
+	// refuses every call (guard.go).
+	damage damage
 
 	// w is the only connection that writes. SQLite admits one writer at a
 	// time anyway: with one connection, concurrent writers queue in Go (and
@@ -130,7 +133,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, lock: lock, real: real}
+	s := &Store{path: path, lock: lock, real: real, damage: damage{path: path}}
 	ok := false
 	sidecars := existingSidecars(real)
 	defer func() {
@@ -208,7 +211,7 @@ func OpenReadOnly(path string) (*Store, error) {
 	if err := probe(path); err != nil {
 		return nil, err
 	}
-	s := &Store{path: path}
+	s := &Store{path: path, damage: damage{path: path}}
 	if readOnly {
 		s.readParams = readOnlyParams(path)
 	}
@@ -267,12 +270,8 @@ func (s *Store) openWriter() error {
 	//   - foreign_keys=on: dead letters must point at a real run.
 	//   - _txlock=immediate: write transactions take the write lock at BEGIN,
 	//     so they wait in busy_timeout rather than fail on upgrade.
-	var err error
-	s.w, err = sql.Open("sqlite3", dsn(s.path,
-		"_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_txlock=immediate"+cacheParams))
-	if err != nil {
-		return fmt.Errorf("state: open %s: %w", s.path, err)
-	}
+	s.w = openGuarded(dsn(s.path,
+		"_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_foreign_keys=on&_txlock=immediate"+cacheParams), &s.damage)
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxLifetime(0)
@@ -284,11 +283,7 @@ func (s *Store) openWriter() error {
 // through it. For a writer, it is opened after the writer has set WAL mode
 // and migrated.
 func (s *Store) openReaders() error {
-	var err error
-	s.r, err = sql.Open("sqlite3", dsn(s.path, s.readParams+"_busy_timeout=5000&_synchronous=NORMAL&_foreign_keys=on&_query_only=on"+cacheParams))
-	if err != nil {
-		return fmt.Errorf("state: open %s: %w", s.path, err)
-	}
+	s.r = openGuarded(dsn(s.path, s.readParams+"_busy_timeout=5000&_synchronous=NORMAL&_foreign_keys=on&_query_only=on"+cacheParams), &s.damage)
 	s.r.SetMaxOpenConns(readConns)
 	s.r.SetMaxIdleConns(readConns)
 	s.r.SetConnMaxLifetime(0)
@@ -328,7 +323,7 @@ func (s *Store) Close() error {
 		}
 		// The lock goes last, once SQLite has closed the file: see lock.go.
 		if s.lock != nil {
-			if errors.Join(errs...) == nil {
+			if errors.Join(errs...) == nil && s.damage.err() == nil {
 				leaveCleanMark(s.real)
 			}
 			errs = append(errs, s.lock.Close())
