@@ -42,47 +42,61 @@ func openUpTo(t *testing.T, dir string) {
 	}
 }
 
-// TestReadOnlyStateDirectory: a state written by root is read by a user
-// who may read the file but write neither it nor its directory (run as
-// uid 65534; root's permissions would hide the problem). The read-only
-// commands work and show the state; a sync is refused with a message that
-// says what is wrong and what to do, and writes nothing.
+// TestReadOnlyStateDirectory: a state written by one user is read by a
+// user who may read the file but write neither it nor its directory. As
+// root, the reader is uid 65534 (root's permissions would hide the
+// problem); otherwise the owner itself, with the directory and the file
+// made read-only (0555, 0444). The read-only commands work and show the
+// state; a sync is refused with a message that says what is wrong and
+// what to do, and writes nothing.
 func TestReadOnlyStateDirectory(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root, to run cxhub as another user")
-	}
 	w := newWorkspace(t, fmt.Sprintf(bulkConfig, "file"))
 	writeBulk(t, w, 50)
 	w.mustCxhub("sync")
 	dbPath := w.path("state/cxhub.db")
-	if err := os.Chmod(dbPath, 0o644); err != nil {
-		t.Fatal(err)
+	asRoot := os.Geteuid() == 0
+	run := func(args ...string) result { return w.cxhubAs(nobody, args...) }
+	wantInRefusal := []string{"state/cxhub.db", "is not writable by this user", "uid 65534", "run cxhub as the user that owns the state (root)", "Read-only commands"}
+	if asRoot {
+		if err := os.Chmod(dbPath, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		openUpTo(t, w.path("state"))
+		openUpTo(t, binDir)
+	} else {
+		run = w.cxhub
+		wantInRefusal = []string{"state/cxhub.db", "is not writable by this user", fmt.Sprintf("uid %d", os.Getuid()), "Read-only commands"}
+		if err := os.Chmod(dbPath, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(w.path("state"), 0o555); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = os.Chmod(w.path("state"), 0o755) }) // for the temp dir's removal
 	}
-	openUpTo(t, w.path("state"))
-	openUpTo(t, binDir)
 	before, err := os.ReadFile(dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	show := w.cxhubAs(nobody, "state", "show")
+	show := run("state", "show")
 	if show.code != 0 || !strings.Contains(show.stdout, "bulk") {
 		t.Errorf("state show as a user who cannot write the state:\n%s", show)
 	}
-	runs := w.cxhubAs(nobody, "runs", "-o", "json")
+	runs := run("runs", "-o", "json")
 	var list []state.Run
 	if runs.code != 0 || json.Unmarshal([]byte(runs.stdout), &list) != nil || len(list) != 1 || list[0].Counts.Written != 50 {
 		t.Errorf("runs as a user who cannot write the state: %+v\n%s", list, runs)
 	}
-	if dlq := w.cxhubAs(nobody, "dlq", "list"); dlq.code != 0 {
+	if dlq := run("dlq", "list"); dlq.code != 0 {
 		t.Errorf("dlq list as a user who cannot write the state:\n%s", dlq)
 	}
 
-	sync := w.cxhubAs(nobody, "sync")
+	sync := run("sync")
 	if sync.code == 0 {
 		t.Fatalf("a sync by a user who cannot write the state succeeded:\n%s", sync)
 	}
-	for _, want := range []string{"state/cxhub.db", "is not writable by this user", "uid 65534", "run cxhub as the user that owns the state (root)", "Read-only commands"} {
+	for _, want := range wantInRefusal {
 		if !strings.Contains(sync.stderr, want) {
 			t.Errorf("the refusal does not say %q:\n%s", want, sync.stderr)
 		}
