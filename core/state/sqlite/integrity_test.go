@@ -169,3 +169,24 @@ func TestDamageMetWhileOpenStopsTheStore(t *testing.T) {
 		t.Fatalf("reopening the damaged file: %v, want ErrDamaged", err)
 	}
 }
+
+// TestOpenCallsADamagedSchemaDamage: a cxhub state whose schema page (the
+// first page, past SQLite's header) is damaged is refused as a damaged
+// state, with the integrity advice, not as somebody else's file.
+func TestOpenCallsADamagedSchemaDamage(t *testing.T) {
+	path := filledStore(t, 100)
+	b := readFile(t, path)
+	for i := 100; i < 4096; i++ {
+		b[i] = 0x5a
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(path)
+	if !errors.Is(err, ErrDamaged) || errors.Is(err, ErrNotStateDatabase) {
+		t.Fatalf("Open of a state with a damaged schema = %v, want ErrDamaged", err)
+	}
+	if !bytes.Equal(readFile(t, path), b) {
+		t.Fatal("the damaged file was written to")
+	}
+}

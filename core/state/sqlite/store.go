@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -422,6 +423,21 @@ func prepareFile(path string) error {
 	return nil
 }
 
+// headerApplicationID reads the application id SQLite keeps in the file
+// header (4 bytes, big-endian, at offset 68), or 0.
+func headerApplicationID(path string) uint32 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var b [4]byte
+	if _, err := f.ReadAt(b[:], 68); err != nil {
+		return 0
+	}
+	return binary.BigEndian.Uint32(b[:])
+}
+
 // existingSidecars notes which of SQLite's -wal and -shm files exist.
 func existingSidecars(real string) map[string]bool {
 	out := map[string]bool{}
@@ -500,10 +516,15 @@ func probe(path string) error {
 }
 
 // schemaReadError is the error for a failure to read the schema: SQLite
-// saying the file is not a database (or a damaged one) is a refusal.
+// saying the file is not a database (or a damaged one) is a refusal. A
+// damaged file whose header carries cxhub's application id is a damaged
+// state, not somebody else's file.
 func schemaReadError(path string, err error) error {
 	var se sqlite3.Error
 	if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
+		if headerApplicationID(path) == applicationID {
+			return damaged(path, err.Error())
+		}
 		return notOurs(path, err)
 	}
 	return fmt.Errorf("state: open %s: read schema version: %w", path, err)
