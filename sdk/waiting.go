@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -50,9 +51,9 @@ type heartbeat struct {
 	now  func() time.Time
 
 	mu        sync.Mutex
-	lastSent  time.Time // when the last heartbeat was sent
-	lastUntil time.Time // the end of the wait it announced
-	done      bool      // the stream ended or broke: send nothing more
+	lastSent  time.Time   // when the last heartbeat was sent
+	lastUntil time.Time   // the end of the wait it announced
+	done      atomic.Bool // the stream ended or broke: send nothing more
 }
 
 func newHeartbeat(send func(*pb.Waiting) error) *heartbeat {
@@ -65,10 +66,13 @@ func newHeartbeat(send func(*pb.Waiting) error) *heartbeat {
 // at most about a second out of date, and a pacing loop of many short
 // waits sends one heartbeat a second, not one per wait.
 func (h *heartbeat) waiting(reason string, until time.Time) {
+	if h.done.Load() {
+		return // without waiting for a heartbeat still being sent
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.now()
-	if h.done || !until.After(now) {
+	if h.done.Load() || !until.After(now) {
 		return
 	}
 	if !h.lastSent.IsZero() && now.Sub(h.lastSent) < heartbeatEvery && !until.After(h.lastUntil.Add(heartbeatEvery)) {
@@ -78,17 +82,17 @@ func (h *heartbeat) waiting(reason string, until time.Time) {
 	ms := int64((wait + time.Millisecond - 1) / time.Millisecond)
 	if err := h.send(&pb.Waiting{Reason: wireReason(reason), WaitMs: ms}); err != nil {
 		// The stream broke: the call itself reports why.
-		h.done = true
+		h.done.Store(true)
 		return
 	}
 	h.lastSent, h.lastUntil = now, until
 }
 
-// stop ends the heartbeats: the stream is over.
+// stop ends the heartbeats: the stream is over. It does not wait for a
+// heartbeat being sent (one blocked by a host that stopped reading ends
+// when the stream does), so that the stream's handler can always return.
 func (h *heartbeat) stop() {
-	h.mu.Lock()
-	h.done = true
-	h.mu.Unlock()
+	h.done.Store(true)
 }
 
 // wireReason makes a reason fit the protocol: valid UTF-8, bounded.

@@ -264,3 +264,28 @@ func TestWriteHeartbeatsOnlyWhenTheCoreAccepts(t *testing.T) {
 		}
 	}
 }
+
+// A heartbeat blocked in its send (a host that stopped reading) does not
+// keep stop, and with it the stream's handler, from returning.
+func TestHeartbeatStopDoesNotWaitForABlockedSend(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	h := newHeartbeat(func(*pb.Waiting) error {
+		close(entered)
+		<-release
+		return nil
+	})
+	go h.waiting("rate limited", time.Now().Add(time.Minute))
+	<-entered
+	stopped := make(chan struct{})
+	go func() {
+		h.stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("stop waited for a heartbeat blocked in its send")
+	}
+	h.waiting("rate limited", time.Now().Add(2*time.Minute)) // after stop: sends nothing (a second send would close entered twice)
+}
