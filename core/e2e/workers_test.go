@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -51,7 +52,8 @@ type cluster struct {
 	dsn   string
 	ports []int
 	procs []*running
-	st    state.Store // read-only, for the test's checks
+	logs  []*syncBuffer // every worker process's log, in start order
+	st    state.Store   // read-only, for the test's checks
 }
 
 func newCluster(t *testing.T, n int, connections, pipelines string) *cluster {
@@ -99,6 +101,7 @@ func (c *cluster) launch(i int, id string) *running {
 		c.t.Fatal(err)
 	}
 	r := &running{t: c.t, cmd: cmd, stdout: stdout, stderr: stderr, done: make(chan error, 1)}
+	c.logs = append(c.logs, stderr)
 	go func() { r.done <- cmd.Wait() }()
 	c.t.Cleanup(func() {
 		if r.res == nil {
@@ -217,14 +220,39 @@ func (c *cluster) runsOfPipeline(p string) []state.Run {
 // noOverlappingRuns fails the test if two runs of a pipeline overlap in
 // the runs table (see overlaps). takenOver are the pipelines the test took
 // from a worker on purpose (killed, paused past its lease): there a run
-// the store closed when the next one started is expected.
+// the store closed when the next one started is expected. So it is on a
+// pipeline whose lease a worker logged it lost (a renewal refused: on a
+// loaded machine a stall longer than the ttl does it), since that worker
+// stopped its run and could commit nothing more of it.
 func (c *cluster) noOverlappingRuns(pipelines []string, takenOver ...string) {
 	c.t.Helper()
+	if lost := c.leasesLost(); len(lost) > 0 {
+		c.t.Logf("leases a worker lost (its run then closed by the next holder's): %v", lost)
+		takenOver = append(takenOver, lost...)
+	}
 	for _, p := range pipelines {
 		for _, o := range overlaps(c.runsOfPipeline(p), slices.Contains(takenOver, p)) {
 			c.t.Errorf("pipeline %s: %s", p, o)
 		}
 	}
+}
+
+// lostLease matches a worker's log line saying it lost a pipeline's lease
+// or failed to renew it (then it lets the lease go at its local expiry).
+var lostLease = regexp.MustCompile(`msg="(?:lease lost|renew lease failed)[^"]*" pipeline=(\S+)`)
+
+// leasesLost returns the pipelines whose lease a worker logged it lost.
+func (c *cluster) leasesLost() []string {
+	var out []string
+	for _, l := range c.logs {
+		for _, m := range lostLease.FindAllStringSubmatch(l.String(), -1) {
+			if !slices.Contains(out, m[1]) {
+				out = append(out, m[1])
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // overlaps describes each pair of one pipeline's runs that ran at once:
@@ -333,14 +361,14 @@ func copyPipelines(names []string, batch int) string {
 	return b.String()
 }
 
-// TestWorkersShareAndFailOver: three workers on twelve pipelines run each
+// TestWorkersShareAndFailOver: three workers on thirty pipelines run each
 // of them, never one twice at once (the runs table), and spread them; a
 // worker SIGKILLed in the middle of runs has its pipelines resume on the
 // others within 30 s, from their checkpoints, the destinations exact;
 // when it comes back it gets its share again.
 func TestWorkersShareAndFailOver(t *testing.T) {
 	var names []string
-	for i := 1; i <= 12; i++ {
+	for i := 1; i <= 30; i++ {
 		names = append(names, fmt.Sprintf("p%02d", i))
 	}
 	c := newCluster(t, 3, "", copyPipelines(names, 10))
