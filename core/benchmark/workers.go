@@ -171,7 +171,7 @@ func holders(ctx context.Context, st state.Store) (map[string][]string, error) {
 	now := time.Now()
 	for _, l := range leases {
 		if l.Holder != "" && l.ExpiresAt.After(now) {
-			out[l.Holder] = append(out[l.Holder], l.Pipeline)
+			out[l.HolderID()] = append(out[l.HolderID()], l.Pipeline)
 		}
 	}
 	return out, nil

@@ -111,11 +111,7 @@ func newStateCmd(a *app) *cobra.Command {
 			if _, ok := cfg.Pipeline(args[0]); !ok {
 				return fmt.Errorf("no pipeline named %q in %s", args[0], cfg.File)
 			}
-			st, err := a.h().Store()
-			if err != nil {
-				return err
-			}
-			n, err := st.ResetCheckpoints(cmd.Context(), args[0])
+			n, err := a.h().ResetCheckpoints(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}

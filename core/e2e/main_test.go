@@ -162,7 +162,17 @@ func (w *workspace) command(args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Bu
 // cxhub runs a command to its end (at most two minutes).
 func (w *workspace) cxhub(args ...string) result {
 	w.t.Helper()
+	return w.cxhubEnv(nil, args...)
+}
+
+// cxhubEnv runs a command to its end (at most two minutes), with env
+// added to the test's environment.
+func (w *workspace) cxhubEnv(env []string, args ...string) result {
+	w.t.Helper()
 	cmd, stdout, stderr := w.command(args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}

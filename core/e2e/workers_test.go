@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -51,7 +52,8 @@ type cluster struct {
 	dsn   string
 	ports []int
 	procs []*running
-	st    state.Store // read-only, for the test's checks
+	logs  []*syncBuffer // every worker process's log, in start order
+	st    state.Store   // read-only, for the test's checks
 }
 
 func newCluster(t *testing.T, n int, connections, pipelines string) *cluster {
@@ -75,22 +77,7 @@ func (c *cluster) api(i int) api {
 // start starts worker i and waits until it is ready.
 func (c *cluster) start(i int) {
 	c.t.Helper()
-	cmd, _, _ := c.w.command("serve")
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.Env = append(os.Environ(), "CXHUB_TEST_DSN="+c.dsn, fmt.Sprintf("CXHUB_TEST_PORT=%d", c.ports[i]), "CXHUB_WORKER_ID="+c.id(i))
-	if err := cmd.Start(); err != nil {
-		c.t.Fatal(err)
-	}
-	r := &running{t: c.t, cmd: cmd, stdout: stdout, stderr: stderr, done: make(chan error, 1)}
-	go func() { r.done <- cmd.Wait() }()
-	c.t.Cleanup(func() {
-		if r.res == nil {
-			_ = cmd.Process.Kill()
-			r.wait(time.Minute)
-		}
-		c.dumpLog(i, stderr)
-	})
+	r := c.launch(i, c.id(i))
 	c.procs[i] = r
 	a := c.api(i)
 	waitFor(c.t, "worker "+c.id(i)+" to be ready", time.Minute, func() bool {
@@ -99,6 +86,43 @@ func (c *cluster) start(i int) {
 		}
 		return ready(a)
 	})
+}
+
+// launch starts a cxhub serve on worker i's port with worker id id, killed
+// at the test's end if still running.
+func (c *cluster) launch(i int, id string) *running {
+	c.t.Helper()
+	cmd, _, _ := c.w.command("serve")
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	cmd.Env = append(os.Environ(), c.env(i)...)
+	cmd.Env = append(cmd.Env, "CXHUB_WORKER_ID="+id)
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	r := &running{t: c.t, cmd: cmd, stdout: stdout, stderr: stderr, done: make(chan error, 1)}
+	c.logs = append(c.logs, stderr)
+	go func() { r.done <- cmd.Wait() }()
+	c.t.Cleanup(func() {
+		if r.res == nil {
+			_ = cmd.Process.Kill()
+			r.wait(time.Minute)
+		}
+		c.dumpLog(i, stderr)
+	})
+	return r
+}
+
+// env is the environment worker i's config reads (its database and port).
+func (c *cluster) env(i int) []string {
+	return []string{"CXHUB_TEST_DSN=" + c.dsn, fmt.Sprintf("CXHUB_TEST_PORT=%d", c.ports[i])}
+}
+
+// cli runs a cxhub command (not serve) on the cluster's config and
+// database, to its end.
+func (c *cluster) cli(args ...string) result {
+	c.t.Helper()
+	return c.w.cxhubEnv(c.env(0), args...)
 }
 
 // dumpLog, when the test failed, keeps worker i's log in a file outside
@@ -144,7 +168,8 @@ func (c *cluster) store() state.Store {
 	return c.st
 }
 
-// holders returns the holder and token of each pipeline's unexpired lease.
+// holders returns the holder (a worker's id) and token of each pipeline's
+// unexpired lease.
 func (c *cluster) holders() map[string]state.Lease {
 	c.t.Helper()
 	leases, err := c.store().Leases(context.Background())
@@ -154,6 +179,7 @@ func (c *cluster) holders() map[string]state.Lease {
 	out := map[string]state.Lease{}
 	for _, l := range leases {
 		if l.Holder != "" && l.ExpiresAt.After(time.Now()) {
+			l.Holder = l.HolderID() // the worker's id, without its instance
 			out[l.Pipeline] = l
 		}
 	}
@@ -192,20 +218,63 @@ func (c *cluster) runsOfPipeline(p string) []state.Run {
 }
 
 // noOverlappingRuns fails the test if two runs of a pipeline overlap in
-// time in the runs table: each run must have finished before the next
-// started.
-func (c *cluster) noOverlappingRuns(pipelines []string) {
+// the runs table (see overlaps). takenOver are the pipelines the test took
+// from a worker on purpose (killed, paused past its lease): there a run
+// the store closed when the next one started is expected. So it is on a
+// pipeline whose lease a worker logged it lost (a renewal refused: on a
+// loaded machine a stall longer than the ttl does it), since that worker
+// stopped its run and could commit nothing more of it.
+func (c *cluster) noOverlappingRuns(pipelines []string, takenOver ...string) {
 	c.t.Helper()
+	if lost := c.leasesLost(); len(lost) > 0 {
+		c.t.Logf("leases a worker lost (its run then closed by the next holder's): %v", lost)
+		takenOver = append(takenOver, lost...)
+	}
 	for _, p := range pipelines {
-		runs := c.runsOfPipeline(p)
-		for i := 0; i+1 < len(runs); i++ {
-			a, b := runs[i], runs[i+1]
-			if a.FinishedAt.IsZero() || a.FinishedAt.After(b.StartedAt) {
-				c.t.Errorf("pipeline %s: run %d (%s, %v → %v) overlaps run %d (started %v)", p, a.ID, a.Status,
-					a.StartedAt, a.FinishedAt, b.ID, b.StartedAt)
+		for _, o := range overlaps(c.runsOfPipeline(p), slices.Contains(takenOver, p)) {
+			c.t.Errorf("pipeline %s: %s", p, o)
+		}
+	}
+}
+
+// lostLease matches a worker's log line saying it lost a pipeline's lease
+// or failed to renew it (then it lets the lease go at its local expiry).
+var lostLease = regexp.MustCompile(`msg="(?:lease lost|renew lease failed)[^"]*" pipeline=(\S+)`)
+
+// leasesLost returns the pipelines whose lease a worker logged it lost.
+func (c *cluster) leasesLost() []string {
+	var out []string
+	for _, l := range c.logs {
+		for _, m := range lostLease.FindAllStringSubmatch(l.String(), -1) {
+			if !slices.Contains(out, m[1]) {
+				out = append(out, m[1])
 			}
 		}
 	}
+	slices.Sort(out)
+	return out
+}
+
+// overlaps describes each pair of one pipeline's runs that ran at once:
+// a run's interval is [StartedAt, FinishedAt], and one still running has
+// no end. Nor has, unless takenOver, a run the store closed because the
+// next run started while it was still recorded running
+// (state.AbandonedRunError): the store then sets its end to the next
+// run's start, which would hide that the two ran at once.
+func overlaps(runs []state.Run, takenOver bool) []string {
+	runs = slices.Clone(runs)
+	slices.SortStableFunc(runs, func(a, b state.Run) int { return a.StartedAt.Compare(b.StartedAt) })
+	var out []string
+	for i, a := range runs {
+		end, open := a.FinishedAt, a.FinishedAt.IsZero() || (a.Error == state.AbandonedRunError && !takenOver)
+		for _, b := range runs[i+1:] {
+			if open || end.After(b.StartedAt) {
+				out = append(out, fmt.Sprintf("run %d (%s, %v → %v) overlaps run %d (started %v)", a.ID, a.Status,
+					a.StartedAt, a.FinishedAt, b.ID, b.StartedAt))
+			}
+		}
+	}
+	return out
 }
 
 // writeInput appends records from..to-1 to in/<stream>.jsonl.
@@ -292,14 +361,18 @@ func copyPipelines(names []string, batch int) string {
 	return b.String()
 }
 
-// TestWorkersShareAndFailOver: three workers on twelve pipelines run each
+// TestWorkersShareAndFailOver: three workers on thirty pipelines run each
 // of them, never one twice at once (the runs table), and spread them; a
 // worker SIGKILLed in the middle of runs has its pipelines resume on the
 // others within 30 s, from their checkpoints, the destinations exact;
 // when it comes back it gets its share again.
 func TestWorkersShareAndFailOver(t *testing.T) {
 	var names []string
-	for i := 1; i <= 12; i++ {
+	// Thirty, issue 22's figure: 48 s on 2 cores at a load of about 8,
+	// up to 100 s under heavy load, where stalls longer than the 3 s leases
+	// make workers lose leases (the old code too); noOverlappingRuns then
+	// accepts the takeovers the workers logged.
+	for i := 1; i <= 30; i++ {
 		names = append(names, fmt.Sprintf("p%02d", i))
 	}
 	c := newCluster(t, 3, "", copyPipelines(names, 10))
@@ -430,7 +503,7 @@ func TestWorkersShareAndFailOver(t *testing.T) {
 			t.Errorf("worker %s exited %d after SIGTERM:\n%s", c.id(i), res.code, res)
 		}
 	}
-	c.noOverlappingRuns(names)
+	c.noOverlappingRuns(names, theirs...)
 	// A worker that left gave its leases up: none is held.
 	if hs := c.holders(); len(hs) != 0 {
 		t.Errorf("leases still held after every worker stopped: %v", hs)
@@ -624,7 +697,7 @@ func TestWorkersFencingAndWebhooks(t *testing.T) {
 			t.Logf("the woken worker's log: %s", lastLines(res.stderr, 8))
 		}
 	}
-	c.noOverlappingRuns([]string{"big", "contacts"})
+	c.noOverlappingRuns([]string{"big", "contacts"}, "big")
 }
 
 // lastLines returns the last n lines of s.

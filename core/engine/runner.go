@@ -44,6 +44,13 @@ type Runner struct {
 	// shorter than a rate limit's retry-after. Zero means 1s.
 	RestartBackoff time.Duration
 
+	// Hold, if set, is asked before a run of a pipeline starts, for the
+	// right to run it (the pipeline's lease, when processes share the
+	// state): it returns the context the run goes on in and a release to
+	// call once the run ended, or an error refusing the run, which then
+	// records nothing.
+	Hold func(ctx context.Context, pipeline string) (context.Context, func(), error)
+
 	// HangTimeout is how long a run's connectors may make no progress
 	// before they are taken for hung, stopped and restarted; zero means
 	// DefaultHangTimeout.
@@ -178,6 +185,12 @@ func (r *Runner) run(ctx context.Context, name string, source Source, body func(
 		res.Err = err
 		return res
 	}
+	ctx, release, err := r.hold(ctx, name)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer release()
 	runID, err := r.Store.StartRun(ctx, name)
 	if err != nil {
 		res.Err = fmt.Errorf("start run of %q: %w", name, err)
@@ -240,6 +253,14 @@ func (r *Runner) run(ctx context.Context, name string, source Source, body func(
 		"dead_lettered", res.Counts.DeadLettered, "filtered", res.Counts.Filtered,
 		"unchanged", res.Counts.Unchanged, "echo", res.Counts.Echo, "duration", res.Duration.Round(time.Millisecond))
 	return res
+}
+
+// hold asks r.Hold, if set, for the right to run pipeline.
+func (r *Runner) hold(ctx context.Context, pipeline string) (context.Context, func(), error) {
+	if r.Hold == nil {
+		return ctx, func() {}, nil
+	}
+	return r.Hold(ctx, pipeline)
 }
 
 // open starts the connectors of a pipeline; stop stops them.

@@ -66,7 +66,7 @@ func (h *Hub) Runner(ctx context.Context) (*engine.Runner, error) {
 		stages = append(stages, cs) // the customer index: see customers.go
 	}
 	return &engine.Runner{Config: cfg, Store: st, Launcher: launcher{host: host, cfg: cfg}, Logger: h.Logger(),
-		Redact: h.Redact, Events: h.publish, Stages: stages, HangTimeout: cfg.Monitor.HangTimeout}, nil
+		Redact: h.Redact, Events: h.publish, Stages: stages, HangTimeout: cfg.Monitor.HangTimeout, Hold: h.holdPipeline}, nil
 }
 
 // Pipelines resolves pipeline names (all of the config's, in file order,

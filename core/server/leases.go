@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -30,10 +31,12 @@ const inboxPoll = time.Second
 
 // keeper holds this worker's leases.
 type keeper struct {
-	s    *Server
-	id   string
-	addr string
-	ttl  time.Duration
+	s        *Server
+	id       string
+	instance string // this process's random token: see join
+	holder   string // the leases' holder: id#instance
+	addr     string
+	ttl      time.Duration
 
 	tickMu sync.Mutex // one tick at a time
 	mu     sync.Mutex
@@ -50,7 +53,35 @@ func workerID() string {
 }
 
 func newKeeper(s *Server, addr string, ttl time.Duration) *keeper {
-	return &keeper{s: s, id: workerID(), addr: addr, ttl: ttl, held: map[string]state.Lease{}}
+	id, instance := workerID(), rand.Text()[:16]
+	return &keeper{s: s, id: id, instance: instance, holder: id + "#" + instance, addr: addr, ttl: ttl,
+		held: map[string]state.Lease{}}
+}
+
+// self is this worker as its heartbeat records it.
+func (k *keeper) self() state.Worker {
+	return state.Worker{ID: k.id, Instance: k.instance, Addr: k.addr}
+}
+
+// join records this worker's first heartbeat, or says why it may not
+// start: a worker id is one live process's at a time (the store refuses
+// a second instance), and the leases' holder carries this process's
+// instance token, so that even a process that got the id of one paused
+// past its heartbeat never shares that one's leases and tokens.
+func (k *keeper) join(ctx context.Context) error {
+	st, err := k.s.hub.Store()
+	if err != nil {
+		return err
+	}
+	err = st.Heartbeat(ctx, k.self(), k.ttl)
+	if errors.Is(err, state.ErrWorkerIDInUse) {
+		return fmt.Errorf("serve: worker id %s is taken: %w; give each worker its own CXHUB_WORKER_ID, "+
+			"or, if that worker is gone, wait for its heartbeat to expire (lease ttl %v)", k.id, err, k.ttl)
+	}
+	if err != nil {
+		return fmt.Errorf("serve: worker %s: %w", k.id, err)
+	}
+	return nil
 }
 
 // run keeps the leases until ctx ends, then releases them and says this
@@ -88,7 +119,7 @@ func (k *keeper) leave() {
 	for _, l := range held {
 		_ = st.ReleaseLease(ctx, l)
 	}
-	_ = st.Heartbeat(ctx, state.Worker{ID: k.id, Addr: k.addr}, 0)
+	_ = st.Heartbeat(ctx, k.self(), 0)
 }
 
 // tick heartbeats, then takes, renews and gives up leases to match the
@@ -101,7 +132,11 @@ func (k *keeper) tick(ctx context.Context) {
 		return
 	}
 	var live []string
-	if err := st.Heartbeat(ctx, state.Worker{ID: k.id, Addr: k.addr}, k.ttl); err != nil {
+	if err := st.Heartbeat(ctx, k.self(), k.ttl); errors.Is(err, state.ErrWorkerIDInUse) {
+		// Paused past its heartbeat, this worker lost its id to another
+		// process: it keeps renewing what it still holds, takes nothing.
+		k.s.log.Error("another process took this worker's id: give each worker its own CXHUB_WORKER_ID", "worker", k.id, "error", err)
+	} else if err != nil {
 		k.s.log.Warn("worker heartbeat failed", "worker", k.id, "error", err)
 	} else if live, err = liveWorkers(ctx, st, k.id); err != nil {
 		k.s.log.Warn("list workers failed", "error", err)
@@ -157,7 +192,7 @@ func (k *keeper) bounded(ctx context.Context, fn func(context.Context)) {
 
 func (k *keeper) acquire(ctx context.Context, st state.Store, w *worker) {
 	sent := time.Now()
-	l, err := st.AcquireLease(ctx, w.p.Name, k.id, k.ttl)
+	l, err := st.AcquireLease(ctx, w.p.Name, k.holder, k.ttl)
 	if err != nil {
 		if !errors.Is(err, state.ErrLeaseHeld) {
 			k.s.log.Warn("acquire lease failed", "pipeline", w.p.Name, "error", err)

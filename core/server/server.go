@@ -145,6 +145,12 @@ func (s *Server) Run(ctx context.Context) error {
 		addr = ln.Addr().String()
 	}
 	k := newKeeper(s, addr, cfg.Server.LeaseTTL)
+	if err := k.join(ctx); err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return err
+	}
 	s.mu.Lock()
 	s.cfg, s.runCtx, s.listener, s.keeper = cfg, workCtx, ln, k
 	s.mu.Unlock()

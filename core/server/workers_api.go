@@ -18,7 +18,8 @@ type WorkerStatus struct {
 	Pipelines []string `json:"pipelines"`
 }
 
-// leaseHolders returns the holder of each pipeline's unexpired lease.
+// leaseHolders returns who holds each pipeline's unexpired lease: a
+// worker's id (state.Lease.HolderID).
 func (s *Server) leaseHolders(ctx context.Context, st state.Store) (map[string]string, error) {
 	leases, err := st.Leases(ctx)
 	if err != nil {
@@ -28,7 +29,7 @@ func (s *Server) leaseHolders(ctx context.Context, st state.Store) (map[string]s
 	out := map[string]string{}
 	for _, l := range leases {
 		if l.Holder != "" && l.ExpiresAt.After(now) {
-			out[l.Pipeline] = l.Holder
+			out[l.Pipeline] = l.HolderID()
 		}
 	}
 	return out, nil

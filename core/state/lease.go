@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -16,6 +17,11 @@ var ErrFenced = errors.New("fenced: this worker no longer holds the pipeline's l
 // when another holder has an unexpired lease on the pipeline.
 var ErrLeaseHeld = errors.New("the pipeline's lease is held by another worker")
 
+// ErrWorkerIDInUse is matched (errors.Is) by the error of a heartbeat
+// under the id of a live worker that is another process (another
+// Worker.Instance).
+var ErrWorkerIDInUse = errors.New("the worker id is in use by another live worker")
+
 // Lease is a worker's right to run one pipeline until ExpiresAt. Token is
 // the fencing token: it grows by one each time the lease changes hands, so
 // a write carrying an older token is refused.
@@ -26,10 +32,23 @@ type Lease struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// HolderID returns who holds l without the instance token a worker's
+// holder ends with ("w1#3fa2…" is held by w1): the worker's id, or the
+// name of another holder (the CLI's).
+func (l Lease) HolderID() string {
+	if i := strings.LastIndexByte(l.Holder, '#'); i >= 0 {
+		return l.Holder[:i]
+	}
+	return l.Holder
+}
+
 // Worker is one cxhub serve process sharing the state, as its heartbeat
 // recorded it.
 type Worker struct {
-	ID        string    `json:"id"`
+	ID string `json:"id"`
+	// Instance tells apart the processes that used the id: a random
+	// token each process draws when it starts.
+	Instance  string    `json:"-"`
 	Addr      string    `json:"addr,omitempty"` // where its API listens
 	StartedAt time.Time `json:"started_at"`
 	SeenAt    time.Time `json:"seen_at"`    // its last heartbeat
@@ -44,12 +63,12 @@ type Fence struct {
 
 type fenceKey struct{}
 
-// WithFence returns ctx carrying a lease's fence. Commit, StartRun and
-// FinishRun called with such a context check, in the transaction that
+// WithFence returns ctx carrying a lease's fence. Commit, StartRun,
+// FinishRun and ResetCheckpoints (PostgreSQL's) called with such a context check, in the transaction that
 // writes, that the lease is still the pipeline's with that token and
 // unexpired; otherwise they write nothing and fail with ErrFenced. A
-// context without a fence writes unconditionally (single-process use: the
-// CLI, SQLite).
+// context without a fence writes unconditionally (single-process use:
+// SQLite).
 func WithFence(ctx context.Context, f Fence) context.Context {
 	return context.WithValue(ctx, fenceKey{}, f)
 }
@@ -87,7 +106,11 @@ type Leaser interface {
 	Leases(ctx context.Context) ([]Lease, error)
 
 	// Heartbeat records that worker w is alive, for ttl from now; a ttl of
-	// 0 or less records that it left.
+	// 0 or less records that it left. A worker id is one process's at a
+	// time: while a worker's heartbeat is unexpired, one of another
+	// w.Instance under its id fails with ErrWorkerIDInUse and records
+	// nothing. (SQLite, whose lock lets one process write, ignores
+	// Instance.)
 	Heartbeat(ctx context.Context, w Worker, ttl time.Duration) error
 	// Workers lists the workers that heartbeat, dead ones included, by id.
 	Workers(ctx context.Context) ([]Worker, error)

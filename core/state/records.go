@@ -273,6 +273,12 @@ const (
 	RunInterrupted RunStatus = "interrupted"
 )
 
+// AbandonedRunError is the error the store records on a run found still
+// RunRunning by the next StartRun of its pipeline, which marks it
+// RunInterrupted with the new run's start as its end: its process died
+// (or, on a shared state, lost the pipeline's lease) without finishing it.
+const AbandonedRunError = "the cxhub process ended while the run was in progress"
+
 // Valid reports whether s is one of the RunStatus constants.
 func (s RunStatus) Valid() bool {
 	switch s {

@@ -37,7 +37,9 @@ type Store interface {
 	ResetCheckpoints(ctx context.Context, pipeline string) (int64, error)
 
 	// StartRun opens a run of pipeline and returns its id; a run of the same
-	// pipeline still marked running is marked interrupted.
+	// pipeline still marked running is marked interrupted (with
+	// AbandonedRunError) — on a shared state, only by the pipeline's lease
+	// holder, or when no live holder has the lease.
 	StartRun(ctx context.Context, pipeline string) (int64, error)
 	// FinishRun closes a run with its final status and error text.
 	FinishRun(ctx context.Context, runID int64, status RunStatus, errMsg string) error

@@ -72,6 +72,9 @@ func (s *Store) ResetCheckpoints(ctx context.Context, pipeline string) (int64, e
 	}
 	var n int64
 	err := s.write(ctx, func(tx pgx.Tx) error {
+		if err := checkFence(ctx, tx); err != nil {
+			return err
+		}
 		ct, err := tx.Exec(ctx, `DELETE FROM cxhub.checkpoints WHERE pipeline = $1`, pipeline)
 		if err != nil {
 			return err

@@ -114,6 +114,15 @@ func scanLease(r pgx.Row) (state.Lease, error) {
 	return l, err
 }
 
+// sqlHeartbeat records a worker's heartbeat, unless the id is another
+// instance's whose heartbeat has not expired: then nothing is returned.
+const sqlHeartbeat = `INSERT INTO cxhub.workers AS w (id, instance, addr, started_at, seen_at, expires_at)
+VALUES ($1, $2, $3, now(), now(), now() + $4 * interval '1 microsecond')
+ON CONFLICT (id) DO UPDATE SET instance = excluded.instance, addr = excluded.addr, seen_at = now(), expires_at = excluded.expires_at,
+	started_at = CASE WHEN w.instance = excluded.instance AND w.expires_at > now() THEN w.started_at ELSE now() END
+WHERE w.instance = excluded.instance OR w.expires_at <= now()
+RETURNING id`
+
 // Heartbeat records that a worker is alive; see state.Leaser.
 func (s *Store) Heartbeat(ctx context.Context, w state.Worker, ttl time.Duration) error {
 	if w.ID == "" {
@@ -125,14 +134,33 @@ func (s *Store) Heartbeat(ctx context.Context, w state.Worker, ttl time.Duration
 	if ttl < 0 {
 		ttl = 0
 	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO cxhub.workers (id, addr, started_at, seen_at, expires_at)
-		VALUES ($1, $2, now(), now(), now() + $3 * interval '1 microsecond')
-		ON CONFLICT (id) DO UPDATE SET addr = excluded.addr, seen_at = now(), expires_at = excluded.expires_at,
-			started_at = CASE WHEN cxhub.workers.expires_at <= now() THEN now() ELSE cxhub.workers.started_at END`,
-		w.ID, w.Addr, ttl.Microseconds()); err != nil {
+	var id string
+	err := s.pool.QueryRow(ctx, sqlHeartbeat, w.ID, w.Instance, w.Addr, ttl.Microseconds()).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s.idInUse(ctx, w.ID)
+	}
+	if err != nil {
 		return fmt.Errorf("state: heartbeat of %s: %w", w.ID, err)
 	}
 	return nil
+}
+
+// idInUse is the error of a heartbeat refused because another live
+// process has the worker id: it says where that one listens and until
+// when it counts as alive.
+func (s *Store) idInUse(ctx context.Context, id string) error {
+	var (
+		addr    string
+		expires time.Time
+	)
+	if err := s.pool.QueryRow(ctx, `SELECT addr, expires_at FROM cxhub.workers WHERE id = $1`, id).Scan(&addr, &expires); err != nil {
+		return fmt.Errorf("state: heartbeat of %s: %w", id, state.ErrWorkerIDInUse)
+	}
+	if addr == "" {
+		addr = "no API"
+	}
+	return fmt.Errorf("state: heartbeat of %s: another process (%s) has the id, alive until at least %s: %w",
+		id, addr, utc(expires).Format(time.RFC3339), state.ErrWorkerIDInUse)
 }
 
 // Workers lists the workers that heartbeat; see state.Leaser.

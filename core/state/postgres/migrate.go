@@ -226,6 +226,11 @@ INSERT INTO cxhub.links (src_connection, src_stream, dst_connection, dst_stream,
 
 DROP TABLE cxhub.fingerprints;
 `,
+	// 6: the process behind each worker id, so that a second live process
+	// under the same id is refused.
+	`
+ALTER TABLE cxhub.workers ADD COLUMN instance text COLLATE "C" NOT NULL DEFAULT '';
+`,
 }
 
 // SchemaVersion returns the schema version this code writes.

@@ -11,20 +11,23 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// interruptedError is the error recorded on a run found still "running" by
-// the next StartRun of its pipeline.
-const interruptedError = "the cxhub process ended while the run was in progress"
-
 // sqlStartRun marks the pipeline's runs still running as interrupted and
-// opens a new one, in one statement.
+// opens a new one, in one statement. Only the lease's holder ($4 true:
+// the fence, checked first in the same transaction, is its) or, if no
+// live holder has the lease, anyone may take those runs for abandoned: a
+// run of a live holder is its own, never another process's to close.
 const sqlStartRun = `WITH stale AS (
-	UPDATE cxhub.runs SET status = 'interrupted', finished_at = $2, error = $3 WHERE pipeline = $1 AND status = 'running'
+	UPDATE cxhub.runs SET status = 'interrupted', finished_at = $2, error = $3
+	WHERE pipeline = $1 AND status = 'running' AND ($4 OR NOT EXISTS (
+		SELECT 1 FROM cxhub.leases WHERE pipeline = $1 AND holder <> '' AND expires_at > now()))
 )
 INSERT INTO cxhub.runs (pipeline, status, started_at) VALUES ($1, 'running', $2) RETURNING id`
 
 // StartRun opens a run of pipeline and returns its id. Any run of the same
-// pipeline still "running" belongs to a process that died (a pipeline runs
-// once at a time): it is marked "interrupted" in the same statement.
+// pipeline still "running" belongs to a process that died or lost the
+// pipeline's lease (a pipeline runs once at a time): it is marked
+// "interrupted" in the same statement — unless ctx carries no fence and a
+// live holder has the pipeline's lease, whose run it may be.
 func (s *Store) StartRun(ctx context.Context, pipeline string) (int64, error) {
 	if pipeline == "" {
 		return 0, errors.New("state: start run: no pipeline given")
@@ -37,7 +40,8 @@ func (s *Store) StartRun(ctx context.Context, pipeline string) (int64, error) {
 		if err := checkFence(ctx, tx); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, sqlStartRun, pipeline, now(), interruptedError).Scan(&id)
+		_, fenced := state.FenceFrom(ctx)
+		return tx.QueryRow(ctx, sqlStartRun, pipeline, now(), state.AbandonedRunError, fenced).Scan(&id)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("state: start run of %s: %w", pipeline, err)

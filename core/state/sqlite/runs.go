@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-)
 
-// interruptedError is the error recorded on a run found still "running" by
-// the next StartRun of its pipeline.
-const interruptedError = "the cxhub process ended while the run was in progress"
+	"github.com/cxhub/cxhub/core/state"
+)
 
 // StartRun opens a run of pipeline and returns its id. Any run of the same
 // pipeline still "running" belongs to a process that died (a pipeline runs
@@ -26,7 +24,7 @@ func (s *Store) StartRun(ctx context.Context, pipeline string) (int64, error) {
 		now := nowMS()
 		if _, err := tx.ExecContext(ctx,
 			`UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE pipeline = ? AND status = 'running'`,
-			now, interruptedError, pipeline); err != nil {
+			now, state.AbandonedRunError, pipeline); err != nil {
 			return err
 		}
 		return tx.QueryRowContext(ctx,
@@ -48,7 +46,7 @@ func (s *Store) InterruptRunning(ctx context.Context) (int64, error) {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE status = 'running'`,
-			nowMS(), interruptedError)
+			nowMS(), state.AbandonedRunError)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,124 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxhub/cxhub/core/state"
+)
+
+// runStatus returns run id's status, or fails the test.
+func runStatus(t *testing.T, s *Store, id int64) state.RunStatus {
+	t.Helper()
+	r, err := s.Run(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Status
+}
+
+// TestStartRunSparesLeasedRuns: a StartRun without a fence (a process
+// outside the leases) never marks interrupted a running run of a pipeline
+// whose lease a live holder has; it does when the lease expired, was
+// released or was never taken. The holder's own StartRun, fenced, marks
+// every earlier running run of its pipeline interrupted.
+func TestStartRunSparesLeasedRuns(t *testing.T) {
+	ctx := context.Background()
+	s := openFresh(t)
+	l, err := s.AcquireLease(ctx, "held", "w1", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fenced := state.WithFence(ctx, state.Fence{Pipeline: l.Pipeline, Token: l.Token})
+	live, err := s.StartRun(fenced, "held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside, err := s.StartRun(ctx, "held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runStatus(t, s, live); got != state.RunRunning {
+		t.Errorf("the lease holder's run after an unfenced StartRun: %s, want running", got)
+	}
+	next, err := s.StartRun(fenced, "held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{live, outside} {
+		if got := runStatus(t, s, id); got != state.RunInterrupted {
+			t.Errorf("run %d after the holder's next StartRun: %s, want interrupted", id, got)
+		}
+	}
+	if got := runStatus(t, s, next); got != state.RunRunning {
+		t.Errorf("the holder's new run: %s", got)
+	}
+
+	for _, c := range []struct {
+		pipeline string
+		lease    func(t *testing.T)
+	}{
+		{"never-leased", func(*testing.T) {}},
+		{"expired", func(t *testing.T) {
+			if _, err := s.AcquireLease(ctx, "expired", "w1", time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}},
+		{"released", func(t *testing.T) {
+			l, err := s.AcquireLease(ctx, "released", "w1", time.Minute)
+			if err == nil {
+				err = s.ReleaseLease(ctx, l)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		dead, err := s.StartRun(ctx, c.pipeline)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.lease(t)
+		if _, err := s.StartRun(ctx, c.pipeline); err != nil {
+			t.Fatal(err)
+		}
+		if got := runStatus(t, s, dead); got != state.RunInterrupted {
+			t.Errorf("%s: the earlier run after the next StartRun: %s, want interrupted", c.pipeline, got)
+		}
+	}
+}
+
+// TestHeartbeatRefusesASecondInstance: a worker id is one process's at a
+// time: a heartbeat of another instance under a live worker's id is
+// refused (state.ErrWorkerIDInUse, naming the id), and accepted once the
+// first left or its heartbeat expired.
+func TestHeartbeatRefusesASecondInstance(t *testing.T) {
+	ctx := context.Background()
+	s := openFresh(t)
+	first := state.Worker{ID: "w1", Instance: "aaaa"}
+	second := state.Worker{ID: "w1", Instance: "bbbb"}
+	if err := s.Heartbeat(ctx, first, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Heartbeat(ctx, first, time.Minute); err != nil {
+		t.Fatalf("the same instance again: %v", err)
+	}
+	err := s.Heartbeat(ctx, second, time.Minute)
+	if !errors.Is(err, state.ErrWorkerIDInUse) || !strings.Contains(err.Error(), "w1") {
+		t.Fatalf("a second instance of a live worker: %v, want ErrWorkerIDInUse naming w1", err)
+	}
+	if err := s.Heartbeat(ctx, first, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Heartbeat(ctx, second, time.Millisecond); err != nil {
+		t.Fatalf("a second instance once the first left: %v", err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if err := s.Heartbeat(ctx, first, time.Minute); err != nil {
+		t.Fatalf("an instance once the other's heartbeat expired: %v", err)
+	}
+}
