@@ -177,6 +177,28 @@ func (d *decoder) duration(n *yaml.Node, path string, lo time.Duration) (time.Du
 	return v, true
 }
 
+// durationWithin returns a duration between lo and hi; why says, in the
+// error, what a longer one would mean.
+func (d *decoder) durationWithin(n *yaml.Node, path string, lo, hi time.Duration, why string) (time.Duration, bool) {
+	v, ok := d.duration(n, path, lo)
+	if ok && v > hi {
+		d.errs.at(resolve(n), path, fmt.Sprintf("expected at most %s (%s), got %v", shortDuration(hi), why, v))
+		return 0, false
+	}
+	return v, ok
+}
+
+// shortDuration writes a whole number of minutes or seconds as "5m", "30s".
+func shortDuration(t time.Duration) string {
+	switch {
+	case t%time.Minute == 0:
+		return fmt.Sprintf("%dm", t/time.Minute)
+	case t%time.Second == 0:
+		return fmt.Sprintf("%ds", t/time.Second)
+	}
+	return t.String()
+}
+
 // document decodes the whole file. It also returns the file's values of
 // the settings the environment may override, for settings to finish.
 func (d *decoder) document(doc *yaml.Node) (*Config, map[string]string) {

@@ -161,24 +161,16 @@ func (d *decoder) server(n *yaml.Node, c *Config) {
 		}
 	}
 	if v, ok := f["webhook_timeout"]; ok && !isNull(v.val) {
-		if t, ok := d.duration(v.val, keyPath(path, "webhook_timeout"), time.Second); ok {
-			if t > 5*time.Minute {
-				d.errs.at(resolve(v.val), keyPath(path, "webhook_timeout"), fmt.Sprintf("expected at most 5m (vendors give up on a webhook long before), got %v", t))
-			} else {
-				c.Server.WebhookTimeout = t
-			}
+		if t, ok := d.durationWithin(v.val, keyPath(path, "webhook_timeout"), time.Second, 5*time.Minute, "vendors give up on a webhook long before"); ok {
+			c.Server.WebhookTimeout = t
 		}
 	}
 	if v, ok := f["lease"]; ok && !isNull(v.val) {
 		lpath := keyPath(path, "lease")
 		if lf, ok := d.fields(v.val, lpath, leaseKeys); ok {
 			if t, ok := lf["ttl"]; ok && !isNull(t.val) {
-				if ttl, ok := d.duration(t.val, keyPath(lpath, "ttl"), time.Second); ok {
-					if ttl > 10*time.Minute {
-						d.errs.at(resolve(t.val), keyPath(lpath, "ttl"), fmt.Sprintf("expected at most 10m (a dead worker's pipelines wait that long), got %v", ttl))
-					} else {
-						c.Server.LeaseTTL = ttl
-					}
+				if ttl, ok := d.durationWithin(t.val, keyPath(lpath, "ttl"), time.Second, 10*time.Minute, "a dead worker's pipelines wait that long"); ok {
+					c.Server.LeaseTTL = ttl
 				}
 			}
 		}
