@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -100,6 +101,11 @@ func (d *decoder) sideMap(f map[string]pair, key, path string) syncSide {
 		return s
 	}
 	s.fields = d.mapFields(v.val, keyPath(path, key))
+	if m := resolve(v.val); m != nil && m.Kind == yaml.MappingNode && len(m.Content) == 0 {
+		// An empty map is the identity mapping of a pipeline: in a sync it
+		// would copy every field both ways, unchecked.
+		d.errs.at(m, keyPath(path, key), "expected at least one field: a sync maps its fields explicitly (an empty map would copy every field of one side to the other as it is, with no check of what comes back)")
+	}
 	if m := resolve(v.val); m != nil && m.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			s.vals[m.Content[i].Value] = resolve(m.Content[i+1])
@@ -273,18 +279,21 @@ func (d *decoder) owners(f map[string]pair, path string, toB, toA syncSide) map[
 	return out
 }
 
-// syncFields pairs the fields of the two directions, refuses a field mapped
-// both ways whose round trip is not the identity unless it has an owner,
-// and sets each direction's rules.
+// syncFields pairs the fields of the two directions and sets each
+// direction's rules. A field of to_b makes a round trip with a field of
+// to_a when each reads the other: to_a's expression reads the to_b field
+// back, and to_b's expression reads the to_a field. Such a pair carried
+// both ways is a loop unless the round trip is the identity (plain paths
+// naming each other); any other needs an owner, one for all the round
+// trips of a field. A field read back into a field that to_b never reads
+// is no loop: it flows one way.
 func (d *decoder) syncFields(path string, s *Sync, matchNode *yaml.Node, toB, toA syncSide, owners map[string]string, ab, ba *SyncRole) {
 	pairedA := map[string]bool{}
 	matched := false
 	for _, fb := range toB.fields {
 		bf := fb.Name
-		// The fields of a that read bf back, in any way (a plain path, a
-		// template, a modifier): an identity partner first.
-		readers := readersOf(bf, toA.fields)
-		if len(readers) == 0 {
+		trips := roundTrips(fb, toA.fields)
+		if len(trips) == 0 {
 			rule := SyncCarry
 			if o := owners[bf]; o == OwnerOnCreate {
 				rule = SyncOnCreate
@@ -294,44 +303,25 @@ func (d *decoder) syncFields(path string, s *Sync, matchNode *yaml.Node, toB, to
 			ab.Fields[bf] = SyncField{Key: "b:" + bf, Rule: rule}
 			continue
 		}
-		for i, fa := range readers {
-			af := fa.Name
-			pairedA[af] = true
-			p, plain := plainPath(fb.Expr)
-			pa, plainA := plainPath(fa.Expr)
-			identity := plain && fb.Const == nil && names(p, af) && plainA && names(pa, bf)
-			owner, owned := owners[bf]
-			if o, ok := owners[af]; ok {
-				owner, owned = o, true
-			}
-			if !identity && (!owned || owner == OwnerLatest || owner == OwnerManual) {
-				at, atPath := toB.vals[bf], keyPath(path, "to_b."+bf)
-				if i > 0 { // a further reader: the pair is its own
-					at, atPath = toA.vals[af], keyPath(path, "to_a."+af)
-				}
-				d.errs.at(at, atPath, fmt.Sprintf(
-					"field %q is mapped both ways but the round trip is not the identity: to_b writes %s from %s and to_a writes %s back from %s%s, "+
-						"so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {%s: a} (or b, or on_create)",
-					bf, bf, describeExpr(fb), af, bf, readBackHow(fa), ownerKey(bf, af, i)))
-				continue
-			}
-			if !owned {
-				owner = OwnerLatest
-			}
-			keyB, keyA := "="+bf, "="+bf
-			if !identity {
-				keyB, keyA = "b:"+bf, "a:"+af
-			}
-			var shared string
-			if identity {
-				shared = owner
-			}
-			if i == 0 {
-				ab.Fields[bf] = SyncField{Key: keyB, Rule: ownerRule(owner, OwnerA), Owner: shared}
-			}
-			ba.Fields[af] = SyncField{Key: keyA, Rule: ownerRule(owner, OwnerB), Owner: shared}
-			matched = matched || (bf == s.Match && identity)
+		identity := len(trips) == 1 && isIdentity(fb, trips[0])
+		owner, ok := d.tripOwner(path, fb, trips, identity, toB, owners)
+		if !ok {
+			continue
 		}
+		keyB, shared := "b:"+bf, ""
+		if identity {
+			keyB, shared = "="+bf, owner
+		}
+		ab.Fields[bf] = SyncField{Key: keyB, Rule: ownerRule(owner, OwnerA), Owner: shared}
+		for _, fa := range trips {
+			pairedA[fa.Name] = true
+			keyA := "a:" + fa.Name
+			if identity {
+				keyA = "=" + bf
+			}
+			ba.Fields[fa.Name] = SyncField{Key: keyA, Rule: ownerRule(owner, OwnerB), Owner: shared}
+		}
+		matched = matched || (bf == s.Match && identity)
 	}
 	for _, fa := range toA.fields {
 		if pairedA[fa.Name] {
@@ -351,6 +341,84 @@ func (d *decoder) syncFields(path string, s *Sync, matchNode *yaml.Node, toB, to
 	}
 }
 
+// tripOwner decides the one owner of a to_b field fb and the fields of
+// to_a it makes round trips with: the owner given to any of them (they
+// must agree), else latest for an identity round trip. It reports, and
+// returns false, when they disagree or a round trip that is not the
+// identity has no owner that settles it (a, b or on_create).
+func (d *decoder) tripOwner(path string, fb mapping.Field, trips []mapping.Field, identity bool, toB syncSide, owners map[string]string) (string, bool) {
+	bf := fb.Name
+	at, atPath := toB.vals[bf], keyPath(path, "to_b."+bf)
+	var owner string
+	var given []string
+	for _, name := range append([]string{bf}, fieldNames(trips)...) {
+		o, ok := owners[name]
+		if !ok {
+			continue
+		}
+		given = append(given, name+": "+o)
+		if owner != "" && o != owner {
+			d.errs.at(at, atPath, fmt.Sprintf(
+				"field %q makes round trips with %s, whose owners differ (%s): one owner decides them all, or each round undoes the other; "+
+					"give them the same owner (owners: {%s: a})", bf, strings.Join(fieldNames(trips), ", "), strings.Join(given, ", "), bf))
+			return "", false
+		}
+		owner = o
+	}
+	if owner == "" && identity {
+		return OwnerLatest, true
+	}
+	if identity || (owner != "" && owner != OwnerLatest && owner != OwnerManual) {
+		return owner, true
+	}
+	fa := trips[0]
+	d.errs.at(at, atPath, fmt.Sprintf(
+		"field %q is mapped both ways but the round trip is not the identity: to_b writes %s from %s and to_a writes %s back from %s%s, "+
+			"so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {%s: a} (or b, or on_create)",
+		bf, bf, describeExpr(fb), fa.Name, bf, readBackHow(fa), bf))
+	return "", false
+}
+
+// roundTrips returns the fields of toA that make a round trip with fb:
+// each reads the other (see readersOf).
+func roundTrips(fb mapping.Field, toA []mapping.Field) []mapping.Field {
+	var out []mapping.Field
+	for _, fa := range readersOf(fb.Name, toA) {
+		if reads(fb, fa.Name) {
+			out = append(out, fa)
+		}
+	}
+	return out
+}
+
+// reads reports whether f's expression reads the field written as name on
+// the other side: a plain path naming it, or any other expression that
+// mentions it.
+func reads(f mapping.Field, name string) bool {
+	if f.Const != nil {
+		return false
+	}
+	if p, ok := plainPath(f.Expr); ok {
+		return names(p, name)
+	}
+	return mentions(f.Expr, name)
+}
+
+// isIdentity reports whether fb and fa are plain paths naming each other.
+func isIdentity(fb, fa mapping.Field) bool {
+	pb, okB := plainPath(fb.Expr)
+	pa, okA := plainPath(fa.Expr)
+	return okB && okA && fb.Const == nil && fa.Const == nil && names(pb, fa.Name) && names(pa, fb.Name)
+}
+
+func fieldNames(fields []mapping.Field) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.Name
+	}
+	return out
+}
+
 // ownerRule is the rule, in the direction whose source is side, of a field
 // mapped both ways with owner.
 func ownerRule(owner, side string) string {
@@ -366,21 +434,17 @@ func ownerRule(owner, side string) string {
 // readersOf returns the fields of fields (one direction's map) whose
 // expression reads the field written as name in the other direction: a
 // plain path naming it (properties.email reads back email), or a template,
-// modifier or multipath that mentions it anywhere ({{name}}, name|@upper,
-// {name,email}). A reader that is a plain path naming name comes first.
+// modifier, multipath or wildcard that mentions it anywhere ({{name}},
+// name|@upper, {name,email}, nam*). Plain paths come first.
 func readersOf(name string, fields []mapping.Field) []mapping.Field {
 	var plain, other []mapping.Field
 	for _, f := range fields {
-		if f.Const != nil {
+		if !reads(f, name) {
 			continue
 		}
-		if p, ok := plainPath(f.Expr); ok {
-			if names(p, name) {
-				plain = append(plain, f)
-			}
-			continue
-		}
-		if mentions(f.Expr, name) {
+		if _, ok := plainPath(f.Expr); ok {
+			plain = append(plain, f)
+		} else {
 			other = append(other, f)
 		}
 	}
@@ -394,10 +458,11 @@ func readersOf(name string, fields []mapping.Field) []mapping.Field {
 func mentions(expr, name string) bool {
 	for _, p := range mapping.PathsRead(expr) {
 		words := strings.FieldsFunc(p, func(r rune) bool {
-			return !(r == '.' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+			return !(r == '.' || r == '_' || r == '-' || r == '*' || r == '?' ||
+				r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 		})
 		for _, w := range words {
-			if names(w, name) || strings.HasPrefix(w, name+".") {
+			if wordNames(w, name) {
 				return true
 			}
 		}
@@ -405,14 +470,22 @@ func mentions(expr, name string) bool {
 	return false
 }
 
-// ownerKey is the field an owners: hint names for the i-th field af of a
-// that reads bf back: bf for the first (its owner is the pair's), af
-// itself for a further one.
-func ownerKey(bf, af string, i int) string {
-	if i == 0 {
-		return bf
+// wordNames reports whether a path word names the field name or a part of
+// it (name.first); a word with a wildcard names every field one of its
+// segments matches (nam* names name).
+func wordNames(w, name string) bool {
+	if names(w, name) || strings.HasPrefix(w, name+".") {
+		return true
 	}
-	return af
+	if !strings.ContainsAny(w, "*?") {
+		return false
+	}
+	for _, seg := range strings.Split(w, ".") {
+		if ok, _ := path.Match(seg, name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // readBackHow says how a reader that is not a plain path reads a field

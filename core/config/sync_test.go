@@ -112,23 +112,40 @@ func TestSyncErrors(t *testing.T) {
 			},
 		},
 		{
-			name: "a second field that reads a field back needs its own owner",
-			yaml: syncHead + `    to_b: {email: properties.email}
-    to_a: {email: email, email_copy: "{{email}}"}
+			name: "round trips of one field with owners that differ",
+			yaml: syncHead + `    to_b: {email: email, name: "{{first}} {{last}}"}
+    to_a: {email: email, first: name, last: name}
+    owners: {first: a, last: b}
 `,
-			want: []string{`FILE:12:38: syncs[0].to_a.email_copy: field "email" is mapped both ways but the round trip is not the identity: ` +
-				`to_b writes email from "properties.email" and to_a writes email_copy back from email (as "{{email}}"), ` +
-				`so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {email_copy: a} (or b, or on_create)`},
+			want: []string{`FILE:11:32: syncs[0].to_b.name: field "name" makes round trips with first, last, whose owners differ (first: a, last: b): ` +
+				`one owner decides them all, or each round undoes the other; give them the same owner (owners: {name: a})`},
 		},
 		{
-			name: "latest is no owner for a field that does not survive the round trip",
-			yaml: syncHead + `    to_b: {email: properties.email, name: properties.firstname}
-    to_a: {email: email, lastname: name}
+			name: "latest is no owner for a round trip that is not the identity",
+			yaml: syncHead + `    to_b: {email: properties.email, name: "{{firstname}}"}
+    to_a: {email: email, firstname: name}
     owners: {name: latest}
 `,
 			want: []string{`FILE:11:43: syncs[0].to_b.name: field "name" is mapped both ways but the round trip is not the identity: ` +
-				`to_b writes name from "properties.firstname" and to_a writes lastname back from name, ` +
+				`to_b writes name from "{{firstname}}" and to_a writes firstname back from name, ` +
 				`so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {name: a} (or b, or on_create)`},
+		},
+		{
+			name: "a wildcard reads a field back",
+			yaml: syncHead + `    to_b: {email: email, name: "{{first}} {{last}}"}
+    to_a: {email: email, first: "nam*"}
+`,
+			want: []string{`FILE:11:32: syncs[0].to_b.name: field "name" is mapped both ways but the round trip is not the identity: ` +
+				`to_b writes name from "{{first}} {{last}}" and to_a writes first back from name (as "nam*"), ` +
+				`so each round would change it again (and never settle); map the same field both ways, or give it an owner: owners: {name: a} (or b, or on_create)`},
+		},
+		{
+			name: "an empty map on either side",
+			yaml: syncHead + `    to_b: {email: email, title: "Dr {{title}}"}
+    to_a: {}
+`,
+			want: []string{`FILE:12:11: syncs[0].to_a: expected at least one field: a sync maps its fields explicitly ` +
+				`(an empty map would copy every field of one side to the other as it is, with no check of what comes back)`},
 		},
 		{
 			name: "match not mapped both ways, unknown owner field, bad owner",
@@ -159,5 +176,32 @@ func TestSyncErrors(t *testing.T) {
 				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
+	}
+}
+
+// A field read back into a field that to_b never reads flows one way: no
+// round trip, no owner needed. Round trips of one field that share an
+// owner are accepted, all ruled by it.
+func TestSyncRoundTripsOnlyWhereEachReadsTheOther(t *testing.T) {
+	c := mustLoad(t, syncHead+`    to_b: {email: email, name: "{{first}} {{last}}", nick: "{{first}}"}
+    to_a: {email: email, display_name: name, first: nick, last: nick}
+    owners: {nick: a}
+`)
+	ab, ba := c.Pipelines[0].Sync.Fields, c.Pipelines[1].Sync.Fields
+	if got, want := ab["name"], (SyncField{Key: "b:name", Rule: SyncCarry}); got != want {
+		t.Errorf("a→b name: %+v, want %+v (one way: display_name is not read back)", got, want)
+	}
+	if got, want := ba["display_name"], (SyncField{Key: "a:display_name", Rule: SyncCarry}); got != want {
+		t.Errorf("b→a display_name: %+v, want %+v", got, want)
+	}
+	if got, want := ab["nick"], (SyncField{Key: "b:nick", Rule: SyncCarry}); got != want {
+		t.Errorf("a→b nick: %+v, want %+v", got, want)
+	}
+	if got, want := ba["first"], (SyncField{Key: "a:first", Rule: SyncNever}); got != want {
+		t.Errorf("b→a first: %+v, want %+v (a round trip with nick, owned by a)", got, want)
+	}
+	// last reads nick back, but nick is made of first only: one way.
+	if got, want := ba["last"], (SyncField{Key: "a:last", Rule: SyncCarry}); got != want {
+		t.Errorf("b→a last: %+v, want %+v", got, want)
 	}
 }

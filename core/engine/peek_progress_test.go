@@ -49,3 +49,41 @@ func TestSlowPeekIsProgressNotAHang(t *testing.T) {
 		t.Fatalf("a slow but steady peek: err %v, restarts %d; want neither", res.Err, res.Counts.Restarts)
 	}
 }
+
+// A composed field read back into a field the other direction never reads
+// (the config check lets it through without an owner) flows one way: the
+// sync settles after one write of it to each side.
+func TestTwoWayOneWayBackSettles(t *testing.T) {
+	w := newTwoWayWith(t, `version: 1
+connections:
+  crm: {connector: fakesystem}
+  desk: {connector: fakesystem}
+syncs:
+  - name: people
+    a: {connection: crm, stream: contacts}
+    b: {connection: desk, stream: users}
+    match: email
+    to_b:
+      email: email
+      name: "{{first}} {{last}}"
+    to_a:
+      email: email
+      display_name: name
+`)
+	for i := range 5 {
+		w.a.put(fmt.Sprint("c", i), map[string]any{"email": fmt.Sprintf("u%d@example.com", i), "first": "Margaret", "last": "Thompson"})
+	}
+	w.round() // a → b creates; b → a writes display_name
+	w.round()
+	for r := 3; r <= 5; r++ {
+		if ab, ba, toA, toB := w.round(); toA != 0 || toB != 0 {
+			t.Fatalf("round %d: %d writes to a and %d to b (a→b %+v, b→a %+v); want none", r, toA, toB, ab, ba)
+		}
+	}
+	if got := w.a.get("c1")["display_name"]; got != "Margaret Thompson" {
+		t.Errorf("c1 display_name = %v, want Margaret Thompson", got)
+	}
+	if got := w.a.get("c1")["first"]; got != "Margaret" {
+		t.Errorf("c1 first = %v, want Margaret", got)
+	}
+}
