@@ -48,7 +48,16 @@ func (r *Runner) ResolveConflict(ctx context.Context, id int64, take string) Res
 	})
 }
 
-func (r *Runner) resolveOnce(ctx context.Context, p *pipeline, t *tally, c state.Conflict, take string) error {
+func (r *Runner) resolveOnce(ctx context.Context, p *pipeline, t *tally, c state.Conflict, take string) (err error) {
+	// Watched as any run: a destination that hangs on the write is stopped
+	// and the resolution retried, within the run's restart budget.
+	ctx, cancel, _ := r.startWatchdog(ctx, t)
+	defer cancel()
+	defer func() {
+		if hung := hungCause(ctx); hung != nil {
+			err = hung
+		}
+	}()
 	met, ok := r.Config.Pipeline(c.Pipeline)
 	if !ok || met.Sync == nil {
 		return final(sdk.ConfigError(fmt.Errorf("conflict %d: pipeline %s is no longer part of sync %s", c.ID, c.Pipeline, c.Sync)))

@@ -52,11 +52,14 @@ func (w *webhookPlugins) handle(ctx context.Context, h *Hub, conn *config.Connec
 	}
 }
 
+// plugin returns the connection's warm plugin, starting one if there is
+// none (or it died, or the connection's connector changed). The start runs
+// outside the lock: a plugin slow to start holds up no other connection's
+// deliveries. Two deliveries that both find none may both start one; the
+// first installed stays, the other is stopped.
 func (w *webhookPlugins) plugin(ctx context.Context, h *Hub, conn *config.Connection) (*host.Plugin, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if wp, ok := w.running[conn.Name]; ok && !wp.p.Exited() && wp.connector == conn.Connector {
-		return wp.p, nil
+	if p := w.warm(conn); p != nil {
+		return p, nil
 	}
 	host, err := h.Plugins()
 	if err != nil {
@@ -66,14 +69,32 @@ func (w *webhookPlugins) plugin(ctx context.Context, h *Hub, conn *config.Connec
 	if err != nil {
 		return nil, fmt.Errorf("start %s for webhooks: %w", conn.Name, err)
 	}
-	if old, ok := w.running[conn.Name]; ok {
-		host.Stop(old.p)
+	w.mu.Lock()
+	old, had := w.running[conn.Name]
+	if had && !old.p.Exited() && old.connector == conn.Connector {
+		w.mu.Unlock()
+		host.Stop(p)
+		return old.p, nil
 	}
 	if w.running == nil {
 		w.running = map[string]warmPlugin{}
 	}
 	w.running[conn.Name] = warmPlugin{p: p, connector: conn.Connector}
+	w.mu.Unlock()
+	if had {
+		host.Stop(old.p)
+	}
 	return p, nil
+}
+
+// warm returns the connection's running warm plugin, or nil.
+func (w *webhookPlugins) warm(conn *config.Connection) *host.Plugin {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if wp, ok := w.running[conn.Name]; ok && !wp.p.Exited() && wp.connector == conn.Connector {
+		return wp.p
+	}
+	return nil
 }
 
 func (w *webhookPlugins) forget(h *Hub, connection string, p *host.Plugin) {

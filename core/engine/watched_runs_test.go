@@ -3,9 +3,12 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/sdk"
 )
 
@@ -85,5 +88,50 @@ syncs:
 	}
 	if got := w.a.get("c1")["first"]; got != "Margaret" {
 		t.Errorf("c1 first = %v, want Margaret", got)
+	}
+}
+
+// hangOnceSystem is a fake system whose first write never answers (until
+// its context ends): a destination that hangs once.
+type hangOnceSystem struct {
+	*fakeSystem
+	hung *atomic.Bool
+}
+
+func (s hangOnceSystem) OpenWriter(context.Context, sdk.OpenWriterRequest) (sdk.Writer, error) {
+	return s, nil
+}
+
+func (s hangOnceSystem) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
+	if s.hung.CompareAndSwap(false, true) {
+		<-ctx.Done()
+		return sdk.WriteResponse{}, ctx.Err()
+	}
+	return s.fakeSystem.Write(ctx, req)
+}
+
+// A conflict's resolution whose destination hangs on the write is taken
+// for hung like any run: stopped, and resolved on the restart.
+func TestResolveConflictWithAHungDestinationIsRestarted(t *testing.T) {
+	w := newTwoWayWith(t, strings.Replace(twoWayConfig, "owners: {name: a}", "owners: {name: a, phone: manual}", 1))
+	w.a.put("c1", map[string]any{"email": "ann@example.com", "phone": "1", "first": "Ann", "last": "Lee"})
+	w.round()
+	w.a.put("c1", map[string]any{"phone": "from-a"})
+	w.b.put("b-1", map[string]any{"phone": "from-b"})
+	w.round()
+	conflicts, err := w.store.Conflicts(context.Background(), state.ConflictFilter{})
+	if err != nil || len(conflicts) != 1 {
+		t.Fatalf("conflicts %+v, %v; want one parked", conflicts, err)
+	}
+	w.runner.Launcher.(*fakeLauncher).connectors["desk"] = hangOnceSystem{w.b, &atomic.Bool{}}
+	w.runner.HangTimeout = 300 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res := w.runner.ResolveConflict(ctx, conflicts[0].ID, "a")
+	if res.Err != nil || res.Counts.Restarts < 1 {
+		t.Fatalf("resolving with a destination that hangs once: err %v, restarts %d; want it resolved after a restart", res.Err, res.Counts.Restarts)
+	}
+	if b := w.b.get("b-1"); b["phone"] != "from-a" {
+		t.Errorf("after taking a, b has phone %v", b["phone"])
 	}
 }
