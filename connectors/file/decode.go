@@ -53,6 +53,10 @@ func (d *decoder) decode(c chunk) (rec sdk.Record, blank bool) {
 	if c.unclosed {
 		problem = "quoted cell opened on this line is not closed before the end of the file (a stray quote?)"
 	}
+	if c.swallowed > 0 {
+		problem = fmt.Sprintf("quoted cell opened on this line runs over the next %d lines, each of which reads as a whole row: "+
+			"a stray quote? (those lines are read as rows of their own)", c.swallowed)
+	}
 	if c.tooLong {
 		problem = fmt.Sprintf("longer than %d bytes (cut)", maxLineBytes)
 	}

@@ -56,6 +56,16 @@
 // read. So a program that writes cells with line breaks into a file being
 // read should append each record with one write.
 //
+// A stray quote that a later one closes (an inches mark: 12",) would make
+// the rows between them one cell. When a quoted cell runs over two or more
+// lines besides its last and every one of them reads as a whole row (the
+// header's number of cells, no quote open), the record's first line is
+// dead-lettered ("quoted cell opened on this line runs over the next 47
+// lines, each of which reads as a whole row: a stray quote?") and those
+// lines are read as rows of their own. Text in a quoted cell (a note, an
+// address) is not taken for rows: not every one of its lines has the shape
+// of a row. A stray quote that swallows a single row is not recognised.
+//
 // By default a read is incremental by position: the checkpoint holds the
 // byte offset and line number reached and hashes of the bytes around it. A
 // file found shorter than the checkpoint, or changed before it, is read

@@ -92,6 +92,16 @@ type source struct {
 	log         *slog.Logger
 }
 
+// scanner returns a scanner of the records from a position: for CSV, one
+// that knows a row's cells from the header, to tell a stray quote.
+func (s *source) scanner(from position) *scanner {
+	sc := newScanner(s.file, from, s.dec.format == formatCSV)
+	if s.dec.header != nil {
+		sc.rowCells = len(s.dec.header.names)
+	}
+	return sc
+}
+
 // readHeader reads a CSV file's header (its first non-blank record) into
 // the decoder and returns the position after it; ok is false when the file
 // has no complete header yet. A JSON Lines file has none: it returns the

@@ -50,6 +50,65 @@ func TestReadCSVUnclosedQuoteIsABadRow(t *testing.T) {
 	}
 }
 
+// TestReadCSVStrayQuoteClosedLaterIsABadRow: a stray quote that a later
+// stray quote closes (an inches mark, row 54) would make rows 7–53 one
+// cell of row 6. Its lines each read as a whole row, so the line it opens
+// on is a bad row and they are read as rows of their own; row 54, with its
+// quote in an unquoted cell, is a bad row too; every other row is read.
+// A quoted cell whose lines are text (a note over four lines) is not
+// taken for one.
+func TestReadCSVStrayQuoteClosedLaterIsABadRow(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,email,note\n")
+	for i := 1; i <= 5; i++ {
+		fmt.Fprintf(&b, "%d,%c@x.com,ok\n", i, 'a'+i-1)
+	}
+	b.WriteString("6,\"f@x.com,unterminated\n")
+	for i := 7; i < 1007; i++ {
+		if i == 54 {
+			b.WriteString("54,12\",ok\n")
+			continue
+		}
+		fmt.Fprintf(&b, "%d,r%d@x.com,ok\n", i, i)
+	}
+	b.WriteString("1007,n@x.com,\"Dear team,\nthe parcel came late, and wet,\nplease call me\nthanks\"\n")
+	for _, mode := range []struct {
+		name  string
+		extra map[string]any
+	}{
+		{"by offset", nil},
+		{"by cursor", streamsConfig("s", map[string]string{"cursor": "id"})},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "s.csv"), b.String())
+			out := read(t, testConfig(t, dir, mode.extra), "s", nil, 0)
+			good := 0
+			var bad []string
+			for _, r := range out.records {
+				if r.Problem == "" {
+					good++
+					continue
+				}
+				bad = append(bad, r.Problem)
+			}
+			if good != 1005 || len(bad) != 2 {
+				t.Fatalf("read %d good rows and %d bad (%q), want 1005 and 2", good, len(bad), bad)
+			}
+			if !strings.Contains(bad[0], "line 7: quoted cell opened on this line runs over the next 47 lines, each of which reads as a whole row") {
+				t.Errorf("first bad row: %q, want line 7 and the 47 rows its quote ran over", bad[0])
+			}
+			if !strings.Contains(bad[1], "line 55:") {
+				t.Errorf("second bad row: %q, want line 55 (row 54's stray quote)", bad[1])
+			}
+			last := out.records[len(out.records)-1]
+			if last.Problem != "" || !strings.Contains(string(last.Data), `"note":"Dear team,\nthe parcel came late, and wet,\nplease call me\nthanks"`) {
+				t.Errorf("a note over three lines: %+v, want it read whole", last)
+			}
+		})
+	}
+}
+
 // TestReadCSVUnclosedQuoteAtTheEndWaits: a quoted cell still open on the
 // file's last complete line may still be being written: it is left for
 // the next read, and read whole once it is closed.

@@ -207,7 +207,7 @@ func (s *source) resumeCursor(state []byte) cursorMark {
 // that changed and changes back (a crash mid-scan loses the others, and
 // they are emitted again).
 func (s *source) scanChanges(ctx context.Context, from position, mark *cursorMark) ([]cursorEntry, error) {
-	sc := newScanner(s.file, from, s.dec.format == formatCSV)
+	sc := s.scanner(from)
 	var changed []cursorEntry
 	plain := make([]sdk.Record, 0, s.batchSize)
 	held := 0

@@ -52,7 +52,7 @@ func (s *source) readByOffset(ctx context.Context, state []byte) error {
 	if from.off < afterHeader.off {
 		from = afterHeader
 	}
-	sc := newScanner(s.file, from, s.dec.format == formatCSV)
+	sc := s.scanner(from)
 	at, openLine := from, int64(0)
 	batch := make([]sdk.Record, 0, s.batchSize)
 	for n := 0; ; n++ {

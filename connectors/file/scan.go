@@ -37,18 +37,26 @@ type chunk struct {
 	// cell the file ends inside, with complete lines after it: a bad row
 	// (see next).
 	unclosed bool
+	// swallowed, when set, says raw is the first line of a CSV record whose
+	// quoted cell ran over that many lines that each read as a whole row:
+	// a stray quote, a bad row (see next).
+	swallowed int
 }
 
 // scanner reads a file chunk by chunk from a position. It reads through
 // its own section of the file, so several scanners may share one file, and
 // sees what is appended while it reads.
 type scanner struct {
-	f    io.ReaderAt
-	r    *bufio.Reader
-	csv  bool
-	pos  position // the position after the last chunk
-	buf  []byte
-	long bool
+	f   io.ReaderAt
+	r   *bufio.Reader
+	csv bool
+	// rowCells, when set, is the number of cells of a CSV row (the
+	// header's): a quoted cell whose lines read as whole rows is taken for
+	// a stray quote (see next).
+	rowCells int
+	pos      position // the position after the last chunk
+	buf      []byte
+	long     bool
 }
 
 func newScanner(f io.ReaderAt, from position, csv bool) *scanner {
@@ -107,8 +115,47 @@ func (s *scanner) next() (chunk, error) {
 		c.raw, c.end, c.terminated, c.unclosed = s.buf[:firstLen], first.off, true, true
 		return c, nil
 	}
+	if n := s.rowsInside(s.buf[firstLen:]); n > 0 && !open && !s.long {
+		s.seek(first)
+		c.raw, c.end, c.terminated, c.swallowed = s.buf[:firstLen], first.off, true, n
+		return c, nil
+	}
 	c.raw, c.end, c.terminated, c.tooLong = s.buf, s.pos.off, terminated, s.long
 	return c, nil
+}
+
+// minSwallowedRows is how many lines inside one quoted cell, each of them
+// a whole row, make the cell a stray quote rather than text that happens
+// to hold line breaks (a note, a comment body).
+const minSwallowedRows = 2
+
+// rowsInside returns how many lines of rest — what follows a CSV record's
+// first line, from the '\n' on — read as whole rows when the record's
+// quoted cell spans at least minSwallowedRows lines besides its last,
+// each a row of rowCells cells with no quote open; else 0. Text in a
+// quoted cell (an address, a comment) rarely has the shape of a row on
+// every line; rows swallowed by a stray quote always do.
+func (s *scanner) rowsInside(rest []byte) int {
+	if s.rowCells == 0 || len(rest) == 0 {
+		return 0
+	}
+	lines := bytes.Split(rest[1:], []byte{'\n'})
+	inner := lines[:len(lines)-1] // the last line closes the quoted cell
+	if len(inner) < minSwallowedRows {
+		return 0
+	}
+	var cells []string
+	for _, l := range inner {
+		l = trimCR(l)
+		if csvOpenQuote(l, false) {
+			return 0
+		}
+		var err error
+		if cells, err = parseCSVRecord(l, cells[:0]); err != nil || len(cells) != s.rowCells {
+			return 0
+		}
+	}
+	return len(inner)
 }
 
 // seek makes the scanner read on from a position.
