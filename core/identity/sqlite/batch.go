@@ -140,7 +140,7 @@ func (t *tx) PutAll(recs []identity.Record, ids [][]identity.Identifier) error {
 		part := recs[start:min(len(recs), start+chunk)]
 		args := make([]any, 0, 10*len(part))
 		for _, rec := range part {
-			fields, err := json.Marshal(rec.Fields)
+			fields, err := marshalFields(rec.Fields)
 			if err != nil {
 				return fmt.Errorf("customer index: put %s: %w", rec.Ref, err)
 			}
