@@ -228,12 +228,13 @@ func (t *tx) putRecords(recs []identity.Record, seqs []int64) error {
 	return nil
 }
 
-// identRow is one row of idents.
+// identRow is one row of idents, and its place in the caller's order.
 type identRow struct {
 	typ, value, kind string
 	seq              int64
 	rule             string
 	glue             bool
+	pos              int
 }
 
 // putIdents inserts the records' identifiers, ids[i] being recs[i]'s,
@@ -243,12 +244,13 @@ func (t *tx) putIdents(recs []identity.Record, seqs []int64, ids [][]identity.Id
 	var rows []identRow
 	for i, rec := range recs {
 		for _, id := range ids[i] {
-			rows = append(rows, identRow{id.Type, id.Value, rec.Kind, seqs[i], id.Rule, id.Glue})
+			rows = append(rows, identRow{id.Type, id.Value, rec.Kind, seqs[i], id.Rule, id.Glue, len(rows)})
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b identRow) int {
+	// Equal keys keep their order (the last one is the row kept).
+	slices.SortFunc(rows, func(a, b identRow) int {
 		return cmp.Or(strings.Compare(a.typ, b.typ), strings.Compare(a.value, b.value),
-			strings.Compare(a.kind, b.kind), cmp.Compare(a.seq, b.seq))
+			strings.Compare(a.kind, b.kind), cmp.Compare(a.seq, b.seq), cmp.Compare(a.pos, b.pos))
 	})
 	const per = 2 * chunk
 	args := make([]any, 0, 6*min(len(rows), per))
