@@ -2,6 +2,7 @@ package identity
 
 import (
 	"math/rand/v2"
+	"path"
 	"strings"
 	"testing"
 
@@ -103,6 +104,21 @@ func BenchmarkNormalizePhone(b *testing.B) {
 			_ = r.NormalizePhone("+1 (555) 123-4567")
 		} else {
 			_ = r.NormalizePhone("5551234567")
+		}
+	}
+}
+
+// TestNeverMatchesAsPathMatch checks refused's short cut against path.Match.
+func TestNeverMatchesAsPathMatch(t *testing.T) {
+	patterns := append(DefaultRules().NeverMatch, "*", "a*", "*@x.org", "a?b*", "[ab]*", `a\*`, "a]*", "ops/*", "x*y*", "")
+	values := []string{"", "info@x.org", "info@", "info", "infos@x.org", "Info@x.org", "info@a/b", "a", "ab", "a*", `a\*`,
+		"a]b", "ops/x", "ops/x/y", "+15550100001", "sales@x.org", "xy", "x/y", "support@help.org"}
+	for _, p := range patterns {
+		for _, v := range values {
+			want, _ := path.Match(p, v)
+			if got := neverMatches(p, v); got != want {
+				t.Errorf("%q against %q: %t, path.Match %t", v, p, got, want)
+			}
 		}
 	}
 }
