@@ -39,9 +39,48 @@ func (r Rules) NormalizePhone(s string) string {
 	if region == "" {
 		region = "US"
 	}
+	if v, ok := plainNANP(s, region); ok {
+		return v
+	}
 	num, err := phonenumbers.Parse(s, region)
 	if err != nil || !phonenumbers.IsPossibleNumber(num) {
 		return ""
 	}
 	return phonenumbers.Format(num, phonenumbers.E164)
+}
+
+// plainNANP is NormalizePhone's short cut for the most common shape of
+// number, which it reads without the parser's regular expressions: a
+// North American number of ten digits whose area code does not start
+// with 0 or 1, written with only digits and the separators " -.()", as
+// "+1" and the ten digits, or as the ten digits alone when the region is
+// US. Anything else (false) goes through the parser, which gives the same
+// E.164 value for these shapes: "+1" and the ten digits
+// (TestPlainNANPAgreesWithParser compares them).
+func plainNANP(s, region string) (string, bool) {
+	var buf [12]byte
+	d := buf[:0]
+	plus := s[0] == '+'
+	if plus {
+		s = s[1:]
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			if len(d) == 11 {
+				return "", false
+			}
+			d = append(d, c)
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return "", false
+		}
+	}
+	switch {
+	case plus && len(d) == 11 && d[0] == '1' && d[1] >= '2':
+		return "+" + string(d), true
+	case !plus && region == "US" && len(d) == 10 && d[0] >= '2':
+		return "+1" + string(d), true
+	}
+	return "", false
 }

@@ -109,11 +109,23 @@ func (r Rules) matches(what string) bool {
 // refused says why a normalised value never joins records ("" if it may).
 func (r Rules) refused(value string) string {
 	for _, p := range r.NeverMatch {
-		if ok, _ := path.Match(p, value); ok {
+		if neverMatches(p, value) {
 			return "never_match " + p
 		}
 	}
 	return ""
+}
+
+// neverMatches is path.Match(pattern, value), with a short cut for the
+// usual "info@*": a literal prefix and one * at the end, which matches
+// any run of characters but '/'.
+func neverMatches(pattern, value string) bool {
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok && !strings.ContainsAny(prefix, `*?[]\`) {
+		rest, ok := strings.CutPrefix(value, prefix)
+		return ok && !strings.Contains(rest, "/")
+	}
+	ok, _ := path.Match(pattern, value)
+	return ok
 }
 
 // externalIDs returns the rules for a stream.

@@ -1,15 +1,17 @@
 package sqlite
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cxhub/cxhub/core/identity"
 )
 
 // chunk is how many rows one multi-row statement carries at most (SQLite
-// allows 32,766 bound values; the widest row here has 10).
+// allows 32,766 bound values; the widest row here has 11).
 const chunk = 500
 
 // placeholders returns n groups of width "?" each: "(?, ?), (?, ?)".
@@ -135,12 +137,62 @@ func (t *tx) NewCustomers(n int) ([]int64, error) {
 }
 
 func (t *tx) PutAll(recs []identity.Record, ids [][]identity.Identifier) error {
-	seqOf := make(map[identity.Ref]int64, len(recs))
+	seqs, err := t.seqsOf(recs)
+	if err != nil {
+		return err
+	}
+	if err := t.putRecords(recs, seqs); err != nil {
+		return err
+	}
+	// The stored records' identifiers replace those they had (a new
+	// record, Seq 0, has none).
+	var stored []any
+	for _, rec := range recs {
+		if rec.Seq != 0 {
+			stored = append(stored, rec.Seq)
+		}
+	}
+	for start := 0; start < len(stored); start += chunk {
+		part := stored[start:min(len(stored), start+chunk)]
+		if _, err := t.exec(`DELETE FROM idents WHERE seq IN (`+list(len(part))+`)`, part...); err != nil {
+			return err
+		}
+	}
+	return t.putIdents(recs, seqs, ids)
+}
+
+// seqsOf returns the Seq each of recs will have: a stored record's own,
+// and for the new ones, in order, the rowids SQLite would give them (one
+// above the highest), so that no insert needs to return them.
+func (t *tx) seqsOf(recs []identity.Record) ([]int64, error) {
+	s, err := t.stmt(`SELECT coalesce(max(seq), 0) FROM records`)
+	if err != nil {
+		return nil, err
+	}
+	var last int64
+	if err := s.QueryRowContext(t.ctx).Scan(&last); err != nil {
+		return nil, fmt.Errorf("customer index: %w", err)
+	}
+	seqs := make([]int64, len(recs))
+	for i, rec := range recs {
+		if rec.Seq != 0 {
+			seqs[i] = rec.Seq
+			continue
+		}
+		last++
+		seqs[i] = last
+	}
+	return seqs, nil
+}
+
+// putRecords inserts or replaces recs' rows, a new record under its
+// Seq of seqs (a stored one keeps its own), in multi-row statements.
+func (t *tx) putRecords(recs []identity.Record, seqs []int64) error {
 	for start := 0; start < len(recs); start += chunk {
 		part := recs[start:min(len(recs), start+chunk)]
-		args := make([]any, 0, 10*len(part))
-		for _, rec := range part {
-			fields, err := json.Marshal(rec.Fields)
+		args := make([]any, 0, 11*len(part))
+		for i, rec := range part {
+			fields, err := marshalFields(rec.Fields)
 			if err != nil {
 				return fmt.Errorf("customer index: put %s: %w", rec.Ref, err)
 			}
@@ -158,63 +210,59 @@ func (t *tx) PutAll(recs []identity.Record, ids [][]identity.Identifier) error {
 			if rec.Data != nil {
 				data = []byte(rec.Data)
 			}
-			args = append(args, rec.Ref.Connection, rec.Ref.Stream, rec.Ref.Key, rec.Kind, rec.InteractionKind,
+			var seq any // a stored record's row is updated in place
+			if rec.Seq == 0 {
+				seq = seqs[start+i]
+			}
+			args = append(args, seq, rec.Ref.Connection, rec.Ref.Stream, rec.Ref.Key, rec.Kind, rec.InteractionKind,
 				fields, links, data, updated, rec.Customer)
 		}
-		rows, err := t.query(`INSERT INTO records (conn, stream, key, kind, ikind, fields, links, data, updated_at, customer)
-			VALUES `+placeholders(len(part), 10)+`
+		if _, err := t.exec(`INSERT INTO records (seq, conn, stream, key, kind, ikind, fields, links, data, updated_at, customer)
+			VALUES `+placeholders(len(part), 11)+`
 			ON CONFLICT (conn, stream, key) DO UPDATE SET kind = excluded.kind, ikind = excluded.ikind,
 				fields = excluded.fields, links = excluded.links, data = coalesce(excluded.data, data),
-				updated_at = excluded.updated_at, customer = excluded.customer
-			RETURNING seq, conn, stream, key`, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var seq int64
-			var r identity.Ref
-			if err := rows.Scan(&seq, &r.Connection, &r.Stream, &r.Key); err != nil {
-				rows.Close()
-				return fmt.Errorf("customer index: put: %w", err)
-			}
-			seqOf[r] = seq
-		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("customer index: put: %w", err)
-		}
-	}
-	// The stored records' identifiers replace those they had (a new
-	// record, Seq 0, has none).
-	var seqs []any
-	for _, rec := range recs {
-		if rec.Seq != 0 {
-			seqs = append(seqs, seqOf[rec.Ref])
-		}
-	}
-	for start := 0; start < len(seqs); start += chunk {
-		part := seqs[start:min(len(seqs), start+chunk)]
-		if _, err := t.exec(`DELETE FROM idents WHERE seq IN (`+list(len(part))+`)`, part...); err != nil {
+				updated_at = excluded.updated_at, customer = excluded.customer`, args...); err != nil {
 			return err
 		}
 	}
-	var args []any
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
-		}
-		_, err := t.exec(`INSERT OR REPLACE INTO idents (type, value, kind, seq, rule, glue) VALUES `+placeholders(len(args)/6, 6), args...)
-		args = args[:0]
-		return err
-	}
+	return nil
+}
+
+// identRow is one row of idents, and its place in the caller's order.
+type identRow struct {
+	typ, value, kind string
+	seq              int64
+	rule             string
+	glue             bool
+	pos              int
+}
+
+// putIdents inserts the records' identifiers, ids[i] being recs[i]'s,
+// in multi-row statements, in the order of the table's key: the inserts
+// then walk its B-tree from left to right instead of jumping about.
+func (t *tx) putIdents(recs []identity.Record, seqs []int64, ids [][]identity.Identifier) error {
+	var rows []identRow
 	for i, rec := range recs {
 		for _, id := range ids[i] {
-			args = append(args, id.Type, id.Value, rec.Kind, seqOf[rec.Ref], id.Rule, id.Glue)
-			if len(args) == 6*2*chunk {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
+			rows = append(rows, identRow{id.Type, id.Value, rec.Kind, seqs[i], id.Rule, id.Glue, len(rows)})
 		}
 	}
-	return flush()
+	// Equal keys keep their order (the last one is the row kept).
+	slices.SortFunc(rows, func(a, b identRow) int {
+		return cmp.Or(strings.Compare(a.typ, b.typ), strings.Compare(a.value, b.value),
+			strings.Compare(a.kind, b.kind), cmp.Compare(a.seq, b.seq), cmp.Compare(a.pos, b.pos))
+	})
+	const per = 2 * chunk
+	args := make([]any, 0, 6*min(len(rows), per))
+	for start := 0; start < len(rows); start += per {
+		part := rows[start:min(len(rows), start+per)]
+		args = args[:0]
+		for _, r := range part {
+			args = append(args, r.typ, r.value, r.kind, r.seq, r.rule, r.glue)
+		}
+		if _, err := t.exec(`INSERT OR REPLACE INTO idents (type, value, kind, seq, rule, glue) VALUES `+placeholders(len(part), 6), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

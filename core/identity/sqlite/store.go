@@ -79,11 +79,11 @@ func open(path string, readOnly bool) (*Store, error) {
 	const common = "_busy_timeout=5000&_synchronous=NORMAL&_cache_size=-262144"
 	s := &Store{}
 	if !readOnly {
-		if s.w, err = sql.Open("sqlite3", uri+common+"&_journal_mode=WAL&_txlock=immediate"); err != nil {
+		if s.w, err = sql.Open("sqlite3", uri+common+"&_txlock=immediate"); err != nil {
 			return nil, fmt.Errorf("open customer index %s: %w", path, err)
 		}
 		s.w.SetMaxOpenConns(1)
-		if _, err := s.w.Exec(`PRAGMA wal_autocheckpoint = 16384`); err != nil {
+		if err := setUpWriter(s.w); err != nil {
 			_ = s.w.Close()
 			return nil, fmt.Errorf("open customer index %s: %w", path, err)
 		}
@@ -118,6 +118,51 @@ func open(path string, readOnly bool) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// newPageSize is the page size of a new index file (a file keeps the one
+// it was made with). Most of what indexing writes lands at random places
+// of two B-trees, the identifiers' and the records' customer index, so a
+// transaction of 4,000 records dirties thousands of pages, each written
+// to the WAL with two system calls and copied again at the checkpoint:
+// with 16 KB pages instead of SQLite's 4 KB there are fewer of them, and
+// fewer levels to walk (about 10% less CPU for 1,000,000 records).
+const newPageSize = 16384
+
+// walBytes is how much the WAL grows to between checkpoints.
+const walBytes = 64 << 20
+
+// setUpWriter readies the writer's connection: newPageSize pages for a new
+// file (which only a file not yet in WAL mode can take), WAL mode, a
+// checkpoint every walBytes, and a page cache of 128 MB with 16 KB pages
+// (with them, 256 MB held about twice the memory, and saved no CPU) or
+// the DSN's 256 MB with smaller ones.
+func setUpWriter(db *sql.DB) error {
+	if _, err := db.Exec(fmt.Sprintf(`PRAGMA page_size = %d`, newPageSize)); err != nil {
+		return fmt.Errorf("set page size: %w", err)
+	}
+	var mode string
+	if err := db.QueryRow(`PRAGMA journal_mode = WAL`).Scan(&mode); err != nil {
+		return fmt.Errorf("set WAL mode: %w", err)
+	}
+	if mode != "wal" {
+		return fmt.Errorf("set WAL mode: the journal mode is %s", mode)
+	}
+	var size int
+	if err := db.QueryRow(`PRAGMA page_size`).Scan(&size); err != nil {
+		return fmt.Errorf("read page size: %w", err)
+	}
+	if size <= 0 {
+		return fmt.Errorf("page size %d", size)
+	}
+	pragmas := fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walBytes/size)
+	if size >= 16384 {
+		pragmas += `; PRAGMA cache_size = -131072`
+	}
+	if _, err := db.Exec(pragmas); err != nil {
+		return fmt.Errorf("set %s: %w", pragmas, err)
+	}
+	return nil
 }
 
 // uriOf is the sqlite3 URI of a file path, ready for its parameters.

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -71,5 +72,58 @@ func TestQueueSurvivesReopenAndDropsATornFrame(t *testing.T) {
 	}
 	if items, _ := s.Queued(ctx, 10); len(items) != 3 || string(items[2].Data) != "four" {
 		t.Errorf("the torn frame was not replaced: %+v", items)
+	}
+}
+
+// TestPageSize: a new index file gets 16 KB pages; a file made with
+// SQLite's 4 KB pages keeps them and opens as before.
+func TestPageSize(t *testing.T) {
+	pageSize := func(path string) int {
+		t.Helper()
+		db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow(`PRAGMA page_size`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	dir := t.TempDir()
+	fresh := filepath.Join(dir, "new.customers.db")
+	s, err := sqlite.Open(fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := pageSize(fresh); n != 16384 {
+		t.Errorf("a new file's page size is %d, want 16384", n)
+	}
+
+	old := filepath.Join(dir, "old.customers.db")
+	db, err := sql.Open("sqlite3", "file:"+old+"?_journal_mode=WAL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = sqlite.Open(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Update(context.Background(), func(tx identity.Tx) error { return tx.SetMeta("k", "v") }); err != nil {
+		t.Fatal(err)
+	}
+	if n := pageSize(old); n != 4096 {
+		t.Errorf("an existing file's page size is %d, want 4096 (kept)", n)
 	}
 }

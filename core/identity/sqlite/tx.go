@@ -114,7 +114,7 @@ func (t *tx) Get(ref identity.Ref, withData bool) (identity.Record, bool, error)
 }
 
 func (t *tx) Put(rec identity.Record, ids []identity.Identifier) (int64, error) {
-	fields, err := json.Marshal(rec.Fields)
+	fields, err := marshalFields(rec.Fields)
 	if err != nil {
 		return 0, fmt.Errorf("customer index: put %s: %w", rec.Ref, err)
 	}
