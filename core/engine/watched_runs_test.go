@@ -57,22 +57,13 @@ func TestSlowPeekIsProgressNotAHang(t *testing.T) {
 // (the config check lets it through without an owner) flows one way: the
 // sync settles after one write of it to each side.
 func TestTwoWayOneWayBackSettles(t *testing.T) {
-	w := newTwoWayWith(t, `version: 1
-connections:
-  crm: {connector: fakesystem}
-  desk: {connector: fakesystem}
-syncs:
-  - name: people
-    a: {connection: crm, stream: contacts}
-    b: {connection: desk, stream: users}
-    match: email
-    to_b:
-      email: email
-      name: "{{first}} {{last}}"
-    to_a:
-      email: email
-      display_name: name
-`)
+	// The sync of twoWayConfig, with b's name read back into display_name
+	// (which to_b never reads) instead of first, and no owner.
+	cfg := strings.Replace(twoWayConfig, "      first: name\n    owners: {name: a}\n", "      display_name: name\n", 1)
+	if cfg == twoWayConfig {
+		t.Fatal("twoWayConfig changed: the replacement found nothing")
+	}
+	w := newTwoWayWith(t, cfg)
 	for i := range 5 {
 		w.a.put(fmt.Sprint("c", i), map[string]any{"email": fmt.Sprintf("u%d@example.com", i), "first": "Margaret", "last": "Thompson"})
 	}
