@@ -106,20 +106,40 @@ func (k *keeper) run(ctx context.Context) {
 // leave releases every lease held and marks this worker gone, so others
 // take its pipelines at once instead of after the ttl.
 func (k *keeper) leave() {
+	k.tickMu.Lock() // a tick in flight (a reload's) ends first
+	defer k.tickMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	st, err := k.s.hub.Store()
 	if err != nil {
 		return
 	}
+	k.releaseAll(ctx, st)
+	_ = st.Heartbeat(ctx, k.self(), 0)
+}
+
+// releaseAll gives up every lease this worker holds: those it knows of,
+// and those the store records under its holder that it does not know of.
+// An acquisition cut off by the stop can have been committed by the store
+// after its reply was lost (the client saw only "context canceled"); that
+// lease is this process's (the holder carries its instance token) and,
+// unreleased, would keep its pipeline from every other worker until the
+// ttl ran out.
+func (k *keeper) releaseAll(ctx context.Context, st state.Leaser) {
 	k.mu.Lock()
 	held := k.held
 	k.held = map[string]state.Lease{}
 	k.mu.Unlock()
+	if all, err := st.Leases(ctx); err == nil {
+		for _, l := range all {
+			if l.Holder == k.holder {
+				held[l.Pipeline] = l
+			}
+		}
+	}
 	for _, l := range held {
 		_ = st.ReleaseLease(ctx, l)
 	}
-	_ = st.Heartbeat(ctx, k.self(), 0)
 }
 
 // tick heartbeats, then takes, renews and gives up leases to match the

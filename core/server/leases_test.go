@@ -1,8 +1,13 @@
 package server
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/cxhub/cxhub/core/state/sqlite"
 )
 
 // TestOwnerSpreadsAndMovesLittle: rendezvous assignment gives every
@@ -32,5 +37,49 @@ func TestOwnerSpreadsAndMovesLittle(t *testing.T) {
 	}
 	if owner("p", nil) != "" {
 		t.Error("a pipeline has an owner without workers")
+	}
+}
+
+// TestReleaseAllGivesUpLeasesWhoseReplyWasLost: a worker that stops
+// releases the leases it knows of and also one the store granted it whose
+// reply never arrived (an acquisition cut off by the stop), but not
+// another worker's.
+func TestReleaseAllGivesUpLeasesWhoseReplyWasLost(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	k := newKeeper(nil, "127.0.0.1:0", time.Minute)
+	known, err := st.AcquireLease(ctx, "known", k.holder, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.held["known"] = known
+	if _, err := st.AcquireLease(ctx, "lost-reply", k.holder, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AcquireLease(ctx, "theirs", "other#instance", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	k.releaseAll(ctx, st)
+
+	leases, err := st.Leases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holders := map[string]string{}
+	for _, l := range leases {
+		if l.Holder != "" && l.ExpiresAt.After(time.Now()) {
+			holders[l.Pipeline] = l.Holder
+		}
+	}
+	if len(holders) != 1 || holders["theirs"] != "other#instance" {
+		t.Errorf("leases held after releaseAll: %v; want only theirs, held by other#instance", holders)
+	}
+	if len(k.held) != 0 {
+		t.Errorf("the keeper still lists leases: %v", k.held)
 	}
 }
