@@ -24,17 +24,28 @@ type Sharers struct {
 // resolution needs the stored state after each write — one that lost a
 // glue identifier (a split), or one that makes an email or phone too
 // common to glue — go through put after the rest, in order.
-func (ix *Index) putBatch(tx Tx, recs []Record) error {
+//
+// recIDs, if not nil, holds each record's identifiers (Prepare's);
+// otherwise they are derived here.
+func (ix *Index) putBatch(tx Tx, recs []Record, recIDs [][]Identifier) error {
 	// The latest version of each ref is the one that counts.
 	at := make(map[Ref]int, len(recs))
 	batch := make([]Record, 0, len(recs))
-	for _, r := range recs {
+	ids := make([][]Identifier, 0, len(recs))
+	for j, r := range recs {
+		var rids []Identifier
+		if recIDs != nil {
+			rids = recIDs[j]
+		} else {
+			rids = ix.identifiers(r)
+		}
 		if i, ok := at[r.Ref]; ok {
-			batch[i] = r
+			batch[i], ids[i] = r, rids
 			continue
 		}
 		at[r.Ref] = len(batch)
 		batch = append(batch, r)
+		ids = append(ids, rids)
 	}
 	refs := make([]Ref, len(batch))
 	for i := range batch {
@@ -56,13 +67,11 @@ func (ix *Index) putBatch(tx Tx, recs []Record) error {
 	}
 
 	type key struct{ typ, value string }
-	ids := make([][]Identifier, len(batch))
 	slow := make([]bool, len(batch))
 	added := map[key]int{} // customer records that newly carry it
 	values := map[string][]string{}
 	seen := map[key]bool{}
 	for i := range batch {
-		ids[i] = ix.identifiers(batch[i])
 		var had []Identifier
 		if old[i] != nil {
 			had = oldIDs[old[i].Seq]

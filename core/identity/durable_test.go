@@ -3,6 +3,7 @@ package identity_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -70,4 +71,44 @@ func TestQueuedBatchSurvivesAStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	samePartition(t, partition(t, ix), [][]string{{"helpdesk/users/9001", "helpdesk/users/9002"}})
+}
+
+// TestQueueIndexedInOrderAcrossChunks: batches queued faster than the
+// indexer takes them (several chunks, the next read while one is written)
+// are indexed in order, each once: a record that moves from one person's
+// email to the next ends with the last, and a delete queued between the
+// upserts holds.
+func TestQueueIndexedInOrderAcrossChunks(t *testing.T) {
+	ix := openIndex(t, filepath.Join(t.TempDir(), "c.db"), rules())
+	stage := identity.NewStage(ix, &config.Config{}, nil)
+	t.Cleanup(func() { _ = ix.Close(ctx) })
+	const batches = 30 // almost four chunks of eight
+	batch := func(recs ...sdk.Record) *engine.Batch {
+		return &engine.Batch{Pipeline: "users", From: engine.Endpoint{Connection: "helpdesk", Stream: "users"},
+			To: engine.Endpoint{Connection: config.ProfilesConnection, Stream: config.ProfilesStream}, In: recs}
+	}
+	want := [][]string{}
+	for i := range batches {
+		email := fmt.Sprintf(`"p%d@x.org"`, i)
+		b := batch(
+			sdk.Record{Stream: "users", Key: fmt.Sprint("u", i), Data: []byte(`{"email":` + email + `}`)},
+			sdk.Record{Stream: "users", Key: "moving", Data: []byte(`{"email":` + email + `}`)})
+		if i == 20 {
+			b.In = append(b.In, sdk.Record{Stream: "users", Key: "u5", Op: sdk.Delete})
+		}
+		if err := stage.Process(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		switch i {
+		case 5:
+		case batches - 1:
+			want = append(want, []string{"helpdesk/users/moving", "helpdesk/users/u" + fmt.Sprint(i)})
+		default:
+			want = append(want, []string{"helpdesk/users/u" + fmt.Sprint(i)})
+		}
+	}
+	if err := ix.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	samePartition(t, partition(t, ix), want)
 }

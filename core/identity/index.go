@@ -67,62 +67,120 @@ func ParseID(s string) (int64, bool) {
 // record. links holds, by record key, refs the record is known to be (the
 // core's links). It returns how many records it indexed.
 func (ix *Index) Ingest(ctx context.Context, connection, stream string, recs []sdk.Record, links map[string][]Link) (int, error) {
-	st, ok := ix.catalog.stream(connection, stream)
-	if !ok || len(recs) == 0 {
-		return 0, nil
-	}
-	var n int
-	err := ix.store.Update(ctx, func(tx Tx) (err error) {
-		n, err = ix.ingest(tx, connection, st, recs, links)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("index %s.%s: %w", connection, stream, err)
-	}
-	return n, nil
+	return ix.IngestBatches(ctx, ix.Prepare(connection, stream, recs, links))
 }
 
-// ingest indexes a batch of a canonical stream's records in tx: runs of
-// upserts are resolved together (putBatch), deletes in their place.
-func (ix *Index) ingest(tx Tx, connection string, st sdk.StreamSpec, recs []sdk.Record, links map[string][]Link) (int, error) {
-	n := 0
-	run := make([]Record, 0, len(recs))
-	flush := func() error {
-		if len(run) == 0 {
-			return nil
-		}
-		err := ix.putBatch(tx, run)
-		run = run[:0]
-		return err
+// Batch is source records of one canonical stream made ready to index
+// (Prepare): their fields extracted and their identifiers normalised.
+// That needs no transaction, so a caller with records to spare prepares
+// the next batch while the store writes the one before (the indexer
+// does): on two cores the two overlap.
+type Batch struct {
+	ix     *Index // whose rules and catalog prepared it
+	conn   string
+	stream sdk.StreamSpec
+	src    []sdk.Record
+	links  map[string][]Link
+	ops    []batchOp // records without a key or with a problem are left out: the engine dead-letters them
+}
+
+// batchOp is a delete of ref, or an upsert of rec with its identifiers.
+type batchOp struct {
+	del bool
+	ref Ref
+	rec Record
+	ids []Identifier
+}
+
+// Prepare makes records of a connection's stream ready to index; nil if
+// the stream is not canonical data or there are no records.
+func (ix *Index) Prepare(connection, stream string, recs []sdk.Record, links map[string][]Link) *Batch {
+	st, ok := ix.catalog.stream(connection, stream)
+	if !ok || len(recs) == 0 {
+		return nil
 	}
+	b := &Batch{ix: ix, conn: connection, stream: st, src: recs, links: links, ops: make([]batchOp, 0, len(recs))}
 	for i := range recs {
 		r := &recs[i]
 		if r.Key == "" || r.Problem != "" {
-			continue // the engine dead-letters it
+			continue
 		}
-		n++
 		if r.Op == sdk.Delete {
-			if err := flush(); err != nil {
-				return 0, err
-			}
-			if err := ix.remove(tx, Ref{connection, st.Name, r.Key}); err != nil {
-				return 0, err
-			}
+			b.ops = append(b.ops, batchOp{del: true, ref: Ref{connection, st.Name, r.Key}})
 			continue
 		}
 		rec := ix.catalog.recordOf(ix.rules, connection, st, *r)
 		rec.Links = append(rec.Links, links[r.Key]...)
-		run = append(run, rec)
+		b.ops = append(b.ops, batchOp{rec: rec, ids: ix.identifiers(rec)})
 	}
-	if err := flush(); err != nil {
+	return b
+}
+
+// IngestBatches indexes prepared batches in one transaction and returns
+// how many records they held (nil batches are skipped). A batch prepared
+// under other rules or streams (an index reopened since) is prepared again.
+func (ix *Index) IngestBatches(ctx context.Context, batches ...*Batch) (int, error) {
+	var n int
+	err := ix.store.Update(ctx, func(tx Tx) (err error) {
+		n, err = ix.applyBatches(tx, batches)
+		return err
+	})
+	if err != nil {
 		return 0, err
 	}
 	return n, nil
 }
 
+// applyBatches indexes prepared batches in tx; see IngestBatches.
+func (ix *Index) applyBatches(tx Tx, batches []*Batch) (int, error) {
+	n := 0
+	for _, b := range batches {
+		if b != nil && b.ix != ix {
+			b = ix.Prepare(b.conn, b.stream.Name, b.src, b.links)
+		}
+		if b == nil {
+			continue
+		}
+		if err := ix.ingest(tx, b); err != nil {
+			return 0, fmt.Errorf("index %s.%s: %w", b.conn, b.stream.Name, err)
+		}
+		n += len(b.ops)
+	}
+	return n, nil
+}
+
+// ingest indexes a prepared batch in tx: runs of upserts are resolved
+// together (putBatch), deletes in their place.
+func (ix *Index) ingest(tx Tx, b *Batch) error {
+	run := make([]Record, 0, len(b.ops))
+	runIDs := make([][]Identifier, 0, len(b.ops))
+	flush := func() error {
+		if len(run) == 0 {
+			return nil
+		}
+		err := ix.putBatch(tx, run, runIDs)
+		run, runIDs = run[:0], runIDs[:0]
+		return err
+	}
+	for _, op := range b.ops {
+		if op.del {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := ix.remove(tx, op.ref); err != nil {
+				return err
+			}
+			continue
+		}
+		run = append(run, op.rec)
+		runIDs = append(runIDs, op.ids)
+	}
+	return flush()
+}
+
 // Put indexes records already made (tests use it), resolved together.
 func (ix *Index) Put(ctx context.Context, recs ...Record) error {
-	return ix.store.Update(ctx, func(tx Tx) error { return ix.putBatch(tx, recs) })
+	return ix.store.Update(ctx, func(tx Tx) error { return ix.putBatch(tx, recs, nil) })
 }
 
 // Remove deletes records from the index.

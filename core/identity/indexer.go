@@ -32,6 +32,8 @@ type indexer struct {
 
 	wake    chan struct{}
 	stopped chan struct{}
+
+	ahead *chunk // the next chunk, read while the last was written (run's goroutine only)
 }
 
 // queueChunk is how many queued batches one transaction indexes at most.
@@ -110,38 +112,77 @@ func (w *indexer) waitTurn() {
 }
 
 // step indexes up to queueChunk queued batches in one transaction and
-// returns how many.
+// returns how many. While the store writes them, the next chunk is read
+// from the queue and prepared (fields extracted, identifiers normalised):
+// CPU the store's writer does not use, so on two cores the two overlap.
 func (w *indexer) step(ctx context.Context) (int, error) {
 	w.mu.Lock()
 	ix := w.ix
 	w.mu.Unlock()
-	items, err := ix.store.Queued(ctx, queueChunk)
-	if err != nil || len(items) == 0 {
-		return 0, err
-	}
-	batches := make([]queued, len(items))
-	links := make([]map[string][]Link, len(items))
-	for i, it := range items {
-		if batches[i], err = decodeQueued(it.Data); err != nil {
-			return 0, fmt.Errorf("customer index queue item %d: %w", it.Seq, err)
-		}
-		if links[i], err = w.linksOf(ctx, ix, batches[i]); err != nil {
+	c := w.ahead
+	w.ahead = nil
+	if c == nil || c.ix != ix {
+		var err error
+		if c, err = w.load(ctx, ix, 0); err != nil {
 			return 0, err
 		}
 	}
-	last := items[len(items)-1].Seq
-	// Consecutive batches of one stream are resolved together.
+	if c.items == 0 {
+		return 0, nil
+	}
+	next := make(chan *chunk, 1)
+	go func() {
+		n, err := w.load(ctx, ix, c.last)
+		if err != nil || n.items == 0 {
+			n = nil // read again at the next step
+		}
+		next <- n
+	}()
+	n, err := w.apply(ctx, c)
+	ahead := <-next
+	if err != nil {
+		return 0, err
+	}
+	w.ahead = ahead
+	return n, nil
+}
+
+// chunk is queued batches read and prepared, to be indexed in one
+// transaction.
+type chunk struct {
+	ix      *Index // whose rules prepared it
+	items   int    // queue items
+	last    int64  // the Seq of the last
+	batches []*Batch
+}
+
+// load reads up to queueChunk queued batches after Seq after and
+// prepares them: consecutive batches of one stream as one Batch, resolved
+// together.
+func (w *indexer) load(ctx context.Context, ix *Index, after int64) (*chunk, error) {
+	items, err := ix.store.Queued(ctx, after, queueChunk)
+	if err != nil || len(items) == 0 {
+		return &chunk{ix: ix}, err
+	}
 	type run struct {
 		from  Ref
 		recs  []sdk.Record
 		links map[string][]Link
 	}
 	var runs []run
-	for i, q := range batches {
+	for _, it := range items {
+		q, err := decodeQueued(it.Data)
+		if err != nil {
+			return nil, fmt.Errorf("customer index queue item %d: %w", it.Seq, err)
+		}
+		links, err := w.linksOf(ctx, ix, q)
+		if err != nil {
+			return nil, err
+		}
 		if n := len(runs); n > 0 && runs[n-1].from == q.from {
 			r := &runs[n-1]
 			r.recs = append(r.recs, q.recs...)
-			for k, ls := range links[i] {
+			for k, ls := range links {
 				if r.links == nil {
 					r.links = map[string][]Link{}
 				}
@@ -149,31 +190,34 @@ func (w *indexer) step(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		runs = append(runs, run{from: q.from, recs: q.recs, links: links[i]})
+		runs = append(runs, run{from: q.from, recs: q.recs, links: links})
 	}
-	err = ix.store.Update(ctx, func(tx Tx) error {
-		if ok, err := tx.Dequeue(last); err != nil || !ok {
+	c := &chunk{ix: ix, items: len(items), last: items[len(items)-1].Seq}
+	for _, r := range runs {
+		// nil if the stream is no longer canonical data (a new config)
+		c.batches = append(c.batches, ix.Prepare(r.from.Connection, r.from.Stream, r.recs, r.links))
+	}
+	return c, nil
+}
+
+// apply indexes a chunk and takes its items from the queue, in one
+// transaction.
+func (w *indexer) apply(ctx context.Context, c *chunk) (int, error) {
+	err := c.ix.store.Update(ctx, func(tx Tx) error {
+		if ok, err := tx.Dequeue(c.last); err != nil || !ok {
 			return err // another indexer took them
 		}
-		for _, r := range runs {
-			st, ok := ix.catalog.stream(r.from.Connection, r.from.Stream)
-			if !ok {
-				continue // the stream is no longer canonical data (a new config)
-			}
-			if _, err := ix.ingest(tx, r.from.Connection, st, r.recs, r.links); err != nil {
-				return fmt.Errorf("index %s.%s: %w", r.from.Connection, r.from.Stream, err)
-			}
-		}
-		return nil
+		_, err := c.ix.applyBatches(tx, c.batches)
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	w.mu.Lock()
-	w.done = last
-	w.backlog = max(0, w.backlog-len(items))
+	w.done = c.last
+	w.backlog = max(0, w.backlog-c.items)
 	w.mu.Unlock()
-	return len(items), nil
+	return c.items, nil
 }
 
 // linksOf returns the core's links of a queued batch's records to its

@@ -90,8 +90,9 @@ type Store interface {
 	// Enqueue adds an item to the queue and returns its Seq, higher than
 	// every Seq the queue ever returned.
 	Enqueue(ctx context.Context, data []byte) (int64, error)
-	// Queued returns up to limit items not yet dequeued, oldest first.
-	Queued(ctx context.Context, limit int) ([]QueueItem, error)
+	// Queued returns up to limit items not yet dequeued whose Seq is
+	// above after, oldest first (after 0: from the first).
+	Queued(ctx context.Context, after int64, limit int) ([]QueueItem, error)
 	Close() error
 }
 

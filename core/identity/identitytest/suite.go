@@ -356,9 +356,18 @@ func testQueue(t *testing.T, s identity.Store) {
 		}
 		seqs = append(seqs, seq)
 	}
-	items, err := s.Queued(ctx, 2)
+	items, err := s.Queued(ctx, 0, 2)
 	if err != nil || len(items) != 2 || string(items[0].Data) != "one" || items[1].Seq != seqs[1] {
 		t.Fatalf("queued: %v %v", items, err)
+	}
+	// After a seq: only the later items (the indexer reads the next
+	// chunk while it writes one).
+	items, err = s.Queued(ctx, seqs[0], 10)
+	if err != nil || len(items) != 2 || string(items[0].Data) != "two" || items[1].Seq != seqs[2] {
+		t.Fatalf("queued after the first: %v %v", items, err)
+	}
+	if items, err := s.Queued(ctx, seqs[2], 10); err != nil || len(items) != 0 {
+		t.Fatalf("queued after the last: %v %v", items, err)
 	}
 	// A rolled back Dequeue leaves the items queued.
 	boom := errors.New("boom")
@@ -370,7 +379,7 @@ func testQueue(t *testing.T, s identity.Store) {
 	}); !errors.Is(err, boom) {
 		t.Fatalf("update: %v", err)
 	}
-	if items, _ := s.Queued(ctx, 10); len(items) != 3 {
+	if items, _ := s.Queued(ctx, 0, 10); len(items) != 3 {
 		t.Errorf("after a rolled back dequeue: %d items", len(items))
 	}
 	update(t, s, func(tx identity.Tx) error {
@@ -387,12 +396,12 @@ func testQueue(t *testing.T, s identity.Store) {
 		}
 		return nil
 	})
-	items, err = s.Queued(ctx, 10)
+	items, err = s.Queued(ctx, 0, 10)
 	if err != nil || len(items) != 1 || string(items[0].Data) != "three" {
 		t.Errorf("after dequeuing two: %v %v", items, err)
 	}
 	update(t, s, func(tx identity.Tx) error { _, err := tx.Dequeue(seqs[2]); return err })
-	if items, _ := s.Queued(ctx, 10); len(items) != 0 {
+	if items, _ := s.Queued(ctx, 0, 10); len(items) != 0 {
 		t.Errorf("after dequeuing all: %v", items)
 	}
 	// Seqs keep growing once the queue is empty.

@@ -156,8 +156,8 @@ func (s *Store) Enqueue(ctx context.Context, data []byte) (int64, error) {
 }
 
 // Queued returns up to limit queued items, oldest first.
-func (s *Store) Queued(ctx context.Context, limit int) ([]identity.QueueItem, error) {
-	rows, err := s.pool.Query(ctx, `SELECT seq, data FROM queue ORDER BY seq LIMIT $1`, limit)
+func (s *Store) Queued(ctx context.Context, after int64, limit int) ([]identity.QueueItem, error) {
+	rows, err := s.pool.Query(ctx, `SELECT seq, data FROM queue WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("customer index queue: %w", err)
 	}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -107,12 +109,15 @@ func (q *queueLog) append(data []byte) (int64, error) {
 	return seq, nil
 }
 
-// read returns up to limit frames not taken, oldest first.
-func (q *queueLog) read(limit int) ([]identity.QueueItem, error) {
+// read returns up to limit frames not taken with a seq above after,
+// oldest first.
+func (q *queueLog) read(after int64, limit int) ([]identity.QueueItem, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	out := make([]identity.QueueItem, 0, min(limit, len(q.items)))
-	for _, it := range q.items[:min(limit, len(q.items))] {
+	first, _ := slices.BinarySearchFunc(q.items, after, func(it logItem, after int64) int { return cmp.Compare(it.seq, after+1) })
+	items := q.items[first:]
+	out := make([]identity.QueueItem, 0, min(limit, len(items)))
+	for _, it := range items[:min(limit, len(items))] {
 		buf := make([]byte, it.n)
 		if _, err := q.f.ReadAt(buf, it.off+frameHeader); err != nil && !errors.Is(err, io.EOF) {
 			return nil, err
@@ -163,12 +168,13 @@ func (s *Store) Enqueue(ctx context.Context, data []byte) (int64, error) {
 	return seq, nil
 }
 
-// Queued returns up to limit items the index has not taken, oldest first.
-func (s *Store) Queued(ctx context.Context, limit int) ([]identity.QueueItem, error) {
+// Queued returns up to limit items the index has not taken with a seq
+// above after, oldest first.
+func (s *Store) Queued(ctx context.Context, after int64, limit int) ([]identity.QueueItem, error) {
 	if s.q == nil {
 		return nil, fmt.Errorf("customer index is open read-only")
 	}
-	items, err := s.q.read(limit)
+	items, err := s.q.read(after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("customer index queue: %w", err)
 	}

@@ -63,14 +63,14 @@ func TestQueueSurvivesReopenAndDropsATornFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	items, err := s.Queued(ctx, 10)
+	items, err := s.Queued(ctx, 0, 10)
 	if err != nil || len(items) != 2 || string(items[0].Data) != "two" || string(items[1].Data) != "three" || items[1].Seq != 3 {
 		t.Fatalf("after reopening: %+v %v", items, err)
 	}
 	if seq, err := s.Enqueue(ctx, []byte("four")); err != nil || seq != 4 {
 		t.Errorf("enqueue after the torn frame: %d %v", seq, err)
 	}
-	if items, _ := s.Queued(ctx, 10); len(items) != 3 || string(items[2].Data) != "four" {
+	if items, _ := s.Queued(ctx, 0, 10); len(items) != 3 || string(items[2].Data) != "four" {
 		t.Errorf("the torn frame was not replaced: %+v", items)
 	}
 }
