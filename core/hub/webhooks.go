@@ -13,16 +13,29 @@ import (
 
 // webhookPlugins keeps one running plugin per connection for webhooks, so
 // that a delivery costs a call, not a process start. A plugin that died is
-// started again on the next delivery. The hub's Close stops them with the
-// rest.
+// started again on the next delivery. One start at a time per connection:
+// the deliveries that find no plugin wait for the start under way instead
+// of each starting their own (a burst of deliveries to a cold connection
+// would otherwise start a process per delivery, and on a small machine
+// those starts starve each other past their deadline). The hub's Close
+// stops them with the rest.
 type webhookPlugins struct {
-	mu      sync.Mutex
-	running map[string]warmPlugin // by connection
+	mu       sync.Mutex
+	running  map[string]warmPlugin    // by connection
+	starting map[string]*pluginStart // by connection and connector: the start under way
 }
 
 type warmPlugin struct {
 	p         *host.Plugin
 	connector string
+}
+
+// pluginStart is a warm plugin's start, which every delivery that needs
+// it waits for.
+type pluginStart struct {
+	done chan struct{} // closed when p or err is set
+	p    *host.Plugin
+	err  error
 }
 
 // handle calls HandleWebhook on the connection's warm plugin; a plugin
@@ -53,48 +66,60 @@ func (w *webhookPlugins) handle(ctx context.Context, h *Hub, conn *config.Connec
 }
 
 // plugin returns the connection's warm plugin, starting one if there is
-// none (or it died, or the connection's connector changed). The start runs
-// outside the lock: a plugin slow to start holds up no other connection's
-// deliveries. Two deliveries that both find none may both start one; the
-// first installed stays, the other is stopped.
+// none (or it died, or the connection's connector changed), or waiting for
+// the start under way. The start runs outside the lock, and on its own: a
+// delivery that gives up waiting (its ctx ended) does not cancel the start
+// the others wait for.
 func (w *webhookPlugins) plugin(ctx context.Context, h *Hub, conn *config.Connection) (*host.Plugin, error) {
-	if p := w.warm(conn); p != nil {
-		return p, nil
+	w.mu.Lock()
+	if wp, ok := w.running[conn.Name]; ok && !wp.p.Exited() && wp.connector == conn.Connector {
+		w.mu.Unlock()
+		return wp.p, nil
 	}
-	host, err := h.Plugins()
-	if err != nil {
-		return nil, err
+	key := conn.Name + "\x00" + conn.Connector
+	s, ok := w.starting[key]
+	if !ok {
+		s = &pluginStart{done: make(chan struct{})}
+		if w.starting == nil {
+			w.starting = map[string]*pluginStart{}
+		}
+		w.starting[key] = s
+		go w.start(context.WithoutCancel(ctx), h, *conn, key, s)
 	}
-	p, err := host.Start(ctx, conn.Connector)
-	if err != nil {
-		return nil, fmt.Errorf("start %s for webhooks: %w", conn.Name, err)
+	w.mu.Unlock()
+	select {
+	case <-s.done:
+		return s.p, s.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("start %s for webhooks: %w", conn.Name, ctx.Err())
+	}
+}
+
+// start starts the connection's warm plugin, installs it in place of the
+// one it replaces (stopped), and tells the deliveries waiting for it. The
+// host bounds the start (its spec must come within 30 s).
+func (w *webhookPlugins) start(ctx context.Context, h *Hub, conn config.Connection, key string, s *pluginStart) {
+	defer close(s.done)
+	plugins, err := h.Plugins()
+	if err == nil {
+		s.p, err = plugins.Start(ctx, conn.Connector)
 	}
 	w.mu.Lock()
-	old, had := w.running[conn.Name]
-	if had && !old.p.Exited() && old.connector == conn.Connector {
+	delete(w.starting, key)
+	if err != nil {
 		w.mu.Unlock()
-		host.Stop(p)
-		return old.p, nil
+		s.err = fmt.Errorf("start %s for webhooks: %w", conn.Name, err)
+		return
 	}
+	old, had := w.running[conn.Name]
 	if w.running == nil {
 		w.running = map[string]warmPlugin{}
 	}
-	w.running[conn.Name] = warmPlugin{p: p, connector: conn.Connector}
+	w.running[conn.Name] = warmPlugin{p: s.p, connector: conn.Connector}
 	w.mu.Unlock()
 	if had {
-		host.Stop(old.p)
+		plugins.Stop(old.p)
 	}
-	return p, nil
-}
-
-// warm returns the connection's running warm plugin, or nil.
-func (w *webhookPlugins) warm(conn *config.Connection) *host.Plugin {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if wp, ok := w.running[conn.Name]; ok && !wp.p.Exited() && wp.connector == conn.Connector {
-		return wp.p
-	}
-	return nil
 }
 
 func (w *webhookPlugins) forget(h *Hub, connection string, p *host.Plugin) {

@@ -47,6 +47,7 @@ type Host struct {
 
 	mu      sync.Mutex
 	running map[*host.Plugin]struct{}
+	closed  bool // StopAll ran: the hub is closing, nothing more starts
 
 	// trust is set by UseLockfile before the first start.
 	trust trust
@@ -142,6 +143,11 @@ func (h *Host) launch(ctx context.Context, connector, path string, sum []byte) (
 		return nil, err
 	}
 	h.mu.Lock()
+	if h.closed { // StopAll ran while it started: it must not outlive the hub
+		h.mu.Unlock()
+		kill(p)
+		return nil, fmt.Errorf("start connector %q: the hub is closing", connector)
+	}
 	h.running[p] = struct{}{}
 	h.mu.Unlock()
 	return p, nil
@@ -198,9 +204,12 @@ func kill(p *host.Plugin) {
 	}
 }
 
-// StopAll kills every plugin process still running and waits for them.
+// StopAll kills every plugin process still running and waits for them;
+// a start under way or later is refused (its process killed): the hub is
+// closing.
 func (h *Host) StopAll() {
 	h.mu.Lock()
+	h.closed = true
 	all := make([]*host.Plugin, 0, len(h.running))
 	for p := range h.running {
 		all = append(all, p)

@@ -110,4 +110,12 @@ func TestStopAllReapsEveryPlugin(t *testing.T) {
 	if n := len(h.running); n != 0 {
 		t.Errorf("%d processes tracked after StopAll", n)
 	}
+	// The hub is closing: a start now (one under way as it closed) is
+	// refused, and its process does not outlive it.
+	if p, err := h.Start(ctx, "file"); err == nil || !strings.Contains(err.Error(), "closing") {
+		t.Errorf("a start after StopAll: %v, %v; want refused", p, err)
+	}
+	if n := len(h.running); n != 0 {
+		t.Errorf("%d processes tracked after a start refused", n)
+	}
 }
