@@ -21,7 +21,7 @@ import (
 // stops them with the rest.
 type webhookPlugins struct {
 	mu       sync.Mutex
-	running  map[string]warmPlugin    // by connection
+	running  map[string]warmPlugin   // by connection
 	starting map[string]*pluginStart // by connection and connector: the start under way
 }
 
