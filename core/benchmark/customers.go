@@ -275,8 +275,8 @@ func (r *Report) printCustomers(out io.Writer) {
 	fmt.Fprintf(out, "  index and resolve %d records (40%% customers, 30%% of them known elsewhere): %s s (%s s of CPU; the hypervisor took %s s of the machine's CPUs meanwhile), peak RSS %s MB\n",
 		c.Records, c.IndexSeconds.Format("%.1f"), c.IndexCPUSeconds.Format("%.1f"), c.IndexStolenSeconds.Format("%.1f"), c.PeakMB.Format("%.0f"))
 	fmt.Fprintf(out, "  one profile with its timeline: p99 %s ms\n", c.ProfileP99Ms.Format("%.2f"))
-	fmt.Fprintf(out, "  generator → null, %d records: %s s without the index, %s s with it: +%s%%; every record resolved %s s after the sync\n",
-		c.SyncRecords, c.SyncSeconds.Format("%.2f"), c.SyncIndexed.Format("%.2f"), c.OverheadPercent.Format("%.0f"), c.CatchUpSeconds.Format("%.2f"))
+	fmt.Fprintf(out, "  generator → null, %d records: %s s without the index, %s s with it: %s%%; every record resolved %s s after the sync\n",
+		c.SyncRecords, c.SyncSeconds.Format("%.2f"), c.SyncIndexed.Format("%.2f"), c.OverheadPercent.Format("%+.0f"), c.CatchUpSeconds.Format("%.2f"))
 }
 
 // customerTargets says whether the customer index figures meet theirs.
