@@ -1,6 +1,7 @@
 // Package hubspot is the cxhub connector for the HubSpot CRM (API v3): it
-// reads and writes contacts and companies (customers) and notes
-// (interactions with a contact), and receives HubSpot's webhooks. It is a
+// reads and writes contacts (customers), companies (not people: outside
+// the customer index) and notes (interactions with a contact), and
+// receives HubSpot's webhooks. It is a
 // Source, a Destination and a WebhookHandler, and builds to the plugin
 // binary cxhub-connector-hubspot (see cmd/cxhub-connector-hubspot).
 //

@@ -18,7 +18,7 @@ func (c *Connector) Spec() sdk.Spec {
 		Name:    "hubspot",
 		Version: Version,
 		Kind:    sdk.CRM,
-		Description: "HubSpot CRM: contacts and companies (customers) and notes (interactions with a contact). " +
+		Description: "HubSpot CRM: contacts (customers), companies (other data: not people) and notes (interactions with a contact). " +
 			"A first read lists every object, then searches for the changes made meanwhile; later reads search by " +
 			"last-modified date from the checkpoint. Writes upsert contacts by email, and create companies and notes " +
 			"(with the note's contact) or update them by the core's links, or upsert them by an optional unique key " +
@@ -39,16 +39,14 @@ func (c *Connector) Spec() sdk.Spec {
 				},
 			},
 			{
-				Name:         streamCompanies,
-				Description:  "HubSpot companies. Writes update the linked company (TargetID), else create one, or upsert by company_key_property when it is set.",
-				Canonical:    sdk.CanonicalCustomer,
+				Name: streamCompanies,
+				Description: "HubSpot companies. Not customer data: a company is not a person, so the customer index leaves " +
+					"them out (its switchboard number and its name would otherwise join and name its contacts). " +
+					"Writes update the linked company (TargetID), else create one, or upsert by company_key_property when it is set.",
+				Canonical:    sdk.CanonicalOther,
 				PrimaryKey:   []string{"id"},
 				CursorField:  "properties.hs_lastmodifieddate",
 				Capabilities: sdk.Capabilities{Read: true, IncrementalRead: true, Write: true, Webhook: true},
-				CanonicalFields: map[string]string{
-					"name": "properties.name", "domain": "properties.domain", "phone": "properties.phone",
-					"city": "properties.city", "country": "properties.country", "updated_at": "properties.hs_lastmodifieddate",
-				},
 			},
 			{
 				Name: streamNotes,

@@ -32,6 +32,11 @@ func (c *Connector) Spec() sdk.Spec {
 				CanonicalFields: map[string]string{
 					"email": "email", "phone": "phone", "first_name": "first_name", "last_name": "last_name",
 					"city": "default_address.city", "country": "default_address.country_code", "updated_at": "updated_at",
+					// Marketing consent, per channel: subscribed, not_subscribed,
+					// pending, unsubscribed, redacted or invalid (null when
+					// never set). The customer index puts consent* fields in
+					// the profile's consent, with this record as their source.
+					"consent_email": "email_marketing_consent.state", "consent_sms": "sms_marketing_consent.state",
 				},
 			},
 			{
