@@ -128,13 +128,21 @@ func (s *Stage) Process(ctx context.Context, b *engine.Batch) error {
 	})
 }
 
-// Value returns a profile value by its path after $customer. ("" if none).
+// Value returns a profile value by its path after $customer. ("" if
+// none). email and phone are the surviving email and phone fields (as
+// Fields shows them, survivorship applied), normalised, the first address
+// of a field holding several; for a customer whose customer records have
+// none (or a Profile read back from JSON), the first of Emails and Phones.
 func (p *Profile) Value(path string) string {
 	switch {
 	case path == "id":
 		return p.ID
+	case path == "email" && p.email != "":
+		return p.email
 	case path == "email" && len(p.Emails) > 0:
 		return p.Emails[0]
+	case path == "phone" && p.phone != "":
+		return p.phone
 	case path == "phone" && len(p.Phones) > 0:
 		return p.Phones[0]
 	case strings.HasPrefix(path, "ids."):
