@@ -14,8 +14,9 @@ type Explanation struct {
 	// Joins are the identifiers that join the records, each with the
 	// records carrying it and the rule that made it.
 	Joins []Join `json:"joins"`
-	// Refused are values the records share with other records that do not
-	// join them, and why.
+	// Refused are the identifiers of the records that join nothing
+	// although another record carries them too (a never_match value, a
+	// type left out of customers.match, a value over max_shared), and why.
 	Refused []Refusal `json:"refused,omitempty"`
 }
 

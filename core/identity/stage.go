@@ -16,12 +16,14 @@ import (
 //
 //	map:
 //	  requester_id: $customer.ids.helpdesk.users   # the customer's key in helpdesk's users
-//	  email: $customer.email                          # the profile's email
+//	  email: $customer.email                          # the profile's surviving email
 //	  customer: $customer.id                          # cx-42
 //
-// $customer.id, $customer.email, $customer.phone, $customer.<field> (a
-// profile field: name, company, country...) and
-// $customer.ids.<connection>.<stream> (the customer's first key there).
+// $customer.id, $customer.email and $customer.phone (the profile's
+// surviving email and phone fields, normalised: see Profile.Value),
+// $customer.<field> (a profile field, survivorship applied: name,
+// company, country...) and $customer.ids.<connection>.<stream> (the
+// customer's first key there).
 // The field is left out when the customer has no such value. A key made
 // of digits only is written as a JSON number, any other value as a string.
 const CustomerPrefix = "$customer."
