@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Explanation says why a customer's records are one customer.
@@ -13,8 +14,9 @@ type Explanation struct {
 	// Joins are the identifiers that join the records, each with the
 	// records carrying it and the rule that made it.
 	Joins []Join `json:"joins"`
-	// Refused are values the records share with other records that do not
-	// join them, and why.
+	// Refused are the identifiers of the records that join nothing
+	// although another record carries them too (a never_match value, a
+	// type left out of customers.match, a value over max_shared), and why.
 	Refused []Refusal `json:"refused,omitempty"`
 }
 
@@ -72,22 +74,13 @@ func (ix *Index) Explain(ctx context.Context, id int64) (Explanation, error) {
 						continue
 					}
 					refused[k] = true
-					n, err := tx.Sharing(i.Type, i.Value, 0)
+					r, ok, err := ix.refusalOf(tx, i, counts)
 					if err != nil {
 						return err
 					}
-					if len(n) < 2 {
-						continue
+					if ok {
+						ex.Refused = append(ex.Refused, r)
 					}
-					why := ix.rules.refused(i.Value)
-					switch {
-					case why != "":
-					case !i.Glue:
-						why = "rule " + i.Rule + " is not in customers.match"
-					default:
-						why = fmt.Sprintf("carried by %d customer records, more than max_shared (%d)", counts[[2]string{i.Type, i.Value}], ix.rules.MaxShared)
-					}
-					ex.Refused = append(ex.Refused, Refusal{Type: i.Type, Value: i.Value, Why: why, Records: len(n)})
 					continue
 				}
 				j, seen := joins[k]
@@ -110,4 +103,51 @@ func (ix *Index) Explain(ctx context.Context, id int64) (Explanation, error) {
 		return nil
 	})
 	return ex, err
+}
+
+// refusalOf says why an identifier of a customer's records that may not
+// join them joins nothing, if another record carries it too (false if
+// none does). Every record carrying it counts, whether it holds it as
+// glue or not: a never_match value or one of a type left out of
+// customers.match is stored, not as glue.
+func (ix *Index) refusalOf(tx Tx, id Identifier, counts map[[2]string]int) (Refusal, bool, error) {
+	n := 0
+	for _, kind := range []string{KindCustomer, KindInteraction} {
+		c, err := tx.CountSharing(id.Type, id.Value, kind)
+		if err != nil {
+			return Refusal{}, false, fmt.Errorf("explain %s %s: %w", id.Type, id.Value, err)
+		}
+		n += c
+	}
+	if n < 2 {
+		return Refusal{}, false, nil
+	}
+	return Refusal{Type: id.Type, Value: id.Value, Why: ix.whyRefused(id, counts), Records: n}, true, nil
+}
+
+// whyRefused says why an identifier that may not join does not.
+func (ix *Index) whyRefused(id Identifier, counts map[[2]string]int) string {
+	m := matchOf(id)
+	switch {
+	case !ix.rules.matches(m):
+		return m + " is not in customers.match (rule " + id.Rule + ")"
+	case id.Type != IDRef && ix.rules.refused(id.Value) != "":
+		return ix.rules.refused(id.Value)
+	case !id.Glue:
+		return "rule " + id.Rule + " does not join"
+	}
+	return fmt.Sprintf("carried by %d customer records, more than max_shared (%d)", counts[[2]string{id.Type, id.Value}], ix.rules.MaxShared)
+}
+
+// matchOf is the value of customers.match that lets an identifier join.
+func matchOf(id Identifier) string {
+	switch {
+	case id.Type == IDEmail:
+		return MatchEmail
+	case id.Type == IDPhone:
+		return MatchPhone
+	case strings.HasPrefix(id.Rule, "external_id"):
+		return MatchExternalID
+	}
+	return MatchLinks
 }

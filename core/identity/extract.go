@@ -111,23 +111,8 @@ func (ix *Index) identifiers(rec Record) []Identifier {
 		}
 		ids = append(ids, Identifier{Type: typ, Value: value, Rule: rule, Glue: glue})
 	}
-	for _, name := range []string{"email", "customer_email", "phone", "customer_phone"} {
-		raw, ok := rec.Fields[name]
-		if !ok {
-			continue
-		}
-		f := strings.TrimPrefix(name, "customer_")
-		for _, part := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' }) {
-			var v string
-			if f == "email" {
-				v = r.NormalizeEmail(part)
-			} else {
-				v = r.NormalizePhone(part)
-			}
-			if v != "" {
-				add(f, v, name, r.matches(f) && r.refused(v) == "")
-			}
-		}
+	for _, c := range r.contacts(rec.Fields) {
+		add(c.Type, c.Value, c.Rule, r.matches(c.Type) && r.refused(c.Value) == "")
 	}
 	links := r.matches(MatchLinks)
 	if rec.Kind == KindCustomer {
@@ -156,4 +141,44 @@ func (ix *Index) identifiers(rec Record) []Identifier {
 		add(IDRef, l.Ref.String(), l.Rule, glue)
 	}
 	return ids
+}
+
+// contactFields are the canonical fields holding a record's emails and
+// phones, in the order they are read.
+var contactFields = []string{"email", "customer_email", "phone", "customer_phone"}
+
+// contacts returns the normalised emails and phones of a record's
+// canonical fields (several in one field: split on , and ;), in
+// contactFields order, each with its type (IDEmail, IDPhone) and, as its
+// Rule, the field it came from. A value may appear twice.
+func (r Rules) contacts(fields map[string]string) []Identifier {
+	var out []Identifier
+	for _, name := range contactFields {
+		if raw, ok := fields[name]; ok {
+			typ := strings.TrimPrefix(name, "customer_")
+			for _, v := range r.normalizeAll(typ, raw) {
+				out = append(out, Identifier{Type: typ, Value: v, Rule: name})
+			}
+		}
+	}
+	return out
+}
+
+// normalizeAll returns the normalised emails (typ IDEmail) or phones
+// (IDPhone) of a field's value, which may hold several separated by , or
+// ; (those that do not normalise are left out).
+func (r Rules) normalizeAll(typ, raw string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ';' }) {
+		var v string
+		if typ == IDEmail {
+			v = r.NormalizeEmail(part)
+		} else {
+			v = r.NormalizePhone(part)
+		}
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

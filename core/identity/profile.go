@@ -16,7 +16,12 @@ type Profile struct {
 	// Fields are the survivors of each canonical field of the customer's
 	// records (name, email, phone, company...), with where each came from.
 	Fields map[string]FieldValue `json:"fields"`
-	// Emails and Phones are every normalised one, in the order first seen.
+	// Emails and Phones are the normalised emails and phones of every
+	// record of the customer (customer records and interactions, each
+	// address of a field holding several), once each, in the order first
+	// seen; when the profile rules name a survivorship rule for the email
+	// (phone) field or default to priority, the surviving value's come
+	// first.
 	Emails []string `json:"emails"`
 	Phones []string `json:"phones"`
 	// ExternalIDs are the customer's keys by "connection.stream".
@@ -29,6 +34,10 @@ type Profile struct {
 	Records int `json:"records"`
 	// Timeline is every interaction, oldest first.
 	Timeline []Interaction `json:"timeline"`
+
+	// email and phone are the surviving email and phone fields'
+	// normalised values (their first address), for Value.
+	email, phone string
 }
 
 // FieldValue is a profile field's value and its source.
@@ -97,6 +106,13 @@ func (ix *Index) profileOf(id int64, ms []Record) Profile {
 	values := map[string][]cand{}
 	for i := range ms {
 		r := &ms[i]
+		for _, c := range ix.rules.contacts(r.Fields) {
+			if c.Type == IDEmail {
+				p.Emails = appendNew(p.Emails, c.Value)
+			} else {
+				p.Phones = appendNew(p.Phones, c.Value)
+			}
+		}
 		if r.Kind == KindInteraction {
 			p.Timeline = append(p.Timeline, interactionOf(r))
 			continue
@@ -110,12 +126,6 @@ func (ix *Index) profileOf(id int64, ms []Record) Profile {
 		}
 		if r.Fields["name"] == "" && (r.Fields["first_name"] != "" || r.Fields["last_name"] != "") {
 			values["name"] = append(values["name"], cand{strings.TrimSpace(r.Fields["first_name"] + " " + r.Fields["last_name"]), r})
-		}
-		if e := ix.rules.NormalizeEmail(r.Fields["email"]); e != "" && !slices.Contains(p.Emails, e) {
-			p.Emails = append(p.Emails, e)
-		}
-		if ph := ix.rules.NormalizePhone(r.Fields["phone"]); ph != "" && !slices.Contains(p.Phones, ph) {
-			p.Phones = append(p.Phones, ph)
 		}
 	}
 	for f, cs := range values {
@@ -142,6 +152,8 @@ func (ix *Index) profileOf(id int64, ms []Record) Profile {
 		}
 		p.Fields[f] = fv
 	}
+	p.email, p.Emails = ix.survivorFirst(IDEmail, p.Fields[IDEmail].Value, p.Emails)
+	p.phone, p.Phones = ix.survivorFirst(IDPhone, p.Fields[IDPhone].Value, p.Phones)
 	slices.SortStableFunc(p.Timeline, func(a, b Interaction) int {
 		if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
 			return c
@@ -149,6 +161,36 @@ func (ix *Index) profileOf(id int64, ms []Record) Profile {
 		return cmp.Compare(a.Source.String(), b.Source.String())
 	})
 	return p
+}
+
+// appendNew appends v to list unless list holds it.
+func appendNew(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}
+
+// survivorFirst returns the first normalised email or phone (typ) of a
+// profile's surviving field value ("" if it has none), and all, the
+// profile's emails or phones, with the surviving value's first when the
+// rules have a survivorship rule for the field (else as they are).
+func (ix *Index) survivorFirst(typ, survivor string, all []string) (string, []string) {
+	vs := ix.rules.normalizeAll(typ, survivor)
+	if len(vs) == 0 {
+		return "", all
+	}
+	if !ix.rules.survivorRule(typ) {
+		return vs[0], all
+	}
+	out := make([]string, 0, len(all))
+	for _, v := range vs {
+		out = appendNew(out, v)
+	}
+	for _, v := range all {
+		out = appendNew(out, v)
+	}
+	return vs[0], out
 }
 
 // interactionOf makes a timeline entry of an interaction record.

@@ -153,3 +153,10 @@ func (r Rules) sourcesFor(field string) []string {
 	}
 	return nil
 }
+
+// survivorRule says whether the profile rules name a survivorship rule
+// for a field: a rule of its own, or priority by default.
+func (r Rules) survivorRule(field string) bool {
+	_, ok := r.Profile.Fields[field]
+	return ok || strings.EqualFold(r.Profile.Default, "priority")
+}

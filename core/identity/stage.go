@@ -16,12 +16,14 @@ import (
 //
 //	map:
 //	  requester_id: $customer.ids.helpdesk.users   # the customer's key in helpdesk's users
-//	  email: $customer.email                          # the profile's email
+//	  email: $customer.email                          # the profile's surviving email
 //	  customer: $customer.id                          # cx-42
 //
-// $customer.id, $customer.email, $customer.phone, $customer.<field> (a
-// profile field: name, company, country...) and
-// $customer.ids.<connection>.<stream> (the customer's first key there).
+// $customer.id, $customer.email and $customer.phone (the profile's
+// surviving email and phone fields, normalised: see Profile.Value),
+// $customer.<field> (a profile field, survivorship applied: name,
+// company, country...) and $customer.ids.<connection>.<stream> (the
+// customer's first key there).
 // The field is left out when the customer has no such value. A key made
 // of digits only is written as a JSON number, any other value as a string.
 const CustomerPrefix = "$customer."
@@ -128,13 +130,21 @@ func (s *Stage) Process(ctx context.Context, b *engine.Batch) error {
 	})
 }
 
-// Value returns a profile value by its path after $customer. ("" if none).
+// Value returns a profile value by its path after $customer. ("" if
+// none). email and phone are the surviving email and phone fields (as
+// Fields shows them, survivorship applied), normalised, the first address
+// of a field holding several; for a customer whose customer records have
+// none (or a Profile read back from JSON), the first of Emails and Phones.
 func (p *Profile) Value(path string) string {
 	switch {
 	case path == "id":
 		return p.ID
+	case path == "email" && p.email != "":
+		return p.email
 	case path == "email" && len(p.Emails) > 0:
 		return p.Emails[0]
+	case path == "phone" && p.phone != "":
+		return p.phone
 	case path == "phone" && len(p.Phones) > 0:
 		return p.Phones[0]
 	case strings.HasPrefix(path, "ids."):
