@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -79,4 +80,9 @@ func (s *Server) customerFail(w http.ResponseWriter, err error) {
 		return
 	}
 	s.fail(w, err)
+}
+
+// CustomerExplain answers the dashboard's explain view (dashboard.Customers).
+func (b dashboardCustomers) CustomerExplain(ctx context.Context, query string) (identity.Explanation, error) {
+	return b.s.hub.CustomerExplain(ctx, query)
 }

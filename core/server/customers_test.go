@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -188,6 +189,7 @@ func TestCustomersAPI(t *testing.T) {
 	}
 
 	checkExplain(t, a, p)
+	checkDashboardExplain(t, a, p)
 
 	status, body := a.get("/api/v1/customers/cx-999999", customersViewerToken)
 	if status != http.StatusNotFound {
@@ -246,6 +248,58 @@ func checkExplain(t *testing.T, a *customersAPI, p identity.Profile) {
 	if !joined {
 		t.Errorf("explain of %s shows no join of two records through a rule: %+v", p.ID, ex.Joins)
 	}
+}
+
+// checkDashboardExplain signs in to the dashboard as a viewer and follows
+// the profile's link to the explain view, which lists p's records.
+func checkDashboardExplain(t *testing.T, a *customersAPI, p identity.Profile) {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar}
+	page := func(path string) string {
+		t.Helper()
+		resp, err := c.Get(a.base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("dashboard %s = %d:\n%s", path, resp.StatusCode, body)
+		}
+		return string(body)
+	}
+	resp, err := c.PostForm(a.base+"/ui/login", url.Values{"token": {customersViewerToken}, "next": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	explain := "/ui/customers/" + p.ID + "/explain"
+	if body := page("/ui/customers/" + p.ID); !strings.Contains(body, `href="`+explain+`"`) {
+		t.Errorf("the dashboard's profile of %s does not link to %s", p.ID, explain)
+	}
+	body := page(explain)
+	for _, want := range append([]string{"Why " + p.ID}, refsOf(p)...) {
+		if !strings.Contains(body, want) {
+			t.Errorf("the dashboard's explain view of %s lacks %q", p.ID, want)
+		}
+	}
+}
+
+// refsOf are the data-record attributes of p's customer records and
+// interactions, as the explain view writes them.
+func refsOf(p identity.Profile) []string {
+	var out []string
+	for _, key := range p.ExternalIDs["gen.customers"] {
+		out = append(out, `data-record="gen/customers/`+key+`"`)
+	}
+	for _, i := range p.Timeline {
+		out = append(out, `data-record="`+i.Source.String()+`"`)
+	}
+	return out
 }
 
 // TestSearchLimit: the search's limit is 20 when absent, the number given
