@@ -46,10 +46,14 @@ type Backend interface {
 // Customers is the customer 360 (core/identity through the hub): a
 // Backend that also implements it gets the Customers pages — search, and
 // one customer's profile with every system's ids and the cross-system
-// timeline. Errors wrapping identity.ErrNotFound answer 404.
+// timeline, and why its records are one customer. Errors wrapping
+// identity.ErrNotFound answer 404.
 type Customers interface {
 	CustomerSearch(ctx context.Context, text string, limit int) ([]identity.Summary, error)
 	Customer(ctx context.Context, query string) (identity.Profile, error)
+	// CustomerExplain says which records make the customer a query names,
+	// joined on what, through which rule.
+	CustomerExplain(ctx context.Context, query string) (identity.Explanation, error)
 }
 
 // Errors a Backend returns for the dashboard to answer with the right status.

@@ -58,6 +58,7 @@ func New(b Backend, log *slog.Logger) (*Dashboard, error) {
 	if _, ok := b.(Customers); ok {
 		d.mux.HandleFunc("GET /ui/customers/{$}", d.page(d.customers))
 		d.mux.HandleFunc("GET /ui/customers/{query}", d.page(d.customer))
+		d.mux.HandleFunc("GET /ui/customers/{query}/explain", d.page(d.customerExplain))
 	}
 	d.mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		d.errorPage(w, r, nil, http.StatusNotFound, "No such page: "+r.URL.Path)

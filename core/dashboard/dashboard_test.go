@@ -264,6 +264,52 @@ func (withCustomers) Customer(_ context.Context, query string) (identity.Profile
 		}}, nil
 }
 
+func (withCustomers) CustomerExplain(_ context.Context, query string) (identity.Explanation, error) {
+	if query != "cx-7" {
+		return identity.Explanation{}, fmt.Errorf("no customer %q: %w", query, identity.ErrNotFound)
+	}
+	contact := identity.Ref{Connection: "crm", Stream: "contacts", Key: "1007"}
+	shopper := identity.Ref{Connection: "shop", Stream: "customers", Key: "694"}
+	order := identity.Ref{Connection: "shop", Stream: "orders", Key: "562"}
+	return identity.Explanation{ID: "cx-7",
+		Records: []identity.RecordEntry{{Ref: contact, Kind: "customer"}, {Ref: shopper, Kind: "customer"}, {Ref: order, Kind: "interaction"}},
+		Joins: []identity.Join{
+			{Type: "email", Value: "anita@example.com", Rules: []string{"email"}, Records: []identity.Ref{contact, shopper}},
+			{Type: "ref", Value: "shop/customers/694", Rules: []string{"links: shop.orders.customer_id"}, Records: []identity.Ref{shopper, order}},
+		},
+		Refused: []identity.Refusal{{Type: "phone", Value: "+15550000000", Why: "carried by more than 5 customers", Records: 12}},
+	}, nil
+}
+
+// TestCustomerExplainPage: the profile links to the explain view, which
+// shows the customer's records, each identifier joining them with its rule
+// and the records carrying it, and the shared values refused; an unknown
+// customer is a 404; signed out, it redirects to the sign-in.
+func TestCustomerExplainPage(t *testing.T) {
+	c := newClient(t, withCustomers{newFake()})
+	if resp, _ := c.do("GET", "/ui/customers/cx-7/explain", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("explain signed out = %d, want 303 to sign in", resp.StatusCode)
+	}
+	c.login("view-token-0123456789")
+	if _, body := c.do("GET", "/ui/customers/cx-7", nil); !strings.Contains(body, `href="/ui/customers/cx-7/explain"`) {
+		t.Error("the profile page does not link to the explain view")
+	}
+	resp, body := c.do("GET", "/ui/customers/cx-7/explain", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("explain = %d, want 200:\n%s", resp.StatusCode, body)
+	}
+	for _, want := range []string{`data-record="crm/contacts/1007"`, `data-record="shop/orders/562"`, "interaction",
+		"anita@example.com", "links: shop.orders.customer_id", "shop/customers/694, shop/orders/562",
+		"15550000000", "carried by more than 5 customers", `href="/ui/customers/cx-7"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("explain page lacks %q", want)
+		}
+	}
+	if resp, _ := c.do("GET", "/ui/customers/cx-99/explain", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("explain of an unknown customer = %d, want 404", resp.StatusCode)
+	}
+}
+
 // TestCustomersPages: with a customer backend the nav has Customers; the
 // search finds a customer and the profile page shows its fields, its ids
 // in every system and the timeline; an unknown customer is a 404; signed

@@ -257,5 +257,25 @@ func (d *Dashboard) customer(w http.ResponseWriter, r *http.Request, v *viewer) 
 	d.render(w, r, v, http.StatusOK, "customer", p.ID, "customers", page)
 }
 
+// customerExplainPage is why a customer's records are one customer: the
+// records, the identifiers joining them (each through its rules), and the
+// shared values that join nothing.
+type customerExplainPage struct {
+	Explanation identity.Explanation
+}
+
+func (d *Dashboard) customerExplain(w http.ResponseWriter, r *http.Request, v *viewer) {
+	e, err := d.backend.(Customers).CustomerExplain(r.Context(), r.PathValue("query"))
+	if errors.Is(err, identity.ErrNotFound) {
+		d.errorPage(w, r, v, http.StatusNotFound, err.Error())
+		return
+	}
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	d.render(w, r, v, http.StatusOK, "customer-explain", "Why "+e.ID, "customers", customerExplainPage{Explanation: e})
+}
+
 // fieldSource names the record a profile field came from.
 func fieldSource(f identity.FieldValue) string { return f.Source.String() }

@@ -13,7 +13,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each rendered inside layout.html.
-var pageNames = []string{"customers", "customer", "login", "overview", "pipeline", "dead-letters", "alerts", "error"}
+var pageNames = []string{"customers", "customer", "customer-explain", "login", "overview", "pipeline", "dead-letters", "alerts", "error"}
 
 func parsePages() (map[string]*template.Template, error) {
 	out := map[string]*template.Template{}

@@ -210,6 +210,7 @@ connections:
   out:
     connector: file
     config: {dir: out, streams: {contacts: {key: id}, customers: {key: %[3]s}}}
+customers: {match: [email]}
 pipelines:
   - name: crm-contacts
     from: {connection: crm, stream: contacts}
@@ -220,6 +221,33 @@ pipelines:
     to:   {connection: out, stream: customers}
     map: {external_id: id, email: contact.email, name: "{{first}} {{last}}"}
 `
+
+// checkCustomerPages finds a customer the HubSpot sync indexed (the
+// config has a customers section), opens its profile from the search and
+// its explain view from the profile: the view lists the HubSpot contact
+// the customer is made of.
+func checkCustomerPages(b *browser) {
+	b.t.Helper()
+	b.open("/ui/customers/?q=%40")
+	if n := b.count(`#res-h ~ .scroll a[href^="/ui/customers/cx-"]`); n == 0 {
+		b.t.Fatalf("the customer search for @ found nothing after the HubSpot sync:\n%s", b.text("main"))
+	}
+	b.do("open the first customer", chromedp.Click(chromedp.CSS(`#res-h ~ .scroll a[href^="/ui/customers/cx-"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#explain")))
+	id := strings.Fields(b.text("h1"))[1] // Customer cx-N (1 records)
+	if got := b.text("#prof-h ~ .scroll"); !strings.Contains(got, "@") {
+		b.t.Errorf("the profile of %s shows no email: %q", id, got)
+	}
+	b.screenshot("customer")
+	b.do("open the explain view", chromedp.Click(chromedp.CSS("#explain")), chromedp.WaitVisible(chromedp.CSS("#records")))
+	if got := b.text("h1"); !strings.HasPrefix(got, "Why "+id+" is one customer") {
+		b.t.Errorf("the explain view of %s is titled %q", id, got)
+	}
+	if got := b.text("#records tbody"); !strings.Contains(got, "crm/contacts/") || !strings.Contains(got, "customer") {
+		b.t.Errorf("the explain view of %s lists records %q, want its HubSpot contact", id, got)
+	}
+	b.screenshot("customer-explain")
+}
 
 // TestDashboardInBrowser drives the dashboard of a real cxhub serve, with
 // the HubSpot sandbox, in headless Chromium: sign in; the overview lists
@@ -263,6 +291,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if n := b.count(`tr[data-pipeline="crm-contacts"] svg.spark`); n != 1 {
 		t.Errorf("no throughput sparkline for crm-contacts")
 	}
+	checkCustomerPages(b)
 
 	// The file pipeline, from its page: c3 has no email, the destination's key.
 	b.open("/ui/pipelines/customers")
