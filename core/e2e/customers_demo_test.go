@@ -34,7 +34,7 @@ func TestDemoStitchesOneCustomerFromEverySandbox(t *testing.T) {
 	// the test build's plugins instead.
 	for old, repl := range map[string]string{
 		"state:   {path: ../bin/demo/customers.db}": "state:   {path: customers.db}",
-		"plugins: {dir: ../bin/plugins}":           "plugins: {dir: {{plugins}}}",
+		"plugins: {dir: ../bin/plugins}":            "plugins: {dir: {{plugins}}}",
 	} {
 		if !strings.Contains(cfg, old) {
 			t.Fatalf("configs/customers.yaml no longer has %q: update this test with it", old)

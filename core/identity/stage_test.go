@@ -28,6 +28,7 @@ func TestStageIndexesAndEnriches(t *testing.T) {
 		return map[string]string{"t8": "n-77"}, nil
 	}
 	st := identity.NewStage(ix, cfg, links)
+	t.Cleanup(func() { _ = ix.Close(ctx) }) // the background indexer ends before the store closes
 	b := &engine.Batch{
 		Pipeline: "tickets-to-notes",
 		From:     engine.Endpoint{Connection: "helpdesk", Stream: "tickets"},
