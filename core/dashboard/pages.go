@@ -236,12 +236,7 @@ type customerIDs struct {
 
 func (d *Dashboard) customer(w http.ResponseWriter, r *http.Request, v *viewer) {
 	p, err := d.backend.(Customers).Customer(r.Context(), r.PathValue("query"))
-	if errors.Is(err, identity.ErrNotFound) {
-		d.errorPage(w, r, v, http.StatusNotFound, err.Error())
-		return
-	}
-	if err != nil {
-		d.fail(w, r, v, err)
+	if d.customerLookupFailed(w, r, v, err) {
 		return
 	}
 	page := customerPage{Profile: p}
@@ -266,15 +261,25 @@ type customerExplainPage struct {
 
 func (d *Dashboard) customerExplain(w http.ResponseWriter, r *http.Request, v *viewer) {
 	e, err := d.backend.(Customers).CustomerExplain(r.Context(), r.PathValue("query"))
-	if errors.Is(err, identity.ErrNotFound) {
-		d.errorPage(w, r, v, http.StatusNotFound, err.Error())
-		return
-	}
-	if err != nil {
-		d.fail(w, r, v, err)
+	if d.customerLookupFailed(w, r, v, err) {
 		return
 	}
 	d.render(w, r, v, http.StatusOK, "customer-explain", "Why "+e.ID, "customers", customerExplainPage{Explanation: e})
+}
+
+// customerLookupFailed answers a failed customer lookup — 404 for an
+// unknown customer, else the failure's page — and reports whether err was
+// one.
+func (d *Dashboard) customerLookupFailed(w http.ResponseWriter, r *http.Request, v *viewer, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, identity.ErrNotFound):
+		d.errorPage(w, r, v, http.StatusNotFound, err.Error())
+	default:
+		d.fail(w, r, v, err)
+	}
+	return true
 }
 
 // fieldSource names the record a profile field came from.
