@@ -237,9 +237,11 @@ func (c *cluster) noOverlappingRuns(pipelines []string, takenOver ...string) {
 	}
 }
 
-// lostLease matches a worker's log line saying it lost a pipeline's lease
-// or failed to renew it (then it lets the lease go at its local expiry).
-var lostLease = regexp.MustCompile(`msg="(?:lease lost|renew lease failed)[^"]*" pipeline=(\S+)`)
+// lostLease matches a worker's log line saying it lost a pipeline's lease,
+// failed to renew it (then it lets the lease go at its local expiry), or
+// had a run cut short because the lease ran out before its renewal (the
+// run's end may then stay unrecorded until the next run closes it).
+var lostLease = regexp.MustCompile(`msg="(?:lease lost|renew lease failed|run cut short)[^"]*" pipeline=(\S+)`)
 
 // leasesLost returns the pipelines whose lease a worker logged it lost.
 func (c *cluster) leasesLost() []string {
@@ -393,37 +395,53 @@ func TestWorkersShareAndFailOver(t *testing.T) {
 	})
 
 	// Spread: each live worker holds some pipelines, none is held twice,
-	// and the API's pipelines say who runs them.
+	// and the API's pipelines say who runs them. The workers' own lists
+	// and the API's (the store's leases) are read at different moments: on
+	// a loaded machine a lease can lapse and be taken again between them
+	// (the tests' ttl is 3 s), so the check waits for a moment when they
+	// agree, and fails with the last disagreement if none comes.
 	var byWorker map[string]workerView
-	waitFor(t, "the pipelines to spread over the three workers", 30*time.Second, func() bool {
+	var disagreement []string
+	spreadAndAgreed := func() bool {
+		disagreement = nil
 		byWorker = c.workers(0)
 		total := 0
 		for i := range 3 {
 			w := byWorker[c.id(i)]
 			if !w.Live || len(w.Pipelines) == 0 {
-				return false
+				disagreement = append(disagreement, fmt.Sprintf("worker %s: live %t, %d pipelines", c.id(i), w.Live, len(w.Pipelines)))
 			}
 			total += len(w.Pipelines)
 		}
-		return total == len(names)
-	})
-	seen := map[string]string{}
-	for id, w := range byWorker {
-		for _, p := range w.Pipelines {
-			if other, dup := seen[p]; dup {
-				t.Errorf("pipeline %s held by %s and %s", p, other, id)
+		seen := map[string]string{}
+		for id, w := range byWorker {
+			for _, p := range w.Pipelines {
+				if other, dup := seen[p]; dup {
+					disagreement = append(disagreement, fmt.Sprintf("pipeline %s held by %s and %s", p, other, id))
+				}
+				seen[p] = id
 			}
-			seen[p] = id
 		}
-	}
-	var pipes []struct{ Name, Worker string }
-	if err := json.Unmarshal([]byte(c.api(1).must("GET", "/api/v1/pipelines", operatorToken, nil, 200)), &pipes); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pipes {
-		if p.Worker == "" || p.Worker != seen[p.Name] {
-			t.Errorf("pipeline %s: the API says worker %q, the workers list %q", p.Name, p.Worker, seen[p.Name])
+		if total != len(names) {
+			disagreement = append(disagreement, fmt.Sprintf("%d pipelines held, want %d", total, len(names)))
 		}
+		var pipes []struct{ Name, Worker string }
+		if err := json.Unmarshal([]byte(c.api(1).must("GET", "/api/v1/pipelines", operatorToken, nil, 200)), &pipes); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pipes {
+			if p.Worker == "" || p.Worker != seen[p.Name] {
+				disagreement = append(disagreement, fmt.Sprintf("pipeline %s: the API says worker %q, the workers list %q", p.Name, p.Worker, seen[p.Name]))
+			}
+		}
+		return len(disagreement) == 0
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !spreadAndAgreed() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the pipelines never spread over the three workers with the API agreeing, in a minute; last:\n%s", strings.Join(disagreement, "\n"))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("spread: %s %v, %s %v, %s %v", c.id(0), byWorker[c.id(0)].Pipelines, c.id(1), byWorker[c.id(1)].Pipelines,
 		c.id(2), byWorker[c.id(2)].Pipelines)

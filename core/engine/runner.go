@@ -242,9 +242,15 @@ func (r *Runner) run(ctx context.Context, name string, source Source, body func(
 	if err != nil {
 		msg = r.redact(err.Error())
 	}
-	if ferr := r.Store.FinishRun(context.WithoutCancel(ctx), runID, res.Status, msg); ferr != nil && res.Err == nil {
-		res.Err = fmt.Errorf("finish run: %w", ferr)
-		res.Status = state.RunFailed
+	if ferr := r.Store.FinishRun(context.WithoutCancel(ctx), runID, res.Status, msg); ferr != nil {
+		if res.Err == nil {
+			res.Err = fmt.Errorf("finish run: %w", ferr)
+			res.Status = state.RunFailed
+		} else {
+			// The run stays recorded as running until the pipeline's next
+			// run closes it (as abandoned): say so.
+			log.Warn("could not record the run's end", "status", res.Status, "error", ferr)
+		}
 	}
 	res.Counts = t.total
 	res.Duration = time.Since(started)

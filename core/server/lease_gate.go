@@ -16,7 +16,7 @@ type hold struct {
 	until  time.Time   // local expiry: renewal sent + ttl
 	timer  *time.Timer // ends the hold at until: a run stops writing to the destination
 	ctx    context.Context
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc // its cause says why a run under the hold was cut short
 }
 
 // grant hands the worker its pipeline's lease (newly acquired or renewed,
@@ -31,10 +31,10 @@ func (w *worker) grant(l state.Lease, until time.Time) {
 		return
 	}
 	if w.hold != nil {
-		w.hold.end()
+		w.hold.end(fmt.Errorf("pipeline %s: the lease with token %d was replaced by token %d: %w", w.p.Name, w.hold.lease.Token, l.Token, state.ErrFenced))
 	}
 	f := state.Fence{Pipeline: l.Pipeline, Token: l.Token}
-	ctx, cancel := context.WithCancel(engine.WithWriteGuard(state.WithFence(w.ctx, f), w.writeGuard(f)))
+	ctx, cancel := context.WithCancelCause(engine.WithWriteGuard(state.WithFence(w.ctx, f), w.writeGuard(f)))
 	h := &hold{lease: l, until: until, ctx: ctx, cancel: cancel}
 	// A worker paused past its lease (GC, SIGSTOP) finds the timer fired
 	// as soon as it runs again: its run is cancelled before it sends the
@@ -97,7 +97,7 @@ func (w *worker) revoke(token int64) {
 	if w.hold == nil || w.hold.lease.Token != token {
 		return
 	}
-	w.hold.end()
+	w.hold.end(fmt.Errorf("pipeline %s: the lease with token %d is no longer this worker's: %w", w.p.Name, token, state.ErrFenced))
 	w.hold = nil
 	w.wantSync, w.wantPush, w.nextRun = false, time.Time{}, time.Time{}
 }
@@ -111,17 +111,18 @@ func (w *worker) holding() (context.Context, bool) {
 		return nil, false
 	}
 	if !time.Now().Before(w.hold.until) {
-		w.hold.end()
+		w.hold.end(fmt.Errorf("pipeline %s: the lease with token %d expired by this worker's clock at %s (not renewed in time): %w",
+			w.p.Name, w.hold.lease.Token, w.hold.until.Format(time.RFC3339Nano), state.ErrFenced))
 		w.hold = nil
 		return nil, false
 	}
 	return w.hold.ctx, true
 }
 
-// end cancels the hold's context and stops its timer.
-func (h *hold) end() {
+// end cancels the hold's context with why, and stops its timer.
+func (h *hold) end(why error) {
 	h.timer.Stop()
-	h.cancel()
+	h.cancel(why)
 }
 
 // expired ends the hold if its local expiry passed, and reports whether

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,34 @@ func TestWriteGuardAsksTheStore(t *testing.T) {
 	}
 	if err := guard(ctx); !errors.Is(err, state.ErrFenced) {
 		t.Errorf("guard of a lease the store gave another worker = %v, want ErrFenced", err)
+	}
+}
+
+// A run under a hold that ends — the lease's local expiry passed, or it
+// was revoked — is cancelled with a cause matching state.ErrFenced, so the
+// run ends interrupted for that reason and the server logs it at WARN (the
+// workers' tests excuse its pipeline from the overlap check by that line).
+func TestHoldEndsWithAFencedCause(t *testing.T) {
+	w := &worker{p: &config.Pipeline{Name: "p"}, ctx: context.Background(), wake: make(chan struct{}, 1)}
+	l := state.Lease{Pipeline: "p", Holder: "w1", Token: 7}
+
+	w.grant(l, time.Now().Add(50*time.Millisecond))
+	ctx, ok := w.holding()
+	if !ok {
+		t.Fatal("no hold right after the grant")
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, ok := w.holding(); ok {
+		t.Fatal("still held past the local expiry")
+	}
+	if cause := context.Cause(ctx); !errors.Is(cause, state.ErrFenced) || !strings.Contains(cause.Error(), "expired") {
+		t.Errorf("the cause past the local expiry = %v, want an expiry matching ErrFenced", cause)
+	}
+
+	w.grant(state.Lease{Pipeline: "p", Holder: "w1", Token: 8}, time.Now().Add(time.Minute))
+	ctx, _ = w.holding()
+	w.revoke(8)
+	if cause := context.Cause(ctx); !errors.Is(cause, state.ErrFenced) {
+		t.Errorf("the cause after a revoke = %v, want ErrFenced", cause)
 	}
 }

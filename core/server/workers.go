@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -212,6 +213,11 @@ func (s *Server) logResult(res engine.Result) {
 	switch {
 	case res.Err != nil && res.Status != state.RunInterrupted:
 		s.log.Error("run failed", append(attrs, "error", res.Err)...)
+	case res.Status == state.RunInterrupted && errors.Is(res.Err, state.ErrFenced):
+		// The worker lost the lease during the run (not renewed in time,
+		// or taken over): what the run had not committed is the next
+		// holder's to do.
+		s.log.Warn("run cut short: the pipeline's lease ran out or was lost", append(attrs, "error", res.Err)...)
 	default:
 		s.log.Info("run finished", attrs...)
 	}
