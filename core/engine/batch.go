@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/cxhub/cxhub/core/mapping"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/sdk"
 )
@@ -49,8 +50,18 @@ func (r *Runner) newBatchWriter(p *pipeline, t *tally, w sdk.Writer) *batchWrite
 // processNext processes the next batch read and returns its outcome and
 // number; pass both to committed once the outcome is persisted.
 func (b *batchWriter) processNext(ctx context.Context, recs []sdk.Record) (state.Commit, uint64, error) {
+	pb := b.prepareBatch(b.arena, recs, nil)
+	b.arena = pb.arena
+	if pb.err != nil {
+		return pb.commit, 0, pb.err
+	}
+	return b.finishNext(ctx, pb)
+}
+
+// finishNext is processNext for a batch prepareBatch prepared.
+func (b *batchWriter) finishNext(ctx context.Context, pb preparedBatch) (state.Commit, uint64, error) {
 	b.seq++
-	c, err := b.process(ctx, recs, nil)
+	c, err := b.finish(ctx, pb)
 	if err != nil {
 		return c, 0, err
 	}
@@ -100,22 +111,50 @@ type outgoing struct {
 // replayOf, when set, holds the dead letters the batch replays, index for
 // index: their outcome updates them instead of making new ones.
 func (b *batchWriter) process(ctx context.Context, recs []sdk.Record, replayOf []state.DeadLetter) (state.Commit, error) {
-	c := state.Commit{RunID: b.runID, Pipeline: b.p.cfg.Name}
-	c.Counts.Read = int64(len(recs))
+	pb := b.prepareBatch(b.arena, recs, replayOf)
+	b.arena = pb.arena
+	if pb.err != nil {
+		return pb.commit, pb.err
+	}
+	return b.finish(ctx, pb)
+}
+
+// preparedBatch is a batch read, mapped and filtered (prepareBatch), on
+// its way to the destination (finish).
+type preparedBatch struct {
+	recs     []sdk.Record
+	replayOf []state.DeadLetter
+	out      []outgoing
+	commit   state.Commit // its counts and dead letters so far
+	arena    []byte       // holds out's data until the batch is written
+	err      error
+}
+
+// prepareBatch maps and filters recs into arena (reused when it is large
+// enough). It depends on nothing earlier batches did, so it may run while
+// the batch before is still being written.
+func (b *batchWriter) prepareBatch(arena []byte, recs []sdk.Record, replayOf []state.DeadLetter) preparedBatch {
+	pb := preparedBatch{recs: recs, replayOf: replayOf, commit: state.Commit{RunID: b.runID, Pipeline: b.p.cfg.Name}}
+	pb.commit.Counts.Read = int64(len(recs))
 	if replayOf != nil {
-		c.Counts.Read = 0
+		pb.commit.Counts.Read = 0
 	}
-	out, err := b.prepare(recs, replayOf, &c)
-	if err != nil {
-		return c, err
-	}
+	pb.out, pb.arena, pb.err = b.prepare(arena, recs, replayOf, &pb.commit)
+	return pb
+}
+
+// finish takes a prepared batch to its outcome: stages, links, change
+// detection and the write. Batches are finished one at a time, in order.
+func (b *batchWriter) finish(ctx context.Context, pb preparedBatch) (state.Commit, error) {
+	c, recs, replayOf, out := pb.commit, pb.recs, pb.replayOf, pb.out
 	if err := b.runStages(ctx, recs, out); err != nil {
 		return c, err
 	}
 	if err := b.attachLinks(ctx, out); err != nil {
 		return c, err
 	}
-	if out, err = b.skipUnchanged(ctx, out, replayOf, &c); err != nil {
+	out, err := b.skipUnchanged(ctx, out, replayOf, &c)
+	if err != nil {
 		return c, err
 	}
 	if err := b.write(ctx, recs, out, replayOf, &c); err != nil {
@@ -126,7 +165,7 @@ func (b *batchWriter) process(ctx context.Context, recs []sdk.Record, replayOf [
 
 // prepare maps and filters the batch; records that cannot be mapped are
 // dead-lettered into c.
-func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c *state.Commit) ([]outgoing, error) {
+func (b *batchWriter) prepare(arena []byte, recs []sdk.Record, replayOf []state.DeadLetter, c *state.Commit) ([]outgoing, []byte, error) {
 	size := 0
 	for i := range recs {
 		size += len(recs[i].Data)
@@ -135,13 +174,13 @@ func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c 
 	// once it stops growing. It is reused by the next batch: nothing keeps
 	// a mapped record once the batch is written (writers copy what they
 	// keep, see sdk.Writer; dead letters keep the source record).
-	arena := b.arena[:0]
+	arena = arena[:0]
 	if need := size + size/4 + 64; cap(arena) < need {
 		arena = make([]byte, 0, need)
 	}
-	defer func() { b.arena = arena }()
 	out := make([]outgoing, 0, len(recs))
 	ends := make([]int, 0, len(recs))
+	var doc mapping.Doc // each record is checked and scanned once for the filter and the map
 	for i := range recs {
 		r := &recs[i]
 		if r.Key == "" {
@@ -154,11 +193,12 @@ func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c 
 		}
 		if r.Problem != "" {
 			if err := b.reject(c, recs, replayOf, i, sdk.BadRecord(errors.New(r.Problem)), 0); err != nil {
-				return nil, err
+				return nil, arena, err
 			}
 			continue
 		}
-		if r.Op == sdk.Upsert && !b.p.filter.Match(r.Data) {
+		doc.Reset(r.Data)
+		if r.Op == sdk.Upsert && !b.p.filter.MatchDoc(&doc) {
 			c.Counts.Filtered++
 			if replayOf != nil {
 				// The pipeline no longer wants it: resolved, not written.
@@ -168,7 +208,7 @@ func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c 
 		}
 		start := len(arena)
 		var err error
-		arena, err = b.p.mapper.Apply(arena, r.Data)
+		arena, err = b.p.mapper.ApplyDoc(arena, &doc)
 		if err != nil {
 			arena = arena[:start]
 			if r.Op == sdk.Delete {
@@ -176,7 +216,7 @@ func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c 
 				arena = append(arena, "{}"...)
 			} else {
 				if err := b.reject(c, recs, replayOf, i, sdk.BadRecord(fmt.Errorf("map: %w", err)), 0); err != nil {
-					return nil, err
+					return nil, arena, err
 				}
 				continue
 			}
@@ -185,7 +225,7 @@ func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c 
 			arena = arena[:start]
 			err := sdk.BadRecord(fmt.Errorf("mapped record is %d bytes, more than the limit of %d", n, sdk.MaxRecordBytes))
 			if err := b.reject(c, recs, replayOf, i, err, 0); err != nil {
-				return nil, err
+				return nil, arena, err
 			}
 			continue
 		}
@@ -199,7 +239,7 @@ func (b *batchWriter) prepare(recs []sdk.Record, replayOf []state.DeadLetter, c 
 		out[j].rec.Data = arena[start:ends[j]:ends[j]]
 		start = ends[j]
 	}
-	return out, nil
+	return out, arena, nil
 }
 
 // runStages shows the batch to the runner's stages, which may enrich the

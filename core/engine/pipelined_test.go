@@ -2,8 +2,13 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/mapping"
 	"github.com/cxhub/cxhub/core/state"
 
 	"github.com/cxhub/cxhub/sdk"
@@ -110,5 +115,67 @@ func TestWriterForgetsLinksOnceCommitted(t *testing.T) {
 	}
 	if n := len(bw.pendingLinks); n != 0 {
 		t.Errorf("%d links still held in memory after the sync", n)
+	}
+}
+
+// slowDest holds each batch it is given for a while, as a destination
+// waiting on its vendor does, and checks that the records' data did not
+// change meanwhile: the next batches are mapped while this one is written,
+// into other buffers.
+type slowDest struct {
+	*fakeDest
+	t     *testing.T
+	hold  time.Duration
+	calls atomic.Int32
+}
+
+func (d *slowDest) OpenWriter(context.Context, sdk.OpenWriterRequest) (sdk.Writer, error) {
+	return d, nil
+}
+
+func (d *slowDest) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
+	d.calls.Add(1)
+	given := make([]string, len(req.Records))
+	for i, r := range req.Records {
+		given[i] = string(r.Data)
+	}
+	time.Sleep(d.hold)
+	for i, r := range req.Records {
+		if string(r.Data) != given[i] {
+			d.t.Errorf("record %s changed while it was being written: %s, then %s", r.Key, given[i], r.Data)
+		}
+	}
+	return d.fakeDest.Write(ctx, req)
+}
+
+// Batches are mapped ahead of the writer, each into its own buffer: a
+// slow destination sees every record as it was mapped, in read order, and
+// the run ends with every record written once and the last checkpoint.
+func TestBatchesMappedAheadKeepTheirData(t *testing.T) {
+	h := newHarness(t, 95, func(p *config.Pipeline) {
+		p.Map = []mapping.Field{{Name: "email", Expr: "email"}, {Name: "last", Expr: "name.last"}}
+	})
+	slow := &slowDest{fakeDest: h.dst, t: t, hold: 20 * time.Millisecond}
+	h.launch.connectors["dst"] = slow
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := slow.calls.Load(); got != 10 {
+		t.Errorf("%d writes, want 10 batches", got)
+	}
+	written := h.dst.snapshot()
+	if len(written) != 95 {
+		t.Fatalf("destination holds %d records, want 95", len(written))
+	}
+	for i := range 95 {
+		key := customer(i).Key
+		want := fmt.Sprintf(`{"email":"user%d@example.com","last":"%d"}`, i, i)
+		if got := written[key]; got != want {
+			t.Errorf("%s: destination holds %s, want %s", key, got, want)
+		}
+	}
+	if cp := h.checkpoint(); cp != "95" {
+		t.Errorf("checkpoint %q, want 95", cp)
 	}
 }

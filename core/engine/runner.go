@@ -424,18 +424,21 @@ type outcome struct {
 // writeAll takes each batch on items to its outcome and hands the outcomes,
 // with the checkpoints that follow each batch, to out in read order.
 func (r *Runner) writeAll(ctx context.Context, p *pipeline, t *tally, bw *batchWriter, items <-chan readItem, out chan<- outcome) error {
-	var next *readItem
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends prepareAhead
+	ready, free := bw.prepareAhead(ctx, items)
+	var next *aheadItem
 	for {
 		if err := ctx.Err(); err != nil {
 			return err // no new batch once interrupted
 		}
-		var item readItem
+		var item aheadItem
 		if next != nil {
 			item, next = *next, nil
 		} else {
 			var ok bool
 			select {
-			case item, ok = <-items:
+			case item, ok = <-ready:
 				if !ok {
 					return nil
 				}
@@ -447,8 +450,13 @@ func (r *Runner) writeAll(ctx context.Context, p *pipeline, t *tally, bw *batchW
 		if item.checkpoint != nil {
 			o.commit.Checkpoints = append(o.commit.Checkpoints, *item.checkpoint)
 		} else {
+			if item.batch.err != nil {
+				return item.batch.err
+			}
 			var err error
-			if o.commit, o.seq, err = bw.processNext(ctx, item.records); err != nil {
+			o.commit, o.seq, err = bw.finishNext(ctx, item.batch)
+			free <- item.batch.arena // written: its records' data is no longer needed
+			if err != nil {
 				return err
 			}
 			// Everything before these checkpoints is now final: persist
@@ -456,7 +464,7 @@ func (r *Runner) writeAll(ctx context.Context, p *pipeline, t *tally, bw *batchW
 		merge:
 			for {
 				select {
-				case it, ok := <-items:
+				case it, ok := <-ready:
 					if !ok {
 						break merge
 					}
@@ -472,6 +480,62 @@ func (r *Runner) writeAll(ctx context.Context, p *pipeline, t *tally, bw *batchW
 		}
 		out <- o // consume takes every outcome, even after an error
 	}
+}
+
+// aheadItem is a prepared batch or a checkpoint, in read order.
+type aheadItem struct {
+	batch      preparedBatch
+	checkpoint *state.Checkpoint
+}
+
+// preparedAhead is how many batches prepareAhead maps before the writer
+// takes them.
+const preparedAhead = 1
+
+// prepareAhead maps and filters each batch read while the batches before
+// it are written, so that the writer finds the next one ready: on a
+// pipeline whose writes wait for the destination, mapping no longer adds
+// to each batch's time. It hands on checkpoints in their place. The
+// arenas the mapped data live in go round: the writer gives each back on
+// free once its batch is written. The goroutine ends when items is
+// drained or ctx is done.
+func (b *batchWriter) prepareAhead(ctx context.Context, items <-chan readItem) (ready <-chan aheadItem, free chan<- []byte) {
+	out := make(chan aheadItem, preparedAhead)
+	arenas := make(chan []byte, preparedAhead+2) // one being written, the ready ones, one being prepared
+	for range cap(arenas) {
+		arenas <- nil
+	}
+	go func() {
+		defer close(out)
+		for {
+			var item readItem
+			var ok bool
+			select {
+			case item, ok = <-items:
+				if !ok {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+			a := aheadItem{checkpoint: item.checkpoint}
+			if item.checkpoint == nil {
+				var arena []byte
+				select {
+				case arena = <-arenas:
+				case <-ctx.Done():
+					return
+				}
+				a.batch = b.prepareBatch(arena, item.records, nil)
+			}
+			select {
+			case out <- a:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, arenas
 }
 
 // readItem is a batch of records or a checkpoint, in read order.

@@ -1,7 +1,5 @@
 package mapping
 
-import "github.com/tidwall/gjson"
-
 // Filter is a compiled "where:" expression. It is immutable and safe for
 // concurrent use. A nil *Filter matches every record.
 type Filter struct {
@@ -18,7 +16,18 @@ func (f *Filter) Match(data []byte) bool {
 	if f == nil {
 		return true
 	}
-	return f.root.holds(bytesString(data))
+	d := unindexedDoc(data)
+	defer putDoc(d)
+	return f.root.holds(d)
+}
+
+// MatchDoc is Match for a record prepared with Doc.Reset: the filter's
+// paths are answered from its one pass over the record.
+func (f *Filter) MatchDoc(d *Doc) bool {
+	if f == nil {
+		return true
+	}
+	return f.root.holds(d)
 }
 
 // String returns the expression the filter was compiled from.
@@ -31,46 +40,46 @@ func (f *Filter) String() string {
 
 // cond is a node of a compiled expression that can be tested on a record.
 type cond interface {
-	holds(doc string) bool
+	holds(d *Doc) bool
 }
 
 // operand is a node that yields a value: a path or a literal. Both are
 // conditions too, tested for truth.
 type operand interface {
 	cond
-	value(doc string) value
+	value(d *Doc) value
 }
 
 type orCond struct{ l, r cond }
 
-func (c *orCond) holds(doc string) bool { return c.l.holds(doc) || c.r.holds(doc) }
+func (c *orCond) holds(d *Doc) bool { return c.l.holds(d) || c.r.holds(d) }
 
 type andCond struct{ l, r cond }
 
-func (c *andCond) holds(doc string) bool { return c.l.holds(doc) && c.r.holds(doc) }
+func (c *andCond) holds(d *Doc) bool { return c.l.holds(d) && c.r.holds(d) }
 
 type notCond struct {
 	x    cond
 	word string // "!" or "not", for messages
 }
 
-func (c *notCond) holds(doc string) bool { return !c.x.holds(doc) }
+func (c *notCond) holds(d *Doc) bool { return !c.x.holds(d) }
 
-type pathOperand struct{ path string }
+type pathOperand struct{ l lookup }
 
-func (p *pathOperand) value(doc string) value { return fromResult(gjson.Get(doc, p.path)) }
-func (p *pathOperand) holds(doc string) bool  { return p.value(doc).truthy() }
+func (p *pathOperand) value(d *Doc) value { return fromResult(d.get(&p.l)) }
+func (p *pathOperand) holds(d *Doc) bool  { return p.value(d).truthy() }
 
 type literal struct{ v value }
 
-func (l *literal) value(string) value { return l.v }
-func (l *literal) holds(string) bool  { return l.v.truthy() }
+func (l *literal) value(*Doc) value { return l.v }
+func (l *literal) holds(*Doc) bool  { return l.v.truthy() }
 
 // condOperand is a condition used as a comparison operand: (!a) == b.
 type condOperand struct{ c cond }
 
-func (o *condOperand) value(doc string) value { return boolValue(o.c.holds(doc)) }
-func (o *condOperand) holds(doc string) bool  { return o.c.holds(doc) }
+func (o *condOperand) value(d *Doc) value { return boolValue(o.c.holds(d)) }
+func (o *condOperand) holds(d *Doc) bool  { return o.c.holds(d) }
 
 type cmpOp uint8
 
@@ -89,8 +98,8 @@ type compareCond struct {
 	l, r operand
 }
 
-func (c *compareCond) holds(doc string) bool {
-	a, b := c.l.value(doc), c.r.value(doc)
+func (c *compareCond) holds(d *Doc) bool {
+	a, b := c.l.value(d), c.r.value(d)
 	switch c.op {
 	case opEq:
 		return equal(a, b)
@@ -119,8 +128,8 @@ type inCond struct {
 	list []value
 }
 
-func (c *inCond) holds(doc string) bool {
-	a := c.l.value(doc)
+func (c *inCond) holds(d *Doc) bool {
+	a := c.l.value(d)
 	for _, v := range c.list {
 		if equal(a, v) {
 			return true

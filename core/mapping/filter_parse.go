@@ -202,7 +202,7 @@ func (p *parser) primary(after string) (cond, error) {
 		}
 		return c, p.advance()
 	case tokPath:
-		return &pathOperand{path: t.text}, p.advance()
+		return &pathOperand{l: newLookup(t.text)}, p.advance()
 	}
 	if v, ok := literalValue(t); ok {
 		return &literal{v}, p.advance()

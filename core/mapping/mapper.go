@@ -55,6 +55,7 @@ type node struct {
 	seg      string // the key, one segment of the destination name
 	key      []byte // seg JSON-encoded, followed by ':'
 	path     string
+	look     lookup // path, for Doc.get
 	tmpl     template
 	constant []byte
 	children []*node
@@ -73,15 +74,27 @@ type node struct {
 // must unescape a string it reads or evaluate a modifier. dst must not
 // overlap src, and src must not change during the call.
 func (m *Mapper) Apply(dst, src []byte) ([]byte, error) {
-	if err := checkObject(src); err != nil {
-		return dst, err
+	d := unindexedDoc(src)
+	defer putDoc(d)
+	if d.err = checkObject(src); d.err != nil {
+		return dst, d.err
+	}
+	return m.ApplyDoc(dst, d)
+}
+
+// ApplyDoc is Apply for a record prepared with Doc.Reset: the record is not
+// checked again, and the map's plain paths are answered from the Doc's one
+// pass over it.
+func (m *Mapper) ApplyDoc(dst []byte, d *Doc) ([]byte, error) {
+	if d.err != nil {
+		return dst, d.err
 	}
 	if m == nil {
-		return append(dst, src...), nil
+		return append(dst, d.src...), nil
 	}
 	start := len(dst)
 	out := append(dst, '{')
-	out, _, err := appendMembers(out, bytesString(src), m.root)
+	out, _, err := appendMembers(out, d, m.root)
 	if err != nil {
 		return dst[:start], err
 	}
@@ -91,7 +104,7 @@ func (m *Mapper) Apply(dst, src []byte) ([]byte, error) {
 // appendMembers appends the members of one object (without its braces) and
 // returns how many it wrote: missing values and empty nested objects are left
 // out.
-func appendMembers(dst []byte, doc string, nodes []*node) ([]byte, int, error) {
+func appendMembers(dst []byte, d *Doc, nodes []*node) ([]byte, int, error) {
 	n := 0
 	for _, nd := range nodes {
 		mark := len(dst)
@@ -101,7 +114,7 @@ func appendMembers(dst []byte, doc string, nodes []*node) ([]byte, int, error) {
 		dst = append(dst, nd.key...)
 		switch nd.kind {
 		case nodePath, nodeComputed:
-			r := gjson.Get(doc, nd.path)
+			r := d.get(&nd.look)
 			raw, check := r.Raw, nd.kind == nodeComputed
 			if raw == "" {
 				if !r.Exists() {
@@ -115,14 +128,14 @@ func appendMembers(dst []byte, doc string, nodes []*node) ([]byte, int, error) {
 			}
 			dst = append(dst, raw...)
 		case nodeTemplate:
-			dst = nd.tmpl.appendJSON(dst, doc)
+			dst = nd.tmpl.appendJSON(dst, d.src)
 		case nodeConst:
 			dst = append(dst, nd.constant...)
 		case nodeObject:
 			dst = append(dst, '{')
 			var k int
 			var err error
-			dst, k, err = appendMembers(dst, doc, nd.children)
+			dst, k, err = appendMembers(dst, d, nd.children)
 			if err != nil {
 				return dst, n, err
 			}

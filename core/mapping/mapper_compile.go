@@ -68,7 +68,7 @@ func compileValue(f Field) (*node, error) {
 			return nil, fmt.Errorf("path %q produces invalid JSON %.40q", f.Expr, r.Raw)
 		}
 	}
-	return &node{kind: kind, path: f.Expr}, nil
+	return &node{kind: kind, path: f.Expr, look: newLookup(f.Expr)}, nil
 }
 
 // splitName splits a destination name at its dots.

@@ -285,6 +285,7 @@ func TestApplyComputedInvalidJSON(t *testing.T) {
 	// is the check behind it, for a path whose result only turns out not to
 	// be JSON on some record.
 	m.root[1].path = "a|!nan"
+	m.root[1].look = newLookup(m.root[1].path)
 	got, err := m.Apply(nil, []byte(`{"b":2}`))
 	if err == nil {
 		t.Fatalf("got %s, want an error", got)
