@@ -365,21 +365,3 @@ func liveLines(content string) string {
 	}
 	return b.String()
 }
-
-func TestIsCompact(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want bool
-	}{
-		{`{"a":"b c","d":[1,2]}`, true},
-		{`{"a": "b"}`, false},
-		{`{"a":"x\" y","b":1 }`, false},
-		{`{"a":"x\\","b":"y z"}`, true},
-		{`{"a":"x\\\" ","b":"\n"}`, true},
-		{"{\"a\":\"x\"\n}", false},
-	} {
-		if got := isCompact([]byte(tt.in)); got != tt.want {
-			t.Errorf("isCompact(%s) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
