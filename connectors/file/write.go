@@ -112,8 +112,10 @@ type writer struct {
 	// are brought in line again before the next one.
 	stale bool
 
-	out  []byte // the batch's appended lines
-	read []byte // a line read back to compare
+	batch batch  // the Write in progress
+	out   []byte // the batch's appended lines
+	read  []byte // a line read back to compare
+	fill  []byte // filler bytes for blanking
 }
 
 var _ sdk.Writer = (*writer)(nil)

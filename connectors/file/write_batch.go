@@ -23,10 +23,66 @@ type slot struct {
 
 func (s *slot) live() bool { return (s.hasOld && !s.blank) || s.hasNew }
 
-// batch is the effect of one Write on the file.
+// batch is the effect of one Write on the file. The writer keeps it, and
+// reuses its memory from one Write to the next.
 type batch struct {
-	slots map[string]*slot
-	order []*slot // slots in the order their line was first appended
+	recs   []parsed
+	lookup []string         // the keys to look up in the index
+	known  map[string]entry // the keys the index has, and their lines
+	all    []slot           // the slots, never grown within a Write: slots points into it
+	slots  map[string]*slot
+	order  []*slot // slots in the order their line was first appended
+
+	// commit's lists
+	keys, gone []string
+	entries    []entry
+	blanks     []entry
+}
+
+// reset empties the batch for a Write of n records.
+func (b *batch) reset(n int) {
+	clear(b.recs)
+	b.recs = slices.Grow(b.recs[:0], n)[:n]
+	clear(b.lookup)
+	b.lookup = b.lookup[:0]
+	if b.known == nil {
+		b.known = make(map[string]entry, n)
+		b.slots = make(map[string]*slot, n)
+	}
+	clear(b.known)
+	clear(b.slots)
+	clear(b.all)
+	b.all = b.all[:0]
+	clear(b.order)
+	b.order = b.order[:0]
+	clear(b.keys)
+	clear(b.gone)
+	b.keys, b.gone, b.entries, b.blanks = b.keys[:0], b.gone[:0], b.entries[:0], b.blanks[:0]
+}
+
+// release drops what the batch holds of a Write's records, so that they
+// can be collected while the writer waits for the next one.
+func (b *batch) release() {
+	clear(b.recs)
+	clear(b.lookup)
+	clear(b.known)
+	clear(b.slots)
+	clear(b.all)
+	clear(b.order)
+	clear(b.keys)
+	clear(b.gone)
+}
+
+// get returns the key's slot, made on first use from what the index has.
+func (b *batch) get(key string) *slot {
+	s, ok := b.slots[key]
+	if !ok {
+		e, has := b.known[key]
+		b.all = append(b.all, slot{key: key, old: e, hasOld: has})
+		s = &b.all[len(b.all)-1]
+		b.slots[key] = s
+	}
+	return s
 }
 
 // parsed is one record of a batch, checked.
@@ -59,8 +115,10 @@ func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 	if err := w.ready(); err != nil {
 		return sdk.WriteResponse{}, err
 	}
-	recs := make([]parsed, len(req.Records))
-	lookup := make([]string, 0, len(req.Records))
+	b := &w.batch
+	b.reset(len(req.Records))
+	defer b.release()
+	recs := b.recs
 	for i, rec := range req.Records {
 		p := &recs[i]
 		if rec.Op == sdk.Delete {
@@ -70,11 +128,11 @@ func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 			p.key, p.obj, p.err = w.upsertKey(rec)
 			if rec.TargetID != "" && rec.TargetID != p.key {
 				p.target = rec.TargetID
-				lookup = append(lookup, p.target)
+				b.lookup = append(b.lookup, p.target)
 			}
 		}
 		if p.err == nil {
-			lookup = append(lookup, p.key)
+			b.lookup = append(b.lookup, p.key)
 		}
 	}
 	if w.format == formatCSV {
@@ -83,20 +141,15 @@ func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 			return sdk.WriteResponse{}, err
 		}
 	}
-	known := make(map[string]entry, len(lookup))
-	if err := w.idx.lookup(dbQuerier{w.idx.db}, "keys", lookup, known); err != nil {
+	if err := w.idx.lookup(dbQuerier{w.idx.db}, "keys", b.lookup, b.known); err != nil {
 		return sdk.WriteResponse{}, err
 	}
-	b := &batch{slots: make(map[string]*slot, len(lookup))}
-	get := func(key string) *slot {
-		s, ok := b.slots[key]
-		if !ok {
-			e, has := known[key]
-			s = &slot{key: key, old: e, hasOld: has}
-			b.slots[key] = s
-		}
-		return s
+	// Every slot is for a key in lookup: all never grows past it, so the
+	// slots' pointers into it stay valid.
+	if cap(b.all) < len(b.lookup) {
+		b.all = make([]slot, 0, len(b.lookup))
 	}
+	get := b.get
 	results := make([]sdk.Result, len(recs))
 	var line []byte
 	for i := range recs {
@@ -198,8 +251,7 @@ func (w *writer) commit(b *batch) error {
 			}
 		}
 	}
-	var keys, gone []string
-	var entries []entry
+	keys, gone, entries := b.keys, b.gone, b.entries
 	w.out = w.out[:0]
 	for i, s := range b.order {
 		if !s.hasNew || s.seq != i {
@@ -220,9 +272,9 @@ func (w *writer) commit(b *batch) error {
 		w.out = append(append(w.out, s.line...), '\n')
 		m.Live += int64(len(s.line) + 1)
 	}
-	var blanks []entry
-	for _, s := range b.slots {
-		if s.blank {
+	blanks := b.blanks
+	for i := range b.all {
+		if s := &b.all[i]; s.blank {
 			blanks = append(blanks, s.old)
 			m.Live -= int64(s.old.n + 1)
 			m.Dead += int64(s.old.n + 1)
@@ -231,6 +283,7 @@ func (w *writer) commit(b *batch) error {
 			}
 		}
 	}
+	b.keys, b.gone, b.entries, b.blanks = keys, gone, entries, blanks
 	if len(w.out) == 0 && len(blanks) == 0 {
 		return nil
 	}

@@ -44,12 +44,17 @@ func (w *writer) writeData(out []byte, blanks []entry) error {
 	return nil
 }
 
-// filler is what blanks a line of n bytes.
+// filler is what blanks a line of n bytes. It is the writer's, until the
+// next call.
 func (w *writer) filler(n int) []byte {
+	c := byte(' ')
 	if w.format == formatCSV {
-		return bytes.Repeat([]byte{'\n'}, n)
+		c = '\n'
 	}
-	return bytes.Repeat([]byte{' '}, n)
+	if len(w.fill) < max(n, 1) || w.fill[0] != c {
+		w.fill = bytes.Repeat([]byte{c}, max(n, 512))
+	}
+	return w.fill[:n]
 }
 
 // tempPattern names rewrites in progress: hidden, so that they are never
