@@ -30,6 +30,8 @@ type keyIndex struct {
 	path  string
 	sqls  map[string]string    // statement text by shape, built once
 	stmts map[string]*sql.Stmt // prepared statements on the keys table, by text
+	args  []any                // a statement's arguments, reused
+	meta1 *sql.Stmt            // setMeta's statement
 }
 
 // entry is where a key's line is in the data file: the line's first byte
@@ -102,6 +104,10 @@ func openIndex(path string) (*keyIndex, error) {
 		db.Close()
 		return nil, x.wrap("clean up", err)
 	}
+	if x.meta1, err = db.Prepare(setMetaSQL); err != nil {
+		db.Close()
+		return nil, x.wrap("set up", err)
+	}
 	return x, nil
 }
 
@@ -118,6 +124,9 @@ func (x *keyIndex) wrap(doing string, err error) error {
 func (x *keyIndex) close() error {
 	for _, s := range x.stmts {
 		s.Close()
+	}
+	if x.meta1 != nil {
+		x.meta1.Close()
 	}
 	return x.db.Close()
 }
@@ -205,13 +214,14 @@ func (x *keyIndex) delText(n int) string {
 // lookup adds to into the entries of those keys that table (keys, or
 // keys_next during a compaction) has.
 func (x *keyIndex) lookup(q querier, table string, keys []string, into map[string]entry) error {
-	args := make([]any, 0, min(len(keys), lookupChunk))
+	defer x.clearArgs()
 	for start := 0; start < len(keys); start += lookupChunk {
 		part := keys[start:min(start+lookupChunk, len(keys))]
-		args = args[:0]
+		args := x.args[:0]
 		for _, k := range part {
 			args = append(args, k)
 		}
+		x.args = args
 		text := x.shape("SELECT k, off, len FROM "+table+" WHERE k IN (", "?", ",", ")", len(part))
 		var rows *sql.Rows
 		s, ok, err := x.prepared(q, table, text)
@@ -280,21 +290,22 @@ const putChunk = 300
 // put sets the entries of keys[i] to entries[i], in table (keys or
 // keys_next).
 func (t *indexTx) put(table string, keys []string, entries []entry) error {
-	args := make([]any, 0, 3*min(len(keys), putChunk))
+	defer t.x.clearArgs()
 	for start := 0; start < len(keys); start += putChunk {
 		end := min(start+putChunk, len(keys))
-		args = args[:0]
+		args := t.x.args[:0]
 		for i := start; i < end; i++ {
-			args = append(args, keys[i], entries[i].off, entries[i].n)
+			args = append(args, keys[i], entries[i].off, int64(entries[i].n))
 		}
+		t.x.args = args
 		q := t.x.putText(table, end-start)
 		s, ok, err := t.x.prepared(t.tx, table, q)
 		switch {
 		case err != nil:
 		case ok:
-			_, err = s.Exec(args...)
+			err = run(s.Query(args...))
 		default:
-			_, err = t.tx.Exec(q, args...)
+			err = run(t.tx.Query(q, args...))
 		}
 		if err != nil {
 			return t.x.wrap("write", err)
@@ -305,27 +316,51 @@ func (t *indexTx) put(table string, keys []string, entries []entry) error {
 
 // del removes keys.
 func (t *indexTx) del(keys []string) error {
-	args := make([]any, 0, min(len(keys), lookupChunk))
+	defer t.x.clearArgs()
 	for start := 0; start < len(keys); start += lookupChunk {
 		part := keys[start:min(start+lookupChunk, len(keys))]
-		args = args[:0]
+		args := t.x.args[:0]
 		for _, k := range part {
 			args = append(args, k)
 		}
+		t.x.args = args
 		q := t.x.delText(len(part))
 		s, ok, err := t.x.prepared(t.tx, "keys", q)
 		switch {
 		case err != nil:
 		case ok:
-			_, err = s.Exec(args...)
+			err = run(s.Query(args...))
 		default:
-			_, err = t.tx.Exec(q, args...)
+			err = run(t.tx.Query(q, args...))
 		}
 		if err != nil {
 			return t.x.wrap("delete keys from", err)
 		}
 	}
 	return nil
+}
+
+// run finishes a statement that returns no rows, run with Query: the
+// driver binds a query's arguments and takes its first step in one call
+// into SQLite, where Exec crosses into C once per argument, and the
+// statement has done its work when Query returns.
+func run(rows *sql.Rows, err error) error {
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return err
+	}
+	return rows.Close()
+}
+
+// clearArgs drops the references args holds, keys of the last batch.
+func (x *keyIndex) clearArgs() {
+	clear(x.args)
+	x.args = x.args[:0]
 }
 
 // exec runs a statement in the commit.
@@ -336,14 +371,18 @@ func (t *indexTx) exec(doing, q string, args ...any) error {
 	return nil
 }
 
+const setMetaSQL = `INSERT INTO meta (id, version, format, key_path, inode, size, live, dead, open_end, header)
+	VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (id) DO UPDATE SET version = excluded.version, format = excluded.format, key_path = excluded.key_path,
+		inode = excluded.inode, size = excluded.size, live = excluded.live, dead = excluded.dead,
+		open_end = excluded.open_end, header = excluded.header`
+
 // setMeta records what the file is like after this commit.
 func (t *indexTx) setMeta(m indexMeta) error {
-	return t.exec("write", `INSERT INTO meta (id, version, format, key_path, inode, size, live, dead, open_end, header)
-		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET version = excluded.version, format = excluded.format, key_path = excluded.key_path,
-			inode = excluded.inode, size = excluded.size, live = excluded.live, dead = excluded.dead,
-			open_end = excluded.open_end, header = excluded.header`,
-		m.Version, m.Format, m.KeyPath, m.Inode, m.Size, m.Live, m.Dead, m.OpenEnd, m.Header)
+	if _, err := t.tx.Stmt(t.x.meta1).Exec(m.Version, m.Format, m.KeyPath, m.Inode, m.Size, m.Live, m.Dead, m.OpenEnd, m.Header); err != nil {
+		return t.x.wrap("write", err)
+	}
+	return nil
 }
 
 func (t *indexTx) commit() error {
