@@ -53,6 +53,7 @@ func (w *writer) compact(wider []string) (err error) {
 	if err := tx.exec("prepare", "CREATE TABLE keys_next (k TEXT PRIMARY KEY, off INTEGER NOT NULL, len INTEGER NOT NULL) WITHOUT ROWID"); err != nil {
 		return err
 	}
+	w.idx.emptyTable("keys_next")
 	g := newKeyGroup(tx, "keys_next")
 	m := w.freshMeta()
 	var out []byte

@@ -31,8 +31,67 @@ type keyIndex struct {
 	sqls  map[string]string    // statement text by shape, built once
 	stmts map[string]*sql.Stmt // prepared statements on the keys table, by text
 	args  []any                // a statement's arguments, reused
+	probe []string             // the keys a lookup asks SQLite for, reused
 	meta1 *sql.Stmt            // setMeta's statement
+	// bounds holds, by table, bounds of the keys it holds: a lookup asks
+	// SQLite only for keys within them. A table without bounds here has
+	// them read (min and max) at its next lookup.
+	bounds map[string]*keyBounds
 }
+
+// keyBounds bound the keys of a table: each is within [lo, hi], or there
+// is none (empty). They may be wider than the table's keys (keys deleted
+// since, or a put rolled back), never narrower: a key outside them is not
+// in the table. Keys that only grow, or that a batch repeats, never have
+// to be looked up in SQLite.
+type keyBounds struct {
+	lo, hi string
+	empty  bool
+}
+
+// widen makes the bounds take in key.
+func (b *keyBounds) widen(key string) {
+	switch {
+	case b.empty:
+		b.lo, b.hi, b.empty = key, key, false
+	case key < b.lo:
+		b.lo = key
+	case key > b.hi:
+		b.hi = key
+	}
+}
+
+func (b *keyBounds) within(key string) bool { return !b.empty && key >= b.lo && key <= b.hi }
+
+// boundsOf returns the bounds of table's keys, reading them if need be.
+func (x *keyIndex) boundsOf(q querier, table string) (*keyBounds, error) {
+	if b, ok := x.bounds[table]; ok {
+		return b, nil
+	}
+	var lo, hi sql.NullString
+	rows, err := q.Query("SELECT min(k), max(k) FROM " + table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&lo, &hi); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	b := &keyBounds{empty: true}
+	if lo.Valid && hi.Valid {
+		b.lo, b.hi, b.empty = lo.String, hi.String, false
+	}
+	x.bounds[table] = b
+	return b, nil
+}
+
+// emptyTable records that table was just created, empty.
+func (x *keyIndex) emptyTable(table string) { x.bounds[table] = &keyBounds{empty: true} }
 
 // entry is where a key's line is in the data file: the line's first byte
 // and its length without the newline.
@@ -90,7 +149,7 @@ func openIndex(path string) (*keyIndex, error) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
-	x := &keyIndex{db: db, path: path, sqls: map[string]string{}, stmts: map[string]*sql.Stmt{}}
+	x := &keyIndex{db: db, path: path, sqls: map[string]string{}, stmts: map[string]*sql.Stmt{}, bounds: map[string]*keyBounds{}}
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", indexCacheKiB)); err != nil {
 		db.Close()
@@ -212,8 +271,22 @@ func (x *keyIndex) delText(n int) string {
 }
 
 // lookup adds to into the entries of those keys that table (keys, or
-// keys_next during a compaction) has.
+// keys_next during a compaction) has. It asks SQLite only about keys
+// within the table's bounds.
 func (x *keyIndex) lookup(q querier, table string, keys []string, into map[string]entry) error {
+	bounds, err := x.boundsOf(q, table)
+	if err != nil {
+		return x.wrap("look up keys in", err)
+	}
+	probe := x.probe[:0]
+	for _, k := range keys {
+		if bounds.within(k) {
+			probe = append(probe, k)
+		}
+	}
+	x.probe = probe
+	defer clear(x.probe)
+	keys = probe
 	defer x.clearArgs()
 	for start := 0; start < len(keys); start += lookupChunk {
 		part := keys[start:min(start+lookupChunk, len(keys))]
@@ -291,6 +364,11 @@ const putChunk = 300
 // keys_next).
 func (t *indexTx) put(table string, keys []string, entries []entry) error {
 	defer t.x.clearArgs()
+	if b := t.x.bounds[table]; b != nil {
+		for _, k := range keys {
+			b.widen(k)
+		}
+	}
 	for start := 0; start < len(keys); start += putChunk {
 		end := min(start+putChunk, len(keys))
 		args := t.x.args[:0]
@@ -363,8 +441,10 @@ func (x *keyIndex) clearArgs() {
 	x.args = x.args[:0]
 }
 
-// exec runs a statement in the commit.
+// exec runs a statement in the commit. The key tables' bounds are
+// forgotten: the statement may change them in other ways than put.
 func (t *indexTx) exec(doing, q string, args ...any) error {
+	clear(t.x.bounds)
 	if _, err := t.tx.Exec(q, args...); err != nil {
 		return t.x.wrap(doing, err)
 	}
