@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -114,15 +113,35 @@ func appendCSVRow(dst []byte, cells []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if !strings.ContainsAny(cell, ",\"\r\n") {
-			dst = append(dst, cell...)
-			continue
-		}
-		dst = append(dst, '"')
-		dst = append(dst, strings.ReplaceAll(cell, `"`, `""`)...)
-		dst = append(dst, '"')
+		dst = appendCSVCell(dst, cell)
 	}
 	return dst
+}
+
+// csvQuoted marks the bytes that make a cell quoted.
+var csvQuoted = [256]bool{',': true, '"': true, '\r': true, '\n': true}
+
+// appendCSVCell appends one cell: in quotes, its quotes doubled, if it
+// holds a comma, a quote or a line break.
+func appendCSVCell[T string | []byte](dst []byte, cell T) []byte {
+	quote := false
+	for i := 0; i < len(cell); i++ {
+		if csvQuoted[cell[i]] {
+			quote = true
+			break
+		}
+	}
+	if !quote {
+		return append(dst, cell...)
+	}
+	dst = append(dst, '"')
+	for i := 0; i < len(cell); i++ {
+		if cell[i] == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, cell[i])
+	}
+	return append(dst, '"')
 }
 
 // csvHeader is the header row of a CSV file.
@@ -159,16 +178,4 @@ func (h *csvHeader) appendObject(dst []byte, cells []string) []byte {
 		dst = gjson.AppendJSONString(dst, cell)
 	}
 	return append(dst, '}')
-}
-
-// csvCell is the text a JSON value takes in a CSV cell: a string as is,
-// null as an empty cell, anything else as its JSON text.
-func csvCell(v gjson.Result) string {
-	switch v.Type {
-	case gjson.String:
-		return v.Str
-	case gjson.Null:
-		return ""
-	}
-	return v.Raw
 }

@@ -108,6 +108,7 @@ type writer struct {
 	// CSV: the columns, and each one's index in header.
 	header  []string
 	columns map[string]int
+	cells   [][]byte // a row's values, reused
 	// stale is set when a write failed half-way: the file and its index
 	// are brought in line again before the next one.
 	stale bool

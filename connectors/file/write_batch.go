@@ -33,6 +33,8 @@ type batch struct {
 	slots  map[string]*slot
 	order  []*slot // slots in the order their line was first appended
 
+	rows []byte // CSV: the batch's rows, one after another
+
 	// commit's lists
 	keys, gone []string
 	entries    []entry
@@ -58,6 +60,7 @@ func (b *batch) reset(n int) {
 	clear(b.keys)
 	clear(b.gone)
 	b.keys, b.gone, b.entries, b.blanks = b.keys[:0], b.gone[:0], b.entries[:0], b.blanks[:0]
+	b.rows = b.rows[:0]
 }
 
 // release drops what the batch holds of a Write's records, so that they
@@ -169,7 +172,9 @@ func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 		}
 		line = p.obj
 		if w.format == formatCSV {
-			line = appendCSVRow(nil, w.csvCells(p.obj))
+			start := len(b.rows)
+			b.rows = w.appendCSVObject(b.rows, p.obj)
+			line = b.rows[start:len(b.rows):len(b.rows)]
 		}
 		renamed := false
 		if p.target != "" {
@@ -327,18 +332,25 @@ func (w *writer) commit(b *batch) error {
 // file that already has rows is rewritten first, with the wider header.
 func (w *writer) widenHeader(recs []parsed) error {
 	wider := w.header
-	seen := map[string]bool{}
+	var seen map[string]bool
 	for _, p := range recs {
 		if p.err != nil || p.del {
 			continue
 		}
-		gjson.ParseBytes(p.obj).ForEach(func(k, _ gjson.Result) bool {
-			if _, ok := w.columns[k.Str]; !ok && !seen[k.Str] {
-				seen[k.Str] = true
-				wider = append(slices.Clip(wider), k.Str)
+		m := members{obj: p.obj}
+		for name, _, ok := m.next(); ok; name, _, ok = m.next() {
+			if _, known := w.column(name); known {
+				continue
 			}
-			return true
-		})
+			k := memberName(name)
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			if !seen[k] {
+				seen[k] = true
+				wider = append(slices.Clip(wider), k)
+			}
+		}
 	}
 	if len(wider) == len(w.header) {
 		return nil
@@ -351,12 +363,51 @@ func (w *writer) widenHeader(recs []parsed) error {
 	return w.compact(wider)
 }
 
-// csvCells returns an object's row, as wide as the header.
-func (w *writer) csvCells(obj []byte) []string {
-	cells := make([]string, len(w.header))
-	gjson.ParseBytes(obj).ForEach(func(k, v gjson.Result) bool {
-		cells[w.columns[k.Str]] = csvCell(v)
-		return true
-	})
-	return cells
+// column returns the header index of a member, by its raw name.
+func (w *writer) column(name []byte) (int, bool) {
+	if bytes.IndexByte(name, '\\') < 0 {
+		i, ok := w.columns[string(name[1:len(name)-1])] // no copy of the name
+		return i, ok
+	}
+	i, ok := w.columns[memberName(name)]
+	return i, ok
+}
+
+// appendCSVObject appends an object's row, as wide as the header, to dst:
+// each member's value in its column (csvCell: a string as is, null as an
+// empty cell, anything else as its JSON text), and of a member named
+// twice, the last. It reads the object once, without parsing its values.
+func (w *writer) appendCSVObject(dst, obj []byte) []byte {
+	cells := w.cells[:0]
+	cells = slices.Grow(cells, len(w.header))[:len(w.header)]
+	clear(cells)
+	w.cells = cells
+	m := members{obj: obj}
+	for name, value, ok := m.next(); ok; name, value, ok = m.next() {
+		if i, known := w.column(name); known {
+			cells[i] = value
+		}
+	}
+	for i, v := range cells {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var text []byte
+		switch {
+		case len(v) == 0 || string(v) == "null":
+		case v[0] != '"':
+			text = v
+		case bytes.IndexByte(v, '\\') < 0:
+			text = v[1 : len(v)-1]
+		default:
+			text = []byte(gjson.ParseBytes(v).Str)
+		}
+		if len(cells) == 1 && len(text) == 0 {
+			dst = append(dst, `""`...) // not a blank line, which readers skip
+			break
+		}
+		dst = appendCSVCell(dst, text)
+	}
+	clear(cells)
+	return dst
 }

@@ -2,6 +2,7 @@ package file
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -107,4 +108,76 @@ func isCompact(data []byte) bool {
 		}
 	}
 	return true
+}
+
+// FuzzCSVRow checks the CSV rows the writer makes (widenHeader, then
+// appendCSVObject, one pass over each object's members) against those it
+// made before with gjson: the header's columns in the order first seen,
+// and each row the cells csvCellsRef gives.
+func FuzzCSVRow(f *testing.F) {
+	for _, seed := range []string{
+		`{"id":1,"name":"Ann"}`,
+		`{"id":2,"name":"Bob, \"B\"","note":null}`,
+		`{"id":3,"tags":["a","b"],"addr":{"city":"X","n":[1,{"y":"]}"}]}}`,
+		`{"id":"x","id":"y","a\u0062":"\u00e9\n","ab":true,"":false,"c":-1.5e3}`,
+		`{"n\"q":"x\\y","z":"a\r\nb","e":""}`, `{}`, `{"only":""}`,
+	} {
+		f.Add([]byte(seed), []byte(`{"id":0,"extra":"\"q\""}`))
+	}
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		var objs [][]byte
+		for _, data := range [][]byte{a, b} {
+			data = bytes.TrimSpace(data)
+			if len(data) == 0 || data[0] != '{' || (len(data) > maxJSONDepth && jsonDepth(data) > maxJSONDepth) {
+				return
+			}
+			obj, err := compactJSON(data)
+			if err != nil {
+				return
+			}
+			objs = append(objs, obj)
+		}
+		w := &writer{format: formatCSV, columns: map[string]int{}, m: indexMeta{}}
+		recs := []parsed{{obj: objs[0]}, {obj: objs[1]}}
+		if err := w.widenHeader(recs); err != nil {
+			t.Fatal(err)
+		}
+		// The header before: each object's top-level names, in order, once.
+		var want []string
+		for _, obj := range objs {
+			gjson.ParseBytes(obj).ForEach(func(k, _ gjson.Result) bool {
+				if !slices.Contains(want, k.Str) {
+					want = append(want, k.Str)
+				}
+				return true
+			})
+		}
+		if !slices.Equal(w.header, want) && !(len(want) == 0 && len(w.header) == 0) {
+			t.Fatalf("header %q, want %q", w.header, want)
+		}
+		for _, obj := range objs {
+			got := w.appendCSVObject([]byte("x"), obj)
+			if ref := appendCSVRow([]byte("x"), csvCellsRef(w, obj)); !bytes.Equal(got, ref) {
+				t.Fatalf("row of %s:\n%q\nwant\n%q", obj, got, ref)
+			}
+		}
+	})
+}
+
+// csvCellsRef is how the writer made an object's row before
+// appendCSVObject.
+func csvCellsRef(w *writer, obj []byte) []string {
+	cells := make([]string, len(w.header))
+	gjson.ParseBytes(obj).ForEach(func(k, v gjson.Result) bool {
+		switch v.Type {
+		case gjson.String:
+			cells[w.columns[k.Str]] = v.Str
+		case gjson.Null:
+			cells[w.columns[k.Str]] = ""
+		default:
+			cells[w.columns[k.Str]] = v.Raw
+		}
+		return true
+	})
+	return cells
 }
