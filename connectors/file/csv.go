@@ -135,12 +135,14 @@ func appendCSVCell[T string | []byte](dst []byte, cell T) []byte {
 		return append(dst, cell...)
 	}
 	dst = append(dst, '"')
+	start := 0
 	for i := 0; i < len(cell); i++ {
 		if cell[i] == '"' {
-			dst = append(dst, '"')
+			dst = append(append(dst, cell[start:i+1]...), '"')
+			start = i + 1
 		}
-		dst = append(dst, cell[i])
 	}
+	dst = append(dst, cell[start:]...)
 	return append(dst, '"')
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/tidwall/gjson"
@@ -94,6 +95,7 @@ type parsed struct {
 	key    string
 	target string // the TargetID of an upsert linked under another key
 	obj    []byte // an upsert's compact object
+	line   []byte // CSV: its row
 	err    error
 }
 
@@ -139,7 +141,7 @@ func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 		}
 	}
 	if w.format == formatCSV {
-		if err := w.widenHeader(recs); err != nil {
+		if err := w.csvRows(b); err != nil {
 			w.stale = true
 			return sdk.WriteResponse{}, err
 		}
@@ -172,9 +174,7 @@ func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 		}
 		line = p.obj
 		if w.format == formatCSV {
-			start := len(b.rows)
-			b.rows = w.appendCSVObject(b.rows, p.obj)
-			line = b.rows[start:len(b.rows):len(b.rows)]
+			line = p.line
 		}
 		renamed := false
 		if p.target != "" {
@@ -328,6 +328,33 @@ func (w *writer) commit(b *batch) error {
 	return nil
 }
 
+// csvRows makes the rows of the batch's upserts. When an object has a
+// field the header lacks, the header is widened first (widenHeader), and
+// the rows made again.
+func (w *writer) csvRows(b *batch) error {
+	for pass := 0; ; pass++ {
+		b.rows = b.rows[:0]
+		complete := true
+		for i := range b.recs {
+			p := &b.recs[i]
+			if p.err != nil || p.del {
+				continue
+			}
+			start := len(b.rows)
+			var all bool
+			b.rows, all = w.appendCSVObject(b.rows, p.obj)
+			p.line = b.rows[start:len(b.rows):len(b.rows)]
+			complete = complete && all
+		}
+		if complete || pass > 0 {
+			return nil
+		}
+		if err := w.widenHeader(b.recs); err != nil {
+			return err
+		}
+	}
+}
+
 // widenHeader adds the batch's new top-level fields to the CSV header. A
 // file that already has rows is rewritten first, with the wider header.
 func (w *writer) widenHeader(recs []parsed) error {
@@ -339,7 +366,7 @@ func (w *writer) widenHeader(recs []parsed) error {
 		}
 		m := members{obj: p.obj}
 		for name, _, ok := m.next(); ok; name, _, ok = m.next() {
-			if _, known := w.column(name); known {
+			if _, known := w.column(name, -1); known {
 				continue
 			}
 			k := memberName(name)
@@ -363,8 +390,13 @@ func (w *writer) widenHeader(recs []parsed) error {
 	return w.compact(wider)
 }
 
-// column returns the header index of a member, by its raw name.
-func (w *writer) column(name []byte) (int, bool) {
+// column returns the header index of a member, by its raw name. guess is
+// where it is likely to be: a column checked without a map lookup.
+func (w *writer) column(name []byte, guess int) (int, bool) {
+	if guess >= 0 && guess < len(w.header) && string(name[1:len(name)-1]) == w.header[guess] &&
+		strings.IndexByte(w.header[guess], '\\') < 0 {
+		return guess, true // the raw name has no escapes, so is the name
+	}
 	if bytes.IndexByte(name, '\\') < 0 {
 		i, ok := w.columns[string(name[1:len(name)-1])] // no copy of the name
 		return i, ok
@@ -377,15 +409,21 @@ func (w *writer) column(name []byte) (int, bool) {
 // each member's value in its column (csvCell: a string as is, null as an
 // empty cell, anything else as its JSON text), and of a member named
 // twice, the last. It reads the object once, without parsing its values.
-func (w *writer) appendCSVObject(dst, obj []byte) []byte {
+// all is false when a member has no column: the row lacks its value.
+func (w *writer) appendCSVObject(dst, obj []byte) (_ []byte, all bool) {
 	cells := w.cells[:0]
 	cells = slices.Grow(cells, len(w.header))[:len(w.header)]
 	clear(cells)
 	w.cells = cells
+	all = true
 	m := members{obj: obj}
+	col := -1
 	for name, value, ok := m.next(); ok; name, value, ok = m.next() {
-		if i, known := w.column(name); known {
-			cells[i] = value
+		var known bool
+		if col, known = w.column(name, col+1); known {
+			cells[col] = value
+		} else {
+			all = false
 		}
 	}
 	for i, v := range cells {
@@ -398,7 +436,11 @@ func (w *writer) appendCSVObject(dst, obj []byte) []byte {
 		case v[0] != '"':
 			text = v
 		case bytes.IndexByte(v, '\\') < 0:
-			text = v[1 : len(v)-1]
+			// A string without escapes holds no quote or line break.
+			if text = v[1 : len(v)-1]; len(text) > 0 && bytes.IndexByte(text, ',') < 0 {
+				dst = append(dst, text...)
+				continue
+			}
 		default:
 			text = []byte(gjson.ParseBytes(v).Str)
 		}
@@ -409,5 +451,5 @@ func (w *writer) appendCSVObject(dst, obj []byte) []byte {
 		dst = appendCSVCell(dst, text)
 	}
 	clear(cells)
-	return dst
+	return dst, all
 }
