@@ -117,6 +117,7 @@ type writer struct {
 	out   []byte // the batch's appended lines
 	read  []byte // a line read back to compare
 	fill  []byte // filler bytes for blanking
+	blank []byte // what blanks lines next to each other
 }
 
 var _ sdk.Writer = (*writer)(nil)

@@ -2,6 +2,7 @@ package file
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -19,7 +20,8 @@ type slot struct {
 	blank  bool   // the old line is to be blanked
 	line   []byte // the line to append, if hasNew
 	hasNew bool
-	seq    int // order of the appended line in the batch
+	seq    int    // order of the appended line in the batch
+	oldRaw []byte // the old line's bytes, when read ahead (readOld)
 }
 
 func (s *slot) live() bool { return (s.hasOld && !s.blank) || s.hasNew }
@@ -35,6 +37,8 @@ type batch struct {
 	order  []*slot // slots in the order their line was first appended
 
 	rows []byte // CSV: the batch's rows, one after another
+	raw  []byte // old lines read ahead (readOld)
+	runs []*slot
 
 	// commit's lists
 	keys, gone []string
@@ -58,6 +62,8 @@ func (b *batch) reset(n int) {
 	b.all = b.all[:0]
 	clear(b.order)
 	b.order = b.order[:0]
+	clear(b.runs)
+	b.runs = b.runs[:0]
 	clear(b.keys)
 	clear(b.gone)
 	b.keys, b.gone, b.entries, b.blanks = b.keys[:0], b.gone[:0], b.entries[:0], b.blanks[:0]
@@ -73,6 +79,7 @@ func (b *batch) release() {
 	clear(b.slots)
 	clear(b.all)
 	clear(b.order)
+	clear(b.runs)
 	clear(b.keys)
 	clear(b.gone)
 }
@@ -155,6 +162,9 @@ func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 		b.all = make([]slot, 0, len(b.lookup))
 	}
 	get := b.get
+	if err := w.readOld(b); err != nil {
+		return sdk.WriteResponse{}, err
+	}
 	results := make([]sdk.Result, len(recs))
 	var line []byte
 	for i := range recs {
@@ -215,7 +225,7 @@ func (w *writer) upsert(b *batch, s *slot, line []byte) (created bool, err error
 		s.line = line
 		return false, nil
 	case s.hasOld && !s.blank:
-		same, err := w.onDisk(s.old, line)
+		same, err := w.onDisk(s, line)
 		if err != nil || same {
 			return false, err
 		}
@@ -228,10 +238,89 @@ func (w *writer) upsert(b *batch, s *slot, line []byte) (created bool, err error
 	return created, nil
 }
 
-// onDisk reports whether the line at e is line.
-func (w *writer) onDisk(e entry, line []byte) (bool, error) {
+// readAheadGap is the most bytes between two old lines that readOld reads
+// in one go rather than apart.
+const readAheadGap = 512
+
+// readOld reads the old lines of the batch's upserts that may be the same
+// as their new line (of the same length), to compare them (onDisk): lines
+// close together in the file are read with one pread, not one each.
+func (w *writer) readOld(b *batch) error {
+	if w.f == nil {
+		return nil
+	}
+	for i := range b.recs {
+		p := &b.recs[i]
+		if p.err != nil || p.del {
+			continue
+		}
+		line := p.obj
+		if w.format == formatCSV {
+			line = p.line
+		}
+		if s := b.get(p.key); s.hasOld && s.old.n == len(line) && s.oldRaw == nil {
+			s.oldRaw = line[:0] // listed
+			b.runs = append(b.runs, s)
+		}
+	}
+	if len(b.runs) < 2 {
+		for _, s := range b.runs {
+			s.oldRaw = nil
+		}
+		return nil // onDisk reads it
+	}
+	slices.SortFunc(b.runs, func(x, y *slot) int { return cmp.Compare(x.old.off, y.old.off) })
+	total := 0
+	for i, s := range b.runs {
+		if i == 0 || s.old.off-end(b.runs[i-1].old) > readAheadGap {
+			total += s.old.n
+		} else {
+			total += int(s.old.off + int64(s.old.n) - end(b.runs[i-1].old))
+		}
+	}
+	b.raw = slices.Grow(b.raw[:0], total)[:total]
+	buf := b.raw
+	for i := 0; i < len(b.runs); {
+		j := i + 1
+		for j < len(b.runs) && b.runs[j].old.off-end(b.runs[j-1].old) <= readAheadGap {
+			j++
+		}
+		start, stop := b.runs[i].old.off, end(b.runs[j-1].old)
+		for k := i + 1; k < j; k++ {
+			stop = max(stop, end(b.runs[k].old))
+		}
+		n := int(stop - start)
+		if n > len(buf) { // lines that overlap: cannot be, but never read past buf
+			for _, s := range b.runs[i:] {
+				s.oldRaw = nil
+			}
+			return nil
+		}
+		chunk := buf[:n:n]
+		buf = buf[n:]
+		if _, err := w.f.ReadAt(chunk, start); err != nil {
+			return fmt.Errorf("read lines at %d of %s: %w", start, w.path, err)
+		}
+		for _, s := range b.runs[i:j] {
+			o := int(s.old.off - start)
+			s.oldRaw = chunk[o : o+s.old.n : o+s.old.n]
+		}
+		i = j
+	}
+	return nil
+}
+
+// end is the offset just after a line, before its line break.
+func end(e entry) int64 { return e.off + int64(e.n) }
+
+// onDisk reports whether the slot's old line is line.
+func (w *writer) onDisk(s *slot, line []byte) (bool, error) {
+	e := s.old
 	if e.n != len(line) || w.f == nil {
 		return false, nil
+	}
+	if s.oldRaw != nil && len(s.oldRaw) == e.n {
+		return bytes.Equal(s.oldRaw, line), nil
 	}
 	w.read = slices.Grow(w.read[:0], e.n)[:e.n]
 	if _, err := w.f.ReadAt(w.read, e.off); err != nil {
@@ -247,7 +336,7 @@ func (w *writer) commit(b *batch) error {
 	for _, s := range b.order {
 		if s.hasNew && s.hasOld && s.blank {
 			// Changed and changed back within the batch: nothing to do.
-			same, err := w.onDisk(s.old, s.line)
+			same, err := w.onDisk(s, s.line)
 			if err != nil {
 				return err
 			}

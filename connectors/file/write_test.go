@@ -407,3 +407,58 @@ func TestWriteFindsKeysWithinTheIndexBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteUpdatesLinesNextToEachOther: a batch updating lines that sit
+// next to each other reads them in one go (readOld) and blanks them with
+// one write; lines it leaves as they are, and those apart, keep or lose
+// their content just the same.
+func TestWriteUpdatesLinesNextToEachOther(t *testing.T) {
+	for _, format := range []string{"jsonl", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "s."+format)
+			w := openWriter(t, testConfig(t, dir, map[string]any{"format": format}), "s")
+			rec := func(id int, v string) sdk.Record {
+				return upsert(`{"id":"` + string(rune('a'+id)) + `","v":"` + v + `"}`)
+			}
+			var first []sdk.Record
+			for i := range 10 {
+				first = append(first, rec(i, "x"))
+			}
+			write(t, w, first...)
+			before := readFile(t, path)
+			// b, c, d changed (next to each other), e the same, f and h changed, j longer.
+			write(t, w, rec(3, "y"), rec(1, "y"), rec(2, "y"), rec(4, "x"), rec(5, "y"), rec(7, "y"), rec(9, "yy"))
+			var want strings.Builder
+			lines := strings.SplitAfter(before, "\n")
+			blank := " "
+			if format == "csv" {
+				blank = "\n"
+				want.WriteString(lines[0])
+				lines = lines[1:]
+			}
+			for i, line := range lines[:10] {
+				if strings.Contains("123579", string(rune('0'+i))) {
+					want.WriteString(strings.Repeat(blank, len(line)-1) + "\n")
+				} else {
+					want.WriteString(line)
+				}
+			}
+			for _, id := range []string{"d", "b", "c", "f", "h"} {
+				if format == "csv" {
+					want.WriteString(id + ",y\n")
+				} else {
+					want.WriteString(`{"id":"` + id + `","v":"y"}` + "\n")
+				}
+			}
+			if format == "csv" {
+				want.WriteString("j,yy\n")
+			} else {
+				want.WriteString(`{"id":"j","v":"yy"}` + "\n")
+			}
+			if got := readFile(t, path); got != want.String() {
+				t.Fatalf("file:\n%q\nwant\n%q", got, want.String())
+			}
+		})
+	}
+}
