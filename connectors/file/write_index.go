@@ -345,8 +345,9 @@ func (x *keyIndex) shape(head, part, sep, tail string, n int) string {
 
 // indexTx is one commit of the index.
 type indexTx struct {
-	x  *keyIndex
-	tx *sql.Tx
+	x     *keyIndex
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // statements prepared in the commit (on keys_next), by text
 }
 
 func (x *keyIndex) begin() (*indexTx, error) {
@@ -378,6 +379,12 @@ func (t *indexTx) put(table string, keys []string, entries []entry) error {
 		t.x.args = args
 		q := t.x.putText(table, end-start)
 		s, ok, err := t.x.prepared(t.tx, table, q)
+		if err == nil && !ok {
+			// A compaction's table: the statement is prepared for the rest
+			// of the commit.
+			s, err = t.prepare(q)
+			ok = err == nil
+		}
 		switch {
 		case err != nil:
 		case ok:
@@ -416,6 +423,22 @@ func (t *indexTx) del(keys []string) error {
 		}
 	}
 	return nil
+}
+
+// prepare returns q prepared in the commit, and kept until it ends.
+func (t *indexTx) prepare(q string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := t.tx.Prepare(q)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[q] = s
+	return s, nil
 }
 
 // run finishes a statement that returns no rows, run with Query: the
