@@ -219,13 +219,15 @@ func (w *writer) classify(c chunk, width int) (kind lineKind, key string, cells 
 	raw := trimCR(c.raw)
 	if w.format != formatCSV {
 		text := bytes.TrimSpace(raw)
-		switch {
-		case len(text) == 0:
+		if len(text) == 0 {
 			return lineBlank, "", nil, nil
-		case !c.terminated && !gjson.ValidBytes(text):
-			return lineTorn, "", nil, nil
 		}
-		if _, problem := jsonObject(text); problem != "" {
+		// What jsonObject checks, with one pass of the validation.
+		valid, _ := scanJSON(text)
+		switch {
+		case !valid && !c.terminated:
+			return lineTorn, "", nil, nil
+		case !valid || text[0] != '{' || (len(text) > maxJSONDepth && jsonDepth(text) > maxJSONDepth):
 			return lineOther, "", nil, nil
 		}
 		if key = valueString(gjson.GetBytes(text, w.keyPath)); key == "" {
