@@ -77,6 +77,9 @@ func (w *writer) compact(wider []string) (err error) {
 	sc := newScanner(src, position{}, w.format == formatCSV)
 	dropped := 0
 	for {
+		if w.format == formatCSV {
+			sc.skipEmptyLines() // blank lines are dropped: no chunk each
+		}
 		c, err := sc.next()
 		if errors.Is(err, io.EOF) {
 			break
