@@ -59,6 +59,64 @@ func parseCSVRecord(rec []byte, cells []string) ([]string, error) {
 	}
 }
 
+// csvCellAt parses one CSV record like parseCSVRecord, with the same
+// errors, but returns only its number of cells and the text of cell col
+// (none if col < 0): no string is made of the others.
+func csvCellAt(rec []byte, col int) (cell string, n int, err error) {
+	i := 0
+	for {
+		if i < len(rec) && rec[i] == '"' {
+			var text []byte
+			i++
+			for {
+				j := bytes.IndexByte(rec[i:], '"')
+				if j < 0 {
+					return cell, n, errCSVUnterminated
+				}
+				if n == col {
+					text = append(text, rec[i:i+j]...)
+				}
+				i += j + 1
+				if i < len(rec) && rec[i] == '"' {
+					if n == col {
+						text = append(text, '"')
+					}
+					i++
+					continue
+				}
+				break
+			}
+			if n == col {
+				cell = string(text)
+			}
+			n++
+			if i == len(rec) {
+				return cell, n, nil
+			}
+			if rec[i] != ',' {
+				return cell, n, fmt.Errorf("%q after the closing quote of cell %d", rec[i], n)
+			}
+			i++
+			continue
+		}
+		end := len(rec)
+		if j := bytes.IndexByte(rec[i:], ','); j >= 0 {
+			end = i + j
+		}
+		if bytes.IndexByte(rec[i:end], '"') >= 0 {
+			return cell, n, fmt.Errorf("quote inside unquoted cell %d", n+1)
+		}
+		if n == col {
+			cell = string(rec[i:end])
+		}
+		n++
+		if end == len(rec) {
+			return cell, n, nil
+		}
+		i = end + 1
+	}
+}
+
 // csvOpenQuote reports whether a CSV record is inside a quoted cell after
 // line, one line of it without its line break, given whether it was inside
 // one before (open): whether the record goes on past the line break. It

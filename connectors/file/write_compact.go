@@ -106,7 +106,7 @@ func (w *writer) compact(wider []string) (err error) {
 			emit([]byte(m.Header))
 			continue
 		}
-		kind, key, cells, err := old.classify(c, len(old.header))
+		kind, key, cells, err := old.classify(c, len(old.header), len(header) > len(old.header))
 		if err != nil {
 			return err
 		}
