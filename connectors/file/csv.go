@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -55,6 +54,64 @@ func parseCSVRecord(rec []byte, cells []string) ([]string, error) {
 		cells = append(cells, string(rec[i:end]))
 		if end == len(rec) {
 			return cells, nil
+		}
+		i = end + 1
+	}
+}
+
+// csvCellAt parses one CSV record like parseCSVRecord, with the same
+// errors, but returns only its number of cells and the text of cell col
+// (none if col < 0): no string is made of the others.
+func csvCellAt(rec []byte, col int) (cell string, n int, err error) {
+	i := 0
+	for {
+		if i < len(rec) && rec[i] == '"' {
+			var text []byte
+			i++
+			for {
+				j := bytes.IndexByte(rec[i:], '"')
+				if j < 0 {
+					return cell, n, errCSVUnterminated
+				}
+				if n == col {
+					text = append(text, rec[i:i+j]...)
+				}
+				i += j + 1
+				if i < len(rec) && rec[i] == '"' {
+					if n == col {
+						text = append(text, '"')
+					}
+					i++
+					continue
+				}
+				break
+			}
+			if n == col {
+				cell = string(text)
+			}
+			n++
+			if i == len(rec) {
+				return cell, n, nil
+			}
+			if rec[i] != ',' {
+				return cell, n, fmt.Errorf("%q after the closing quote of cell %d", rec[i], n)
+			}
+			i++
+			continue
+		}
+		end := len(rec)
+		if j := bytes.IndexByte(rec[i:], ','); j >= 0 {
+			end = i + j
+		}
+		if bytes.IndexByte(rec[i:end], '"') >= 0 {
+			return cell, n, fmt.Errorf("quote inside unquoted cell %d", n+1)
+		}
+		if n == col {
+			cell = string(rec[i:end])
+		}
+		n++
+		if end == len(rec) {
+			return cell, n, nil
 		}
 		i = end + 1
 	}
@@ -114,15 +171,37 @@ func appendCSVRow(dst []byte, cells []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if !strings.ContainsAny(cell, ",\"\r\n") {
-			dst = append(dst, cell...)
-			continue
-		}
-		dst = append(dst, '"')
-		dst = append(dst, strings.ReplaceAll(cell, `"`, `""`)...)
-		dst = append(dst, '"')
+		dst = appendCSVCell(dst, cell)
 	}
 	return dst
+}
+
+// csvQuoted marks the bytes that make a cell quoted.
+var csvQuoted = [256]bool{',': true, '"': true, '\r': true, '\n': true}
+
+// appendCSVCell appends one cell: in quotes, its quotes doubled, if it
+// holds a comma, a quote or a line break.
+func appendCSVCell[T string | []byte](dst []byte, cell T) []byte {
+	quote := false
+	for i := 0; i < len(cell); i++ {
+		if csvQuoted[cell[i]] {
+			quote = true
+			break
+		}
+	}
+	if !quote {
+		return append(dst, cell...)
+	}
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(cell); i++ {
+		if cell[i] == '"' {
+			dst = append(append(dst, cell[start:i+1]...), '"')
+			start = i + 1
+		}
+	}
+	dst = append(dst, cell[start:]...)
+	return append(dst, '"')
 }
 
 // csvHeader is the header row of a CSV file.
@@ -159,16 +238,4 @@ func (h *csvHeader) appendObject(dst []byte, cells []string) []byte {
 		dst = gjson.AppendJSONString(dst, cell)
 	}
 	return append(dst, '}')
-}
-
-// csvCell is the text a JSON value takes in a CSV cell: a string as is,
-// null as an empty cell, anything else as its JSON text.
-func csvCell(v gjson.Result) string {
-	switch v.Type {
-	case gjson.String:
-		return v.Str
-	case gjson.Null:
-		return ""
-	}
-	return v.Raw
 }

@@ -53,3 +53,24 @@ func TestCSVRowRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCSVCellAt checks csvCellAt against parseCSVRecord: the same error,
+// number of cells and cell.
+func FuzzCSVCellAt(f *testing.F) {
+	for _, seed := range []string{`a,b,c`, ``, `a,,`, `"a,b","say ""hi""",`, "\"multi\nline\",x", `""`, `"open`, `a"b,c`, `"a"b,c`, `x,"y`} {
+		f.Add([]byte(seed), 1)
+	}
+	f.Fuzz(func(t *testing.T, rec []byte, col int) {
+		cells, err := parseCSVRecord(rec, nil)
+		cell, n, err2 := csvCellAt(rec, col)
+		if (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) {
+			t.Fatalf("csvCellAt(%q) error %v, parseCSVRecord %v", rec, err2, err)
+		}
+		if err == nil && n != len(cells) {
+			t.Fatalf("csvCellAt(%q) = %d cells, parseCSVRecord %d", rec, n, len(cells))
+		}
+		if err == nil && col >= 0 && col < len(cells) && cell != cells[col] {
+			t.Fatalf("csvCellAt(%q, %d) = %q, parseCSVRecord %q", rec, col, cell, cells[col])
+		}
+	})
+}

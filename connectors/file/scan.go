@@ -158,6 +158,28 @@ func (s *scanner) rowsInside(rest []byte) int {
 	return len(inner)
 }
 
+// skipEmptyLines consumes the empty lines (a '\n' alone) at the scanner's
+// position at once, rather than as a chunk each: a blanked CSV row is as
+// many of them as it had bytes.
+func (s *scanner) skipEmptyLines() {
+	for {
+		if _, err := s.r.Peek(1); err != nil {
+			return // the end, or an error that next reports
+		}
+		buf, _ := s.r.Peek(s.r.Buffered())
+		k := 0
+		for k < len(buf) && buf[k] == '\n' {
+			k++
+		}
+		_, _ = s.r.Discard(k)
+		s.pos.off += int64(k)
+		s.pos.line += k
+		if k < len(buf) {
+			return
+		}
+	}
+}
+
 // seek makes the scanner read on from a position.
 func (s *scanner) seek(to position) {
 	s.r = bufio.NewReaderSize(io.NewSectionReader(s.f, to.off, math.MaxInt64-to.off), 256<<10)

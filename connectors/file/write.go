@@ -108,12 +108,16 @@ type writer struct {
 	// CSV: the columns, and each one's index in header.
 	header  []string
 	columns map[string]int
+	cells   [][]byte // a row's values, reused
 	// stale is set when a write failed half-way: the file and its index
 	// are brought in line again before the next one.
 	stale bool
 
-	out  []byte // the batch's appended lines
-	read []byte // a line read back to compare
+	batch batch  // the Write in progress
+	out   []byte // the batch's appended lines
+	read  []byte // a line read back to compare
+	fill  []byte // filler bytes for blanking
+	blank []byte // what blanks lines next to each other
 }
 
 var _ sdk.Writer = (*writer)(nil)

@@ -53,6 +53,7 @@ func (w *writer) compact(wider []string) (err error) {
 	if err := tx.exec("prepare", "CREATE TABLE keys_next (k TEXT PRIMARY KEY, off INTEGER NOT NULL, len INTEGER NOT NULL) WITHOUT ROWID"); err != nil {
 		return err
 	}
+	w.idx.emptyTable("keys_next")
 	g := newKeyGroup(tx, "keys_next")
 	m := w.freshMeta()
 	var out []byte
@@ -76,6 +77,9 @@ func (w *writer) compact(wider []string) (err error) {
 	sc := newScanner(src, position{}, w.format == formatCSV)
 	dropped := 0
 	for {
+		if w.format == formatCSV {
+			sc.skipEmptyLines() // blank lines are dropped: no chunk each
+		}
 		c, err := sc.next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -102,7 +106,7 @@ func (w *writer) compact(wider []string) (err error) {
 			emit([]byte(m.Header))
 			continue
 		}
-		kind, key, cells, err := old.classify(c, len(old.header))
+		kind, key, cells, err := old.classify(c, len(old.header), len(header) > len(old.header))
 		if err != nil {
 			return err
 		}

@@ -2,12 +2,14 @@ package file
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 
 	"github.com/cxhub/cxhub/sdk"
 )
@@ -33,10 +35,30 @@ func (w *writer) writeData(out []byte, blanks []entry) error {
 			return fmt.Errorf("append to %s: %w", w.path, err)
 		}
 	}
-	for _, e := range blanks {
-		if _, err := w.f.WriteAt(w.filler(e.n), e.off); err != nil {
+	// Lines next to each other (the line break between them only) are
+	// blanked with one write.
+	slices.SortFunc(blanks, func(a, b entry) int { return cmp.Compare(a.off, b.off) })
+	for i := 0; i < len(blanks); {
+		j := i + 1
+		for j < len(blanks) && blanks[j].off == end(blanks[j-1])+1 {
+			j++
+		}
+		e := blanks[i]
+		fill := w.filler(e.n)
+		if j > i+1 {
+			w.blank = w.blank[:0]
+			for k, b := range blanks[i:j] {
+				if k > 0 {
+					w.blank = append(w.blank, '\n')
+				}
+				w.blank = append(w.blank, w.filler(b.n)...)
+			}
+			fill = w.blank
+		}
+		if _, err := w.f.WriteAt(fill, e.off); err != nil {
 			return fmt.Errorf("blank the line at %d of %s: %w", e.off, w.path, err)
 		}
+		i = j
 	}
 	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", w.path, err)
@@ -44,12 +66,17 @@ func (w *writer) writeData(out []byte, blanks []entry) error {
 	return nil
 }
 
-// filler is what blanks a line of n bytes.
+// filler is what blanks a line of n bytes. It is the writer's, until the
+// next call.
 func (w *writer) filler(n int) []byte {
+	c := byte(' ')
 	if w.format == formatCSV {
-		return bytes.Repeat([]byte{'\n'}, n)
+		c = '\n'
 	}
-	return bytes.Repeat([]byte{' '}, n)
+	if len(w.fill) < max(n, 1) || w.fill[0] != c {
+		w.fill = bytes.Repeat([]byte{c}, max(n, 512))
+	}
+	return w.fill[:n]
 }
 
 // tempPattern names rewrites in progress: hidden, so that they are never

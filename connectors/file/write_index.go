@@ -30,7 +30,68 @@ type keyIndex struct {
 	path  string
 	sqls  map[string]string    // statement text by shape, built once
 	stmts map[string]*sql.Stmt // prepared statements on the keys table, by text
+	args  []any                // a statement's arguments, reused
+	probe []string             // the keys a lookup asks SQLite for, reused
+	meta1 *sql.Stmt            // setMeta's statement
+	// bounds holds, by table, bounds of the keys it holds: a lookup asks
+	// SQLite only for keys within them. A table without bounds here has
+	// them read (min and max) at its next lookup.
+	bounds map[string]*keyBounds
 }
+
+// keyBounds bound the keys of a table: each is within [lo, hi], or there
+// is none (empty). They may be wider than the table's keys (keys deleted
+// since, or a put rolled back), never narrower: a key outside them is not
+// in the table. Keys that only grow, or that a batch repeats, never have
+// to be looked up in SQLite.
+type keyBounds struct {
+	lo, hi string
+	empty  bool
+}
+
+// widen makes the bounds take in key.
+func (b *keyBounds) widen(key string) {
+	switch {
+	case b.empty:
+		b.lo, b.hi, b.empty = key, key, false
+	case key < b.lo:
+		b.lo = key
+	case key > b.hi:
+		b.hi = key
+	}
+}
+
+func (b *keyBounds) within(key string) bool { return !b.empty && key >= b.lo && key <= b.hi }
+
+// boundsOf returns the bounds of table's keys, reading them if need be.
+func (x *keyIndex) boundsOf(q querier, table string) (*keyBounds, error) {
+	if b, ok := x.bounds[table]; ok {
+		return b, nil
+	}
+	var lo, hi sql.NullString
+	rows, err := q.Query("SELECT min(k), max(k) FROM " + table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&lo, &hi); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	b := &keyBounds{empty: true}
+	if lo.Valid && hi.Valid {
+		b.lo, b.hi, b.empty = lo.String, hi.String, false
+	}
+	x.bounds[table] = b
+	return b, nil
+}
+
+// emptyTable records that table was just created, empty.
+func (x *keyIndex) emptyTable(table string) { x.bounds[table] = &keyBounds{empty: true} }
 
 // entry is where a key's line is in the data file: the line's first byte
 // and its length without the newline.
@@ -88,7 +149,7 @@ func openIndex(path string) (*keyIndex, error) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
-	x := &keyIndex{db: db, path: path, sqls: map[string]string{}, stmts: map[string]*sql.Stmt{}}
+	x := &keyIndex{db: db, path: path, sqls: map[string]string{}, stmts: map[string]*sql.Stmt{}, bounds: map[string]*keyBounds{}}
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", indexCacheKiB)); err != nil {
 		db.Close()
@@ -101,6 +162,10 @@ func openIndex(path string) (*keyIndex, error) {
 	if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS keys_next"); err != nil { // left by an interrupted compaction
 		db.Close()
 		return nil, x.wrap("clean up", err)
+	}
+	if x.meta1, err = db.Prepare(setMetaSQL); err != nil {
+		db.Close()
+		return nil, x.wrap("set up", err)
 	}
 	return x, nil
 }
@@ -118,6 +183,9 @@ func (x *keyIndex) wrap(doing string, err error) error {
 func (x *keyIndex) close() error {
 	for _, s := range x.stmts {
 		s.Close()
+	}
+	if x.meta1 != nil {
+		x.meta1.Close()
 	}
 	return x.db.Close()
 }
@@ -203,15 +271,30 @@ func (x *keyIndex) delText(n int) string {
 }
 
 // lookup adds to into the entries of those keys that table (keys, or
-// keys_next during a compaction) has.
+// keys_next during a compaction) has. It asks SQLite only about keys
+// within the table's bounds.
 func (x *keyIndex) lookup(q querier, table string, keys []string, into map[string]entry) error {
-	args := make([]any, 0, min(len(keys), lookupChunk))
+	bounds, err := x.boundsOf(q, table)
+	if err != nil {
+		return x.wrap("look up keys in", err)
+	}
+	probe := x.probe[:0]
+	for _, k := range keys {
+		if bounds.within(k) {
+			probe = append(probe, k)
+		}
+	}
+	x.probe = probe
+	defer clear(x.probe)
+	keys = probe
+	defer x.clearArgs()
 	for start := 0; start < len(keys); start += lookupChunk {
 		part := keys[start:min(start+lookupChunk, len(keys))]
-		args = args[:0]
+		args := x.args[:0]
 		for _, k := range part {
 			args = append(args, k)
 		}
+		x.args = args
 		text := x.shape("SELECT k, off, len FROM "+table+" WHERE k IN (", "?", ",", ")", len(part))
 		var rows *sql.Rows
 		s, ok, err := x.prepared(q, table, text)
@@ -262,8 +345,9 @@ func (x *keyIndex) shape(head, part, sep, tail string, n int) string {
 
 // indexTx is one commit of the index.
 type indexTx struct {
-	x  *keyIndex
-	tx *sql.Tx
+	x     *keyIndex
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // statements prepared in the commit (on keys_next), by text
 }
 
 func (x *keyIndex) begin() (*indexTx, error) {
@@ -280,21 +364,33 @@ const putChunk = 300
 // put sets the entries of keys[i] to entries[i], in table (keys or
 // keys_next).
 func (t *indexTx) put(table string, keys []string, entries []entry) error {
-	args := make([]any, 0, 3*min(len(keys), putChunk))
+	defer t.x.clearArgs()
+	if b := t.x.bounds[table]; b != nil {
+		for _, k := range keys {
+			b.widen(k)
+		}
+	}
 	for start := 0; start < len(keys); start += putChunk {
 		end := min(start+putChunk, len(keys))
-		args = args[:0]
+		args := t.x.args[:0]
 		for i := start; i < end; i++ {
-			args = append(args, keys[i], entries[i].off, entries[i].n)
+			args = append(args, keys[i], entries[i].off, int64(entries[i].n))
 		}
+		t.x.args = args
 		q := t.x.putText(table, end-start)
 		s, ok, err := t.x.prepared(t.tx, table, q)
+		if err == nil && !ok {
+			// A compaction's table: the statement is prepared for the rest
+			// of the commit.
+			s, err = t.prepare(q)
+			ok = err == nil
+		}
 		switch {
 		case err != nil:
 		case ok:
-			_, err = s.Exec(args...)
+			err = run(s.Query(args...))
 		default:
-			_, err = t.tx.Exec(q, args...)
+			err = run(t.tx.Query(q, args...))
 		}
 		if err != nil {
 			return t.x.wrap("write", err)
@@ -305,21 +401,22 @@ func (t *indexTx) put(table string, keys []string, entries []entry) error {
 
 // del removes keys.
 func (t *indexTx) del(keys []string) error {
-	args := make([]any, 0, min(len(keys), lookupChunk))
+	defer t.x.clearArgs()
 	for start := 0; start < len(keys); start += lookupChunk {
 		part := keys[start:min(start+lookupChunk, len(keys))]
-		args = args[:0]
+		args := t.x.args[:0]
 		for _, k := range part {
 			args = append(args, k)
 		}
+		t.x.args = args
 		q := t.x.delText(len(part))
 		s, ok, err := t.x.prepared(t.tx, "keys", q)
 		switch {
 		case err != nil:
 		case ok:
-			_, err = s.Exec(args...)
+			err = run(s.Query(args...))
 		default:
-			_, err = t.tx.Exec(q, args...)
+			err = run(t.tx.Query(q, args...))
 		}
 		if err != nil {
 			return t.x.wrap("delete keys from", err)
@@ -328,22 +425,67 @@ func (t *indexTx) del(keys []string) error {
 	return nil
 }
 
-// exec runs a statement in the commit.
+// prepare returns q prepared in the commit, and kept until it ends.
+func (t *indexTx) prepare(q string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := t.tx.Prepare(q)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[q] = s
+	return s, nil
+}
+
+// run finishes a statement that returns no rows, run with Query: the
+// driver binds a query's arguments and takes its first step in one call
+// into SQLite, where Exec crosses into C once per argument, and the
+// statement has done its work when Query returns.
+func run(rows *sql.Rows, err error) error {
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return err
+	}
+	return rows.Close()
+}
+
+// clearArgs drops the references args holds, keys of the last batch.
+func (x *keyIndex) clearArgs() {
+	clear(x.args)
+	x.args = x.args[:0]
+}
+
+// exec runs a statement in the commit. The key tables' bounds are
+// forgotten: the statement may change them in other ways than put.
 func (t *indexTx) exec(doing, q string, args ...any) error {
+	clear(t.x.bounds)
 	if _, err := t.tx.Exec(q, args...); err != nil {
 		return t.x.wrap(doing, err)
 	}
 	return nil
 }
 
+const setMetaSQL = `INSERT INTO meta (id, version, format, key_path, inode, size, live, dead, open_end, header)
+	VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (id) DO UPDATE SET version = excluded.version, format = excluded.format, key_path = excluded.key_path,
+		inode = excluded.inode, size = excluded.size, live = excluded.live, dead = excluded.dead,
+		open_end = excluded.open_end, header = excluded.header`
+
 // setMeta records what the file is like after this commit.
 func (t *indexTx) setMeta(m indexMeta) error {
-	return t.exec("write", `INSERT INTO meta (id, version, format, key_path, inode, size, live, dead, open_end, header)
-		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET version = excluded.version, format = excluded.format, key_path = excluded.key_path,
-			inode = excluded.inode, size = excluded.size, live = excluded.live, dead = excluded.dead,
-			open_end = excluded.open_end, header = excluded.header`,
-		m.Version, m.Format, m.KeyPath, m.Inode, m.Size, m.Live, m.Dead, m.OpenEnd, m.Header)
+	if _, err := t.tx.Stmt(t.x.meta1).Exec(m.Version, m.Format, m.KeyPath, m.Inode, m.Size, m.Live, m.Dead, m.OpenEnd, m.Header); err != nil {
+		return t.x.wrap("write", err)
+	}
+	return nil
 }
 
 func (t *indexTx) commit() error {

@@ -139,7 +139,7 @@ func (w *writer) rollForward() error {
 			m.Size, m.OpenEnd = c.end, !c.terminated
 			continue
 		}
-		kind, key, _, err := w.classify(c, len(w.header))
+		kind, key, _, err := w.classify(c, len(w.header), false)
 		if err != nil {
 			return err
 		}
@@ -211,21 +211,23 @@ const (
 )
 
 // classify reads one chunk of a file whose CSV header has width columns,
-// and returns its key and (CSV) cells.
-func (w *writer) classify(c chunk, width int) (kind lineKind, key string, cells []string, err error) {
+// and returns its key and, if needCells, its CSV cells.
+func (w *writer) classify(c chunk, width int, needCells bool) (kind lineKind, key string, cells []string, err error) {
 	if c.tooLong {
 		return 0, "", nil, fmt.Errorf("line %d is longer than %d bytes: too long to rewrite", c.line, maxLineBytes)
 	}
 	raw := trimCR(c.raw)
 	if w.format != formatCSV {
 		text := bytes.TrimSpace(raw)
-		switch {
-		case len(text) == 0:
+		if len(text) == 0 {
 			return lineBlank, "", nil, nil
-		case !c.terminated && !gjson.ValidBytes(text):
-			return lineTorn, "", nil, nil
 		}
-		if _, problem := jsonObject(text); problem != "" {
+		// What jsonObject checks, with one pass of the validation.
+		valid, _ := scanJSON(text)
+		switch {
+		case !valid && !c.terminated:
+			return lineTorn, "", nil, nil
+		case !valid || text[0] != '{' || (len(text) > maxJSONDepth && jsonDepth(text) > maxJSONDepth):
 			return lineOther, "", nil, nil
 		}
 		if key = valueString(gjson.GetBytes(text, w.keyPath)); key == "" {
@@ -236,15 +238,27 @@ func (w *writer) classify(c chunk, width int) (kind lineKind, key string, cells 
 	if len(raw) == 0 {
 		return lineBlank, "", nil, nil
 	}
-	cells, err = parseCSVRecord(raw, nil)
-	if !c.terminated && (err != nil || len(cells) < width) {
+	col, hasKey := w.columns[w.keyPath]
+	if !hasKey {
+		col = -1
+	}
+	var n int
+	if needCells {
+		cells, err = parseCSVRecord(raw, nil)
+		if n = len(cells); hasKey && col < n {
+			key = cells[col]
+		}
+	} else {
+		key, n, err = csvCellAt(raw, col) // no strings for the other cells
+	}
+	if !c.terminated && (err != nil || n < width) {
 		return lineTorn, "", nil, nil
 	}
-	if err != nil || len(cells) != width {
+	if err != nil || n != width {
 		return lineOther, "", nil, nil
 	}
-	if i, ok := w.columns[w.keyPath]; ok && cells[i] != "" {
-		return lineKeyed, cells[i], cells, nil
+	if hasKey && key != "" {
+		return lineKeyed, key, cells, nil
 	}
 	return lineOther, "", cells, nil
 }

@@ -148,3 +148,23 @@ func TestWriteRefusesASecondWriterElsewhere(t *testing.T) {
 	}
 	w2.Close(context.Background())
 }
+
+// A compaction drops a CSV file's empty lines (blanked rows are as many
+// of them as they had bytes: the scanner skips them in runs) wherever they
+// are: before the header, between rows, before a row over several lines,
+// at the end, before a quote never closed (a bad row, kept); the rows
+// after them keep their place in the index.
+func TestWriteCompactsCSVEmptyLines(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.csv")
+	writeFile(t, path, "\n\nid,n\n\n\na,1\n\n\"x\ny\",2\n"+strings.Repeat("\n", 5000)+"b,3\n\n\n\"bad,1\nd,5\n\n")
+	w := openWriter(t, testConfig(t, dir, nil), "s") // no index: compacted
+	checkResults(t, write(t, w, upsert(`{"id":"a","n":"2"}`), upsert(`{"id":"c"}`), upsert(`{"id":"x\ny","n":"2"}`)), "a", "c+", "x\ny")
+	if got, want := readFile(t, path), "id,n\n\n\n\n\n\"x\ny\",2\nb,3\n\"bad,1\nd,5\na,2\nc,\n"; got != want {
+		t.Fatalf("file = %q, want %q", got, want)
+	}
+	checkResults(t, write(t, w, upsert(`{"id":"b","n":"4"}`)), "b")
+	if got, want := liveLines(readFile(t, path)), "id,n\n\"x\ny\",2\n\"bad,1\nd,5\na,2\nc,\nb,4\n"; got != want {
+		t.Fatalf("file = %q, want %q", got, want)
+	}
+}

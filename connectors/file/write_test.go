@@ -366,20 +366,99 @@ func liveLines(content string) string {
 	return b.String()
 }
 
-func TestIsCompact(t *testing.T) {
-	for _, tt := range []struct {
-		in   string
-		want bool
-	}{
-		{`{"a":"b c","d":[1,2]}`, true},
-		{`{"a": "b"}`, false},
-		{`{"a":"x\" y","b":1 }`, false},
-		{`{"a":"x\\","b":"y z"}`, true},
-		{`{"a":"x\\\" ","b":"\n"}`, true},
-		{"{\"a\":\"x\"\n}", false},
-	} {
-		if got := isCompact([]byte(tt.in)); got != tt.want {
-			t.Errorf("isCompact(%s) = %v, want %v", tt.in, got, tt.want)
+// TestWriteFindsKeysWithinTheIndexBounds: the writer asks the index only
+// about keys within the least and greatest it holds (keyBounds). Keys
+// below, above and between them, across batches, a reopen (bounds read
+// again), deletes and compactions (a new table) are each found or not, as
+// they should be.
+func TestWriteFindsKeysWithinTheIndexBounds(t *testing.T) {
+	t.Setenv(compactMinEnv, "1") // compact as soon as blanks outweigh live lines
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.jsonl")
+	cfg := testConfig(t, dir, nil)
+	w := openWriter(t, cfg, "s")
+	rec := func(id string, n int) sdk.Record {
+		return upsert(`{"id":"` + id + `","n":` + strings.Repeat("9", n) + `}`)
+	}
+	checkResults(t, write(t, w, rec("m", 1)), "m+")
+	checkResults(t, write(t, w, rec("a", 1), rec("z", 1)), "a+", "z+")
+	checkResults(t, write(t, w, rec("a", 2), rec("b", 1), rec("m", 2), rec("y", 1), rec("z", 2), rec("zz", 1), rec("0", 1)),
+		"a", "b+", "m", "y+", "z", "zz+", "0+")
+	checkResults(t, write(t, w, del("zz"), del("0"), del("m")), "zz", "0", "m")
+	checkResults(t, write(t, w, rec("zz", 3), rec("0", 3), rec("m", 3)), "zz+", "0+", "m+")
+	want := func() string {
+		return `{"id":"a","n":99}` + "\n" + `{"id":"b","n":9}` + "\n" + `{"id":"y","n":9}` + "\n" + `{"id":"z","n":99}` + "\n" +
+			`{"id":"zz","n":999}` + "\n" + `{"id":"0","n":999}` + "\n" + `{"id":"m","n":999}` + "\n"
+	}
+	if got := liveLines(readFile(t, path)); got != want() {
+		t.Fatalf("file:\n%s\nwant\n%s", got, want())
+	}
+	if err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Reopened: the bounds are read from the index.
+	w = openWriter(t, cfg, "s")
+	checkResults(t, write(t, w, rec("0", 4), rec("zz", 4), rec("b", 4), rec("c", 1)), "0", "zz", "b", "c+")
+	checkResults(t, write(t, w, rec("0", 5), rec("zz", 5), rec("b", 5), rec("c", 5)), "0", "zz", "b", "c")
+	got := liveLines(readFile(t, path))
+	for _, line := range []string{`{"id":"0","n":99999}`, `{"id":"zz","n":99999}`, `{"id":"b","n":99999}`, `{"id":"c","n":99999}`, `{"id":"a","n":99}`} {
+		if strings.Count(got, `{"id":"`+strings.Split(line, `"`)[3]+`"`) != 1 || !strings.Contains(got, line+"\n") {
+			t.Fatalf("file:\n%s\nwant the one line %s", got, line)
 		}
+	}
+}
+
+// TestWriteUpdatesLinesNextToEachOther: a batch updating lines that sit
+// next to each other reads them in one go (readOld) and blanks them with
+// one write; lines it leaves as they are, and those apart, keep or lose
+// their content just the same.
+func TestWriteUpdatesLinesNextToEachOther(t *testing.T) {
+	for _, format := range []string{"jsonl", "csv"} {
+		t.Run(format, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "s."+format)
+			w := openWriter(t, testConfig(t, dir, map[string]any{"format": format}), "s")
+			rec := func(id int, v string) sdk.Record {
+				return upsert(`{"id":"` + string(rune('a'+id)) + `","v":"` + v + `"}`)
+			}
+			var first []sdk.Record
+			for i := range 10 {
+				first = append(first, rec(i, "x"))
+			}
+			write(t, w, first...)
+			before := readFile(t, path)
+			// b, c, d changed (next to each other), e the same, f and h changed, j longer.
+			write(t, w, rec(3, "y"), rec(1, "y"), rec(2, "y"), rec(4, "x"), rec(5, "y"), rec(7, "y"), rec(9, "yy"))
+			var want strings.Builder
+			lines := strings.SplitAfter(before, "\n")
+			blank := " "
+			if format == "csv" {
+				blank = "\n"
+				want.WriteString(lines[0])
+				lines = lines[1:]
+			}
+			for i, line := range lines[:10] {
+				if strings.Contains("123579", string(rune('0'+i))) {
+					want.WriteString(strings.Repeat(blank, len(line)-1) + "\n")
+				} else {
+					want.WriteString(line)
+				}
+			}
+			for _, id := range []string{"d", "b", "c", "f", "h"} {
+				if format == "csv" {
+					want.WriteString(id + ",y\n")
+				} else {
+					want.WriteString(`{"id":"` + id + `","v":"y"}` + "\n")
+				}
+			}
+			if format == "csv" {
+				want.WriteString("j,yy\n")
+			} else {
+				want.WriteString(`{"id":"j","v":"yy"}` + "\n")
+			}
+			if got := readFile(t, path); got != want.String() {
+				t.Fatalf("file:\n%q\nwant\n%q", got, want.String())
+			}
+		})
 	}
 }
