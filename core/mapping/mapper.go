@@ -114,6 +114,16 @@ func appendMembers(dst []byte, d *Doc, nodes []*node) ([]byte, int, error) {
 		dst = append(dst, nd.key...)
 		switch nd.kind {
 		case nodePath, nodeComputed:
+			if nd.kind == nodePath {
+				if raw, ok := d.rawMember(&nd.look); ok {
+					if raw == "" {
+						dst = dst[:mark]
+						continue
+					}
+					dst = append(dst, raw...)
+					break
+				}
+			}
 			r := d.get(&nd.look)
 			raw, check := r.Raw, nd.kind == nodeComputed
 			if raw == "" {

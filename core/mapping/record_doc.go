@@ -188,6 +188,22 @@ func newLookup(path string) lookup {
 	return l
 }
 
+// rawMember answers a plain path of one name from the index without
+// parsing the value: its raw text ("" when the record has no such member)
+// and true, or false when the path or the record is not indexed (ask get).
+func (d *Doc) rawMember(l *lookup) (string, bool) {
+	if !d.indexed || !l.plain || l.rest != "" {
+		return "", false
+	}
+	for i := range d.members {
+		m := &d.members[i]
+		if len(m.key) == len(l.first) && m.key == l.first {
+			return m.raw, true
+		}
+	}
+	return "", true
+}
+
 // get returns what gjson.Get(record, l.path) returns, but the Index.
 func (d *Doc) get(l *lookup) gjson.Result {
 	if !d.indexed || !l.plain {

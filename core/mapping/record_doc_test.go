@@ -17,6 +17,9 @@ func sameAsGjson(t *testing.T, src []byte, path string) {
 	if got.Type != want.Type || got.Raw != want.Raw || got.Str != want.Str || got.Num != want.Num || got.Exists() != want.Exists() {
 		t.Fatalf("record %q, path %q: Doc gave %#v, gjson %#v", src, path, got, want)
 	}
+	if raw, ok := d.rawMember(&l); ok && raw != want.Raw {
+		t.Fatalf("record %q, path %q: Doc's raw member %q, gjson's raw %q", src, path, raw, want.Raw)
+	}
 }
 
 func TestDocAnswersAsGjson(t *testing.T) {
