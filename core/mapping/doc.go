@@ -9,6 +9,13 @@
 // encoding/json. [Mapper.Apply] appends into a buffer the caller owns, so a
 // caller that reuses its buffer maps records without allocating.
 //
+// A caller that filters and maps the same record (the engine) prepares it
+// once as a [Doc]: the record is checked once, its top-level members are
+// found in one pass, and each plain path (names joined by dots) is answered
+// from the member it starts with instead of a scan of the whole record.
+// [Filter.MatchDoc] and [Mapper.ApplyDoc] give exactly what [Filter.Match]
+// and [Mapper.Apply] give.
+//
 // The package is not for: reading YAML (core/config turns "map:" into
 // []Field and hands "where:" over as a string), transforming values
 // (no functions, no arithmetic, no type conversions beyond a template's
