@@ -80,12 +80,10 @@ func withID(obj []byte, key string) []byte {
 }
 
 // compactJSON returns data without insignificant whitespace: data itself
-// when it has none (the usual case: no copy), else a compacted copy. One
-// pass (scanJSON) both validates data and finds whether it is compact; an
-// invalid or spaced-out text goes to encoding/json, whose error a bad
-// record carries.
+// when it has none (the usual case: no copy), else a compacted copy. An
+// invalid text goes to encoding/json, whose error a bad record carries.
 func compactJSON(data []byte) ([]byte, error) {
-	if valid, compact := scanJSON(data); valid && compact {
+	if isCompact(data) && gjson.ValidBytes(data) {
 		return data, nil
 	}
 	var compact bytes.Buffer
@@ -93,4 +91,31 @@ func compactJSON(data []byte) ([]byte, error) {
 		return nil, err
 	}
 	return compact.Bytes(), nil
+}
+
+// isCompact reports whether data has no whitespace outside strings. It
+// jumps over each string's content with IndexByte.
+func isCompact(data []byte) bool {
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			return false
+		case '"':
+			for {
+				j := bytes.IndexByte(data[i+1:], '"')
+				if j < 0 {
+					return true // unterminated: the validation says so
+				}
+				i += 1 + j
+				backslashes := 0
+				for k := i - 1; k >= 0 && data[k] == '\\'; k-- {
+					backslashes++
+				}
+				if backslashes%2 == 0 {
+					break
+				}
+			}
+		}
+	}
+	return true
 }

@@ -223,7 +223,7 @@ func (w *writer) classify(c chunk, width int, needCells bool) (kind lineKind, ke
 			return lineBlank, "", nil, nil
 		}
 		// What jsonObject checks, with one pass of the validation.
-		valid, _ := scanJSON(text)
+		valid := gjson.ValidBytes(text)
 		switch {
 		case !valid && !c.terminated:
 			return lineTorn, "", nil, nil
