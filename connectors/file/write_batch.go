@@ -453,8 +453,7 @@ func (w *writer) widenHeader(recs []parsed) error {
 		if p.err != nil || p.del {
 			continue
 		}
-		m := members{obj: p.obj}
-		for name, _, ok := m.next(); ok; name, _, ok = m.next() {
+		for name := range sdk.Members(p.obj) {
 			if _, known := w.column(name, -1); known {
 				continue
 			}
@@ -494,6 +493,14 @@ func (w *writer) column(name []byte, guess int) (int, bool) {
 	return i, ok
 }
 
+// memberName returns a member's name, unescaped, from its raw text.
+func memberName(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1])
+	}
+	return gjson.ParseBytes(raw).Str
+}
+
 // appendCSVObject appends an object's row, as wide as the header, to dst:
 // each member's value in its column (csvCell: a string as is, null as an
 // empty cell, anything else as its JSON text), and of a member named
@@ -505,9 +512,8 @@ func (w *writer) appendCSVObject(dst, obj []byte) (_ []byte, all bool) {
 	clear(cells)
 	w.cells = cells
 	all = true
-	m := members{obj: obj}
 	col := -1
-	for name, value, ok := m.next(); ok; name, value, ok = m.next() {
+	for name, value := range sdk.Members(obj) {
 		var known bool
 		if col, known = w.column(name, col+1); known {
 			cells[col] = value

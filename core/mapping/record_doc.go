@@ -1,8 +1,10 @@
 package mapping
 
 import (
+	"bytes"
 	"sync"
 
+	"github.com/cxhub/cxhub/sdk"
 	"github.com/tidwall/gjson"
 )
 
@@ -34,7 +36,7 @@ func (d *Doc) Reset(src []byte) {
 	d.src = bytesString(src)
 	d.err = checkObject(src)
 	d.members = d.members[:0]
-	d.indexed = d.err == nil && d.index()
+	d.indexed = d.err == nil && d.index(src)
 }
 
 // docs holds the Docs of Match and Apply, which look everything up with
@@ -59,89 +61,17 @@ func putDoc(d *Doc) {
 // (wrapping ErrNotObject) that Apply would return.
 func (d *Doc) Err() error { return d.err }
 
-// index finds the top-level members of a valid object. It returns false,
-// leaving lookups to gjson, when a key holds an escape (gjson compares
-// unescaped keys).
-func (d *Doc) index() bool {
-	s := d.src
-	i := skipSpace(s, 0) + 1 // past '{'
-	for {
-		i = skipSpace(s, i)
-		if s[i] == '}' {
-			return true
+// index finds the top-level members of src, a valid object. It returns
+// false, leaving lookups to gjson, when a key holds an escape (gjson
+// compares unescaped keys).
+func (d *Doc) index(src []byte) bool {
+	for name, value := range sdk.Members(src) {
+		if bytes.IndexByte(name, '\\') >= 0 {
+			return false
 		}
-		if s[i] == ',' {
-			i = skipSpace(s, i+1)
-		}
-		// s[i] is the key's opening quote.
-		k := i + 1
-		for s[k] != '"' {
-			if s[k] == '\\' {
-				return false
-			}
-			k++
-		}
-		key := s[i+1 : k]
-		v := skipSpace(s, k+1) + 1 // past ':'
-		v = skipSpace(s, v)
-		end := skipValue(s, v)
-		d.members = append(d.members, member{key: key, raw: s[v:end]})
-		i = end
+		d.members = append(d.members, member{key: bytesString(name[1 : len(name)-1]), raw: bytesString(value)})
 	}
-}
-
-// skipSpace returns the offset of the first non-space byte at or after i.
-func skipSpace(s string, i int) int {
-	for i < len(s) && isSpace(s[i]) {
-		i++
-	}
-	return i
-}
-
-// skipValue returns the offset just past the valid JSON value at i.
-func skipValue(s string, i int) int {
-	switch s[i] {
-	case '"':
-		return skipString(s, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(s); i++ {
-			switch s[i] {
-			case '"':
-				i = skipString(s, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return i
-	}
-	for i < len(s) {
-		switch s[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-// skipString returns the offset just past the string whose opening quote
-// is at i.
-func skipString(s string, i int) int {
-	for i++; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return i
+	return true
 }
 
 // lookup is a path compiled for Doc.get: when plain, its first segment and
