@@ -15,86 +15,54 @@ var errCSVUnterminated = errors.New("quoted cell not terminated")
 // cells (RFC 4180: cells separated by commas; a cell in double quotes may
 // hold commas, line breaks and doubled quotes). It appends to cells.
 func parseCSVRecord(rec []byte, cells []string) ([]string, error) {
-	i := 0
-	for {
-		if i < len(rec) && rec[i] == '"' {
-			var cell []byte
-			i++
-			for {
-				j := bytes.IndexByte(rec[i:], '"')
-				if j < 0 {
-					return cells, errCSVUnterminated
-				}
-				cell = append(cell, rec[i:i+j]...)
-				i += j + 1
-				if i < len(rec) && rec[i] == '"' {
-					cell = append(cell, '"')
-					i++
-					continue
-				}
-				break
-			}
-			cells = append(cells, string(cell))
-			if i == len(rec) {
-				return cells, nil
-			}
-			if rec[i] != ',' {
-				return cells, fmt.Errorf("%q after the closing quote of cell %d", rec[i], len(cells))
-			}
-			i++
-			continue
-		}
-		end := len(rec)
-		if j := bytes.IndexByte(rec[i:], ','); j >= 0 {
-			end = i + j
-		}
-		if bytes.IndexByte(rec[i:end], '"') >= 0 {
-			return cells, fmt.Errorf("quote inside unquoted cell %d", len(cells)+1)
-		}
-		cells = append(cells, string(rec[i:end]))
-		if end == len(rec) {
-			return cells, nil
-		}
-		i = end + 1
-	}
+	_, err := splitCSVRecord(rec, func(_ int, text []byte, quoted bool) {
+		cells = append(cells, csvCellText(text, quoted))
+	})
+	return cells, err
 }
 
 // csvCellAt parses one CSV record like parseCSVRecord, with the same
 // errors, but returns only its number of cells and the text of cell col
 // (none if col < 0): no string is made of the others.
 func csvCellAt(rec []byte, col int) (cell string, n int, err error) {
+	n, err = splitCSVRecord(rec, func(i int, text []byte, quoted bool) {
+		if i == col {
+			cell = csvCellText(text, quoted)
+		}
+	})
+	return cell, n, err
+}
+
+// splitCSVRecord calls each with every cell of one CSV record, in order:
+// its number, its text as written (a quoted cell without its outer quotes,
+// its quotes still doubled) and whether it was quoted. It returns the
+// number of cells, and an error for a record that cannot be parsed, after
+// the cells before the problem.
+func splitCSVRecord(rec []byte, each func(n int, text []byte, quoted bool)) (n int, err error) {
 	i := 0
 	for {
 		if i < len(rec) && rec[i] == '"' {
-			var text []byte
+			start := i + 1
 			i++
 			for {
 				j := bytes.IndexByte(rec[i:], '"')
 				if j < 0 {
-					return cell, n, errCSVUnterminated
-				}
-				if n == col {
-					text = append(text, rec[i:i+j]...)
+					return n, errCSVUnterminated
 				}
 				i += j + 1
 				if i < len(rec) && rec[i] == '"' {
-					if n == col {
-						text = append(text, '"')
-					}
-					i++
+					i++ // a doubled quote
 					continue
 				}
 				break
 			}
-			if n == col {
-				cell = string(text)
-			}
+			each(n, rec[start:i-1], true)
 			n++
 			if i == len(rec) {
-				return cell, n, nil
+				return n, nil
 			}
 			if rec[i] != ',' {
-				return cell, n, fmt.Errorf("%q after the closing quote of cell %d", rec[i], n)
+				return n, fmt.Errorf("%q after the closing quote of cell %d", rec[i], n)
 			}
 			i++
 			continue
@@ -104,17 +72,23 @@ func csvCellAt(rec []byte, col int) (cell string, n int, err error) {
 			end = i + j
 		}
 		if bytes.IndexByte(rec[i:end], '"') >= 0 {
-			return cell, n, fmt.Errorf("quote inside unquoted cell %d", n+1)
+			return n, fmt.Errorf("quote inside unquoted cell %d", n+1)
 		}
-		if n == col {
-			cell = string(rec[i:end])
-		}
+		each(n, rec[i:end], false)
 		n++
 		if end == len(rec) {
-			return cell, n, nil
+			return n, nil
 		}
 		i = end + 1
 	}
+}
+
+// csvCellText is a cell's value from its text as splitCSVRecord gives it.
+func csvCellText(text []byte, quoted bool) string {
+	if quoted && bytes.IndexByte(text, '"') >= 0 {
+		return string(bytes.ReplaceAll(text, []byte(`""`), []byte(`"`)))
+	}
+	return string(text)
 }
 
 // csvOpenQuote reports whether a CSV record is inside a quoted cell after
