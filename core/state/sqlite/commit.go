@@ -28,11 +28,11 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 	if s.w == nil {
 		return fmt.Errorf("state: commit batch: %w", errReadOnly)
 	}
-	links, err := s.linkStmts(ctx, len(c.Links))
+	links, err := s.linkStmts(ctx, c.Links)
 	if err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
 	}
-	s.pairs.mark(c.Links) // before the transaction: see linkPairs
+	s.routes.mark(c.Links) // before the transaction: see linkRoutes
 	if err := s.write(ctx, func(tx *sql.Tx) error { return s.commit(ctx, tx, &c, links) }); err != nil {
 		return fmt.Errorf("state: commit batch: %w", err)
 	}
@@ -43,7 +43,7 @@ func (s *Store) Commit(ctx context.Context, c Commit) error {
 // context.
 const cancelCheckEvery = 64
 
-func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map[int]*sql.Stmt) error {
+func (s *Store) commit(ctx context.Context, tx *sql.Tx, c *Commit, linkStmts map[linkStmtKey]*sql.Stmt) error {
 	if err := checkFence(ctx, tx); err != nil {
 		return err // first: a fenced batch writes nothing
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"iter"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -23,6 +25,26 @@ const linkChunk = 64
 // object. A key twice in one statement is upserted twice, in order: the
 // last one wins.
 func sqlUpsertLinks(n int) string {
+	return sqlUpsertLinksOf(n, func(b *strings.Builder, i int) {
+		p := 2 + 8*i
+		fmt.Fprintf(b, "(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?1, ?1)", p, p+1, p+2, p+3, p+4, p+5, p+6, p+7)
+	})
+}
+
+// sqlUpsertLinksOneRoute is sqlUpsertLinks for n links between the same
+// two streams, whose fingerprints (if any) have the same scope: the case
+// of every batch a pipeline commits. The shared values are bound once:
+// ?2–?5 the ends, ?6 the scope; then three parameters a link (key, id,
+// fingerprint). Binding a value is a cgo call in which SQLite copies it: a
+// statement of 64 links binds 198 values instead of 513.
+func sqlUpsertLinksOneRoute(n int) string {
+	return sqlUpsertLinksOf(n, func(b *strings.Builder, i int) {
+		p := 7 + 3*i
+		fmt.Fprintf(b, "(?2, ?3, ?%d, ?4, ?5, ?%d, iif(?%d IS NULL, NULL, ?6), ?%d, ?1, ?1)", p, p+1, p+2, p+2)
+	})
+}
+
+func sqlUpsertLinksOf(n int, values func(b *strings.Builder, i int)) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO links
 	(src_connection, src_stream, src_key, dst_connection, dst_stream, dst_id, fp_scope, fingerprint, created_at, updated_at)
@@ -31,8 +53,7 @@ func sqlUpsertLinks(n int) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		p := 2 + 8*i
-		fmt.Fprintf(&b, "(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?1, ?1)", p, p+1, p+2, p+3, p+4, p+5, p+6, p+7)
+		values(&b, i)
 	}
 	b.WriteString(`
 ON CONFLICT (src_connection, src_stream, src_key, dst_connection, dst_stream) DO UPDATE SET
@@ -45,59 +66,121 @@ WHERE dst_id <> excluded.dst_id
 	return b.String()
 }
 
-// linkStmts returns the statements writeLinks needs for n links, indexed
-// by size, preparing once those missing. It must be called before the
+// linkStmtKey names a prepared link upsert: how many links, and whether
+// they share their route (sqlUpsertLinksOneRoute).
+type linkStmtKey struct {
+	n        int
+	oneRoute bool
+}
+
+// oneRoute tells whether links all join the same two streams and their
+// fingerprints all have one scope.
+func oneRoute(links []Link) bool {
+	var scope *string
+	for i := range links {
+		l, first := &links[i], &links[0]
+		if l.SrcConnection != first.SrcConnection || l.SrcStream != first.SrcStream ||
+			l.DstConnection != first.DstConnection || l.DstStream != first.DstStream {
+			return false
+		}
+		if l.Fingerprint != nil {
+			if scope != nil && *scope != l.Scope {
+				return false
+			}
+			scope = &l.Scope
+		}
+	}
+	return true
+}
+
+// linkStmts returns the statements writeLinks needs for links, by
+// linkStmtKey, preparing once those missing. It must be called before the
 // transaction: preparing needs the writer's one connection.
-func (s *Store) linkStmts(ctx context.Context, n int) (map[int]*sql.Stmt, error) {
-	var sizes []int
-	if n >= linkChunk {
-		sizes = append(sizes, linkChunk)
+func (s *Store) linkStmts(ctx context.Context, links []Link) (map[linkStmtKey]*sql.Stmt, error) {
+	var keys []linkStmtKey
+	for chunk := range chunksOf(links) {
+		k := linkStmtKey{len(chunk), oneRoute(chunk)}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
 	}
-	if n%linkChunk != 0 {
-		sizes = append(sizes, n%linkChunk)
-	}
-	if len(sizes) == 0 {
+	if len(keys) == 0 {
 		return nil, nil
 	}
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()
 	if s.upsertLinks == nil {
-		s.upsertLinks = make(map[int]*sql.Stmt)
+		s.upsertLinks = make(map[linkStmtKey]*sql.Stmt)
 	}
-	out := make(map[int]*sql.Stmt, len(sizes))
-	for _, size := range sizes {
-		st := s.upsertLinks[size]
+	out := make(map[linkStmtKey]*sql.Stmt, len(keys))
+	for _, k := range keys {
+		st := s.upsertLinks[k]
 		if st == nil {
+			query := sqlUpsertLinks(k.n)
+			if k.oneRoute {
+				query = sqlUpsertLinksOneRoute(k.n)
+			}
 			var err error
-			if st, err = s.w.PrepareContext(ctx, sqlUpsertLinks(size)); err != nil {
+			if st, err = s.w.PrepareContext(ctx, query); err != nil {
 				return nil, fmt.Errorf("prepare: %w", err)
 			}
-			s.upsertLinks[size] = st
+			s.upsertLinks[k] = st
 		}
-		out[size] = st
+		out[k] = st
 	}
 	return out, nil
 }
 
+// chunksOf yields links in statements' worth of linkChunk.
+func chunksOf(links []Link) iter.Seq[[]Link] {
+	return func(yield func([]Link) bool) {
+		for len(links) > 0 {
+			chunk := links[:min(len(links), linkChunk)]
+			links = links[len(chunk):]
+			if !yield(chunk) {
+				return
+			}
+		}
+	}
+}
+
 // writeLinks upserts links in tx with the statements of linkStmts. ectx is
 // for the driver (see commit); ctx is looked at between statements.
-func writeLinks(ctx, ectx context.Context, tx *sql.Tx, stmts map[int]*sql.Stmt, links []Link, now int64) error {
+func writeLinks(ctx, ectx context.Context, tx *sql.Tx, stmts map[linkStmtKey]*sql.Stmt, links []Link, now int64) error {
 	args := make([]any, 0, 1+8*min(len(links), linkChunk))
-	for len(links) > 0 {
+	for chunk := range chunksOf(links) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		chunk := links[:min(len(links), linkChunk)]
-		links = links[len(chunk):]
+		k := linkStmtKey{len(chunk), oneRoute(chunk)}
 		args = append(args[:0], now)
-		for _, l := range chunk {
-			var scope, fp any // NULL without a fingerprint
-			if l.Fingerprint != nil {
-				scope, fp = l.Scope, l.Fingerprint
+		if k.oneRoute {
+			first := chunk[0]
+			var scope any // NULL if no link has a fingerprint
+			for _, l := range chunk {
+				if l.Fingerprint != nil {
+					scope = l.Scope
+					break
+				}
 			}
-			args = append(args, l.SrcConnection, l.SrcStream, l.SrcKey, l.DstConnection, l.DstStream, l.DstID, scope, fp)
+			args = append(args, first.SrcConnection, first.SrcStream, first.DstConnection, first.DstStream, scope)
+			for _, l := range chunk {
+				var fp any // NULL without a fingerprint
+				if l.Fingerprint != nil {
+					fp = l.Fingerprint
+				}
+				args = append(args, l.SrcKey, l.DstID, fp)
+			}
+		} else {
+			for _, l := range chunk {
+				var scope, fp any // NULL without a fingerprint
+				if l.Fingerprint != nil {
+					scope, fp = l.Scope, l.Fingerprint
+				}
+				args = append(args, l.SrcConnection, l.SrcStream, l.SrcKey, l.DstConnection, l.DstStream, l.DstID, scope, fp)
+			}
 		}
-		if _, err := tx.StmtContext(ectx, stmts[len(chunk)]).ExecContext(ectx, args...); err != nil {
+		if _, err := tx.StmtContext(ectx, stmts[k]).ExecContext(ectx, args...); err != nil {
 			if len(chunk) == 1 {
 				l := chunk[0]
 				return fmt.Errorf("link %s/%s/%q → %s/%s: %w", l.SrcConnection, l.SrcStream, l.SrcKey, l.DstConnection, l.DstStream, err)
@@ -109,18 +192,23 @@ func writeLinks(ctx, ectx context.Context, tx *sql.Tx, stmts map[int]*sql.Stmt, 
 }
 
 // sqlLookupLinks finds, for a JSON array of keys, the links in both
-// directions: the first half by the primary key, the second by links_by_dst.
-// Each half is one index search per key. The planner, without statistics,
-// would search the second half by the primary key's first two columns
-// (every link of the pair of connections): INDEXED BY pins it.
-const sqlLookupLinks = `
+// directions: the first half (sqlLookupLinksForward) by the primary key,
+// the second (sqlLookupLinksReverse) by links_by_dst. Each half is one
+// index search per key. The planner, without statistics, would search the
+// second half by the primary key's first two columns (every link of the
+// pair of connections): INDEXED BY pins it. A lookup runs only the halves
+// whose route has links (see linkRoutes).
+const (
+	sqlLookupLinksForward = `
 SELECT src_key, dst_id, 1, updated_at FROM links
 	WHERE src_connection = ?1 AND src_stream = ?2 AND dst_connection = ?3 AND dst_stream = ?4
-	AND src_key IN (SELECT value FROM json_each(?5))
-UNION ALL
+	AND src_key IN (SELECT value FROM json_each(?5))`
+	sqlLookupLinksReverse = `
 SELECT dst_id, src_key, 0, updated_at FROM links INDEXED BY links_by_dst
 	WHERE dst_connection = ?1 AND dst_stream = ?2 AND src_connection = ?3 AND src_stream = ?4
 	AND dst_id IN (SELECT value FROM json_each(?5))`
+	sqlLookupLinks = sqlLookupLinksForward + "\nUNION ALL" + sqlLookupLinksReverse
+)
 
 // LookupLinks returns, for the given keys of records of (srcConnection,
 // srcStream), the ids of the objects they are linked to in (dstConnection,
@@ -141,8 +229,16 @@ func (s *Store) LookupLinks(ctx context.Context, srcConnection, srcStream, dstCo
 	if len(keys) == 0 {
 		return out, nil
 	}
-	if has, err := s.mayHaveLinks(ctx, srcConnection, srcStream, dstConnection, dstStream); err != nil || !has {
+	forward, reverse, err := s.mayHaveLinks(ctx, srcConnection, srcStream, dstConnection, dstStream)
+	if err != nil || (!forward && !reverse) {
 		return out, err
+	}
+	lookup := s.lookupLinks
+	switch {
+	case !reverse:
+		lookup = s.lookupLinksForward
+	case !forward:
+		lookup = s.lookupLinksReverse
 	}
 	l := linkLookup{out: out}
 	// encoding/json replaces invalid UTF-8, which would miss such a key:
@@ -165,7 +261,7 @@ func (s *Store) LookupLinks(ctx context.Context, srcConnection, srcStream, dstCo
 	if len(valid) > 0 {
 		arg, err := json.Marshal(valid)
 		if err == nil {
-			err = l.add(s.lookupLinks.QueryContext(ctx, srcConnection, srcStream, dstConnection, dstStream, string(arg)))
+			err = l.add(lookup.QueryContext(ctx, srcConnection, srcStream, dstConnection, dstStream, string(arg)))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("state: look up links %s/%s → %s/%s: %w", srcConnection, srcStream, dstConnection, dstStream, err)

@@ -85,11 +85,11 @@ type Store struct {
 	discardDeadLetter *sql.Stmt
 	addCounts         *sql.Stmt
 	stmtMu            sync.Mutex
-	upsertLinks       map[int]*sql.Stmt // by number of links, see linkStmts; guarded by stmtMu
+	upsertLinks       map[linkStmtKey]*sql.Stmt // see linkStmts; guarded by stmtMu
 	// On r:
-	lookupLinks *sql.Stmt
-	// pairs knows which pairs of streams have links, to skip lookups.
-	pairs linkPairs
+	lookupLinks, lookupLinksForward, lookupLinksReverse *sql.Stmt
+	// routes knows which routes have links, to skip lookups.
+	routes linkRoutes
 
 	closeOnce sync.Once
 	closeErr  error
@@ -304,7 +304,8 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
 		stmts := []*sql.Stmt{s.upsertCheckpoint, s.insertDeadLetter,
-			s.retryDeadLetter, s.replayDeadLetter, s.discardDeadLetter, s.addCounts, s.lookupLinks}
+			s.retryDeadLetter, s.replayDeadLetter, s.discardDeadLetter, s.addCounts,
+			s.lookupLinks, s.lookupLinksForward, s.lookupLinksReverse}
 		s.stmtMu.Lock()
 		for _, st := range s.upsertLinks {
 			stmts = append(stmts, st)
@@ -349,6 +350,8 @@ func (s *Store) prepare(ctx context.Context) error {
 		return st
 	}
 	s.lookupLinks = prep(s.r, sqlLookupLinks)
+	s.lookupLinksForward = prep(s.r, sqlLookupLinksForward)
+	s.lookupLinksReverse = prep(s.r, sqlLookupLinksReverse)
 	if s.w == nil {
 		return err // read-only
 	}

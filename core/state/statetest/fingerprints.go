@@ -45,11 +45,11 @@ func testFingerprints(t *testing.T, open Opener) {
 		t.Errorf("LookupFingerprints of another pair of streams = %s, %v; want none", got, err)
 	}
 	// A link written without a fingerprint keeps the stored one; one that
-	// points at a new object drops it.
+	// points at a new object drops it, even beside links with one.
 	mustCommit(t, s, state.Commit{Links: []state.Link{lk("crm", "contacts", "k1", "desk", "users", "u1"),
-		lk("crm", "contacts", "k2", "desk", "users", "u2-new")}})
-	if got, _ := s.LookupFingerprints(ctx, q, []string{"k1", "k2"}); len(got) != 1 || string(got["k1"]) != "one-new" {
-		t.Errorf("after relinking without fingerprints: %s, want only k1's", got)
+		lk("crm", "contacts", "k2", "desk", "users", "u2-new"), fpl("k5", "u5", "people", "five")}})
+	if got, _ := s.LookupFingerprints(ctx, q, []string{"k1", "k2", "k5"}); len(got) != 2 || string(got["k1"]) != "one-new" || string(got["k5"]) != "five" {
+		t.Errorf("after relinking without fingerprints: %q, want only k1's and k5's", got)
 	}
 	if links, _ := s.LookupLinks(ctx, "crm", "contacts", "desk", "users", []string{"k2"}); links["k2"] != "u2-new" {
 		t.Errorf("k2 linked to %q, want u2-new", links["k2"])

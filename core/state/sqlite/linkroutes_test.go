@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// Lookups skip the query while a pair of streams has no links, and see
-// links as soon as either direction writes one — in this process or, for
-// a file opened later, from the file.
+// Lookups skip the query while a pair of streams has no links either way,
+// and see links as soon as either direction writes one — in this process
+// or, for a file opened later, from the file.
 func TestLookupLinksKnowsWhenAPairHasNone(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "cxhub.db")
@@ -27,13 +27,26 @@ func TestLookupLinksKnowsWhenAPairHasNone(t *testing.T) {
 	if id := lookup(s, "crm", "contacts", "desk", "users", "k1"); id != "" {
 		t.Fatalf("lookup in an empty file = %q", id)
 	}
-	if known, ok := s.pairs.known[pairOf("crm", "contacts", "desk", "users")]; !ok || known {
-		t.Fatalf("pair not remembered as link-free after a lookup: known=%v ok=%v", known, ok)
+	for _, r := range []route{routeOf("crm", "contacts", "desk", "users"), routeOf("desk", "users", "crm", "contacts")} {
+		if known, ok := s.routes.known[r]; !ok || known {
+			t.Fatalf("route %q not remembered as link-free after a lookup: known=%v ok=%v", r, known, ok)
+		}
 	}
 	// The other direction writes a link: this direction finds it at once.
 	mustCommit(t, s, Commit{Links: []Link{lk("desk", "users", "u1", "crm", "contacts", "k1")}})
 	if id := lookup(s, "crm", "contacts", "desk", "users", "k1"); id != "u1" {
 		t.Fatalf("lookup after the reverse pipeline linked k1 = %q, want u1", id)
+	}
+	if !s.routes.known[routeOf("desk", "users", "crm", "contacts")] || s.routes.known[routeOf("crm", "contacts", "desk", "users")] {
+		t.Fatalf("routes after a reverse link: %v", s.routes.known)
+	}
+	// This direction writes one too: both halves are searched.
+	mustCommit(t, s, Commit{Links: []Link{lk("crm", "contacts", "k2", "desk", "users", "u2")}})
+	if id := lookup(s, "crm", "contacts", "desk", "users", "k2"); id != "u2" {
+		t.Fatalf("lookup after linking k2 = %q, want u2", id)
+	}
+	if id := lookup(s, "crm", "contacts", "desk", "users", "k1"); id != "u1" {
+		t.Fatalf("lookup of k1 with links both ways = %q, want u1", id)
 	}
 	// Another pair is unaffected, and still answered (empty).
 	if id := lookup(s, "crm", "companies", "desk", "orgs", "k1"); id != "" {
@@ -53,5 +66,8 @@ func TestLookupLinksKnowsWhenAPairHasNone(t *testing.T) {
 	}
 	if id := lookup(s2, "desk", "users", "crm", "contacts", "u1"); id != "k1" {
 		t.Errorf("forward lookup from a reopened file = %q, want k1", id)
+	}
+	if id := lookup(s2, "desk", "users", "crm", "contacts", "u2"); id != "k2" {
+		t.Errorf("reverse lookup from a reopened file = %q, want k2", id)
 	}
 }
