@@ -33,14 +33,18 @@ type batchWriter struct {
 	seq          uint64 // batches processed so far
 	arena        []byte // the mapped records of the batch being processed
 	mu           sync.Mutex
-	pendingLinks map[string]pendingLink // by source key: links written, not yet committed
+	pendingLinks map[string]pendingLink // by source key: links written, not yet committed; see committed
+	lookups      int                    // lookups of the state file running; see committed
 	peeked       map[string]*peeked     // a sync's changes on the other side, by anchor key; see peek
 }
 
-// pendingLink is a destination id a batch wrote and has not committed yet.
+// pendingLink is a destination id a batch wrote and has not committed
+// yet, with the fingerprint its link commits.
 type pendingLink struct {
-	dstID string
-	seq   uint64 // the batch that wrote it
+	dstID     string
+	fp        []byte // nil: none
+	seq       uint64 // the batch that wrote it
+	committed bool   // committed while a lookup ran: kept until it ends
 }
 
 func (r *Runner) newBatchWriter(p *pipeline, t *tally, w sdk.Writer) *batchWriter {
@@ -78,12 +82,17 @@ func (b *batchWriter) remember(seq uint64, links []state.Link) {
 	defer b.mu.Unlock()
 	for _, l := range links {
 		key, id := b.p.linkEnds(l)
-		b.pendingLinks[key] = pendingLink{dstID: id, seq: seq}
+		b.pendingLinks[key] = pendingLink{dstID: id, fp: l.Fingerprint, seq: seq}
 	}
 }
 
 // committed forgets the links of batch seq, now in the state file, unless
 // a later batch has replaced them.
+//
+// A lookup of the state file that started before the commit may not see
+// them, and takes what it misses from the links in memory once its query
+// returns: while one runs, the links are only marked, and forgotten when
+// the last running lookup ends (endLookup).
 func (b *batchWriter) committed(seq uint64, links []state.Link) {
 	if len(links) == 0 {
 		return
@@ -93,6 +102,36 @@ func (b *batchWriter) committed(seq uint64, links []state.Link) {
 	for _, l := range links {
 		key, _ := b.p.linkEnds(l)
 		if pl, ok := b.pendingLinks[key]; ok && pl.seq == seq {
+			if b.lookups > 0 {
+				pl.committed = true
+				b.pendingLinks[key] = pl
+				continue
+			}
+			delete(b.pendingLinks, key)
+		}
+	}
+}
+
+// beginLookup is called before a lookup of the state file whose answer
+// the links in memory complete; endLookup after it, with overlay, which
+// completes the answer from b.pendingLinks (under b.mu).
+func (b *batchWriter) beginLookup() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lookups++
+}
+
+func (b *batchWriter) endLookup(overlay func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if overlay != nil {
+		overlay()
+	}
+	if b.lookups--; b.lookups > 0 {
+		return
+	}
+	for key, pl := range b.pendingLinks {
+		if pl.committed {
 			delete(b.pendingLinks, key)
 		}
 	}
@@ -279,19 +318,23 @@ func (b *batchWriter) attachLinks(ctx context.Context, out []outgoing) error {
 	for i := range out {
 		keys[i] = out[i].rec.Key
 	}
+	b.beginLookup()
 	links, err := b.runner.Store.LookupLinks(ctx, b.p.from.Name, b.p.cfg.From.Stream, b.p.to.Name, b.p.cfg.To.Stream, keys)
+	b.endLookup(func() {
+		if err != nil {
+			return
+		}
+		for i := range out {
+			key := out[i].rec.Key
+			if pl, ok := b.pendingLinks[key]; ok {
+				out[i].rec.TargetID = pl.dstID // newer than the state file's
+			} else {
+				out[i].rec.TargetID = links[key]
+			}
+		}
+	})
 	if err != nil {
 		return final(fmt.Errorf("look up links: %w", err))
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for i := range out {
-		key := out[i].rec.Key
-		if pl, ok := b.pendingLinks[key]; ok {
-			out[i].rec.TargetID = pl.dstID // newer than the state file's
-		} else {
-			out[i].rec.TargetID = links[key]
-		}
 	}
 	return nil
 }

@@ -126,7 +126,21 @@ func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayO
 	known := map[string][]byte{}
 	if len(keys) > 0 {
 		var err error
-		if known, err = b.runner.Store.LookupFingerprints(ctx, p.fingerprintQuery(), keys); err != nil {
+		b.beginLookup()
+		known, err = b.runner.Store.LookupFingerprints(ctx, p.fingerprintQuery(), keys)
+		b.endLookup(func() {
+			// A batch written and not yet committed holds a newer one.
+			for _, key := range keys {
+				if pl, ok := b.pendingLinks[key]; ok && err == nil {
+					if pl.fp != nil {
+						known[key] = pl.fp
+					} else {
+						delete(known, key) // unknown: written again
+					}
+				}
+			}
+		})
+		if err != nil {
 			return nil, final(fmt.Errorf("look up fingerprints: %w", err))
 		}
 	}

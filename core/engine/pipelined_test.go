@@ -32,8 +32,11 @@ func TestNextBatchSeesLinksOfUncommittedBatch(t *testing.T) {
 		t.Fatalf("first batch: %v, links %v", err, first.Links)
 	}
 	id := first.Links[0].DstID
-	// Not committed: the state file has no link yet.
-	if _, _, err := bw.processNext(ctx, []sdk.Record{customer(1)}); err != nil {
+	// Not committed: the state file has no link yet. (Changed: the same
+	// content again is unchanged, see the fingerprint test below.)
+	changed := customer(1)
+	changed.Data = []byte(`{"id":"c001","email":"changed@example.com"}`)
+	if _, _, err := bw.processNext(ctx, []sdk.Record{changed}); err != nil {
 		t.Fatal(err)
 	}
 	if got := h.dst.targets[customer(1).Key]; got != id {
@@ -178,4 +181,142 @@ func TestBatchesMappedAheadKeepTheirData(t *testing.T) {
 	if cp := h.checkpoint(); cp != "95" {
 		t.Errorf("checkpoint %q, want 95", cp)
 	}
+}
+
+// A record changed back to what the state file's fingerprint says, in the
+// batch after an uncommitted one that wrote another value, is written: the
+// destination holds the uncommitted batch's value, not the committed one,
+// and skipping the record as unchanged would leave it there.
+func TestNextBatchSeesFingerprintOfUncommittedBatch(t *testing.T) {
+	h := newHarness(t, 0, nil)
+	p, err := h.runner.prepare("p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := h.runner.newBatchWriter(p, &tally{runner: h.runner, pipeline: "p"}, h.dst)
+	ctx := context.Background()
+	v1, v2 := customer(1), customer(1)
+	v2.Data = []byte(`{"id":"c001","email":"changed@example.com"}`)
+
+	first, seq1, err := bw.processNext(ctx, []sdk.Record{v1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Counts = state.Counts{} // no run to count them in
+	if err := h.store.Commit(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	bw.committed(seq1, first.Links)
+	// v2 is written, not committed yet; then v1 again.
+	if _, _, err := bw.processNext(ctx, []sdk.Record{v2}); err != nil {
+		t.Fatal(err)
+	}
+	want := h.dst.snapshot()[v1.Key]
+	third, _, err := bw.processNext(ctx, []sdk.Record{v1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := h.dst.snapshot()[v1.Key]
+	if got == want || third.Counts.Unchanged != 0 {
+		t.Fatalf("the change back was skipped as unchanged (unchanged=%d): destination holds %s", third.Counts.Unchanged, got)
+	}
+	// And the same value again, with the batch before still uncommitted,
+	// is unchanged: the uncommitted batch's fingerprint says so.
+	fourth, _, err := bw.processNext(ctx, []sdk.Record{v1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fourth.Counts.Unchanged != 1 {
+		t.Errorf("writing the same value twice: unchanged=%d, want 1", fourth.Counts.Unchanged)
+	}
+}
+
+// duringLookups is a store that runs a function once a lookup's query has
+// answered and before the engine gets the answer: what another goroutine
+// may do meanwhile.
+type duringLookups struct {
+	state.Store
+	afterLinks, afterFingerprints func()
+}
+
+func (s *duringLookups) LookupLinks(ctx context.Context, srcConnection, srcStream, dstConnection, dstStream string, keys []string) (map[string]string, error) {
+	out, err := s.Store.LookupLinks(ctx, srcConnection, srcStream, dstConnection, dstStream, keys)
+	runOnce(&s.afterLinks)
+	return out, err
+}
+
+func (s *duringLookups) LookupFingerprints(ctx context.Context, q state.FingerprintQuery, keys []string) (map[string][]byte, error) {
+	out, err := s.Store.LookupFingerprints(ctx, q, keys)
+	runOnce(&s.afterFingerprints)
+	return out, err
+}
+
+func runOnce(f *func()) {
+	if g := *f; g != nil {
+		*f = nil
+		g()
+	}
+}
+
+// The batch before commits while the next one looks up its links or
+// fingerprints: the lookup's query did not see the commit, and the links
+// in memory must still answer for it — else the record of the same key is
+// sent without its object's id (a second object), or compared with an
+// older fingerprint and skipped.
+func TestLookupRacingTheCommitBeforeMissesNothing(t *testing.T) {
+	setup := func(t *testing.T) (*harness, *duringLookups, *batchWriter) {
+		h := newHarness(t, 0, nil)
+		store := &duringLookups{Store: h.store}
+		h.runner.Store = store
+		p, err := h.runner.prepare("p")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h, store, h.runner.newBatchWriter(p, &tally{runner: h.runner, pipeline: "p"}, h.dst)
+	}
+	ctx := context.Background()
+	commit := func(t *testing.T, h *harness, bw *batchWriter, c state.Commit, seq uint64) {
+		c.Counts = state.Counts{} // no run to count them in
+		if err := h.store.Commit(ctx, c); err != nil {
+			t.Error(err)
+		}
+		bw.committed(seq, c.Links)
+	}
+	v1, v2 := customer(1), customer(1)
+	v2.Data = []byte(`{"id":"c001","email":"changed@example.com"}`)
+
+	t.Run("links", func(t *testing.T) {
+		h, store, bw := setup(t)
+		first, seq1, err := bw.processNext(ctx, []sdk.Record{v1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.afterLinks = func() { commit(t, h, bw, first, seq1) }
+		if _, _, err := bw.processNext(ctx, []sdk.Record{v2}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := h.dst.targets[v1.Key], first.Links[0].DstID; got != want {
+			t.Errorf("the write after carried target id %q, want %q", got, want)
+		}
+	})
+	t.Run("fingerprints", func(t *testing.T) {
+		h, store, bw := setup(t)
+		first, seq1, err := bw.processNext(ctx, []sdk.Record{v1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		commit(t, h, bw, first, seq1)
+		second, seq2, err := bw.processNext(ctx, []sdk.Record{v2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.afterFingerprints = func() { commit(t, h, bw, second, seq2) }
+		third, _, err := bw.processNext(ctx, []sdk.Record{v1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.dst.snapshot()[v1.Key]; third.Counts.Unchanged != 0 || got != string(v1.Data) {
+			t.Errorf("the change back: unchanged=%d, destination holds %s", third.Counts.Unchanged, got)
+		}
+	})
 }
