@@ -166,6 +166,7 @@ type preparedBatch struct {
 	out      []outgoing
 	commit   state.Commit // its counts and dead letters so far
 	arena    []byte       // holds out's data until the batch is written
+	lookup   *stateLookup // taken ahead of finish; nil: finish takes it
 	err      error
 }
 
@@ -189,10 +190,15 @@ func (b *batchWriter) finish(ctx context.Context, pb preparedBatch) (state.Commi
 	if err := b.runStages(ctx, recs, out); err != nil {
 		return c, err
 	}
-	if err := b.attachLinks(ctx, out); err != nil {
+	lk := pb.lookup
+	if lk == nil {
+		lk = b.lookUp(ctx, out)
+	}
+	fps, err := b.attachLookup(lk, out)
+	if err != nil {
 		return c, err
 	}
-	out, err := b.skipUnchanged(ctx, out, replayOf, &c)
+	out, err = b.skipUnchanged(out, fps, replayOf, &c)
 	if err != nil {
 		return c, err
 	}
@@ -308,35 +314,91 @@ func (b *batchWriter) runStages(ctx context.Context, recs []sdk.Record, out []ou
 	return nil
 }
 
-// attachLinks sets TargetID on every record already written to this
-// destination before.
-func (b *batchWriter) attachLinks(ctx context.Context, out []outgoing) error {
+// stateLookup is what the state file holds for a batch's keys: the ids
+// of the objects they are linked to and the fingerprints on those links.
+// It may be taken ahead, while earlier batches are still being written
+// and committed; attachLookup completes it with the links those batches
+// keep in memory (see committed).
+type stateLookup struct {
+	links   map[string]string // key → object id
+	fps     map[string][]byte // key → fingerprint, for linked keys
+	err     error
+	running bool // counted by beginLookup, not yet ended
+}
+
+// lookUp asks the state file for out's links and fingerprints. The lookup
+// counts as running (beginLookup) until attachLookup or dropLookup.
+func (b *batchWriter) lookUp(ctx context.Context, out []outgoing) *stateLookup {
+	lk := &stateLookup{}
 	if len(out) == 0 {
-		return nil
+		return lk
 	}
+	b.beginLookup()
+	lk.running = true
 	keys := make([]string, len(out))
 	for i := range out {
 		keys[i] = out[i].rec.Key
 	}
-	b.beginLookup()
-	links, err := b.runner.Store.LookupLinks(ctx, b.p.from.Name, b.p.cfg.From.Stream, b.p.to.Name, b.p.cfg.To.Stream, keys)
+	p := b.p
+	lk.links, lk.err = b.runner.Store.LookupLinks(ctx, p.from.Name, p.cfg.From.Stream, p.to.Name, p.cfg.To.Stream, keys)
+	if lk.err != nil {
+		lk.err = final(fmt.Errorf("look up links: %w", lk.err))
+		return lk
+	}
+	linked := keys[:0]
+	for _, k := range keys {
+		if lk.links[k] != "" {
+			linked = append(linked, k)
+		}
+	}
+	if len(linked) > 0 {
+		if lk.fps, lk.err = b.runner.Store.LookupFingerprints(ctx, p.fingerprintQuery(), linked); lk.err != nil {
+			lk.err = final(fmt.Errorf("look up fingerprints: %w", lk.err))
+		}
+	}
+	return lk
+}
+
+// dropLookup ends a lookup whose batch is not finished.
+func (b *batchWriter) dropLookup(lk *stateLookup) {
+	if lk != nil && lk.running {
+		lk.running = false
+		b.endLookup(nil)
+	}
+}
+
+// attachLookup sets TargetID on every record already written to this
+// destination before, and returns the fingerprints of their links: from
+// the state file, unless a batch written since holds newer ones.
+func (b *batchWriter) attachLookup(lk *stateLookup, out []outgoing) (map[string][]byte, error) {
+	if !lk.running {
+		return nil, lk.err // nothing to look up
+	}
+	lk.running = false
+	fps := lk.fps
 	b.endLookup(func() {
-		if err != nil {
+		if lk.err != nil {
 			return
+		}
+		if fps == nil {
+			fps = map[string][]byte{}
 		}
 		for i := range out {
 			key := out[i].rec.Key
-			if pl, ok := b.pendingLinks[key]; ok {
-				out[i].rec.TargetID = pl.dstID // newer than the state file's
+			pl, ok := b.pendingLinks[key]
+			if !ok {
+				out[i].rec.TargetID = lk.links[key]
+				continue
+			}
+			out[i].rec.TargetID = pl.dstID // newer than the state file's
+			if pl.fp != nil {
+				fps[key] = pl.fp
 			} else {
-				out[i].rec.TargetID = links[key]
+				delete(fps, key) // unknown: written again
 			}
 		}
 	})
-	if err != nil {
-		return final(fmt.Errorf("look up links: %w", err))
-	}
-	return nil
+	return fps, lk.err
 }
 
 // write sends the records, retrying those that failed for a retryable

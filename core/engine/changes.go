@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -113,37 +112,10 @@ func (p *pipeline) anchorKey(rec *sdk.Record) string {
 
 // skipUnchanged drops from out the records that need no write, counting
 // them in c, and gives every other upsert the fingerprint its link
-// commits. A replayed dead letter that needs no write is resolved as
-// replayed.
-func (b *batchWriter) skipUnchanged(ctx context.Context, out []outgoing, replayOf []state.DeadLetter, c *state.Commit) ([]outgoing, error) {
+// commits; known holds the fingerprints of the linked keys (attachLookup).
+// A replayed dead letter that needs no write is resolved as replayed.
+func (b *batchWriter) skipUnchanged(out []outgoing, known map[string][]byte, replayOf []state.DeadLetter, c *state.Commit) ([]outgoing, error) {
 	p := b.p
-	keys := make([]string, 0, len(out))
-	for i := range out {
-		if out[i].rec.TargetID != "" {
-			keys = append(keys, out[i].rec.Key)
-		}
-	}
-	known := map[string][]byte{}
-	if len(keys) > 0 {
-		var err error
-		b.beginLookup()
-		known, err = b.runner.Store.LookupFingerprints(ctx, p.fingerprintQuery(), keys)
-		b.endLookup(func() {
-			// A batch written and not yet committed holds a newer one.
-			for _, key := range keys {
-				if pl, ok := b.pendingLinks[key]; ok && err == nil {
-					if pl.fp != nil {
-						known[key] = pl.fp
-					} else {
-						delete(known, key) // unknown: written again
-					}
-				}
-			}
-		})
-		if err != nil {
-			return nil, final(fmt.Errorf("look up fingerprints: %w", err))
-		}
-	}
 	kept := out[:0]
 	for _, o := range out {
 		if o.rec.Op != sdk.Upsert {

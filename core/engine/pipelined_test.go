@@ -320,3 +320,42 @@ func TestLookupRacingTheCommitBeforeMissesNothing(t *testing.T) {
 		}
 	})
 }
+
+// slowCommits is a store whose commits take a while, so that a run's
+// commits lag behind its writes and the next batches are looked up ahead
+// of them.
+type slowCommits struct {
+	state.Store
+	delay time.Duration
+}
+
+func (s *slowCommits) Commit(ctx context.Context, c state.Commit) error {
+	time.Sleep(s.delay)
+	return s.Store.Commit(ctx, c)
+}
+
+// One key changed back and forth in consecutive batches of a run whose
+// commits lag: every change reaches the destination, as one object, and
+// it ends with the last value.
+func TestKeyChangedInConsecutiveBatchesEndsWithTheLastValue(t *testing.T) {
+	h := newHarness(t, 0, func(p *config.Pipeline) { p.BatchSize = 1 })
+	h.runner.Store = &slowCommits{Store: h.store, delay: 5 * time.Millisecond}
+	var recs []sdk.Record
+	for i := range 12 {
+		r := customer(1)
+		r.Data = fmt.Appendf(nil, `{"id":"c001","email":"v%d@example.com"}`, i%2)
+		recs = append(recs, r)
+	}
+	h.src.records, h.src.every = recs, 1
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	got := h.dst.snapshot()
+	if len(got) != 1 || got["c001"] != string(recs[len(recs)-1].Data) {
+		t.Errorf("destination holds %v, want c001 with the last value %s", got, recs[len(recs)-1].Data)
+	}
+	if res.Counts.Created != 1 || res.Counts.Unchanged != 0 {
+		t.Errorf("counts %+v: want 1 created and nothing skipped as unchanged", res.Counts)
+	}
+}

@@ -492,10 +492,10 @@ type aheadItem struct {
 // takes them.
 const preparedAhead = 1
 
-// prepareAhead maps and filters each batch read while the batches before
-// it are written, so that the writer finds the next one ready: on a
-// pipeline whose writes wait for the destination, mapping no longer adds
-// to each batch's time. It hands on checkpoints in their place. The
+// prepareAhead maps and filters each batch read, and looks up its keys'
+// links and fingerprints, while the batches before it are written, so that
+// the writer finds the next one ready: on a pipeline whose writes wait for
+// the destination, mapping and lookups no longer add to each batch's time. It hands on checkpoints in their place. The
 // arenas the mapped data live in go round: the writer gives each back on
 // free once its batch is written. The goroutine ends when items is
 // drained or ctx is done.
@@ -527,10 +527,16 @@ func (b *batchWriter) prepareAhead(ctx context.Context, items <-chan readItem) (
 					return
 				}
 				a.batch = b.prepareBatch(arena, item.records, nil)
+				if a.batch.err == nil {
+					// Looked up now, while the batch before is written;
+					// completed from the links in memory when written.
+					a.batch.lookup = b.lookUp(ctx, a.batch.out)
+				}
 			}
 			select {
 			case out <- a:
 			case <-ctx.Done():
+				b.dropLookup(a.batch.lookup)
 				return
 			}
 		}
