@@ -28,7 +28,8 @@ type Sharers struct {
 // recIDs, if not nil, holds each record's identifiers (Prepare's);
 // otherwise they are derived here.
 func (ix *Index) putBatch(tx Tx, recs []Record, recIDs [][]Identifier) error {
-	// The latest version of each ref is the one that counts.
+	// The latest version of each ref is the one that counts: the last, of
+	// those not older than another (see olderThan).
 	at := make(map[Ref]int, len(recs))
 	batch := make([]Record, 0, len(recs))
 	ids := make([][]Identifier, 0, len(recs))
@@ -40,7 +41,9 @@ func (ix *Index) putBatch(tx Tx, recs []Record, recIDs [][]Identifier) error {
 			rids = ix.identifiers(r)
 		}
 		if i, ok := at[r.Ref]; ok {
-			batch[i], ids[i] = r, rids
+			if !olderThan(r, batch[i]) {
+				batch[i], ids[i] = r, rids
+			}
 			continue
 		}
 		at[r.Ref] = len(batch)
@@ -56,10 +59,24 @@ func (ix *Index) putBatch(tx Tx, recs []Record, recIDs [][]Identifier) error {
 		return err
 	}
 	old := make([]*Record, len(batch))
-	seqs := make([]int64, 0, len(olds))
 	for i := range olds {
 		old[at[olds[i].Ref]] = &olds[i]
-		seqs = append(seqs, olds[i].Seq)
+	}
+	// A version older than the one stored changes nothing.
+	kept := 0
+	for i := range batch {
+		if old[i] != nil && olderThan(batch[i], *old[i]) {
+			continue
+		}
+		batch[kept], ids[kept], old[kept] = batch[i], ids[i], old[i]
+		kept++
+	}
+	batch, ids, old = batch[:kept], ids[:kept], old[:kept]
+	seqs := make([]int64, 0, len(olds))
+	for _, o := range old {
+		if o != nil {
+			seqs = append(seqs, o.Seq)
+		}
 	}
 	oldIDs, err := tx.IdentifiersOf(seqs)
 	if err != nil {

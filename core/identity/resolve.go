@@ -82,6 +82,15 @@ func (ix *Index) put(tx Tx, rec Record) error {
 	return ix.rejoin(tx, removed)
 }
 
+// olderThan tells whether rec is an older version of the record stored:
+// both say when they were last updated, and rec's time is before. Such a
+// version arrives late — a webhook delivered out of order, a dead letter
+// replayed after the record changed again — and indexing it would bring
+// back an old email or name. A version without a time is never older.
+func olderThan(rec, stored Record) bool {
+	return !rec.UpdatedAt.IsZero() && !stored.UpdatedAt.IsZero() && rec.UpdatedAt.Before(stored.UpdatedAt)
+}
+
 // remove deletes a record; the records of its customer are grouped again
 // if it held them together.
 func (ix *Index) remove(tx Tx, ref Ref) error {

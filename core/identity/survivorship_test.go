@@ -145,3 +145,46 @@ func TestStageCustomerEmailSurvives(t *testing.T) {
 		})
 	}
 }
+
+// TestOlderVersionChangesNothing: a version of a record older than the one
+// indexed (a webhook delivered late, a replayed dead letter) changes
+// neither its fields nor its identifiers — indexed after the newer one,
+// or beside it in one batch.
+func TestOlderVersionChangesNothing(t *testing.T) {
+	newer := annotated("901", "new@a.org", "", "New Name", "2026-03-01T00:00:00Z")
+	older := annotated("901", "old@a.org", "", "Old Name", "2026-02-01T00:00:00Z")
+	check := func(t *testing.T, ix *identity.Index) {
+		t.Helper()
+		// A helpdesk user with the older email stays a customer of its own.
+		ingest(t, ix, user(9901, "old@a.org", "", "Someone Else", ""))
+		id := customerOf(t, ix, "crm/contacts/901")
+		if got := customerOf(t, ix, "new@a.org"); got != id {
+			t.Errorf("new@a.org finds %s, want %s", identity.FormatID(got), identity.FormatID(id))
+		}
+		if got := customerOf(t, ix, "helpdesk/users/9901"); got == id {
+			t.Errorf("the older version's email joined helpdesk/users/9901 to the contact")
+		}
+		p, err := ix.Profile(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.Emails, []string{"new@a.org"}) || p.Fields["name"].Value != "New Name" {
+			t.Errorf("profile: emails %v, name %q; want the newer version's", p.Emails, p.Fields["name"].Value)
+		}
+	}
+	t.Run("later", func(t *testing.T) {
+		ix := openIndex(t, filepath.Join(t.TempDir(), "c.db"), rules())
+		ingest(t, ix, newer, older)
+		check(t, ix)
+	})
+	t.Run("one batch", func(t *testing.T) {
+		ix := openIndex(t, filepath.Join(t.TempDir(), "c.db"), rules())
+		if _, err := ix.Ingest(ctx, "crm", "contacts", []sdk.Record{
+			{Stream: "contacts", Key: "901", Op: sdk.Upsert, Data: []byte(newer.data)},
+			{Stream: "contacts", Key: "901", Op: sdk.Upsert, Data: []byte(older.data)},
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+		check(t, ix)
+	})
+}
