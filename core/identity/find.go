@@ -81,11 +81,12 @@ func (ix *Index) Search(ctx context.Context, text string, limit int) ([]Summary,
 				return err
 			}
 			p := ix.profileOf(c, ms)
-			s := Summary{ID: p.ID, Name: p.Fields["name"].Value, Records: p.Records}
-			if len(p.Emails) > 0 {
+			// The surviving email and phone, as the profile shows them.
+			s := Summary{ID: p.ID, Name: p.Fields["name"].Value, Records: p.Records, Email: p.email, Phone: p.phone}
+			if s.Email == "" && len(p.Emails) > 0 {
 				s.Email = p.Emails[0]
 			}
-			if len(p.Phones) > 0 {
+			if s.Phone == "" && len(p.Phones) > 0 {
 				s.Phone = p.Phones[0]
 			}
 			for sys := range p.ExternalIDs {

@@ -188,3 +188,26 @@ func TestOlderVersionChangesNothing(t *testing.T) {
 		check(t, ix)
 	})
 }
+
+// TestSearchShowsTheSurvivingEmail: a search result shows the email and
+// phone the profile's fields kept, not the first record's.
+func TestSearchShowsTheSurvivingEmail(t *testing.T) {
+	ix := openIndex(t, filepath.Join(t.TempDir(), "c.db"), rules())
+	ingest(t, ix, annotated("801", "first@a.org", "+1 555 010 0801", "Ann Lee", "2026-01-01T00:00:00Z"),
+		user(8002, "later@b.org", "5550100801", "Ann Lee", "")) // updated 2026-02-01: its email survives
+	id := customerOf(t, ix, "crm/contacts/801")
+	p, err := ix.Profile(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Fields["email"].Value != "later@b.org" {
+		t.Fatalf("surviving email %q, want later@b.org (the fixture changed?)", p.Fields["email"].Value)
+	}
+	got, err := ix.Search(ctx, "Ann", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Email != "later@b.org" || got[0].Phone != "+15550100801" {
+		t.Errorf("search: %+v, want one customer showing later@b.org and +15550100801", got)
+	}
+}
