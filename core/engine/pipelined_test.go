@@ -14,17 +14,24 @@ import (
 	"github.com/cxhub/cxhub/sdk"
 )
 
-// A batch is written while the one before it may still be committing: a
-// record whose key the uncommitted batch wrote must carry the id that batch
-// got, not the (missing) one in the state file, or a destination that
-// creates on a missing id would create the object twice.
-func TestNextBatchSeesLinksOfUncommittedBatch(t *testing.T) {
+// newBatchHarness returns a harness of pipeline p and a batch writer of
+// it, whose batches the test processes and commits itself.
+func newBatchHarness(t *testing.T) (*harness, *batchWriter) {
+	t.Helper()
 	h := newHarness(t, 0, nil)
 	p, err := h.runner.prepare("p")
 	if err != nil {
 		t.Fatal(err)
 	}
-	bw := h.runner.newBatchWriter(p, &tally{runner: h.runner, pipeline: "p"}, h.dst)
+	return h, h.runner.newBatchWriter(p, &tally{runner: h.runner, pipeline: "p"}, h.dst)
+}
+
+// A batch is written while the one before it may still be committing: a
+// record whose key the uncommitted batch wrote must carry the id that batch
+// got, not the (missing) one in the state file, or a destination that
+// creates on a missing id would create the object twice.
+func TestNextBatchSeesLinksOfUncommittedBatch(t *testing.T) {
+	h, bw := newBatchHarness(t)
 	ctx := context.Background()
 
 	first, seq1, err := bw.processNext(ctx, []sdk.Record{customer(1)})
@@ -188,12 +195,7 @@ func TestBatchesMappedAheadKeepTheirData(t *testing.T) {
 // destination holds the uncommitted batch's value, not the committed one,
 // and skipping the record as unchanged would leave it there.
 func TestNextBatchSeesFingerprintOfUncommittedBatch(t *testing.T) {
-	h := newHarness(t, 0, nil)
-	p, err := h.runner.prepare("p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bw := h.runner.newBatchWriter(p, &tally{runner: h.runner, pipeline: "p"}, h.dst)
+	h, bw := newBatchHarness(t)
 	ctx := context.Background()
 	v1, v2 := customer(1), customer(1)
 	v2.Data = []byte(`{"id":"c001","email":"changed@example.com"}`)
@@ -265,14 +267,10 @@ func runOnce(f *func()) {
 // older fingerprint and skipped.
 func TestLookupRacingTheCommitBeforeMissesNothing(t *testing.T) {
 	setup := func(t *testing.T) (*harness, *duringLookups, *batchWriter) {
-		h := newHarness(t, 0, nil)
+		h, bw := newBatchHarness(t)
 		store := &duringLookups{Store: h.store}
 		h.runner.Store = store
-		p, err := h.runner.prepare("p")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h, store, h.runner.newBatchWriter(p, &tally{runner: h.runner, pipeline: "p"}, h.dst)
+		return h, store, bw
 	}
 	ctx := context.Background()
 	commit := func(t *testing.T, h *harness, bw *batchWriter, c state.Commit, seq uint64) {

@@ -61,13 +61,13 @@ func TestLookupLinksKnowsWhenAPairHasNone(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	if id := lookup(s2, "crm", "contacts", "desk", "users", "k1"); id != "u1" {
-		t.Errorf("lookup from a reopened file = %q, want u1", id)
-	}
-	if id := lookup(s2, "desk", "users", "crm", "contacts", "u1"); id != "k1" {
-		t.Errorf("forward lookup from a reopened file = %q, want k1", id)
-	}
-	if id := lookup(s2, "desk", "users", "crm", "contacts", "u2"); id != "k2" {
-		t.Errorf("reverse lookup from a reopened file = %q, want k2", id)
+	for _, c := range []struct{ src, srcStream, dst, dstStream, key, want string }{
+		{"crm", "contacts", "desk", "users", "k1", "u1"}, // by the link from desk
+		{"desk", "users", "crm", "contacts", "u1", "k1"}, // its own link
+		{"desk", "users", "crm", "contacts", "u2", "k2"}, // by the link from crm
+	} {
+		if id := lookup(s2, c.src, c.srcStream, c.dst, c.dstStream, c.key); id != c.want {
+			t.Errorf("lookup %s/%s → %s/%s of %s from a reopened file = %q, want %q", c.src, c.srcStream, c.dst, c.dstStream, c.key, id, c.want)
+		}
 	}
 }
