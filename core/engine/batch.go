@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,17 +35,18 @@ type batchWriter struct {
 	arena        []byte // the mapped records of the batch being processed
 	mu           sync.Mutex
 	pendingLinks map[string]pendingLink // by source key: links written, not yet committed; see committed
-	lookups      int                    // lookups of the state file running; see committed
+	commits      uint64                 // batches committed so far (committed calls)
+	lookups      []uint64               // the lookups of the state file running: commits when each began, in order
 	peeked       map[string]*peeked     // a sync's changes on the other side, by anchor key; see peek
 }
 
 // pendingLink is a destination id a batch wrote and has not committed
 // yet, with the fingerprint its link commits.
 type pendingLink struct {
-	dstID     string
-	fp        []byte // nil: none
-	seq       uint64 // the batch that wrote it
-	committed bool   // committed while a lookup ran: kept until it ends
+	dstID       string
+	fp          []byte // nil: none
+	seq         uint64 // the batch that wrote it
+	committedAt uint64 // 0, or b.commits once its batch committed while a lookup ran
 }
 
 func (r *Runner) newBatchWriter(p *pipeline, t *tally, w sdk.Writer) *batchWriter {
@@ -89,21 +91,21 @@ func (b *batchWriter) remember(seq uint64, links []state.Link) {
 // committed forgets the links of batch seq, now in the state file, unless
 // a later batch has replaced them.
 //
-// A lookup of the state file that started before the commit may not see
+// A lookup of the state file that began before the commit may not see
 // them, and takes what it misses from the links in memory once its query
-// returns: while one runs, the links are only marked, and forgotten when
-// the last running lookup ends (endLookup).
+// returns: while such a lookup runs, the links are only marked with the
+// commit's number, and forgotten once every running lookup began after
+// it (endLookup). Lookups ahead overlap one another, so waiting for none
+// to run would keep a whole run's links.
 func (b *batchWriter) committed(seq uint64, links []state.Link) {
-	if len(links) == 0 {
-		return
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.commits++
 	for _, l := range links {
 		key, _ := b.p.linkEnds(l)
 		if pl, ok := b.pendingLinks[key]; ok && pl.seq == seq {
-			if b.lookups > 0 {
-				pl.committed = true
+			if len(b.lookups) > 0 { // each began before this commit
+				pl.committedAt = b.commits
 				b.pendingLinks[key] = pl
 				continue
 			}
@@ -113,25 +115,33 @@ func (b *batchWriter) committed(seq uint64, links []state.Link) {
 }
 
 // beginLookup is called before a lookup of the state file whose answer
-// the links in memory complete; endLookup after it, with overlay, which
-// completes the answer from b.pendingLinks (under b.mu).
-func (b *batchWriter) beginLookup() {
+// the links in memory complete, and returns the lookup's number for
+// endLookup; endLookup after it, with overlay, which completes the answer
+// from b.pendingLinks (under b.mu). Lookups begin and end in order.
+func (b *batchWriter) beginLookup() uint64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.lookups++
+	b.lookups = append(b.lookups, b.commits)
+	return b.commits
 }
 
-func (b *batchWriter) endLookup(overlay func()) {
+func (b *batchWriter) endLookup(began uint64, overlay func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if overlay != nil {
 		overlay()
 	}
-	if b.lookups--; b.lookups > 0 {
-		return
+	if i := slices.Index(b.lookups, began); i >= 0 {
+		b.lookups = slices.Delete(b.lookups, i, i+1)
+	}
+	// What the oldest running lookup may have missed stays; the rest every
+	// lookup from now on finds in the state file.
+	visible := b.commits
+	if len(b.lookups) > 0 {
+		visible = b.lookups[0]
 	}
 	for key, pl := range b.pendingLinks {
-		if pl.committed {
+		if pl.committedAt != 0 && pl.committedAt <= visible {
 			delete(b.pendingLinks, key)
 		}
 	}
@@ -323,7 +333,8 @@ type stateLookup struct {
 	links   map[string]string // key → object id
 	fps     map[string][]byte // key → fingerprint, for linked keys
 	err     error
-	running bool // counted by beginLookup, not yet ended
+	running bool   // begun (beginLookup), not yet ended
+	began   uint64 // beginLookup's number for it
 }
 
 // lookUp asks the state file for out's links and fingerprints. The lookup
@@ -333,8 +344,7 @@ func (b *batchWriter) lookUp(ctx context.Context, out []outgoing) *stateLookup {
 	if len(out) == 0 {
 		return lk
 	}
-	b.beginLookup()
-	lk.running = true
+	lk.began, lk.running = b.beginLookup(), true
 	keys := make([]string, len(out))
 	for i := range out {
 		keys[i] = out[i].rec.Key
@@ -363,7 +373,7 @@ func (b *batchWriter) lookUp(ctx context.Context, out []outgoing) *stateLookup {
 func (b *batchWriter) dropLookup(lk *stateLookup) {
 	if lk != nil && lk.running {
 		lk.running = false
-		b.endLookup(nil)
+		b.endLookup(lk.began, nil)
 	}
 }
 
@@ -376,7 +386,7 @@ func (b *batchWriter) attachLookup(lk *stateLookup, out []outgoing) (map[string]
 	}
 	lk.running = false
 	fps := lk.fps
-	b.endLookup(func() {
+	b.endLookup(lk.began, func() {
 		if lk.err != nil {
 			return
 		}

@@ -357,3 +357,74 @@ func TestKeyChangedInConsecutiveBatchesEndsWithTheLastValue(t *testing.T) {
 		t.Errorf("counts %+v: want 1 created and nothing skipped as unchanged", res.Counts)
 	}
 }
+
+// While a run goes on, the writer keeps only the links of the last few
+// batches in memory, not every link of the run: lookups ahead overlap one
+// another, and a committed batch's links are forgotten as soon as every
+// running lookup began after its commit.
+func TestWriterKeepsFewLinksDuringARun(t *testing.T) {
+	h := newHarness(t, 2000, nil) // batches of 10
+	h.runner.Store = &slowCommits{Store: h.store, delay: time.Millisecond}
+	var bw *batchWriter
+	h.runner.onBatchWriter = func(b *batchWriter) { bw = b }
+	most := 0
+	h.dst.fail = func(sdk.Record, int) error {
+		bw.mu.Lock()
+		most = max(most, len(bw.pendingLinks))
+		bw.mu.Unlock()
+		return nil
+	}
+	if res := h.sync(); res.Err != nil || res.Counts.Written != 2000 {
+		t.Fatalf("sync: %v, %+v", res.Err, res.Counts)
+	}
+	if most > 50 {
+		t.Errorf("the writer held up to %d links in memory during the run, want those of a few batches of 10", most)
+	}
+}
+
+// A committed batch's links stay in memory exactly as long as a running
+// lookup may have missed them: until every lookup that began before the
+// commit has ended, even while later lookups run.
+func TestCommittedLinksStayWhileALookupMayHaveMissedThem(t *testing.T) {
+	h, bw := newBatchHarness(t)
+	ctx := context.Background()
+	commit := func(c state.Commit, seq uint64) {
+		t.Helper()
+		c.Counts = state.Counts{}
+		if err := h.store.Commit(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		bw.committed(seq, c.Links)
+	}
+	held := func(key string) bool {
+		_, ok := bw.pendingLinks[key]
+		return ok
+	}
+	first, seq1, err := bw.processNext(ctx, []sdk.Record{customer(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l1, l2 := bw.beginLookup(), bw.beginLookup()
+	commit(first, seq1)
+	bw.endLookup(l1, nil)
+	if !held(customer(1).Key) {
+		t.Fatal("forgotten while a lookup that began before the commit still runs")
+	}
+	bw.endLookup(l2, nil)
+	if held(customer(1).Key) {
+		t.Fatal("still held once every lookup that began before the commit ended")
+	}
+
+	second, seq2, err := bw.processNext(ctx, []sdk.Record{customer(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l3 := bw.beginLookup()
+	commit(second, seq2)
+	l4 := bw.beginLookup() // sees the commit in the state file
+	bw.endLookup(l3, nil)
+	if held(customer(2).Key) {
+		t.Error("held for a lookup that began after the commit")
+	}
+	bw.endLookup(l4, nil)
+}
