@@ -464,9 +464,18 @@ func (b *batchWriter) write(ctx context.Context, recs []sdk.Record, out []outgoi
 			return nil
 		}
 		d := bo.NextBackOff()
+		// The budget bounds the destination's own waits too: a rate limit
+		// that asks for an hour must not hold the run for an hour.
+		if d != backoff.Stop && bo.GetElapsedTime()+max(d, wait) > rc.MaxElapsed {
+			d = backoff.Stop
+		}
 		if d == backoff.Stop {
 			for _, o := range retry {
 				err := fmt.Errorf("gave up after %d attempts: %w", o.attempts, o.lastErr)
+				if wait > 0 && bo.GetElapsedTime()+wait > rc.MaxElapsed {
+					err = fmt.Errorf("gave up after %d attempts: the destination asks to wait %s, past retry.max_elapsed (%s): %w",
+						o.attempts, wait.Round(time.Second), rc.MaxElapsed, o.lastErr)
+				}
 				if err := b.reject(c, recs, replayOf, o.src, err, o.attempts); err != nil {
 					return err
 				}

@@ -313,6 +313,29 @@ func TestTransientFailureBeyondBudgetIsDeadLettered(t *testing.T) {
 	}
 }
 
+// A rate limit asking for a wait past retry.max_elapsed (200ms here)
+// dead-letters the record at once instead of holding the run for the wait.
+func TestRateLimitWaitBeyondBudgetIsDeadLettered(t *testing.T) {
+	h := newHarness(t, 10, nil)
+	h.dst.fail = func(r sdk.Record, _ int) error {
+		if r.Key == "c002" {
+			return sdk.RateLimited(errors.New("429 too many requests"), time.Hour)
+		}
+		return nil
+	}
+	start := time.Now()
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatalf("sync after %v: %v", time.Since(start), res.Err)
+	}
+	wantCounts(t, res.Counts, 10, 9, 1, 0)
+	dls := h.deadLetters()
+	if len(dls) != 1 || dls[0].ErrorKind != "rate_limited" || dls[0].Attempts != 1 ||
+		!strings.Contains(dls[0].Error, "asks to wait 1h0m0s, past retry.max_elapsed (200ms)") {
+		t.Errorf("dead letters: %+v", dls)
+	}
+}
+
 func TestAuthFailureStopsTheRunAndKeepsTheCheckpoint(t *testing.T) {
 	h := newHarness(t, 30, nil)
 	h.dst.fail = func(r sdk.Record, _ int) error {
