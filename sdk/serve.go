@@ -122,8 +122,8 @@ func (s *server) Read(req *pb.ReadRequest, stream pb.Connector_ReadServer) error
 		return send(&pb.ReadResponse{Message: &pb.ReadResponse_Waiting{Waiting: w}})
 	})
 	defer hb.stop()
-	out := &batchEmitter{send: send, batchSize: batchSize, packed: s.packed}
 	ctx := hostlink.WithWait(s.ctx(stream.Context(), "read"), hb.waiting)
+	out := &batchEmitter{ctx: ctx, send: send, batchSize: batchSize, packed: s.packed}
 	err := src.Read(ctx, ReadRequest{Config: req.GetConfig(), Streams: states, BatchSize: batchSize}, out)
 	if err == nil {
 		err = out.flush()
@@ -263,6 +263,7 @@ const DefaultBatchSize = 500
 // batchEmitter groups emitted records into batches cut at batchSize records
 // or maxBatchBytes, whichever comes first, and sends checkpoints in order.
 type batchEmitter struct {
+	ctx       context.Context // the read's: once it ends, Emit and Checkpoint fail
 	send      func(*pb.ReadResponse) error
 	batchSize int
 	// packed: the batch is built packed (protocol version 2) in packer;
@@ -277,6 +278,11 @@ type batchEmitter struct {
 }
 
 func (e *batchEmitter) Emit(records ...Record) error {
+	// A source that emits a record at a time learns of a cancelled read
+	// here, not only when a full batch fails to send.
+	if err := e.ctx.Err(); err != nil {
+		return err
+	}
 	for i := range records {
 		r := &records[i]
 		if problem := uncarriable(r); problem != "" {
@@ -309,6 +315,9 @@ func (e *batchEmitter) Emit(records ...Record) error {
 }
 
 func (e *batchEmitter) Checkpoint(stream string, state []byte) error {
+	if err := e.ctx.Err(); err != nil {
+		return err
+	}
 	if err := e.flush(); err != nil {
 		return err
 	}

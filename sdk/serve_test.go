@@ -56,7 +56,7 @@ func keyed(n, size int) []Record {
 
 func TestBatchEmitterCutsAtBatchSize(t *testing.T) {
 	var log sentLog
-	e := &batchEmitter{send: log.send, batchSize: 3}
+	e := &batchEmitter{ctx: context.Background(), send: log.send, batchSize: 3}
 	rs := keyed(7, 10)
 	// One record at a time and several at once batch the same way.
 	if err := e.Emit(rs[0]); err != nil {
@@ -84,7 +84,7 @@ func TestBatchEmitterCutsAtBatchSize(t *testing.T) {
 
 func TestBatchEmitterCutsAtMaxBatchBytes(t *testing.T) {
 	var log sentLog
-	e := &batchEmitter{send: log.send, batchSize: 1000}
+	e := &batchEmitter{ctx: context.Background(), send: log.send, batchSize: 1000}
 	// Four records fill a batch exactly; the fifth starts the next.
 	quarter := maxBatchBytes / 4
 	if err := e.Emit(keyed(5, quarter)...); err != nil {
@@ -99,7 +99,7 @@ func TestBatchEmitterCutsAtMaxBatchBytes(t *testing.T) {
 	}
 	// One byte more per record, and only three fit.
 	log = sentLog{}
-	e = &batchEmitter{send: log.send, batchSize: 1000}
+	e = &batchEmitter{ctx: context.Background(), send: log.send, batchSize: 1000}
 	if err := e.Emit(keyed(5, quarter+1)...); err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestBatchEmitterCutsAtMaxBatchBytes(t *testing.T) {
 	}
 	// A record larger than a batch travels alone.
 	log = sentLog{}
-	e = &batchEmitter{send: log.send, batchSize: 1000}
+	e = &batchEmitter{ctx: context.Background(), send: log.send, batchSize: 1000}
 	rs := keyed(3, 10)
 	rs[1].Data = make([]byte, maxBatchBytes+1)
 	if err := e.Emit(rs...); err != nil {
@@ -129,7 +129,7 @@ func TestBatchEmitterCutsAtMaxBatchBytes(t *testing.T) {
 
 func TestBatchEmitterCheckpointFlushesFirst(t *testing.T) {
 	var log sentLog
-	e := &batchEmitter{send: log.send, batchSize: 10}
+	e := &batchEmitter{ctx: context.Background(), send: log.send, batchSize: 10}
 	rs := keyed(5, 1)
 	steps := []func() error{
 		func() error { return e.Emit(rs[0], rs[1]) },
@@ -151,7 +151,7 @@ func TestBatchEmitterCheckpointFlushesFirst(t *testing.T) {
 
 func TestBatchEmitterOversizedRecord(t *testing.T) {
 	var log sentLog
-	e := &batchEmitter{send: log.send, batchSize: 10}
+	e := &batchEmitter{ctx: context.Background(), send: log.send, batchSize: 10}
 	largest := Record{Stream: "s", Key: "largest", Data: make([]byte, MaxRecordBytes)}
 	if err := e.Emit(largest); err != nil {
 		t.Fatalf("Emit of a record of exactly MaxRecordBytes: %v", err)
@@ -186,7 +186,7 @@ func TestBatchEmitterOversizedRecord(t *testing.T) {
 func TestBatchEmitterSendError(t *testing.T) {
 	gone := errors.New("stream closed")
 	log := sentLog{fail: gone}
-	e := &batchEmitter{send: log.send, batchSize: 2}
+	e := &batchEmitter{ctx: context.Background(), send: log.send, batchSize: 2}
 	if err := e.Emit(keyed(1, 1)...); err != nil {
 		t.Fatalf("Emit below a batch sent nothing yet, but failed: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,4 +108,53 @@ func (neither) Spec() sdk.Spec { return sdk.Spec{Name: "x", Version: "1.0.0"} }
 
 func (neither) Check(context.Context, sdk.CheckRequest) (sdk.CheckResponse, error) {
 	return sdk.CheckResponse{}, nil
+}
+
+// slowSource emits one record every 2ms, as a source that calls its vendor
+// once a record would, until Emit fails; emitted counts the calls that
+// succeeded, and done closes when Read returns.
+type slowSource struct {
+	echo
+	emitted *atomic.Int64
+	done    chan struct{}
+}
+
+func (s slowSource) Read(ctx context.Context, _ sdk.ReadRequest, out sdk.Emitter) error {
+	defer close(s.done)
+	for i := 0; ; i++ {
+		time.Sleep(2 * time.Millisecond)
+		if err := out.Emit(sdk.Record{Stream: "items", Key: fmt.Sprint(i), Data: fmt.Appendf(nil, `{"id":%d}`, i)}); err != nil {
+			return err
+		}
+		s.emitted.Add(1)
+	}
+}
+
+// Emit fails once the read is cancelled, as sdk.Emitter promises, not only
+// when the next full batch fails to send: a source that emits a record at a
+// time would otherwise go on working for a whole batch.
+func TestEmitFailsOnceTheReadIsCancelled(t *testing.T) {
+	ctx := testContext(t, 30*time.Second)
+	src := slowSource{emitted: new(atomic.Int64), done: make(chan struct{})}
+	p, err := LaunchInProcess(ctx, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Kill()
+	const batch = 50
+	rctx, cancel := context.WithCancel(ctx)
+	out := recorder{onEmit: func() error { cancel(); return nil }}
+	if err := p.Read(rctx, sdk.ReadRequest{Streams: []sdk.StreamState{{Stream: "items"}}, BatchSize: batch}, &out); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Read = %v, want context.Canceled", err)
+	}
+	select {
+	case <-src.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connector's Read went on 10s after the cancel")
+	}
+	// The first batch, and the few records emitted while the cancel
+	// crossed the socket (2ms each); not the next batch's worth.
+	if n := src.emitted.Load(); n > batch+10 {
+		t.Errorf("%d Emit calls succeeded, %d after the read was cancelled at the first batch of %d", n, n-batch, batch)
+	}
 }
