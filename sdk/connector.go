@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"net/http"
 )
 
@@ -155,8 +156,18 @@ type Result struct {
 // Written is the result of a record written under id.
 func Written(id string, created bool) Result { return Result{ID: id, Created: created} }
 
-// Failed is the result of a record that was not written.
-func Failed(err error) Result { return Result{Err: err} }
+// Failed is the result of a record that was not written. A nil err (say a
+// kind constructor given a nil error) still fails the record, as
+// errFailedWithoutReason: the record must not pass for written.
+func Failed(err error) Result {
+	if err == nil {
+		err = errFailedWithoutReason
+	}
+	return Result{Err: err}
+}
+
+// errFailedWithoutReason is the error of a record Failed with a nil error.
+var errFailedWithoutReason = errors.New("connector bug: the record was failed without an error (sdk.Failed(nil))")
 
 // WebhookHandler is optional: a connector that can receive webhooks
 // implements it. HandleWebhook verifies the delivery (signature, timestamp)

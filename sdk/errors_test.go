@@ -3,6 +3,7 @@ package sdk
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -102,5 +103,20 @@ func TestErrorConstructors(t *testing.T) {
 	}
 	if got := (&Error{Kind: KindAuth}).Error(); got != "auth" {
 		t.Errorf("an Error without a cause says %q, want its kind %q", got, "auth")
+	}
+}
+
+// A record failed with a nil error (a kind constructor passes nil through)
+// still fails: it must not count as written.
+func TestFailedWithANilErrorStillFails(t *testing.T) {
+	for name, res := range map[string]Result{"Failed(nil)": Failed(nil), "Failed(Transient(nil))": Failed(Transient(nil))} {
+		if res.Err == nil {
+			t.Errorf("%s has no error: the record would pass for written", name)
+		} else if !strings.Contains(res.Err.Error(), "sdk.Failed(nil)") {
+			t.Errorf("%s: %v, want an error naming the bug", name, res.Err)
+		}
+	}
+	if err := errors.New("x"); Failed(err).Err != err {
+		t.Error("Failed(err) must keep err")
 	}
 }
