@@ -33,6 +33,10 @@ type client struct {
 	// version 2 (packed), batches and results travel packed.
 	version int
 	packed  bool
+	// cmd and stderr are the process and the end of what it wrote to
+	// stderr, for saying how it ended (death); nil in process.
+	cmd    *exec.Cmd
+	stderr *lastWords
 }
 
 var (
@@ -52,7 +56,9 @@ func launch(ctx context.Context, o hostlink.Options) (*client, error) {
 	cmd.Env = o.Env
 	cmd.Dir = o.Dir
 	setParentDeathSignal(cmd)
+	stderr := &lastWords{}
 	pc := plugin.NewClient(&plugin.ClientConfig{
+		Stderr:           stderr,
 		HandshakeConfig:  handshake,
 		VersionedPlugins: pluginSets(nil),
 		Cmd:              cmd,
@@ -68,6 +74,7 @@ func launch(ctx context.Context, o hostlink.Options) (*client, error) {
 		pc.Kill()
 		return nil, err
 	}
+	c.cmd, c.stderr = cmd, stderr
 	return c, nil
 }
 
@@ -165,6 +172,9 @@ func (p *client) Kill() {
 func (p *client) wrap(call string, err error) error {
 	if err == nil {
 		return nil
+	}
+	if died := p.death(err); died != "" {
+		return fmt.Errorf("connector %s: %s: %s: %w", p.spec.Name, call, died, errorFromStatus(err))
 	}
 	return fmt.Errorf("connector %s: %s: %w", p.spec.Name, call, errorFromStatus(err))
 }

@@ -767,6 +767,42 @@ func TestPluginWriteWrongResultCount(t *testing.T) {
 	_ = w.Close(ctx)
 }
 
+// A plugin that dies in the middle of a call is reported as such: its exit
+// status and its last words (a panic's message), not only the broken
+// connection it leaves ("error reading from server: EOF").
+func TestPluginThatDiesSaysHow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cfg  map[string]any
+		want []string
+	}{
+		{"panic", map[string]any{"panic_in_write": "boom in Write"},
+			[]string{"the plugin process exited (exit status 2; it said: panic: boom in Write", "write"}},
+		{"exit", map[string]any{"exit_in_write": 3}, []string{"the plugin process exited (exit status 3", "write"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := launch(t, Options{})
+			ctx := testContext(t, 30*time.Second)
+			w := openWriter(t, p, tt.cfg)
+			_, err := w.Write(ctx, sdk.WriteRequest{Records: writeRecords(3, 20)})
+			if err == nil {
+				t.Fatal("Write to a plugin that died: no error")
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Write to a plugin that died: %v\nwant it to say %q", err, want)
+				}
+			}
+			if !sdk.KindOf(err).Retryable() {
+				t.Errorf("kind %v: a crash stays a failure a restart may mend", sdk.KindOf(err))
+			}
+		})
+	}
+}
+
 func TestPluginWriterCloseError(t *testing.T) {
 	t.Parallel()
 	p := launch(t, Options{})

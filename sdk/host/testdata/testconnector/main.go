@@ -42,10 +42,12 @@ type config struct {
 	ReadError       *errSpec `json:"read_error"`  // Read ends with this error instead of nil
 
 	// Write.
-	FailKeys     map[string]errSpec `json:"fail_keys"`     // records with these keys fail with these errors
-	WriteError   *errSpec           `json:"write_error"`   // every Write fails as a whole
-	CloseError   *errSpec           `json:"close_error"`   // Writer.Close fails
-	WrongResults bool               `json:"wrong_results"` // Write returns one result too few
+	FailKeys     map[string]errSpec `json:"fail_keys"`      // records with these keys fail with these errors
+	WriteError   *errSpec           `json:"write_error"`    // every Write fails as a whole
+	CloseError   *errSpec           `json:"close_error"`    // Writer.Close fails
+	WrongResults bool               `json:"wrong_results"`  // Write returns one result too few
+	PanicInWrite string             `json:"panic_in_write"` // Write panics with this message
+	ExitInWrite  int                `json:"exit_in_write"`  // Write ends the process with this status (if > 0)
 
 	// Discover.
 	DiscoverStreams []string `json:"discover_streams"`
@@ -265,6 +267,12 @@ func resultID(stream string, r sdk.Record) string {
 func (w *writer) Write(_ context.Context, req sdk.WriteRequest) (sdk.WriteResponse, error) {
 	if w.cfg.WriteError != nil {
 		return sdk.WriteResponse{}, w.cfg.WriteError.err()
+	}
+	if w.cfg.PanicInWrite != "" {
+		panic(w.cfg.PanicInWrite)
+	}
+	if w.cfg.ExitInWrite > 0 {
+		os.Exit(w.cfg.ExitInWrite)
 	}
 	results := make([]sdk.Result, 0, len(req.Records))
 	for _, r := range req.Records {
