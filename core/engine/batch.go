@@ -430,7 +430,9 @@ func (b *batchWriter) write(ctx context.Context, recs []sdk.Record, out []outgoi
 		if err := mayWrite(ctx); err != nil {
 			return err
 		}
+		done := b.wd.await(fmt.Sprintf("%s to answer a write of %d records", connectionName(b.p.to), len(batch)))
 		resp, err := b.w.Write(ctx, sdk.WriteRequest{Records: batch})
+		done()
 		b.wd.progress()
 		if err != nil {
 			return fmt.Errorf("write %d records to %s.%s: %w", len(batch), b.p.to.Name, b.p.cfg.To.Stream, err)

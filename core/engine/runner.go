@@ -319,7 +319,11 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 	if err != nil {
 		return final(fmt.Errorf("load checkpoints: %w", err))
 	}
+	// Between the destination's answers, the run waits for the source.
+	wd.await(connectionName(p.from) + " to send the next batch or checkpoint")
+	opened := wd.await(connectionName(p.to) + " to open its writer")
 	w, err := dst.OpenWriter(ctx, sdk.OpenWriterRequest{Config: sdk.Config(p.to.Config), Stream: p.cfg.To.Stream})
+	opened()
 	if err != nil {
 		return fmt.Errorf("open writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, err)
 	}
@@ -368,6 +372,7 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 		return fmt.Errorf("read %s.%s: %w", p.from.Name, p.cfg.From.Stream, err)
 	}
 	closed = true
+	wd.await(connectionName(p.to) + " to close its writer")
 	if err := w.Close(ctx); err != nil {
 		return fmt.Errorf("close writer for %s.%s: %w", p.to.Name, p.cfg.To.Stream, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/host"
 )
@@ -47,17 +48,22 @@ type watchdog struct {
 	waitTill   atomic.Int64 // unix nanos until which the engine waits on purpose
 	pluginTill atomic.Int64 // unix nanos until which a plugin said it waits
 	reason     atomic.Pointer[string]
+	awaiting   atomic.Pointer[string] // what the run waits for now, for the message of a hang
 }
 
 // errHung is why a hung attempt was cancelled.
 type errHung struct {
 	idle       time.Duration
+	awaiting   string        // what the run was waiting for: who, doing what
 	waitReason string        // the last wait a plugin announced since the last progress, if any
 	maxWaiting time.Duration // set when the bound on waiting is what ran out
 }
 
 func (e errHung) Error() string {
 	msg := fmt.Sprintf("the connectors made no progress for %s", roundIdle(e.idle))
+	if e.awaiting != "" {
+		msg += " (waiting for " + e.awaiting + ")"
+	}
 	switch {
 	case e.maxWaiting > 0:
 		msg += fmt.Sprintf(", waiting (last: %s) longer than the %s a run may wait without progress", e.waitReason, e.maxWaiting)
@@ -93,6 +99,17 @@ func (w *watchdog) waiting(t time.Time) {
 	if w != nil {
 		w.waitTill.Store(t.UnixNano())
 	}
+}
+
+// await records what the run waits for from now on — "dst (zendesk) to
+// answer a write of 500 records" — and returns the func that puts back
+// what it waited for before. Both are no-ops on a nil watchdog.
+func (w *watchdog) await(what string) (done func()) {
+	if w == nil {
+		return func() {}
+	}
+	before := w.awaiting.Swap(&what)
+	return func() { w.awaiting.Store(before) }
 }
 
 // pluginWaiting records that a plugin said it waits on purpose until t,
@@ -132,6 +149,9 @@ func (w *watchdog) hung(now time.Time) error {
 		return nil
 	}
 	err := errHung{idle: now.Sub(last)}
+	if a := w.awaiting.Load(); a != nil {
+		err.awaiting = *a
+	}
 	if waited {
 		if r := w.reason.Load(); r != nil {
 			err.waitReason = *r
@@ -219,4 +239,10 @@ func hungCause(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// connectionName names a connection and its connector for a message:
+// "dst (zendesk)".
+func connectionName(c *config.Connection) string {
+	return c.Name + " (" + c.Connector + ")"
 }

@@ -55,6 +55,10 @@ func TestHungPluginIsRestarted(t *testing.T) {
 	if len(hangs) != 1 || !strings.Contains(hangs[0].Err.Error(), "no progress") {
 		t.Fatalf("plugin_hang events = %+v", hangs)
 	}
+	// It says which plugin hung, doing what.
+	if want := "(waiting for dst (fakedest) to answer a write of 10 records)"; !strings.Contains(hangs[0].Err.Error(), want) {
+		t.Errorf("the hang says %q, want it to say %q", hangs[0].Err, want)
+	}
 	if restarts := log.of(EventPluginRestart); len(restarts) != 1 || !strings.Contains(restarts[0].Err.Error(), "hung") {
 		t.Errorf("the restart does not say the plugins hung: %+v", restarts)
 	}
@@ -76,5 +80,40 @@ func TestWaitingIsNotHanging(t *testing.T) {
 	res := h.sync()
 	if res.Err != nil || res.Counts.Restarts != 0 || len(log.of(EventPluginHang)) != 0 {
 		t.Fatalf("a rate-limit wait was taken for a hang: %+v, hangs %d", res, len(log.of(EventPluginHang)))
+	}
+}
+
+// hangingSource sends its first batch, then hangs until the read is
+// cancelled, as a source stuck on its vendor would; later reads end at once.
+type hangingSource struct {
+	*fakeSource
+	reads atomic.Int32
+}
+
+func (s *hangingSource) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
+	if s.reads.Add(1) > 1 {
+		return nil
+	}
+	if err := out.Emit(customers(0, 10)...); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return sdk.Transient(ctx.Err())
+}
+
+// A source that stops sending is named as the plugin the run waited for.
+func TestHungSourceIsNamed(t *testing.T) {
+	h := newHarness(t, 10, nil)
+	h.launch.connectors["src"] = &hangingSource{fakeSource: h.src}
+	h.runner.HangTimeout = 200 * time.Millisecond
+	var log eventLog
+	h.runner.Events = log.add
+	if res := h.sync(); res.Err != nil {
+		t.Fatalf("sync: %v", res.Err)
+	}
+	hangs := log.of(EventPluginHang)
+	want := "(waiting for src (fakesource) to send the next batch or checkpoint)"
+	if len(hangs) != 1 || !strings.Contains(hangs[0].Err.Error(), want) {
+		t.Fatalf("plugin_hang events = %+v, want one saying %q", hangs, want)
 	}
 }
