@@ -150,10 +150,10 @@ func (d driver) Count(_ context.Context, stream string, records []sdk.Record) ([
 		}
 		switch stream {
 		case StreamUsers:
-			email, _, _ := o.str("email")
+			email, _, _ := o.GetString("email")
 			out[i] = len(d.sb.UsersByEmail(email))
 		case StreamTickets:
-			ext, _, _ := o.str("external_id")
+			ext, _, _ := o.GetString("external_id")
 			out[i] = len(d.sb.TicketsByExternalID(ext))
 		}
 	}
