@@ -6,27 +6,19 @@ import (
 	"testing"
 )
 
+// TestRecordError: the message names the record's stream and key (or
+// "(no key)"), the kind is bad record, and the cause stays in the chain.
 func TestRecordError(t *testing.T) {
-	tests := []struct {
-		rec  Record
-		err  error
-		want string
-	}{
-		{Record{Stream: "contacts", Key: "42"}, errors.New("email is not an address"), "contacts record 42: email is not an address"},
-		{Record{Stream: "contacts"}, errors.New("no email"), "contacts record (no key): no email"},
-	}
-	for _, tt := range tests {
-		err := RecordError(tt.rec, tt.err)
-		if err == nil || err.Error() != tt.want {
-			t.Errorf("RecordError = %v, want %q", err, tt.want)
-		}
-		if KindOf(err) != KindBadRecord {
-			t.Errorf("kind = %v, want bad_record", KindOf(err))
-		}
-		if !errors.Is(err, tt.err) {
-			t.Errorf("%v does not wrap its cause", err)
+	cause := errors.New("email is not an address")
+	check := func(rec Record, want string) {
+		t.Helper()
+		err := RecordError(rec, cause)
+		if err == nil || err.Error() != want || KindOf(err) != KindBadRecord || !errors.Is(err, cause) {
+			t.Errorf("RecordError = %v (kind %v), want a bad record %q wrapping its cause", err, KindOf(err), want)
 		}
 	}
+	check(Record{Stream: "contacts", Key: "42"}, "contacts record 42: email is not an address")
+	check(Record{Stream: "contacts"}, "contacts record (no key): email is not an address")
 	if err := RecordError(Record{Key: "1"}, nil); err != nil {
 		t.Errorf("RecordError(nil) = %v, want nil", err)
 	}

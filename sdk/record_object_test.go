@@ -7,6 +7,42 @@ import (
 	"testing"
 )
 
+// TestObjectGetString: strings and numbers are text, absent and null are
+// missing, anything else is an error naming the member.
+func TestObjectGetString(t *testing.T) {
+	const absent = "(absent)"
+	get := func(raw string) (string, bool, error) {
+		o := Object{}
+		if raw != absent {
+			o["name"] = json.RawMessage(raw)
+		}
+		return o.GetString("name")
+	}
+	for raw, want := range map[string]string{
+		`""`:                      "",
+		`"Ann"`:                   "Ann",
+		`"caf\u00e9 \"x\""`:       `café "x"`,
+		`42`:                      "42",
+		`-1.5e3`:                  "-1.5e3",
+		`12345678901234567890123`: "12345678901234567890123",
+		` 7 `:                     "7",
+	} {
+		if got, ok, err := get(raw); err != nil || !ok || got != want {
+			t.Errorf("GetString(%s) = %q, %v, %v; want %q", raw, got, ok, err, want)
+		}
+	}
+	for _, raw := range []string{absent, `null`, ` null `} {
+		if got, ok, err := get(raw); err != nil || ok || got != "" {
+			t.Errorf("GetString(%s) = %q, %v, %v; want it missing", raw, got, ok, err)
+		}
+	}
+	for _, raw := range []string{`true`, `{"a":1}`, `["a"]`, `"unterminated`, `12abc`, `012`, `-`} {
+		if got, ok, err := get(raw); err == nil || !strings.Contains(err.Error(), "name is not a string") {
+			t.Errorf("GetString(%s) = %q, %v, %v; want an error naming the member", raw, got, ok, err)
+		}
+	}
+}
+
 func TestDecodeObject(t *testing.T) {
 	tests := []struct {
 		data, wrapper string
@@ -41,63 +77,6 @@ func TestDecodeObject(t *testing.T) {
 		if got, _ := json.Marshal(o); string(got) != tt.want {
 			t.Errorf("DecodeObject(%s, %q) = %s, want %s", tt.data, tt.wrapper, got, tt.want)
 		}
-	}
-}
-
-// TestObjectGetString: strings and numbers are text, absent and null are
-// missing, anything else is an error naming the member.
-func TestObjectGetString(t *testing.T) {
-	const absent = "(absent)"
-	tests := []struct {
-		raw  string // the member's raw JSON; absent for none
-		want string
-		ok   bool
-		err  bool
-	}{
-		{raw: absent},
-		{raw: `null`},
-		{raw: ` null `},
-		{raw: `""`, want: "", ok: true},
-		{raw: `"Ann"`, want: "Ann", ok: true},
-		{raw: `"caf\u00e9 \"x\""`, want: `café "x"`, ok: true},
-		{raw: `42`, want: "42", ok: true},
-		{raw: `-1.5e3`, want: "-1.5e3", ok: true},
-		{raw: `12345678901234567890123`, want: "12345678901234567890123", ok: true},
-		{raw: ` 7 `, want: "7", ok: true},
-		{raw: `true`, err: true},
-		{raw: `{"a":1}`, err: true},
-		{raw: `["a"]`, err: true},
-		{raw: `"unterminated`, err: true},
-		{raw: `12abc`, err: true},
-		{raw: `012`, err: true},
-		{raw: `-`, err: true},
-	}
-	for _, tt := range tests {
-		o := Object{}
-		if tt.raw != absent {
-			o["name"] = json.RawMessage(tt.raw)
-		}
-		got, ok, err := o.GetString("name")
-		if tt.err {
-			if err == nil || !strings.Contains(err.Error(), "name is not a string") {
-				t.Errorf("GetString(%s) = %q, %v, %v; want an error naming the member", tt.raw, got, ok, err)
-			}
-			continue
-		}
-		if err != nil || got != tt.want || ok != tt.ok {
-			t.Errorf("GetString(%s) = %q, %v, %v; want %q, %v", tt.raw, got, ok, err, tt.want, tt.ok)
-		}
-	}
-}
-
-func TestObjectSetString(t *testing.T) {
-	o := Object{"n": json.RawMessage(`1`)}
-	o.SetString("n", `a "quoted" <b>`)
-	if got, ok, err := o.GetString("n"); err != nil || !ok || got != `a "quoted" <b>` {
-		t.Errorf("after SetString, GetString = %q, %v, %v", got, ok, err)
-	}
-	if !json.Valid(o["n"]) {
-		t.Errorf("SetString wrote %s, not JSON", o["n"])
 	}
 }
 
