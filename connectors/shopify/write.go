@@ -119,15 +119,6 @@ func fieldErrors(err error, field string) []string {
 	return httpx.Strings(gjson.GetBytes(he.Body, "errors."+field))
 }
 
-// status is the HTTP status of a failed call, 0 if none.
-func status(err error) int {
-	var he *httpx.Error
-	if errors.As(err, &he) {
-		return he.Status
-	}
-	return 0
-}
-
 // kinded wraps err in an sdk error of kind (unknown read as transient).
 func kinded(kind sdk.ErrorKind, err error, after time.Duration) error {
 	if kind == sdk.KindUnknown {

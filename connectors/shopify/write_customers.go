@@ -85,7 +85,7 @@ func (w *customersWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, 
 func (w *customersWriter) update(ctx context.Context, r sdk.Record, id string, body sdk.Object) (sdk.Result, error) {
 	resp, err := w.cl.Do(ctx, &httpx.Request{Method: http.MethodPut, Path: "/customers/" + url.PathEscape(id) + ".json",
 		Body: map[string]any{"customer": body}})
-	if status(err) == http.StatusNotFound {
+	if httpx.StatusOf(err) == http.StatusNotFound {
 		return sdk.Result{}, sdk.RecordErrorf(r, "update customer %s: %w", id, errCustomerGone)
 	}
 	if err != nil {

@@ -65,7 +65,7 @@ func (w *trackingWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, e
 	_, err = w.cl.Do(ctx, &httpx.Request{Method: http.MethodPost, Path: "/fulfillments/" + url.PathEscape(id) + "/update_tracking.json",
 		Body: body, Idempotent: true})
 	switch {
-	case status(err) == http.StatusNotFound:
+	case httpx.StatusOf(err) == http.StatusNotFound:
 		return sdk.Result{}, sdk.RecordErrorf(r, "fulfillment %s does not exist in shopify", id)
 	case err != nil:
 		return sdk.Result{}, vendorError(r, fmt.Sprintf("update the tracking of fulfillment %s", id), err)

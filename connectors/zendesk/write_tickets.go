@@ -314,8 +314,7 @@ func (w *ticketsWriter) latestComment(ctx context.Context, id string) (string, e
 }
 
 func (w *ticketsWriter) updateFailure(r sdk.Record, id string, err error) (sdk.Result, error) {
-	var he *httpx.Error
-	if errors.As(err, &he) && he.Status == http.StatusNotFound {
+	if httpx.StatusOf(err) == http.StatusNotFound {
 		return sdk.Failed(sdk.RecordErrorf(r, "ticket %s no longer exists in zendesk", id)), nil
 	}
 	if sdk.KindOf(err) == sdk.KindBadRecord {
