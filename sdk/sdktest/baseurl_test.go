@@ -9,18 +9,6 @@ import (
 	"github.com/cxhub/cxhub/sdk/httpx"
 )
 
-// failures is a testing.TB that keeps what a helper reports.
-type failures struct {
-	testing.TB
-	msgs []string
-}
-
-func (f *failures) Helper() {}
-
-func (f *failures) Errorf(format string, args ...any) {
-	f.msgs = append(f.msgs, fmt.Sprintf(format, args...))
-}
-
 // TestWantBaseURLChecked: httpx.ParseBaseURL passes; a check that lets
 // plain http through, or that forgets the key or the example, fails.
 func TestWantBaseURLChecked(t *testing.T) {
@@ -61,8 +49,7 @@ func TestWantBaseURLChecked(t *testing.T) {
 		}, "base_url http://127.0.0.1:8080 refused"},
 	}
 	for _, tt := range tests {
-		f := &failures{TB: t}
-		WantBaseURLChecked(f, "base_url", example, tt.parse)
+		f := runTB(t, func(tb testing.TB) { WantBaseURLChecked(tb, "base_url", example, tt.parse) })
 		switch {
 		case tt.want == "" && len(f.msgs) > 0:
 			t.Errorf("%s: failed: %q", tt.name, f.msgs)
