@@ -103,11 +103,7 @@ func conformanceSuite(t *testing.T) sdktest.Suite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := sdktest.StartSandbox(t, sb)
 	// The suite writes the same records twice without TargetID: only the
 	// key properties make that idempotent (the default, links, is tested
 	// by TestWritesCreateThenUpdateByLinks).

@@ -86,11 +86,7 @@ func conformanceSuite(t *testing.T) sdktest.Suite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := sdktest.StartSandbox(t, sb)
 	cfg := func(base, token string) sdk.Config {
 		return sdk.Config(fmt.Sprintf(`{"base_url":%q,"token":%q,"requests_per_minute":100000,"max_retries":1,"per_page":4,`+
 			`"survey_ids":[%q],"contact_list_id":%q}`, base, token, sandbox.NPSSurveyID, sandbox.ContactListID))
