@@ -33,7 +33,7 @@ const DefaultSearchLag = 30 * time.Second
 // (sdk.ConfigSchemaOf), its defaults and its secrets.
 type config struct {
 	Token              string   `json:"token" required:"true" secret:"true" minLength:"1" doc:"Access token of a HubSpot private app (or an OAuth access token), sent as a Bearer token. Scopes: crm.objects.contacts.read and .write, crm.objects.companies.read and .write, and those your account asks for notes."`
-	BaseURL            string   `json:"base_url" pattern:"^https?://" default:"https://api.hubapi.com" doc:"Root of the HubSpot API. Change it only to talk to a sandbox or a proxy."`
+	BaseURL            string   `json:"base_url" pattern:"^https?://" default:"https://api.hubapi.com" doc:"Root of the HubSpot API. Change it only to talk to a sandbox or a proxy. Plain http is accepted for loopback hosts only (a local sandbox): the token travels in every request."`
 	ContactProperties  []string `json:"contact_properties" uniqueItems:"true" minLength:"1" doc:"Contact properties to read, in addition to the connector's defaults (email, names, phone, company, address, lifecycle...)."`
 	CompanyProperties  []string `json:"company_properties" uniqueItems:"true" minLength:"1" doc:"Company properties to read, in addition to the defaults (name, domain, phone, industry, address...)."`
 	NoteProperties     []string `json:"note_properties" uniqueItems:"true" minLength:"1" doc:"Note properties to read, in addition to the defaults (hs_note_body, hs_timestamp, owner)."`
@@ -58,11 +58,11 @@ func (cfg *config) Validate() error {
 	if cfg.Token == "" {
 		return errors.New("token: a HubSpot access token is required (a private app's token)")
 	}
-	u, err := url.Parse(cfg.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("base_url %q: want an http(s) URL such as %s", cfg.BaseURL, DefaultBaseURL)
+	base, err := httpx.ParseBaseURL("base_url", cfg.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return err
 	}
-	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cfg.BaseURL = base.String()
 	d, err := time.ParseDuration(strings.TrimSpace(cfg.SearchLag))
 	if err != nil || d < 0 {
 		return fmt.Errorf("search_lag %q: want a Go duration such as 30s (0 turns the lag window off)", cfg.SearchLag)

@@ -15,6 +15,7 @@ import (
 // driver seeds and inspects a sandbox for the conformance suite.
 type driver struct {
 	sb *sandbox.Sandbox
+	sdktest.KitFaults
 }
 
 var (
@@ -90,12 +91,6 @@ func (d driver) BadRecord(stream string) (sdk.Record, bool) {
 	return sdk.Record{Stream: stream, Key: stream + "-bad", Data: []byte(data)}, true
 }
 
-// FailNext makes the sandbox answer the next n requests with status.
-func (d driver) FailNext(_ context.Context, status, n int) error {
-	d.sb.Kit().FailNext(status, n)
-	return nil
-}
-
 // conformanceSuite starts a sandbox and returns a suite for it.
 func conformanceSuite(t *testing.T) sdktest.Suite {
 	sb, err := sandbox.New(sandbox.Options{Seed: 11, Contacts: 40, Companies: 10, Notes: 10,
@@ -103,11 +98,7 @@ func conformanceSuite(t *testing.T) sdktest.Suite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := sdktest.StartSandbox(t, sb)
 	// The suite writes the same records twice without TargetID: only the
 	// key properties make that idempotent (the default, links, is tested
 	// by TestWritesCreateThenUpdateByLinks).
@@ -119,7 +110,7 @@ func conformanceSuite(t *testing.T) sdktest.Suite {
 		Config:         cfg(srv.URL, sandbox.DefaultToken),
 		BadCredentials: cfg(srv.URL, "not-the-token"),
 		Unreachable:    cfg(sdktest.UnreachableURL(t), sandbox.DefaultToken),
-		Driver:         driver{sb: sb},
+		Driver:         driver{sb: sb, KitFaults: sdktest.KitFaults{Kit: sb.Kit()}},
 	}
 }
 
@@ -130,10 +121,5 @@ func TestConformance(t *testing.T) {
 }
 
 func TestConformanceOfTheBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the plugin binary")
-	}
-	s := conformanceSuite(t)
-	s.Binary = sdktest.BuildPlugin(t, "./cmd/cxhub-connector-hubspot")
-	s.Run(t)
+	conformanceSuite(t).RunBinary(t, "./cmd/cxhub-connector-hubspot")
 }

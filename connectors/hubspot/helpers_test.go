@@ -2,7 +2,6 @@ package hubspot
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"maps"
 	"net/http"
@@ -46,15 +45,7 @@ func newEnv(t *testing.T, o sandbox.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("close sandbox: %v", err)
-		}
-	})
+	srv := sdktest.StartSandbox(t, sb)
 	counter := &httpx.Counter{}
 	conn := NewWithOptions(Options{Counter: counter, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
 	return &env{t: t, sb: sb, url: srv.URL, conn: conn, counter: counter}
@@ -64,22 +55,13 @@ func newEnv(t *testing.T, o sandbox.Options) *env {
 func (e *env) config(extra map[string]any) sdk.Config {
 	cfg := map[string]any{"base_url": e.url, "token": sandbox.DefaultToken, "search_requests_per_second": 100}
 	maps.Copy(cfg, extra)
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return b
+	return sdktest.ConfigOf(e.t, cfg)
 }
 
 // read reads one stream from state with a batch size.
 func (e *env) read(stream string, state []byte, batch int) *sdktest.Collector {
 	e.t.Helper()
-	col, err := sdktest.ReadAll(e.t.Context(), e.conn, sdk.ReadRequest{Config: e.config(nil),
-		Streams: []sdk.StreamState{{Stream: stream, State: state}}, BatchSize: batch})
-	if err != nil {
-		e.t.Fatalf("read %s: %v", stream, err)
-	}
-	return col
+	return sdktest.MustReadAll(e.t.Context(), e.t, e.conn, readRequest(e, stream, state, batch))
 }
 
 // ids returns the ids of the sandbox's objects of a stream.

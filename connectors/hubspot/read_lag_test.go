@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,33 +14,11 @@ import (
 	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
-// testClock is a sandbox clock that tests set by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(at time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = at
-}
-
 // readWith reads one stream from state with cfg.
 func (e *env) readWith(cfg sdk.Config, stream string, state []byte, batch int) *sdktest.Collector {
 	e.t.Helper()
-	col, err := sdktest.ReadAll(e.t.Context(), e.conn, sdk.ReadRequest{Config: cfg,
+	return sdktest.MustReadAll(e.t.Context(), e.t, e.conn, sdk.ReadRequest{Config: cfg,
 		Streams: []sdk.StreamState{{Stream: stream, State: state}}, BatchSize: batch})
-	if err != nil {
-		e.t.Fatalf("read %s: %v", stream, err)
-	}
-	return col
 }
 
 // TestSearchLagCatchesObjectsIndexedLate: the search index shows a change
@@ -64,7 +41,7 @@ func TestSearchLagCatchesObjectsIndexedLate(t *testing.T) {
 		{"search_lag 0s", "0s", false, false}, // the gap the window closes: this proves the scenario can miss an object
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &testClock{now: t0}
+			clock := sdktest.NewClock(t0)
 			e := newEnv(t, sandbox.Options{Contacts: 30, IndexLag: 5 * time.Second, Now: clock.Now})
 			if tt.noDate {
 				e.conn.opts.Transport = dropDate{http.DefaultTransport}
@@ -118,7 +95,7 @@ func TestSearchLagCatchesObjectsIndexedLate(t *testing.T) {
 // the floor itself. A read from it skips them until they change again.
 func TestLagWindowCheckpoints(t *testing.T) {
 	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	clock := &testClock{now: t0}
+	clock := sdktest.NewClock(t0)
 	e := newEnv(t, sandbox.Options{Contacts: 30, Now: clock.Now})
 	cfg := e.config(map[string]any{"search_lag": "20s"})
 	state := e.readWith(cfg, streamContacts, nil, 100).Last(streamContacts)

@@ -72,15 +72,7 @@ func FuzzWebhookSigned(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			f.Errorf("close sandbox: %v", err)
-		}
-	})
+	srv := sdktest.StartSandbox(f, sb)
 	contact, company := sb.Objects(streamContacts)[0].ID, sb.Objects(streamCompanies)[0].ID
 	for _, seed := range []string{
 		`[{"eventId":1,"portalId":62515,"subscriptionId":7,"occurredAt":1000,"subscriptionType":"contact.propertyChange","objectId":` + contact +

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cxhub/cxhub/connectors/hubspot/sandbox"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/sdktest"
 	"github.com/cxhub/cxhub/sdk/webhook"
 	"github.com/tidwall/gjson"
 )
@@ -180,7 +181,7 @@ func signedDelivery(e *env, public string, events any, at time.Time) sdk.Webhook
 func TestWebhookDropsReplays(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
 	t0 := time.Now().UTC()
-	clock := &testClock{now: t0}
+	clock := sdktest.NewClock(t0)
 	conn := NewWithOptions(Options{Counter: e.counter, Now: clock.Now})
 	c := e.ids(streamContacts)
 	const public = "https://hooks.example.com/hubspot"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 
 	"github.com/cxhub/cxhub/sdk"
@@ -57,9 +58,8 @@ type writer struct {
 func (w *writer) checkKeyProperty(ctx context.Context) error {
 	field := singular(w.obj.name) + "_key_property"
 	resp, err := w.client.Get(ctx, "/crm/v3/properties/"+w.obj.name+"/"+url.PathEscape(w.key), nil)
-	var he *httpx.Error
 	switch {
-	case errors.As(err, &he) && he.Status == 404:
+	case httpx.StatusOf(err) == http.StatusNotFound:
 		return sdk.ConfigError(fmt.Errorf("%s: HubSpot has no %s property %q: create it (single-line text, "+
 			"unique values) or set %s to \"\" to create %s without it", field, w.obj.name, w.key, field, w.obj.name))
 	case err != nil:

@@ -95,9 +95,11 @@ func member(rec sdk.Record, name string) string {
 	return ""
 }
 
-// badRecord names the record in a bad-record error.
+// badRecord is sdk.RecordError naming the record as one of stream, the
+// HubSpot object it is written as, whatever stream it came with.
 func badRecord(stream string, rec sdk.Record, err error) error {
-	return sdk.BadRecord(fmt.Errorf("%s record %s: %w", stream, rec.Key, err))
+	rec.Stream = stream
+	return sdk.RecordError(rec, err)
 }
 
 // normalEmail is how HubSpot compares emails.

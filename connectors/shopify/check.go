@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -24,9 +23,8 @@ func (c *Connector) Check(ctx context.Context, req sdk.CheckRequest) (sdk.CheckR
 	}
 	resp, err := cl.Get(ctx, "/shop.json", nil)
 	if err != nil {
-		var he *httpx.Error
-		if errors.As(err, &he) && (he.Status == http.StatusUnauthorized || he.Status == http.StatusForbidden) {
-			return sdk.CheckResponse{}, sdk.AuthError(fmt.Errorf("shopify %s refused the access token (%d): check access_token", cfg.shopName(), he.Status))
+		if s := httpx.StatusOf(err); s == http.StatusUnauthorized || s == http.StatusForbidden {
+			return sdk.CheckResponse{}, sdk.AuthError(fmt.Errorf("shopify %s refused the access token (%d): check access_token", cfg.shopName(), s))
 		}
 		return sdk.CheckResponse{}, fmt.Errorf("check shopify %s: %w", cfg.shopName(), err)
 	}

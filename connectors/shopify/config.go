@@ -3,12 +3,12 @@ package shopify
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
 )
 
 // DefaultAPIVersion is the api_version a config leaves out (its tag's
@@ -66,33 +66,17 @@ func (c *config) Validate() error {
 	return nil
 }
 
-// rootOf checks base_url and returns it without a trailing /admin/api/...
-// Plain http is refused except for loopback hosts: the token travels in
-// every request.
+// rootOf checks base_url (httpx.ParseBaseURL: plain http for loopback
+// hosts only) and returns it without a trailing /admin/api/...
 func rootOf(base string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", configError("base_url %q: want an http(s) URL such as https://acme.myshopify.com", base)
+	u, err := httpx.ParseBaseURL("base_url", base, "https://acme.myshopify.com")
+	if err != nil {
+		return "", err
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return "", configError("base_url %q: plain http is only allowed for a local sandbox (127.0.0.1); use https", base)
+	if i := strings.Index(u.Path, "/admin"); i >= 0 {
+		u.Path = u.Path[:i]
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", configError("base_url %q: want no query, fragment or user info", base)
-	}
-	path := strings.TrimSuffix(u.Path, "/")
-	if i := strings.Index(path, "/admin"); i >= 0 {
-		path = path[:i]
-	}
-	return u.Scheme + "://" + strings.ToLower(u.Host) + path, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return u.String(), nil
 }
 
 // shopName names the shop for messages: its name, or the base URL's host.
@@ -105,10 +89,6 @@ func (c config) shopName() string {
 		return c.apiURL
 	}
 	return u.Host
-}
-
-func configError(format string, args ...any) error {
-	return sdk.ConfigError(fmt.Errorf(format, args...))
 }
 
 // errNoWebhookSecret is the cause of a webhook refused for want of a secret.

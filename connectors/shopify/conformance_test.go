@@ -14,7 +14,7 @@ func suiteEnv(t *testing.T) (*env, sdktest.Suite) {
 		Config:         e.config("page_size", 7),
 		BadCredentials: e.config("access_token", "shpat_wrong"),
 		Unreachable:    e.config("base_url", sdktest.UnreachableURL(t)),
-		Driver:         driver{sb: e.sb},
+		Driver:         driver{sb: e.sb, KitFaults: sdktest.KitFaults{Kit: e.sb.Kit()}},
 		Records:        25,
 		BatchSize:      10,
 	}
@@ -27,10 +27,6 @@ func TestConformanceInProcess(t *testing.T) {
 }
 
 func TestConformanceBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the plugin binary")
-	}
 	_, s := suiteEnv(t)
-	s.Binary = sdktest.BuildPlugin(t, "./cmd/cxhub-connector-shopify")
-	s.Run(t)
+	s.RunBinary(t, "./cmd/cxhub-connector-shopify")
 }

@@ -1,10 +1,8 @@
 package shopify
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"sync"
+	"strconv"
 	"time"
 
 	"github.com/cxhub/cxhub/sdk"
@@ -19,8 +17,7 @@ import (
 // deliveries, to drop Shopify's repeats.
 type Connector struct {
 	opts    Options
-	mu      sync.Mutex
-	clients map[string]*httpx.Client
+	clients httpx.Clients
 	seen    *webhook.ReplayGuard
 }
 
@@ -60,19 +57,19 @@ func NewWithOptions(opts Options) *Connector {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Connector{opts: opts, clients: map[string]*httpx.Client{}, seen: webhook.NewReplayGuard(seenTTL, seenMax)}
+	return &Connector{opts: opts, seen: webhook.NewReplayGuard(seenTTL, seenMax)}
 }
 
 // client returns the HTTP client of cfg's shop and token, made on first use
 // and kept. quick gives one that retries once only, for Check.
 func (c *Connector) client(cfg config, quick bool) (*httpx.Client, error) {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%g\x00%v", cfg.apiURL, cfg.AccessToken, cfg.BucketSize, cfg.LeakRate, quick))
-	key := hex.EncodeToString(sum[:])
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cl, ok := c.clients[key]; ok {
-		return cl, nil
-	}
+	key := httpx.AccountKey(cfg.apiURL, cfg.AccessToken, strconv.Itoa(cfg.BucketSize),
+		strconv.FormatFloat(cfg.LeakRate, 'g', -1, 64), strconv.FormatBool(quick))
+	return c.clients.Get(key, func() (*httpx.Client, error) { return c.newClient(cfg, quick) })
+}
+
+// newClient makes the HTTP client of cfg's shop and token.
+func (c *Connector) newClient(cfg config, quick bool) (*httpx.Client, error) {
 	opts := httpx.Options{
 		BaseURL:    cfg.apiURL,
 		Auth:       httpx.Header("X-Shopify-Access-Token", cfg.AccessToken),
@@ -92,6 +89,5 @@ func (c *Connector) client(cfg config, quick bool) (*httpx.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shopify client for %s: %w", cfg.shopName(), err)
 	}
-	c.clients[key] = cl
 	return cl, nil
 }

@@ -15,6 +15,7 @@ import (
 // methods.
 type driver struct {
 	sb *sandbox.Sandbox
+	sdktest.KitFaults
 }
 
 var (
@@ -169,10 +170,4 @@ func (d driver) BadRecord(stream string) (sdk.Record, bool) {
 		return record("shipments", "bad-shipment", `{"id":999,"tracking_number":"NOPE"}`), true
 	}
 	return sdk.Record{}, false
-}
-
-// FailNext makes the sandbox fail the next n requests with status.
-func (d driver) FailNext(_ context.Context, status, n int) error {
-	d.sb.Kit().FailNext(status, n)
-	return nil
 }

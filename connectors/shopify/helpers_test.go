@@ -2,7 +2,7 @@ package shopify
 
 import (
 	"context"
-	"encoding/json"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -38,15 +38,7 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("close sandbox: %v", err)
-		}
-	})
+	srv := sdktest.StartSandbox(t, sb)
 	conn := NewWithOptions(Options{MinBackoff: time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	return &env{t: t, sb: sb, srv: srv, conn: conn, extra: extra}
 }
@@ -56,52 +48,21 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 func (e *env) config(set ...any) sdk.Config {
 	e.t.Helper()
 	m := map[string]any{"base_url": e.srv.URL, "access_token": sandbox.DefaultToken, "webhook_secret": sandbox.DefaultWebhookSecret}
-	for k, v := range e.extra {
-		m[k] = v
-	}
-	for i := 0; i+1 < len(set); i += 2 {
-		if set[i+1] == nil {
-			delete(m, set[i].(string))
-			continue
-		}
-		m[set[i].(string)] = set[i+1]
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return b
+	maps.Copy(m, e.extra)
+	return sdktest.ConfigOf(e.t, m, set...)
 }
 
 // read reads one stream from state.
 func (e *env) read(cfg sdk.Config, stream string, state []byte) *sdktest.Collector {
 	e.t.Helper()
-	col, err := sdktest.ReadAll(context.Background(), e.conn, sdk.ReadRequest{Config: cfg,
+	return sdktest.MustReadAll(context.Background(), e.t, e.conn, sdk.ReadRequest{Config: cfg,
 		Streams: []sdk.StreamState{{Stream: stream, State: state}}})
-	if err != nil {
-		e.t.Fatalf("read %s: %v", stream, err)
-	}
-	return col
 }
 
 // write writes records to stream in one batch, through a new writer.
 func (e *env) write(cfg sdk.Config, stream string, records ...sdk.Record) ([]sdk.Result, error) {
 	e.t.Helper()
-	ctx := context.Background()
-	w, err := e.conn.OpenWriter(ctx, sdk.OpenWriterRequest{Config: cfg, Stream: stream})
-	if err != nil {
-		e.t.Fatalf("open writer %s: %v", stream, err)
-	}
-	defer func() {
-		if err := w.Close(ctx); err != nil {
-			e.t.Errorf("close writer: %v", err)
-		}
-	}()
-	resp, err := w.Write(ctx, sdk.WriteRequest{Records: records})
-	if err == nil && len(resp.Results) != len(records) {
-		e.t.Fatalf("write of %d records gave %d results", len(records), len(resp.Results))
-	}
-	return resp.Results, err
+	return sdktest.WriteBatch(context.Background(), e.t, e.conn, sdk.OpenWriterRequest{Config: cfg, Stream: stream}, records)
 }
 
 // record is a record of stream with key and JSON data.

@@ -3,32 +3,14 @@ package shopify
 import (
 	"encoding/json"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cxhub/cxhub/connectors/shopify/sandbox"
 	"github.com/cxhub/cxhub/sdk/httpx"
+	"github.com/cxhub/cxhub/sdk/sdktest"
 	"github.com/tidwall/gjson"
 )
-
-// fakeClock is a settable clock for a sandbox.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func TestReadFollowsLinkHeadersWithoutGapOrRepeat(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 4, Customers: 120, Orders: 130})
@@ -66,7 +48,7 @@ func TestReadFollowsLinkHeadersWithoutGapOrRepeat(t *testing.T) {
 }
 
 func TestIncrementalReadAtATieNeitherSkipsNorRepeats(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := sdktest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	e := newEnv(t, sandbox.Options{Seed: 5, Customers: 30, Orders: -1, Now: clock.Now})
 	cfg := e.config("page_size", 7)
 	first := e.read(cfg, StreamCustomers, nil)

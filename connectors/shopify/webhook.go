@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
 	"github.com/cxhub/cxhub/sdk/webhook"
 	"github.com/tidwall/gjson"
 )
@@ -98,7 +99,7 @@ func (c *Connector) fulfillmentDelivery(ctx context.Context, cfg config, topic s
 	resp, err := cl.Get(ctx, "/orders/"+strconv.FormatInt(orderID, 10)+".json",
 		url.Values{"fields": {"id,name,email,updated_at,customer,financial_status,total_price,currency"}})
 	if err != nil {
-		if status(err) == http.StatusNotFound {
+		if httpx.StatusOf(err) == http.StatusNotFound {
 			return nil, nil // the order is gone
 		}
 		return nil, fmt.Errorf("shopify webhook %s: fetch order %d: %w", topic, orderID, err)

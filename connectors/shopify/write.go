@@ -2,7 +2,6 @@ package shopify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -81,60 +80,6 @@ func (w *writer) Write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 // Close releases nothing: the client is the connector's.
 func (w *writer) Close(context.Context) error { return nil }
 
-// object is a record's data as a JSON object, its values kept raw.
-type object map[string]json.RawMessage
-
-// decodeObject reads a record's data; wrapper names the key ("customer",
-// "fulfillment") under which the object may also come, as Shopify's API
-// takes it.
-func decodeObject(r sdk.Record, wrapper string) (object, error) {
-	var o object
-	if err := json.Unmarshal(r.Data, &o); err != nil || o == nil {
-		return nil, badRecord(r, "data is not a JSON object")
-	}
-	if inner, ok := o[wrapper]; ok && len(o) == 1 {
-		o = nil
-		if err := json.Unmarshal(inner, &o); err != nil || o == nil {
-			return nil, badRecord(r, "%s is not a JSON object", wrapper)
-		}
-	}
-	return o, nil
-}
-
-// str reads a string field: absent or null gives "", false; a number is
-// taken as its digits; anything else is an error naming the field.
-func (o object) str(field string) (string, bool, error) {
-	raw, ok := o[field]
-	if !ok || string(raw) == "null" {
-		return "", false, nil
-	}
-	v := gjson.ParseBytes(raw)
-	switch v.Type {
-	case gjson.String:
-		return v.Str, true, nil
-	case gjson.Number:
-		return v.Raw, true, nil
-	}
-	return "", false, fmt.Errorf("%s is not a string", field)
-}
-
-func (o object) setString(field, v string) {
-	b, _ := json.Marshal(v) // a string: cannot fail
-	o[field] = b
-}
-
-// badRecord is a BadRecord error about record r.
-func badRecord(r sdk.Record, format string, args ...any) error {
-	return sdk.BadRecord(fmt.Errorf("%s record %s: %s", r.Stream, recordName(r), fmt.Sprintf(format, args...)))
-}
-
-func recordName(r sdk.Record) string {
-	if r.Key == "" {
-		return "(no key)"
-	}
-	return r.Key
-}
-
 // vendorError is err with Shopify's field errors in one line, keeping the
 // kind httpx gave it: {"errors":{"email":["is invalid"]}} reads
 // "email is invalid".
@@ -142,10 +87,10 @@ func vendorError(r sdk.Record, what string, err error) error {
 	var he *httpx.Error
 	if errors.As(err, &he) && len(he.Body) > 0 {
 		if msg := vendorMessage(he.Body); msg != "" {
-			return kinded(sdk.KindOf(err), fmt.Errorf("%s record %s: shopify refused to %s (%d): %s", r.Stream, recordName(r), what, he.Status, msg), sdk.RetryAfterOf(err))
+			return kinded(sdk.KindOf(err), fmt.Errorf("%s record %s: shopify refused to %s (%d): %s", r.Stream, sdk.RecordName(r), what, he.Status, msg), sdk.RetryAfterOf(err))
 		}
 	}
-	return fmt.Errorf("%s record %s: %s: %w", r.Stream, recordName(r), what, err)
+	return fmt.Errorf("%s record %s: %s: %w", r.Stream, sdk.RecordName(r), what, err)
 }
 
 // vendorMessage flattens Shopify's {"errors": "text" | {field: [msgs]}}.
@@ -172,15 +117,6 @@ func fieldErrors(err error, field string) []string {
 		return nil
 	}
 	return httpx.Strings(gjson.GetBytes(he.Body, "errors."+field))
-}
-
-// status is the HTTP status of a failed call, 0 if none.
-func status(err error) int {
-	var he *httpx.Error
-	if errors.As(err, &he) {
-		return he.Status
-	}
-	return 0
 }
 
 // kinded wraps err in an sdk error of kind (unknown read as transient).

@@ -36,7 +36,7 @@ type customersWriter struct {
 // failure, never makes a second customer.
 func (w *customersWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, error) {
 	if r.Op == sdk.Delete {
-		return sdk.Result{}, badRecord(r, "deleting shopify customers is not supported")
+		return sdk.Result{}, sdk.RecordErrorf(r, "deleting shopify customers is not supported")
 	}
 	body, email, err := customerFromRecord(r)
 	if err != nil {
@@ -50,7 +50,7 @@ func (w *customersWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, 
 		// The linked customer was deleted in Shopify: find or create it again.
 	}
 	if email == "" {
-		return sdk.Result{}, badRecord(r, "email is required to write a customer without a link: shopify has no upsert, and customers are found by email")
+		return sdk.Result{}, sdk.RecordErrorf(r, "email is required to write a customer without a link: shopify has no upsert, and customers are found by email")
 	}
 	id, err := w.find(ctx, r, email)
 	if err != nil {
@@ -69,7 +69,7 @@ func (w *customersWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, 
 			return sdk.Result{}, ferr
 		}
 		if id == "" {
-			return sdk.Result{}, sdk.Transient(fmt.Errorf("customers record %s: shopify says %s has already been taken, but customer search does not show it yet: to retry", recordName(r), email))
+			return sdk.Result{}, sdk.Transient(fmt.Errorf("customers record %s: shopify says %s has already been taken, but customer search does not show it yet: to retry", sdk.RecordName(r), email))
 		}
 		return w.update(ctx, r, id, body)
 	case sdk.KindOf(err).Retryable() && ctx.Err() == nil:
@@ -82,11 +82,11 @@ func (w *customersWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, 
 }
 
 // update sends the record's fields to customer id.
-func (w *customersWriter) update(ctx context.Context, r sdk.Record, id string, body object) (sdk.Result, error) {
+func (w *customersWriter) update(ctx context.Context, r sdk.Record, id string, body sdk.Object) (sdk.Result, error) {
 	resp, err := w.cl.Do(ctx, &httpx.Request{Method: http.MethodPut, Path: "/customers/" + url.PathEscape(id) + ".json",
 		Body: map[string]any{"customer": body}})
-	if status(err) == http.StatusNotFound {
-		return sdk.Result{}, sdk.BadRecord(fmt.Errorf("%s record %s: update customer %s: %w", r.Stream, recordName(r), id, errCustomerGone))
+	if httpx.StatusOf(err) == http.StatusNotFound {
+		return sdk.Result{}, sdk.RecordErrorf(r, "update customer %s: %w", id, errCustomerGone)
 	}
 	if err != nil {
 		return sdk.Result{}, vendorError(r, "update customer "+id, err)
@@ -104,7 +104,7 @@ func (w *customersWriter) find(ctx context.Context, r sdk.Record, email string) 
 	q := url.Values{"query": {`email:"` + email + `"`}, "fields": {"id,email"}, "limit": {"10"}}
 	resp, err := w.cl.Get(ctx, "/customers/search.json", q)
 	if err != nil {
-		return "", fmt.Errorf("customers record %s: search for %s: %w", recordName(r), email, err)
+		return "", fmt.Errorf("customers record %s: search for %s: %w", sdk.RecordName(r), email, err)
 	}
 	for _, c := range resp.Get("customers").Array() {
 		if strings.EqualFold(strings.TrimSpace(c.Get("email").String()), email) {
@@ -118,7 +118,7 @@ func (w *customersWriter) find(ctx context.Context, r sdk.Record, email string) 
 func writtenCustomer(r sdk.Record, resp *httpx.Response, created bool) (sdk.Result, error) {
 	id := resp.Get("customer.id").String()
 	if id == "" {
-		return sdk.Result{}, sdk.Transient(fmt.Errorf("customers record %s: shopify's answer has no customer.id", recordName(r)))
+		return sdk.Result{}, sdk.Transient(fmt.Errorf("customers record %s: shopify's answer has no customer.id", sdk.RecordName(r)))
 	}
 	return sdk.Written(id, created), nil
 }
@@ -137,39 +137,39 @@ func taken(err error, field string) bool {
 // customerFromRecord makes the customer object to send from a record's
 // data: Shopify customer fields, flat or under "customer". Fields only
 // Shopify sets are dropped; the email is trimmed.
-func customerFromRecord(r sdk.Record) (object, string, error) {
-	o, err := decodeObject(r, "customer")
+func customerFromRecord(r sdk.Record) (sdk.Object, string, error) {
+	o, err := sdk.DecodeObject(r, "customer")
 	if err != nil {
 		return nil, "", err
 	}
 	for _, f := range readOnlyCustomerFields {
 		delete(o, f)
 	}
-	email, has, err := o.str("email")
+	email, has, err := o.GetString("email")
 	if err != nil {
-		return nil, "", badRecord(r, "%v", err)
+		return nil, "", sdk.RecordError(r, err)
 	}
 	email = strings.TrimSpace(email)
 	if has {
 		if email == "" {
 			delete(o, "email")
 		} else {
-			o.setString("email", email)
+			o.SetString("email", email)
 		}
 	}
 	for _, f := range []string{"first_name", "last_name", "phone", "note"} {
-		if _, _, err := o.str(f); err != nil {
-			return nil, "", badRecord(r, "%v", err)
+		if _, _, err := o.GetString(f); err != nil {
+			return nil, "", sdk.RecordError(r, err)
 		}
 	}
 	if raw, ok := o["tags"]; ok { // Shopify takes tags as one comma-separated string
 		var list []string
 		if json.Unmarshal(raw, &list) == nil {
-			o.setString("tags", strings.Join(list, ", "))
+			o.SetString("tags", strings.Join(list, ", "))
 		}
 	}
 	if len(o) == 0 {
-		return nil, "", badRecord(r, "no customer fields to write")
+		return nil, "", sdk.RecordErrorf(r, "no customer fields to write")
 	}
 	return o, email, nil
 }

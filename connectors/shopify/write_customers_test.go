@@ -11,6 +11,7 @@ import (
 	"github.com/cxhub/cxhub/connectors/shopify/sandbox"
 	"github.com/cxhub/cxhub/sdk"
 	kit "github.com/cxhub/cxhub/sdk/sandbox"
+	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 const annData = `{"email":"  Ann.Shopper@Example.org ","first_name":"Ann","last_name":"Shopper","phone":"+44 20 7946 0123","tags":["vip","eu"]}`
@@ -91,7 +92,7 @@ func TestACreateWhoseAnswerWasLostMakesOneCustomer(t *testing.T) {
 }
 
 func TestATakenEmailResolvesToTheCustomerWhoHasIt(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	clock := sdktest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 	// Customer search lags an hour behind writes, as Shopify's index can.
 	e := newEnv(t, sandbox.Options{Seed: 11, Customers: 3, Orders: -1, SearchLag: time.Hour, Now: clock.Now})
 	existing := e.sb.AddCustomers(1)[0] // made just now: not searchable yet

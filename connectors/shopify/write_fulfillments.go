@@ -24,49 +24,49 @@ type trackingWriter struct {
 // notify_customer (false by default).
 func (w *trackingWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, error) {
 	if r.Op == sdk.Delete {
-		return sdk.Result{}, badRecord(r, "deleting shopify fulfillments is not supported")
+		return sdk.Result{}, sdk.RecordErrorf(r, "deleting shopify fulfillments is not supported")
 	}
-	o, err := decodeObject(r, "fulfillment")
+	o, err := sdk.DecodeObject(r, "fulfillment")
 	if err != nil {
 		return sdk.Result{}, err
 	}
 	id := r.TargetID
 	if id == "" {
-		if id, _, err = o.str("id"); err != nil {
-			return sdk.Result{}, badRecord(r, "%v", err)
+		if id, _, err = o.GetString("id"); err != nil {
+			return sdk.Result{}, sdk.RecordError(r, err)
 		}
 	}
 	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
-		return sdk.Result{}, badRecord(r, "id %q: want the shopify id of the fulfillment to update", id)
+		return sdk.Result{}, sdk.RecordErrorf(r, "id %q: want the shopify id of the fulfillment to update", id)
 	}
 	info := map[string]string{}
 	if ti, ok := o["tracking_info"]; ok {
-		inner, err := decodeObject(sdk.Record{Stream: r.Stream, Key: r.Key, Data: ti}, "")
+		inner, err := sdk.DecodeObject(sdk.Record{Stream: r.Stream, Key: r.Key, Data: ti}, "")
 		if err != nil {
-			return sdk.Result{}, badRecord(r, "tracking_info is not an object")
+			return sdk.Result{}, sdk.RecordErrorf(r, "tracking_info is not an object")
 		}
 		o = mergeTracking(o, inner)
 	}
 	for field, name := range map[string]string{"tracking_number": "number", "tracking_company": "company", "tracking_url": "url",
 		"number": "number", "company": "company", "url": "url"} {
-		v, ok, err := o.str(field)
+		v, ok, err := o.GetString(field)
 		if err != nil {
-			return sdk.Result{}, badRecord(r, "%v", err)
+			return sdk.Result{}, sdk.RecordError(r, err)
 		}
 		if ok {
 			info[name] = v
 		}
 	}
 	if len(info) == 0 {
-		return sdk.Result{}, badRecord(r, "no tracking to write: give tracking_info {number, company, url} or tracking_number")
+		return sdk.Result{}, sdk.RecordErrorf(r, "no tracking to write: give tracking_info {number, company, url} or tracking_number")
 	}
 	notify := string(o["notify_customer"]) == "true"
 	body := map[string]any{"fulfillment": map[string]any{"tracking_info": info, "notify_customer": notify}}
 	_, err = w.cl.Do(ctx, &httpx.Request{Method: http.MethodPost, Path: "/fulfillments/" + url.PathEscape(id) + "/update_tracking.json",
 		Body: body, Idempotent: true})
 	switch {
-	case status(err) == http.StatusNotFound:
-		return sdk.Result{}, badRecord(r, "fulfillment %s does not exist in shopify", id)
+	case httpx.StatusOf(err) == http.StatusNotFound:
+		return sdk.Result{}, sdk.RecordErrorf(r, "fulfillment %s does not exist in shopify", id)
 	case err != nil:
 		return sdk.Result{}, vendorError(r, fmt.Sprintf("update the tracking of fulfillment %s", id), err)
 	}
@@ -74,7 +74,7 @@ func (w *trackingWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, e
 }
 
 // mergeTracking adds tracking_info's fields to o.
-func mergeTracking(o, info object) object {
+func mergeTracking(o, info sdk.Object) sdk.Object {
 	for k, v := range info {
 		o[k] = v
 	}

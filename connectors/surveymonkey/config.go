@@ -3,7 +3,6 @@ package surveymonkey
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +30,7 @@ const (
 // (sdk.ConfigSchemaOf), its defaults and its secrets.
 type config struct {
 	Token             string   `json:"token" required:"true" minLength:"1" secret:"true" doc:"Access token of the SurveyMonkey app, sent as a Bearer token. Scopes: surveys_read, responses_read_detail, contacts_read and contacts_write (to write contacts)."`
-	BaseURL           string   `json:"base_url" pattern:"^https?://" default:"https://api.surveymonkey.com/v3" doc:"Root of the SurveyMonkey API (/v3 is added when missing). Change it only for a sandbox, a proxy or another data centre (api.eu.surveymonkey.com)."`
+	BaseURL           string   `json:"base_url" pattern:"^https?://" default:"https://api.surveymonkey.com/v3" doc:"Root of the SurveyMonkey API (/v3 is added when missing). Change it only for a sandbox, a proxy or another data centre (api.eu.surveymonkey.com). Plain http is accepted for loopback hosts only (a local sandbox): the token travels in every request."`
 	SurveyIDs         []string `json:"survey_ids" uniqueItems:"true" minLength:"1" doc:"The surveys to read. Empty (the default): every survey the token can see, listed at each read."`
 	NPSQuestions      []string `json:"nps_questions" uniqueItems:"true" minLength:"1" doc:"Question ids whose answer is an NPS score (0 to 10). Without it, a question whose choices are exactly 0 to 10 is taken for NPS."`
 	CSATQuestions     []string `json:"csat_questions" uniqueItems:"true" minLength:"1" doc:"Question ids whose answer is a CSAT score: the chosen choice's position (1 to the number of choices). Without it, a closed question with 3 to 7 choices whose heading asks how satisfied is taken for CSAT."`
@@ -58,15 +57,15 @@ func (c *config) Validate() error {
 	if c.Token == "" {
 		return errors.New("token: a SurveyMonkey access token is required (the app's access token)")
 	}
-	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
-		return fmt.Errorf("base_url %q: want an http(s) URL such as %s", c.BaseURL, DefaultBaseURL)
+	base, err := httpx.ParseBaseURL("base_url", c.BaseURL, DefaultBaseURL)
+	if err != nil {
+		return err
 	}
 	// The API lives under /v3: a bare host (a sandbox's URL) gets it.
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	if !strings.HasSuffix(u.Path, "/v3") && !strings.HasSuffix(u.Path, "/v3/") {
-		c.BaseURL += "/v3"
+	if !strings.HasSuffix(base.Path, "/v3") {
+		base.Path += "/v3"
 	}
+	c.BaseURL = base.String()
 	if c.StartModifiedAt != "" {
 		if c.start, err = time.Parse(time.RFC3339, c.StartModifiedAt); err != nil {
 			return fmt.Errorf("start_modified_at %q: want an RFC 3339 time such as 2026-01-01T00:00:00Z", c.StartModifiedAt)

@@ -16,6 +16,7 @@ import (
 // of the NPS survey (the config reads only it), contacts of the seeded list.
 type driver struct {
 	sb *sandbox.Sandbox
+	sdktest.KitFaults
 }
 
 var (
@@ -74,11 +75,6 @@ func (d driver) BadRecord(stream string) (sdk.Record, bool) {
 	return sdk.Record{Stream: stream, Key: "bad", Data: []byte(`{"email":"not an email","first_name":"Bad"}`)}, stream == streamContacts
 }
 
-func (d driver) FailNext(_ context.Context, status, n int) error {
-	d.sb.Kit().FailNext(status, n)
-	return nil
-}
-
 // conformanceSuite starts a sandbox (the clock a little ahead, so that the
 // suite's changes land after the seeded responses) and returns a suite.
 func conformanceSuite(t *testing.T) sdktest.Suite {
@@ -86,11 +82,7 @@ func conformanceSuite(t *testing.T) sdktest.Suite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := sdktest.StartSandbox(t, sb)
 	cfg := func(base, token string) sdk.Config {
 		return sdk.Config(fmt.Sprintf(`{"base_url":%q,"token":%q,"requests_per_minute":100000,"max_retries":1,"per_page":4,`+
 			`"survey_ids":[%q],"contact_list_id":%q}`, base, token, sandbox.NPSSurveyID, sandbox.ContactListID))
@@ -100,7 +92,7 @@ func conformanceSuite(t *testing.T) sdktest.Suite {
 		BadCredentials: cfg(srv.URL, "not-the-token"),
 		Unreachable:    cfg(sdktest.UnreachableURL(t), sandbox.DefaultToken),
 		Streams:        []string{streamResponses, streamContacts},
-		Driver:         driver{sb: sb},
+		Driver:         driver{sb: sb, KitFaults: sdktest.KitFaults{Kit: sb.Kit()}},
 	}
 }
 
@@ -111,10 +103,5 @@ func TestConformance(t *testing.T) {
 }
 
 func TestConformanceOfTheBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the plugin binary")
-	}
-	s := conformanceSuite(t)
-	s.Binary = sdktest.BuildPlugin(t, "./cmd/cxhub-connector-surveymonkey")
-	s.Run(t)
+	conformanceSuite(t).RunBinary(t, "./cmd/cxhub-connector-surveymonkey")
 }

@@ -1,7 +1,6 @@
 package surveymonkey
 
 import (
-	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
@@ -39,15 +38,7 @@ func newEnv(t *testing.T, o sandbox.Options, transport http.RoundTripper) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("close sandbox: %v", err)
-		}
-	})
+	srv := sdktest.StartSandbox(t, sb)
 	counter := &httpx.Counter{}
 	conn := NewWithOptions(Options{Counter: counter, Transport: transport, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
 	return &env{t: t, sb: sb, url: srv.URL, conn: conn, counter: counter}
@@ -58,22 +49,14 @@ func (e *env) config(extra map[string]any) sdk.Config {
 	cfg := map[string]any{"base_url": e.url, "token": sandbox.DefaultToken, "requests_per_minute": 100000,
 		"contact_list_id": sandbox.ContactListID, "api_key": sandbox.DefaultAPIKey, "api_secret": sandbox.DefaultAPISecret}
 	maps.Copy(cfg, extra)
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return b
+	return sdktest.ConfigOf(e.t, cfg)
 }
 
 // read reads responses from state.
 func (e *env) read(cfg sdk.Config, state []byte) *sdktest.Collector {
 	e.t.Helper()
-	col, err := sdktest.ReadAll(e.t.Context(), e.conn, sdk.ReadRequest{Config: cfg,
+	return sdktest.MustReadAll(e.t.Context(), e.t, e.conn, sdk.ReadRequest{Config: cfg,
 		Streams: []sdk.StreamState{{Stream: streamResponses, State: state}}, BatchSize: 7})
-	if err != nil {
-		e.t.Fatalf("read responses: %v", err)
-	}
-	return col
 }
 
 // allIDs returns the ids of every response of the sandbox's surveys.

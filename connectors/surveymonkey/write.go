@@ -96,20 +96,20 @@ func (w *contactWriter) Write(ctx context.Context, req sdk.WriteRequest) (sdk.Wr
 // parseContact reads a record into a bulk input.
 func parseContact(r sdk.Record) (contactInput, error) {
 	if r.Op == sdk.Delete {
-		return contactInput{}, sdk.BadRecord(errors.New("surveymonkey contacts cannot be deleted through cxhub"))
+		return contactInput{}, sdk.RecordErrorf(r, "surveymonkey contacts cannot be deleted through cxhub")
 	}
 	if !gjson.ValidBytes(r.Data) || !gjson.ParseBytes(r.Data).IsObject() {
-		return contactInput{}, sdk.BadRecord(fmt.Errorf("contact %s: data is not a JSON object", r.Key))
+		return contactInput{}, sdk.RecordErrorf(r, "data is not a JSON object")
 	}
 	d := gjson.ParseBytes(r.Data)
 	in := contactInput{Email: strings.TrimSpace(d.Get("email").String()), FirstName: d.Get("first_name").String(),
 		LastName: d.Get("last_name").String()}
 	if in.Email == "" {
-		return contactInput{}, sdk.BadRecord(fmt.Errorf("contact %s: email is required (map a field to email)", r.Key))
+		return contactInput{}, sdk.RecordErrorf(r, "email is required (map a field to email)")
 	}
 	if cf := d.Get("custom_fields"); cf.Exists() {
 		if !cf.IsObject() {
-			return contactInput{}, sdk.BadRecord(fmt.Errorf("contact %s: custom_fields must be an object of strings", r.Key))
+			return contactInput{}, sdk.RecordErrorf(r, "custom_fields must be an object of strings")
 		}
 		in.CustomFields = map[string]string{}
 		cf.ForEach(func(k, v gjson.Result) bool {

@@ -2,7 +2,6 @@ package zendesk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -26,10 +25,9 @@ func (c *Connector) Check(ctx context.Context, req sdk.CheckRequest) (sdk.CheckR
 	}
 	resp, err := cl.Get(ctx, "/users/me.json", nil)
 	if err != nil {
-		var he *httpx.Error
-		if errors.As(err, &he) && (he.Status == http.StatusUnauthorized || he.Status == http.StatusForbidden) {
+		if s := httpx.StatusOf(err); s == http.StatusUnauthorized || s == http.StatusForbidden {
 			return sdk.CheckResponse{}, sdk.AuthError(fmt.Errorf(
-				"zendesk %s refused the API token of %s (%d): check email and token", cfg.account(), cfg.Email, he.Status))
+				"zendesk %s refused the API token of %s (%d): check email and token", cfg.account(), cfg.Email, s))
 		}
 		return sdk.CheckResponse{}, fmt.Errorf("check zendesk %s as %s: %w", cfg.account(), cfg.Email, err)
 	}

@@ -1,9 +1,8 @@
 package zendesk
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/cxhub/cxhub/sdk/httpx"
@@ -17,14 +16,13 @@ const bucketIncremental = "incremental"
 // first use and kept, so that every call paces against the same limits.
 // quick gives a client that retries once only, for Check.
 func (c *Connector) client(cfg config, quick bool) (*httpx.Client, error) {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%d\x00%s\x00%v",
-		cfg.apiURL, cfg.Email, cfg.Token, cfg.IncrementalRequestsPerMinute, cfg.RequestsPerMinute, cfg.window, quick))
-	key := hex.EncodeToString(sum[:])
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cl, ok := c.clients[key]; ok {
-		return cl, nil
-	}
+	key := httpx.AccountKey(cfg.apiURL, cfg.Email, cfg.Token, strconv.Itoa(cfg.IncrementalRequestsPerMinute),
+		strconv.Itoa(cfg.RequestsPerMinute), cfg.window.String(), strconv.FormatBool(quick))
+	return c.clients.Get(key, func() (*httpx.Client, error) { return c.newClient(cfg, quick) })
+}
+
+// newClient makes the HTTP client of cfg's account and credentials.
+func (c *Connector) newClient(cfg config, quick bool) (*httpx.Client, error) {
 	opts := httpx.Options{
 		BaseURL:    cfg.apiURL,
 		Auth:       httpx.Basic(cfg.Email+"/token", cfg.Token),
@@ -44,7 +42,6 @@ func (c *Connector) client(cfg config, quick bool) (*httpx.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zendesk client for %s: %w", cfg.account(), err)
 	}
-	c.clients[key] = cl
 	return cl, nil
 }
 

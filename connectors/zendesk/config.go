@@ -3,12 +3,12 @@ package zendesk
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
 )
 
 // config is a connection's config. Its tags are its schema
@@ -63,30 +63,15 @@ func (c *config) Validate() error {
 	return nil
 }
 
-// apiURLOf checks base_url and returns the API's root under it. Plain http
-// is refused except for loopback hosts: the credentials travel in every
-// request.
+// apiURLOf checks base_url (httpx.ParseBaseURL: plain http for loopback
+// hosts only) and returns the API's root under it.
 func apiURLOf(base string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", configError("base_url %q: want an http(s) URL such as https://acme.zendesk.com", base)
+	u, err := httpx.ParseBaseURL("base_url", base, "https://acme.zendesk.com")
+	if err != nil {
+		return "", err
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return "", configError("base_url %q: plain http is only allowed for a local sandbox (127.0.0.1); use https", base)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", configError("base_url %q: want no query, fragment or user info", base)
-	}
-	path := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/api/v2")
-	return u.Scheme + "://" + strings.ToLower(u.Host) + path + "/api/v2", nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	u.Path = strings.TrimSuffix(u.Path, "/api/v2") + "/api/v2"
+	return u.String(), nil
 }
 
 // account names the Zendesk account for messages: the subdomain, or the
@@ -100,10 +85,6 @@ func (c config) account() string {
 		return c.apiURL
 	}
 	return u.Host
-}
-
-func configError(format string, args ...any) error {
-	return sdk.ConfigError(fmt.Errorf(format, args...))
 }
 
 // errNoWebhookSecret is the cause of a webhook refused for want of a secret.

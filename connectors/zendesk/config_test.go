@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -62,4 +63,13 @@ func TestSpec(t *testing.T) {
 			t.Errorf("stream %s: %+v", name, st)
 		}
 	}
+}
+
+// TestBaseURLIsHTTPSOrLoopback: base_url is checked as httpx.ParseBaseURL
+// does: the token and email travel in every request.
+func TestBaseURLIsHTTPSOrLoopback(t *testing.T) {
+	sdktest.WantBaseURLChecked(t, "base_url", "https://acme.zendesk.com", func(base string) error {
+		_, err := parseConfig(sdk.Config(`{"email":"a@x.com","token":"t","base_url":"` + base + `"}`))
+		return err
+	})
 }

@@ -17,7 +17,7 @@ func suiteEnv(t *testing.T) (*env, sdktest.Suite) {
 		Config:         e.config("page_size", 7, "webhook_secret", nil),
 		BadCredentials: e.config("token", "wrong-token", "webhook_secret", nil),
 		Unreachable:    e.config("base_url", sdktest.UnreachableURL(t), "webhook_secret", nil),
-		Driver:         driver{sb: e.sb},
+		Driver:         driver{sb: e.sb, KitFaults: sdktest.KitFaults{Kit: e.sb.Kit()}},
 		Records:        25,
 		BatchSize:      10,
 	}
@@ -30,12 +30,8 @@ func TestConformanceInProcess(t *testing.T) {
 }
 
 func TestConformanceBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the plugin binary")
-	}
 	_, s := suiteEnv(t)
-	s.Binary = pluginBinary(t)
-	s.Run(t)
+	s.RunBinary(t, "./cmd/cxhub-connector-zendesk")
 }
 
 // pluginBinary builds cxhub-connector-zendesk for one test.

@@ -16,8 +16,9 @@ import (
 // recent webhook deliveries, to drop replays.
 type Connector struct {
 	opts    Options
-	mu      sync.Mutex
-	clients map[string]*httpx.Client
+	clients httpx.Clients
+	// mu guards slots.
+	mu sync.Mutex
 	// accounts gives every client of one account (subdomain, email and
 	// token) one rate budget: the quick client of Check included.
 	accounts httpx.Accounts
@@ -76,5 +77,5 @@ func NewWithOptions(opts Options) *Connector {
 	if opts.JobTimeout <= 0 {
 		opts.JobTimeout = defaultJobTimeout
 	}
-	return &Connector{opts: opts, clients: map[string]*httpx.Client{}, slots: map[string]jobSlots{}, replays: webhook.NewReplayGuard(replayTTL, 10000)}
+	return &Connector{opts: opts, slots: map[string]jobSlots{}, replays: webhook.NewReplayGuard(replayTTL, 10000)}
 }

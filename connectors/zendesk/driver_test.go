@@ -17,6 +17,7 @@ import (
 // what the sandbox holds.
 type driver struct {
 	sb *sandbox.Sandbox
+	sdktest.KitFaults
 }
 
 var (
@@ -150,10 +151,10 @@ func (d driver) Count(_ context.Context, stream string, records []sdk.Record) ([
 		}
 		switch stream {
 		case StreamUsers:
-			email, _, _ := o.str("email")
+			email, _, _ := o.GetString("email")
 			out[i] = len(d.sb.UsersByEmail(email))
 		case StreamTickets:
-			ext, _, _ := o.str("external_id")
+			ext, _, _ := o.GetString("external_id")
 			out[i] = len(d.sb.TicketsByExternalID(ext))
 		}
 	}
@@ -170,12 +171,6 @@ func (d driver) BadRecord(stream string) (sdk.Record, bool) {
 		return record("orders", "bad-ticket", `{"comment":"x","status":"finished"}`), true
 	}
 	return sdk.Record{}, false
-}
-
-// FailNext makes the sandbox fail the next n requests with status.
-func (d driver) FailNext(_ context.Context, status, n int) error {
-	d.sb.Kit().FailNext(status, n)
-	return nil
 }
 
 func (d driver) userKeys() []string {

@@ -153,8 +153,7 @@ func ticketComments(ctx context.Context, cl *httpx.Client, stream string, id int
 	first := &httpx.Request{Path: "/tickets/" + strconv.FormatInt(id, 10) + "/comments.json"}
 	for resp, err := range cl.Pages(ctx, first, httpx.NextURL("next_page")) {
 		if err != nil {
-			var he *httpx.Error
-			if errors.As(err, &he) && he.Status == http.StatusNotFound {
+			if httpx.StatusOf(err) == http.StatusNotFound {
 				return nil, nil // deleted since the export
 			}
 			return nil, fmt.Errorf("read comments of zendesk ticket %d: %w", id, err)

@@ -137,8 +137,7 @@ func (c *Connector) eventRecords(ctx context.Context, cfg config, event gjson.Re
 	}
 	resp, err := cl.Get(ctx, path+id+".json", nil)
 	if err != nil {
-		var he *httpx.Error
-		if errors.As(err, &he) && he.Status == http.StatusNotFound {
+		if httpx.StatusOf(err) == http.StatusNotFound {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("zendesk webhook %s: fetch %s %s: %w", typ, field, id, err)

@@ -75,15 +75,7 @@ func FuzzWebhookSigned(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			f.Errorf("close sandbox: %v", err)
-		}
-	})
+	srv := sdktest.StartSandbox(f, sb)
 	ticket, user := sb.Tickets()[0].ID, sb.Users()[0].ID
 	for _, seed := range []string{
 		fmt.Sprintf(`{"type":"zen:event-type:ticket.created","account_id":1,"id":"01HZ1","subject":"zen:ticket:%d","detail":{"id":"%[1]d"}}`, ticket),

@@ -66,29 +66,29 @@ func (w *ticketsWriter) writeOne(ctx context.Context, r sdk.Record) (sdk.Result,
 // comment.body, and "requester_email"/"requester_name" for the requester
 // object. Emails are trimmed. A "description" (Zendesk's name for the first
 // comment) stands for comment.body on a create only.
-func ticketFromRecord(r sdk.Record) (object, error) {
+func ticketFromRecord(r sdk.Record) (sdk.Object, error) {
 	if r.Op == sdk.Delete {
-		return nil, badRecord(r, "deleting zendesk tickets is not supported")
+		return nil, sdk.RecordErrorf(r, "deleting zendesk tickets is not supported")
 	}
 	t, err := decodeObject(r, "ticket")
 	if err != nil {
 		return nil, err
 	}
 	if err := normaliseComment(t); err != nil {
-		return nil, badRecord(r, "%v", err)
+		return nil, sdk.RecordError(r, err)
 	}
 	if err := normaliseRequester(t); err != nil {
-		return nil, badRecord(r, "%v", err)
+		return nil, sdk.RecordError(r, err)
 	}
 	for _, f := range []string{"subject", "status", "priority", "type"} {
-		if _, _, err := t.str(f); err != nil {
-			return nil, badRecord(r, "%v", err)
+		if _, _, err := t.GetString(f); err != nil {
+			return nil, sdk.RecordError(r, err)
 		}
 	}
-	if ext, ok, err := t.str("external_id"); err != nil {
-		return nil, badRecord(r, "%v", err)
+	if ext, ok, err := t.GetString("external_id"); err != nil {
+		return nil, sdk.RecordError(r, err)
 	} else if ok {
-		t.setString("external_id", ext)
+		t.SetString("external_id", ext)
 	}
 	return t, nil
 }
@@ -96,14 +96,14 @@ func ticketFromRecord(r sdk.Record) (object, error) {
 // normaliseComment turns the comment shortcuts into comment {"body": ..}.
 // "description" (a ticket's first comment, as Zendesk reports it) is kept
 // aside as "description" for create to use; an update ignores it.
-func normaliseComment(t object) error {
-	if s, ok, err := t.str("body"); err != nil {
+func normaliseComment(t sdk.Object) error {
+	if s, ok, err := t.GetString("body"); err != nil {
 		return err
 	} else if _, has := t["comment"]; ok && !has {
 		t["comment"], _ = json.Marshal(map[string]string{"body": s})
 	}
 	delete(t, "body")
-	if _, _, err := t.str("description"); err != nil {
+	if _, _, err := t.GetString("description"); err != nil {
 		return err
 	}
 	raw, ok := t["comment"]
@@ -111,7 +111,7 @@ func normaliseComment(t object) error {
 		delete(t, "comment")
 		return nil
 	}
-	if s, isString, _ := t.str("comment"); isString && gjson.ParseBytes(raw).Type == gjson.String {
+	if s, isString, _ := t.GetString("comment"); isString && gjson.ParseBytes(raw).Type == gjson.String {
 		t["comment"], _ = json.Marshal(map[string]string{"body": s})
 		return nil
 	}
@@ -127,12 +127,12 @@ func normaliseComment(t object) error {
 
 // normaliseRequester turns requester_email/requester_name into the
 // requester object and trims its email.
-func normaliseRequester(t object) error {
-	email, hasEmail, err := t.str("requester_email")
+func normaliseRequester(t sdk.Object) error {
+	email, hasEmail, err := t.GetString("requester_email")
 	if err != nil {
 		return err
 	}
-	name, _, err := t.str("requester_name")
+	name, _, err := t.GetString("requester_name")
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func normaliseRequester(t object) error {
 }
 
 // commentBody is the body of the ticket's comment, or "".
-func (o object) commentBody() string {
+func commentBody(o sdk.Object) string {
 	c := gjson.ParseBytes(o["comment"])
 	if b := c.Get("body").String(); b != "" {
 		return b
@@ -197,13 +197,13 @@ func IdempotencyKey(account, stream, sourceStream, sourceKey string) string {
 // hold another create under that key (the record changed after a write
 // whose answer was lost), the ticket is found by its external_id and
 // updated instead.
-func (w *ticketsWriter) create(ctx context.Context, r sdk.Record, t object) (sdk.Result, error) {
-	if desc, ok, _ := t.str("description"); ok && t.commentBody() == "" {
+func (w *ticketsWriter) create(ctx context.Context, r sdk.Record, t sdk.Object) (sdk.Result, error) {
+	if desc, ok, _ := t.GetString("description"); ok && commentBody(t) == "" {
 		t["comment"], _ = json.Marshal(map[string]string{"body": desc})
 	}
 	delete(t, "description")
-	if strings.TrimSpace(t.commentBody()) == "" {
-		return sdk.Failed(badRecord(r, "comment.body is required to create a ticket (it is the ticket's first comment)")), nil
+	if strings.TrimSpace(commentBody(t)) == "" {
+		return sdk.Failed(sdk.RecordErrorf(r, "comment.body is required to create a ticket (it is the ticket's first comment)")), nil
 	}
 	key := IdempotencyKey(w.account, w.stream, r.Stream, r.Key)
 	if r.Key == "" {
@@ -228,11 +228,11 @@ func (w *ticketsWriter) create(ctx context.Context, r sdk.Record, t object) (sdk
 		if sdk.KindOf(err) == sdk.KindBadRecord {
 			return sdk.Failed(vendorError(r, "create the ticket", err)), nil
 		}
-		return recordResult(fmt.Errorf("create zendesk ticket for %s record %s: %w", r.Stream, recordName(r), err))
+		return recordResult(fmt.Errorf("create zendesk ticket for %s record %s: %w", r.Stream, sdk.RecordName(r), err))
 	}
 	id := resp.Get("ticket.id").String()
 	if id == "" {
-		return recordResult(sdk.Transient(fmt.Errorf("create zendesk ticket for %s record %s: the answer has no ticket.id", r.Stream, recordName(r))))
+		return recordResult(sdk.Transient(fmt.Errorf("create zendesk ticket for %s record %s: the answer has no ticket.id", r.Stream, sdk.RecordName(r))))
 	}
 	return sdk.Written(id, createdNow(resp, sentBefore)), nil
 }
@@ -251,10 +251,10 @@ func createdNow(resp *httpx.Response, sentBefore bool) bool {
 }
 
 // updateByExternalID updates the ticket whose external_id is the record's.
-func (w *ticketsWriter) updateByExternalID(ctx context.Context, r sdk.Record, t object) (sdk.Result, error) {
-	ext, _, _ := t.str("external_id")
+func (w *ticketsWriter) updateByExternalID(ctx context.Context, r sdk.Record, t sdk.Object) (sdk.Result, error) {
+	ext, _, _ := t.GetString("external_id")
 	if ext == "" {
-		return sdk.Failed(badRecord(r, "zendesk holds another create of this record under its Idempotency-Key "+
+		return sdk.Failed(sdk.RecordErrorf(r, "zendesk holds another create of this record under its Idempotency-Key "+
 			"(the record changed after a write whose answer was lost), and without an external_id the ticket cannot be found: "+
 			"map an external_id, or write it again after 2 hours")), nil
 	}
@@ -264,7 +264,7 @@ func (w *ticketsWriter) updateByExternalID(ctx context.Context, r sdk.Record, t 
 	}
 	found := resp.Get("tickets.0.id").String()
 	if found == "" {
-		return sdk.Failed(badRecord(r, "zendesk holds another create of this record under its Idempotency-Key, "+
+		return sdk.Failed(sdk.RecordErrorf(r, "zendesk holds another create of this record under its Idempotency-Key, "+
 			"but no ticket has external_id %s: write it again after 2 hours", ext)), nil
 	}
 	return w.update(ctx, r, found, t)
@@ -275,10 +275,10 @@ func (w *ticketsWriter) updateByExternalID(ctx context.Context, r sdk.Record, t 
 // requester_id; its description is its first comment), and so is a
 // comment equal to the ticket's latest one: a retried update does not
 // comment twice.
-func (w *ticketsWriter) update(ctx context.Context, r sdk.Record, id string, t object) (sdk.Result, error) {
+func (w *ticketsWriter) update(ctx context.Context, r sdk.Record, id string, t sdk.Object) (sdk.Result, error) {
 	delete(t, "requester")
 	delete(t, "description")
-	if body := t.commentBody(); body != "" {
+	if body := commentBody(t); body != "" {
 		latest, err := w.latestComment(ctx, id)
 		if err != nil {
 			return w.updateFailure(r, id, err)
@@ -314,12 +314,11 @@ func (w *ticketsWriter) latestComment(ctx context.Context, id string) (string, e
 }
 
 func (w *ticketsWriter) updateFailure(r sdk.Record, id string, err error) (sdk.Result, error) {
-	var he *httpx.Error
-	if errors.As(err, &he) && he.Status == http.StatusNotFound {
-		return sdk.Failed(badRecord(r, "ticket %s no longer exists in zendesk", id)), nil
+	if httpx.StatusOf(err) == http.StatusNotFound {
+		return sdk.Failed(sdk.RecordErrorf(r, "ticket %s no longer exists in zendesk", id)), nil
 	}
 	if sdk.KindOf(err) == sdk.KindBadRecord {
 		return sdk.Failed(vendorError(r, "update ticket "+id, err)), nil
 	}
-	return recordResult(fmt.Errorf("update zendesk ticket %s for %s record %s: %w", id, r.Stream, recordName(r), err))
+	return recordResult(fmt.Errorf("update zendesk ticket %s for %s record %s: %w", id, r.Stream, sdk.RecordName(r), err))
 }

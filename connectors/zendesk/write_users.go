@@ -78,44 +78,44 @@ func (w *usersWriter) Close(context.Context) error { return nil }
 // match on; the email is trimmed.
 func userFromRecord(r sdk.Record) (userInput, error) {
 	if r.Op == sdk.Delete {
-		return userInput{}, badRecord(r, "deleting zendesk users is not supported")
+		return userInput{}, sdk.RecordErrorf(r, "deleting zendesk users is not supported")
 	}
 	o, err := decodeObject(r, "user")
 	if err != nil {
 		return userInput{}, err
 	}
-	email, hasEmail, err := o.str("email")
+	email, hasEmail, err := o.GetString("email")
 	if err != nil {
-		return userInput{}, badRecord(r, "%v", err)
+		return userInput{}, sdk.RecordError(r, err)
 	}
-	ext, hasExt, err := o.str("external_id")
+	ext, hasExt, err := o.GetString("external_id")
 	if err != nil {
-		return userInput{}, badRecord(r, "%v", err)
+		return userInput{}, sdk.RecordError(r, err)
 	}
 	email, ext = strings.TrimSpace(email), strings.TrimSpace(ext)
 	if hasEmail {
 		if email == "" {
 			delete(o, "email")
 		} else {
-			o.setString("email", email)
+			o.SetString("email", email)
 		}
 	}
 	if hasExt {
 		if ext == "" {
 			delete(o, "external_id")
 		} else {
-			o.setString("external_id", ext)
+			o.SetString("external_id", ext)
 		}
 	}
 	if email == "" && ext == "" {
-		return userInput{}, badRecord(r, "email or external_id is required: zendesk matches users on them")
+		return userInput{}, sdk.RecordErrorf(r, "email or external_id is required: zendesk matches users on them")
 	}
-	if _, _, err := o.str("name"); err != nil {
-		return userInput{}, badRecord(r, "%v", err)
+	if _, _, err := o.GetString("name"); err != nil {
+		return userInput{}, sdk.RecordError(r, err)
 	}
 	body, err := json.Marshal(o)
 	if err != nil {
-		return userInput{}, badRecord(r, "encode: %v", err)
+		return userInput{}, sdk.RecordErrorf(r, "encode: %v", err)
 	}
 	who := email
 	var keys []string

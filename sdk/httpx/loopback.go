@@ -2,7 +2,6 @@ package httpx
 
 import (
 	"errors"
-	"net"
 	"net/url"
 	"syscall"
 )
@@ -21,10 +20,5 @@ func refusedOnLoopback(err error, u *url.URL) bool {
 	if !errors.Is(err, syscall.ECONNREFUSED) || u == nil {
 		return false
 	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return isLoopbackHost(u.Hostname())
 }

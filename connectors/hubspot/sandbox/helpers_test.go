@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxhub/cxhub/sdk/sdktest"
 	"github.com/tidwall/gjson"
 )
 
@@ -37,15 +38,7 @@ func testSandbox(t *testing.T, o Options) (*Sandbox, *client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("close sandbox: %v", err)
-		}
-	})
+	srv := sdktest.StartSandbox(t, s)
 	return s, &client{t: t, base: srv.URL, token: DefaultToken}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
 // start serves a sandbox for one test.
@@ -18,11 +20,7 @@ func start(t *testing.T, opts Options) (*Sandbox, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := sdktest.StartSandbox(t, s)
 	return s, srv.URL + "/admin/api/2025-01"
 }
 

@@ -5,25 +5,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
 	kit "github.com/cxhub/cxhub/sdk/sandbox"
+	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
-// fakeClock is a settable clock for Options.Now.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
+// newFakeClock is a settable clock for Options.Now, at a fixed start.
+func newFakeClock() *sdktest.Clock {
+	return sdktest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // env is a started sandbox and a client for it.
@@ -44,15 +35,7 @@ func startSandbox(t *testing.T, opts Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := sb.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("close sandbox: %v", err)
-		}
-	})
+	srv := sdktest.StartSandbox(t, sb)
 	return &env{t: t, sb: sb, srv: srv}
 }
 
