@@ -3,7 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -79,6 +82,9 @@ func open(path string, readOnly bool) (*Store, error) {
 	const common = "_busy_timeout=5000&_synchronous=NORMAL&_cache_size=-262144"
 	s := &Store{}
 	if !readOnly {
+		if err := createPrivate(abs); err != nil {
+			return nil, fmt.Errorf("open customer index %s: %w", path, err)
+		}
 		if s.w, err = sql.Open("sqlite3", uri+common+"&_txlock=immediate"); err != nil {
 			return nil, fmt.Errorf("open customer index %s: %w", path, err)
 		}
@@ -225,4 +231,19 @@ func (s *Store) run(ctx context.Context, db *sql.DB, fn func(identity.Tx) error)
 		_ = s.q.take(t.dequeued)
 	}
 	return nil
+}
+
+// createPrivate creates the index file, empty and readable by its owner
+// only (0600), if it is missing: it holds every customer's name, email and
+// phone, and SQLite would otherwise create it (and its -wal and -shm files,
+// which take the database file's mode) with the umask's permissions.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create the file: %w", err)
+	}
+	return f.Close()
 }

@@ -28,6 +28,31 @@ func TestPath(t *testing.T) {
 	}
 }
 
+// The index holds every customer's name, email and phone: its file and the
+// -wal and -shm files beside it are readable by their owner only, whatever
+// the umask and the directory's mode.
+func TestIndexFilesArePrivate(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "cxhub.customers.db")
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+			t.Errorf("%s has mode %v: others may read it", filepath.Base(p), mode)
+		}
+	}
+}
+
 // TestQueueSurvivesReopenAndDropsATornFrame: queued items are there after
 // the store is opened again (as after a crash), those the index took are
 // not, and a frame cut short at the end (a crash mid-write) is dropped.
