@@ -535,6 +535,9 @@ func (b *batchWriter) reject(c *state.Commit, recs []sdk.Record, replayOf []stat
 		ErrorKind: kind.String(), Error: b.runner.redact(err.Error()), Attempts: attempts,
 		Status: state.DeadLetterPending, SourceProblem: r.Problem != "",
 	}
+	if dl.Stream == "" {
+		dl.Stream = b.p.cfg.From.Stream // a source that named none: the stream read
+	}
 	if replayOf != nil {
 		prev := replayOf[i]
 		dl.ID, dl.Attempts, dl.Stream = prev.ID, prev.Attempts+attempts, prev.Stream

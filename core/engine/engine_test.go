@@ -698,3 +698,56 @@ func TestCheckpointNeverOvertakesAPartialBatch(t *testing.T) {
 		}
 	}
 }
+
+// A record of another stream than the one read is a connector's bug: it is
+// dead-lettered, saying so, instead of landing in the destination as one
+// of the stream's; the rest of the batch goes on.
+func TestRecordOfAnotherStreamIsDeadLettered(t *testing.T) {
+	h := newHarness(t, 10, nil)
+	h.src.records[3].Stream = "orders"
+	h.src.records[4].Stream = ""
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	wantCounts(t, res.Counts, 10, 8, 2, 0)
+	dls := h.deadLetters()
+	if len(dls) != 2 || !strings.Contains(dls[0].Error+dls[1].Error, `a record of stream "orders" in a read of stream "customers"`) {
+		t.Errorf("dead letters: %+v", dls)
+	}
+	if _, ok := h.dst.byKey["c003"]; ok {
+		t.Error("the record of stream orders was written")
+	}
+}
+
+// wrongCheckpointSource checkpoints another stream than the one it reads.
+type wrongCheckpointSource struct{ *fakeSource }
+
+func (s wrongCheckpointSource) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
+	if err := out.Emit(customers(0, 3)...); err != nil {
+		return err
+	}
+	return out.Checkpoint("other", []byte("3"))
+}
+
+// A checkpoint of another stream is a connector's bug: persisted, it would
+// never be read back and every run would read the stream from the start.
+// The run fails at once (a restart would do the same) and saves nothing.
+func TestCheckpointOfAnotherStreamFailsTheRun(t *testing.T) {
+	h := newHarness(t, 3, nil)
+	h.launch.connectors["src"] = wrongCheckpointSource{h.src}
+	res := h.sync()
+	if res.Err == nil || !strings.Contains(res.Err.Error(), `a checkpoint of stream "other" in a read of stream "customers"`) {
+		t.Fatalf("sync: %v, want the wrong checkpoint reported", res.Err)
+	}
+	if res.Counts.Restarts != 0 {
+		t.Errorf("%d restarts: a connector's bug is not mended by a restart", res.Counts.Restarts)
+	}
+	cps, err := h.store.Checkpoints(context.Background(), "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cps) != 0 {
+		t.Errorf("checkpoints saved: %v", cps)
+	}
+}

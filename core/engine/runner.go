@@ -339,7 +339,7 @@ func (r *Runner) syncOnce(ctx context.Context, p *pipeline, t *tally) (err error
 	rctx, rcancel := context.WithCancel(r.listenWaits(ctx, t, wd, "source"))
 	go func() {
 		defer close(items)
-		out := &chanEmitter{ctx: rctx, items: items, size: p.cfg.BatchSize, wd: wd}
+		out := &chanEmitter{ctx: rctx, items: items, size: p.cfg.BatchSize, wd: wd, stream: p.cfg.From.Stream}
 		err := src.Read(rctx, sdk.ReadRequest{
 			Config:    sdk.Config(p.from.Config),
 			Streams:   []sdk.StreamState{{Stream: p.cfg.From.Stream, State: states[p.cfg.From.Stream]}},
@@ -563,9 +563,17 @@ type chanEmitter struct {
 	size    int
 	pending []sdk.Record
 	wd      *watchdog // told of every batch and checkpoint that arrives
+	stream  string    // the stream read: a record or checkpoint of another is a connector's bug
 }
 
 func (e *chanEmitter) Emit(records ...sdk.Record) error {
+	for i := range records {
+		if r := &records[i]; r.Stream != e.stream && r.Problem == "" {
+			// Written, it would land in the pipeline's destination stream
+			// as though it were one of this stream's.
+			r.Problem = fmt.Sprintf("connector bug: a record of stream %q in a read of stream %q", r.Stream, e.stream)
+		}
+	}
 	if len(e.pending) == 0 && len(records) >= e.size {
 		// A whole batch from a plugin: pass it on without copying.
 		return e.send(readItem{records: records})
@@ -578,6 +586,11 @@ func (e *chanEmitter) Emit(records ...sdk.Record) error {
 }
 
 func (e *chanEmitter) Checkpoint(stream string, st []byte) error {
+	if stream != e.stream {
+		// Persisted, it would never be read back, and the stream read
+		// would start again from the beginning on every run.
+		return final(fmt.Errorf("connector bug: a checkpoint of stream %q in a read of stream %q", stream, e.stream))
+	}
 	if err := e.flush(); err != nil {
 		return err
 	}
