@@ -90,6 +90,7 @@ func (d *decoder) pipeline(n *yaml.Node, path string, c *Config) (*Pipeline, pip
 	}
 	if v, ok := f["jitter"]; ok && !isNull(v.val) {
 		p.Jitter, p.JitterSet = d.duration(v.val, keyPath(path, "jitter"), 0)
+		d.jitterWithin(v.val, keyPath(path, "jitter"), p)
 	}
 	if v, ok := f["monitor"]; ok && !isNull(v.val) {
 		p.Monitor = d.pipelineMonitor(v.val, keyPath(path, "monitor"))

@@ -377,9 +377,26 @@ func (d *decoder) schedule(n *yaml.Node, path string, p *Pipeline) {
 		p.Schedule = v
 		return
 	}
-	if _, err := ParseCron(s.Value); err != nil {
+	sched, err := ParseCron(s.Value)
+	if err != nil {
 		d.errs.at(s, path, fmt.Sprintf("expected %s, got %s (as cron: %v)", what, describe(s), err))
 		return
 	}
+	if sched.Next(time.Now()).IsZero() {
+		// The cron library looks five years ahead; a day that never comes
+		// (31 February, 30 February) would leave the pipeline waiting forever.
+		d.errs.at(s, path, fmt.Sprintf("cron schedule %s never fires (no matching time in the next five years: does the day of the month exist in that month?)", describe(s)))
+		return
+	}
 	p.Cron = s.Value
+}
+
+// jitterWithin refuses a jitter longer than the pipeline's interval
+// schedule: each run would then wait longer, at random, than the interval
+// it was meant to keep. A cron schedule's gaps vary, so its jitter is not
+// bounded here.
+func (d *decoder) jitterWithin(n *yaml.Node, path string, p *Pipeline) {
+	if p.JitterSet && p.Schedule > 0 && p.Jitter > p.Schedule {
+		d.errs.at(resolve(n), path, fmt.Sprintf("expected a jitter of at most the schedule's interval (%s), got %s", p.Schedule, p.Jitter))
+	}
 }

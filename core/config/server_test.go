@@ -114,3 +114,31 @@ func TestServerWebhookTimeout(t *testing.T) {
 		}
 	}
 }
+
+func TestScheduleThatNeverFires(t *testing.T) {
+	errs := loadErrors(t, `version: 1
+connections: {a: {connector: file}}
+pipelines:
+  - name: p
+    from: {connection: a, stream: s}
+    to: {connection: a, stream: t}
+    schedule: "0 0 31 2 *"
+`)
+	sameLines(t, errs, []string{
+		`FILE:7:15: pipelines[0].schedule: cron schedule "0 0 31 2 *" never fires (no matching time in the next five years: does the day of the month exist in that month?)`,
+	})
+	// 29 February comes every fourth year: it fires.
+	mustLoad(t, "version: 1\nconnections: {a: {connector: file}}\npipelines:\n"+
+		"  - {name: p, from: {connection: a, stream: s}, to: {connection: a, stream: t}, schedule: \"0 0 29 2 *\"}\n")
+}
+
+func TestJitterLongerThanInterval(t *testing.T) {
+	const head = "version: 1\nconnections: {a: {connector: file}}\npipelines:\n" +
+		"  - {name: p, from: {connection: a, stream: s}, to: {connection: a, stream: t}, "
+	sameLines(t, loadErrors(t, head+"schedule: 1m, jitter: 5m}\n"), []string{
+		`FILE:4:103: pipelines[0].jitter: expected a jitter of at most the schedule's interval (1m0s), got 5m0s`,
+	})
+	for _, ok := range []string{"schedule: 1m, jitter: 1m}", "schedule: \"@hourly\", jitter: 2h}", "jitter: 1h}"} {
+		mustLoad(t, head+ok+"\n")
+	}
+}
