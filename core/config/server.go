@@ -1,8 +1,11 @@
 package config
 
 import (
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"time"
 
@@ -129,26 +132,14 @@ func (d *decoder) server(n *yaml.Node, c *Config) {
 	}
 	if v, ok := f["listen"]; ok && !isNull(v.val) {
 		if s, ok := d.nonEmpty(v.val, keyPath(path, "listen"), `a host:port like "127.0.0.1:8080"`); ok {
-			if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
-				d.errs.at(resolve(v.val), keyPath(path, "listen"), fmt.Sprintf(`expected a host:port like "127.0.0.1:8080", got %q`, s))
+			if msg := listenProblem(s); msg != "" {
+				d.errs.at(resolve(v.val), keyPath(path, "listen"), msg)
 			} else {
 				c.Server.Listen = s
 			}
 		}
 	}
-	for _, k := range []struct {
-		key string
-		dst *string
-	}{{"cert_file", &c.Server.CertFile}, {"key_file", &c.Server.KeyFile}} {
-		if v, ok := f[k.key]; ok && !isNull(v.val) {
-			if s, ok := d.nonEmpty(v.val, keyPath(path, k.key), "a file path"); ok {
-				*k.dst = d.abs(s)
-			}
-		}
-	}
-	if (c.Server.CertFile == "") != (c.Server.KeyFile == "") {
-		d.errs.at(resolve(n), path, "cert_file and key_file go together: set both for TLS, or neither")
-	}
+	d.tlsFiles(n, path, f, &c.Server)
 	if v, ok := f["tokens"]; ok && !isNull(v.val) {
 		c.Server.Tokens = d.tokens(v.val, keyPath(path, "tokens"))
 	}
@@ -173,6 +164,71 @@ func (d *decoder) server(n *yaml.Node, c *Config) {
 					c.Server.LeaseTTL = ttl
 				}
 			}
+		}
+	}
+}
+
+// listenProblem says what is wrong with a server.listen address, or "" if
+// nothing is: it must be a host:port (the host may be empty: every
+// interface) with a port number from 0 to 65535 (0: any free port).
+func listenProblem(s string) string {
+	const want = `expected a host:port like "127.0.0.1:8080"`
+	_, port, err := net.SplitHostPort(s)
+	if err != nil || port == "" {
+		return fmt.Sprintf("%s, got %q", want, s)
+	}
+	if !isDigits(port) {
+		return fmt.Sprintf("%s, got %q (the port %q is not a number)", want, s, port)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Sprintf("%s, got %q (the port must be from 0 to 65535)", want, s)
+	}
+	return ""
+}
+
+// isDigits reports whether s is made of ASCII digits only.
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// tlsFiles decodes server.cert_file and server.key_file: both or neither,
+// each an existing file, together a certificate and its private key, so
+// that serve does not find out only when it starts listening.
+func (d *decoder) tlsFiles(n *yaml.Node, path string, f map[string]pair, s *Server) {
+	ok := map[string]bool{}
+	for _, k := range []struct {
+		key string
+		dst *string
+	}{{"cert_file", &s.CertFile}, {"key_file", &s.KeyFile}} {
+		v, set := f[k.key]
+		if !set || isNull(v.val) {
+			continue
+		}
+		name, good := d.nonEmpty(v.val, keyPath(path, k.key), "a file path")
+		if !good {
+			continue
+		}
+		*k.dst = d.abs(name)
+		if info, err := os.Stat(*k.dst); err != nil {
+			d.errs.at(resolve(v.val), keyPath(path, k.key), fmt.Sprintf("expected a PEM file, got %q: %v", name, errors.Unwrap(err)))
+		} else if !info.Mode().IsRegular() {
+			d.errs.at(resolve(v.val), keyPath(path, k.key), fmt.Sprintf("expected a PEM file, got %q, which is not a regular file", name))
+		} else {
+			ok[k.key] = true
+		}
+	}
+	if (s.CertFile == "") != (s.KeyFile == "") {
+		d.errs.at(resolve(n), path, "cert_file and key_file go together: set both for TLS, or neither")
+		return
+	}
+	if ok["cert_file"] && ok["key_file"] {
+		if _, err := tls.LoadX509KeyPair(s.CertFile, s.KeyFile); err != nil {
+			d.errs.at(resolve(f["cert_file"].val), keyPath(path, "cert_file"), fmt.Sprintf("expected a PEM certificate matching key_file: %v", err))
 		}
 	}
 }
@@ -293,6 +349,7 @@ func (d *decoder) receivers(n *yaml.Node, path string) []Receiver {
 		return nil
 	}
 	var out []Receiver
+	seen := map[string]int{}
 	for i, item := range n.Content {
 		ipath := indexPath(path, i)
 		f, ok := d.fields(item, ipath, receiverKeys)
@@ -302,6 +359,15 @@ func (d *decoder) receivers(n *yaml.Node, path string) []Receiver {
 		var r Receiver
 		var ok1, ok2 bool
 		r.Name, ok1 = d.name(f["name"].val, keyPath(ipath, "name"), "receiver")
+		if line, dup := seen[r.Name]; dup && ok1 {
+			// The monitor remembers which receivers were told of an alert
+			// by name: the second of two receivers of one name would never be.
+			d.errs.at(resolve(f["name"].val), keyPath(ipath, "name"), fmt.Sprintf("duplicate receiver name %q (first at line %d)", r.Name, line))
+			continue
+		}
+		if ok1 {
+			seen[r.Name] = resolve(f["name"].val).Line
+		}
 		r.URL, ok2 = d.nonEmpty(f["url"].val, keyPath(ipath, "url"), "an http:// or https:// URL")
 		if ok2 && !(hasPrefix(r.URL, "http://") || hasPrefix(r.URL, "https://")) {
 			d.errs.at(resolve(f["url"].val), keyPath(ipath, "url"), fmt.Sprintf("expected an http:// or https:// URL, got %q", r.URL))
