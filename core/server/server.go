@@ -127,14 +127,14 @@ func (s *Server) Run(ctx context.Context) error {
 	ln := s.opts.Listener
 	if ln == nil && !s.opts.NoListen {
 		if ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
-			return fmt.Errorf("serve: listen on %s: %w", cfg.Server.Listen, err)
+			return fmt.Errorf("%s: server.listen: listen on %s: %w", cfg.File, cfg.Server.Listen, err)
 		}
 	}
 	if ln != nil && cfg.Server.CertFile != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.Server.CertFile, cfg.Server.KeyFile)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("serve: TLS: %w", err)
+			return fmt.Errorf("%s: server.cert_file: load the TLS certificate and key: %w", cfg.File, err)
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
