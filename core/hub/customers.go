@@ -15,6 +15,7 @@ import (
 	idpostgres "github.com/cxhub/cxhub/core/identity/postgres"
 	idsqlite "github.com/cxhub/cxhub/core/identity/sqlite"
 	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/sdk"
 )
 
 // customerIndex is the hub's customer index (package identity), opened on
@@ -103,13 +104,49 @@ func indexPath(cfg *config.Config) (string, error) {
 func (h *Hub) catalog(cfg *config.Config) identity.Catalog {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return catalogOf(cfg, h.specs)
+}
+
+// catalogOf is what each connection's streams are, from specs by
+// connector name.
+func catalogOf(cfg *config.Config, specs map[string]sdk.Spec) identity.Catalog {
 	cat := identity.Catalog{}
 	for name, conn := range cfg.Connections {
-		if spec, ok := h.specs[conn.Connector]; ok {
+		if spec, ok := specs[conn.Connector]; ok {
 			cat[name] = spec
 		}
 	}
 	return cat
+}
+
+// profileSourceErrors refuses each pipeline to the profile store whose
+// source stream is not customer or interaction data: the index would take
+// nothing from it. A source whose connector has no spec in cat is left to
+// config.Check, which reports the unknown connector.
+func profileSourceErrors(cfg *config.Config, cat identity.Catalog) config.Errors {
+	var errs config.Errors
+	listed := 0 // the index in the pipelines list, for the key
+	for _, p := range cfg.Pipelines {
+		i := listed
+		if p.Sync == nil {
+			listed++
+		}
+		if p.To.Connection != config.ProfilesConnection {
+			continue
+		}
+		spec, ok := cat[p.From.Connection]
+		if !ok || cat.Indexed(p.From.Connection, p.From.Stream) {
+			continue
+		}
+		key := fmt.Sprintf("pipelines[%d].to.profiles", i)
+		if p.Sync != nil {
+			key = fmt.Sprintf("pipeline %s: to.profiles", p.Name)
+		}
+		errs = append(errs, &config.Error{File: cfg.File, Line: p.Pos.Line, Column: p.Pos.Column, Key: key,
+			Msg: fmt.Sprintf("pipeline %q reads %s.%s, which is not customer or interaction data (connector %q's spec does not mark it so), so the profile store would index nothing: expected a customer or interaction stream as the source",
+				p.Name, p.From.Connection, p.From.Stream, spec.Name)})
+	}
+	return errs
 }
 
 // customerWriter opens the index for writing (under the state's writer
@@ -160,16 +197,12 @@ func (h *Hub) customerWriter(ctx context.Context) (*identity.Index, *identity.St
 // every sync of customer data, so a config asks for it. It refuses a
 // profile-store pipeline whose source is not customer or interaction data.
 func (h *Hub) customerStage(ctx context.Context, cfg *config.Config) (engine.Stage, error) {
-	cat := h.catalog(cfg)
+	if errs := profileSourceErrors(cfg, h.catalog(cfg)); len(errs) > 0 {
+		return nil, errs // CheckedConfig and Reload refuse such a config: this guards the rest
+	}
 	needed := cfg.Customers != nil
 	for _, p := range cfg.Pipelines {
-		if p.To.Connection == config.ProfilesConnection {
-			if !cat.Indexed(p.From.Connection, p.From.Stream) {
-				return nil, fmt.Errorf("%s:%d: pipeline %q: to: profiles: stream %s.%s is not customer or interaction data (its connector's spec says so), so the profile store would index nothing",
-					cfg.File, p.Pos.Line, p.Name, p.From.Connection, p.From.Stream)
-			}
-			needed = true
-		}
+		needed = needed || p.To.Connection == config.ProfilesConnection
 		for _, f := range p.Map {
 			needed = needed || strings.HasPrefix(f.Expr, identity.CustomerPrefix)
 		}

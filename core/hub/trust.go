@@ -1,10 +1,12 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/cxhub/cxhub/core/config"
@@ -91,7 +93,7 @@ func (h *Hub) check(ctx context.Context, cfg *config.Config) error {
 		secrets = append(secrets, *old...) // a reload keeps redacting the old values too
 	}
 	h.secrets.Store(&secrets)
-	if err := cfg.Check(specs); err != nil {
+	if err := checkWithSpecs(cfg, specs); err != nil {
 		return err
 	}
 	h.mu.Lock()
@@ -100,10 +102,85 @@ func (h *Hub) check(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
+// checkWithSpecs runs config.Check and the checks of what the hub adds to
+// a config: the customers section's rules (package identity) and the
+// sources of pipelines to the profile store, which must be customer or
+// interaction data. Every problem found is in the one Errors, by line.
+func checkWithSpecs(cfg *config.Config, specs map[string]sdk.Spec) error {
+	var all config.Errors
+	for _, err := range []error{cfg.Check(specs), parseRulesError(cfg)} {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			all = append(all, errs...)
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(all) == 0 { // the profile store's sources are known only once their connectors are
+		all = profileSourceErrors(cfg, catalogOf(cfg, specs))
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(all, func(a, b *config.Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	return all
+}
+
+// parseRulesError is the error of parsing cfg's customers section, if any.
+func parseRulesError(cfg *config.Config) error {
+	_, err := identity.ParseRules(cfg.Customers, cfg.File)
+	return err
+}
+
+// restartOnly is a setting read once, when serve starts: a reload that
+// changes it is refused.
+type restartOnly struct {
+	key  string
+	what func(*config.Config) string
+}
+
+// restartOnlySettings are the settings besides the state that a reload
+// cannot change: the plugins directory is read once, serve makes its
+// listener and loads its TLS certificate once, and its lease keeper takes
+// the ttl once.
+var restartOnlySettings = []restartOnly{
+	{"plugins.dir", func(c *config.Config) string { return c.PluginsDir }},
+	{"server.listen", func(c *config.Config) string { return c.Server.Listen }},
+	{"server.cert_file", func(c *config.Config) string { return c.Server.CertFile }},
+	{"server.key_file", func(c *config.Config) string { return c.Server.KeyFile }},
+	{"server.lease.ttl", func(c *config.Config) string { return c.Server.LeaseTTL.String() }},
+}
+
+// restartNeeded says which restart-only setting next changes from old, as
+// an error naming the file and key, or nil if none does.
+func restartNeeded(old, next *config.Config) error {
+	if next.State != old.State {
+		return &config.Error{File: next.File, Key: "state", Msg: fmt.Sprintf("the state section changed (%s %s → %s %s): that needs a restart",
+			old.State.Driver, old.State.Path, next.State.Driver, next.State.Path)}
+	}
+	for _, s := range restartOnlySettings {
+		if a, b := s.what(old), s.what(next); a != b {
+			return &config.Error{File: next.File, Key: s.key, Msg: fmt.Sprintf("changed (%s → %s): that needs a restart", orNone(a), orNone(b))}
+		}
+	}
+	return nil
+}
+
+// orNone is s, or "none" if it is empty.
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
 // Reload reads the config file again and, if it is valid (the whole trust
 // sequence of CheckedConfig), makes it the hub's config; if it is not, the
-// hub keeps the config it had and the error says why. The state and the
-// plugins directory cannot change without a restart.
+// hub keeps the config it had and the error says why. The state, the
+// plugins directory, server.listen, the TLS files and the lease ttl cannot
+// change without a restart (restartOnlySettings).
 func (h *Hub) Reload(ctx context.Context) (*config.Config, error) {
 	old, err := h.CheckedConfig(ctx)
 	if err != nil {
@@ -113,12 +190,8 @@ func (h *Hub) Reload(ctx context.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if next.State != old.State {
-		return nil, fmt.Errorf("reload %s: the state section changed (%s %s → %s %s): that needs a restart",
-			next.File, old.State.Driver, old.State.Path, next.State.Driver, next.State.Path)
-	}
-	if next.PluginsDir != old.PluginsDir {
-		return nil, fmt.Errorf("reload %s: plugins.dir changed: that needs a restart", next.File)
+	if err := restartNeeded(old, next); err != nil {
+		return nil, err
 	}
 	if err := h.check(ctx, next); err != nil {
 		return nil, err
