@@ -26,14 +26,27 @@ func newValidateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return a.reportConfigError(err)
 			}
+			conns := configuredConnections(cfg)
 			if a.json() {
 				return printJSON(a.opts.stdout, map[string]any{"valid": true, "file": cfg.File,
-					"connections": len(cfg.Connections), "pipelines": len(cfg.Pipelines)})
+					"connections": conns, "pipelines": len(cfg.Pipelines)})
 			}
-			fmt.Fprintf(a.opts.stdout, "%s is valid: %d connections, %d pipelines\n", cfg.File, len(cfg.Connections), len(cfg.Pipelines))
+			fmt.Fprintf(a.opts.stdout, "%s is valid: %d connections, %d pipelines\n", cfg.File, conns, len(cfg.Pipelines))
 			return nil
 		},
 	}
+}
+
+// configuredConnections counts the connections the file defines, leaving
+// out the built-in ones (the profile store of `to: {profiles: true}`).
+func configuredConnections(cfg *config.Config) int {
+	n := 0
+	for _, c := range cfg.Connections {
+		if !c.Builtin {
+			n++
+		}
+	}
+	return n
 }
 
 // reportConfigError prints config errors (one per line, or as JSON) and
