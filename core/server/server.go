@@ -127,7 +127,7 @@ func (s *Server) Run(ctx context.Context) error {
 	ln := s.opts.Listener
 	if ln == nil && !s.opts.NoListen {
 		if ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
-			return fmt.Errorf("%s: server.listen: listen on %s: %w", cfg.File, cfg.Server.Listen, err)
+			return fmt.Errorf("%s: server.listen: %w", cfg.File, err) // the error names the address
 		}
 	}
 	if ln != nil && cfg.Server.CertFile != "" {
