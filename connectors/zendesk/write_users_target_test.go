@@ -130,3 +130,40 @@ func TestLinkedUserGoneFromZendesk(t *testing.T) {
 		t.Errorf("%d users, want %d", n, before+1)
 	}
 }
+
+// TestUpdateJobResultsPlacedByID: update_many results carry the user's id,
+// no index; they are placed by it, whatever their order, and two updates of
+// one user take its results in order.
+func TestUpdateJobResultsPlacedByID(t *testing.T) {
+	chunk := userChunk{update: true, inputs: []userInput{
+		{index: 0, target: 11, who: "id 11"}, {index: 1, target: 12, who: "id 12"},
+		{index: 2, target: 11, who: "id 11"}, {index: 3, target: 13, who: "id 13"},
+	}}
+	results := jsonResult(`[
+		{"id":12,"action":"update","status":"Updated","success":true},
+		{"id":11,"action":"update","status":"Updated","success":true},
+		{"id":11,"action":"update","status":"Failed","success":false,"error":"UserUpdateError","details":"Role: x is not a valid role"}]`)
+	out := jobResults("J1", results, chunk)
+	if out[0].Err != nil || out[0].ID != "11" || out[1].Err != nil || out[1].ID != "12" {
+		t.Errorf("results 0 and 1: %+v %+v, want users 11 and 12 updated", out[0], out[1])
+	}
+	if sdk.KindOf(out[2].Err) != sdk.KindBadRecord || !strings.Contains(out[2].Err.Error(), "not a valid role") {
+		t.Errorf("the second update of 11: %v, want zendesk's refusal", out[2].Err)
+	}
+	if sdk.KindOf(out[3].Err) != sdk.KindTransient {
+		t.Errorf("user 13 without a result: %v, want transient", out[3].Err)
+	}
+}
+
+func TestWithID(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"notes":"x"}`:  `{"id":7,"notes":"x"}`,
+		` { } `:          `{"id":7}`,
+		`{ "a":1,"b":2}`: `{"id":7,"a":1,"b":2}`,
+	} {
+		got := string(withID([]byte(body), 7))
+		if jsonResult(got).Raw != got || !jsonResult(got).IsObject() || got != want {
+			t.Errorf("withID(%s) = %s, want %s", body, got, want)
+		}
+	}
+}
