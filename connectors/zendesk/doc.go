@@ -41,19 +41,26 @@
 // # Writing
 //
 // users: each record is a user object, flat ({"email":..,"name":..,
-// "external_id":..,"phone":..}) or wrapped ({"user":{...}}), with an email
-// or an external_id. Batches go to create_or_update_many, 100 users a job;
+// "external_id":..,"phone":..}) or wrapped ({"user":{...}}). A record with
+// a TargetID (the user an earlier write made or matched, from the core's
+// links) updates that user by id, with update_many ({"users":[{"id":..,
+// ...}]}), and never creates one: a two-way sync sends only the changed
+// fields, without the email. If that user is gone from Zendesk (the update
+// fails and GET /users/{id} is a 404 or an inactive user), the record is
+// upserted by its email or external_id instead, or, without either, is a
+// bad record saying so. Any other record needs an email or an external_id
+// and goes to create_or_update_many. Either way 100 users go in a job;
 // jobs are pipelined (the next submitted while earlier ones are polled,
 // within 10 jobs in flight per account, shared by its writers), except
 // that a job carrying a user of an unfinished earlier job waits for it, so
 // that the later change stays. Each job's results, placed by their
-// index (else by position, when there is one per user), become the records'
-// results: Created and Updated are written, a result with an error is a bad
+// index (else, in an update job, by the user's id; else by position, when
+// there is one per user), become the records' results: Created and Updated are written, a result with an error is a bad
 // record carrying Zendesk's error and details, and a user without a result
 // fails alone (Transient). A job that fails as a whole fails the batch
-// (Transient), once the jobs beside it have finished. Zendesk matches on
-// external_id, else email, so writing a record twice updates one user; a
-// record's TargetID is not needed.
+// (Transient), once the jobs beside it have finished. Without a TargetID,
+// Zendesk matches on external_id, else email, so writing a record twice
+// updates one user.
 //
 // tickets: each record is a ticket object, flat or wrapped
 // ({"ticket":{...}}), e.g. {"subject":..,"comment":{"body":..},

@@ -18,12 +18,12 @@ func (c *Connector) Spec() sdk.Spec {
 		Name:         "zendesk",
 		Version:      Version,
 		Kind:         sdk.Ticketing,
-		Description:  "Zendesk Support: users, tickets and their comments, read by incremental export; users upserted and tickets created or updated.",
+		Description:  "Zendesk Support: users, tickets and their comments, read by incremental export; users upserted (updated by id when linked) and tickets created or updated.",
 		ConfigSchema: sdk.ConfigSchemaOf[config](),
 		Streams: []sdk.StreamSpec{
 			{
 				Name:         StreamUsers,
-				Description:  "End users, agents and admins, from the incremental user export. Written by create_or_update_many, matched on external_id, else email.",
+				Description:  "End users, agents and admins, from the incremental user export. Written by update_many when linked (TargetID: that user, by id), else by create_or_update_many, matched on external_id, else email.",
 				Canonical:    sdk.CanonicalCustomer,
 				PrimaryKey:   []string{"id"},
 				CursorField:  "updated_at",

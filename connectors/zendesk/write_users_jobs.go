@@ -39,9 +39,9 @@ type userJob struct {
 	err      error
 }
 
-func newUserJob(chunk []userInput) *userJob {
+func newUserJob(chunk userChunk) *userJob {
 	j := &userJob{keys: map[string]bool{}, done: make(chan struct{})}
-	for _, in := range chunk {
+	for _, in := range chunk.inputs {
 		for _, k := range in.keys {
 			j.keys[k] = true
 		}
@@ -59,17 +59,17 @@ func (j *userJob) touches(other *userJob) bool {
 	return false
 }
 
-// runJobs upserts each chunk in a bulk job and returns the chunks'
+// runJobs writes each chunk in a bulk job and returns the chunks'
 // outcomes, in order. It submits the next chunk's job while earlier ones
 // are still polled, holding a slot of the account's per job, but a chunk
-// touching a user (same email or external_id) of an earlier chunk whose
+// touching a user (same id, email or external_id) of an earlier chunk whose
 // job has not finished waits for that job first: Zendesk runs an account's
 // jobs side by side, so two jobs on one user could otherwise apply in the
 // wrong order. Once a job fails (or cannot be submitted) no further job is
 // submitted; runJobs still waits for the jobs already submitted, so that
 // none applies after the batch has been answered, then returns the first
 // failure in chunk order.
-func (w *usersWriter) runJobs(ctx context.Context, chunks [][]userInput) ([][]sdk.Result, error) {
+func (w *usersWriter) runJobs(ctx context.Context, chunks []userChunk) ([][]sdk.Result, error) {
 	jobs := make([]*userJob, len(chunks))
 	var (
 		wg     sync.WaitGroup

@@ -26,6 +26,11 @@
 //     asynchronous job polled at GET /api/v2/job_statuses/{id}.json, run in
 //     the background once its duration has passed (jobs may run out of
 //     submission order), at most 30 queued or running per account;
+//   - users update_many by id (PUT /api/v2/users/update_many.json with
+//     {"users":[{"id":..,...}]}, or ?ids= with one {"user":{...}}), a job
+//     like create_or_update_many whose results are {"id","action":"update",
+//     "status","success"}, never creating a user (a missing id fails with
+//     RecordNotFound), and PUT /api/v2/users/{id}.json;
 //   - Basic "{email}/token:{token}" and Bearer authentication;
 //   - rate limits: 700 requests a minute for the account and 10 a minute
 //     for the incremental exports, with X-Rate-Limit, X-Rate-Limit-Remaining

@@ -24,7 +24,8 @@ type job struct {
 	seq       int // submission order since the last reset
 	total     int
 	users     []json.RawMessage
-	pending   int // polls left before it reports its outcome
+	update    bool // update_many (by id), else create_or_update_many
+	pending   int  // polls left before it reports its outcome
 	polls     int
 	failed    bool
 	ran       bool
@@ -92,13 +93,18 @@ func (s *Sandbox) runDueJobsLocked() {
 	}
 }
 
-// runJobLocked upserts a job's users, in order, and keeps their results.
+// runJobLocked upserts (or, for update_many, updates) a job's users, in
+// order, and keeps their results.
 func (s *Sandbox) runJobLocked(j *job) {
 	j.ran, j.finished, j.doneAt = true, time.Now(), s.nowLocked()
 	if j.failed {
 		return
 	}
 	for i, one := range j.users {
+		if j.update {
+			j.results = append(j.results, s.updateResult(i, one, j))
+			continue
+		}
 		var in userInput
 		if err := json.Unmarshal(one, &in); err != nil {
 			j.results = append(j.results, failedResult(i, "UserUpdateError", "the user is not a JSON object of the expected shape"))

@@ -144,6 +144,9 @@ func (s *Sandbox) api() http.Handler {
 	mux.HandleFunc("PUT /api/v2/tickets/{id}", s.serveUpdateTicket)
 	mux.HandleFunc("POST /api/v2/users/create_or_update.json", s.serveCreateOrUpdateUser)
 	mux.HandleFunc("POST /api/v2/users/create_or_update_many.json", s.serveCreateOrUpdateMany)
+	mux.HandleFunc("PUT /api/v2/users/update_many", s.serveUpdateMany)
+	mux.HandleFunc("PUT /api/v2/users/update_many.json", s.serveUpdateMany)
+	mux.HandleFunc("PUT /api/v2/users/{id}", s.serveUpdateUser)
 	mux.HandleFunc("GET /api/v2/job_statuses/{id}", s.serveJobStatus)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		writeError(w, http.StatusNotFound, "InvalidEndpoint", "Not found")

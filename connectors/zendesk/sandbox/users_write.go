@@ -30,10 +30,11 @@ type userInput struct {
 
 // upsertOutcome is what an upsert did to one user.
 type upsertOutcome struct {
-	user    *User
-	created bool
-	code    string // Zendesk's error code when it failed
-	details string
+	user     *User
+	created  bool
+	code     string // Zendesk's error code when it failed
+	details  string
+	notFound bool // an update by id of a user that does not exist
 }
 
 func (s *Sandbox) serveCreateOrUpdateUser(w http.ResponseWriter, r *http.Request) {
@@ -66,14 +67,8 @@ func (s *Sandbox) serveCreateOrUpdateUser(w http.ResponseWriter, r *http.Request
 // else its email; the caller holds s.mu.
 func (s *Sandbox) upsertUserLocked(in userInput, now time.Time) upsertOutcome {
 	now = now.Truncate(time.Second)
-	if in.Email != nil && strings.TrimSpace(*in.Email) != "" {
-		e := strings.TrimSpace(*in.Email)
-		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
-			return upsertOutcome{code: "UserUpdateError", details: fmt.Sprintf("Email: %s is not properly formatted", e)}
-		}
-	}
-	if in.Role != nil && !slices.Contains([]string{"end-user", "agent", "admin"}, *in.Role) {
-		return upsertOutcome{code: "UserUpdateError", details: fmt.Sprintf("Role: %s is not a valid role", *in.Role)}
+	if out, bad := validateUser(in); bad {
+		return out
 	}
 	var u *User
 	if id, ok := s.byExternal[deref(in.ExternalID)]; ok && deref(in.ExternalID) != "" {
@@ -95,6 +90,39 @@ func (s *Sandbox) upsertUserLocked(in userInput, now time.Time) upsertOutcome {
 		s.putUser(u)
 		return upsertOutcome{user: u, created: true}
 	}
+	return s.changeUserLocked(u, in, now)
+}
+
+// updateUserLocked updates the user with the given id, as update_many and
+// PUT /users/{id} do: it never creates one. The caller holds s.mu.
+func (s *Sandbox) updateUserLocked(id int64, in userInput, now time.Time) upsertOutcome {
+	u, ok := s.users[id]
+	if !ok {
+		return upsertOutcome{code: "RecordNotFound", details: fmt.Sprintf("User %d not found", id), notFound: true}
+	}
+	if out, bad := validateUser(in); bad {
+		return out
+	}
+	return s.changeUserLocked(u, in, now.Truncate(time.Second))
+}
+
+// validateUser checks in's email and role, as Zendesk does before a write.
+func validateUser(in userInput) (upsertOutcome, bool) {
+	if in.Email != nil && strings.TrimSpace(*in.Email) != "" {
+		e := strings.TrimSpace(*in.Email)
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
+			return upsertOutcome{code: "UserUpdateError", details: fmt.Sprintf("Email: %s is not properly formatted", e)}, true
+		}
+	}
+	if in.Role != nil && !slices.Contains([]string{"end-user", "agent", "admin"}, *in.Role) {
+		return upsertOutcome{code: "UserUpdateError", details: fmt.Sprintf("Role: %s is not a valid role", *in.Role)}, true
+	}
+	return upsertOutcome{}, false
+}
+
+// changeUserLocked applies in to the existing user u, refusing an email
+// another user has. The caller holds s.mu.
+func (s *Sandbox) changeUserLocked(u *User, in userInput, now time.Time) upsertOutcome {
 	if e := deref(in.Email); e != "" && normalEmail(e) != normalEmail(u.Email) {
 		if other := s.userByEmailLocked(e); other != nil && other.ID != u.ID {
 			return upsertOutcome{code: "UserUpdateError", details: fmt.Sprintf("Email: %s is already being used by another user", strings.TrimSpace(e))}
@@ -102,6 +130,11 @@ func (s *Sandbox) upsertUserLocked(in userInput, now time.Time) upsertOutcome {
 		in.Email = ptr(normalEmail(e))
 	} else {
 		in.Email = nil // the same address: keep the stored spelling
+	}
+	if x := deref(in.ExternalID); x != "" && x != u.ExternalID {
+		if id, ok := s.byExternal[x]; ok && id != u.ID {
+			return upsertOutcome{code: "UserUpdateError", details: fmt.Sprintf("External: %s has already been taken", x)}
+		}
 	}
 	before := u.clone()
 	s.unindexUser(u)
@@ -156,6 +189,12 @@ func (s *Sandbox) serveCreateOrUpdateMany(w http.ResponseWriter, r *http.Request
 		writeError(w, http.StatusBadRequest, "TooManyValues", fmt.Sprintf("You can only pass up to %d users at a time", maxManyUsers))
 		return
 	}
+	s.queueJob(w, r, req.Users, false)
+}
+
+// queueJob queues a bulk job of users (updates by id, or upserts) and
+// answers with its job_status, or 429 when the account has too many jobs.
+func (s *Sandbox) queueJob(w http.ResponseWriter, r *http.Request, users []json.RawMessage, update bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.runDueJobsLocked()
@@ -165,7 +204,8 @@ func (s *Sandbox) serveCreateOrUpdateMany(w http.ResponseWriter, r *http.Request
 			fmt.Sprintf("The account has %d jobs queued or running, the most it may have; retry once one has finished", MaxActiveJobs))
 		return
 	}
-	j := s.newJobLocked(req.Users, s.nowLocked())
+	j := s.newJobLocked(users, s.nowLocked())
+	j.update = update
 	if s.failJobs > 0 {
 		s.failJobs--
 		j.failed = true
