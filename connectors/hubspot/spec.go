@@ -3,7 +3,7 @@ package hubspot
 import "github.com/cxhub/cxhub/sdk"
 
 // Version is the connector's own version.
-const Version = "0.1.0"
+const Version = "0.2.0" // 0.2.0: base_url over plain http only to a loopback host
 
 // The streams' names.
 const (
