@@ -79,7 +79,9 @@ type errorsServer struct {
 	outcomes *outcomes
 }
 
-func startErrorsServer(t *testing.T) *errorsServer {
+// startErrorsServer starts it; seed, if set, is called on its state
+// before the server runs.
+func startErrorsServer(t *testing.T, seed func(state.Store)) *errorsServer {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the file and Zendesk connectors")
@@ -94,6 +96,13 @@ func startErrorsServer(t *testing.T) *errorsServer {
 	for _, c := range []string{"file", "zendesk"} {
 		bin := sdktest.BuildPlugin(t, "../../connectors/"+c+"/cmd/cxhub-connector-"+c)
 		testfiles.CopyExecutable(t, bin, filepath.Join(dir, "plugins", "cxhub-connector-"+c))
+	}
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seed != nil {
+		seed(st)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -111,14 +120,12 @@ func startErrorsServer(t *testing.T) *errorsServer {
 	})
 	a := &customersAPI{t: t, base: "http://" + ln.Addr().String()}
 	a.waitReady(done)
-	st, err := h.Store()
-	if err != nil {
-		t.Fatal(err)
-	}
 	return &errorsServer{t: t, base: a.base, st: st, logs: logs, outcomes: o}
 }
 
-func mustConfig(t *testing.T, h interface{ Config() (*config.Config, error) }) *config.Config {
+func mustConfig(t *testing.T, h interface {
+	Config() (*config.Config, error)
+}) *config.Config {
 	t.Helper()
 	cfg, err := h.Config()
 	if err != nil {
@@ -182,7 +189,7 @@ func (e *errorsServer) pending() int64 {
 // letter are a 404, ids no longer pending or of another pipeline a 409,
 // each listed with why, and nothing is replayed or discarded.
 func TestDeadLetterActionsRefuseWhatTheyCannotDo(t *testing.T) {
-	e := startErrorsServer(t)
+	e := startErrorsServer(t, nil)
 	p1, p2, q1 := e.deadLetter("p", "contacts", "a"), e.deadLetter("p", "contacts", "b"), e.deadLetter("q", "companies", "c")
 	if _, err := e.st.SetDeadLetterStatus(context.Background(), []int64{p2}, state.DeadLetterDiscarded); err != nil {
 		t.Fatal(err)
@@ -229,7 +236,7 @@ func TestDeadLetterActionsRefuseWhatTheyCannotDo(t *testing.T) {
 // both counted rejected and logged as warnings: they were a 503 "retry",
 // counted as errors and logged as errors, which a vendor retries forever.
 func TestWebhookToAConnectionThatCannotTakeThemIsRefused(t *testing.T) {
-	e := startErrorsServer(t)
+	e := startErrorsServer(t, nil)
 	for _, tc := range []struct {
 		conn   string
 		status int
