@@ -153,17 +153,36 @@ func TestPrevTickIsBoundedAndCancellable(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("prevTick of a schedule that never fires did not return")
 	}
-	// A schedule whose every Next is now or earlier (broken) ends with ctx.
+	// A schedule whose Next does not move forward (broken) does not loop;
+	// one ticking every nanosecond (60e9 ticks from a minute back) is
+	// bounded, and ends at once when its context has.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	stuck := fixedSchedule(now.Add(-time.Hour))
-	go func() { done <- prevTick(ctx, stuck, now) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("prevTick did not end with its context")
+	for name, sched := range map[string]interface{ Next(time.Time) time.Time }{
+		"stuck":          fixedSchedule(now.Add(-time.Hour)),
+		"nanosecond":     nanoSchedule{},
+		"nanosecond/ctx": nanoSchedule{},
+	} {
+		c := context.Background()
+		if name == "nanosecond/ctx" {
+			c = ctx
+		}
+		go func() { done <- prevTick(c, sched, now) }()
+		select {
+		case got := <-done:
+			if got.IsZero() || got.After(now) {
+				t.Errorf("%s: prevTick = %v, want a tick at or before %v", name, got, now)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: prevTick did not return", name)
+		}
 	}
 }
+
+// nanoSchedule ticks every nanosecond.
+type nanoSchedule struct{}
+
+func (nanoSchedule) Next(t time.Time) time.Time { return t.Add(time.Nanosecond) }
 
 // fixedSchedule's Next is always the same time.
 type fixedSchedule time.Time

@@ -278,7 +278,6 @@ func (w *worker) schedule(ctx context.Context) {
 // or the zero time if there is none or the schedule never fires. The walk
 // is bounded (maxPrevTickSteps) and stops when ctx ends.
 func prevTick(ctx context.Context, sched interface{ Next(time.Time) time.Time }, now time.Time) time.Time {
-	steps := 0
 	// Walk back in growing steps until a tick falls before now.
 	for step := time.Minute; step < 366*24*time.Hour; step *= 2 {
 		t := sched.Next(now.Add(-step))
@@ -289,12 +288,9 @@ func prevTick(ctx context.Context, sched interface{ Next(time.Time) time.Time },
 			continue
 		}
 		// Then forward, tick by tick, to the last one at or before now.
-		for ; steps < maxPrevTickSteps && ctx.Err() == nil; steps++ {
+		for steps := 0; steps < maxPrevTickSteps && ctx.Err() == nil; steps++ {
 			n := sched.Next(t)
-			if n.IsZero() || !n.After(t) {
-				return t
-			}
-			if n.After(now) {
+			if !n.After(t) || n.After(now) { // no later tick (zero: none at all), or past now
 				return t
 			}
 			t = n
