@@ -77,7 +77,8 @@ func newDLQCmd(a *app) *cobra.Command {
 		Short: "Send pending dead letters through their pipeline again, with its current config",
 		Long: "Replay a pipeline's pending dead letters (all, or the given ids) through the pipeline's current map,\n" +
 			"where and destination: fix the config or the destination, then replay. Records written now are marked\n" +
-			"replayed; records that fail again stay pending with their new error.",
+			"replayed; records that fail again stay pending with their new error. An id that is no dead letter, one\n" +
+			"no longer pending or another pipeline's is refused: nothing is replayed and the command exits 1.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if replayPipeline == "" {
 				return fmt.Errorf("--pipeline is required")
@@ -91,6 +92,15 @@ func newDLQCmd(a *app) *cobra.Command {
 			}
 			if _, err := a.h().Runner(cmd.Context()); err != nil {
 				return a.reportConfigError(err)
+			}
+			// Ids that are no pending dead letter of the pipeline are not
+			// silently skipped: nothing is replayed and the command fails.
+			refused, err := a.h().CheckDeadLetterIDs(cmd.Context(), replayPipeline, ids)
+			if err != nil {
+				return err
+			}
+			if len(refused) > 0 {
+				return fmt.Errorf("dlq replay --pipeline %s: %w; nothing was replayed", replayPipeline, refused)
 			}
 			var failedAgain int64
 			replayIDs := func(ctx context.Context, name string) engine.Result {

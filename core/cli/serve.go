@@ -19,7 +19,8 @@ func newServeCmd(a *app) *cobra.Command {
 			"POST /webhooks/<connection> into the durable inbox and on to the destinations, and serve the HTTP API\n" +
 			"(/api/v1, described at /openapi.json), /healthz, /readyz and /metrics on server.listen (default\n" +
 			"127.0.0.1:8080). SIGHUP reloads the config: a file that does not validate is refused and the running\n" +
-			"config stays. SIGINT or SIGTERM stops: requests end, running batches commit, plugins stop, within 10s.",
+			"config stays. SIGINT or SIGTERM stops: requests end, running batches commit, plugins stop, within 10s,\n" +
+			"and serve exits 0 (a clean stop for a service manager).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context(), server.Options{})

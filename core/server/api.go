@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cxhub/cxhub/core/hub"
@@ -378,13 +379,15 @@ type replayRequest struct {
 // run of the same pipeline) and answers when it is done.
 func (s *Server) replayDeadLetters(w http.ResponseWriter, r *http.Request) {
 	var req replayRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "body: expected {\"pipeline\": name, \"ids\": [ids]}: "+err.Error())
+	if !decodeBody(w, r, &req, `{"pipeline": name, "ids": [ids]}`) {
 		return
 	}
 	wk, ok := s.worker(req.Pipeline)
 	if !ok {
 		writeError(w, http.StatusNotFound, "no pipeline named "+strconv.Quote(req.Pipeline))
+		return
+	}
+	if !s.deadLettersTakeable(w, r, req.Pipeline, req.IDs) {
 		return
 	}
 	if s.heldElsewhere(w, r, wk) {
@@ -412,8 +415,14 @@ type discardRequest struct {
 
 func (s *Server) discardDeadLetters(w http.ResponseWriter, r *http.Request) {
 	var req discardRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil || len(req.IDs) == 0 {
-		writeError(w, http.StatusBadRequest, "body: expected {\"ids\": [ids]} with at least one id")
+	if !decodeBody(w, r, &req, `{"ids": [ids]}`) {
+		return
+	}
+	if len(req.IDs) == 0 {
+		writeError(w, http.StatusBadRequest, `body: expected {"ids": [ids]} with at least one id`)
+		return
+	}
+	if !s.deadLettersTakeable(w, r, "", req.IDs) {
 		return
 	}
 	n, err := s.hub.Discard(r.Context(), req.IDs)
@@ -422,6 +431,60 @@ func (s *Server) discardDeadLetters(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"discarded": n})
+}
+
+// maxBodyBytes bounds the JSON body of an API request.
+const maxBodyBytes = 1 << 20
+
+// decodeBody decodes r's JSON body into v, strictly: a field v does not
+// have (a misspelt "idz" would otherwise be dropped, and the request taken
+// for another), a second value after the first, or a body over
+// maxBodyBytes is answered 400 naming what is wrong, and it returns false.
+// expected describes the body for the answer.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, expected string) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	if err != nil {
+		msg := err.Error()
+		if field, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+			msg = "unknown field " + field
+		}
+		writeError(w, http.StatusBadRequest, "body: expected "+expected+": "+msg)
+		return false
+	}
+	return true
+}
+
+// deadLettersTakeable answers an error and returns false if some of ids
+// cannot be replayed through pipeline (discarded, with pipeline ""): 404
+// if some id is no dead letter, 409 if some is no longer pending or
+// another pipeline's. The answer lists every refused id with its reason;
+// nothing is replayed or discarded.
+func (s *Server) deadLettersTakeable(w http.ResponseWriter, r *http.Request, pipeline string, ids []int64) bool {
+	refused, err := s.hub.CheckDeadLetterIDs(r.Context(), pipeline, ids)
+	if err != nil {
+		s.fail(w, err)
+		return false
+	}
+	if len(refused) == 0 {
+		return true
+	}
+	status := http.StatusConflict
+	if refused.Unknown() {
+		status = http.StatusNotFound
+	}
+	writeJSON(w, status, refusedAnswer{Error: refused.Error() + "; nothing was done", Refused: refused})
+	return false
+}
+
+// refusedAnswer is the body of a replay or discard refused for its ids.
+type refusedAnswer struct {
+	Error   string                 `json:"error"`
+	Refused hub.RefusedDeadLetters `json:"refused"`
 }
 
 // Connection is a connection as the API shows it.

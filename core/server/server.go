@@ -47,6 +47,13 @@ type Options struct {
 	// a stop is asked for, before plugins are killed; default 7s, so that
 	// the process exits within 10s even with a hung plugin.
 	ShutdownGrace time.Duration
+	// InboxRetention is how long webhook inbox entries are kept at least,
+	// to recognise redeliveries (see inbox_prune.go); default
+	// DefaultInboxRetention.
+	InboxRetention time.Duration
+	// InboxPruneEvery is how often the inbox is pruned; default
+	// DefaultInboxPruneEvery.
+	InboxPruneEvery time.Duration
 }
 
 // Monitor is what the server needs of the monitor (core/monitor).
@@ -91,6 +98,12 @@ type Server struct {
 func New(h *hub.Hub, opts Options) *Server {
 	if opts.ShutdownGrace == 0 {
 		opts.ShutdownGrace = 7 * time.Second
+	}
+	if opts.InboxRetention == 0 {
+		opts.InboxRetention = DefaultInboxRetention
+	}
+	if opts.InboxPruneEvery == 0 {
+		opts.InboxPruneEvery = DefaultInboxPruneEvery
 	}
 	if !opts.NoListen {
 		if opts.Monitor == nil {
@@ -175,6 +188,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.opts.Metrics != nil {
 		defer s.opts.Metrics.Close()
 	}
+	pruneDone := make(chan struct{})
+	go func() { defer close(pruneDone); s.pruneInboxLoop(workCtx) }()
+	defer func() { stopWork(); <-pruneDone }()
 	var monitorDone chan error
 	if s.opts.Monitor != nil {
 		monitorDone = make(chan error, 1)

@@ -22,7 +22,10 @@ var deliveryHeaders = []string{"X-Shopify-Webhook-Id", "X-Zendesk-Webhook-Invoca
 // are stored durably in the inbox BEFORE the vendor gets its 2xx, then the
 // pipelines reading that connection deliver them. A bad or missing
 // signature gets 401 and stores nothing; a redelivery is acknowledged and
-// ignored.
+// ignored. A connection whose connector takes no webhooks gets 404, one
+// not set up for them (a connector's config error, such as a missing
+// signing secret) 400: neither is worth a vendor's retry. Only a failure
+// to store (or a plugin that did not answer) gets 503.
 func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	arrived := time.Now()
 	connection := r.PathValue("connection")
@@ -75,6 +78,18 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 			outcome = "rejected"
 			s.log.Warn("webhook refused: bad request", "connection", connection, "error", err)
 			writeError(w, http.StatusBadRequest, s.hub.Redact(err.Error()))
+		case sdk.KindConfig:
+			// The connection cannot take webhooks: its connector has no
+			// webhook support, or lacks a setting (a signing secret). A
+			// retry cannot mend that, so the vendor is told not to.
+			outcome = "rejected"
+			if takes, known := s.hub.TakesWebhooks(connection); known && !takes {
+				s.log.Warn("webhook refused: the connection's connector takes no webhooks", "connection", connection, "error", err)
+				writeError(w, http.StatusNotFound, "connection "+connection+" takes no webhooks")
+				return
+			}
+			s.log.Warn("webhook refused: the connection is not set up to take webhooks", "connection", connection, "error", err)
+			writeError(w, http.StatusBadRequest, "connection "+connection+" is not set up to take webhooks: "+s.hub.Redact(err.Error()))
 		default:
 			s.log.Error("webhook not stored: the vendor should retry", "connection", connection, "error", err)
 			writeError(w, http.StatusServiceUnavailable, "webhook not stored; retry")

@@ -240,10 +240,17 @@ func (w *worker) schedule(ctx context.Context) {
 			return // the config was validated: cannot happen
 		}
 		next = sched.Next(now)
-		if !last.IsZero() && prevTick(sched, now).After(last) {
+		if !last.IsZero() && prevTick(ctx, sched, now).After(last) {
 			next = now // missed at least one tick while down: once now
 		}
 		for ctx.Err() == nil {
+			if next.IsZero() {
+				// robfig/cron's Next gives the zero time for a schedule
+				// that never fires ("0 0 31 2 *"): no run, and no spin.
+				w.s.log.Warn("pipeline's cron schedule never fires: it runs only when triggered",
+					"pipeline", w.p.Name, "schedule", w.p.Cron)
+				return
+			}
 			if !w.waitUntil(ctx, next.Add(w.jitter())) {
 				return
 			}
@@ -267,23 +274,35 @@ func (w *worker) schedule(ctx context.Context) {
 	}
 }
 
-// prevTick is the schedule's last tick at or before now (within a year).
-func prevTick(sched interface{ Next(time.Time) time.Time }, now time.Time) time.Time {
+// prevTick is the schedule's last tick at or before now (within a year),
+// or the zero time if there is none or the schedule never fires. The walk
+// is bounded (maxPrevTickSteps) and stops when ctx ends.
+func prevTick(ctx context.Context, sched interface{ Next(time.Time) time.Time }, now time.Time) time.Time {
 	// Walk back in growing steps until a tick falls before now.
 	for step := time.Minute; step < 366*24*time.Hour; step *= 2 {
-		from := now.Add(-step)
-		if t := sched.Next(from); !t.After(now) {
-			for {
-				n := sched.Next(t)
-				if n.After(now) {
-					return t
-				}
-				t = n
-			}
+		t := sched.Next(now.Add(-step))
+		if t.IsZero() {
+			return time.Time{} // never fires
 		}
+		if t.After(now) {
+			continue
+		}
+		// Then forward, tick by tick, to the last one at or before now.
+		for steps := 0; steps < maxPrevTickSteps && ctx.Err() == nil; steps++ {
+			n := sched.Next(t)
+			if !n.After(t) || n.After(now) { // no later tick (zero: none at all), or past now
+				return t
+			}
+			t = n
+		}
+		return t // bounded or cancelled: a tick at or before now, maybe not the last
 	}
 	return time.Time{}
 }
+
+// maxPrevTickSteps bounds prevTick's walk forward (a schedule ticking
+// every second walks about 60 ticks from a minute back).
+const maxPrevTickSteps = 1 << 20
 
 // lastRun is when the pipeline's newest run started (zero if none).
 func (w *worker) lastRun(ctx context.Context) time.Time {

@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cxhub/cxhub/core/hub"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
+	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/sdk/sdktest"
+)
+
+// dlqConfig has two pipelines between file connections.
+const dlqConfig = `version: 1
+state: {path: state.db}
+plugins: {dir: plugins}
+connections:
+  in:  {connector: file, config: {dir: ./in}}
+  out: {connector: file, config: {dir: ./out}}
+pipelines:
+  - name: p
+    from: {connection: in, stream: contacts}
+    to:   {connection: out, stream: contacts}
+  - name: q
+    from: {connection: in, stream: companies}
+    to:   {connection: out, stream: companies}
+`
+
+// dlqWorkspace writes dlqConfig beside the real file connector and stores
+// three dead letters: one pending of p, one discarded of p and one pending
+// of q. It returns the config's path and the ids.
+func dlqWorkspace(t *testing.T) (cfgPath string, pendingP, discardedP, pendingQ int64) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the file connector")
+	}
+	dir := t.TempDir()
+	bin := sdktest.BuildPlugin(t, "../../connectors/file/cmd/cxhub-connector-file")
+	for _, d := range []string{"in", "out", "plugins"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testfiles.CopyExecutable(t, bin, filepath.Join(dir, "plugins", "cxhub-connector-file"))
+	cfgPath = filepath.Join(dir, "cxhub.yaml")
+	if err := os.WriteFile(cfgPath, []byte(dlqConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := hub.New(hub.Options{ConfigPath: cfgPath, LogOutput: io.Discard})
+	defer h.Close()
+	ctx := context.Background()
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := func(pipeline, stream, key string) int64 {
+		run, err := st.StartRun(ctx, pipeline)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = st.Commit(ctx, state.Commit{RunID: run, Pipeline: pipeline, DeadLetters: []state.DeadLetter{{
+			Stream: stream, Key: key, Op: "upsert", Data: []byte(`{"id":"` + key + `"}`), ErrorKind: "bad_record", Error: "refused"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.FinishRun(ctx, run, state.RunSucceeded, ""); err != nil {
+			t.Fatal(err)
+		}
+		dls, err := st.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: pipeline})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dls[len(dls)-1].ID
+	}
+	pendingP, discardedP, pendingQ = dead("p", "contacts", "a"), dead("p", "contacts", "b"), dead("q", "companies", "c")
+	if _, err := st.SetDeadLetterStatus(ctx, []int64{discardedP}, state.DeadLetterDiscarded); err != nil {
+		t.Fatal(err)
+	}
+	return cfgPath, pendingP, discardedP, pendingQ
+}
+
+// TestDLQReplayRefusesIDsItCannotReplay: `dlq replay -p p <id>` with an id
+// of no dead letter, of a discarded one or of another pipeline's exits 1
+// saying which id and why, and replays nothing (it used to exit 0 saying
+// only how many were still pending).
+func TestDLQReplayRefusesIDsItCannotReplay(t *testing.T) {
+	cfgPath, pendingP, discardedP, pendingQ := dlqWorkspace(t)
+	for _, tc := range []struct {
+		name string
+		ids  []int64
+		want string
+	}{
+		{"unknown", []int64{999}, "999: no dead letter has this id"},
+		{"discarded", []int64{pendingP, discardedP}, itoa(discardedP) + ": already discarded"},
+		{"other pipeline", []int64{pendingQ}, itoa(pendingQ) + ": a dead letter of pipeline q"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"-c", cfgPath, "dlq", "replay", "-p", "p"}
+			for _, id := range tc.ids {
+				args = append(args, itoa(id))
+			}
+			var stdout, stderr bytes.Buffer
+			code := Main(args, &stdout, &stderr)
+			if code == 0 {
+				t.Fatalf("dlq replay %v exited 0:\n%s%s", tc.ids, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.want) || !strings.Contains(stderr.String(), "nothing was replayed") {
+				t.Errorf("dlq replay %v said:\n%s\nwant it to say %q and that nothing was replayed", tc.ids, stderr.String(), tc.want)
+			}
+		})
+	}
+	// Nothing was replayed: both pending dead letters still are.
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"-c", cfgPath, "-o", "json", "dlq", "list"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("dlq list exited %d: %s", code, stderr.String())
+	}
+	for _, id := range []int64{pendingP, pendingQ} {
+		if !strings.Contains(stdout.String(), `"id": `+itoa(id)+",") {
+			t.Errorf("dead letter %d is no longer pending:\n%s", id, stdout.String())
+		}
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

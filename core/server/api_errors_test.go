@@ -1,0 +1,269 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
+	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/sdk/sdktest"
+)
+
+const operatorToken = "operator-token-0123456789"
+
+// errorsConfig has two file pipelines and a Zendesk connection without a
+// webhook secret (its base_url is never reached).
+const errorsConfig = `version: 1
+state: {path: state.db}
+plugins: {dir: plugins}
+server:
+  tokens:
+    - {name: ops, token: ` + operatorToken + `, role: operator}
+connections:
+  in:  {connector: file, config: {dir: ./in}}
+  out: {connector: file, config: {dir: ./out}}
+  zd:  {connector: zendesk, config: {base_url: "http://127.0.0.1:9", email: ops@example.com, token: t0ken}}
+pipelines:
+  - name: p
+    from: {connection: in, stream: contacts}
+    to:   {connection: out, stream: contacts}
+  - name: q
+    from: {connection: in, stream: companies}
+    to:   {connection: out, stream: companies}
+  - name: z
+    from: {connection: zd, stream: users}
+    to:   {connection: out, stream: users}
+`
+
+// outcomes records webhook outcomes (the Metrics a test needs).
+type outcomes struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (o *outcomes) Handler() http.Handler                 { return http.NotFoundHandler() }
+func (o *outcomes) ObserveWebhookLatency(string, float64) {}
+func (o *outcomes) PluginHung(string)                     {}
+func (o *outcomes) Reload(*config.Config)                 {}
+func (o *outcomes) Close()                                {}
+func (o *outcomes) WebhookDelivery(connection, outcome string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.got = append(o.got, connection+":"+outcome)
+}
+
+func (o *outcomes) list() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.got...)
+}
+
+// errorsServer is a running server over errorsConfig with the real file
+// and Zendesk connectors.
+type errorsServer struct {
+	t        *testing.T
+	base     string
+	st       state.Store
+	logs     *lockedBuffer
+	outcomes *outcomes
+}
+
+// startErrorsServer starts it; seed, if set, is called on its state
+// before the server runs.
+func startErrorsServer(t *testing.T, seed func(state.Store)) *errorsServer {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the file and Zendesk connectors")
+	}
+	h, logs := newTestHub(t, errorsConfig)
+	dir := filepath.Dir(mustConfig(t, h).File)
+	for _, d := range []string{"in", "out", "plugins"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []string{"file", "zendesk"} {
+		bin := sdktest.BuildPlugin(t, "../../connectors/"+c+"/cmd/cxhub-connector-"+c)
+		testfiles.CopyExecutable(t, bin, filepath.Join(dir, "plugins", "cxhub-connector-"+c))
+	}
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seed != nil {
+		seed(st)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &outcomes{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- New(h, Options{Listener: ln, Metrics: o, ShutdownGrace: time.Second}).Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	a := &customersAPI{t: t, base: "http://" + ln.Addr().String()}
+	a.waitReady(done)
+	return &errorsServer{t: t, base: a.base, st: st, logs: logs, outcomes: o}
+}
+
+func mustConfig(t *testing.T, h interface {
+	Config() (*config.Config, error)
+}) *config.Config {
+	t.Helper()
+	cfg, err := h.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// post sends body to path as the operator and returns the status and body.
+func (e *errorsServer) post(path, body string) (int, string) {
+	e.t.Helper()
+	req, err := http.NewRequest("POST", e.base+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+operatorToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// deadLetter stores a pending dead letter of pipeline and returns its id.
+func (e *errorsServer) deadLetter(pipeline, stream, key string) int64 {
+	e.t.Helper()
+	ctx := context.Background()
+	run, err := e.st.StartRun(ctx, pipeline)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	err = e.st.Commit(ctx, state.Commit{RunID: run, Pipeline: pipeline, DeadLetters: []state.DeadLetter{{
+		Stream: stream, Key: key, Op: "upsert", Data: []byte(`{"id":"` + key + `"}`), ErrorKind: "bad_record", Error: "refused"}}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.FinishRun(ctx, run, state.RunSucceeded, ""); err != nil {
+		e.t.Fatal(err)
+	}
+	dls, err := e.st.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: pipeline})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return dls[len(dls)-1].ID
+}
+
+func (e *errorsServer) pending() int64 {
+	e.t.Helper()
+	n, err := e.st.CountDeadLetters(context.Background(), "", state.DeadLetterPending)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// TestDeadLetterActionsRefuseWhatTheyCannotDo: a replay or discard body
+// with an unknown field is a 400 naming the field (a misspelt "idz" was
+// dropped, and the replay took every pending dead letter); ids of no dead
+// letter are a 404, ids no longer pending or of another pipeline a 409,
+// each listed with why, and nothing is replayed or discarded.
+func TestDeadLetterActionsRefuseWhatTheyCannotDo(t *testing.T) {
+	e := startErrorsServer(t, nil)
+	p1, p2, q1 := e.deadLetter("p", "contacts", "a"), e.deadLetter("p", "contacts", "b"), e.deadLetter("q", "companies", "c")
+	if _, err := e.st.SetDeadLetterStatus(context.Background(), []int64{p2}, state.DeadLetterDiscarded); err != nil {
+		t.Fatal(err)
+	}
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+		want             []string
+	}{
+		{"replay, misspelt ids", "/api/v1/dead-letters/replay", `{"pipeline":"p","idz":[` + id(p1) + `]}`, 400, []string{`unknown field \"idz\"`}},
+		{"discard, unknown field", "/api/v1/dead-letters/discard", `{"ids":[` + id(p1) + `],"reason":"x"}`, 400, []string{`unknown field \"reason\"`}},
+		{"replay, two values", "/api/v1/dead-letters/replay", `{"pipeline":"p"} {"pipeline":"q"}`, 400, []string{"more than one JSON value"}},
+		{"replay, unknown id", "/api/v1/dead-letters/replay", `{"pipeline":"p","ids":[999]}`, 404, []string{`"id": 999`, `"reason": "unknown"`, "nothing was done"}},
+		{"replay, discarded id", "/api/v1/dead-letters/replay", `{"pipeline":"p","ids":[` + id(p1) + `,` + id(p2) + `]}`, 409, []string{`"id": ` + id(p2), `"reason": "discarded"`}},
+		{"replay, other pipeline's id", "/api/v1/dead-letters/replay", `{"pipeline":"p","ids":[` + id(q1) + `]}`, 409, []string{`"reason": "other_pipeline"`, `"pipeline": "q"`}},
+		{"discard, unknown id", "/api/v1/dead-letters/discard", `{"ids":[` + id(p1) + `,999]}`, 404, []string{`"id": 999`, `"reason": "unknown"`}},
+		{"discard, discarded id", "/api/v1/dead-letters/discard", `{"ids":[` + id(p2) + `]}`, 409, []string{`"reason": "discarded"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := e.post(tc.path, tc.body)
+			if status != tc.status {
+				t.Errorf("POST %s %s = %d, want %d: %s", tc.path, tc.body, status, tc.status, body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("POST %s %s answered %s, want it to hold %s", tc.path, tc.body, body, w)
+				}
+			}
+			if n := e.pending(); n != 2 {
+				t.Fatalf("%d dead letters pending after a refused request, want 2 (nothing replayed or discarded)", n)
+			}
+		})
+	}
+	// What can be done still is.
+	if status, body := e.post("/api/v1/dead-letters/discard", `{"ids":[`+id(q1)+`]}`); status != 200 || !strings.Contains(body, `"discarded": 1`) {
+		t.Errorf("discard of a pending dead letter = %d %s, want 200 and 1 discarded", status, body)
+	}
+}
+
+// TestWebhookToAConnectionThatCannotTakeThemIsRefused: a webhook to a
+// connection whose connector takes none (file) is a 404, and one to a
+// connection not set up for them (Zendesk without webhook_secret) a 400,
+// both counted rejected and logged as warnings: they were a 503 "retry",
+// counted as errors and logged as errors, which a vendor retries forever.
+func TestWebhookToAConnectionThatCannotTakeThemIsRefused(t *testing.T) {
+	e := startErrorsServer(t, nil)
+	for _, tc := range []struct {
+		conn   string
+		status int
+		want   string
+	}{
+		{"in", 404, "connection in takes no webhooks"},
+		{"zd", 400, "webhook_secret is required"},
+	} {
+		resp, err := http.Post(e.base+"/webhooks/"+tc.conn, "application/json", strings.NewReader(`{"id":1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
+			t.Errorf("POST /webhooks/%s = %d %s, want %d saying %q", tc.conn, resp.StatusCode, body, tc.status, tc.want)
+		}
+	}
+	if got := strings.Join(e.outcomes.list(), " "); got != "in:rejected zd:rejected" {
+		t.Errorf("webhook outcomes = %s, want in:rejected zd:rejected", got)
+	}
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		if strings.Contains(line, "level=ERROR") && strings.Contains(line, "webhook") {
+			t.Errorf("a refused webhook logged an error: %s", line)
+		}
+	}
+	if !strings.Contains(e.logs.String(), "webhook refused") {
+		t.Errorf("no warning for the refused webhooks:\n%s", e.logs)
+	}
+}
