@@ -343,6 +343,9 @@ func TestCompileErrors(t *testing.T) {
 		{"empty template part", []Field{{Name: "x", Expr: "a {{}} b"}}, 0, `empty "{{}}" at offset 2`},
 		{"blank template part", []Field{{Name: "x", Expr: "{{a}}{{  }}"}}, 0, `empty "{{}}" at offset 5`},
 		{"bad path in template", []Field{{Name: "x", Expr: "{{a}} {{ b..c }}"}}, 0, `empty path segment at offset 11`},
+		{"unknown modifier", []Field{{Name: "x", Expr: "first_name|@nosuchmodifier"}}, 0, `unknown modifier @nosuchmodifier: gjson has none of that name`},
+		{"unknown modifier in a template", []Field{{Name: "x", Expr: "{{first_name|@upper}}"}}, 0, `unknown modifier @upper`},
+		{"unknown modifier first", []Field{{Name: "x", Expr: "@nope.a"}}, 0, `unknown modifier @nope: gjson has none of that name (see https://github.com/tidwall/gjson#modifiers) at offset 0`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

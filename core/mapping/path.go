@@ -3,6 +3,8 @@ package mapping
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tidwall/gjson"
 )
 
 // pathError is a problem found in a gjson path at compile time. off is the
@@ -38,6 +40,11 @@ func checkPath(p string) *pathError {
 				inString = -1
 			}
 			continue
+		}
+		if c == '@' && i == segStart && len(open) == 0 {
+			if err := checkModifier(p, i); err != nil {
+				return err
+			}
 		}
 		switch c {
 		case '\\':
@@ -92,6 +99,21 @@ func checkPath(p string) *pathError {
 	if len(open) > 0 {
 		at := open[len(open)-1]
 		return &pathError{at, fmt.Sprintf("unclosed %q", string(p[at]))}
+	}
+	return nil
+}
+
+// checkModifier rejects a modifier gjson does not have (@upper is not
+// one): gjson would give nothing for the path, on every record, without a
+// word. at is the offset of the "@".
+func checkModifier(p string, at int) *pathError {
+	end := at + 1
+	for end < len(p) && (p[end] == '_' || p[end] >= 'a' && p[end] <= 'z' || p[end] >= 'A' && p[end] <= 'Z' || p[end] >= '0' && p[end] <= '9') {
+		end++
+	}
+	name := p[at+1 : end]
+	if !gjson.ModifierExists(name, nil) {
+		return &pathError{at, fmt.Sprintf("unknown modifier @%s: gjson has none of that name (see https://github.com/tidwall/gjson#modifiers)", name)}
 	}
 	return nil
 }
