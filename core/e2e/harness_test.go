@@ -1,16 +1,15 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
 	"hash/fnv"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -73,27 +72,9 @@ func deadline(t *testing.T, budget time.Duration) time.Time {
 type running struct {
 	t              *testing.T
 	cmd            *exec.Cmd
-	stdout, stderr *syncBuffer
+	stdout, stderr *testfiles.SyncBuffer
 	done           chan error
 	res            *result
-}
-
-// syncBuffer is a bytes.Buffer safe to read while a process writes it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // start starts cxhub with args; the test's cleanup kills it if it is still
@@ -101,7 +82,7 @@ func (b *syncBuffer) String() string {
 func (w *workspace) start(args ...string) *running {
 	w.t.Helper()
 	cmd, _, _ := w.command(args...)
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testfiles.SyncBuffer{}, &testfiles.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr // read while the command runs: guarded
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
 	"net/http"
 	"os"
 	"regexp"
@@ -52,8 +53,8 @@ type cluster struct {
 	dsn   string
 	ports []int
 	procs []*running
-	logs  []*syncBuffer // every worker process's log, in start order
-	st    state.Store   // read-only, for the test's checks
+	logs  []*testfiles.SyncBuffer // every worker process's log, in start order
+	st    state.Store             // read-only, for the test's checks
 }
 
 func newCluster(t *testing.T, n int, connections, pipelines string) *cluster {
@@ -93,7 +94,7 @@ func (c *cluster) start(i int) {
 func (c *cluster) launch(i int, id string) *running {
 	c.t.Helper()
 	cmd, _, _ := c.w.command("serve")
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testfiles.SyncBuffer{}, &testfiles.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.Env = append(os.Environ(), c.env(i)...)
 	cmd.Env = append(cmd.Env, "CXHUB_WORKER_ID="+id)
@@ -127,7 +128,7 @@ func (c *cluster) cli(args ...string) result {
 
 // dumpLog, when the test failed, keeps worker i's log in a file outside
 // the test's temporary directory and shows its end.
-func (c *cluster) dumpLog(i int, log *syncBuffer) {
+func (c *cluster) dumpLog(i int, log *testfiles.SyncBuffer) {
 	if !c.t.Failed() {
 		return
 	}

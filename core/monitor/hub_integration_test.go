@@ -1,12 +1,10 @@
 package monitor
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,37 +18,19 @@ import (
 
 var _ Hub = (*hub.Hub)(nil)
 
-// syncBuffer is a log output safe for the plugins' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // running is a real hub and its monitor, running.
 type running struct {
 	hub    *hub.Hub
 	mon    *Monitor
 	cancel context.CancelFunc
 	done   chan error
-	log    *syncBuffer
+	log    *testfiles.SyncBuffer
 }
 
 // start opens a hub over the config and runs a monitor of it.
 func start(t *testing.T, configPath, plugins string) *running {
 	t.Helper()
-	log := &syncBuffer{}
+	log := &testfiles.SyncBuffer{}
 	h := hub.New(hub.Options{ConfigPath: configPath, PluginsDir: plugins, LogOutput: log, LogLevel: "info"})
 	m := New(h, Options{NotifyBackoff: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())

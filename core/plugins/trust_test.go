@@ -1,38 +1,19 @@
 package plugins
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cxhub/cxhub/connectors/file"
 	"github.com/cxhub/cxhub/sdk"
 )
-
-// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // markerPlugin installs a connector "fake" that is not a plugin: it notes
 // each start in the returned marker file and exits. Whether the marker
@@ -121,7 +102,7 @@ func TestStartChecksTheLockfile(t *testing.T) {
 			bin, marker := markerPlugin(t, dir)
 			lockPath := filepath.Join(dir, "demo.lock")
 			tt.lockfile(t, lockPath, bin)
-			var logs syncBuffer
+			var logs testfiles.SyncBuffer
 			h := NewHost(dir, dir, slog.New(slog.NewTextHandler(&logs, nil)))
 			h.UseLockfile(lockPath, relock)
 			verifyErr := h.Verify("fake")
@@ -169,7 +150,7 @@ func TestStartWithoutLockfileWarnsOnce(t *testing.T) {
 		t.Run(map[bool]string{true: "lockfile absent", false: "no lockfile configured"}[told], func(t *testing.T) {
 			dir := t.TempDir()
 			_, marker := markerPlugin(t, dir)
-			var logs syncBuffer
+			var logs testfiles.SyncBuffer
 			h := NewHost(dir, dir, slog.New(slog.NewTextHandler(&logs, nil)))
 			lockPath := filepath.Join(dir, "demo.lock")
 			if told {

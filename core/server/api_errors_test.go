@@ -75,7 +75,7 @@ type errorsServer struct {
 	t        *testing.T
 	base     string
 	st       state.Store
-	logs     *lockedBuffer
+	logs     *testfiles.SyncBuffer
 	outcomes *outcomes
 }
 

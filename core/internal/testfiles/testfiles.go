@@ -1,10 +1,13 @@
-// Package testfiles holds file helpers shared by the core's tests (the
-// plugin host's and the end-to-end tests). Tests only.
+// Package testfiles holds file and output helpers shared by the core's
+// tests (the plugin host's, the server's and the end-to-end tests). Tests
+// only.
 package testfiles
 
 import (
+	"bytes"
 	"io"
 	"os"
+	"sync"
 	"testing"
 )
 
@@ -29,4 +32,24 @@ func CopyExecutable(t testing.TB, from, to string) {
 	if err := out.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writes (a logger's, a
+// process's output) while a test reads it. Its zero value is ready.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
