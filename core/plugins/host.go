@@ -53,6 +53,9 @@ type Host struct {
 	trust trust
 	// logLevel, if set, is passed to every plugin in its environment.
 	logLevel string
+	// misnamed holds the connectors already warned of for a spec that
+	// names another connector than their binary (under mu).
+	misnamed map[string]bool
 }
 
 // NewHost returns a host for the binaries in dir. Plugins run in workDir
@@ -149,7 +152,21 @@ func (h *Host) launch(ctx context.Context, connector, path string, sum []byte) (
 		return nil, fmt.Errorf("start connector %q: the hub is closing", connector)
 	}
 	h.running[p] = struct{}{}
+	warn := p.Spec().Name != connector && !h.misnamed[connector]
+	if warn {
+		if h.misnamed == nil {
+			h.misnamed = map[string]bool{}
+		}
+		h.misnamed[connector] = true
+	}
 	h.mu.Unlock()
+	if warn {
+		// The config and the binary say one name, the connector's messages
+		// another: an admin would look for the wrong connector.
+		h.logger.Warn("connector binary names another connector in its spec: its errors will say "+p.Spec().Name+
+			"; rename the binary "+BinaryPrefix+p.Spec().Name+", or make Spec.Name "+connector,
+			"connector", connector, "spec_name", p.Spec().Name, "binary", path)
+	}
 	return p, nil
 }
 

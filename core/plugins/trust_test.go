@@ -271,3 +271,25 @@ func TestStartSeesARelock(t *testing.T) {
 		t.Errorf("the binary ran %d times, want once (after the re-lock)", n)
 	}
 }
+
+// A binary whose spec names another connector (the file connector
+// installed as "junk") starts, with one warning that says both names.
+func TestStartWarnsOnceOfAMisnamedConnector(t *testing.T) {
+	dir := t.TempDir()
+	testfiles.CopyExecutable(t, fileConnectorBinary, filepath.Join(dir, "cxhub-connector-junk"))
+	var logs testfiles.SyncBuffer
+	h := NewHost(dir, dir, slog.New(slog.NewTextHandler(&logs, nil)))
+	for range 2 {
+		p, err := h.Start(testCtx(t), "junk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Stop(p)
+	}
+	if got := strings.Count(logs.String(), "names another connector in its spec"); got != 1 {
+		t.Fatalf("%d warnings of the misnamed connector, want 1:\n%s", got, logs.String())
+	}
+	if !strings.Contains(logs.String(), "cxhub-connector-file") || !strings.Contains(logs.String(), "Spec.Name junk") {
+		t.Errorf("the warning does not say how to fix it:\n%s", logs.String())
+	}
+}
