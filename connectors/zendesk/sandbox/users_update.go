@@ -108,17 +108,13 @@ func (s *Sandbox) serveUpdateUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "RecordNotFound", "Not found")
 		return
 	}
-	var req struct {
-		User *userInput `json:"user"`
-	}
-	raw, err := io.ReadAll(r.Body)
-	if err != nil || json.Unmarshal(raw, &req) != nil || req.User == nil {
-		writeError(w, http.StatusBadRequest, "InvalidValue", "Parameter user is required")
+	in, ok := decodeUserBody(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.updateUserLocked(id, *req.User, s.nowLocked())
+	out := s.updateUserLocked(id, *in, s.nowLocked())
 	switch {
 	case out.notFound:
 		writeError(w, http.StatusNotFound, "RecordNotFound", "Not found")

@@ -38,17 +38,13 @@ type upsertOutcome struct {
 }
 
 func (s *Sandbox) serveCreateOrUpdateUser(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		User *userInput `json:"user"`
-	}
-	raw, err := io.ReadAll(r.Body)
-	if err != nil || json.Unmarshal(raw, &req) != nil || req.User == nil {
-		writeError(w, http.StatusBadRequest, "InvalidValue", "Parameter user is required")
+	in, ok := decodeUserBody(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.upsertUserLocked(*req.User, s.nowLocked())
+	out := s.upsertUserLocked(*in, s.nowLocked())
 	if out.code != "" {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
 			"error": "RecordInvalid", "description": "Record validation errors",
@@ -218,4 +214,18 @@ func (s *Sandbox) queueJob(w http.ResponseWriter, r *http.Request, users []json.
 // Zendesk, it carries the input's index as its id.
 func failedResult(i int, code, details string) map[string]any {
 	return map[string]any{"id": i, "index": i, "status": "Failed", "error": code, "details": details}
+}
+
+// decodeUserBody reads a {"user":{...}} body, answering 400 as Zendesk
+// does when it is not one.
+func decodeUserBody(w http.ResponseWriter, r *http.Request) (*userInput, bool) {
+	var req struct {
+		User *userInput `json:"user"`
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil || json.Unmarshal(raw, &req) != nil || req.User == nil {
+		writeError(w, http.StatusBadRequest, "InvalidValue", "Parameter user is required")
+		return nil, false
+	}
+	return req.User, true
 }
