@@ -267,6 +267,19 @@ func (b dashboardBackend) SetPaused(ctx context.Context, pipeline string, paused
 	return nil
 }
 
+// CheckDeadLetters makes the API's checks (Hub.CheckDeadLetterIDs).
+func (b dashboardBackend) CheckDeadLetters(ctx context.Context, pipeline string, ids []int64) ([]dashboard.RefusedDeadLetter, error) {
+	refused, err := b.s.hub.CheckDeadLetterIDs(ctx, pipeline, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dashboard.RefusedDeadLetter, len(refused))
+	for i, r := range refused {
+		out[i] = dashboard.RefusedDeadLetter{ID: r.ID, Why: r.String()}
+	}
+	return out, nil
+}
+
 // Replay replays through the pipeline's worker, never beside its run.
 func (b dashboardBackend) Replay(ctx context.Context, pipeline string, ids []int64) (dashboard.ReplayResult, error) {
 	wk, ok := b.s.worker(pipeline)
