@@ -72,7 +72,7 @@ type Metrics struct {
 
 	read, filtered, written, created, updated, deadLettered *prometheus.CounterVec
 	runDuration                                             *prometheus.HistogramVec
-	runsInProgress                                          *prometheus.GaugeVec
+	runsInProgress, inboxHeldBack                           *prometheus.GaugeVec
 	restarts, hangs, retries, rateLimited, rateLimitWait    *prometheus.CounterVec
 	webhookDeliveries                                       *prometheus.CounterVec
 	webhookLatency                                          *prometheus.HistogramVec
@@ -108,7 +108,10 @@ func New(h Hub) *Metrics {
 		[]string{"pipeline"})
 	m.runsInProgress = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "cxhub", Name: "runs_in_progress",
 		Help: "Runs under way, by pipeline."}, []string{"pipeline"})
-	m.reg.MustRegister(m.runDuration, m.webhookLatency, m.runsInProgress,
+	m.inboxHeldBack = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "cxhub", Name: "inbox_prune_held_back",
+		Help: "1 when the pipeline has webhook records older than the inbox retention still to take, which holds back the pruning of the whole webhook inbox (it grows until the pipeline takes them); 0 otherwise. Set at each pruning (every 10 minutes)."},
+		[]string{"pipeline"})
+	m.reg.MustRegister(m.runDuration, m.webhookLatency, m.runsInProgress, m.inboxHeldBack,
 		&stateCollector{hub: h},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg, err := h.Config(); err == nil {
@@ -174,7 +177,7 @@ func (m *Metrics) pipelineVecs() []interface {
 	return []interface {
 		DeletePartialMatch(prometheus.Labels) int
 	}{m.read, m.filtered, m.written, m.created, m.updated, m.deadLettered, m.restarts, m.hangs, m.retries,
-		m.rateLimited, m.rateLimitWait, m.runDuration, m.webhookLatency, m.runsInProgress}
+		m.rateLimited, m.rateLimitWait, m.runDuration, m.webhookLatency, m.runsInProgress, m.inboxHeldBack}
 }
 
 // touchLocked creates a pipeline's counters at zero.
@@ -240,6 +243,21 @@ func (m *Metrics) countRunning(pipeline string, delta int) {
 	n := max(0, m.running[pipeline]+delta)
 	m.running[pipeline] = n
 	m.runsInProgress.WithLabelValues(pipeline).Set(float64(n))
+}
+
+// InboxHeldBack sets whether the pipeline holds back the inbox pruning
+// (core/server calls it for every pipeline at each pruning).
+func (m *Metrics) InboxHeldBack(pipeline string, held bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.known[pipeline] {
+		return // a pipeline no longer in the config: no series
+	}
+	v := 0.0
+	if held {
+		v = 1
+	}
+	m.inboxHeldBack.WithLabelValues(pipeline).Set(v)
 }
 
 // PluginHung counts a plugin of pipeline killed for making no progress

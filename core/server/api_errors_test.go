@@ -55,6 +55,7 @@ type outcomes struct {
 func (o *outcomes) Handler() http.Handler                 { return http.NotFoundHandler() }
 func (o *outcomes) ObserveWebhookLatency(string, float64) {}
 func (o *outcomes) PluginHung(string)                     {}
+func (o *outcomes) InboxHeldBack(string, bool)            {}
 func (o *outcomes) Reload(*config.Config)                 {}
 func (o *outcomes) Close()                                {}
 func (o *outcomes) WebhookDelivery(connection, outcome string) {

@@ -63,6 +63,10 @@ type Monitor interface {
 	// Connections returns each connection's health for the API.
 	Connections() []monitor.ConnectionHealth
 	PluginHung(pipeline, detail string)
+	// InboxHeld fires the pipeline's inbox_retention_held alert when since
+	// (when the oldest inbox entry it has still to take was received) is
+	// set, and resolves it when since is zero.
+	InboxHeld(ctx context.Context, pipeline string, since time.Time, retention time.Duration)
 }
 
 // Metrics is what the server needs of the metrics (core/metrics).
@@ -71,6 +75,8 @@ type Metrics interface {
 	WebhookDelivery(connection, outcome string)
 	ObserveWebhookLatency(pipeline string, seconds float64)
 	PluginHung(pipeline string)
+	// InboxHeldBack sets whether the pipeline holds back the inbox pruning.
+	InboxHeldBack(pipeline string, held bool)
 	Reload(cfg *config.Config)
 	Close()
 }
