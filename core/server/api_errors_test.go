@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -266,5 +268,43 @@ func TestWebhookToAConnectionThatCannotTakeThemIsRefused(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), "webhook refused") {
 		t.Errorf("no warning for the refused webhooks:\n%s", e.logs)
+	}
+}
+
+// TestRequestsNoRouteTakesAnswerJSON: an unknown path, or a method a path
+// does not take, is answered like every API error — a JSON body with
+// "error" — and a 405 names the methods the path takes (Allow). They were
+// the mux's text/plain "404 page not found" and "Method Not Allowed".
+func TestRequestsNoRouteTakesAnswerJSON(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	routes := New(h, Options{NoListen: true}).routes()
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow, want  string
+	}{
+		{"GET", "/api/v1/nope", 404, "", "GET /api/v1/nope: no such endpoint"},
+		{"GET", "/api/v1/pipelines/p/runs", 404, "", "no such endpoint"},
+		{"DELETE", "/api/v1/pipelines", 405, "GET, HEAD", "DELETE /api/v1/pipelines: method not allowed; this path takes GET, HEAD"},
+		{"PUT", "/api/v1/pipelines/p/trigger", 405, "POST", "method not allowed"},
+		{"GET", "/webhooks/in", 405, "POST", "method not allowed"},
+	} {
+		rec := httptest.NewRecorder()
+		routes.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+		var body struct{ Error string }
+		err := json.Unmarshal(rec.Body.Bytes(), &body)
+		if rec.Code != tc.status || rec.Header().Get("Content-Type") != "application/json" || err != nil || !strings.Contains(body.Error, tc.want) {
+			t.Errorf("%s %s = %d %s %q, want %d application/json with an error saying %q", tc.method, tc.path, rec.Code,
+				rec.Header().Get("Content-Type"), rec.Body.String(), tc.status, tc.want)
+		}
+		if got := rec.Header().Get("Allow"); got != tc.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, got, tc.allow)
+		}
+	}
+	// The dashboard keeps its own pages.
+	rec := httptest.NewRecorder()
+	routes.ServeHTTP(rec, httptest.NewRequest("GET", "/ui/nope", nil))
+	if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+		t.Errorf("GET /ui/nope answered JSON: %s", rec.Body.String())
 	}
 }
