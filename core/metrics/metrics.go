@@ -88,7 +88,7 @@ func New(h Hub) *Metrics {
 		m.reg.MustRegister(v)
 		return v
 	}
-	m.read = counter("records_read_total", "Records read from the pipeline's source (or inbox, or dead letters on replay).", "pipeline")
+	m.read = counter("records_read_total", "Records read from the pipeline's source or its webhook inbox; a replay reads none (the dead letters it retries count as written, or dead-lettered again).", "pipeline")
 	m.filtered = counter("records_filtered_total", "Records the pipeline's where: filter dropped.", "pipeline")
 	m.written = counter("records_written_total", "Records the destination accepted (created + updated).", "pipeline")
 	m.created = counter("records_created_total", "Records written as new objects in the destination.", "pipeline")
@@ -99,7 +99,7 @@ func New(h Hub) *Metrics {
 	m.retries = counter("retries_total", "Records written again after a transient or rate-limited failure.", "pipeline")
 	m.rateLimited = counter("rate_limited_total", "Times the destination answered rate-limited (HTTP 429) and asked to wait.", "pipeline")
 	m.rateLimitWait = counter("rate_limit_wait_seconds_total", "Time spent waiting as rate-limited destinations asked.", "pipeline")
-	m.webhookDeliveries = counter("webhook_deliveries_total", "Webhook deliveries received, by connection and outcome (accepted, duplicate, rejected, error).", "connection", "outcome")
+	m.webhookDeliveries = counter("webhook_deliveries_total", "Webhook deliveries received, by connection (\"\" for one not in the config) and outcome (accepted, duplicate, rejected, unknown_connection, error).", "connection", "outcome")
 	m.runDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "cxhub", Name: "run_duration_seconds",
 		Help: "Duration of finished runs, by pipeline and status (succeeded, failed, interrupted).", Buckets: runDurationBuckets},
 		[]string{"pipeline", "status"})
