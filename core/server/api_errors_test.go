@@ -308,3 +308,33 @@ func TestRequestsNoRouteTakesAnswerJSON(t *testing.T) {
 		t.Errorf("GET /ui/nope answered JSON: %s", rec.Body.String())
 	}
 }
+
+// TestBearerSchemeIsCaseInsensitive: "bearer <token>" is the token, as
+// RFC 9110 has it (some clients send the scheme in lower case); a
+// missing token or another scheme is still a 401. "bearer" was refused as
+// "missing bearer token".
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	routes := s.routes()
+	for _, tc := range []struct {
+		header string
+		status int
+	}{
+		{"Bearer " + operatorToken, 200},
+		{"bearer " + operatorToken, 200},
+		{"BEARER  " + operatorToken, 200},
+		{"Basic " + operatorToken, 401},
+		{"Bearer ", 401},
+		{"Bearer wrong-token-0123456789", 401},
+	} {
+		req := httptest.NewRequest("GET", "/api/v1/connections", nil)
+		req.Header.Set("Authorization", tc.header)
+		rec := httptest.NewRecorder()
+		routes.ServeHTTP(rec, req)
+		if rec.Code != tc.status {
+			t.Errorf("Authorization %q = %d %s, want %d", tc.header, rec.Code, rec.Body.String(), tc.status)
+		}
+	}
+}
