@@ -245,6 +245,9 @@ func (b dashboardBackend) Trigger(ctx context.Context, pipeline string) error {
 	if wk.paused(ctx) {
 		return fmt.Errorf("pipeline %s is paused: resume it first: %w", pipeline, dashboard.ErrConflict)
 	}
+	if msg, elsewhere := b.s.notHeldHere(ctx, wk); elsewhere {
+		return fmt.Errorf("%s: %w", msg, dashboard.ErrConflict)
+	}
 	wk.requestSync()
 	return nil
 }
@@ -285,6 +288,9 @@ func (b dashboardBackend) Replay(ctx context.Context, pipeline string, ids []int
 	wk, ok := b.s.worker(pipeline)
 	if !ok {
 		return dashboard.ReplayResult{}, fmt.Errorf("no pipeline named %q: %w", pipeline, dashboard.ErrNotFound)
+	}
+	if msg, elsewhere := b.s.notHeldHere(ctx, wk); elsewhere {
+		return dashboard.ReplayResult{}, fmt.Errorf("%s: %w", msg, dashboard.ErrConflict)
 	}
 	var out dashboard.ReplayResult
 	err := wk.do(ctx, func(ctx context.Context) {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cxhub/cxhub/core/state"
 )
@@ -146,5 +147,53 @@ func TestDashboardDeadLetterActionsMakeTheAPIsChecks(t *testing.T) {
 	}
 	if s := status(p3); s != state.DeadLetterDiscarded {
 		t.Errorf("dead letter %d is %s after its discard", p3, s)
+	}
+}
+
+// uiAction posts a pipeline action (trigger, pause, resume) from the
+// pipeline's page and returns the flash it shows.
+func (c *uiClient) uiAction(pipeline, action string) (ok bool, msg string) {
+	c.t.Helper()
+	status, body := c.do("POST", "/ui/pipelines/"+pipeline+"/"+action, url.Values{"csrf": {c.csrf}})
+	if status != http.StatusOK {
+		c.t.Fatalf("POST %s %s = %d:\n%s", pipeline, action, status, body)
+	}
+	m := uiFlash.FindStringSubmatch(body)
+	if m == nil {
+		c.t.Fatalf("POST %s %s shows no outcome:\n%s", pipeline, action, body)
+	}
+	return m[1] == "good", strings.Join(strings.Fields(m[2]), " ")
+}
+
+// TestDashboardActionsOnAPipelineHeldElsewhere: a Sync now or a replay
+// from the dashboard of a worker that does not hold the pipeline's lease
+// is refused, naming the worker that does, as the API refuses it (409).
+// The dashboard said "Sync of p requested" and the sync never ran: this
+// worker waits for a lease another worker holds.
+func TestDashboardActionsOnAPipelineHeldElsewhere(t *testing.T) {
+	e := startErrorsServer(t, func(st state.Store) {
+		if _, err := st.AcquireLease(context.Background(), "p", "w2#0123", time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	})
+	dl := e.deadLetter("p", "contacts", "a")
+	if status, body := e.post("/api/v1/pipelines/p/trigger", ""); status != http.StatusConflict {
+		t.Fatalf("the API's trigger of p, held by w2 = %d %s, want 409", status, body)
+	}
+	ui := signInUI(t, e.base, operatorToken)
+	ok, msg := ui.uiAction("p", "trigger")
+	if ok || !strings.Contains(msg, "pipeline p runs on worker w2") {
+		t.Errorf("Sync now of p, held by w2, shows ok=%v %q; want a refusal naming w2", ok, msg)
+	}
+	ok, msg = ui.post("replay", "", dl)
+	if ok || !strings.Contains(msg, "pipeline p runs on worker w2") {
+		t.Errorf("a replay of p's dead letter, p held by w2, shows ok=%v %q; want a refusal naming w2", ok, msg)
+	}
+	if n := e.pending(); n != 1 {
+		t.Errorf("%d dead letters pending, want 1 (nothing replayed)", n)
+	}
+	// q is held here: its Sync now is taken.
+	if ok, msg := ui.uiAction("q", "trigger"); !ok || !strings.Contains(msg, "Sync of q requested") {
+		t.Errorf("Sync now of q shows ok=%v %q", ok, msg)
 	}
 }
