@@ -73,6 +73,7 @@ type Metrics struct {
 	read, filtered, written, created, updated, deadLettered *prometheus.CounterVec
 	runDuration                                             *prometheus.HistogramVec
 	runsInProgress, inboxHeldBack                           *prometheus.GaugeVec
+	reloadOK, reloadTime                                    prometheus.Gauge
 	restarts, hangs, retries, rateLimited, rateLimitWait    *prometheus.CounterVec
 	webhookDeliveries                                       *prometheus.CounterVec
 	webhookLatency                                          *prometheus.HistogramVec
@@ -111,7 +112,13 @@ func New(h Hub) *Metrics {
 	m.inboxHeldBack = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "cxhub", Name: "inbox_prune_held_back",
 		Help: "1 when the pipeline has webhook records older than the inbox retention still to take, which holds back the pruning of the whole webhook inbox (it grows until the pipeline takes them); 0 otherwise. Set at each pruning (every 10 minutes)."},
 		[]string{"pipeline"})
-	m.reg.MustRegister(m.runDuration, m.webhookLatency, m.runsInProgress, m.inboxHeldBack,
+	m.reloadOK = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "cxhub", Name: "config_last_reload_successful",
+		Help: "1 if the config file in force is the last one read (at start or on SIGHUP); 0 if the last reload was refused: the previous config runs on, and the file on disk, as it is, would not start (the log says why: config reload refused)."})
+	m.reloadTime = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "cxhub", Name: "config_last_reload_success_timestamp_seconds",
+		Help: "When the config in force was read (Unix time): at start, or at the last reload that took effect."})
+	m.reloadOK.Set(1)
+	m.reloadTime.Set(float64(time.Now().UnixMilli()) / 1000)
+	m.reg.MustRegister(m.runDuration, m.webhookLatency, m.runsInProgress, m.inboxHeldBack, m.reloadOK, m.reloadTime,
 		&stateCollector{hub: h},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg, err := h.Config(); err == nil {
@@ -144,10 +151,13 @@ func (m *Metrics) Close() {
 }
 
 // Reload takes a new config: its pipelines' series are created at zero,
-// and those of pipelines it no longer has are removed.
+// and those of pipelines it no longer has are removed; the reload is
+// recorded as successful, now.
 func (m *Metrics) Reload(cfg *config.Config) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reloadOK.Set(1)
+	m.reloadTime.Set(float64(time.Now().UnixMilli()) / 1000)
 	m.conns = map[string]bool{}
 	for name := range cfg.Connections {
 		m.conns[name] = true
@@ -243,6 +253,13 @@ func (m *Metrics) countRunning(pipeline string, delta int) {
 	n := max(0, m.running[pipeline]+delta)
 	m.running[pipeline] = n
 	m.runsInProgress.WithLabelValues(pipeline).Set(float64(n))
+}
+
+// ReloadRefused records a config reload that was refused: the config in
+// force stays, and cxhub_config_last_reload_successful is 0 until a
+// reload takes effect.
+func (m *Metrics) ReloadRefused() {
+	m.reloadOK.Set(0)
 }
 
 // InboxHeldBack sets whether the pipeline holds back the inbox pruning

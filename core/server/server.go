@@ -78,6 +78,8 @@ type Metrics interface {
 	// InboxHeldBack sets whether the pipeline holds back the inbox pruning.
 	InboxHeldBack(pipeline string, held bool)
 	Reload(cfg *config.Config)
+	// ReloadRefused records a reload refused (the config in force stays).
+	ReloadRefused()
 	Close()
 }
 
@@ -273,6 +275,9 @@ func (s *Server) Reload(ctx context.Context) error {
 	cfg, err := s.hub.Reload(ctx)
 	if err != nil {
 		s.log.Error("config reload refused: the running config stays", "error", err)
+		if s.opts.Metrics != nil {
+			s.opts.Metrics.ReloadRefused()
+		}
 		return err
 	}
 	s.reconcile(cfg)
