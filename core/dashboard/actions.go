@@ -44,7 +44,7 @@ func (d *Dashboard) pipelineAction(w http.ResponseWriter, r *http.Request, v *vi
 	d.done(w, r, v, back, flash{OK: true, Message: done})
 }
 
-// formIDs reads the selected dead letters' ids (fields "id").
+// formIDs reads the selected dead letters' ids (fields "id"), each once.
 func formIDs(r *http.Request) ([]int64, error) {
 	if err := r.ParseForm(); err != nil {
 		return nil, fmt.Errorf("read form: %w", err)
@@ -55,23 +55,38 @@ func formIDs(r *http.Request) ([]int64, error) {
 		if err != nil || id <= 0 {
 			return nil, fmt.Errorf("id: expected a positive number, got %q", v)
 		}
-		ids = append(ids, id)
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
 	}
 	return ids, nil
 }
 
 // deadLetterAction replays or discards the selected dead letters. A
 // replay goes pipeline by pipeline, each through its pipeline's worker.
+// Before either, every id goes through the checks the API makes
+// (Backend.CheckDeadLetters): if any is refused — no dead letter has it,
+// it is no longer pending, or, on a page filtered to one pipeline, it is
+// another pipeline's — nothing is done and the page says which and why.
 func (d *Dashboard) deadLetterAction(w http.ResponseWriter, r *http.Request, v *viewer) {
+	action := r.PathValue("action")
+	if action != "replay" && action != "discard" {
+		d.errorPage(w, r, v, http.StatusNotFound, "No such action: "+action)
+		return
+	}
 	ids, err := formIDs(r)
 	if err != nil {
 		d.errorPage(w, r, v, http.StatusBadRequest, err.Error())
 		return
 	}
 	back := "/ui/dead-letters"
+	pipeline := "" // the page's pipeline filter, which a replay keeps to
 	if q := r.PostFormValue("query"); q != "" {
-		if _, err := url.ParseQuery(q); err == nil {
+		if vals, err := url.ParseQuery(q); err == nil {
 			back += "?" + q
+			if action == "replay" {
+				pipeline = vals.Get("pipeline")
+			}
 		}
 	}
 	if len(ids) == 0 {
@@ -79,14 +94,33 @@ func (d *Dashboard) deadLetterAction(w http.ResponseWriter, r *http.Request, v *
 		return
 	}
 	ctx := r.Context()
-	switch r.PathValue("action") {
+	refused, err := d.backend.CheckDeadLetters(ctx, pipeline, ids)
+	if err != nil {
+		d.fail(w, r, v, err)
+		return
+	}
+	if len(refused) > 0 {
+		why := make([]string, len(refused))
+		for i, rf := range refused {
+			why[i] = rf.Why
+		}
+		verb := map[string]string{"replay": "replayed", "discard": "discarded"}[action]
+		scope := ""
+		if pipeline != "" {
+			scope = " through " + pipeline
+		}
+		d.done(w, r, v, back, flash{Message: fmt.Sprintf("Nothing was %s: %d of the %d selected dead letters cannot be %s%s (%s). "+
+			"The page shows them as they are now: select again and retry.", verb, len(refused), len(ids), verb, scope, strings.Join(why, "; "))})
+		return
+	}
+	switch action {
 	case "discard":
 		n, err := d.backend.Discard(ctx, ids)
 		if err != nil {
 			d.fail(w, r, v, err)
 			return
 		}
-		d.done(w, r, v, back, flash{OK: true, Message: fmt.Sprintf("Discarded %d of %d selected dead letters.", n, len(ids))})
+		d.done(w, r, v, back, flash{OK: n == int64(len(ids)), Message: fmt.Sprintf("Discarded %d of %d selected dead letters.", n, len(ids))})
 	case "replay":
 		dls, err := d.backend.DeadLetters(ctx, DeadLetterFilter{IDs: ids})
 		if err != nil {
@@ -126,7 +160,5 @@ func (d *Dashboard) deadLetterAction(w http.ResponseWriter, r *http.Request, v *
 			parts = append(parts, msg)
 		}
 		d.done(w, r, v, back, flash{OK: ok, Message: strings.Join(parts, " ")})
-	default:
-		d.errorPage(w, r, v, http.StatusNotFound, "No such action: "+r.PathValue("action"))
 	}
 }

@@ -37,10 +37,24 @@ type Backend interface {
 	Trigger(ctx context.Context, pipeline string) error
 	// SetPaused pauses or resumes a pipeline.
 	SetPaused(ctx context.Context, pipeline string, paused bool) error
+	// CheckDeadLetters returns the ids, of those given, that a replay
+	// through pipeline (a discard, with pipeline "") cannot take, each with
+	// why: no dead letter has the id, it is no longer pending, or it is
+	// another pipeline's. None when every id can be taken. The dashboard
+	// calls it before Replay and Discard, and does nothing if any is
+	// refused: the same checks as the API's.
+	CheckDeadLetters(ctx context.Context, pipeline string, ids []int64) ([]RefusedDeadLetter, error)
 	// Replay replays dead letters of one pipeline and returns when done.
 	Replay(ctx context.Context, pipeline string, ids []int64) (ReplayResult, error)
 	// Discard marks dead letters discarded and returns how many were.
 	Discard(ctx context.Context, ids []int64) (int64, error)
+}
+
+// RefusedDeadLetter is a dead letter id an action cannot take.
+type RefusedDeadLetter struct {
+	ID int64
+	// Why says why, for a person: "7: already replayed, no longer pending".
+	Why string
 }
 
 // Customers is the customer 360 (core/identity through the hub): a

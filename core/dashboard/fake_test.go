@@ -120,6 +120,26 @@ func (f *fakeBackend) SetPaused(_ context.Context, p string, paused bool) error 
 	return nil
 }
 
+// CheckDeadLetters refuses what is not a pending dead letter of pipeline
+// (of any, with ""), as the hub does.
+func (f *fakeBackend) CheckDeadLetters(_ context.Context, pipeline string, ids []int64) ([]RefusedDeadLetter, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []RefusedDeadLetter
+	for _, id := range ids {
+		i := slices.IndexFunc(f.letters, func(d DeadLetter) bool { return d.ID == id })
+		switch {
+		case i < 0:
+			out = append(out, RefusedDeadLetter{ID: id, Why: fmt.Sprintf("%d: no dead letter has this id", id)})
+		case pipeline != "" && f.letters[i].Pipeline != pipeline:
+			out = append(out, RefusedDeadLetter{ID: id, Why: fmt.Sprintf("%d: a dead letter of pipeline %s", id, f.letters[i].Pipeline)})
+		case f.letters[i].Status != state.DeadLetterPending:
+			out = append(out, RefusedDeadLetter{ID: id, Why: fmt.Sprintf("%d: already %s, no longer pending", id, f.letters[i].Status)})
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeBackend) Replay(_ context.Context, p string, ids []int64) (ReplayResult, error) {
 	f.record(fmt.Sprintf("replay %s %v", p, ids))
 	return ReplayResult{Pipeline: p, RunID: 9, Status: state.RunSucceeded, Counts: state.Counts{Written: int64(len(ids))}}, nil

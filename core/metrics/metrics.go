@@ -72,7 +72,8 @@ type Metrics struct {
 
 	read, filtered, written, created, updated, deadLettered *prometheus.CounterVec
 	runDuration                                             *prometheus.HistogramVec
-	runsInProgress                                          *prometheus.GaugeVec
+	runsInProgress, inboxHeldBack                           *prometheus.GaugeVec
+	reloadOK, reloadTime                                    prometheus.Gauge
 	restarts, hangs, retries, rateLimited, rateLimitWait    *prometheus.CounterVec
 	webhookDeliveries                                       *prometheus.CounterVec
 	webhookLatency                                          *prometheus.HistogramVec
@@ -88,7 +89,7 @@ func New(h Hub) *Metrics {
 		m.reg.MustRegister(v)
 		return v
 	}
-	m.read = counter("records_read_total", "Records read from the pipeline's source (or inbox, or dead letters on replay).", "pipeline")
+	m.read = counter("records_read_total", "Records read from the pipeline's source or its webhook inbox; a replay reads none (the dead letters it retries count as written, or dead-lettered again).", "pipeline")
 	m.filtered = counter("records_filtered_total", "Records the pipeline's where: filter dropped.", "pipeline")
 	m.written = counter("records_written_total", "Records the destination accepted (created + updated).", "pipeline")
 	m.created = counter("records_created_total", "Records written as new objects in the destination.", "pipeline")
@@ -99,7 +100,7 @@ func New(h Hub) *Metrics {
 	m.retries = counter("retries_total", "Records written again after a transient or rate-limited failure.", "pipeline")
 	m.rateLimited = counter("rate_limited_total", "Times the destination answered rate-limited (HTTP 429) and asked to wait.", "pipeline")
 	m.rateLimitWait = counter("rate_limit_wait_seconds_total", "Time spent waiting as rate-limited destinations asked.", "pipeline")
-	m.webhookDeliveries = counter("webhook_deliveries_total", "Webhook deliveries received, by connection and outcome (accepted, duplicate, rejected, error).", "connection", "outcome")
+	m.webhookDeliveries = counter("webhook_deliveries_total", "Webhook deliveries received, by connection (\"\" for one not in the config) and outcome (accepted, duplicate, rejected, unknown_connection, error).", "connection", "outcome")
 	m.runDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "cxhub", Name: "run_duration_seconds",
 		Help: "Duration of finished runs, by pipeline and status (succeeded, failed, interrupted).", Buckets: runDurationBuckets},
 		[]string{"pipeline", "status"})
@@ -108,7 +109,16 @@ func New(h Hub) *Metrics {
 		[]string{"pipeline"})
 	m.runsInProgress = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "cxhub", Name: "runs_in_progress",
 		Help: "Runs under way, by pipeline."}, []string{"pipeline"})
-	m.reg.MustRegister(m.runDuration, m.webhookLatency, m.runsInProgress,
+	m.inboxHeldBack = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "cxhub", Name: "inbox_prune_held_back",
+		Help: "1 when the pipeline has webhook records older than the inbox retention still to take, which holds back the pruning of the whole webhook inbox (it grows until the pipeline takes them); 0 otherwise. Set at each pruning (every 10 minutes)."},
+		[]string{"pipeline"})
+	m.reloadOK = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "cxhub", Name: "config_last_reload_successful",
+		Help: "1 if the config file in force is the last one read (at start or on SIGHUP); 0 if the last reload was refused: the previous config runs on, and the file on disk, as it is, would not start (the log says why: config reload refused)."})
+	m.reloadTime = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "cxhub", Name: "config_last_reload_success_timestamp_seconds",
+		Help: "When the config in force was read (Unix time): at start, or at the last reload that took effect."})
+	m.reloadOK.Set(1)
+	m.reloadTime.Set(float64(time.Now().UnixMilli()) / 1000)
+	m.reg.MustRegister(m.runDuration, m.webhookLatency, m.runsInProgress, m.inboxHeldBack, m.reloadOK, m.reloadTime,
 		&stateCollector{hub: h},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if cfg, err := h.Config(); err == nil {
@@ -141,10 +151,13 @@ func (m *Metrics) Close() {
 }
 
 // Reload takes a new config: its pipelines' series are created at zero,
-// and those of pipelines it no longer has are removed.
+// and those of pipelines it no longer has are removed; the reload is
+// recorded as successful, now.
 func (m *Metrics) Reload(cfg *config.Config) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.reloadOK.Set(1)
+	m.reloadTime.Set(float64(time.Now().UnixMilli()) / 1000)
 	m.conns = map[string]bool{}
 	for name := range cfg.Connections {
 		m.conns[name] = true
@@ -174,7 +187,7 @@ func (m *Metrics) pipelineVecs() []interface {
 	return []interface {
 		DeletePartialMatch(prometheus.Labels) int
 	}{m.read, m.filtered, m.written, m.created, m.updated, m.deadLettered, m.restarts, m.hangs, m.retries,
-		m.rateLimited, m.rateLimitWait, m.runDuration, m.webhookLatency, m.runsInProgress}
+		m.rateLimited, m.rateLimitWait, m.runDuration, m.webhookLatency, m.runsInProgress, m.inboxHeldBack}
 }
 
 // touchLocked creates a pipeline's counters at zero.
@@ -240,6 +253,28 @@ func (m *Metrics) countRunning(pipeline string, delta int) {
 	n := max(0, m.running[pipeline]+delta)
 	m.running[pipeline] = n
 	m.runsInProgress.WithLabelValues(pipeline).Set(float64(n))
+}
+
+// ReloadRefused records a config reload that was refused: the config in
+// force stays, and cxhub_config_last_reload_successful is 0 until a
+// reload takes effect.
+func (m *Metrics) ReloadRefused() {
+	m.reloadOK.Set(0)
+}
+
+// InboxHeldBack sets whether the pipeline holds back the inbox pruning
+// (core/server calls it for every pipeline at each pruning).
+func (m *Metrics) InboxHeldBack(pipeline string, held bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.known[pipeline] {
+		return // a pipeline no longer in the config: no series
+	}
+	v := 0.0
+	if held {
+		v = 1
+	}
+	m.inboxHeldBack.WithLabelValues(pipeline).Set(v)
 }
 
 // PluginHung counts a plugin of pipeline killed for making no progress

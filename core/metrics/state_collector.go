@@ -23,7 +23,7 @@ var (
 		"Dead letters of the pipeline waiting for a replay or a discard.",
 		[]string{"pipeline"}, nil)
 	alertsFiringDesc = prometheus.NewDesc("cxhub_alerts_firing",
-		"Alerts firing now, by kind (connection_failing, pipeline_stale, pipeline_error_rate, pipeline_dead_letters, plugin_hung).",
+		"Alerts firing now, by kind (connection_failing, pipeline_stale, pipeline_error_rate, pipeline_dead_letters, plugin_hung, inbox_retention_held).",
 		[]string{"kind"}, nil)
 )
 

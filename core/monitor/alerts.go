@@ -29,10 +29,16 @@ const (
 	// monitor.hang_timeout (see PluginHung). Resolved by a successful run
 	// of the pipeline after it fired.
 	KindPluginHung = "plugin_hung"
+	// KindInboxHeld: a pipeline has webhook records older than the inbox
+	// retention still to take, which holds back the pruning of the whole
+	// webhook inbox (core/server; see InboxHeld). Resolved when it has
+	// taken them or leaves the config.
+	KindInboxHeld = "inbox_retention_held"
 )
 
 // pipelineKinds are the kinds whose subject is a pipeline.
-var pipelineKinds = map[string]bool{KindPipelineStale: true, KindErrorRate: true, KindDeadLetters: true, KindPluginHung: true}
+var pipelineKinds = map[string]bool{KindPipelineStale: true, KindErrorRate: true, KindDeadLetters: true, KindPluginHung: true,
+	KindInboxHeld: true}
 
 func alertKey(kind, subject string) string { return kind + ":" + subject }
 
@@ -63,6 +69,24 @@ func (m *Monitor) PluginHung(pipeline, detail string) {
 	}
 	m.fire(ctx, KindPluginHung, pipeline, msg)
 	kick(m.wake)
+}
+
+// InboxHeld fires the inbox_retention_held alert of a pipeline that has
+// webhook records older than retention still to take — since is when the
+// oldest of them was received — or, with since zero, resolves it. The
+// server calls it for every pipeline after each pruning of the inbox.
+func (m *Monitor) InboxHeld(ctx context.Context, pipeline string, since time.Time, retention time.Duration) {
+	if err := m.ensureLoaded(ctx); err != nil {
+		m.log.Error("raise inbox retention alert", "pipeline", pipeline, "error", err)
+		return
+	}
+	if since.IsZero() {
+		m.resolve(ctx, alertKey(KindInboxHeld, pipeline), fmt.Sprintf("pipeline %s has no webhook records older than the inbox retention to take", pipeline))
+		return
+	}
+	m.fire(ctx, KindInboxHeld, pipeline, fmt.Sprintf("pipeline %s has webhook records to take received since %s, longer ago than the inbox retention (%s): "+
+		"the webhook inbox is not pruned past them and grows until %s takes them. Resume the pipeline or fix what fails its runs; "+
+		"remove it from the config if it is gone for good", pipeline, since.UTC().Format(time.RFC3339), retention, pipeline))
 }
 
 // ensureLoaded loads the firing alerts from the state, once.

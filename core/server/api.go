@@ -56,13 +56,48 @@ func (s *Server) routeTable() []route {
 		route{method: "POST", path: uiPrefix, handler: ui})
 }
 
-// routes is the listener's handler.
+// routes is the listener's handler. A request no route takes — an
+// unknown path (404) or a method the path does not take (405, with the
+// Allow header) — is answered with a JSON error like every other API
+// answer, except under the dashboard's /ui/, which has its own pages.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routeTable() {
 		mux.HandleFunc(rt.method+" "+rt.path, rt.handler)
 	}
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" || strings.HasPrefix(r.URL.Path, uiPrefix) {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// The mux's own answer says which: 404, or 405 with Allow.
+		rec := &statusRecorder{header: http.Header{}}
+		mux.ServeHTTP(rec, r)
+		if rec.status == http.StatusMethodNotAllowed {
+			allow := rec.header.Get("Allow")
+			w.Header().Set("Allow", allow)
+			writeError(w, rec.status, fmt.Sprintf("%s %s: method not allowed; this path takes %s", r.Method, r.URL.Path, allow))
+			return
+		}
+		writeError(w, http.StatusNotFound, fmt.Sprintf("%s %s: no such endpoint; /openapi.json lists them", r.Method, r.URL.Path))
+	})
+}
+
+// statusRecorder keeps the status and headers of an answer, and drops its body.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header { return r.header }
+func (r *statusRecorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // apiError is the body of every error answer.

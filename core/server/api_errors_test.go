@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,7 +17,9 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/hub"
 	"github.com/cxhub/cxhub/core/internal/testfiles"
+	"github.com/cxhub/cxhub/core/metrics"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/sdk/sdktest"
 )
@@ -55,7 +59,9 @@ type outcomes struct {
 func (o *outcomes) Handler() http.Handler                 { return http.NotFoundHandler() }
 func (o *outcomes) ObserveWebhookLatency(string, float64) {}
 func (o *outcomes) PluginHung(string)                     {}
+func (o *outcomes) InboxHeldBack(string, bool)            {}
 func (o *outcomes) Reload(*config.Config)                 {}
+func (o *outcomes) ReloadRefused()                        {}
 func (o *outcomes) Close()                                {}
 func (o *outcomes) WebhookDelivery(connection, outcome string) {
 	o.mu.Lock()
@@ -77,11 +83,20 @@ type errorsServer struct {
 	st       state.Store
 	logs     *testfiles.SyncBuffer
 	outcomes *outcomes
+	srv      *Server
+	config   string // the config file's path
 }
 
 // startErrorsServer starts it; seed, if set, is called on its state
 // before the server runs.
 func startErrorsServer(t *testing.T, seed func(state.Store)) *errorsServer {
+	t.Helper()
+	return startErrorsServerWith(t, seed, nil)
+}
+
+// startErrorsServerWith starts it with the Metrics met makes (nil: the
+// outcomes recorder).
+func startErrorsServerWith(t *testing.T, seed func(state.Store), met func(*hub.Hub) Metrics) *errorsServer {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the file and Zendesk connectors")
@@ -109,9 +124,14 @@ func startErrorsServer(t *testing.T, seed func(state.Store)) *errorsServer {
 		t.Fatal(err)
 	}
 	o := &outcomes{}
+	var m Metrics = o
+	if met != nil {
+		m = met(h)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- New(h, Options{Listener: ln, Metrics: o, ShutdownGrace: time.Second}).Run(ctx) }()
+	srv := New(h, Options{Listener: ln, Metrics: m, ShutdownGrace: time.Second})
+	go func() { done <- srv.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
@@ -120,7 +140,7 @@ func startErrorsServer(t *testing.T, seed func(state.Store)) *errorsServer {
 	})
 	a := &customersAPI{t: t, base: "http://" + ln.Addr().String()}
 	a.waitReady(done)
-	return &errorsServer{t: t, base: a.base, st: st, logs: logs, outcomes: o}
+	return &errorsServer{t: t, base: a.base, st: st, logs: logs, outcomes: o, srv: srv, config: mustConfig(t, h).File}
 }
 
 func mustConfig(t *testing.T, h interface {
@@ -265,5 +285,131 @@ func TestWebhookToAConnectionThatCannotTakeThemIsRefused(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), "webhook refused") {
 		t.Errorf("no warning for the refused webhooks:\n%s", e.logs)
+	}
+}
+
+// TestRequestsNoRouteTakesAnswerJSON: an unknown path, or a method a path
+// does not take, is answered like every API error — a JSON body with
+// "error" — and a 405 names the methods the path takes (Allow). They were
+// the mux's text/plain "404 page not found" and "Method Not Allowed".
+func TestRequestsNoRouteTakesAnswerJSON(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	routes := New(h, Options{NoListen: true}).routes()
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow, want  string
+	}{
+		{"GET", "/api/v1/nope", 404, "", "GET /api/v1/nope: no such endpoint"},
+		{"GET", "/api/v1/pipelines/p/runs", 404, "", "no such endpoint"},
+		{"DELETE", "/api/v1/pipelines", 405, "GET, HEAD", "DELETE /api/v1/pipelines: method not allowed; this path takes GET, HEAD"},
+		{"PUT", "/api/v1/pipelines/p/trigger", 405, "POST", "method not allowed"},
+		{"GET", "/webhooks/in", 405, "POST", "method not allowed"},
+	} {
+		rec := httptest.NewRecorder()
+		routes.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+		var body struct{ Error string }
+		err := json.Unmarshal(rec.Body.Bytes(), &body)
+		if rec.Code != tc.status || rec.Header().Get("Content-Type") != "application/json" || err != nil || !strings.Contains(body.Error, tc.want) {
+			t.Errorf("%s %s = %d %s %q, want %d application/json with an error saying %q", tc.method, tc.path, rec.Code,
+				rec.Header().Get("Content-Type"), rec.Body.String(), tc.status, tc.want)
+		}
+		if got := rec.Header().Get("Allow"); got != tc.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tc.method, tc.path, got, tc.allow)
+		}
+	}
+	// The dashboard keeps its own pages.
+	rec := httptest.NewRecorder()
+	routes.ServeHTTP(rec, httptest.NewRequest("GET", "/ui/nope", nil))
+	if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+		t.Errorf("GET /ui/nope answered JSON: %s", rec.Body.String())
+	}
+}
+
+// TestBearerSchemeIsCaseInsensitive: "bearer <token>" is the token, as
+// RFC 9110 has it (some clients send the scheme in lower case); a
+// missing token or another scheme is still a 401. "bearer" was refused as
+// "missing bearer token".
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	routes := s.routes()
+	for _, tc := range []struct {
+		header string
+		status int
+	}{
+		{"Bearer " + operatorToken, 200},
+		{"bearer " + operatorToken, 200},
+		{"BEARER  " + operatorToken, 200},
+		{"Basic " + operatorToken, 401},
+		{"Bearer ", 401},
+		{"Bearer wrong-token-0123456789", 401},
+	} {
+		req := httptest.NewRequest("GET", "/api/v1/connections", nil)
+		req.Header.Set("Authorization", tc.header)
+		rec := httptest.NewRecorder()
+		routes.ServeHTTP(rec, req)
+		if rec.Code != tc.status {
+			t.Errorf("Authorization %q = %d %s, want %d", tc.header, rec.Code, rec.Body.String(), tc.status)
+		}
+	}
+}
+
+// TestRefusedReloadShowsInTheMetrics: a reload of a config that does not
+// validate is refused and the old config runs on — and /metrics says so,
+// cxhub_config_last_reload_successful 0, until a reload takes effect (1,
+// with its time). The log was the only sign: an admin's "systemctl reload"
+// succeeds either way, and the broken file would not start at the next
+// restart.
+func TestRefusedReloadShowsInTheMetrics(t *testing.T) {
+	e := startErrorsServerWith(t, nil, func(h *hub.Hub) Metrics { return metrics.New(h) })
+	gauge := func(name string) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", e.base+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+operatorToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				return v
+			}
+		}
+		t.Fatalf("/metrics has no %s:\n%s", name, b)
+		return ""
+	}
+	if v := gauge("cxhub_config_last_reload_successful"); v != "1" {
+		t.Errorf("at start cxhub_config_last_reload_successful = %s, want 1", v)
+	}
+	good, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e.config, append(good, []byte("  - name: broken\n    schedule: banana\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Reload(context.Background()); err == nil {
+		t.Fatal("a reload of a broken config was taken")
+	}
+	if v := gauge("cxhub_config_last_reload_successful"); v != "0" {
+		t.Errorf("after a refused reload cxhub_config_last_reload_successful = %s, want 0", v)
+	}
+	before := gauge("cxhub_config_last_reload_success_timestamp_seconds")
+	time.Sleep(10 * time.Millisecond)
+	if err := os.WriteFile(e.config, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if v := gauge("cxhub_config_last_reload_successful"); v != "1" {
+		t.Errorf("after a reload that took effect cxhub_config_last_reload_successful = %s, want 1", v)
+	}
+	if after := gauge("cxhub_config_last_reload_success_timestamp_seconds"); after == before {
+		t.Errorf("the reload's time did not move: %s", after)
 	}
 }

@@ -20,8 +20,11 @@ type caller struct {
 // constant time (every token is compared, each in constant time), or
 // writes 401 and returns false.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
-	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || raw == "" {
+	// The scheme is case-insensitive (RFC 9110, 11.1): "bearer" is Bearer.
+	h := r.Header.Get("Authorization")
+	scheme, raw, _ := strings.Cut(h, " ")
+	raw = strings.TrimSpace(raw)
+	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
 		unauthorized(w, "missing bearer token: send Authorization: Bearer <token> (a token from server.tokens)")
 		return caller{}, false
 	}

@@ -245,6 +245,9 @@ func (b dashboardBackend) Trigger(ctx context.Context, pipeline string) error {
 	if wk.paused(ctx) {
 		return fmt.Errorf("pipeline %s is paused: resume it first: %w", pipeline, dashboard.ErrConflict)
 	}
+	if msg, elsewhere := b.s.notHeldHere(ctx, wk); elsewhere {
+		return fmt.Errorf("%s: %w", msg, dashboard.ErrConflict)
+	}
 	wk.requestSync()
 	return nil
 }
@@ -267,11 +270,27 @@ func (b dashboardBackend) SetPaused(ctx context.Context, pipeline string, paused
 	return nil
 }
 
+// CheckDeadLetters makes the API's checks (Hub.CheckDeadLetterIDs).
+func (b dashboardBackend) CheckDeadLetters(ctx context.Context, pipeline string, ids []int64) ([]dashboard.RefusedDeadLetter, error) {
+	refused, err := b.s.hub.CheckDeadLetterIDs(ctx, pipeline, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]dashboard.RefusedDeadLetter, len(refused))
+	for i, r := range refused {
+		out[i] = dashboard.RefusedDeadLetter{ID: r.ID, Why: r.String()}
+	}
+	return out, nil
+}
+
 // Replay replays through the pipeline's worker, never beside its run.
 func (b dashboardBackend) Replay(ctx context.Context, pipeline string, ids []int64) (dashboard.ReplayResult, error) {
 	wk, ok := b.s.worker(pipeline)
 	if !ok {
 		return dashboard.ReplayResult{}, fmt.Errorf("no pipeline named %q: %w", pipeline, dashboard.ErrNotFound)
+	}
+	if msg, elsewhere := b.s.notHeldHere(ctx, wk); elsewhere {
+		return dashboard.ReplayResult{}, fmt.Errorf("%s: %w", msg, dashboard.ErrConflict)
 	}
 	var out dashboard.ReplayResult
 	err := wk.do(ctx, func(ctx context.Context) {

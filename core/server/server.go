@@ -63,6 +63,10 @@ type Monitor interface {
 	// Connections returns each connection's health for the API.
 	Connections() []monitor.ConnectionHealth
 	PluginHung(pipeline, detail string)
+	// InboxHeld fires the pipeline's inbox_retention_held alert when since
+	// (when the oldest inbox entry it has still to take was received) is
+	// set, and resolves it when since is zero.
+	InboxHeld(ctx context.Context, pipeline string, since time.Time, retention time.Duration)
 }
 
 // Metrics is what the server needs of the metrics (core/metrics).
@@ -71,7 +75,11 @@ type Metrics interface {
 	WebhookDelivery(connection, outcome string)
 	ObserveWebhookLatency(pipeline string, seconds float64)
 	PluginHung(pipeline string)
+	// InboxHeldBack sets whether the pipeline holds back the inbox pruning.
+	InboxHeldBack(pipeline string, held bool)
 	Reload(cfg *config.Config)
+	// ReloadRefused records a reload refused (the config in force stays).
+	ReloadRefused()
 	Close()
 }
 
@@ -267,6 +275,9 @@ func (s *Server) Reload(ctx context.Context) error {
 	cfg, err := s.hub.Reload(ctx)
 	if err != nil {
 		s.log.Error("config reload refused: the running config stays", "error", err)
+		if s.opts.Metrics != nil {
+			s.opts.Metrics.ReloadRefused()
+		}
 		return err
 	}
 	s.reconcile(cfg)

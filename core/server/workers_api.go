@@ -74,19 +74,27 @@ func (s *Server) listWorkers(w http.ResponseWriter, r *http.Request) {
 // lease, if this worker does not hold it: an action on a pipeline (a
 // trigger, a replay) goes to the worker that runs it.
 func (s *Server) heldElsewhere(w http.ResponseWriter, r *http.Request, wk *worker) bool {
+	msg, elsewhere := s.notHeldHere(r.Context(), wk)
+	if elsewhere {
+		writeError(w, http.StatusConflict, msg)
+	}
+	return elsewhere
+}
+
+// notHeldHere says, if this worker does not hold the pipeline's lease,
+// which worker does and where to send an action on the pipeline.
+func (s *Server) notHeldHere(ctx context.Context, wk *worker) (string, bool) {
 	if _, ok := wk.lease(); ok {
-		return false
+		return "", false
 	}
 	holder := ""
 	if st, err := s.hub.Store(); err == nil {
-		if hs, err := s.leaseHolders(r.Context(), st); err == nil {
+		if hs, err := s.leaseHolders(ctx, st); err == nil {
 			holder = hs[wk.p.Name]
 		}
 	}
-	msg := "pipeline " + wk.p.Name + " is not held by this worker"
 	if holder != "" {
-		msg = "pipeline " + wk.p.Name + " runs on worker " + holder + ": send this there (GET /api/v1/workers gives its address)"
+		return "pipeline " + wk.p.Name + " runs on worker " + holder + ": send this there (GET /api/v1/workers gives its address)", true
 	}
-	writeError(w, http.StatusConflict, msg)
-	return true
+	return "pipeline " + wk.p.Name + " is not held by this worker", true
 }
