@@ -163,6 +163,17 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`FILE:12:14: pipelines[0].map.where: path "properties.email != \"\"": "!=" is an operator, not part of a path: a condition belongs in the pipeline's where:, not in map: at offset 17 (this "where" is indented under map:, so it is read as a destination field; if it is the pipeline's where:, indent it like map:)`},
 		},
 		{
+			name: "an arithmetic expression where a path belongs",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n" +
+				"      full_name: first_name + last_name\n      tags: \"{{a, b}}\"\n      code: country - region\n      sum: amount+tax\n",
+			want: []string{
+				`FILE:11:18: pipelines[0].map.full_name: path "first_name + last_name": "+" is not an operator of the map language: a path reads one field (to join fields, write a template: "{{first_name}} {{last_name}}"; a key that really contains "+" is written "\+") at offset 11`,
+				`FILE:12:13: pipelines[0].map.tags: template "{{a, b}}": "," outside {...} or [...] is not part of a path (to join fields, write a template: "{{a}} {{b}}"; a key that really contains "," is written "\,") at offset 3`,
+				`FILE:13:13: pipelines[0].map.code: path "country - region": "-" is not an operator of the map language: a path reads one field (to join fields, write a template: "{{country}} {{region}}"; a key that really contains "-" is written "\-") at offset 8`,
+				`FILE:14:12: pipelines[0].map.sum: path "amount+tax": "+" is not an operator of the map language: a path reads one field (to join fields, write a template: "{{amount}} {{tax}}"; a key that really contains "+" is written "\+") at offset 6`,
+			},
+		},
+		{
 			name: "map fields that conflict",
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      a: x\n      a.b: y\n",
 			want: []string{`FILE:12:12: pipelines[0].map.a.b: *"a"*`},
