@@ -207,6 +207,7 @@ func newCheckCmd(a *app) *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			resp, err := a.h().Check(ctx, conn.Name)
+			err = timedOut(cmd.Context(), ctx, err, timeout)
 			if a.json() {
 				out := map[string]any{"connection": conn.Name, "ok": err == nil, "message": resp.Message}
 				if err != nil {
@@ -243,6 +244,7 @@ func newDiscoverCmd(a *app) *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			resp, err := a.h().Discover(ctx, conn.Name)
+			err = timedOut(cmd.Context(), ctx, err, timeout)
 			if err != nil {
 				return fmt.Errorf("discover %s: %w", conn.Name, err)
 			}
@@ -259,6 +261,17 @@ func newDiscoverCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", hub.DefaultDiscoverTimeout, "give up on a connector that has not answered (started and listed its streams) within this long")
 	return cmd
+}
+
+// timedOut replaces err, when ctx (the command's context bounded by
+// --timeout) ran out of time and parent did not end, by an error naming the
+// timeout given: the connector's own error then speaks of its internal
+// bounds (the 30s a start may take), not of the --timeout that fired.
+func timedOut(parent, ctx context.Context, err error, timeout time.Duration) error {
+	if err == nil || parent.Err() != nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	return sdk.Transient(fmt.Errorf("the connector did not answer within %s (--timeout %s); if its system is slow to answer, give a longer --timeout", timeout, timeout))
 }
 
 func capabilities(c sdk.Capabilities) string {
