@@ -273,6 +273,10 @@ func (d *decoder) connections(n *yaml.Node, c *Config) {
 		if d.require(p.val, cpath, f, "connector") {
 			nodes.connector = resolve(f["connector"].val)
 			conn.Connector, _ = d.nonEmpty(f["connector"].val, keyPath(cpath, "connector"), "a connector name")
+			if conn.Connector == ProfilesConnector {
+				d.errs.at(nodes.connector, keyPath(cpath, "connector"), fmt.Sprintf("%q is the built-in profile store, not a connector a connection can use: "+
+					"expected an installed connector (see cxhub plugins list); to feed the profile store, write to: {profiles: true} in the pipeline", ProfilesConnector))
+			}
 		}
 		if cf, ok := f["config"]; ok {
 			nodes.configKey = cf.key

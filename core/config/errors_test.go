@@ -174,6 +174,11 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "the built-in profile store's connector named in a connection",
+			yaml: "version: 1\nconnections:\n  crm: {connector: hubspot}\n  idx: {connector: cxhub-profiles}\n",
+			want: []string{`FILE:4:20: connections.idx.connector: "cxhub-profiles" is the built-in profile store, not a connector a connection can use: expected an installed connector (see cxhub plugins list); to feed the profile store, write to: {profiles: true} in the pipeline`},
+		},
+		{
 			name: "map fields that conflict",
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      a: x\n      a.b: y\n",
 			want: []string{`FILE:12:12: pipelines[0].map.a.b: *"a"*`},
