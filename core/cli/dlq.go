@@ -23,7 +23,15 @@ func newDLQCmd(a *app) *cobra.Command {
 		Short: "List dead letters (pending by default)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, st, err := a.readState()
+			switch status {
+			case "all", string(state.DeadLetterPending), string(state.DeadLetterReplayed), string(state.DeadLetterDiscarded):
+			default:
+				return fmt.Errorf("--status: expected pending, replayed, discarded or all, got %q", status)
+			}
+			if limit < 0 {
+				return fmt.Errorf("--limit: expected 0 (all) or more, got %d", limit)
+			}
+			cfg, st, err := a.readState()
 			if err != nil {
 				return err
 			}
@@ -34,6 +42,17 @@ func newDLQCmd(a *app) *cobra.Command {
 			dls, err := st.DeadLetters(cmd.Context(), f)
 			if err != nil {
 				return err
+			}
+			if _, known := cfg.Pipeline(pipeline); pipeline != "" && !known && len(dls) == 0 {
+				// A pipeline removed from the config still lists its dead
+				// letters; a name that is neither is a typo.
+				some, err := st.DeadLetters(cmd.Context(), state.DeadLetterFilter{Pipeline: pipeline, Limit: 1})
+				if err != nil {
+					return err
+				}
+				if len(some) == 0 {
+					return fmt.Errorf("no pipeline named %q in %s, and no dead letters of one", pipeline, cfg.File)
+				}
 			}
 			if a.json() {
 				return printJSON(a.opts.stdout, deadLettersJSON(dls))

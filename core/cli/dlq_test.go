@@ -177,3 +177,33 @@ func TestDLQReplaySaysWhatHappened(t *testing.T) {
 		t.Errorf("runs of p: %d (%v), want 4 (two dead-lettering, two replays; none for the empty replay):\n%s", len(runs), err, stdout)
 	}
 }
+
+// TestListingsRefuseBadFilters: `dlq list` with a status that is none,
+// a pipeline that is neither in the config nor in the dead letters, or a
+// negative limit, and `runs -n -1`, exit 1 saying what was expected (dlq
+// list used to print an empty table and exit 0 for an unknown pipeline,
+// and blame the state for a bad --status).
+func TestListingsRefuseBadFilters(t *testing.T) {
+	cfgPath, _, _, _ := dlqWorkspace(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dlq", "list", "--status", "bogus"}, `error: --status: expected pending, replayed, discarded or all, got "bogus"` + "\n"},
+		{[]string{"dlq", "list", "-p", "nope"}, `error: no pipeline named "nope" in ` + cfgPath + ", and no dead letters of one\n"},
+		{[]string{"dlq", "list", "-n", "-1"}, "error: --limit: expected 0 (all) or more, got -1\n"},
+		{[]string{"runs", "-n", "-1"}, "error: --limit: expected 1 or more, got -1\n"},
+	} {
+		code, stdout, stderr := runCLI(append([]string{"-c", cfgPath}, tc.args...)...)
+		if code != 1 || stdout != "" || !strings.HasSuffix(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+	// A pipeline no longer in the config still lists its dead letters.
+	if err := os.WriteFile(cfgPath, []byte(strings.Replace(dlqConfig, "name: q", "name: q2", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runCLI("-c", cfgPath, "dlq", "list", "-p", "q"); code != 0 || !strings.Contains(stdout, "companies") {
+		t.Errorf("dlq list -p q (removed from the config): exit %d, stdout %q, stderr %q; want its dead letter", code, stdout, stderr)
+	}
+}
