@@ -179,6 +179,14 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`FILE:4:20: connections.idx.connector: "cxhub-profiles" is the built-in profile store, not a connector a connection can use: expected an installed connector (see cxhub plugins list); to feed the profile store, write to: {profiles: true} in the pipeline`},
 		},
 		{
+			name: "swapped letters get a did-you-mean",
+			yaml: validHead + "  - name: p\n    form: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n",
+			want: []string{
+				`FILE:7:5: pipelines[0].from: missing required key`,
+				`FILE:8:5: pipelines[0].form: unknown key (did you mean "from"? expected one of: name, from, to, map, where, schedule, jitter, on_error, batch_size, retry, monitor)`,
+			},
+		},
+		{
 			name: "map fields that conflict",
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      a: x\n      a.b: y\n",
 			want: []string{`FILE:12:12: pipelines[0].map.a.b: *"a"*`},
