@@ -187,6 +187,17 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "a bad map field named like a pipeline key the pipeline has",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      name: first + last\n",
+			want: []string{`FILE:11:13: pipelines[0].map.name: path "first + last": "+" is not an operator of the map language: a path reads one field (to join fields, write a template: "{{first}} {{last}}"; a key that really contains "+" is written "\+") at offset 6`},
+		},
+		{
+			name: "where indented under a sync's to_b",
+			yaml: "version: 1\nconnections:\n  crm: {connector: hubspot}\n  files: {connector: file}\nsyncs:\n  - name: s\n    a: {connection: crm, stream: a}\n    b: {connection: files, stream: b}\n    match: email\n" +
+				"    to_b:\n      email: email\n      where_b: email != \"\"\n    to_a: {email: email}\n",
+			want: []string{`FILE:12:16: syncs[0].to_b.where_b: path "email != \"\"": "!=" is an operator, not part of a path: a condition belongs in the pipeline's where:, not in map: at offset 6 (this "where_b" is indented under to_b:, so it is read as a destination field; if it is the sync's where_b:, indent it like to_b:)`},
+		},
+		{
 			name: "map fields that conflict",
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      a: x\n      a.b: y\n",
 			want: []string{`FILE:12:12: pipelines[0].map.a.b: *"a"*`},
