@@ -200,6 +200,9 @@ func newCheckCmd(a *app) *cobra.Command {
 		Short: "Ask a connection's connector whether its system is reachable with the configured settings",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if timeout <= 0 {
+				return fmt.Errorf("--timeout: expected a positive duration such as 30s or 2m, got %s", cmd.Flag("timeout").Value)
+			}
 			conn, err := a.h().Connection(cmd.Context(), args[0])
 			if err != nil {
 				return a.connectionError(err)
@@ -237,6 +240,9 @@ func newDiscoverCmd(a *app) *cobra.Command {
 		Short: "List the streams a connection reaches, with their keys, cursors and capabilities",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if timeout <= 0 {
+				return fmt.Errorf("--timeout: expected a positive duration such as 30s or 2m, got %s", cmd.Flag("timeout").Value)
+			}
 			conn, err := a.h().Connection(cmd.Context(), args[0])
 			if err != nil {
 				return a.connectionError(err)

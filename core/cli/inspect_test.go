@@ -33,3 +33,16 @@ func TestCheckTimeoutNamesTheTimeoutGiven(t *testing.T) {
 		t.Errorf("check -o json --timeout 1ms: exit %d, %+v (%v), want ok false, kind transient and the error naming 1ms; stdout %q stderr %q", code, out, err, stdout, stderr)
 	}
 }
+
+// TestInspectRefusesANonPositiveTimeout: --timeout 0 or below is refused
+// before any connector starts, instead of "did not answer within 0s".
+func TestInspectRefusesANonPositiveTimeout(t *testing.T) {
+	cfgPath, _, _, _ := dlqWorkspace(t)
+	for _, tc := range []struct{ command, timeout string }{{"check", "0s"}, {"discover", "-1s"}} {
+		code, stdout, stderr := runCLI("-c", cfgPath, tc.command, "in", "--timeout", tc.timeout)
+		want := "error: --timeout: expected a positive duration such as 30s or 2m, got " + tc.timeout + "\n"
+		if code != 1 || stdout != "" || stderr != want {
+			t.Errorf("%s --timeout %s: exit %d, stdout %q, stderr %q; want exit 1 and %q", tc.command, tc.timeout, code, stdout, stderr, want)
+		}
+	}
+}
