@@ -222,6 +222,11 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`FILE:5:4: invalid YAML: this line starts at column 4, where no open block does (the keys around it start at column 5 (as on line 4) or column 3 (as on line 3)): check the indentation here`},
 		},
 		{
+			name: "an alias of an anchor that is not defined",
+			yaml: "version: 1\nconnections:\n  crm: {connector: hubspot}\npipelines:\n  - name: p\n    from: {connection: crm, stream: a}\n    to: *nowhere\n",
+			want: []string{`FILE:7:9: invalid YAML: unknown anchor 'nowhere' referenced (expected an anchor &nowhere defined earlier in the file)`},
+		},
+		{
 			name: "tab indentation",
 			yaml: "version: 1\nconnections:\n\tcrm: {}\n",
 			want: []string{`FILE:3:1: invalid YAML: a tab in the indentation: YAML indents with spaces only`},
