@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cxhub/cxhub/core/hub"
+	"github.com/cxhub/cxhub/core/internal/testfiles"
 )
 
 // pauseInState pauses pipeline in the state of the config at cfgPath, as
@@ -96,5 +99,44 @@ func TestSyncRefusesAPausedPipeline(t *testing.T) {
 	}
 	if _, code, _ = syncedPipelines(t, cfgPath, "p"); code != 1 {
 		t.Errorf("sync p after cxhub pause p: exit %d, want 1", code)
+	}
+}
+
+// TestRunSaysWhichPipelinesArePaused: `cxhub run p` with p paused says so
+// at once and how to resume it, instead of waiting in silence.
+func TestRunSaysWhichPipelinesArePaused(t *testing.T) {
+	cfgPath, _, _, _ := dlqWorkspace(t)
+	scheduled := strings.Replace(dlqConfig, "    to:   {connection: out, stream: contacts}\n",
+		"    to:   {connection: out, stream: contacts}\n    schedule: 1h\n", 1)
+	if err := os.WriteFile(cfgPath, []byte(scheduled), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pauseInState(t, cfgPath, "p")
+	var stdout, stderr testfiles.SyncBuffer
+	done := make(chan int, 1)
+	go func() { done <- Main([]string{"-c", cfgPath, "run", "p"}, &stdout, &stderr) }()
+	want := "p: paused: cxhub run does not run it until it is resumed with `cxhub -c " + cfgPath + " resume p`"
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), want) && time.Now().Before(deadline) {
+		select {
+		case code := <-done:
+			t.Fatalf("run p exited %d before saying p is paused; stderr:\n%s", code, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	// Main catches SIGINT (it has by the time run is under way) and stops.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("run p did not stop on SIGINT")
+	}
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("run p with p paused said:\n%s\nwant %q", stderr.String(), want)
+	}
+	if strings.Contains(stdout.String(), " p  run ") {
+		t.Errorf("run p ran the paused pipeline:\n%s", stdout.String())
 	}
 }
