@@ -20,7 +20,14 @@ func newValidateCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate",
 		Short: "Check the config file and each connection's settings against its connector",
-		Args:  cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				// The usual intent: validate that file.
+				return fmt.Errorf("validate takes no arguments: it checks the config file given with -c; to check %s, run: %s",
+					args[0], cxhubCommand(args[0], "validate"))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.h().CheckedConfig(cmd.Context())
 			if err != nil {
