@@ -109,8 +109,8 @@ func TestLoadErrors(t *testing.T) {
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 5 minutes\n" +
 				"    retry: {initial_interval: 10, max_interval: 100ms}\n  - name: q\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 500ms\n",
 			want: []string{
-				`FILE:10:15: pipelines[0].schedule: expected a duration like "5m" or a cron expression like "*/15 * * * *" or "@hourly", got "5 minutes" (as cron: expected exactly 5 fields, found 2: [5 minutes])`,
-				`FILE:11:31: pipelines[0].retry.initial_interval: expected a duration of at least 1ms, like "500ms", "30s", "5m" or "1h30m", got 10`,
+				`FILE:10:15: pipelines[0].schedule: expected a duration like "5m" or a cron expression like "*/15 * * * *" or "@hourly", got "5 minutes" (did you mean "5m"?)`,
+				`FILE:11:31: pipelines[0].retry.initial_interval: expected a duration of at least 1ms, like "500ms", "30s", "5m" or "1h30m", got 10 (a duration needs a unit: "10s" or "10m"?)`,
 				`FILE:11:49: pipelines[0].retry.max_interval: must be at least initial_interval (500ms), got 100ms`,
 				`FILE:15:15: pipelines[1].schedule: expected a schedule of at least 1s, got "500ms"`,
 			},
@@ -196,6 +196,18 @@ func TestLoadErrors(t *testing.T) {
 			yaml: "version: 1\nconnections:\n  crm: {connector: hubspot}\n  files: {connector: file}\nsyncs:\n  - name: s\n    a: {connection: crm, stream: a}\n    b: {connection: files, stream: b}\n    match: email\n" +
 				"    to_b:\n      email: email\n      where_b: email != \"\"\n    to_a: {email: email}\n",
 			want: []string{`FILE:12:16: syncs[0].to_b.where_b: path "email != \"\"": "!=" is an operator, not part of a path: a condition belongs in the pipeline's where:, not in map: at offset 6 (this "where_b" is indented under to_b:, so it is read as a destination field; if it is the sync's where_b:, indent it like to_b:)`},
+		},
+		{
+			name: "durations without a unit, with a unit Go has not, and cron with seconds",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 5\n    monitor: {staleness: 1d}\n" +
+				"    retry: {max_elapsed: 10 mins}\n  - name: q\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: c}\n    schedule: \"0 */5 * * * *\"\n    jitter: 2secs\n",
+			want: []string{
+				`FILE:10:15: pipelines[0].schedule: expected a duration like "5m" or a cron expression like "*/15 * * * *" or "@hourly", got 5 (a duration needs a unit: "5s" or "5m"?)`,
+				`FILE:11:26: pipelines[0].monitor.staleness: expected a duration of at least 1s, like "30s", "5m" or "1h30m", got "1d" (there is no "d" unit: write "24h")`,
+				`FILE:12:26: pipelines[0].retry.max_elapsed: expected a duration of at least 1ms, like "500ms", "30s", "5m" or "1h30m", got "10 mins" (did you mean "10m"?)`,
+				`FILE:16:15: pipelines[1].schedule: expected a duration like "5m" or a cron expression like "*/15 * * * *" or "@hourly", got "0 */5 * * * *" (as cron: expected exactly 5 fields, found 6: [0 */5 * * * *]; there is no seconds field: minute, hour, day of month, month, day of week)`,
+				`FILE:17:13: pipelines[1].jitter: expected a duration of at least 0s, like "500ms", "30s", "5m" or "1h30m", got "2secs" (did you mean "2s"?)`,
+			},
 		},
 		{
 			name: "map fields that conflict",

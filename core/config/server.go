@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -445,7 +446,15 @@ func (d *decoder) schedule(n *yaml.Node, path string, p *Pipeline) {
 	}
 	sched, err := ParseCron(s.Value)
 	if err != nil {
-		d.errs.at(s, path, fmt.Sprintf("expected %s, got %s (as cron: %v)", what, describe(s), err))
+		hint := durationHint(s.Value)
+		switch {
+		case hint != "":
+		case len(strings.Fields(s.Value)) == 6:
+			hint = fmt.Sprintf("as cron: %v; there is no seconds field: minute, hour, day of month, month, day of week", err)
+		default:
+			hint = fmt.Sprintf("as cron: %v", err)
+		}
+		d.errs.at(s, path, fmt.Sprintf("expected %s, got %s (%s)", what, describe(s), hint))
 		return
 	}
 	if sched.Next(time.Now()).IsZero() {
