@@ -210,6 +210,11 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "@every shorter than a second",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: \"@every 10ms\"\n",
+			want: []string{`FILE:10:15: pipelines[0].schedule: expected a schedule of at least 1s, got "@every 10ms" (cron would run it every second)`},
+		},
+		{
 			name: "map fields that conflict",
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      a: x\n      a.b: y\n",
 			want: []string{`FILE:12:12: pipelines[0].map.a.b: *"a"*`},

@@ -457,6 +457,12 @@ func (d *decoder) schedule(n *yaml.Node, path string, p *Pipeline) {
 		d.errs.at(s, path, fmt.Sprintf("expected %s, got %s (%s)", what, describe(s), hint))
 		return
 	}
+	if every, ok := strings.CutPrefix(strings.TrimSpace(s.Value), "@every "); ok {
+		if v, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && v < time.Second {
+			d.errs.at(s, path, fmt.Sprintf("expected a schedule of at least 1s, got %s (cron would run it every second)", describe(s)))
+			return
+		}
+	}
 	if sched.Next(time.Now()).IsZero() {
 		// The cron library looks five years ahead; a day that never comes
 		// (31 February, 30 February) would leave the pipeline waiting forever.
