@@ -98,7 +98,10 @@ func newDLQCmd(a *app) *cobra.Command {
 		Long: "Replay a pipeline's pending dead letters (all, or the given ids) through the pipeline's current map,\n" +
 			"where and destination: fix the config or the destination, then replay. Records written now are marked\n" +
 			"replayed; records that fail again stay pending with their new error. An id that is no dead letter, one\n" +
-			"no longer pending or another pipeline's is refused: nothing is replayed and the command exits 1.",
+			"no longer pending or another pipeline's is refused: nothing is replayed and the command exits 1.\n\n" +
+			"It prints how many dead letters it replayed and what became of them: written, dropped by the where\n" +
+			"filter (then discarded), or failed again (still pending); it exits 1 if any failed again. With nothing\n" +
+			"pending it says so and starts no run.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if replayPipeline == "" {
 				return fmt.Errorf("--pipeline is required")

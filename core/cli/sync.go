@@ -134,7 +134,7 @@ func newPauseCmd(a *app, paused bool) *cobra.Command {
 		Short: short,
 		Long: short + ".\nThe pause is kept in the state, as the API's pause does, so `cxhub serve` and `cxhub run` see it at\n" +
 			"their next tick. With a SQLite state, this command cannot write it while cxhub serve or run holds it:\n" +
-			"use the API (POST /api/v1/pipelines/<name>/" + map[bool]string{true: "pause", false: "resume"}[paused] + ") or the dashboard then.",
+			"use the API of cxhub serve (POST /api/v1/pipelines/<name>/" + map[bool]string{true: "pause", false: "resume"}[paused] + ") or the dashboard then, or stop cxhub run.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.h().Config()
