@@ -46,6 +46,9 @@ func newSyncCmd(a *app) *cobra.Command {
 				if names, err = a.unpaused(cmd.Context(), names, len(args) > 0); err != nil {
 					return err
 				}
+				if len(names) == 0 && !a.json() {
+					return nil // every pipeline is paused: the notes said so
+				}
 			}
 			return a.runAll(cmd.Context(), names, a.h().Sync)
 		},

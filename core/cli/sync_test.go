@@ -100,6 +100,14 @@ func TestSyncRefusesAPausedPipeline(t *testing.T) {
 	if _, code, _ = syncedPipelines(t, cfgPath, "p"); code != 1 {
 		t.Errorf("sync p after cxhub pause p: exit %d, want 1", code)
 	}
+	// Everything paused: notes, no empty table.
+	if code, stdout, stderr := runCLI("-c", cfgPath, "pause", "q"); code != 0 {
+		t.Fatalf("pause q: exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr := runCLI("-c", cfgPath, "sync")
+	if code != 0 || stdout != "" || !strings.Contains(stderr, "p: skipped: pipeline p is paused") || !strings.Contains(stderr, "q: skipped: pipeline q is paused") {
+		t.Errorf("sync with every pipeline paused: exit %d, stdout %q, stderr:\n%s\nwant exit 0, no table, and both said to be skipped", code, stdout, stderr)
+	}
 }
 
 // TestRunSaysWhichPipelinesArePaused: `cxhub run p` with p paused says so
