@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/cxhub/cxhub/core/engine"
 	"github.com/cxhub/cxhub/core/state"
@@ -22,7 +23,15 @@ func newDLQCmd(a *app) *cobra.Command {
 		Short: "List dead letters (pending by default)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, st, err := a.readState()
+			switch status {
+			case "all", string(state.DeadLetterPending), string(state.DeadLetterReplayed), string(state.DeadLetterDiscarded):
+			default:
+				return fmt.Errorf("--status: expected pending, replayed, discarded or all, got %q", status)
+			}
+			if limit < 0 {
+				return fmt.Errorf("--limit: expected 0 (all) or more, got %d", limit)
+			}
+			cfg, st, err := a.readState()
 			if err != nil {
 				return err
 			}
@@ -33,6 +42,17 @@ func newDLQCmd(a *app) *cobra.Command {
 			dls, err := st.DeadLetters(cmd.Context(), f)
 			if err != nil {
 				return err
+			}
+			if _, known := cfg.Pipeline(pipeline); pipeline != "" && !known && len(dls) == 0 {
+				// A pipeline removed from the config still lists its dead
+				// letters; a name that is neither is a typo.
+				some, err := st.DeadLetters(cmd.Context(), state.DeadLetterFilter{Pipeline: pipeline, Limit: 1})
+				if err != nil {
+					return err
+				}
+				if len(some) == 0 {
+					return fmt.Errorf("no pipeline named %q in %s, and no dead letters of one", pipeline, cfg.File)
+				}
 			}
 			if a.json() {
 				return printJSON(a.opts.stdout, deadLettersJSON(dls))
@@ -78,7 +98,10 @@ func newDLQCmd(a *app) *cobra.Command {
 		Long: "Replay a pipeline's pending dead letters (all, or the given ids) through the pipeline's current map,\n" +
 			"where and destination: fix the config or the destination, then replay. Records written now are marked\n" +
 			"replayed; records that fail again stay pending with their new error. An id that is no dead letter, one\n" +
-			"no longer pending or another pipeline's is refused: nothing is replayed and the command exits 1.",
+			"no longer pending or another pipeline's is refused: nothing is replayed and the command exits 1.\n\n" +
+			"It prints how many dead letters it replayed and what became of them: written, dropped by the where\n" +
+			"filter (then discarded), or failed again (still pending); it exits 1 if any failed again. With nothing\n" +
+			"pending it says so and starts no run.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if replayPipeline == "" {
 				return fmt.Errorf("--pipeline is required")
@@ -102,34 +125,31 @@ func newDLQCmd(a *app) *cobra.Command {
 			if len(refused) > 0 {
 				return fmt.Errorf("dlq replay --pipeline %s: %w; nothing was replayed", replayPipeline, refused)
 			}
-			var failedAgain int64
-			replayIDs := func(ctx context.Context, name string) engine.Result {
-				res := a.h().Replay(ctx, name, ids)
-				failedAgain = res.Counts.DeadLettered
-				return res
-			}
-			if err := a.runAll(cmd.Context(), []string{replayPipeline}, replayIDs); err != nil {
-				return err
-			}
 			st, err := a.h().Store()
 			if err != nil {
 				return err
 			}
+			todo, err := st.DeadLetters(cmd.Context(), state.DeadLetterFilter{Pipeline: replayPipeline, Status: state.DeadLetterPending, IDs: ids})
+			if err != nil {
+				return fmt.Errorf("list the dead letters to replay: %w", err)
+			}
+			if len(todo) == 0 {
+				if a.json() {
+					return printJSON(a.opts.stdout, []map[string]any{})
+				}
+				fmt.Fprintf(a.opts.stderr, "%s: no pending dead letters: nothing to replay\n", replayPipeline)
+				return nil
+			}
+			res := a.h().Replay(cmd.Context(), replayPipeline, ids)
 			left, err := st.CountDeadLetters(cmd.Context(), replayPipeline, state.DeadLetterPending)
 			if err != nil {
 				return err
 			}
-			if !a.json() {
-				fmt.Fprintf(a.opts.stderr, "%s: %d dead letter(s) still pending\n", replayPipeline, left)
-			}
-			if failedAgain > 0 {
-				if !a.json() {
-					fmt.Fprintf(a.opts.stderr, "%s: %d record(s) failed again: see `cxhub dlq list --pipeline %s`\n",
-						replayPipeline, failedAgain, replayPipeline)
-				}
+			a.printReplay(res, len(todo), left)
+			if res.Err != nil || res.Counts.DeadLettered > 0 {
 				return errReported
 			}
-			return nil
+			return cmd.Context().Err()
 		},
 	}
 	replay.Flags().StringVarP(&replayPipeline, "pipeline", "p", "", "the pipeline whose dead letters to replay")
@@ -213,4 +233,44 @@ func deadLettersJSON(dls []state.DeadLetter) []map[string]any {
 			"created_at": d.CreatedAt, "last_tried_at": d.LastTriedAt, "payload": string(d.Data)}
 	}
 	return out
+}
+
+// printReplay prints what a replay of n dead letters did: how many were
+// written, dropped by the filter (now discarded), left unchanged and
+// failed again (still pending), and how many of the pipeline's dead
+// letters are still pending (left). A replay reads nothing from the
+// source, so the counters of a sync (read, dead-lettered) would mislead.
+func (a *app) printReplay(res engine.Result, n int, left int64) {
+	c := res.Counts
+	if a.json() {
+		m := map[string]any{"pipeline": res.Pipeline, "run": res.RunID, "status": res.Status,
+			"replayed": n, "written": c.Written, "created": c.Created, "updated": c.Updated, "unchanged": c.Unchanged,
+			"filtered": c.Filtered, "failed_again": c.DeadLettered, "still_pending": left,
+			"counts": c, "duration_ms": res.Duration.Milliseconds()}
+		if res.Err != nil {
+			m["error"] = a.redact(res.Err.Error())
+		}
+		_ = printJSON(a.opts.stdout, []map[string]any{m})
+		return
+	}
+	t := newTable(a.opts.stdout, "PIPELINE", "RUN", "STATUS", "REPLAYED", "WRITTEN", "CREATED", "UPDATED", "UNCHANGED", "FILTERED", "FAILED AGAIN", "RETRIES", "DURATION")
+	t.row(res.Pipeline, fmt.Sprint(res.RunID), string(res.Status), fmt.Sprint(n), fmt.Sprint(c.Written), fmt.Sprint(c.Created),
+		fmt.Sprint(c.Updated), fmt.Sprint(c.Unchanged), fmt.Sprint(c.Filtered), fmt.Sprint(c.DeadLettered), fmt.Sprint(c.Retries),
+		res.Duration.Round(time.Millisecond).String())
+	t.flush()
+	if res.Err != nil {
+		fmt.Fprintf(a.opts.stderr, "%s: %s\n", res.Pipeline, a.redact(res.Err.Error()))
+	}
+	msg := fmt.Sprintf("%s: replayed %d dead letter(s): %d written", res.Pipeline, n, c.Written)
+	if c.Unchanged > 0 {
+		msg += fmt.Sprintf(", %d already in the destination", c.Unchanged)
+	}
+	if c.Filtered > 0 {
+		msg += fmt.Sprintf(", %d dropped by the where filter (now discarded)", c.Filtered)
+	}
+	msg += fmt.Sprintf(", %d failed again", c.DeadLettered)
+	if c.DeadLettered > 0 {
+		msg += fmt.Sprintf(" (still pending with their new error: see `cxhub dlq list --pipeline %s`)", res.Pipeline)
+	}
+	fmt.Fprintf(a.opts.stderr, "%s; %d dead letter(s) of %s still pending\n", msg, left, res.Pipeline)
 }

@@ -3,9 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -128,3 +130,80 @@ func TestDLQReplayRefusesIDsItCannotReplay(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestDLQReplaySaysWhatHappened: the replay's summary counts the dead
+// letters replayed, written and failed again, not a sync's "read 0" and
+// "1 dead-lettered" (which read as if the replay had read nothing and
+// dead-lettered the records anew); with nothing pending it says so and
+// starts no run.
+func TestDLQReplaySaysWhatHappened(t *testing.T) {
+	cfgPath, _, _, _ := dlqWorkspace(t)
+	failing := strings.Replace(dlqConfig, "out: {connector: file, config: {dir: ./out}}",
+		"out: {connector: file, config: {dir: ./out, streams: {contacts: {key: email}}}}", 1)
+	if err := os.WriteFile(cfgPath, []byte(failing), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI("-c", cfgPath, "dlq", "replay", "-p", "p")
+	if code != 1 {
+		t.Errorf("replay that fails again: exit %d, want 1", code)
+	}
+	wantTable := regexp.MustCompile(`(?m)^PIPELINE +RUN +STATUS +REPLAYED +WRITTEN +CREATED +UPDATED +UNCHANGED +FILTERED +FAILED AGAIN +RETRIES +DURATION\np +\d+ +succeeded +1 +0 +0 +0 +0 +0 +1 +0 `)
+	want := "p: replayed 1 dead letter(s): 0 written, 1 failed again (still pending with their new error: see `cxhub dlq list --pipeline p`); 1 dead letter(s) of p still pending\n"
+	if !wantTable.MatchString(stdout) || !strings.HasSuffix(stderr, want) || strings.Contains(stdout+stderr, "READ") || strings.Contains(stderr, "dead-lettered") {
+		t.Errorf("replay that fails again printed\n%s%s\nwant a table matching %s and the line %q", stdout, stderr, wantTable, want)
+	}
+
+	if err := os.WriteFile(cfgPath, []byte(dlqConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCLI("-c", cfgPath, "-o", "json", "dlq", "replay", "-p", "p")
+	var out []struct {
+		Replayed, Written, FailedAgain, StillPending int64
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != 0 || len(out) != 1 {
+		t.Fatalf("replay -o json: exit %d, %q (%v); stderr:\n%s", code, stdout, err, stderr)
+	}
+	if got := out[0]; got.Replayed != 1 || got.Written != 1 || got.FailedAgain != 0 || got.StillPending != 0 {
+		t.Errorf("replay -o json = %+v, want 1 replayed, 1 written, 0 failed again, 0 still pending", got)
+	}
+
+	code, stdout, stderr = runCLI("-c", cfgPath, "dlq", "replay", "-p", "p")
+	if code != 0 || stdout != "" || !strings.HasSuffix(stderr, "p: no pending dead letters: nothing to replay\n") {
+		t.Errorf("replay with nothing pending: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI("-c", cfgPath, "-o", "json", "runs", "-p", "p")
+	var runs []json.RawMessage
+	if err := json.Unmarshal([]byte(stdout), &runs); err != nil || code != 0 || len(runs) != 4 {
+		t.Errorf("runs of p: %d (%v), want 4 (two dead-lettering, two replays; none for the empty replay):\n%s", len(runs), err, stdout)
+	}
+}
+
+// TestListingsRefuseBadFilters: `dlq list` with a status that is none,
+// a pipeline that is neither in the config nor in the dead letters, or a
+// negative limit, and `runs -n -1`, exit 1 saying what was expected (dlq
+// list used to print an empty table and exit 0 for an unknown pipeline,
+// and blame the state for a bad --status).
+func TestListingsRefuseBadFilters(t *testing.T) {
+	cfgPath, _, _, _ := dlqWorkspace(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"dlq", "list", "--status", "bogus"}, `error: --status: expected pending, replayed, discarded or all, got "bogus"` + "\n"},
+		{[]string{"dlq", "list", "-p", "nope"}, `error: no pipeline named "nope" in ` + cfgPath + ", and no dead letters of one\n"},
+		{[]string{"dlq", "list", "-n", "-1"}, "error: --limit: expected 0 (all) or more, got -1\n"},
+		{[]string{"runs", "-n", "-1"}, "error: --limit: expected 1 or more, got -1\n"},
+	} {
+		code, stdout, stderr := runCLI(append([]string{"-c", cfgPath}, tc.args...)...)
+		if code != 1 || stdout != "" || !strings.HasSuffix(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and %q", tc.args, code, stdout, stderr, tc.want)
+		}
+	}
+	// A pipeline no longer in the config still lists its dead letters.
+	if err := os.WriteFile(cfgPath, []byte(strings.Replace(dlqConfig, "name: q", "name: q2", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := runCLI("-c", cfgPath, "dlq", "list", "-p", "q"); code != 0 || !strings.Contains(stdout, "companies") {
+		t.Errorf("dlq list -p q (removed from the config): exit %d, stdout %q, stderr %q; want its dead letter", code, stdout, stderr)
+	}
+}

@@ -30,6 +30,9 @@ func newRunsCmd(a *app) *cobra.Command {
 		Short: "List recent runs with their status and counts, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 1 {
+				return fmt.Errorf("--limit: expected 1 or more, got %d", limit)
+			}
 			cfg, st, err := a.readState()
 			if err != nil {
 				return err
@@ -56,7 +59,7 @@ func newRunsCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&pipeline, "pipeline", "p", "", "only this pipeline's runs")
-	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs")
+	cmd.Flags().IntVarP(&limit, "limit", "n", 20, "how many runs, newest first (at least 1)")
 	return cmd
 }
 

@@ -20,7 +20,14 @@ func newValidateCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "validate",
 		Short: "Check the config file and each connection's settings against its connector",
-		Args:  cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				// The usual intent: validate that file.
+				return fmt.Errorf("validate takes no arguments: it checks the config file given with -c; to check %s, run: %s",
+					args[0], cxhubCommand(args[0], "validate"))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := a.h().CheckedConfig(cmd.Context())
 			if err != nil {
@@ -200,6 +207,9 @@ func newCheckCmd(a *app) *cobra.Command {
 		Short: "Ask a connection's connector whether its system is reachable with the configured settings",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if timeout <= 0 {
+				return fmt.Errorf("--timeout: expected a positive duration such as 30s or 2m, got %s", cmd.Flag("timeout").Value)
+			}
 			conn, err := a.h().Connection(cmd.Context(), args[0])
 			if err != nil {
 				return a.connectionError(err)
@@ -207,6 +217,7 @@ func newCheckCmd(a *app) *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			resp, err := a.h().Check(ctx, conn.Name)
+			err = timedOut(cmd.Context(), ctx, err, timeout)
 			if a.json() {
 				out := map[string]any{"connection": conn.Name, "ok": err == nil, "message": resp.Message}
 				if err != nil {
@@ -236,6 +247,9 @@ func newDiscoverCmd(a *app) *cobra.Command {
 		Short: "List the streams a connection reaches, with their keys, cursors and capabilities",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if timeout <= 0 {
+				return fmt.Errorf("--timeout: expected a positive duration such as 30s or 2m, got %s", cmd.Flag("timeout").Value)
+			}
 			conn, err := a.h().Connection(cmd.Context(), args[0])
 			if err != nil {
 				return a.connectionError(err)
@@ -243,6 +257,7 @@ func newDiscoverCmd(a *app) *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			resp, err := a.h().Discover(ctx, conn.Name)
+			err = timedOut(cmd.Context(), ctx, err, timeout)
 			if err != nil {
 				return fmt.Errorf("discover %s: %w", conn.Name, err)
 			}
@@ -259,6 +274,17 @@ func newDiscoverCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", hub.DefaultDiscoverTimeout, "give up on a connector that has not answered (started and listed its streams) within this long")
 	return cmd
+}
+
+// timedOut replaces err, when ctx (the command's context bounded by
+// --timeout) ran out of time and parent did not end, by an error naming the
+// timeout given: the connector's own error then speaks of its internal
+// bounds (the 30s a start may take), not of the --timeout that fired.
+func timedOut(parent, ctx context.Context, err error, timeout time.Duration) error {
+	if err == nil || parent.Err() != nil || !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	return sdk.Transient(fmt.Errorf("the connector did not answer within %s (--timeout %s); if its system is slow to answer, give a longer --timeout", timeout, timeout))
 }
 
 func capabilities(c sdk.Capabilities) string {

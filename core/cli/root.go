@@ -140,7 +140,7 @@ func newRoot(a *app) *cobra.Command {
 	root.AddCommand(
 		newValidateCmd(a), pluginsCmd, newCheckCmd(a), newDiscoverCmd(a),
 		newSyncCmd(a), newRunCmd(a), newServeCmd(a), newRunsCmd(a), newDLQCmd(a), newStateCmd(a),
-		newCustomersCmd(a),
+		newCustomersCmd(a), newPauseCmd(a, true), newPauseCmd(a, false),
 	)
 	root.AddCommand(newConnectorCmd(a))
 	root.AddCommand(newConflictsCmd(a))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -31,10 +32,34 @@ func newRunCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := a.notePaused(cmd.Context(), cfg.File, names); err != nil {
+				return err
+			}
 			defer a.h().Subscribe(a.runReporter())()
 			return a.serve(cmd.Context(), server.Options{NoListen: true, Only: names})
 		},
 	}
+}
+
+// notePaused says on stderr which of names an operator paused: run keeps
+// them (a resume through the API or cxhub resume takes effect at their
+// next tick) but does not run them, which would otherwise look like a hang.
+func (a *app) notePaused(ctx context.Context, configFile string, names []string) error {
+	st, err := a.h().ReadStore()
+	if err != nil {
+		return err
+	}
+	paused, err := st.Paused(ctx)
+	if err != nil {
+		return fmt.Errorf("read which pipelines are paused: %w", err)
+	}
+	for _, n := range names {
+		if paused[n] {
+			fmt.Fprintf(a.opts.stderr, "%s: paused: cxhub run does not run it until it is resumed with `%s` "+
+				"(with a SQLite state, stop cxhub run first: it holds the state)\n", n, cxhubCommand(configFile, "resume", n))
+		}
+	}
+	return nil
 }
 
 // scheduledPipelines returns the pipelines to run: the named ones, each of

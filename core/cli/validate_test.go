@@ -59,3 +59,13 @@ func TestValidateReportsCustomerRules(t *testing.T) {
 		t.Errorf("validate: exit %d, stderr %q, want %q", code, stderr, want)
 	}
 }
+
+// TestValidateWithAFileArgumentSaysToUseDashC: `cxhub validate f.yaml`
+// says how to validate f.yaml, not `unknown command "f.yaml"`.
+func TestValidateWithAFileArgumentSaysToUseDashC(t *testing.T) {
+	code, stdout, stderr := runCLI("validate", "prod.yaml")
+	want := "error: validate takes no arguments: it checks the config file given with -c; to check prod.yaml, run: cxhub -c prod.yaml validate\n"
+	if code != 1 || stdout != "" || stderr != want {
+		t.Errorf("validate prod.yaml: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, stdout, stderr, want)
+	}
+}

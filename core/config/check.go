@@ -20,7 +20,9 @@ func (c *Config) Check(installed map[string]sdk.Spec) error {
 	errs := errorList{file: c.File}
 	known := make([]string, 0, len(installed))
 	for name := range installed {
-		known = append(known, name)
+		if name != ProfilesConnector { // built in: no connection names it
+			known = append(known, name)
+		}
 	}
 	slices.Sort(known)
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -171,10 +172,48 @@ func (d *decoder) duration(n *yaml.Node, path string, lo time.Duration) (time.Du
 	}
 	v, err := time.ParseDuration(s.Value)
 	if err != nil || v < lo {
-		d.errs.at(s, path, fmt.Sprintf("expected %s, got %s", what, describe(s)))
+		msg := fmt.Sprintf("expected %s, got %s", what, describe(s))
+		if err != nil {
+			if h := durationHint(s.Value); h != "" {
+				msg += " (" + h + ")"
+			}
+		}
+		d.errs.at(s, path, msg)
 		return 0, false
 	}
 	return v, true
+}
+
+// durationWords are the spelled-out units people write for Go's.
+var durationWords = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*(ms|msecs?|millis|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)$`)
+
+// durationHint says what is wrong with text that is almost a Go duration:
+// a number without a unit, a "d" unit, a unit spelled out ("10 mins"). It
+// returns "" for anything else.
+func durationHint(text string) string {
+	t := strings.TrimSpace(text)
+	if _, err := strconv.ParseFloat(t, 64); err == nil {
+		return fmt.Sprintf("a duration needs a unit: %q or %q?", t+"s", t+"m")
+	}
+	m := durationWords.FindStringSubmatch(strings.ToLower(t))
+	if m == nil {
+		return ""
+	}
+	switch unit := m[2]; {
+	case unit == "d" || strings.HasPrefix(unit, "day"):
+		if n, err := strconv.Atoi(m[1]); err == nil {
+			return fmt.Sprintf("there is no %q unit: write %q", "d", fmt.Sprintf("%dh", 24*n))
+		}
+		return `there is no "d" unit: write hours, such as "24h"`
+	case strings.HasPrefix(unit, "ms") || strings.HasPrefix(unit, "milli"):
+		return fmt.Sprintf("did you mean %q?", m[1]+"ms")
+	case strings.HasPrefix(unit, "s"):
+		return fmt.Sprintf("did you mean %q?", m[1]+"s")
+	case strings.HasPrefix(unit, "m"):
+		return fmt.Sprintf("did you mean %q?", m[1]+"m")
+	default:
+		return fmt.Sprintf("did you mean %q?", m[1]+"h")
+	}
 }
 
 // durationWithin returns a duration between lo and hi; why says, in the
@@ -273,6 +312,10 @@ func (d *decoder) connections(n *yaml.Node, c *Config) {
 		if d.require(p.val, cpath, f, "connector") {
 			nodes.connector = resolve(f["connector"].val)
 			conn.Connector, _ = d.nonEmpty(f["connector"].val, keyPath(cpath, "connector"), "a connector name")
+			if conn.Connector == ProfilesConnector {
+				d.errs.at(nodes.connector, keyPath(cpath, "connector"), fmt.Sprintf("%q is the built-in profile store, not a connector a connection can use: "+
+					"expected an installed connector (see cxhub plugins list); to feed the profile store, write to: {profiles: true} in the pipeline", ProfilesConnector))
+			}
 		}
 		if cf, ok := f["config"]; ok {
 			nodes.configKey = cf.key

@@ -109,8 +109,8 @@ func TestLoadErrors(t *testing.T) {
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 5 minutes\n" +
 				"    retry: {initial_interval: 10, max_interval: 100ms}\n  - name: q\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 500ms\n",
 			want: []string{
-				`FILE:10:15: pipelines[0].schedule: expected a duration like "5m" or a cron expression like "*/15 * * * *" or "@hourly", got "5 minutes" (as cron: expected exactly 5 fields, found 2: [5 minutes])`,
-				`FILE:11:31: pipelines[0].retry.initial_interval: expected a duration of at least 1ms, like "500ms", "30s", "5m" or "1h30m", got 10`,
+				`FILE:10:15: pipelines[0].schedule: expected a duration like "5m" or a cron expression like "*/15 * * * *" or "@hourly", got "5 minutes" (did you mean "5m"?)`,
+				`FILE:11:31: pipelines[0].retry.initial_interval: expected a duration of at least 1ms, like "500ms", "30s", "5m" or "1h30m", got 10 (a duration needs a unit: "10s" or "10m"?)`,
 				`FILE:11:49: pipelines[0].retry.max_interval: must be at least initial_interval (500ms), got 100ms`,
 				`FILE:15:15: pipelines[1].schedule: expected a schedule of at least 1s, got "500ms"`,
 			},
@@ -163,6 +163,58 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`FILE:12:14: pipelines[0].map.where: path "properties.email != \"\"": "!=" is an operator, not part of a path: a condition belongs in the pipeline's where:, not in map: at offset 17 (this "where" is indented under map:, so it is read as a destination field; if it is the pipeline's where:, indent it like map:)`},
 		},
 		{
+			name: "an arithmetic expression where a path belongs",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n" +
+				"      full_name: first_name + last_name\n      tags: \"{{a, b}}\"\n      code: country - region\n      sum: amount+tax\n",
+			want: []string{
+				`FILE:11:18: pipelines[0].map.full_name: path "first_name + last_name": "+" is not an operator of the map language: a path reads one field (to join fields, write a template: "{{first_name}} {{last_name}}"; a key that really contains "+" is written "\+") at offset 11`,
+				`FILE:12:13: pipelines[0].map.tags: template "{{a, b}}": "," outside {...} or [...] is not part of a path (to join fields, write a template: "{{a}} {{b}}"; a key that really contains "," is written "\,") at offset 3`,
+				`FILE:13:13: pipelines[0].map.code: path "country - region": "-" is not an operator of the map language: a path reads one field (to join fields, write a template: "{{country}} {{region}}"; a key that really contains "-" is written "\-") at offset 8`,
+				`FILE:14:12: pipelines[0].map.sum: path "amount+tax": "+" is not an operator of the map language: a path reads one field (to join fields, write a template: "{{amount}} {{tax}}"; a key that really contains "+" is written "\+") at offset 6`,
+			},
+		},
+		{
+			name: "the built-in profile store's connector named in a connection",
+			yaml: "version: 1\nconnections:\n  crm: {connector: hubspot}\n  idx: {connector: cxhub-profiles}\n",
+			want: []string{`FILE:4:20: connections.idx.connector: "cxhub-profiles" is the built-in profile store, not a connector a connection can use: expected an installed connector (see cxhub plugins list); to feed the profile store, write to: {profiles: true} in the pipeline`},
+		},
+		{
+			name: "swapped letters get a did-you-mean",
+			yaml: validHead + "  - name: p\n    form: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n",
+			want: []string{
+				`FILE:7:5: pipelines[0].from: missing required key`,
+				`FILE:8:5: pipelines[0].form: unknown key (did you mean "from"? expected one of: name, from, to, map, where, schedule, jitter, on_error, batch_size, retry, monitor)`,
+			},
+		},
+		{
+			name: "a bad map field named like a pipeline key the pipeline has",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      name: first + last\n",
+			want: []string{`FILE:11:13: pipelines[0].map.name: path "first + last": "+" is not an operator of the map language: a path reads one field (to join fields, write a template: "{{first}} {{last}}"; a key that really contains "+" is written "\+") at offset 6`},
+		},
+		{
+			name: "where indented under a sync's to_b",
+			yaml: "version: 1\nconnections:\n  crm: {connector: hubspot}\n  files: {connector: file}\nsyncs:\n  - name: s\n    a: {connection: crm, stream: a}\n    b: {connection: files, stream: b}\n    match: email\n" +
+				"    to_b:\n      email: email\n      where_b: email != \"\"\n    to_a: {email: email}\n",
+			want: []string{`FILE:12:16: syncs[0].to_b.where_b: path "email != \"\"": "!=" is an operator, not part of a path: a condition belongs in the pipeline's where:, not in map: at offset 6 (this "where_b" is indented under to_b:, so it is read as a destination field; if it is the sync's where_b:, indent it like to_b:)`},
+		},
+		{
+			name: "durations without a unit, with a unit Go has not, and cron with seconds",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: 5\n    monitor: {staleness: 1d}\n" +
+				"    retry: {max_elapsed: 10 mins}\n  - name: q\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: c}\n    schedule: \"0 */5 * * * *\"\n    jitter: 2secs\n",
+			want: []string{
+				`FILE:10:15: pipelines[0].schedule: expected a duration like "5m" or a cron expression like "*/15 * * * *" or "@hourly", got 5 (a duration needs a unit: "5s" or "5m"?)`,
+				`FILE:11:26: pipelines[0].monitor.staleness: expected a duration of at least 1s, like "30s", "5m" or "1h30m", got "1d" (there is no "d" unit: write "24h")`,
+				`FILE:12:26: pipelines[0].retry.max_elapsed: expected a duration of at least 1ms, like "500ms", "30s", "5m" or "1h30m", got "10 mins" (did you mean "10m"?)`,
+				`FILE:16:15: pipelines[1].schedule: expected a duration like "5m" or a cron expression like "*/15 * * * *" or "@hourly", got "0 */5 * * * *" (as cron: expected exactly 5 fields, found 6: [0 */5 * * * *]; there is no seconds field: minute, hour, day of month, month, day of week)`,
+				`FILE:17:13: pipelines[1].jitter: expected a duration of at least 0s, like "500ms", "30s", "5m" or "1h30m", got "2secs" (did you mean "2s"?)`,
+			},
+		},
+		{
+			name: "@every shorter than a second",
+			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    schedule: \"@every 10ms\"\n",
+			want: []string{`FILE:10:15: pipelines[0].schedule: expected a schedule of at least 1s, got "@every 10ms" (cron would run it every second)`},
+		},
+		{
 			name: "map fields that conflict",
 			yaml: validHead + "  - name: p\n    from: {connection: crm, stream: a}\n    to: {connection: files, stream: b}\n    map:\n      a: x\n      a.b: y\n",
 			want: []string{`FILE:12:12: pipelines[0].map.a.b: *"a"*`},
@@ -185,6 +237,11 @@ func TestLoadErrors(t *testing.T) {
 			name: "YAML indentation error",
 			yaml: "version: 1\nconnections:\n  crm:\n    connector: x\n   config: {}\n",
 			want: []string{`FILE:5:4: invalid YAML: this line starts at column 4, where no open block does (the keys around it start at column 5 (as on line 4) or column 3 (as on line 3)): check the indentation here`},
+		},
+		{
+			name: "an alias of an anchor that is not defined",
+			yaml: "version: 1\nconnections:\n  crm: {connector: hubspot}\npipelines:\n  - name: p\n    from: {connection: crm, stream: a}\n    to: *nowhere\n",
+			want: []string{`FILE:7:9: invalid YAML: unknown anchor 'nowhere' referenced (expected an anchor &nowhere defined earlier in the file)`},
 		},
 		{
 			name: "tab indentation",

@@ -100,6 +100,9 @@ func parseYAML(file string, data, original []byte) (*yaml.Node, error) {
 	}
 }
 
+// unknownAnchor matches yaml.v3's message for an alias of no anchor.
+var unknownAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+
 // syntaxError turns a yaml.v3 parse error into Errors.
 func syntaxError(file string, err error, data []byte) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
@@ -115,12 +118,22 @@ func syntaxError(file string, err error, data []byte) error {
 		e.Line++
 		msg += " (in the mapping or list that starts on this line)"
 	}
+	if m := unknownAnchor.FindStringSubmatch(msg); m != nil && e.Line == 0 {
+		// yaml.v3 says which alias but not where: find its first use.
+		alias := regexp.MustCompile(`(?m)\*` + regexp.QuoteMeta(m[1]) + `(?:[\s,\]}]|$)`)
+		if loc := alias.FindIndex(data); loc != nil {
+			before := data[:loc[0]]
+			e.Line = bytes.Count(before, []byte("\n")) + 1
+			e.Column = loc[0] - (bytes.LastIndexByte(before, '\n') + 1) + 1
+		}
+		msg += fmt.Sprintf(" (expected an anchor &%s defined earlier in the file)", m[1])
+	}
 	e.Msg = "invalid YAML: " + msg
 	if strings.Contains(msg, "already defined") {
 		e.Msg += " (a key may appear once in a mapping)"
 	}
 	if e.Line > 0 {
-		e.Context = snippet(strings.Split(string(data), "\n"), e.Line, 1)
+		e.Context = snippet(strings.Split(string(data), "\n"), e.Line, max(e.Column, 1))
 	}
 	return Errors{e}
 }

@@ -80,7 +80,7 @@ func (d *decoder) pipeline(n *yaml.Node, path string, c *Config) (*Pipeline, pip
 		}
 	}
 	if v, ok := f["map"]; ok {
-		p.Map = d.mapFields(v.val, keyPath(path, "map"))
+		p.Map = d.mapFields(v.val, keyPath(path, "map"), misplacedKey{keys: pipelineKeys, present: f, owner: "pipeline"})
 	}
 	if v, ok := f["where"]; ok && !isNull(v.val) {
 		p.Where = d.where(v.val, keyPath(path, "where"))
@@ -174,9 +174,30 @@ func (d *decoder) retry(n *yaml.Node, path string, r Retry) Retry {
 	return r
 }
 
+// misplacedKey says which destination fields of a map are likely keys of
+// the map's owner (a pipeline, a sync) indented one level too far: those
+// named like one of its keys that it does not have itself.
+type misplacedKey struct {
+	keys    []string        // the owner's keys
+	present map[string]pair // the keys the owner has
+	owner   string          // "pipeline" or "sync"
+}
+
+// hint returns the note for a field named name that failed to compile in
+// the map at mapKey, or "".
+func (m misplacedKey) hint(name, mapKey string) string {
+	if !slices.Contains(m.keys, name) {
+		return ""
+	}
+	if _, has := m.present[name]; has {
+		return ""
+	}
+	return fmt.Sprintf("this %q is indented under %s:, so it is read as a destination field; if it is the %s's %s:, indent it like %s:", name, mapKey, m.owner, name, mapKey)
+}
+
 // mapFields decodes a map mapping into mapping fields, in file order, and
 // compiles them so that a bad expression is reported at its line.
-func (d *decoder) mapFields(n *yaml.Node, path string) []mapping.Field {
+func (d *decoder) mapFields(n *yaml.Node, path string, misplaced misplacedKey) []mapping.Field {
 	n = resolve(n)
 	if isNull(n) || d.bad[n] {
 		return nil
@@ -211,9 +232,10 @@ func (d *decoder) mapFields(n *yaml.Node, path string) []mapping.Field {
 	for i, field := range fields {
 		if _, err := mapping.Compile([]mapping.Field{field}); err != nil {
 			err = fieldCause(err, field.Name)
-			if slices.Contains(pipelineKeys, field.Name) {
-				// The usual cause: a pipeline key indented one level too far.
-				err = fmt.Errorf("%w (this %q is indented under map:, so it is read as a destination field; if it is the pipeline's %s:, indent it like map:)", err, field.Name, field.Name)
+			if h := misplaced.hint(field.Name, path[strings.LastIndex(path, ".")+1:]); h != "" {
+				// The usual cause: a key of the pipeline (or sync) indented
+				// one level too far.
+				err = fmt.Errorf("%w (%s)", err, h)
 			}
 			d.exprError(vals[i], paths[i], err)
 			failed = true

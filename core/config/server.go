@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -445,8 +446,22 @@ func (d *decoder) schedule(n *yaml.Node, path string, p *Pipeline) {
 	}
 	sched, err := ParseCron(s.Value)
 	if err != nil {
-		d.errs.at(s, path, fmt.Sprintf("expected %s, got %s (as cron: %v)", what, describe(s), err))
+		hint := durationHint(s.Value)
+		switch {
+		case hint != "":
+		case len(strings.Fields(s.Value)) == 6:
+			hint = fmt.Sprintf("as cron: %v; there is no seconds field: minute, hour, day of month, month, day of week", err)
+		default:
+			hint = fmt.Sprintf("as cron: %v", err)
+		}
+		d.errs.at(s, path, fmt.Sprintf("expected %s, got %s (%s)", what, describe(s), hint))
 		return
+	}
+	if every, ok := strings.CutPrefix(strings.TrimSpace(s.Value), "@every "); ok {
+		if v, err := time.ParseDuration(strings.TrimSpace(every)); err == nil && v < time.Second {
+			d.errs.at(s, path, fmt.Sprintf("expected a schedule of at least 1s, got %s (cron would run it every second)", describe(s)))
+			return
+		}
 	}
 	if sched.Next(time.Now()).IsZero() {
 		// The cron library looks five years ahead; a day that never comes

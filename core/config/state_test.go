@@ -68,7 +68,7 @@ func TestStateErrors(t *testing.T) {
 		{name: "unknown driver", yaml: "version: 1\nstate: {driver: postgresql}\n",
 			want: []string{`FILE:2:17: state.driver: expected sqlite or postgres, got "postgresql" (did you mean "postgres"?)`}},
 		{name: "unknown key", yaml: "version: 1\nstate: {driver: postgres, dns: host=db}\n",
-			want: []string{`FILE:2:27: state.dns: unknown key (expected one of: path, driver, dsn)`,
+			want: []string{`FILE:2:27: state.dns: unknown key (did you mean "dsn"? expected one of: path, driver, dsn)`,
 				"FILE:2:8: state.dsn: missing required key: the postgres driver needs a connection string, such as dsn: ${CXHUB_PG_DSN} (or set CXHUB_STATE_DSN)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -100,7 +100,7 @@ func (d *decoder) sideMap(f map[string]pair, key, path string) syncSide {
 	if !ok || isNull(v.val) {
 		return s
 	}
-	s.fields = d.mapFields(v.val, keyPath(path, key))
+	s.fields = d.mapFields(v.val, keyPath(path, key), misplacedKey{keys: syncKeys, present: f, owner: "sync"})
 	if m := resolve(v.val); m != nil && m.Kind == yaml.MappingNode && len(m.Content) == 0 {
 		// An empty map is the identity mapping of a pipeline: in a sync it
 		// would copy every field both ways, unchecked.

@@ -3,6 +3,7 @@ package mapping
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -27,9 +28,10 @@ func checkPath(p string) *pathError {
 	if p == "" {
 		return &pathError{0, "empty path"}
 	}
-	var open []int // offsets of the unclosed ( [ {
-	inString := -1 // offset of the opening quote while inside a quoted string
-	segStart := 0  // offset where the current top-level segment starts
+	var open []int  // offsets of the unclosed ( [ {
+	inString := -1  // offset of the opening quote while inside a quoted string
+	segStart := 0   // offset where the current top-level segment starts
+	modArg := false // inside a modifier's argument (@dig:"a + b"), which is not a path
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		if inString >= 0 {
@@ -43,6 +45,13 @@ func checkPath(p string) *pathError {
 		}
 		if c == '@' && i == segStart && len(open) == 0 {
 			if err := checkModifier(p, i); err != nil {
+				return err
+			}
+			end := modifierEnd(p, i)
+			modArg = end < len(p) && p[end] == ':'
+		}
+		if len(open) == 0 && !modArg {
+			if err := checkNotArithmetic(p, i); err != nil {
 				return err
 			}
 		}
@@ -73,6 +82,7 @@ func checkPath(p string) *pathError {
 			if c != '|' {
 				continue
 			}
+			modArg = false
 			if i == segStart {
 				return &pathError{i, "empty path segment"}
 			}
@@ -84,6 +94,7 @@ func checkPath(p string) *pathError {
 			if len(open) > 0 {
 				continue
 			}
+			modArg = false
 			if i == segStart {
 				return &pathError{i, "empty path segment"}
 			}
@@ -107,15 +118,64 @@ func checkPath(p string) *pathError {
 // one): gjson would give nothing for the path, on every record, without a
 // word. at is the offset of the "@".
 func checkModifier(p string, at int) *pathError {
-	end := at + 1
-	for end < len(p) && (p[end] == '_' || p[end] >= 'a' && p[end] <= 'z' || p[end] >= 'A' && p[end] <= 'Z' || p[end] >= '0' && p[end] <= '9') {
-		end++
-	}
-	name := p[at+1 : end]
+	name := p[at+1 : modifierEnd(p, at)]
 	if !gjson.ModifierExists(name, nil) {
 		return &pathError{at, fmt.Sprintf("unknown modifier @%s: gjson has none of that name (see https://github.com/tidwall/gjson#modifiers)", name)}
 	}
 	return nil
+}
+
+// modifierEnd returns the offset just past the name of the modifier whose
+// "@" is at offset at.
+func modifierEnd(p string, at int) int {
+	end := at + 1
+	for end < len(p) && (p[end] == '_' || p[end] >= 'a' && p[end] <= 'z' || p[end] >= 'A' && p[end] <= 'Z' || p[end] >= '0' && p[end] <= '9') {
+		end++
+	}
+	return end
+}
+
+// checkNotArithmetic rejects, at offset i of a path outside any query,
+// multipath or modifier argument, what is meant as an expression over
+// several fields: "+" anywhere (first_name+last_name), "," (a list of
+// paths without {...} or [...]), and "-", "*", "/" or "%" standing alone
+// between spaces (total - discount). gjson would read such a path as one
+// key of that odd name and give nothing on every record, without a word.
+// A key that really holds one of these is written with a backslash (\+),
+// and "-" inside a word (e-mail) is a plain key.
+func checkNotArithmetic(p string, i int) *pathError {
+	c := p[i]
+	var msg string
+	switch c {
+	case '+':
+		msg = `"+" is not an operator of the map language: a path reads one field`
+	case ',':
+		msg = `"," outside {...} or [...] is not part of a path`
+	case '-', '*', '/', '%':
+		if i == 0 || i == len(p)-1 || !isSpace(p[i-1]) || !isSpace(p[i+1]) {
+			return nil
+		}
+		msg = fmt.Sprintf("%q is not an operator of the map language: a path reads one field", string(c))
+	default:
+		return nil
+	}
+	hint := ""
+	if fields := operands(p); len(fields) > 1 {
+		hint = `to join fields, write a template: "{{` + strings.Join(fields, "}} {{") + `}}"; `
+	}
+	return &pathError{i, fmt.Sprintf(`%s (%sa key that really contains %q is written "\%s")`, msg, hint, string(c), string(c))}
+}
+
+// operands splits an expression such as "first_name + last_name" into the
+// paths it names, for the template an error suggests.
+func operands(p string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(p, func(r rune) bool { return r == '+' || r == ',' || r < utf8.RuneSelf && isSpace(byte(r)) }) {
+		if strings.Trim(f, "-*/%") != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // conditionOperator returns the comparison or logical operator s starts

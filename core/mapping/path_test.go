@@ -20,6 +20,16 @@ func TestCheckPathAccepts(t *testing.T) {
 		`a\\`,
 		"first name",
 		"!true",
+		"e-mail",
+		"x-request-id",
+		"first name",
+		`a\+b`,
+		`a\,b`,
+		"friends.#(age>45)#.first",
+		`friends.#(name=="a + b")`,
+		`@dig:"a + b"`,
+		"a.*",
+		"{first,last}",
 	} {
 		if err := checkPath(p); err != nil {
 			t.Errorf("checkPath(%q) = %v, want nil", p, err)
