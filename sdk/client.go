@@ -321,8 +321,8 @@ func (w *remoteWriter) writeChunk(ctx context.Context, records []Record) ([]Resu
 		return nil, fmt.Errorf("connector %s: write: %w", w.plugin.spec.Name, err)
 	}
 	if len(results) != len(records) {
-		return nil, fmt.Errorf("connector %s: write: %d results for a batch of %d records",
-			w.plugin.spec.Name, len(results), len(records))
+		return nil, fmt.Errorf("connector %s: write: %w", w.plugin.spec.Name,
+			resultCountBug(w.plugin.spec.Name, len(results), len(records)))
 	}
 	return results, nil
 }

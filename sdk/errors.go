@@ -24,9 +24,14 @@ const (
 	KindConfig
 	// KindAuth means the credentials were refused: the run stops.
 	KindAuth
+	// KindConnectorBug means the connector broke the protocol's contract
+	// (a Write that returned a different number of results than it was
+	// given records, say): a bug in the connector, which no retry fixes.
+	// The run stops at once. The SDK raises it; a connector has no reason to.
+	KindConnectorBug
 )
 
-var kindNames = [...]string{"unknown", "transient", "rate_limited", "bad_record", "config", "auth"}
+var kindNames = [...]string{"unknown", "transient", "rate_limited", "bad_record", "config", "auth", "connector_bug"}
 
 // String returns the kind's name as used in logs, the CLI and the state file.
 func (k ErrorKind) String() string {
@@ -113,4 +118,12 @@ func RetryAfterOf(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
+}
+
+// resultCountBug is the error for a Write that answered n records with got
+// results: the connector broke the contract, and no retry would help.
+func resultCountBug(connector string, got, n int) error {
+	return withKind(KindConnectorBug, fmt.Errorf(
+		"connector bug: %s returned %d results for a batch of %d records (Write must return one result per record, in order); "+
+			"not retried: report it to the connector's maintainer", connector, got, n), 0)
 }

@@ -9,12 +9,12 @@ import (
 )
 
 // allKinds lists every ErrorKind.
-var allKinds = []ErrorKind{KindUnknown, KindTransient, KindRateLimited, KindBadRecord, KindConfig, KindAuth}
+var allKinds = []ErrorKind{KindUnknown, KindTransient, KindRateLimited, KindBadRecord, KindConfig, KindAuth, KindConnectorBug}
 
 func TestErrorKindNames(t *testing.T) {
 	want := map[ErrorKind]string{
 		KindUnknown: "unknown", KindTransient: "transient", KindRateLimited: "rate_limited",
-		KindBadRecord: "bad_record", KindConfig: "config", KindAuth: "auth",
+		KindBadRecord: "bad_record", KindConfig: "config", KindAuth: "auth", KindConnectorBug: "connector_bug",
 	}
 	for _, k := range allKinds {
 		if got := k.String(); got != want[k] {
@@ -38,7 +38,7 @@ func TestErrorKindNames(t *testing.T) {
 func TestErrorKindRetryable(t *testing.T) {
 	want := map[ErrorKind]bool{
 		KindUnknown: true, KindTransient: true, KindRateLimited: true,
-		KindBadRecord: false, KindConfig: false, KindAuth: false,
+		KindBadRecord: false, KindConfig: false, KindAuth: false, KindConnectorBug: false,
 	}
 	for _, k := range allKinds {
 		if got := k.Retryable(); got != want[k] {

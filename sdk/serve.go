@@ -193,7 +193,7 @@ func (s *server) writeBatches(ctx context.Context, stream pb.Connector_WriteServ
 			return err
 		}
 		if len(resp.Results) != len(records) {
-			return fmt.Errorf("connector bug: %d results for a batch of %d records", len(resp.Results), len(records))
+			return resultCountBug(s.impl.Spec().Name, len(resp.Results), len(records))
 		}
 		if err := send(resultsToPB(resp.Results, s.packed)); err != nil {
 			return err

@@ -193,6 +193,9 @@ var kindCodes = map[ErrorKind]codes.Code{
 	KindBadRecord:   codes.InvalidArgument,
 	KindConfig:      codes.FailedPrecondition,
 	KindAuth:        codes.Unauthenticated,
+	// Only with the Error detail: without it, INTERNAL (which gRPC uses
+	// for its own failures too) is taken as unknown.
+	KindConnectorBug: codes.Internal,
 }
 
 func errorToPB(err error) *pb.Error {
@@ -263,7 +266,7 @@ func errorFromStatus(err error) error {
 	}
 	kind := KindUnknown
 	for k, c := range kindCodes {
-		if c == st.Code() && k != KindUnknown {
+		if c == st.Code() && k != KindUnknown && k != KindConnectorBug {
 			kind = k
 		}
 	}

@@ -450,7 +450,7 @@ func (b *batchWriter) write(ctx context.Context, recs []sdk.Record, out []outgoi
 				continue
 			}
 			switch kind := sdk.KindOf(res.Err); {
-			case kind == sdk.KindConfig || kind == sdk.KindAuth:
+			case kind == sdk.KindConfig || kind == sdk.KindAuth || kind == sdk.KindConnectorBug:
 				return fmt.Errorf("write record %q to %s.%s: %w", o.rec.Key, b.p.to.Name, b.p.cfg.To.Stream, res.Err)
 			case kind.Retryable():
 				o.lastErr = res.Err

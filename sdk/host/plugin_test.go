@@ -764,6 +764,9 @@ func TestPluginWriteWrongResultCount(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "2 results for a batch of 3 records") {
 		t.Fatalf("Write with a connector answering 2 results for 3 records: err = %v, want it reported", err)
 	}
+	if k := sdk.KindOf(err); k != sdk.KindConnectorBug {
+		t.Errorf("kind of %v = %v, want connector_bug: no retry fixes it", err, k)
+	}
 	_ = w.Close(ctx)
 }
 

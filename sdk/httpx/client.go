@@ -49,7 +49,8 @@ type Options struct {
 	// UserAgent is sent with every request; empty means DefaultUserAgent.
 	UserAgent string
 	// Timeout bounds one attempt, from dialling to the last body byte;
-	// zero means DefaultTimeout.
+	// zero means DefaultTimeout (30s). An attempt that got no answer in
+	// that time is retried once at most (see Client.Do).
 	Timeout time.Duration
 	// MaxRetries is how many times a retryable failure is retried after the
 	// first attempt; zero means DefaultMaxRetries, -1 means never.

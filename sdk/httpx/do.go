@@ -43,8 +43,11 @@ import (
 // refused with a 429, which means the vendor did nothing: after the
 // wait the vendor asked for, or else after a jittered exponential backoff. A
 // wait longer than Options.MaxWait is not slept: the error is returned at
-// once, carrying the wait for the core to schedule. After the last retry the
-// last error is returned.
+// once, carrying the wait for the core to schedule. An attempt that gets no
+// answer within Options.Timeout ("the vendor did not answer within 30s") is
+// retried once at most, whatever MaxRetries says, so a vendor that takes the
+// connection and never answers costs two timeouts, not MaxRetries+1. After
+// the last retry the last error is returned.
 //
 // When ctx ends, Do returns ctx.Err() itself, without a kind, at once, even
 // in the middle of a wait.
@@ -57,6 +60,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		return nil, err
 	}
 	var nextBackoff func() time.Duration
+	unanswered := 0
 	for attempt := 0; ; attempt++ {
 		resp, after, err := c.attempt(ctx, p)
 		if err == nil {
@@ -71,8 +75,11 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		// that must not be sent twice may be sent again.
 		refused := resp != nil && resp.Status == http.StatusTooManyRequests
 		_, spent := IsQuotaExhausted(err) // waiting for a quota's reset is the caller's choice
+		if errors.Is(err, errNoAnswer) {
+			unanswered++
+		}
 		retry := sdk.KindOf(err).Retryable() && (p.retryable || refused) && attempt < c.maxRetries && after <= c.maxWait && !spent &&
-			!errors.Is(err, errNothingListens)
+			!errors.Is(err, errNothingListens) && unanswered <= maxUnansweredRetries
 		wait := after
 		if retry && wait == 0 {
 			if nextBackoff == nil {
@@ -188,13 +195,25 @@ func (c *Client) transportError(ctx context.Context, p *prepared, err error) err
 	case timedOut(err):
 		// Not wrapping context.DeadlineExceeded: that would read as the
 		// caller's deadline, not this attempt's.
-		return sdk.Transient(p.fail(fmt.Errorf("no response within %s", c.timeout)))
+		return sdk.Transient(p.fail(fmt.Errorf("%w within %s: is the vendor down, or the base URL not its API?", errNoAnswer, c.timeout)))
 	case refusedOnLoopback(err, p.url):
 		return sdk.Transient(p.fail(fmt.Errorf("%w: %w: nothing listens there; if it is a sandbox, start it (the built-in ones: make sandboxes)",
 			unwrapURLError(err), errNothingListens)))
 	}
 	return sdk.Transient(p.fail(fmt.Errorf("send request: %w", unwrapURLError(err))))
 }
+
+// errNoAnswer marks an attempt that got no response (not even its status
+// line) within Options.Timeout: the vendor, or whatever listens at the base
+// URL, took the request and said nothing. Such an attempt is retried
+// maxUnansweredRetries times at most, whatever Options.MaxRetries says: a
+// vendor that did not answer twice in a row is down or is not the vendor
+// (a wrong port), and each more attempt would cost a whole Timeout.
+var errNoAnswer = errors.New("the vendor did not answer")
+
+// maxUnansweredRetries is how many times Do retries an attempt that got no
+// answer (see errNoAnswer).
+const maxUnansweredRetries = 1
 
 // readError gives a failure to read a whole body its kind.
 func (c *Client) readError(ctx context.Context, p *prepared, resp *Response, err error) error {

@@ -370,7 +370,7 @@ func TestAttemptTimeoutIsTransient(t *testing.T) {
 	c := newClient(t, srv.URL, Options{Timeout: 50 * time.Millisecond, MaxRetries: -1})
 	_, err := c.Get(context.Background(), "/slow", nil)
 	wantKind(t, err, sdk.KindTransient)
-	if errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no response within 50ms") {
+	if errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "the vendor did not answer within 50ms") {
 		t.Errorf("error %q: want a timeout of the attempt, not of the caller's context", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // takes it, relative to the test's directory: "./cmd/cxhub-connector-acme")
 // into a temporary directory removed after the test, and returns the
 // binary's path, ready for Suite.Binary or host.Launch. The binary is named
-// after the package's last element. A failed build fails the test with the
+// after the package's last element ("." or "..": after that directory). A failed build fails the test with the
 // compiler's output; it is never skipped, so a binary test cannot pass
 // without a binary.
 func BuildPlugin(t testing.TB, pkg string) string {
@@ -21,7 +21,16 @@ func BuildPlugin(t testing.TB, pkg string) string {
 	if err != nil {
 		t.Fatalf("build %s: no go tool on PATH: %v", pkg, err)
 	}
-	bin := filepath.Join(t.TempDir(), path.Base(strings.TrimSuffix(filepath.ToSlash(pkg), "/")))
+	name := path.Base(strings.TrimSuffix(filepath.ToSlash(pkg), "/"))
+	if name == "." || name == ".." {
+		// "." from the connector's own directory: name it after that.
+		abs, err := filepath.Abs(pkg)
+		if err != nil {
+			t.Fatalf("build %s: %v", pkg, err)
+		}
+		name = filepath.Base(abs)
+	}
+	bin := filepath.Join(t.TempDir(), name)
 	if out, err := exec.Command(goTool, "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 		t.Fatalf("build %s: %v\n%s", pkg, err, out)
 	}

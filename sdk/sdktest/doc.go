@@ -53,11 +53,19 @@
 //     and must leave no goroutine behind. With a [Faulter], for the first
 //     stream read, a read while the system answers 401, 429 or 503 to every
 //     request fails with KindAuth, KindRateLimited or KindTransient.
-//   - write/<stream>/{idempotent,target_id,bad_record,faults} (a
+//   - write/<stream>/{idempotent,target_id,bad_record,faults,delete} (a
 //     [DestinationDriver]): writing the same records twice, in other
 //     batches, gives each record the same id and leaves one object per
-//     record; writing changed records with the ids as TargetID updates the
-//     same objects; a bad record fails alone, with KindBadRecord. With a
+//     record; the first write says created=true for each record the
+//     destination did not hold before (the driver's Count, asked first; a
+//     Count that fails then counts as empty), every later one
+//     created=false; writing changed records with the ids as TargetID
+//     updates the same objects; a bad record fails alone, with
+//     KindBadRecord. For a stream that declares Capabilities.Delete,
+//     deleting half the records by TargetID with data {} removes exactly
+//     those objects, the same deletes again succeed (idempotent), and a
+//     delete of a record the destination never held succeeds; no delete
+//     fails or says created=true. With a
 //     [Faulter], for the first stream written, a batch written while the
 //     system answers 401, 429 or 503 fails with the status's kind, as a
 //     whole or record by record.

@@ -50,6 +50,9 @@ const (
 	flawUntypedNoHost    = "untyped_no_host"    // Check reports an unreachable system with an error of no kind
 	flawDiscoverDiffers  = "discover_differs"   // Discover declares the stream with another canonical kind
 	flawLookBack         = "look_back"          // a read from a state also sends again the people changed in the 3s up to it
+	flawNeverCreated     = "never_created"      // no written record is reported created, new or not
+	flawDeleteMissing    = "delete_missing"     // a delete of an object the system does not hold fails
+	flawDeleteKeeps      = "delete_keeps"       // a delete answers success and leaves the object
 )
 
 // lookBackSeconds is how far behind its state a read with flawLookBack
@@ -77,6 +80,7 @@ type person struct {
 }
 
 type object struct {
+	key   string
 	email string
 	data  string
 }
@@ -131,7 +135,7 @@ func (m *memory) Spec() sdk.Spec {
 		Name: "memory", Version: "1.2.3", Kind: sdk.CRM, ConfigSchema: schema,
 		Streams: []sdk.StreamSpec{{
 			Name: "people", Canonical: sdk.CanonicalCustomer, PrimaryKey: []string{"id"}, CursorField: "updated_at",
-			Capabilities: sdk.Capabilities{Read: true, IncrementalRead: true, Write: true},
+			Capabilities: sdk.Capabilities{Read: true, IncrementalRead: true, Write: true, Delete: true},
 		}},
 	}
 }
@@ -420,8 +424,12 @@ func (w *memoryWriter) Write(_ context.Context, req sdk.WriteRequest) (sdk.Write
 func (w *memoryWriter) Close(context.Context) error { return nil }
 
 // upsert writes one record: over the object TargetID names, else over the
-// object with its email, else as a new object.
+// object with its email, else as a new object. A delete removes the object
+// TargetID names, else the one written under its key, if there is one.
 func (m *memory) upsert(rec sdk.Record) sdk.Result {
+	if rec.Op == sdk.Delete {
+		return m.delete(rec)
+	}
 	email := gjson.GetBytes(rec.Data, "email").String()
 	if email == "" {
 		switch m.flaw {
@@ -440,7 +448,7 @@ func (m *memory) upsert(rec sdk.Record) sdk.Result {
 		id = rec.TargetID
 		if m.flaw == flawReplacesOnUpdate {
 			delete(s.objects, id)
-			return sdk.Written(s.add(email, rec.Data), false)
+			return sdk.Written(s.add(rec.Key, email, rec.Data), false)
 		}
 	}
 	for oid, o := range s.objects {
@@ -451,20 +459,45 @@ func (m *memory) upsert(rec sdk.Record) sdk.Result {
 	created := id == ""
 	switch {
 	case created:
-		id = s.add(email, rec.Data)
+		id = s.add(rec.Key, email, rec.Data)
 	case m.flaw == flawDuplicateObject && s.objects[id].data == string(rec.Data):
-		s.add(email, rec.Data)
+		s.add(rec.Key, email, rec.Data)
 	default:
-		s.objects[id] = object{email: email, data: string(rec.Data)}
+		s.objects[id] = object{key: rec.Key, email: email, data: string(rec.Data)}
 	}
-	return sdk.Written(id, created || m.flaw == flawAlwaysCreated)
+	return sdk.Written(id, (created || m.flaw == flawAlwaysCreated) && m.flaw != flawNeverCreated)
+}
+
+// delete removes the object a delete record names, if the system holds it.
+func (m *memory) delete(rec sdk.Record) sdk.Result {
+	s := m.st
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := ""
+	if _, ok := s.objects[rec.TargetID]; ok {
+		id = rec.TargetID
+	}
+	for oid, o := range s.objects {
+		if id == "" && o.key == rec.Key {
+			id = oid
+		}
+	}
+	switch {
+	case id == "" && m.flaw == flawDeleteMissing:
+		return sdk.Failed(sdk.BadRecord(fmt.Errorf("delete %s: no such person", rec.Key)))
+	case id == "":
+		return sdk.Written(rec.TargetID, false)
+	case m.flaw != flawDeleteKeeps:
+		delete(s.objects, id)
+	}
+	return sdk.Written(id, false)
 }
 
 // add stores a new object and returns its id. s.mu is held.
-func (s *store) add(email string, data []byte) string {
+func (s *store) add(key, email string, data []byte) string {
 	s.nextID++
 	id := fmt.Sprintf("obj-%d", s.nextID)
-	s.objects[id] = object{email: email, data: string(data)}
+	s.objects[id] = object{key: key, email: email, data: string(data)}
 	return id
 }
 

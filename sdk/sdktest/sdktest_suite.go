@@ -72,6 +72,12 @@ type Suite struct {
 	// because it often depends on the connection's config, which the spec
 	// cannot know and the Suite is given.
 	LookBack map[string]time.Duration
+	// UpdateOnly names the streams whose writes only update objects that
+	// exist and never create one (Shopify's fulfillment tracking): their
+	// results must say created=false, even on the first write. Every other
+	// stream written must say created=true for a record the destination
+	// did not hold before.
+	UpdateOnly []string
 	// Timeout bounds each connector and driver call; default 30s.
 	Timeout time.Duration
 	// Logger receives the connector's logs (in process), or the plugin's

@@ -37,6 +37,7 @@ func (r *run) writeStreams(t *testing.T, streams []sdk.StreamSpec) {
 			t.Run("target_id", sw.targetID)
 			t.Run("bad_record", sw.badRecord)
 			t.Run("faults", sw.writeFaults)
+			t.Run("delete", sw.deletes)
 		})
 	}
 }
@@ -63,6 +64,13 @@ func (sw *streamWrite) idempotent(t *testing.T) {
 	if err := checkDriverRecords(recs, n); err != nil {
 		t.Fatalf("driver: Records(%q, %d, 1): %v", name, n, err)
 	}
+	held := sw.heldBefore(t, recs)
+	if slices.Contains(sw.r.s.UpdateOnly, name) {
+		t.Logf("Suite.UpdateOnly names %s: its writes must say created=false, even for the first", name)
+		for i := range held {
+			held[i] = true
+		}
+	}
 	what := fmt.Sprintf("first write of %d records of %s (batches of %d)", n, name, size)
 	res := sw.write(t, what, cut(recs, size, size))
 	report(t, what, resultProblems(recs, res))
@@ -78,6 +86,7 @@ func (sw *streamWrite) idempotent(t *testing.T) {
 		}
 	}
 	t.Logf("%s: %d created", what, created)
+	report(t, what, firstCreatedProblems(recs, held, res))
 
 	what = fmt.Sprintf("second write of the same records (batches cut elsewhere: first of %d, then %d)", max(size/2, 1), size)
 	res = sw.write(t, what, cut(recs, max(size/2, 1), size))
@@ -200,9 +209,61 @@ func (sw *streamWrite) write(t *testing.T, what string, batches [][]sdk.Record) 
 	return results
 }
 
+// heldBefore asks the driver, before the first write, whether the
+// destination already holds each record (from an earlier run against a
+// lasting system). A Count that fails then (a file not made yet) is taken
+// as holding none of them, and said so.
+func (sw *streamWrite) heldBefore(t *testing.T, recs []sdk.Record) []bool {
+	t.Helper()
+	held := make([]bool, len(recs))
+	counts, err := sw.d.Count(sw.r.callCtx(t), sw.st.Name, recs)
+	if err != nil || len(counts) != len(recs) {
+		t.Logf("before the first write, the driver's Count(%q, %d records) gave %d counts, %v: taking the destination for empty",
+			sw.st.Name, len(recs), len(counts), err)
+		return held
+	}
+	for i, c := range counts {
+		held[i] = c > 0
+	}
+	return held
+}
+
+// firstCreatedProblems reports the records of the first write whose
+// Created says the wrong thing: true for an object the write made, false
+// for one the destination held before (held).
+func firstCreatedProblems(recs []sdk.Record, held []bool, res []sdk.Result) []string {
+	var notCreated, created []string
+	for i, r := range res {
+		switch {
+		case r.Err != nil:
+		case !held[i] && !r.Created:
+			notCreated = append(notCreated, recs[i].Key)
+		case held[i] && r.Created:
+			created = append(created, recs[i].Key)
+		}
+	}
+	var problems []string
+	if len(notCreated) > 0 {
+		problems = append(problems, fmt.Sprintf("want created=true for records new to the destination (the driver counted none before), "+
+			"got created=false for %d: %s (the core counts them as updated, not created; a stream that only updates objects that exist belongs in Suite.UpdateOnly)", len(notCreated), listKeys(notCreated)))
+	}
+	if len(created) > 0 {
+		problems = append(problems, fmt.Sprintf("want created=false for records the destination held before the first write (or of a stream in Suite.UpdateOnly), got created=true for %d: %s",
+			len(created), listKeys(created)))
+	}
+	return problems
+}
+
 // checkCounts asks the driver how many objects the destination holds for
 // each record: one each.
 func (sw *streamWrite) checkCounts(t *testing.T, what string, recs []sdk.Record) {
+	t.Helper()
+	sw.checkCountsAre(t, what, recs, 1)
+}
+
+// checkCountsAre asks the driver how many objects the destination holds
+// for each record: want each.
+func (sw *streamWrite) checkCountsAre(t *testing.T, what string, recs []sdk.Record, want int) {
 	t.Helper()
 	counts, err := sw.d.Count(sw.r.callCtx(t), sw.st.Name, recs)
 	if err != nil {
@@ -213,13 +274,17 @@ func (sw *streamWrite) checkCounts(t *testing.T, what string, recs []sdk.Record)
 	}
 	var wrong []string
 	for i, c := range counts {
-		if c != 1 {
+		if c != want {
 			wrong = append(wrong, fmt.Sprintf("%s: %d", recs[i].Key, c))
 		}
 	}
 	if len(wrong) > 0 {
-		t.Errorf("%s: want 1 object in the destination per record, got %d records with another count: %s",
-			what, len(wrong), listKeys(wrong))
+		objects := "objects"
+		if want == 1 {
+			objects = "object"
+		}
+		t.Errorf("%s: want %d %s in the destination per record, got %d records with another count: %s",
+			what, want, objects, len(wrong), listKeys(wrong))
 	}
 }
 

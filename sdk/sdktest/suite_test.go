@@ -210,6 +210,20 @@ func TestSuiteFailsBrokenConnectors(t *testing.T) {
 		fails: []string{"write/people/idempotent"},
 		says:  []string{"want created=false for records the destination already holds, got created=true for 25: [w-1 w-2"},
 	}, {
+		flaw:  flawNeverCreated,
+		fails: []string{"write/people/idempotent"},
+		says: []string{"first write of 25 records of people (batches of 10): want created=true for records new to the destination " +
+			"(the driver counted none before), got created=false for 25: [w-1 w-2"},
+	}, {
+		flaw:  flawDeleteMissing,
+		fails: []string{"write/people/delete"},
+		says: []string{`the same deletes again, the objects being gone (a delete must be idempotent): delete 1 (key "w-1", target id "obj-1") failed: kind bad_record: delete w-1: no such person; want success`,
+			`delete of a record the destination never held (key "w-26", no TargetID: the core knows no object for it): delete 1 (key "w-26", target id "") failed`},
+	}, {
+		flaw:  flawDeleteKeeps,
+		fails: []string{"write/people/delete"},
+		says:  []string{"after deleting them: want 0 objects in the destination per record, got 12 records with another count: [w-1: 1 w-2: 1"},
+	}, {
 		flaw:  flawBadRecordKind,
 		fails: []string{"write/people/bad_record"},
 		says:  []string{"want the bad record refused with kind bad_record, got kind transient: record has no email"},
@@ -383,4 +397,12 @@ func TestFailuresNameTheSuitesFiles(t *testing.T) {
 	if !strings.HasPrefix(line, "sdktest_") {
 		t.Errorf("the failure is reported at %q, want a location in a file named sdktest_*.go\n%s", line, out)
 	}
+}
+
+// A stream named in Suite.UpdateOnly only updates objects that exist: its
+// writes pass saying created=false, even the first.
+func TestUpdateOnlyStreamSaysNotCreated(t *testing.T) {
+	s := memorySuite(t, flawNeverCreated, false)
+	s.UpdateOnly = []string{"people"}
+	s.Run(t)
 }
