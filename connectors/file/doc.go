@@ -108,7 +108,9 @@
 // "id", else the record's TargetID, else its source Key — and then the key
 // is written into the line as "id", so that the file stays keyed when it is
 // opened again. A delete may carry no data: its key is then its TargetID
-// (or, without a configured key, its Key).
+// (or, without a configured key, its Key). A delete that names no line —
+// a configured key its data lacks, and no TargetID, so the core never
+// linked its record to one — has nothing to do and succeeds.
 //
 // The writer creates <stream>.<format> unless the stream already has a file,
 // whose format is kept. JSON Lines output is one compact object per line;

@@ -143,7 +143,7 @@ func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 				b.lookup = append(b.lookup, p.target)
 			}
 		}
-		if p.err == nil {
+		if p.err == nil && p.key != "" {
 			b.lookup = append(b.lookup, p.key)
 		}
 	}
@@ -171,6 +171,10 @@ func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 		p := &recs[i]
 		if p.err != nil {
 			results[i] = sdk.Failed(p.err)
+			continue
+		}
+		if p.del && p.key == "" {
+			results[i] = sdk.Written("", false) // nothing to delete: see deleteKey
 			continue
 		}
 		if p.del {

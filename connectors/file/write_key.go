@@ -42,7 +42,8 @@ func (w *writer) upsertKey(rec sdk.Record) (key string, obj []byte, err error) {
 
 // deleteKey returns the key a delete removes: the value at the key path in
 // its data if it has data, else its TargetID, else (without a configured
-// key) its Key.
+// key) its Key. With a configured key that the data lacks and no TargetID
+// it returns "": a delete of nothing, which succeeds.
 func (w *writer) deleteKey(rec sdk.Record) (string, error) {
 	if data := bytes.TrimSpace(rec.Data); len(data) > 0 {
 		if data[0] != '{' || !gjson.ValidBytes(data) {
@@ -59,7 +60,10 @@ func (w *writer) deleteKey(rec sdk.Record) (string, error) {
 		return rec.Key, nil
 	}
 	if w.keyConfigured {
-		return "", sdk.BadRecord(fmt.Errorf("record has no value at key path %q and no target id", w.keyPath))
+		// The core passes the TargetID of every object it linked: without
+		// one, and without the key in the data, this source record never
+		// reached the file, so there is nothing to delete.
+		return "", nil
 	}
 	return "", sdk.BadRecord(errors.New(`record has no "id", target id or key`))
 }

@@ -17,6 +17,8 @@ func suiteEnv(t *testing.T) (*env, sdktest.Suite) {
 		Driver:         driver{sb: e.sb, KitFaults: sdktest.KitFaults{Kit: e.sb.Kit()}},
 		Records:        25,
 		BatchSize:      10,
+		// Fulfillment tracking updates fulfillments that exist: never a create.
+		UpdateOnly: []string{StreamFulfillments},
 	}
 }
 

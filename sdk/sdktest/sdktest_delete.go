@@ -18,6 +18,9 @@ func (sw *streamWrite) deletes(t *testing.T) {
 	if !sw.st.Capabilities.Delete {
 		t.Skipf("stream %s does not declare delete", sw.st.Name)
 	}
+	if why := sw.r.s.NoDeleteCheck; why != "" {
+		t.Skipf("stream %s declares delete, but Suite.NoDeleteCheck says: %s", sw.st.Name, why)
+	}
 	sw.needDriver(t)
 	sw.needIdempotent(t)
 	name, size := sw.st.Name, sw.r.s.BatchSize

@@ -73,11 +73,17 @@ type Suite struct {
 	// cannot know and the Suite is given.
 	LookBack map[string]time.Duration
 	// UpdateOnly names the streams whose writes only update objects that
-	// exist and never create one (Shopify's fulfillment tracking): their
+	// exist and never create one (Shopify's fulfillment tracking), or that
+	// hold nothing, so that nothing is new to them (the null connector): their
 	// results must say created=false, even on the first write. Every other
 	// stream written must say created=true for a record the destination
 	// did not hold before.
 	UpdateOnly []string
+	// NoDeleteCheck, when set, says why the delete checks cannot run for
+	// this destination although its streams declare delete (the null
+	// connector holds nothing to remove, and its driver can tell only what
+	// the last writer received). The suite then skips them, saying so.
+	NoDeleteCheck string
 	// Timeout bounds each connector and driver call; default 30s.
 	Timeout time.Duration
 	// Logger receives the connector's logs (in process), or the plugin's
