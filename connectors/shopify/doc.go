@@ -51,7 +51,8 @@
 // HandleWebhook checks X-Shopify-Hmac-Sha256 against webhook_secret, drops
 // deliveries whose X-Shopify-Webhook-Id it has handled, and returns the
 // records of orders/create, orders/updated, fulfillments/create,
-// fulfillments/update, customers/create and customers/update.
+// fulfillments/update, customers/create and customers/update, and deletes
+// for customers/delete and orders/delete.
 //
 // See README.md for the configuration, the error mapping, the sandbox and
 // what could not be confirmed against Shopify.

@@ -26,7 +26,10 @@ const (
 // record, as a read gives it); for fulfillments/create and
 // fulfillments/update the fulfillment with its order's summary fetched
 // (a fulfillments record, as a read gives it); for customers/create and
-// customers/update the customer. Other topics give no record.
+// customers/update the customer; for customers/delete and orders/delete a
+// delete of the customer or order (Shopify's reads never show what was
+// deleted: its webhook is the only word of it). Other topics give no
+// record.
 //
 // X-Shopify-Hmac-Sha256, base64(HMAC-SHA256(webhook_secret, body)), is
 // required: without it, or with another, the delivery is refused with an
@@ -75,6 +78,8 @@ func (c *Connector) topicRecords(ctx context.Context, cfg config, topic string, 
 		stream = StreamCustomers
 	case "fulfillments/create", "fulfillments/update":
 		return c.fulfillmentDelivery(ctx, cfg, topic, body)
+	case "customers/delete", "orders/delete":
+		return deleteRecord(topic, body)
 	default:
 		return nil, nil
 	}
@@ -83,6 +88,21 @@ func (c *Connector) topicRecords(ctx context.Context, cfg config, topic string, 
 		return nil, sdk.BadRecord(fmt.Errorf("shopify webhook %s: the %s has no id", topic, stream))
 	}
 	return recs, nil
+}
+
+// deleteRecord is the delete of the customer or order a customers/delete or
+// orders/delete delivery names by its id (the body holds little else).
+func deleteRecord(topic string, body gjson.Result) ([]sdk.Record, error) {
+	stream := StreamCustomers
+	if topic == "orders/delete" {
+		stream = StreamOrders
+	}
+	id := body.Get("id")
+	if id.Int() <= 0 {
+		return nil, sdk.BadRecord(fmt.Errorf("shopify webhook %s: the body has no id of the deleted %s", topic, stream))
+	}
+	key := strconv.FormatInt(id.Int(), 10)
+	return []sdk.Record{{Stream: stream, Key: key, Op: sdk.Delete, Data: []byte(`{"id":` + key + `}`)}}, nil
 }
 
 // fulfillmentDelivery fetches the fulfillment's order, for its customer,

@@ -88,3 +88,38 @@ func TestWebhookTopics(t *testing.T) {
 		t.Errorf("another topic: %+v, %v; want no records", resp, err)
 	}
 }
+
+// TestWebhookDeletes: customers/delete and orders/delete, whose body is
+// little more than the id, give a delete of that customer or order, so
+// that a deleted customer leaves the customer index and a two-way sync.
+// Shopify's reads never show deleted objects.
+func TestWebhookDeletes(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 16, Customers: 3, Orders: 5})
+	for i, tt := range []struct {
+		topic, body, stream, key string
+	}{
+		{"customers/delete", `{"id":706405506930370084,"phone":null,"addresses":[],"tax_exemptions":[],"email_marketing_consent":null,"sms_marketing_consent":null,"admin_graphql_api_id":"gid://shopify/Customer/706405506930370084"}`, StreamCustomers, "706405506930370084"},
+		{"orders/delete", `{"id":820982911946154508}`, StreamOrders, "820982911946154508"},
+	} {
+		body := []byte(tt.body)
+		h := http.Header{}
+		h.Set(sandbox.TopicHeader, tt.topic)
+		h.Set(sandbox.HmacHeader, e.sb.SignWebhook(body))
+		h.Set(sandbox.WebhookIDHeader, "delete-"+strconv.Itoa(i))
+		resp, err := e.deliver(e.config(), h, body)
+		if err != nil || len(resp.Records) != 1 {
+			t.Errorf("%s: %+v, %v; want one delete", tt.topic, resp, err)
+			continue
+		}
+		if r := resp.Records[0]; r.Op != sdk.Delete || r.Stream != tt.stream || r.Key != tt.key {
+			t.Errorf("%s: %s %s/%s, want a delete of %s/%s", tt.topic, r.Op, r.Stream, r.Key, tt.stream, tt.key)
+		}
+	}
+	body := []byte(`{"name":"no id"}`)
+	h := http.Header{}
+	h.Set(sandbox.TopicHeader, "customers/delete")
+	h.Set(sandbox.HmacHeader, e.sb.SignWebhook(body))
+	if _, err := e.deliver(e.config(), h, body); sdk.KindOf(err) != sdk.KindBadRecord {
+		t.Errorf("a delete without an id: %v, want a bad record", err)
+	}
+}

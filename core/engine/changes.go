@@ -261,8 +261,6 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 			delete(d.next.F, lostKey)
 		}
 		if send {
-			fields = append(fields, v)
-			names = append(names, name)
 			d.next.F[rule.Key] = h
 			if rule.Always {
 				if d.next.K == nil {
@@ -270,6 +268,15 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 				}
 				d.next.K[rule.Key] = json.RawMessage(v.Raw)
 			}
+			if create && v.Type == gjson.Null {
+				// Nothing to create it with. A destination that finds an
+				// object it has already (by email) keeps the object's value,
+				// which, differing from the null remembered, is carried back
+				// as a change of that side next.
+				return true
+			}
+			fields = append(fields, v)
+			names = append(names, name)
 		}
 		return true
 	})

@@ -35,6 +35,10 @@ type fakeSystem struct {
 	// hidden is an object reads leave out; rejected one writes refuse as
 	// a bad record ("" for none).
 	hidden, rejected string
+	// upsertBy is a field a write without a TargetID finds an existing
+	// object by and updates, as HubSpot and Shopify find contacts and
+	// customers by email ("" creates every time).
+	upsertBy string
 }
 
 func newFakeSystem(prefix string) *fakeSystem {
@@ -117,6 +121,15 @@ func (s *fakeSystem) Write(_ context.Context, req sdk.WriteRequest) (sdk.WriteRe
 		if rejected {
 			results[i] = sdk.Failed(sdk.BadRecord(errors.New("rejected")))
 			continue
+		}
+		if created && s.upsertBy != "" {
+			s.mu.Lock()
+			for oid, obj := range s.objs {
+				if v, ok := fields[s.upsertBy]; ok && obj[s.upsertBy] == v {
+					id, created = oid, false
+				}
+			}
+			s.mu.Unlock()
 		}
 		if created {
 			s.mu.Lock()
@@ -268,6 +281,32 @@ func TestTwoWayCarriesAnEditOnceAndMergesFields(t *testing.T) {
 	w.b.put("b-1", map[string]any{"name": "Somebody Else"})
 	if _, ba, toA, _ := w.round(); toA != 0 || ba.Unchanged != 1 {
 		t.Errorf("edit of an a-owned field in b: %d writes to a (b→a %+v)", toA, ba)
+	}
+}
+
+// TestTwoWayFirstMatchKeepsWhatTheOtherSideLacks: a person both systems
+// already have, not linked yet, found by email by the first write. A field
+// the writing side has no value for (null) does not erase the value the
+// other side holds; the next round carries that value across, and the
+// sync settles.
+func TestTwoWayFirstMatchKeepsWhatTheOtherSideLacks(t *testing.T) {
+	w := newTwoWay(t)
+	w.a.upsertBy, w.b.upsertBy = "email", "email"
+	w.a.put("c1", map[string]any{"email": "ann@example.com", "phone": "+1 415 555 0101", "first": "Ann", "last": "Lee"})
+	w.b.put("b-7", map[string]any{"email": "ann@example.com", "phone": nil, "name": "Ann Lee"})
+	// b → a runs first (a → b failed, or runs on another schedule).
+	if res := w.runner.Sync(context.Background(), "people-b-to-a"); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := w.a.get("c1")["phone"]; got != "+1 415 555 0101" {
+		t.Fatalf("a's phone after b's first write: %v, want +1 415 555 0101 (b has no phone: nothing to take)", got)
+	}
+	w.round()
+	if a, b := w.a.get("c1"), w.b.get("b-7"); a["phone"] != "+1 415 555 0101" || b["phone"] != "+1 415 555 0101" {
+		t.Errorf("after a round: a %v, b %v; want a's phone on both", a, b)
+	}
+	if ab, ba, toA, toB := w.round(); toA != 0 || toB != 0 {
+		t.Errorf("the next round made %d writes to a and %d to b (a→b %+v, b→a %+v); want none", toA, toB, ab, ba)
 	}
 }
 

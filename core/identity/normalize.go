@@ -29,7 +29,9 @@ func (r Rules) NormalizeEmail(s string) string {
 
 // NormalizePhone returns a phone number in E.164 (+15550100001), reading
 // numbers without a country code in the rules' default region; "" for a
-// value that cannot be a phone number.
+// value that cannot be a phone number, and for one that could only be
+// dialled locally ("555-0100", no area code): it is no E.164 number, and
+// people of different towns share it.
 func (r Rules) NormalizePhone(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -43,7 +45,7 @@ func (r Rules) NormalizePhone(s string) string {
 		return v
 	}
 	num, err := phonenumbers.Parse(s, region)
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+	if err != nil || phonenumbers.IsPossibleNumberWithReason(num) != phonenumbers.IS_POSSIBLE {
 		return ""
 	}
 	return phonenumbers.Format(num, phonenumbers.E164)

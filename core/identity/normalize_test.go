@@ -12,7 +12,7 @@ import (
 // parsePhone is NormalizePhone without its short cut.
 func parsePhone(s, region string) string {
 	num, err := phonenumbers.Parse(strings.TrimSpace(s), region)
-	if err != nil || !phonenumbers.IsPossibleNumber(num) {
+	if err != nil || phonenumbers.IsPossibleNumberWithReason(num) != phonenumbers.IS_POSSIBLE {
 		return ""
 	}
 	return phonenumbers.Format(num, phonenumbers.E164)

@@ -118,3 +118,29 @@ func TestNormalize(t *testing.T) {
 		t.Errorf("GB default region: %q", got)
 	}
 }
+
+// TestLocalOnlyPhoneJoinsNothing: a number written without its area code
+// ("555-0100") is no E.164 number and no identifier. It used to become
+// "+15550100" and join two people of different towns who share the last
+// seven digits of their numbers.
+func TestLocalOnlyPhoneJoinsNothing(t *testing.T) {
+	r := identity.DefaultRules()
+	for _, in := range []string{"555-0100", "+1 555 0100", "555 0100"} {
+		if got := r.NormalizePhone(in); got != "" {
+			t.Errorf("phone %q: %q, want none (no area code)", in, got)
+		}
+	}
+	ix := openIndex(t, filepath.Join(t.TempDir(), "c.db"), r)
+	ingest(t, ix, contact("701", "ann@a.example", "555-0100", "Ann", "Lee"), contact("702", "bob@b.example", "555-0100", "Bob", "Diaz"))
+	a, err := ix.Find(ctx, "crm/contacts/701")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ix.Find(ctx, "crm/contacts/702")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Errorf("two people whose numbers lack an area code are one customer %d", a)
+	}
+}
