@@ -10,6 +10,7 @@ import (
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/engine"
+	"github.com/cxhub/cxhub/core/hub"
 	"github.com/cxhub/cxhub/core/server"
 	"github.com/spf13/cobra"
 )
@@ -86,7 +87,7 @@ func scheduledPipelines(cfg *config.Config, names []string) ([]string, error) {
 			return nil, fmt.Errorf("pipeline %q has no schedule: add `schedule: 5m` to it, or use `cxhub sync %s`", n, n)
 		}
 	}
-	return names, nil
+	return hub.Distinct(names), nil
 }
 
 // runReporter returns an event handler that prints one line per finished

@@ -148,3 +148,18 @@ func TestRunSaysWhichPipelinesArePaused(t *testing.T) {
 		t.Errorf("run p ran the paused pipeline:\n%s", stdout.String())
 	}
 }
+
+// TestSyncRunsAPipelineNamedTwiceOnce: `sync p p q p` runs p once and q
+// once, in the order first named (it used to run p three times).
+func TestSyncRunsAPipelineNamedTwiceOnce(t *testing.T) {
+	cfgPath, _, _, _ := dlqWorkspace(t)
+	for _, f := range []string{"contacts.jsonl", "companies.jsonl"} {
+		if err := os.WriteFile(filepath.Join(filepath.Dir(cfgPath), "in", f), []byte(`{"id":"1"}`+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ran, code, stderr := syncedPipelines(t, cfgPath, "p", "p", "q", "p")
+	if code != 0 || strings.Join(ran, ",") != "p,q" {
+		t.Errorf("sync p p q p: exit %d, ran %v, stderr:\n%s\nwant p and q once each", code, ran, stderr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -70,7 +71,8 @@ func (h *Hub) Runner(ctx context.Context) (*engine.Runner, error) {
 }
 
 // Pipelines resolves pipeline names (all of the config's, in file order,
-// if none is given); an unknown name is an error naming the file.
+// if none is given; a name given twice counts once, where first given);
+// an unknown name is an error naming the file.
 func (h *Hub) Pipelines(names []string) ([]string, error) {
 	cfg, err := h.Config()
 	if err != nil {
@@ -87,7 +89,18 @@ func (h *Hub) Pipelines(names []string) ([]string, error) {
 			return nil, fmt.Errorf("no pipeline named %q in %s", n, cfg.File)
 		}
 	}
-	return names, nil
+	return Distinct(names), nil
+}
+
+// Distinct returns names without repeats, each where first given.
+func Distinct(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Sync runs the named pipeline once: everything its source changed since
