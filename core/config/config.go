@@ -18,6 +18,9 @@ type Config struct {
 	StatePath   string // resolved, absolute: State.Path
 	State       State
 	PluginsDir  string  // resolved, absolute, or "" if not set
+	// PluginsDirAt is where plugins.dir is set: "file:line:column" of its
+	// value, or the environment variable; "" if not set.
+	PluginsDirAt string
 	LogLevel    string  // "" if not set
 	Server      Server  // how `cxhub serve` listens; defaults if absent
 	Monitor     Monitor // what `cxhub serve` watches; defaults if absent

@@ -22,6 +22,8 @@ type decoder struct {
 	// stateNodes places the state section's errors found after viper:
 	// its keys' nodes by key, and the section's own node as "".
 	stateNodes map[string]*yaml.Node
+	// pluginsDirNode is plugins.dir's value in the file, if set there.
+	pluginsDirNode *yaml.Node
 }
 
 // Keys allowed at each level of the file, in the order the errors list them.

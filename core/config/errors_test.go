@@ -130,6 +130,11 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "a state path that is a directory",
+			yaml: "version: 1\nstate: {path: /}\n",
+			want: []string{`FILE:2:9: state.path: / is a directory: expected the path of the SQLite state file, such as /cxhub.db`},
+		},
+		{
 			name: "bad names",
 			yaml: "version: 1\nconnections:\n  CRM: {connector: hubspot}\npipelines:\n  - name: My Pipeline\n    from: {connection: CRM, stream: a}\n    to: {connection: CRM, stream: b}\n",
 			want: []string{

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -67,7 +68,10 @@ func (d *decoder) fileSettings(top map[string]pair) map[string]string {
 		},
 	})
 	section("plugins", pluginsKeys, map[string]getter{
-		"dir": func(n *yaml.Node, path string) (string, bool) { return d.str(n, path, "a directory path") },
+		"dir": func(n *yaml.Node, path string) (string, bool) {
+			d.pluginsDirNode = n
+			return d.str(n, path, "a directory path")
+		},
 	})
 	section("log", logKeys, map[string]getter{
 		"level": func(n *yaml.Node, path string) (string, bool) { return d.oneOf(n, path, logLevels) },
@@ -119,6 +123,13 @@ func (d *decoder) settings(data []byte, fromFile map[string]string, c *Config) {
 	d.checkState(v.GetString(keyStatePath), v.GetString(keyStateDSN), c)
 	if dir := v.GetString(keyPluginsDir); dir != "" {
 		c.PluginsDir = d.abs(dir)
+		switch env := envVar(keyPluginsDir); {
+		case d.fromEnv(env):
+			c.PluginsDirAt = "environment variable " + env
+		case d.pluginsDirNode != nil:
+			n := resolve(d.pluginsDirNode)
+			c.PluginsDirAt = fmt.Sprintf("%s:%d:%d", d.errs.file, n.Line, n.Column)
+		}
 	}
 	level := v.GetString(keyLogLevel)
 	if env := envVar(keyLogLevel); d.fromEnv(env) && !slices.Contains(logLevels, level) {
@@ -172,6 +183,14 @@ func (d *decoder) checkState(path, dsn string, c *Config) {
 		}
 		c.StatePath = d.abs(path)
 		c.State.Path = c.StatePath
+		if info, err := os.Stat(c.StatePath); err == nil && info.IsDir() {
+			n, from := where(keyStatePath)
+			if n == nil && from == "" {
+				n = d.stateNodes[""]
+			}
+			d.errs.at(n, keyStatePath, fmt.Sprintf("%s is a directory: expected the path of the SQLite state file, such as %s%s",
+				c.StatePath, filepath.Join(c.StatePath, defaultStateDB), from))
+		}
 	}
 }
 

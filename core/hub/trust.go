@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"sort"
+	"syscall"
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/identity"
@@ -58,7 +60,7 @@ func (h *Hub) check(ctx context.Context, cfg *config.Config) error {
 	}
 	bins, err := host.Installed()
 	if err != nil {
-		return err
+		return h.pluginsDirError(cfg, host.Dir(), err)
 	}
 	var used []string
 	for _, c := range cfg.Connections {
@@ -220,7 +222,11 @@ func (h *Hub) InstalledSpecs(ctx context.Context) (specs map[string]sdk.Spec, fa
 	}
 	bins, err := host.Installed()
 	if err != nil {
-		return nil, nil, err
+		cfg, cerr := h.Config()
+		if cerr != nil {
+			return nil, nil, err
+		}
+		return nil, nil, h.pluginsDirError(cfg, host.Dir(), err)
 	}
 	names := make([]string, len(bins))
 	for i, b := range bins {
@@ -248,4 +254,27 @@ func JoinStartErrors(failed map[string]error) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// pluginsDirError says why the plugins directory dir cannot be listed,
+// where its path came from, and what to do.
+func (h *Hub) pluginsDirError(cfg *config.Config, dir string, err error) error {
+	var from string
+	switch {
+	case h.opts.PluginsDir != "":
+		from = "given on the command line"
+	case cfg.PluginsDirAt != "":
+		from = "plugins.dir, " + cfg.PluginsDirAt
+	default:
+		from = "the default, plugins/ beside the cxhub binary, as " + cfg.File + " sets no plugins.dir"
+	}
+	what := "cannot be read"
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		what = "does not exist"
+	case errors.Is(err, syscall.ENOTDIR):
+		what = "is not a directory"
+	}
+	return fmt.Errorf("the plugins directory %s (%s) %s: build the connectors into it (make build does, into bin/plugins), or set plugins.dir to the directory that has them: %w",
+		dir, from, what, err)
 }

@@ -172,3 +172,24 @@ pipelines:
 		}
 	})
 }
+
+// TestMissingPluginsDirNamesWhereItIsSet: a plugins.dir that does not
+// exist is reported with the place in the file that sets it and what to do
+// (it used to be only "list plugins in DIR: open DIR: no such file or
+// directory").
+func TestMissingPluginsDirNamesWhereItIsSet(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "cxhub.yaml")
+	writeFile(t, cfgPath, "version: 1\nstate: {path: state.db}\nplugins:\n  dir: ./noplugins\n")
+	h := New(Options{ConfigPath: cfgPath, LogOutput: io.Discard})
+	defer h.Close()
+	_, err := h.CheckedConfig(context.Background())
+	if err == nil {
+		t.Fatal("no error for a plugins directory that does not exist")
+	}
+	want := "the plugins directory " + filepath.Join(dir, "noplugins") + " (plugins.dir, " + cfgPath + ":4:8) does not exist: " +
+		"build the connectors into it (make build does, into bin/plugins), or set plugins.dir to the directory that has them"
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error:\n  %v\nwant it to begin\n  %s", err, want)
+	}
+}
