@@ -13,20 +13,20 @@ type Pos struct{ Line, Column int }
 
 // Config is a loaded and validated pipeline file.
 type Config struct {
-	File        string // the path Load was given
-	Version     int
-	StatePath   string // resolved, absolute: State.Path
-	State       State
-	PluginsDir  string  // resolved, absolute, or "" if not set
+	File       string // the path Load was given
+	Version    int
+	StatePath  string // resolved, absolute: State.Path
+	State      State
+	PluginsDir string // resolved, absolute, or "" if not set
 	// PluginsDirAt is where plugins.dir is set: "file:line:column" of its
 	// value, or the environment variable; "" if not set.
 	PluginsDirAt string
-	LogLevel    string  // "" if not set
-	Server      Server  // how `cxhub serve` listens; defaults if absent
-	Monitor     Monitor // what `cxhub serve` watches; defaults if absent
-	Connections map[string]*Connection
-	Pipelines   []*Pipeline // in file order, then two for each sync
-	Syncs       []*Sync     // in file order
+	LogLevel     string  // "" if not set
+	Server       Server  // how `cxhub serve` listens; defaults if absent
+	Monitor      Monitor // what `cxhub serve` watches; defaults if absent
+	Connections  map[string]*Connection
+	Pipelines    []*Pipeline // in file order, then two for each sync
+	Syncs        []*Sync     // in file order
 	// Customers is the customers section (identity rules, see package
 	// identity), nil if the file has none. It is decoded by core/identity.
 	Customers *yaml.Node

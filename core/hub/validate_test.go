@@ -46,7 +46,7 @@ state: {path: state.db}
 customers:
   bogus: 1
   max_shared: 0
-  match: [email, fax]
+  match: [email, fax, emial]
   phone: {default_region: XX}
   profile: {default: oldest}
 `)
@@ -55,9 +55,10 @@ customers:
 	_, err := h.CheckedConfig(context.Background())
 	got := configErrors(t, err, cfgPath)
 	want := []string{
-		`FILE:4:3: customers.bogus: unknown key (expected one of match, email, phone, never_match, max_shared, external_ids, profile)`,
+		`FILE:4:3: customers.bogus: unknown key (expected one of: match, email, phone, never_match, max_shared, external_ids, profile)`,
 		`FILE:5:15: customers.max_shared: expected a whole number of at least 1`,
 		`FILE:6:18: customers.match[1]: expected one of email, phone, external_id, links, got "fax"`,
+		`FILE:6:23: customers.match[2]: expected one of email, phone, external_id, links, got "emial" (did you mean "email"?)`,
 		`FILE:7:27: customers.phone.default_region: unknown region "XX" (expected an ISO 3166 code such as US, GB, DE)`,
 		`FILE:8:22: customers.profile.default: expected most_recent or priority, got "oldest"`,
 	}

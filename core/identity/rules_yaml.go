@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/internal/suggest"
 	"github.com/nyaruka/phonenumbers"
 	"go.yaml.in/yaml/v3"
 )
@@ -142,7 +143,7 @@ func (p *ruleParser) mapping(n *yaml.Node, key string, allowed ...string) map[st
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if len(allowed) > 0 && !slices.Contains(allowed, k.Value) {
-			p.at(k, key+"."+k.Value, "unknown key (expected one of "+strings.Join(allowed, ", ")+")")
+			p.at(k, key+"."+k.Value, "unknown key "+suggest.Hint(k.Value, "expected one of", allowed))
 			continue
 		}
 		out[k.Value] = n.Content[i+1]
@@ -195,7 +196,11 @@ func (p *ruleParser) list(n *yaml.Node, key string, allowed []string) []string {
 	for i, item := range n.Content {
 		s := p.str(item, fmt.Sprintf("%s[%d]", key, i))
 		if allowed != nil && !slices.Contains(allowed, s) {
-			p.at(item, fmt.Sprintf("%s[%d]", key, i), fmt.Sprintf("expected one of %s, got %q", strings.Join(allowed, ", "), s))
+			msg := fmt.Sprintf("expected one of %s, got %q", strings.Join(allowed, ", "), s)
+			if hint := suggest.Closest(s, allowed); hint != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", hint)
+			}
+			p.at(item, fmt.Sprintf("%s[%d]", key, i), msg)
 		}
 		out = append(out, s)
 	}
