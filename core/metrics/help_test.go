@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/cxhub/cxhub/core/config"
-	"github.com/cxhub/cxhub/core/monitor"
 )
 
 // TestHelpTextsNameEveryLabelValue: a help text that lists a label's
@@ -34,8 +33,7 @@ func TestHelpTextsNameEveryLabelValue(t *testing.T) {
 		}
 	}
 	alerts := alertsFiringDesc.String()
-	for _, k := range []string{monitor.KindConnectionFailing, monitor.KindPipelineStale, monitor.KindErrorRate,
-		monitor.KindDeadLetters, monitor.KindPluginHung, monitor.KindInboxHeld} {
+	for _, k := range alertKinds {
 		if !strings.Contains(alerts, k) {
 			t.Errorf("the help of cxhub_alerts_firing does not name kind %s", k)
 		}

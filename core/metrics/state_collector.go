@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/cxhub/cxhub/core/monitor"
 	"github.com/cxhub/cxhub/core/state"
 )
 
@@ -61,7 +62,12 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	c.collectAlerts(ctx, ch)
 }
 
-// collectAlerts counts the firing alerts by kind.
+// alertKinds are the kinds of alert the monitor raises.
+var alertKinds = []string{monitor.KindConnectionFailing, monitor.KindPipelineStale, monitor.KindErrorRate,
+	monitor.KindDeadLetters, monitor.KindPluginHung, monitor.KindInboxHeld}
+
+// collectAlerts counts the firing alerts by kind, 0 for a kind none of
+// whose alerts fires.
 func (c *stateCollector) collectAlerts(ctx context.Context, ch chan<- prometheus.Metric) {
 	st, err := c.hub.ReadStore()
 	var alerts []state.Alert
@@ -72,7 +78,12 @@ func (c *stateCollector) collectAlerts(ctx context.Context, ch chan<- prometheus
 		ch <- prometheus.NewInvalidMetric(alertsFiringDesc, fmt.Errorf("read the firing alerts: %w", err))
 		return
 	}
+	// Every kind is served, 0 when none fires, so that a query or a graph
+	// of a kind sees it drop to 0 instead of its series ending.
 	byKind := map[string]int{}
+	for _, k := range alertKinds {
+		byKind[k] = 0
+	}
 	for _, a := range alerts {
 		byKind[a.Kind]++
 	}
