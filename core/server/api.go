@@ -490,6 +490,7 @@ func (s *Server) replayDeadLetters(w http.ResponseWriter, r *http.Request) {
 	var out map[string]any
 	err := wk.do(r.Context(), func(ctx context.Context) {
 		res := s.hub.Replay(ctx, req.Pipeline, req.IDs)
+		s.deadLettersChanged()
 		out = map[string]any{"pipeline": res.Pipeline, "run": res.RunID, "status": res.Status, "counts": res.Counts}
 		if res.Err != nil {
 			out["error"] = s.hub.Redact(res.Err.Error())
@@ -524,6 +525,7 @@ func (s *Server) discardDeadLetters(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	s.deadLettersChanged()
 	writeJSON(w, http.StatusOK, map[string]any{"discarded": n})
 }
 
