@@ -39,7 +39,11 @@ func New() *Connector {
 }
 
 // Check reports whether dir is a directory, or can be created on the first
-// write when create_dir is on, and how many stream files it holds.
+// write when create_dir is on, and how many stream files it holds (see
+// check.go). A missing dir that cannot be created is a ConfigError; so is
+// a missing dir while create_dir is off, and a dir that is not a directory.
+// A dir this user may not write passes, with the message saying so: Check
+// does not know whether the connection is read (which works) or written.
 func (c *Connector) Check(_ context.Context, req sdk.CheckRequest) (sdk.CheckResponse, error) {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -53,13 +57,18 @@ func (c *Connector) Check(_ context.Context, req sdk.CheckRequest) (sdk.CheckRes
 		if err := checkCreatable(cfg.Dir); err != nil {
 			return sdk.CheckResponse{}, err
 		}
-		return sdk.CheckResponse{Message: fmt.Sprintf("0 stream files in %s (created on the first write)", cfg.Dir)}, nil
+		return sdk.CheckResponse{Message: fmt.Sprintf("0 stream files in %s (it does not exist yet: the writer creates it on the first write, "+
+			"as create_dir is on; a pipeline reading from it reads nothing until then)", cfg.Dir)}, nil
 	}
 	files, err := listStreamFiles(cfg.Dir)
 	if err != nil {
 		return sdk.CheckResponse{}, err
 	}
-	return sdk.CheckResponse{Message: fmt.Sprintf("%d stream files in %s", len(files), cfg.Dir)}, nil
+	msg := fmt.Sprintf("%d stream files in %s", len(files), cfg.Dir)
+	if err := writable(cfg.Dir); err != nil {
+		msg += fmt.Sprintf(" (not writable by this user: %v; reading works, writing to it fails)", err)
+	}
+	return sdk.CheckResponse{Message: msg}, nil
 }
 
 // dirExists reports whether the configured dir exists. A dir that is not a
@@ -78,26 +87,6 @@ func dirExists(cfg config) (bool, error) {
 		return false, sdk.ConfigError(fmt.Errorf("dir %s is not a directory", cfg.Dir))
 	}
 	return true, nil
-}
-
-// checkCreatable reports whether dir could be created: its nearest
-// existing ancestor must be a directory.
-func checkCreatable(dir string) error {
-	for p := filepath.Dir(filepath.Clean(dir)); ; p = filepath.Dir(p) {
-		info, err := os.Stat(p)
-		if err == nil {
-			if !info.IsDir() {
-				return sdk.ConfigError(fmt.Errorf("dir %s cannot be created: %s is not a directory", dir, p))
-			}
-			return nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return sdk.ConfigError(fmt.Errorf("dir %s cannot be created: %w", dir, err))
-		}
-		if filepath.Dir(p) == p {
-			return sdk.ConfigError(fmt.Errorf("dir %s cannot be created: no parent exists", dir))
-		}
-	}
 }
 
 // Discover returns one stream per data file in dir, and the streams

@@ -44,7 +44,8 @@ type Options struct {
 	// Client sends the notifications; nil means a client with a 10s timeout.
 	Client *http.Client
 	// EvaluateEvery is how often every pipeline's conditions are evaluated
-	// (also after every run that finishes); default 30s.
+	// (also after every run that finishes, and when DeadLettersChanged is
+	// called); default 30s.
 	EvaluateEvery time.Duration
 	// CheckTimeout bounds one connection check; default 1m.
 	CheckTimeout time.Duration
@@ -245,6 +246,14 @@ func (m *Monitor) rateLimited(e engine.Event) {
 	rl.LastAt, rl.LastWait = e.Time, e.Wait.String()
 	m.rateLimits[p.To.Connection] = rl
 }
+
+// DeadLettersChanged asks for the pipelines' conditions to be evaluated
+// now rather than at the next EvaluateEvery: dead letters were discarded
+// or replayed (the server calls it after each through the API or the
+// dashboard), so a pipeline_dead_letters alert they fired resolves within
+// moments. It does not wait for the evaluation; requests made while one is
+// pending coalesce. Before Run, or after it returned, it does nothing.
+func (m *Monitor) DeadLettersChanged() { kick(m.wake) }
 
 // kick signals ch without blocking; signals coalesce.
 func kick(ch chan struct{}) {

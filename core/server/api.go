@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -221,6 +222,57 @@ func (s *Server) getPipeline(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusNotFound, "no pipeline named "+r.PathValue("name"))
 }
 
+// pipelineKnown reports whether name, a ?pipeline= filter, names a
+// pipeline: one of the config in force, or one the state holds history of
+// (runs, dead letters) — a pipeline removed from the config keeps its
+// history listable. Otherwise it answers 404 naming it and listing the
+// config's pipelines, and returns false: an empty list would read as "no
+// runs" for a misspelt name. An empty name (no filter) is known.
+func (s *Server) pipelineKnown(w http.ResponseWriter, r *http.Request, st state.Store, name string) bool {
+	if name == "" {
+		return true
+	}
+	cfg := s.config()
+	if cfg == nil {
+		var err error
+		if cfg, err = s.hub.Config(); err != nil {
+			s.fail(w, err)
+			return false
+		}
+	}
+	if _, ok := cfg.Pipeline(name); ok {
+		return true
+	}
+	runs, err := st.Runs(r.Context(), state.RunFilter{Pipeline: name, Limit: 1})
+	if err != nil {
+		s.fail(w, err)
+		return false
+	}
+	if len(runs) > 0 {
+		return true
+	}
+	dls, err := st.DeadLetters(r.Context(), state.DeadLetterFilter{Pipeline: name, Limit: 1})
+	if err != nil {
+		s.fail(w, err)
+		return false
+	}
+	if len(dls) > 0 {
+		return true
+	}
+	names := make([]string, 0, len(cfg.Pipelines))
+	for _, p := range cfg.Pipelines {
+		names = append(names, p.Name)
+	}
+	sort.Strings(names)
+	known := "it has none"
+	if len(names) > 0 {
+		known = "pipelines: " + strings.Join(names, ", ")
+	}
+	writeError(w, http.StatusNotFound, fmt.Sprintf("pipeline: no pipeline named %q in the config (%s), and the state holds no runs of one; GET /api/v1/pipelines lists them",
+		name, known))
+	return false
+}
+
 // triggerPipeline asks for a sync now; it runs after any run in flight.
 func (s *Server) triggerPipeline(w http.ResponseWriter, r *http.Request) {
 	wk, ok := s.worker(r.PathValue("name"))
@@ -294,9 +346,13 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	runs, err := st.Runs(r.Context(), state.RunFilter{Pipeline: r.URL.Query().Get("pipeline"), Limit: limit})
+	pipeline := r.URL.Query().Get("pipeline")
+	runs, err := st.Runs(r.Context(), state.RunFilter{Pipeline: pipeline, Limit: limit})
 	if err != nil {
 		s.fail(w, err)
+		return
+	}
+	if len(runs) == 0 && !s.pipelineKnown(w, r, st, pipeline) {
 		return
 	}
 	writeJSON(w, http.StatusOK, nonNil(runs))
@@ -378,6 +434,9 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, deadLetterOf(d))
 	}
+	if len(out) == 0 && !s.pipelineKnown(w, r, st, f.Pipeline) {
+		return
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -431,6 +490,7 @@ func (s *Server) replayDeadLetters(w http.ResponseWriter, r *http.Request) {
 	var out map[string]any
 	err := wk.do(r.Context(), func(ctx context.Context) {
 		res := s.hub.Replay(ctx, req.Pipeline, req.IDs)
+		s.deadLettersChanged()
 		out = map[string]any{"pipeline": res.Pipeline, "run": res.RunID, "status": res.Status, "counts": res.Counts}
 		if res.Err != nil {
 			out["error"] = s.hub.Redact(res.Err.Error())
@@ -465,6 +525,7 @@ func (s *Server) discardDeadLetters(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	s.deadLettersChanged()
 	writeJSON(w, http.StatusOK, map[string]any{"discarded": n})
 }
 

@@ -98,10 +98,18 @@ func startErrorsServer(t *testing.T, seed func(state.Store)) *errorsServer {
 // outcomes recorder).
 func startErrorsServerWith(t *testing.T, seed func(state.Store), met func(*hub.Hub) Metrics) *errorsServer {
 	t.Helper()
+	return startServerOf(t, errorsConfig, seed, met, nil)
+}
+
+// startServerOf starts a server over configYAML (errorsConfig or one like
+// it) with the Metrics met makes (nil: the outcomes recorder) and the
+// Monitor mon makes (nil: the default one).
+func startServerOf(t *testing.T, configYAML string, seed func(state.Store), met func(*hub.Hub) Metrics, mon func(*hub.Hub) Monitor) *errorsServer {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the file and Zendesk connectors")
 	}
-	h, logs := newTestHub(t, errorsConfig)
+	h, logs := newTestHub(t, configYAML)
 	dir := filepath.Dir(mustConfig(t, h).File)
 	for _, d := range []string{"in", "out", "plugins"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
@@ -130,7 +138,11 @@ func startErrorsServerWith(t *testing.T, seed func(state.Store), met func(*hub.H
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	srv := New(h, Options{Listener: ln, Metrics: m, ShutdownGrace: time.Second})
+	var monitor Monitor
+	if mon != nil {
+		monitor = mon(h)
+	}
+	srv := New(h, Options{Listener: ln, Metrics: m, Monitor: monitor, ShutdownGrace: time.Second})
 	go func() { done <- srv.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
@@ -174,22 +186,29 @@ func (e *errorsServer) post(path, body string) (int, string) {
 // deadLetter stores a pending dead letter of pipeline and returns its id.
 func (e *errorsServer) deadLetter(pipeline, stream, key string) int64 {
 	e.t.Helper()
+	return storeDeadLetter(e.t, e.st, pipeline, stream, key)
+}
+
+// storeDeadLetter stores a pending dead letter of pipeline in st, in a
+// run of its own, and returns its id.
+func storeDeadLetter(t *testing.T, st state.Store, pipeline, stream, key string) int64 {
+	t.Helper()
 	ctx := context.Background()
-	run, err := e.st.StartRun(ctx, pipeline)
+	run, err := st.StartRun(ctx, pipeline)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
-	err = e.st.Commit(ctx, state.Commit{RunID: run, Pipeline: pipeline, DeadLetters: []state.DeadLetter{{
+	err = st.Commit(ctx, state.Commit{RunID: run, Pipeline: pipeline, DeadLetters: []state.DeadLetter{{
 		Stream: stream, Key: key, Op: "upsert", Data: []byte(`{"id":"` + key + `"}`), ErrorKind: "bad_record", Error: "refused"}}})
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
-	if err := e.st.FinishRun(ctx, run, state.RunSucceeded, ""); err != nil {
-		e.t.Fatal(err)
+	if err := st.FinishRun(ctx, run, state.RunSucceeded, ""); err != nil {
+		t.Fatal(err)
 	}
-	dls, err := e.st.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: pipeline})
+	dls, err := st.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: pipeline})
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return dls[len(dls)-1].ID
 }

@@ -295,6 +295,7 @@ func (b dashboardBackend) Replay(ctx context.Context, pipeline string, ids []int
 	var out dashboard.ReplayResult
 	err := wk.do(ctx, func(ctx context.Context) {
 		res := b.s.hub.Replay(ctx, pipeline, ids)
+		b.s.deadLettersChanged()
 		out = dashboard.ReplayResult{Pipeline: res.Pipeline, RunID: res.RunID, Status: res.Status, Counts: res.Counts}
 		if res.Err != nil {
 			out.Error = b.s.hub.Redact(res.Err.Error())
@@ -307,5 +308,9 @@ func (b dashboardBackend) Replay(ctx context.Context, pipeline string, ids []int
 }
 
 func (b dashboardBackend) Discard(ctx context.Context, ids []int64) (int64, error) {
-	return b.s.hub.Discard(ctx, ids)
+	n, err := b.s.hub.Discard(ctx, ids)
+	if err == nil {
+		b.s.deadLettersChanged()
+	}
+	return n, err
 }

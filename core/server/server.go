@@ -67,6 +67,10 @@ type Monitor interface {
 	// (when the oldest inbox entry it has still to take was received) is
 	// set, and resolves it when since is zero.
 	InboxHeld(ctx context.Context, pipeline string, since time.Time, retention time.Duration)
+	// DeadLettersChanged asks for the pipelines' conditions to be evaluated
+	// soon, without waiting: dead letters were discarded or replayed, so
+	// a pipeline_dead_letters alert may resolve. It must not block.
+	DeadLettersChanged()
 }
 
 // Metrics is what the server needs of the metrics (core/metrics).
@@ -292,6 +296,14 @@ func (s *Server) Reload(ctx context.Context) error {
 	}
 	s.log.Warn("config reloaded", "file", cfg.File, "pipelines", len(cfg.Pipelines))
 	return nil
+}
+
+// deadLettersChanged tells the monitor, if any, that dead letters were
+// discarded or replayed.
+func (s *Server) deadLettersChanged() {
+	if s.opts.Monitor != nil {
+		s.opts.Monitor.DeadLettersChanged()
+	}
 }
 
 // config returns the config in force.

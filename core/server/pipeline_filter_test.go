@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/cxhub/cxhub/core/state"
+)
+
+// TestPipelineFilterOfNoPipelineIsA404: GET /api/v1/runs and
+// /api/v1/dead-letters with ?pipeline= naming a pipeline that neither the
+// config nor the state's history has answer 404 naming it and listing the
+// pipelines there are (they answered 200 [], so a typo looked like "no
+// runs, no dead letters"). A pipeline removed from the config whose runs
+// and dead letters are still in the state keeps its history listable; one
+// of the config that never ran is an empty list.
+func TestPipelineFilterOfNoPipelineIsA404(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// "gone" ran and dead-lettered a record, then left the config.
+	run, err := st.StartRun(ctx, "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(ctx, state.Commit{RunID: run, Pipeline: "gone", DeadLetters: []state.DeadLetter{{
+		Stream: "contacts", Key: "a", Op: "upsert", Data: []byte(`{"id":"a"}`), ErrorKind: "bad_record", Error: "refused"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, run, state.RunSucceeded, ""); err != nil {
+		t.Fatal(err)
+	}
+	routes := s.routes()
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   []string // in the error, for a 404; the count of items, for a 200
+		items  int
+	}{
+		{"/api/v1/runs?pipeline=typo", 404, []string{`no pipeline named "typo"`, "pipelines: p, q, z"}, 0},
+		{"/api/v1/dead-letters?pipeline=typo", 404, []string{`no pipeline named "typo"`, "pipelines: p, q, z"}, 0},
+		{"/api/v1/dead-letters?pipeline=typo&status=all", 404, []string{`no pipeline named "typo"`}, 0},
+		{"/api/v1/runs?pipeline=gone", 200, nil, 1},
+		{"/api/v1/dead-letters?pipeline=gone", 200, nil, 1},
+		{"/api/v1/runs?pipeline=p", 200, nil, 0},
+		{"/api/v1/dead-letters?pipeline=p", 200, nil, 0},
+		{"/api/v1/runs", 200, nil, 1},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+operatorToken)
+		rec := httptest.NewRecorder()
+		routes.ServeHTTP(rec, req)
+		if rec.Code != tc.status || rec.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("GET %s = %d %s, want %d application/json", tc.path, rec.Code, rec.Body.String(), tc.status)
+			continue
+		}
+		if tc.status != 200 {
+			var body struct{ Error string }
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Errorf("GET %s: %v: %s", tc.path, err, rec.Body.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body.Error, w) {
+					t.Errorf("GET %s: error %q, want it to hold %q", tc.path, body.Error, w)
+				}
+			}
+			continue
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(rec.Body.Bytes(), &items); err != nil || len(items) != tc.items {
+			t.Errorf("GET %s = %s, want %d items", tc.path, rec.Body.String(), tc.items)
+		}
+	}
+}
