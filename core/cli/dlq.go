@@ -134,6 +134,11 @@ func newDLQCmd(a *app) *cobra.Command {
 				return fmt.Errorf("list the dead letters to replay: %w", err)
 			}
 			if len(todo) == 0 {
+				// No run to refuse it, so say first if a worker holds the
+				// pipeline, as a replay with something to do would.
+				if err := a.h().FreeToRun(cmd.Context(), replayPipeline); err != nil {
+					return err
+				}
 				if a.json() {
 					return printJSON(a.opts.stdout, []map[string]any{})
 				}

@@ -143,7 +143,7 @@ func TestCheckWithAStoppedPluginGivesUp(t *testing.T) {
 	}
 	start := time.Now()
 	res := check.mustWait(30 * time.Second)
-	if res.code == 0 || !strings.Contains(res.stderr, "did not answer check in time") {
+	if res.code == 0 || !strings.Contains(res.stderr, "the connector did not answer within 4s (--timeout 4s)") {
 		t.Fatalf("check of a stopped plugin: want a failure saying it did not answer:\n%s", res)
 	}
 	if took := time.Since(start); took > 12*time.Second {

@@ -125,3 +125,17 @@ func (h *Hub) ResetCheckpoints(ctx context.Context, pipeline string) (int64, err
 	defer release()
 	return st.ResetCheckpoints(ctx, pipeline)
 }
+
+// FreeToRun returns nil when a command of this process may act on the
+// pipeline now: always on a state that only one process writes, and on a
+// shared state when no worker holds the pipeline's lease, which it takes
+// for a moment to know. Otherwise it returns the error that names the
+// worker and what to do, as a run would.
+func (h *Hub) FreeToRun(ctx context.Context, pipeline string) error {
+	_, release, err := h.holdPipeline(ctx, pipeline)
+	if err != nil {
+		return err
+	}
+	release()
+	return nil
+}
