@@ -268,11 +268,13 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 				}
 				d.next.K[rule.Key] = json.RawMessage(v.Raw)
 			}
-			if create && v.Type == gjson.Null {
+			if create && v.Type == gjson.Null && carriedBack(rule, role.ToSide) {
 				// Nothing to create it with. A destination that finds an
 				// object it has already (by email) keeps the object's value,
 				// which, differing from the null remembered, is carried back
-				// as a change of that side next.
+				// as a change of that side next. A null the other side's
+				// value would never replace (this side owns the field, or it
+				// is mapped only this way) is written.
 				return true
 			}
 			fields = append(fields, v)
@@ -301,6 +303,13 @@ func (b *batchWriter) decide(rec sdk.Record, anchor string, prev *fingerprint) d
 	}
 	d.data = append(out, '}')
 	return d
+}
+
+// carriedBack reports whether the other pipeline of the sync carries the
+// field's changes on the destination side (to) back: when the most recent
+// change wins (latest, manual) or that side owns the field.
+func carriedBack(rule config.SyncField, to string) bool {
+	return rule.Owner == config.OwnerLatest || rule.Owner == config.OwnerManual || rule.Owner == to
 }
 
 // encode returns the fingerprint to commit with the write. A plain

@@ -310,6 +310,26 @@ func TestTwoWayFirstMatchKeepsWhatTheOtherSideLacks(t *testing.T) {
 	}
 }
 
+// TestTwoWayFirstMatchWritesTheOwnersNull: the null of a field its side
+// owns is written on the first match, since the other side's value is
+// never carried back to replace it (keeping it would leave the sides
+// different for good).
+func TestTwoWayFirstMatchWritesTheOwnersNull(t *testing.T) {
+	w := newTwoWayWith(t, strings.Replace(twoWayConfig, "owners: {name: a}", "owners: {name: a, phone: a}", 1))
+	w.a.upsertBy, w.b.upsertBy = "email", "email"
+	w.a.put("c1", map[string]any{"email": "ann@example.com", "phone": nil, "first": "Ann", "last": "Lee"})
+	w.b.put("b-7", map[string]any{"email": "ann@example.com", "phone": "+1 415 555 0101", "name": "Ann Lee"})
+	if res := w.runner.Sync(context.Background(), "people-a-to-b"); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	for range 3 {
+		w.round()
+	}
+	if a, b := w.a.get("c1"), w.b.get("b-7"); a["phone"] != nil || b["phone"] != nil {
+		t.Errorf("after three rounds: a's phone %v, b's %v; want a's null (a owns phone) on both", a["phone"], b["phone"])
+	}
+}
+
 func TestPlainPipelineSkipsUnchangedContent(t *testing.T) {
 	h := newHarness(t, 5, func(p *config.Pipeline) {
 		p.Map = []mapping.Field{{Name: "email", Expr: "email"}}
