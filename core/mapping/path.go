@@ -3,7 +3,6 @@ package mapping
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -136,42 +135,30 @@ func modifierEnd(p string, at int) int {
 }
 
 // checkNotArithmetic rejects, at offset i of a path outside any query,
-// multipath or modifier argument, what is meant as an expression over
-// several fields: "+" anywhere (first_name+last_name), "," (a list of
-// paths without {...} or [...]), and "-", "*", "/" or "%" standing alone
-// between spaces (total - discount). gjson would read such a path as one
-// key of that odd name and give nothing on every record, without a word.
-// A key that really holds one of these is written with a backslash (\+),
-// and "-" inside a word (e-mail) is a plain key.
+// multipath or modifier argument, a "+" standing alone between spaces
+// (first_name + last_name): a sum or a join meant over several fields,
+// which gjson would read as one key of that odd name, giving nothing on
+// every record without a word. Only that form is refused: keys such as
+// "a+b", "City, State" or "Score - NPS" are common in CSV and survey
+// exports, and are plain keys. A key that really holds " + " is written
+// with a backslash (\+).
 func checkNotArithmetic(p string, i int) *pathError {
-	c := p[i]
-	var msg string
-	switch c {
-	case '+':
-		msg = `"+" is not an operator of the map language: a path reads one field`
-	case ',':
-		msg = `"," outside {...} or [...] is not part of a path`
-	case '-', '*', '/', '%':
-		if i == 0 || i == len(p)-1 || !isSpace(p[i-1]) || !isSpace(p[i+1]) {
-			return nil
-		}
-		msg = fmt.Sprintf("%q is not an operator of the map language: a path reads one field", string(c))
-	default:
+	if p[i] != '+' || i == 0 || i == len(p)-1 || !isSpace(p[i-1]) || !isSpace(p[i+1]) {
 		return nil
 	}
 	hint := ""
 	if fields := operands(p); len(fields) > 1 {
 		hint = `to join fields, write a template: "{{` + strings.Join(fields, "}} {{") + `}}"; `
 	}
-	return &pathError{i, fmt.Sprintf(`%s (%sa key that really contains %q is written "\%s")`, msg, hint, string(c), string(c))}
+	return &pathError{i, fmt.Sprintf(`"+" is not an operator of the map language: a path reads one field (%sa key that really contains " + " is written " \+ ")`, hint)}
 }
 
 // operands splits an expression such as "first_name + last_name" into the
 // paths it names, for the template an error suggests.
 func operands(p string) []string {
 	var out []string
-	for _, f := range strings.FieldsFunc(p, func(r rune) bool { return r == '+' || r == ',' || r < utf8.RuneSelf && isSpace(byte(r)) }) {
-		if strings.Trim(f, "-*/%") != "" {
+	for _, f := range strings.Split(p, "+") {
+		if f = strings.TrimSpace(f); f != "" {
 			out = append(out, f)
 		}
 	}
