@@ -77,6 +77,8 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		_, spent := IsQuotaExhausted(err) // waiting for a quota's reset is the caller's choice
 		if errors.Is(err, errNoAnswer) {
 			unanswered++
+		} else {
+			unanswered = 0 // counted in a row: an answer in between shows the vendor is there
 		}
 		retry := sdk.KindOf(err).Retryable() && (p.retryable || refused) && attempt < c.maxRetries && after <= c.maxWait && !spent &&
 			!errors.Is(err, errNothingListens) && unanswered <= maxUnansweredRetries

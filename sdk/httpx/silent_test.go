@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -68,5 +70,41 @@ func TestVendorThatNeverAnswersFailsInBoundedTime(t *testing.T) {
 	}
 	if bound := 2*timeout + time.Second; took > bound {
 		t.Errorf("the call took %s, want at most %s", took, bound)
+	}
+}
+
+// Only attempts without an answer in a row count against the one retry:
+// a vendor that is slow once, then answers 503, then is slow again, then
+// answers, is a vendor that answers, and the call succeeds.
+func TestNoAnswerRetriesCountOnlyInARow(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		switch n {
+		case 1, 3:
+			select { // no answer within the client's timeout
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+			return
+		case 2:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"ok":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, Options{Timeout: 200 * time.Millisecond, MinBackoff: 10 * time.Millisecond})
+	resp, err := c.Get(context.Background(), "/contacts", nil)
+	if err != nil {
+		t.Fatalf("slow, 503, slow, then an answer: %v; want the answer (the slow attempts were not in a row)", err)
+	}
+	if resp.Attempts != 4 {
+		t.Errorf("%d attempts, want 4", resp.Attempts)
 	}
 }
