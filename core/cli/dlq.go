@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -129,11 +130,15 @@ func newDLQCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			todo, err := st.DeadLetters(cmd.Context(), state.DeadLetterFilter{Pipeline: replayPipeline, Status: state.DeadLetterPending, IDs: ids})
-			if err != nil {
-				return fmt.Errorf("list the dead letters to replay: %w", err)
+			// How many there are to replay: counted, not loaded, when all
+			// of them are (there may be many, each with its record).
+			todo := int64(len(ids)) // all pending: CheckDeadLetterIDs said so
+			if len(ids) == 0 {
+				if todo, err = st.CountDeadLetters(cmd.Context(), replayPipeline, state.DeadLetterPending); err != nil {
+					return fmt.Errorf("count the dead letters to replay: %w", err)
+				}
 			}
-			if len(todo) == 0 {
+			if todo == 0 {
 				// No run to refuse it, so say first if a worker holds the
 				// pipeline, as a replay with something to do would.
 				if err := a.h().FreeToRun(cmd.Context(), replayPipeline); err != nil {
@@ -150,7 +155,7 @@ func newDLQCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a.printReplay(res, len(todo), left)
+			a.printReplay(res, todo, left)
 			if res.Err != nil || res.Counts.DeadLettered > 0 {
 				return errReported
 			}
@@ -219,13 +224,15 @@ func (a *app) deadLettersByID(ctx context.Context, args []string) (state.Store, 
 }
 
 func parseIDs(args []string) ([]int64, error) {
-	ids := make([]int64, len(args))
-	for i, a := range args {
+	ids := make([]int64, 0, len(args))
+	for _, a := range args {
 		id, err := strconv.ParseInt(a, 10, 64)
 		if err != nil || id <= 0 {
 			return nil, fmt.Errorf("%q is not a dead letter id (a positive number)", a)
 		}
-		ids[i] = id
+		if !slices.Contains(ids, id) { // an id given twice counts once
+			ids = append(ids, id)
+		}
 	}
 	return ids, nil
 }
@@ -245,7 +252,7 @@ func deadLettersJSON(dls []state.DeadLetter) []map[string]any {
 // failed again (still pending), and how many of the pipeline's dead
 // letters are still pending (left). A replay reads nothing from the
 // source, so the counters of a sync (read, dead-lettered) would mislead.
-func (a *app) printReplay(res engine.Result, n int, left int64) {
+func (a *app) printReplay(res engine.Result, n, left int64) {
 	c := res.Counts
 	if a.json() {
 		m := map[string]any{"pipeline": res.Pipeline, "run": res.RunID, "status": res.Status,
