@@ -14,7 +14,7 @@ import (
 )
 
 // Version is the SDK's version, reported in every connector's spec.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // ProtocolVersion is the newest connector protocol version this SDK speaks.
 // The core offers every version it supports at the handshake and go-plugin
