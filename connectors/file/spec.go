@@ -3,7 +3,7 @@ package file
 import "github.com/cxhub/cxhub/sdk"
 
 // Version is the connector's own version.
-const Version = "0.2.0" // 0.2.0: append-only writes with a key index (README.md)
+const Version = "0.2.1" // 0.2.0: append-only writes with a key index (README.md); 0.2.1: a delete of an unlinked record succeeds, check says whether a missing dir can be made
 
 // Spec describes the connector. Its streams depend on the directory's
 // files, so it lists none: Discover finds them.

@@ -3,7 +3,7 @@ package shopify
 import "github.com/cxhub/cxhub/sdk"
 
 // Version is the connector's own version.
-const Version = "0.1.0"
+const Version = "0.2.0" // 0.2.0: customers/delete and orders/delete webhooks give deletes
 
 // The streams.
 const (
