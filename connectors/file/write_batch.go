@@ -174,6 +174,8 @@ func (w *writer) write(ctx context.Context, req sdk.WriteRequest) (sdk.WriteResp
 			continue
 		}
 		if p.del && p.key == "" {
+			w.log.Debug("a delete names no line: nothing to delete (its data has no key and it has no target id, so no record of it was written here)",
+				"key", req.Records[i].Key, "key_path", w.keyPath)
 			results[i] = sdk.Written("", false) // nothing to delete: see deleteKey
 			continue
 		}
