@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/cxhub/cxhub/core/identity"
-	"io"
+	"github.com/cxhub/cxhub/core/internal/testhttp"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -38,24 +38,7 @@ func newClient(t *testing.T, b Backend) *client {
 
 func (c *client) do(method, path string, form url.Values) (*http.Response, string) {
 	c.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, c.srv.URL+path, body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return testhttp.Form(c.t, c.http, method, c.srv.URL+path, form)
 }
 
 func (c *client) login(token string) {

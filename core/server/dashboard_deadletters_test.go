@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"html"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxhub/cxhub/core/internal/testhttp"
 	"github.com/cxhub/cxhub/core/state"
 )
 
@@ -42,24 +42,8 @@ func signInUI(t *testing.T, base, token string) *uiClient {
 
 func (c *uiClient) do(method, path string, form url.Values) (int, string) {
 	c.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, c.base+path, body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, html.UnescapeString(string(b))
+	resp, body := testhttp.Form(c.t, c.http, method, c.base+path, form)
+	return resp.StatusCode, html.UnescapeString(body)
 }
 
 var uiFlash = regexp.MustCompile(`(?s)class="flash (good|bad)"[^>]*>(.*?)</`)
