@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -26,6 +27,11 @@ type FileRow struct {
 	Records       int
 	RecordsPerSec Figure
 	PeakMB        map[string]*Figure // by process name
+	// CPU per record, in µs: of every process together, and of each by
+	// process name; CoresBusy is that total ÷ the wall time.
+	CPUPerRecord Figure
+	ProcessCPU   map[string]*Figure
+	CoresBusy    Figure
 }
 
 const fileWorkloadYAML = `version: 1
@@ -59,7 +65,7 @@ func RunFile(ctx context.Context, o Options, formats []string, counts []int) ([]
 	var rows []FileRow
 	for _, format := range formats {
 		for _, n := range counts {
-			row := FileRow{Format: format, Records: n, PeakMB: map[string]*Figure{}}
+			row := FileRow{Format: format, Records: n, PeakMB: map[string]*Figure{}, ProcessCPU: map[string]*Figure{}}
 			for i := range max(o.RunsSlow, 1) {
 				runDir := filepath.Join(dir, fmt.Sprintf("%s-%d-%d", format, n, i))
 				if err := os.MkdirAll(runDir, 0o700); err != nil {
@@ -92,7 +98,16 @@ func RunFile(ctx context.Context, o Options, formats []string, counts []int) ([]
 					}
 					row.PeakMB[name].Add(float64(kb) / 1024)
 				}
-				o.progress("file %s %d records run %d: %v, peaks %v KB", format, n, i+1, run.Elapsed.Round(1e6), run.PeakKB)
+				row.CPUPerRecord.Add(float64(run.TotalCPU.Microseconds()) / float64(n))
+				row.CoresBusy.Add(run.TotalCPU.Seconds() / run.Elapsed.Seconds())
+				for name, cpu := range run.CPU {
+					if row.ProcessCPU[name] == nil {
+						row.ProcessCPU[name] = &Figure{}
+					}
+					row.ProcessCPU[name].Add(float64(cpu.Microseconds()) / float64(n))
+				}
+				o.progress("file %s %d records run %d: %v, peaks %v KB, CPU %v (%v)", format, n, i+1,
+					run.Elapsed.Round(1e6), run.PeakKB, run.TotalCPU.Round(1e6), run.CPU)
 				os.RemoveAll(runDir)
 			}
 			rows = append(rows, row)
@@ -171,6 +186,32 @@ func PrintFile(out io.Writer, rows []FileRow) {
 		fmt.Fprintf(tw, "%s, %d records\t%s\t%s\t%s\t%s\n", r.Format, r.Records,
 			r.RecordsPerSec.Format("%.0f"), verdict(r.RecordsPerSec.Median() >= TargetFileRecordsPerSec),
 			strings.Join(peaks, ", "), verdict(worst <= TargetFilePeakMB))
+	}
+	tw.Flush()
+
+	// What limits the rate: the CPU the processes need per record, on the
+	// machine's cores. At perfect overlap the cores give at most
+	// cores ÷ CPU per record.
+	cores := runtime.NumCPU()
+	fmt.Fprintln(out)
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "GENERATOR → FILE, CPU\tall processes µs/record\tcores busy (of %d)\trecords/s at most, all %d cores busy\t%s µs/record\n",
+		cores, cores, strings.Join(names, ", "))
+	for _, r := range rows {
+		var each []string
+		for _, n := range names {
+			f := r.ProcessCPU[n]
+			if f == nil {
+				f = &Figure{}
+			}
+			each = append(each, f.Format("%.1f"))
+		}
+		bound := 0.0
+		if m := r.CPUPerRecord.Median(); m > 0 {
+			bound = float64(cores) * 1e6 / m
+		}
+		fmt.Fprintf(tw, "%s, %d records\t%s\t%s\t%.0f\t%s\n", r.Format, r.Records,
+			r.CPUPerRecord.Format("%.1f"), r.CoresBusy.Format("%.2f"), bound, strings.Join(each, ", "))
 	}
 	tw.Flush()
 }
