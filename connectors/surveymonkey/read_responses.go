@@ -24,7 +24,7 @@ func readResponses(ctx context.Context, client *httpx.Client, d *details, cfg co
 		return err
 	}
 	for _, id := range ids {
-		s, err := d.get(ctx, id)
+		s, err := readDetails(ctx, d, cfg, id)
 		if err != nil {
 			return err
 		}
