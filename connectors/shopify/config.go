@@ -44,6 +44,8 @@ func parseConfig(raw sdk.Config) (config, error) { return sdk.DecodeConfig[confi
 func (c *config) Validate() error {
 	c.Shop = strings.TrimSuffix(strings.ToLower(c.Shop), ".myshopify.com")
 	c.AccessToken = strings.TrimSpace(c.AccessToken)
+	// Secrets hold no spaces: a newline from a file is not part of it.
+	c.WebhookSecret = strings.TrimSpace(c.WebhookSecret)
 	switch {
 	case c.AccessToken == "":
 		return errors.New("access_token is blank: the Admin API access token of the shop's custom app")
