@@ -13,14 +13,14 @@ import (
 
 // DefaultAPIVersion is the api_version a config leaves out (its tag's
 // default; the tests' request paths keep them equal).
-const DefaultAPIVersion = "2025-01"
+const DefaultAPIVersion = "2026-10"
 
 // config is a connection's config. Its tags are its schema
 // (sdk.ConfigSchemaOf), its defaults and its secrets.
 type config struct {
 	Shop          string   `json:"shop" pattern:"^[A-Za-z0-9][A-Za-z0-9-]*(\\.myshopify\\.com)?$" doc:"The shop: acme or acme.myshopify.com. Give this or base_url."`
 	BaseURL       string   `json:"base_url" pattern:"^https?://" doc:"The shop's URL instead of a shop name (a sandbox's http://127.0.0.1:8113); /admin/api/{api_version} is added. Plain http is accepted for loopback hosts only."`
-	APIVersion    string   `json:"api_version" pattern:"^([0-9]{4}-[0-9]{2}|unstable)$" default:"2025-01" doc:"The Admin API version, YYYY-MM."`
+	APIVersion    string   `json:"api_version" pattern:"^([0-9]{4}-(01|04|07|10)|unstable)$" default:"2026-10" doc:"The Admin API version: YYYY-01, -04, -07 or -10 (Shopify releases one a quarter and serves each for a year). Check fails when Shopify no longer serves it."`
 	AccessToken   string   `json:"access_token" required:"true" minLength:"1" secret:"true" doc:"The Admin API access token of a custom app (shpat_...), sent as X-Shopify-Access-Token."`
 	WebhookSecret string   `json:"webhook_secret" secret:"true" doc:"The app's client secret, which signs webhook deliveries; needed to receive webhooks."`
 	PageSize      int      `json:"page_size" minimum:"1" maximum:"250" default:"250" doc:"Items per page of the lists (limit)."`
@@ -44,6 +44,8 @@ func parseConfig(raw sdk.Config) (config, error) { return sdk.DecodeConfig[confi
 func (c *config) Validate() error {
 	c.Shop = strings.TrimSuffix(strings.ToLower(c.Shop), ".myshopify.com")
 	c.AccessToken = strings.TrimSpace(c.AccessToken)
+	// Secrets hold no spaces: a newline from a file is not part of it.
+	c.WebhookSecret = strings.TrimSpace(c.WebhookSecret)
 	switch {
 	case c.AccessToken == "":
 		return errors.New("access_token is blank: the Admin API access token of the shop's custom app")

@@ -17,9 +17,9 @@ func TestConfigAPIURL(t *testing.T) {
 		return err
 	})
 	for in, want := range map[string]string{
-		`{"shop":"Acme"}`:                            "https://acme.myshopify.com/admin/api/2025-01",
-		`{"shop":"acme.myshopify.com"}`:              "https://acme.myshopify.com/admin/api/2025-01",
-		`{"base_url":"https://Acme.MyShopify.com/"}`: "https://acme.myshopify.com/admin/api/2025-01",
+		`{"shop":"Acme"}`:                            "https://acme.myshopify.com/admin/api/" + DefaultAPIVersion,
+		`{"shop":"acme.myshopify.com"}`:              "https://acme.myshopify.com/admin/api/" + DefaultAPIVersion,
+		`{"base_url":"https://Acme.MyShopify.com/"}`: "https://acme.myshopify.com/admin/api/" + DefaultAPIVersion,
 		`{"base_url":"http://127.0.0.1:8113/admin/api/2024-10","api_version":"2025-04"}`: "http://127.0.0.1:8113/admin/api/2025-04",
 	} {
 		cfg, err := parseConfig(sdk.Config(strings.Replace(in, "{", `{"access_token":"t",`, 1)))

@@ -43,6 +43,8 @@ type Options struct {
 // Shopify's rate-limit header and the deduplication of webhooks.
 const (
 	callLimitHeader = "X-Shopify-Shop-Api-Call-Limit"
+	// apiVersionHeader is the API version that answered a request.
+	apiVersionHeader = "X-Shopify-API-Version"
 	// seenTTL is how long a delivery's id is remembered: Shopify retries
 	// a failed delivery for 4 hours.
 	seenTTL = 5 * time.Hour

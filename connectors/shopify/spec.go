@@ -3,7 +3,7 @@ package shopify
 import "github.com/cxhub/cxhub/sdk"
 
 // Version is the connector's own version.
-const Version = "0.2.0" // 0.2.0: customers/delete and orders/delete webhooks give deletes
+const Version = "0.3.0" // 0.3.0: api_version 2026-10 by default, quarterly versions only, Check fails on a version Shopify no longer serves; tracking_info wins over tracking_number…; 0.2.0: delete webhooks
 
 // The streams.
 const (

@@ -123,3 +123,23 @@ func TestWebhookDeletes(t *testing.T) {
 		t.Errorf("a delete without an id: %v, want a bad record", err)
 	}
 }
+
+// TestAWebhookSecretWithATrailingNewlineStillVerifies: a secret put in an
+// environment variable from a file often ends in a newline. Shopify's
+// client secrets hold no spaces, so webhook_secret is trimmed as
+// access_token is; before, every genuine delivery was refused as forged.
+func TestAWebhookSecretWithATrailingNewlineStillVerifies(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 14, Customers: 5, Orders: 30})
+	o := e.sb.Orders()[0]
+	h, body, err := e.sb.Delivery("orders/updated", o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.deliver(e.config("webhook_secret", sandbox.DefaultWebhookSecret+"\n"), h, body)
+	if err != nil || len(resp.Records) != 1 {
+		t.Errorf("delivery with webhook_secret ending in a newline: %+v, %v; want its order", resp, err)
+	}
+	if _, err := e.deliver(e.config("webhook_secret", " \n"), h, body); sdk.KindOf(err) != sdk.KindConfig {
+		t.Errorf("blank webhook_secret: %v, want a config error", err)
+	}
+}

@@ -152,3 +152,29 @@ func TestTrackingUpdates(t *testing.T) {
 		t.Errorf("unknown fulfillment: %+v, %v", res, err)
 	}
 }
+
+// TestTrackingInfoWinsOverTheFlatTrackingFields: a fulfillments record as
+// a read gives it carries Shopify's tracking_number, tracking_company and
+// tracking_url; a pipeline that sets tracking_info on it must send
+// tracking_info's values (and only those), every time. Before, which of the two was sent
+// depended on Go's map order: the old number came back about half the
+// time.
+func TestTrackingInfoWinsOverTheFlatTrackingFields(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 13, Customers: 5, Orders: 20})
+	f := e.sb.Fulfillments()[0]
+	id := strconv.FormatInt(f.ID, 10)
+	old := `{"id":` + id + `,"tracking_number":"1ZOLD","tracking_company":"UPS","tracking_url":"https://ups.example/1ZOLD"}`
+	both := strings.TrimSuffix(old, "}") + `,"tracking_info":{"number":"1ZNEW","company":"DHL Express","url":"https://www.dhl.com/track?id=1ZNEW"}}`
+	for i := range 24 {
+		for _, data := range []string{old, both} {
+			if res, err := e.write(e.config(), StreamFulfillments, record("shipments", "s-1", data)); err != nil || res[0].Err != nil {
+				t.Fatalf("write %d: %+v, %v", i, res, err)
+			}
+		}
+		got, _ := e.sb.Fulfillment(f.ID)
+		if got.TrackingNumber != "1ZNEW" || got.TrackingCompany != "DHL Express" || got.TrackingURL != "https://www.dhl.com/track?id=1ZNEW" {
+			t.Fatalf("write %d: fulfillment tracking %q %q %q, want tracking_info's 1ZNEW, DHL Express and its URL",
+				i, got.TrackingNumber, got.TrackingCompany, got.TrackingURL)
+		}
+	}
+}

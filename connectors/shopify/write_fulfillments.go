@@ -19,9 +19,9 @@ type trackingWriter struct {
 }
 
 // write sends one record's tracking to its fulfillment: TargetID, else the
-// record's id. The record holds tracking_info {number, company, url}, or
-// tracking_number, tracking_company and tracking_url, and optionally
-// notify_customer (false by default).
+// record's id. The record holds tracking_info {number, company, url} (which
+// then is the whole tracking), or else tracking_number, tracking_company
+// and tracking_url, and optionally notify_customer (false by default).
 func (w *trackingWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, error) {
 	if r.Op == sdk.Delete {
 		return sdk.Result{}, sdk.RecordErrorf(r, "deleting shopify fulfillments is not supported")
@@ -39,22 +39,26 @@ func (w *trackingWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, e
 	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
 		return sdk.Result{}, sdk.RecordErrorf(r, "id %q: want the shopify id of the fulfillment to update", id)
 	}
+	// tracking_info, when given, is the tracking; else the flat fields. A
+	// record read from Shopify carries tracking_number and the like: a
+	// pipeline that sets tracking_info on it means the new tracking, not a
+	// mix of the two.
 	info := map[string]string{}
 	if ti, ok := o["tracking_info"]; ok {
 		inner, err := sdk.DecodeObject(sdk.Record{Stream: r.Stream, Key: r.Key, Data: ti}, "")
 		if err != nil {
 			return sdk.Result{}, sdk.RecordErrorf(r, "tracking_info is not an object")
 		}
-		o = mergeTracking(o, inner)
-	}
-	for field, name := range map[string]string{"tracking_number": "number", "tracking_company": "company", "tracking_url": "url",
-		"number": "number", "company": "company", "url": "url"} {
-		v, ok, err := o.GetString(field)
+		if err := takeTracking(info, inner, "number", "company", "url"); err != nil {
+			return sdk.Result{}, sdk.RecordError(r, fmt.Errorf("tracking_info: %w", err))
+		}
+	} else {
+		err := takeTracking(info, o, "number", "company", "url")
+		if err == nil {
+			err = takeTracking(info, o, "tracking_number", "tracking_company", "tracking_url")
+		}
 		if err != nil {
 			return sdk.Result{}, sdk.RecordError(r, err)
-		}
-		if ok {
-			info[name] = v
 		}
 	}
 	if len(info) == 0 {
@@ -73,11 +77,17 @@ func (w *trackingWriter) write(ctx context.Context, r sdk.Record) (sdk.Result, e
 	return sdk.Written(id, false), nil
 }
 
-// mergeTracking adds tracking_info's fields to o.
-func mergeTracking(o, info sdk.Object) sdk.Object {
-	for k, v := range info {
-		o[k] = v
+// takeTracking sets info's number, company and url from o's fields of
+// those names (in that order), over what info holds.
+func takeTracking(info map[string]string, o sdk.Object, number, company, url string) error {
+	for field, name := range map[string]string{number: "number", company: "company", url: "url"} {
+		v, ok, err := o.GetString(field)
+		if err != nil {
+			return err
+		}
+		if ok {
+			info[name] = v
+		}
 	}
-	delete(o, "tracking_info")
-	return o
+	return nil
 }

@@ -3,9 +3,11 @@ package surveymonkey
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/httpx"
 )
 
 // checkRetries keeps Check prompt on an unreachable host.
@@ -29,12 +31,33 @@ func (c *Connector) Check(ctx context.Context, req sdk.CheckRequest) (sdk.CheckR
 	if err != nil {
 		return sdk.CheckResponse{}, checkError(cfg, "read the token's user", err)
 	}
+	if len(cfg.SurveyIDs) > 0 {
+		// Each configured survey must exist: a typo would otherwise pass
+		// Check and fail the first read half-way.
+		for _, id := range cfg.SurveyIDs {
+			if _, err := client.Get(ctx, "/surveys/"+url.PathEscape(id), nil); err != nil {
+				if httpx.StatusOf(err) == http.StatusNotFound {
+					return sdk.CheckResponse{}, unknownSurvey(cfg, id, err)
+				}
+				return sdk.CheckResponse{}, checkError(cfg, "read survey "+id, err)
+			}
+		}
+		return sdk.CheckResponse{Message: fmt.Sprintf("surveymonkey at %s as %s, %d surveys (survey_ids)", cfg.BaseURL,
+			me.Get("username").String(), len(cfg.SurveyIDs))}, nil
+	}
 	surveys, err := client.Get(ctx, "/surveys", url.Values{"per_page": {"1"}})
 	if err != nil {
 		return sdk.CheckResponse{}, checkError(cfg, "list surveys", err)
 	}
 	return sdk.CheckResponse{Message: fmt.Sprintf("surveymonkey at %s as %s, %d surveys", cfg.BaseURL,
 		me.Get("username").String(), surveys.Get("total").Int())}, nil
+}
+
+// unknownSurvey is the config error of a survey in survey_ids that
+// SurveyMonkey answers 404 for.
+func unknownSurvey(cfg config, id string, err error) error {
+	return sdk.ConfigError(fmt.Errorf("survey_ids: surveymonkey at %s has no survey %s that the token can see (404): "+
+		"correct the id (GET /surveys lists them) or remove it: %w", cfg.BaseURL, id, err))
 }
 
 // checkError says who refused what, keeping the kind, never the token.

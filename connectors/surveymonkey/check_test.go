@@ -41,3 +41,24 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestAnUnknownSurveyIDIsAConfigErrorNamingSurveyIDs: a survey in
+// survey_ids that SurveyMonkey does not have (a typo) fails Check, and a
+// read, with a config error naming survey_ids and the id. Before, Check
+// passed and the read failed half-way with a bare 404 on /details.
+func TestAnUnknownSurveyIDIsAConfigErrorNamingSurveyIDs(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 14}, nil)
+	good := e.config(map[string]any{"survey_ids": []string{sandbox.NPSSurveyID, sandbox.CSATSurveyID}})
+	if resp, err := e.conn.Check(t.Context(), sdk.CheckRequest{Config: good}); err != nil || !strings.Contains(resp.Message, "2 surveys") {
+		t.Errorf("check of two known surveys: %q, %v; want it to pass naming 2 surveys", resp.Message, err)
+	}
+	bad := e.config(map[string]any{"survey_ids": []string{sandbox.NPSSurveyID, "40000002"}})
+	_, err := e.conn.Check(t.Context(), sdk.CheckRequest{Config: bad})
+	if sdk.KindOf(err) != sdk.KindConfig || !strings.Contains(err.Error(), "survey_ids") || !strings.Contains(err.Error(), "40000002") {
+		t.Errorf("check with an unknown survey: %v (%v); want a config error naming survey_ids and 40000002", err, sdk.KindOf(err))
+	}
+	_, err = sdktest.ReadAll(t.Context(), e.conn, sdk.ReadRequest{Config: bad, Streams: []sdk.StreamState{{Stream: streamResponses}}})
+	if sdk.KindOf(err) != sdk.KindConfig || !strings.Contains(err.Error(), "survey_ids") || !strings.Contains(err.Error(), "40000002") {
+		t.Errorf("read with an unknown survey: %v (%v); want a config error naming survey_ids and 40000002", err, sdk.KindOf(err))
+	}
+}

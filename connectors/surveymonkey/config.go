@@ -54,6 +54,8 @@ func parseConfig(raw sdk.Config) (config, error) { return sdk.DecodeConfig[confi
 // /v3 and parses start_modified_at.
 func (c *config) Validate() error {
 	c.Token = strings.TrimSpace(c.Token)
+	// Keys hold no spaces: a newline from a file is not part of them.
+	c.APIKey, c.APISecret = strings.TrimSpace(c.APIKey), strings.TrimSpace(c.APISecret)
 	if c.Token == "" {
 		return errors.New("token: a SurveyMonkey access token is required (the app's access token)")
 	}

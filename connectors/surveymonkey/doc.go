@@ -10,8 +10,9 @@
 // ids read at that second}), so that responses sharing a second are neither
 // lost nor sent twice (read_responses.go explains the paging). Every record
 // carries the questions' and answers' texts (from /surveys/{id}/details,
-// fetched once per survey and run), the respondent's email, and, for a
-// survey with an NPS or CSAT question, its score (score.go). Requests are
+// fetched once per survey and run, only when it has a response to emit),
+// the respondent's email, and, for a survey with an NPS or CSAT question,
+// its score (score.go). Requests are
 // paced by SurveyMonkey's per-minute headers; a spent daily quota ends the
 // read cleanly at its last checkpoint (httpx.QuotaExhausted).
 //

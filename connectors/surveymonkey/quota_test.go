@@ -20,7 +20,7 @@ import (
 func TestDailyQuotaEndsTheReadCleanly(t *testing.T) {
 	e := newEnv(t, sandbox.Options{Seed: 10}, nil)
 	cfg := e.config(map[string]any{"per_page": 10})
-	e.sb.SetDayRemaining(6) // the survey list, a survey's details, 4 pages
+	e.sb.SetDayRemaining(6) // the survey list, a first page, its survey's details, 3 more pages
 	var logs bytes.Buffer
 	prev := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/httpx"
@@ -78,6 +80,17 @@ func surveyIDs(ctx context.Context, client *httpx.Client, cfg config) ([]string,
 	return ids, nil
 }
 
+// readDetails returns the details of a survey a read goes through; a
+// survey of survey_ids that SurveyMonkey does not know is a config error
+// naming survey_ids.
+func readDetails(ctx context.Context, d *details, cfg config, id string) (*survey, error) {
+	s, err := d.get(ctx, id)
+	if err != nil && httpx.StatusOf(err) == http.StatusNotFound && slices.Contains(cfg.SurveyIDs, id) {
+		return nil, unknownSurvey(cfg, id, err)
+	}
+	return s, err
+}
+
 // surveyRecord is a record of the surveys stream.
 type surveyRecord struct {
 	ID            string           `json:"id"`
@@ -106,7 +119,7 @@ func readSurveys(ctx context.Context, client *httpx.Client, d *details, cfg conf
 		return err
 	}
 	for _, id := range ids {
-		s, err := d.get(ctx, id)
+		s, err := readDetails(ctx, d, cfg, id)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,9 @@ package surveymonkey
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -24,21 +26,25 @@ func readResponses(ctx context.Context, client *httpx.Client, d *details, cfg co
 		return err
 	}
 	for _, id := range ids {
-		s, err := d.get(ctx, id)
-		if err != nil {
-			return err
-		}
 		cur := state.Surveys[id]
 		if cur == nil {
 			cur = &cursor{}
 			state.Surveys[id] = cur
 		}
-		r := &surveyReader{cfg: cfg, survey: s, cur: cur}
+		r := &surveyReader{cfg: cfg, id: id, cur: cur,
+			details: func() (*survey, error) { return readDetails(ctx, d, cfg, id) }}
 		for resp, err := range client.Pages(ctx, r.first(), r.next) {
 			if err != nil {
+				if httpx.StatusOf(err) == http.StatusNotFound && slices.Contains(cfg.SurveyIDs, id) {
+					return unknownSurvey(cfg, id, err)
+				}
 				return fmt.Errorf("read responses of survey %s: %w", id, err)
 			}
-			if err := out.Emit(r.page(resp)...); err != nil {
+			recs, err := r.page(resp)
+			if err != nil {
+				return err
+			}
+			if err := out.Emit(recs...); err != nil {
 				return err
 			}
 			if err := out.Checkpoint(streamResponses, state.encode()); err != nil {
@@ -62,11 +68,18 @@ func readResponses(ctx context.Context, client *httpx.Client, d *details, cfg co
 // start_modified_at is inclusive or not, and responses the cursor covers
 // (before its second, or at it and in its ids) are skipped: no gap and no
 // repeat, ties included.
+//
+// The survey's details (question texts, score question) are fetched for
+// the first page that has a response to emit, not before: a read that
+// finds nothing new costs one request per survey, which matters against
+// SurveyMonkey's daily quota.
 type surveyReader struct {
 	cfg     config
-	survey  *survey
+	id      string
 	cur     *cursor
 	queryAt string // the cursor's At when the current query was sent
+	// details fetches the survey's details (cached by the read).
+	details func() (*survey, error)
 }
 
 // first is the query from the cursor (or from start_modified_at).
@@ -80,7 +93,7 @@ func (r *surveyReader) first() *httpx.Request {
 		q.Set("start_modified_at", from.UTC().Format("2006-01-02T15:04:05"))
 	}
 	r.queryAt = r.cur.At
-	return &httpx.Request{Path: "/surveys/" + url.PathEscape(r.survey.ID) + "/responses/bulk", Query: q}
+	return &httpx.Request{Path: "/surveys/" + url.PathEscape(r.id) + "/responses/bulk", Query: q}
 }
 
 // next is a new query when the page moved the cursor to a later second,
@@ -97,19 +110,28 @@ func (r *surveyReader) next(prev *httpx.Request, resp *httpx.Response) (*httpx.R
 
 // page returns the records of a page's responses the cursor does not cover,
 // and moves the cursor past them.
-func (r *surveyReader) page(resp *httpx.Response) []sdk.Record {
+func (r *surveyReader) page(resp *httpx.Response) ([]sdk.Record, error) {
 	var recs []sdk.Record
+	var s *survey
 	for _, item := range resp.Get("data").Array() {
-		rec := buildRecord(streamResponses, item, r.survey)
+		if t, err := parseSurveyTime(item.Get("date_modified").String()); err == nil {
+			if key := item.Get("id").String(); key != "" && r.cur.covers(key, t) {
+				continue // read before: no need of the details
+			}
+		}
+		if s == nil {
+			var err error
+			if s, err = r.details(); err != nil {
+				return nil, err
+			}
+		}
+		rec := buildRecord(streamResponses, item, s)
 		if rec.Problem != "" {
 			recs = append(recs, rec)
-			continue
-		}
-		if r.cur.covers(rec.Key, rec.UpdatedAt) {
 			continue
 		}
 		r.cur.advance(rec.Key, rec.UpdatedAt)
 		recs = append(recs, rec)
 	}
-	return recs
+	return recs, nil
 }

@@ -145,3 +145,38 @@ func missing(got, want []string) []string {
 	}
 	return out
 }
+
+// TestAReadWithNothingNewCostsOneRequestPerSurvey: SurveyMonkey allows a
+// draft app 500 requests a day, so a read that finds nothing new sends
+// one bulk request per survey and no /details (fetched only for a page
+// with a response to emit). Before, every read fetched every survey's
+// details first: twice the requests, and the daily quota spent twice as
+// fast by a frequent schedule.
+func TestAReadWithNothingNewCostsOneRequestPerSurvey(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 8, NPSResponses: 12, CSATResponses: 9, PlainResponses: 5}, nil)
+	cfg := e.config(map[string]any{"survey_ids": allSurveys})
+	first := e.read(cfg, nil)
+	if len(first.Records) != 26 {
+		t.Fatalf("first read: %d records, want 26", len(first.Records))
+	}
+	before := e.counter.Total()
+	again := e.read(cfg, first.Last(streamResponses))
+	if len(again.Records) != 0 {
+		t.Errorf("read with nothing new: %d records", len(again.Records))
+	}
+	if n := e.counter.Total() - before; n != len(allSurveys) {
+		t.Errorf("read with nothing new sent %d requests, want %d (one bulk request per survey)", n, len(allSurveys))
+	}
+	// A new response: its survey's details are fetched, for its texts.
+	if _, err := e.sb.Add(sandbox.CSATSurveyID, 1); err != nil {
+		t.Fatal(err)
+	}
+	before = e.counter.Total()
+	third := e.read(cfg, again.Last(streamResponses))
+	if len(third.Records) != 1 || !strings.Contains(string(third.Records[0].Data), `"survey_title":"Support satisfaction"`) {
+		t.Fatalf("read after one new response: %d records, want it with its survey's title", len(third.Records))
+	}
+	if n := e.counter.Total() - before; n != len(allSurveys)+1 {
+		t.Errorf("read of one new response sent %d requests, want %d (its survey's details besides)", n, len(allSurveys)+1)
+	}
+}

@@ -55,8 +55,11 @@ func (c *cursor) at() time.Time {
 	return t
 }
 
-// covers reports whether the response (id, modified at t) was read.
+// covers reports whether the response (id, modified at t) was read. Times
+// count to the second, as start_modified_at does: a date written with a
+// fraction of a second is in the second it begins with.
 func (c *cursor) covers(id string, t time.Time) bool {
+	t = t.Truncate(time.Second)
 	at := c.at()
 	return t.Before(at) || (t.Equal(at) && slices.Contains(c.IDs, id))
 }
@@ -64,6 +67,7 @@ func (c *cursor) covers(id string, t time.Time) bool {
 // advance records that the response (id, modified at t) was read; responses
 // come in order of date_modified.
 func (c *cursor) advance(id string, t time.Time) {
+	t = t.Truncate(time.Second)
 	at := c.at()
 	switch {
 	case c.At == "" || t.After(at):

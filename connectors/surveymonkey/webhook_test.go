@@ -59,3 +59,20 @@ func TestWebhookResponseCompleted(t *testing.T) {
 		t.Errorf("collector_created: %d records, %v; want none, acknowledged", len(got.Records), err)
 	}
 }
+
+// TestWebhookKeysWithATrailingNewlineStillVerify: api_key and api_secret
+// put in environment variables from files often end in a newline; they are
+// trimmed, as token is. Before, every genuine delivery was refused.
+func TestWebhookKeysWithATrailingNewlineStillVerify(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 16}, nil)
+	x := e.sb.Responses(sandbox.NPSSurveyID)[0]
+	body, h, err := e.sb.Delivery(sandbox.NPSSurveyID, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.config(map[string]any{"api_key": sandbox.DefaultAPIKey + "\n", "api_secret": sandbox.DefaultAPISecret + "\n"})
+	resp, err := e.conn.HandleWebhook(t.Context(), sdk.WebhookRequest{Config: cfg, Method: "POST", Header: h, Body: body})
+	if err != nil || len(resp.Records) != 1 || resp.Records[0].Key != x.ID {
+		t.Errorf("delivery with keys ending in a newline: %+v, %v; want response %s", resp, err, x.ID)
+	}
+}

@@ -16,6 +16,10 @@ const (
 	// bucket: 40 requests, draining 2 a second (Plus: 400 and 20).
 	DefaultBucketSize = 40
 	DefaultLeakRate   = 2.0
+	// DefaultOldestVersion is the oldest Admin API version Shopify served
+	// when the sandbox was last brought up to date (each version is served
+	// for a year): a request for an older one is answered as this one.
+	DefaultOldestVersion = "2026-01"
 	// LateAfter is how long after shipping a seeded "late" shipment is
 	// still in transit: more than a week.
 	LateAfter = 7 * 24 * time.Hour
@@ -51,6 +55,11 @@ type Options struct {
 	Now func() time.Time
 	// WebhookSecret signs deliveries; "" means DefaultWebhookSecret.
 	WebhookSecret string
+	// OldestVersion is the oldest API version served; "" means
+	// DefaultOldestVersion. As Shopify does, a request for an older
+	// (retired) version is answered as this one, without an error, and
+	// X-Shopify-API-Version says so.
+	OldestVersion string
 }
 
 // withDefaults returns o with its zero fields set.
@@ -89,6 +98,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.OldestVersion == "" {
+		o.OldestVersion = DefaultOldestVersion
+	}
+	if o.OldestVersion == "unstable" || !versionPattern.MatchString(o.OldestVersion) {
+		return o, fmt.Errorf("shopify sandbox options: oldest version %q: want YYYY-01, -04, -07 or -10", o.OldestVersion)
 	}
 	if o.WebhookSecret == "" {
 		o.WebhookSecret = DefaultWebhookSecret

@@ -136,9 +136,19 @@ func (s *Sandbox) api() http.Handler {
 		if !s.admit(w, token) {
 			return
 		}
-		w.Header().Set("X-Shopify-API-Version", version)
+		w.Header().Set("X-Shopify-API-Version", s.servedVersion(version))
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// servedVersion is the version that answers a request for version: itself,
+// or the oldest supported one for a retired version (Shopify falls forward
+// to it rather than refuse the request).
+func (s *Sandbox) servedVersion(version string) string {
+	if version != "unstable" && version < s.opts.OldestVersion { // YYYY-MM sorts as text
+		return s.opts.OldestVersion
+	}
+	return version
 }
 
 // pathID reads a numeric path value that may end in ".json".

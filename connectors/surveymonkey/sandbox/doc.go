@@ -1,5 +1,5 @@
 // Package sandbox is a local emulator of the SurveyMonkey API v3 for tests
-// and the demo: surveys with their details (an NPS survey, a CSAT survey
+// and the demo: surveys (GET /surveys, /surveys/{id}) with their details (an NPS survey, a CSAT survey
 // and a plain one), their responses through GET
 // /surveys/{id}/responses/bulk (page and per_page, start_modified_at,
 // sort_by=date_modified, links.next), single responses, contact lists and

@@ -70,6 +70,7 @@ func (s *Sandbox) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v3/users/me", s.serveMe)
 	mux.HandleFunc("GET /v3/surveys", s.serveSurveys)
+	mux.HandleFunc("GET /v3/surveys/{id}", s.serveSurvey)
 	mux.HandleFunc("GET /v3/surveys/{id}/details", s.serveDetails)
 	mux.HandleFunc("GET /v3/surveys/{id}/responses/bulk", s.serveBulk)
 	mux.HandleFunc("GET /v3/surveys/{id}/responses/{rid}/details", s.serveResponse)

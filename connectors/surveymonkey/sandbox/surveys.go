@@ -83,6 +83,22 @@ func (s *Sandbox) survey(id string) *Survey {
 	return nil
 }
 
+// serveSurvey shows one survey without its pages (GET /surveys/{id}).
+func (s *Sandbox) serveSurvey(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv := s.survey(r.PathValue("id"))
+	if sv == nil {
+		writeError(w, http.StatusNotFound, "There was an error retrieving the requested resource: survey "+url.PathEscape(r.PathValue("id")))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id": sv.ID, "title": sv.Title, "nickname": "", "language": "en", "question_count": len(sv.Questions),
+		"page_count": 1, "response_count": len(s.responses[sv.ID]), "date_created": formatTime(sv.Created),
+		"date_modified": formatTime(sv.Modified), "href": baseURL(r) + "/surveys/" + sv.ID,
+	})
+}
+
 func (s *Sandbox) serveDetails(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
