@@ -253,3 +253,28 @@ func TestCheckBadConnectorSchema(t *testing.T) {
 		t.Errorf("errors:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// TestAPatternErrorSaysWhatThePropertyWants: a value the pattern refuses
+// is told what the property wants, from its description, not only the
+// regular expression.
+func TestAPatternErrorSaysWhatThePropertyWants(t *testing.T) {
+	specs := map[string]sdk.Spec{"shop": {Name: "shop", Version: "1.0.0", ConfigSchema: `{"type":"object","properties":{
+		"shop":{"type":"string","pattern":"^[a-z0-9-]+(\\.myshopify\\.com)?$","description":"The shop: acme or acme.myshopify.com."},
+		"code":{"type":"string","pattern":"^[A-Z]{3}$"}}}`}}
+	c := mustLoad(t, `version: 1
+connections:
+  s: {connector: shop, config: {shop: "https://acme.myshopify.com", code: "eu"}}
+`)
+	err := c.Check(specs)
+	if err == nil {
+		t.Fatal("Check = nil, want errors")
+	}
+	for _, want := range []string{
+		`connections.s.config.shop: does not match the pattern "^[a-z0-9-]+(\\.myshopify\\.com)?$": expected the shop: acme or acme.myshopify.com` + "\n",
+		`connections.s.config.code: does not match the pattern "^[A-Z]{3}$"` + "\n",
+	} {
+		if !strings.Contains(err.Error()+"\n", want) {
+			t.Errorf("errors lack %q:\n%s", want, err)
+		}
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/configschema"
@@ -106,8 +108,29 @@ func (r *schemaReporter) report(ve *jsonschema.ValidationError) {
 		if at == nil || len(ve.InstanceLocation) == 0 {
 			at = r.configNode()
 		}
-		r.errs.at(at, path, schemaMessage(ve.ErrorKind))
+		msg := schemaMessage(ve.ErrorKind)
+		if _, ok := ve.ErrorKind.(*kind.Pattern); ok {
+			// A pattern says little to whoever did not write it: the
+			// property's description says what it wants.
+			if doc := strings.TrimSpace(r.schemaAt(ve.SchemaURL).Get("description").String()); doc != "" {
+				msg += ": expected " + lowerFirst(strings.TrimSuffix(doc, "."))
+			}
+		}
+		r.errs.at(at, path, msg)
 	}
+}
+
+// lowerFirst lowers the first letter of a sentence to follow a colon,
+// unless it starts a name written in capitals (an acronym such as URL).
+func lowerFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 || !unicode.IsUpper(r) {
+		return s
+	}
+	if next, _ := utf8.DecodeRuneInString(s[size:]); unicode.IsUpper(next) {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[size:]
 }
 
 // configNode is where errors about the config as a whole point: at its
@@ -149,13 +172,13 @@ func (r *schemaReporter) locate(tokens []string) (key, val *yaml.Node, path stri
 	return key, resolve(val), path
 }
 
-// properties lists, in schema order, the properties the schema object at
-// schemaLoc (an absolute location ending in a JSON pointer fragment) declares.
-func (r *schemaReporter) properties(schemaLoc string) []string {
+// schemaAt returns the schema object at schemaLoc (an absolute location
+// ending in a JSON pointer fragment) in the schema's text.
+func (r *schemaReporter) schemaAt(schemaLoc string) gjson.Result {
 	_, frag, _ := strings.Cut(schemaLoc, "#")
 	frag, err := url.PathUnescape(frag)
 	if err != nil {
-		return nil
+		return gjson.Result{}
 	}
 	obj := gjson.Parse(r.raw)
 	if frag != "" {
@@ -164,8 +187,14 @@ func (r *schemaReporter) properties(schemaLoc string) []string {
 			obj = obj.Get(gjson.Escape(tok))
 		}
 	}
+	return obj
+}
+
+// properties lists, in schema order, the properties the schema object at
+// schemaLoc declares.
+func (r *schemaReporter) properties(schemaLoc string) []string {
 	var names []string
-	obj.Get("properties").ForEach(func(k, _ gjson.Result) bool {
+	r.schemaAt(schemaLoc).Get("properties").ForEach(func(k, _ gjson.Result) bool {
 		names = append(names, k.String())
 		return true
 	})
