@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -25,6 +26,17 @@ func newCustomersCmd(a *app) *cobra.Command {
 		Short: "List customers whose email, phone, name or other field contains text",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := a.h().CheckedConfig(cmd.Context())
+			if err != nil {
+				return a.reportConfigError(err)
+			}
+			if noStateYet(cfg) {
+				if a.json() {
+					return printJSON(a.opts.stdout, []identity.Summary{})
+				}
+				a.nothingYet(cfg, "customers")
+				return nil
+			}
 			out, err := a.h().CustomerSearch(cmd.Context(), args[0], limit)
 			if err != nil {
 				return a.reportConfigError(err)
@@ -46,6 +58,9 @@ func newCustomersCmd(a *app) *cobra.Command {
 		Short: "Show a customer's profile and the timeline of every interaction",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.noCustomersYet(cmd.Context()); err != nil {
+				return err
+			}
 			p, err := a.h().Customer(cmd.Context(), args[0])
 			if err != nil {
 				return a.reportConfigError(err)
@@ -62,6 +77,9 @@ func newCustomersCmd(a *app) *cobra.Command {
 		Short: "Show which records make a customer, joined on what, through which rule",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.noCustomersYet(cmd.Context()); err != nil {
+				return err
+			}
 			ex, err := a.h().CustomerExplain(cmd.Context(), args[0])
 			if err != nil {
 				return a.reportConfigError(err)
@@ -75,6 +93,21 @@ func newCustomersCmd(a *app) *cobra.Command {
 	}
 	cmd.AddCommand(search, show, explain)
 	return cmd
+}
+
+// noCustomersYet fails when the config is wrong, or when its state does not
+// exist yet: nothing has run, so no customer is indexed, and a query must
+// not create the state to say so.
+func (a *app) noCustomersYet(ctx context.Context) error {
+	cfg, err := a.h().CheckedConfig(ctx)
+	if err != nil {
+		return a.reportConfigError(err)
+	}
+	if noStateYet(cfg) {
+		return fmt.Errorf("no customers indexed yet: nothing has run with %s (its state file %s does not exist yet); "+
+			"run a pipeline that reads customer data first", cfg.File, cfg.State.Path)
+	}
+	return nil
 }
 
 func (a *app) printProfile(p identity.Profile) {

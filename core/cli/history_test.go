@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cxhub/cxhub/core/internal/testfiles"
+	"github.com/cxhub/cxhub/sdk/sdktest"
+)
+
+// TestReadOnlyCommandsOnAFreshConfigCreateNothing: before anything has run
+// with a config, its state file does not exist. A read-only command says
+// there is nothing yet and exits 0 (or 1 for a named thing that cannot
+// exist), and leaves the state directory as it was: no state file, no
+// customer index, no journal files.
+func TestReadOnlyCommandsOnAFreshConfigCreateNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the file connector")
+	}
+	dir := t.TempDir()
+	bin := sdktest.BuildPlugin(t, "../../connectors/file/cmd/cxhub-connector-file")
+	for _, d := range []string{"in", "out", "plugins"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testfiles.CopyExecutable(t, bin, filepath.Join(dir, "plugins", "cxhub-connector-file"))
+	cfgPath := filepath.Join(dir, "cxhub.yaml")
+	if err := os.WriteFile(cfgPath, []byte(dlqConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	statePath := filepath.Join(dir, "state.db")
+	noState := func(after string) {
+		t.Helper()
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "state") {
+				t.Fatalf("%s created %s: a read-only command must not create the state", after, e.Name())
+			}
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // in stdout (text) or the whole stdout (json)
+	}{
+		{[]string{"runs"}, 0, "No runs yet: nothing has run with " + cfgPath + " (its state file " + statePath + " does not exist yet).\n"},
+		{[]string{"runs", "-p", "p"}, 0, "No runs yet"},
+		{[]string{"runs", "-o", "json"}, 0, "[]\n"},
+		{[]string{"state", "show"}, 0, "No checkpoints yet"},
+		{[]string{"state", "show", "-o", "json"}, 0, "[]\n"},
+		{[]string{"dlq", "list"}, 0, "No dead letters yet"},
+		{[]string{"dlq", "list", "-o", "json"}, 0, "[]\n"},
+		{[]string{"dlq", "show", "1"}, 1, ""},
+		{[]string{"dlq", "discard", "1"}, 1, ""},
+		{[]string{"conflicts", "list"}, 0, "No conflicts yet"},
+		{[]string{"conflicts", "list", "-o", "json"}, 0, "[]\n"},
+		{[]string{"customers", "search", "ann"}, 0, "No customers yet"},
+		{[]string{"customers", "search", "ann", "-o", "json"}, 0, "[]\n"},
+		{[]string{"customers", "show", "ann@example.com"}, 1, ""},
+		{[]string{"customers", "explain", "ann@example.com"}, 1, ""},
+		// A misspelt pipeline is still a mistake, state or not.
+		{[]string{"runs", "-p", "typo"}, 1, ""},
+		{[]string{"dlq", "list", "-p", "typo"}, 1, ""},
+	} {
+		name := strings.Join(tc.args, " ")
+		code, stdout, stderr := runCLI(append(tc.args, "-c", cfgPath)...)
+		if code != tc.code {
+			t.Errorf("%s: exit %d, want %d; stdout:\n%s\nstderr:\n%s", name, code, tc.code, stdout, stderr)
+		}
+		switch {
+		case strings.Contains(name, "json"):
+			if stdout != tc.out {
+				t.Errorf("%s: stdout %q, want %q", name, stdout, tc.out)
+			}
+			var v []any
+			if err := json.Unmarshal([]byte(stdout), &v); err != nil {
+				t.Errorf("%s: stdout is not a JSON list: %v", name, err)
+			}
+		case !strings.Contains(stdout, tc.out):
+			t.Errorf("%s: stdout %q, want it to hold %q; stderr:\n%s", name, stdout, tc.out, stderr)
+		}
+		if tc.code != 0 && !strings.Contains(stderr, "error: ") {
+			t.Errorf("%s: exit %d without saying why; stderr:\n%s", name, code, stderr)
+		}
+		noState(name)
+	}
+}
