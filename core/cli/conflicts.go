@@ -38,6 +38,9 @@ func newConflictsCmd(a *app) *cobra.Command {
 				return err
 			}
 			if a.json() {
+				if cs == nil {
+					cs = []state.Conflict{} // a list, never null
+				}
 				return printJSON(a.opts.stdout, cs)
 			}
 			t := newTable(a.opts.stdout, "ID", "SYNC", "OBJECT", "FIELD", "A", "B", "RULE", "KEPT", "RUN", "AT")

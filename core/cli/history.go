@@ -73,6 +73,9 @@ func newRunsCmd(a *app) *cobra.Command {
 				return fmt.Errorf("no pipeline named %q in %s, and no runs of one", pipeline, cfg.File)
 			}
 			if a.json() {
+				if runs == nil {
+					runs = []state.Run{} // a list, never null
+				}
 				return printJSON(a.opts.stdout, runs)
 			}
 			if st == nil {

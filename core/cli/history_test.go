@@ -92,3 +92,29 @@ func TestReadOnlyCommandsOnAFreshConfigCreateNothing(t *testing.T) {
 		noState(name)
 	}
 }
+
+// TestEmptyListingsAreJSONLists: with a state that holds no runs or
+// conflicts yet (here one a pause created), -o json prints an empty list,
+// not null, as it does for dead letters and checkpoints.
+func TestEmptyListingsAreJSONLists(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "cxhub.yaml")
+	if err := os.WriteFile(cfgPath, []byte(dlqConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI("pause", "p", "-c", cfgPath); code != 0 {
+		t.Fatalf("pause p: exit %d; stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state.db")); err != nil {
+		t.Fatalf("pause p left no state file: %v", err)
+	}
+	for _, args := range [][]string{
+		{"runs"}, {"runs", "-p", "p"}, {"dlq", "list"}, {"state", "show"}, {"conflicts", "list"},
+	} {
+		name := strings.Join(args, " ")
+		code, stdout, stderr := runCLI(append(args, "-o", "json", "-c", cfgPath)...)
+		if code != 0 || stdout != "[]\n" {
+			t.Errorf("%s -o json: exit %d, stdout %q, want [] and exit 0; stderr:\n%s", name, code, stdout, stderr)
+		}
+	}
+}
