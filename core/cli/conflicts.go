@@ -19,6 +19,9 @@ func newConflictsCmd(a *app) *cobra.Command {
 		Short: "List conflicts, newest first, with both values",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if limit < 0 {
+				return fmt.Errorf("--limit: expected 0 (all) or more, got %d", limit)
+			}
 			cfg, err := a.h().Config()
 			if err != nil {
 				return a.reportConfigError(err)

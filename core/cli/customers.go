@@ -26,6 +26,9 @@ func newCustomersCmd(a *app) *cobra.Command {
 		Short: "List customers whose email, phone, name or other field contains text",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 1 {
+				return fmt.Errorf("--limit: expected 1 or more, got %d", limit)
+			}
 			cfg, err := a.h().CheckedConfig(cmd.Context())
 			if err != nil {
 				return a.reportConfigError(err)
@@ -52,7 +55,7 @@ func newCustomersCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
-	search.Flags().IntVarP(&limit, "limit", "n", 50, "at most this many customers")
+	search.Flags().IntVarP(&limit, "limit", "n", 50, "at most this many customers (at least 1)")
 	show := &cobra.Command{
 		Use:   "show <id|email|phone>",
 		Short: "Show a customer's profile and the timeline of every interaction",

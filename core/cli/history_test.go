@@ -118,3 +118,30 @@ func TestEmptyListingsAreJSONLists(t *testing.T) {
 		}
 	}
 }
+
+// TestListingLimitsAreChecked: a --limit a listing cannot honour is refused
+// with what it expects, as runs and dlq list do, rather than quietly taken
+// for another (customers search took 0 and -1 for 50; conflicts list took
+// -1 for all).
+func TestListingLimitsAreChecked(t *testing.T) {
+	cfgPath := filepath.Join(t.TempDir(), "cxhub.yaml")
+	if err := os.WriteFile(cfgPath, []byte(dlqConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"customers", "search", "ann", "-n", "0"}, "error: --limit: expected 1 or more, got 0\n"},
+		{[]string{"customers", "search", "ann", "-n", "-1"}, "error: --limit: expected 1 or more, got -1\n"},
+		{[]string{"conflicts", "list", "-n", "-1"}, "error: --limit: expected 0 (all) or more, got -1\n"},
+		{[]string{"runs", "-n", "0"}, "error: --limit: expected 1 or more, got 0\n"},
+		{[]string{"dlq", "list", "-n", "-1"}, "error: --limit: expected 0 (all) or more, got -1\n"},
+	} {
+		name := strings.Join(tc.args, " ")
+		code, stdout, stderr := runCLI(append(tc.args, "-c", cfgPath)...)
+		if code != 1 || stderr != tc.want || stdout != "" {
+			t.Errorf("%s: exit %d, stderr %q, stdout %q; want exit 1 and stderr %q", name, code, stderr, stdout, tc.want)
+		}
+	}
+}
