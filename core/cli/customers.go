@@ -2,11 +2,16 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 
+	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/identity"
+	idsqlite "github.com/cxhub/cxhub/core/identity/sqlite"
 	"github.com/spf13/cobra"
 )
 
@@ -32,6 +37,9 @@ func newCustomersCmd(a *app) *cobra.Command {
 			cfg, err := a.h().CheckedConfig(cmd.Context())
 			if err != nil {
 				return a.reportConfigError(err)
+			}
+			if err := indexOff(cfg); err != nil {
+				return err
 			}
 			if noStateYet(cfg) {
 				if a.json() {
@@ -106,11 +114,43 @@ func (a *app) noCustomersYet(ctx context.Context) error {
 	if err != nil {
 		return a.reportConfigError(err)
 	}
+	if err := indexOff(cfg); err != nil {
+		return err
+	}
 	if noStateYet(cfg) {
 		return fmt.Errorf("no customers indexed yet: nothing has run with %s (its state file %s does not exist yet); "+
 			"run a pipeline that reads customer data first", cfg.File, cfg.State.Path)
 	}
 	return nil
+}
+
+// indexOff fails when cfg does not turn the customer index on (no
+// customers section, no pipeline to the profile store, no $customer. map
+// field: the hub's customerStage asks the same) and no index file is left
+// from an earlier config that did: a query would otherwise create an empty
+// index and answer "nothing". A PostgreSQL state's index is not looked for.
+func indexOff(cfg *config.Config) error {
+	if cfg.Customers != nil {
+		return nil
+	}
+	for _, p := range cfg.Pipelines {
+		if p.To.Connection == config.ProfilesConnection {
+			return nil
+		}
+		for _, f := range p.Map {
+			if strings.HasPrefix(f.Expr, identity.CustomerPrefix) {
+				return nil
+			}
+		}
+	}
+	if cfg.State.Driver != "" && cfg.State.Driver != "sqlite" {
+		return nil
+	}
+	if _, err := os.Stat(idsqlite.Path(cfg.State.Path)); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return fmt.Errorf("%s does not turn the customer index on, so it holds no customers: "+
+		"add a customers: section (customers: {} for the default rules) and a pipeline that reads customer data; see docs/customers.md", cfg.File)
 }
 
 func (a *app) printProfile(p identity.Profile) {

@@ -11,12 +11,11 @@ import (
 	"github.com/cxhub/cxhub/sdk/sdktest"
 )
 
-// TestReadOnlyCommandsOnAFreshConfigCreateNothing: before anything has run
-// with a config, its state file does not exist. A read-only command says
-// there is nothing yet and exits 0 (or 1 for a named thing that cannot
-// exist), and leaves the state directory as it was: no state file, no
-// customer index, no journal files.
-func TestReadOnlyCommandsOnAFreshConfigCreateNothing(t *testing.T) {
+// fileWorkspace writes config as cxhub.yaml in a new directory, beside
+// in/, out/ and plugins/ holding the real file connector, and returns the
+// config's path.
+func fileWorkspace(t *testing.T, config string) string {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the file connector")
 	}
@@ -29,9 +28,20 @@ func TestReadOnlyCommandsOnAFreshConfigCreateNothing(t *testing.T) {
 	}
 	testfiles.CopyExecutable(t, bin, filepath.Join(dir, "plugins", "cxhub-connector-file"))
 	cfgPath := filepath.Join(dir, "cxhub.yaml")
-	if err := os.WriteFile(cfgPath, []byte(dlqConfig), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return cfgPath
+}
+
+// TestReadOnlyCommandsOnAFreshConfigCreateNothing: before anything has run
+// with a config, its state file does not exist. A read-only command says
+// there is nothing yet and exits 0 (or 1 for a named thing that cannot
+// exist), and leaves the state directory as it was: no state file, no
+// customer index, no journal files.
+func TestReadOnlyCommandsOnAFreshConfigCreateNothing(t *testing.T) {
+	cfgPath := fileWorkspace(t, dlqConfig+"customers: {}\n") // the customer index on
+	dir := filepath.Dir(cfgPath)
 	statePath := filepath.Join(dir, "state.db")
 	noState := func(after string) {
 		t.Helper()
@@ -142,6 +152,38 @@ func TestListingLimitsAreChecked(t *testing.T) {
 		code, stdout, stderr := runCLI(append(tc.args, "-c", cfgPath)...)
 		if code != 1 || stderr != tc.want || stdout != "" {
 			t.Errorf("%s: exit %d, stderr %q, stdout %q; want exit 1 and stderr %q", name, code, stderr, stdout, tc.want)
+		}
+	}
+}
+
+// TestCustomersWithTheIndexOff: a config that does not turn the customer
+// index on (no customers section, no pipeline to the profile store, no
+// $customer. map field) has no customers to show. The customers commands
+// say so and how to turn it on, exit 1, and create no index file.
+func TestCustomersWithTheIndexOff(t *testing.T) {
+	cfgPath := fileWorkspace(t, dlqConfig)
+	dir := filepath.Dir(cfgPath)
+	if code, _, stderr := runCLI("pause", "p", "-c", cfgPath); code != 0 { // the state exists
+		t.Fatalf("pause p: exit %d; stderr:\n%s", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"customers", "search", "ann"}, {"customers", "show", "ann@example.com"}, {"customers", "explain", "cx-1"},
+	} {
+		name := strings.Join(args, " ")
+		code, stdout, stderr := runCLI(append(args, "-c", cfgPath)...)
+		want := "error: " + cfgPath + " does not turn the customer index on, so it holds no customers: " +
+			"add a customers: section (customers: {} for the default rules) and a pipeline that reads customer data; see docs/customers.md\n"
+		if code != 1 || !strings.HasSuffix(stderr, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1 and stderr ending %q", name, code, stdout, stderr, want)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if strings.Contains(e.Name(), "customers") {
+				t.Errorf("%s created %s", name, e.Name())
+			}
 		}
 	}
 }
