@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/cxhub/cxhub/core/state"
 	"github.com/spf13/cobra"
 )
 
@@ -18,14 +19,31 @@ func newConflictsCmd(a *app) *cobra.Command {
 		Short: "List conflicts, newest first, with both values",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := a.h().Config(); err != nil {
+			if limit < 0 {
+				return fmt.Errorf("--limit: expected 0 (all) or more, got %d", limit)
+			}
+			cfg, err := a.h().Config()
+			if err != nil {
 				return a.reportConfigError(err)
+			}
+			if noStateYet(cfg) {
+				if _, known := cfg.SyncOf(sync); sync != "" && !known {
+					return fmt.Errorf("no sync named %q in %s", sync, cfg.File)
+				}
+				if a.json() {
+					return printJSON(a.opts.stdout, []state.Conflict{})
+				}
+				a.nothingYet(cfg, "conflicts")
+				return nil
 			}
 			cs, err := a.h().Conflicts(cmd.Context(), sync, limit)
 			if err != nil {
 				return err
 			}
 			if a.json() {
+				if cs == nil {
+					cs = []state.Conflict{} // a list, never null
+				}
 				return printJSON(a.opts.stdout, cs)
 			}
 			t := newTable(a.opts.stdout, "ID", "SYNC", "OBJECT", "FIELD", "A", "B", "RULE", "KEPT", "RUN", "AT")

@@ -1,11 +1,17 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 
+	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/identity"
+	idsqlite "github.com/cxhub/cxhub/core/identity/sqlite"
 	"github.com/spf13/cobra"
 )
 
@@ -25,6 +31,23 @@ func newCustomersCmd(a *app) *cobra.Command {
 		Short: "List customers whose email, phone, name or other field contains text",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 1 {
+				return fmt.Errorf("--limit: expected 1 or more, got %d", limit)
+			}
+			cfg, err := a.h().CheckedConfig(cmd.Context())
+			if err != nil {
+				return a.reportConfigError(err)
+			}
+			if err := indexOff(cfg); err != nil {
+				return err
+			}
+			if noStateYet(cfg) {
+				if a.json() {
+					return printJSON(a.opts.stdout, []identity.Summary{})
+				}
+				a.nothingYet(cfg, "customers")
+				return nil
+			}
 			out, err := a.h().CustomerSearch(cmd.Context(), args[0], limit)
 			if err != nil {
 				return a.reportConfigError(err)
@@ -40,12 +63,15 @@ func newCustomersCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
-	search.Flags().IntVarP(&limit, "limit", "n", 50, "at most this many customers")
+	search.Flags().IntVarP(&limit, "limit", "n", 50, "at most this many customers (at least 1)")
 	show := &cobra.Command{
 		Use:   "show <id|email|phone>",
 		Short: "Show a customer's profile and the timeline of every interaction",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.noCustomersYet(cmd.Context()); err != nil {
+				return err
+			}
 			p, err := a.h().Customer(cmd.Context(), args[0])
 			if err != nil {
 				return a.reportConfigError(err)
@@ -62,6 +88,9 @@ func newCustomersCmd(a *app) *cobra.Command {
 		Short: "Show which records make a customer, joined on what, through which rule",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.noCustomersYet(cmd.Context()); err != nil {
+				return err
+			}
 			ex, err := a.h().CustomerExplain(cmd.Context(), args[0])
 			if err != nil {
 				return a.reportConfigError(err)
@@ -75,6 +104,53 @@ func newCustomersCmd(a *app) *cobra.Command {
 	}
 	cmd.AddCommand(search, show, explain)
 	return cmd
+}
+
+// noCustomersYet fails when the config is wrong, or when its state does not
+// exist yet: nothing has run, so no customer is indexed, and a query must
+// not create the state to say so.
+func (a *app) noCustomersYet(ctx context.Context) error {
+	cfg, err := a.h().CheckedConfig(ctx)
+	if err != nil {
+		return a.reportConfigError(err)
+	}
+	if err := indexOff(cfg); err != nil {
+		return err
+	}
+	if noStateYet(cfg) {
+		return fmt.Errorf("no customers indexed yet: nothing has run with %s (its state file %s does not exist yet); "+
+			"run a pipeline that reads customer data first", cfg.File, cfg.State.Path)
+	}
+	return nil
+}
+
+// indexOff fails when cfg does not turn the customer index on (no
+// customers section, no pipeline to the profile store, no $customer. map
+// field: the hub's customerStage asks the same) and no index file is left
+// from an earlier config that did: a query would otherwise create an empty
+// index and answer "nothing". A PostgreSQL state's index is not looked for.
+func indexOff(cfg *config.Config) error {
+	if cfg.Customers != nil {
+		return nil
+	}
+	for _, p := range cfg.Pipelines {
+		if p.To.Connection == config.ProfilesConnection {
+			return nil
+		}
+		for _, f := range p.Map {
+			if strings.HasPrefix(f.Expr, identity.CustomerPrefix) {
+				return nil
+			}
+		}
+	}
+	if cfg.State.Driver != "" && cfg.State.Driver != "sqlite" {
+		return nil
+	}
+	if _, err := os.Stat(idsqlite.Path(cfg.State.Path)); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return fmt.Errorf("%s does not turn the customer index on, so it holds no customers: "+
+		"add a customers: section (customers: {} for the default rules) and a pipeline that reads customer data; see docs/customers.md", cfg.File)
 }
 
 func (a *app) printProfile(p identity.Profile) {

@@ -40,16 +40,20 @@ func newDLQCmd(a *app) *cobra.Command {
 			if status != "all" {
 				f.Status = state.DeadLetterStatus(status)
 			}
-			dls, err := st.DeadLetters(cmd.Context(), f)
-			if err != nil {
-				return err
+			dls := []state.DeadLetter{}
+			if st != nil {
+				if dls, err = st.DeadLetters(cmd.Context(), f); err != nil {
+					return err
+				}
 			}
 			if _, known := cfg.Pipeline(pipeline); pipeline != "" && !known && len(dls) == 0 {
 				// A pipeline removed from the config still lists its dead
 				// letters; a name that is neither is a typo.
-				some, err := st.DeadLetters(cmd.Context(), state.DeadLetterFilter{Pipeline: pipeline, Limit: 1})
-				if err != nil {
-					return err
+				var some []state.DeadLetter
+				if st != nil {
+					if some, err = st.DeadLetters(cmd.Context(), state.DeadLetterFilter{Pipeline: pipeline, Limit: 1}); err != nil {
+						return err
+					}
 				}
 				if len(some) == 0 {
 					return fmt.Errorf("no pipeline named %q in %s, and no dead letters of one", pipeline, cfg.File)
@@ -57,6 +61,10 @@ func newDLQCmd(a *app) *cobra.Command {
 			}
 			if a.json() {
 				return printJSON(a.opts.stdout, deadLettersJSON(dls))
+			}
+			if st == nil {
+				a.nothingYet(cfg, "dead letters")
+				return nil
 			}
 			t := newTable(a.opts.stdout, "ID", "PIPELINE", "STREAM", "KEY", "STATUS", "KIND", "ATTEMPTS", "CREATED", "ERROR")
 			for _, d := range dls {
@@ -203,9 +211,12 @@ func (a *app) deadLettersByID(ctx context.Context, args []string) (state.Store, 
 	if err != nil {
 		return nil, nil, err
 	}
-	_, st, err := a.readState()
+	cfg, st, err := a.readState()
 	if err != nil {
 		return nil, nil, err
+	}
+	if st == nil {
+		return nil, nil, fmt.Errorf("no dead letter with id %d: nothing has run with %s yet (its state file %s does not exist)", ids[0], cfg.File, cfg.State.Path)
 	}
 	dls, err := st.DeadLetters(ctx, state.DeadLetterFilter{IDs: ids})
 	if err != nil {

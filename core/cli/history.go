@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/state"
@@ -9,17 +12,40 @@ import (
 )
 
 // readState loads the config and opens the state read-only: read commands
-// work while another cxhub process syncs.
+// work while another cxhub process syncs. The store is nil when the state
+// does not exist yet (nothing has run with this config): a read-only
+// command then shows nothing rather than create the state file.
 func (a *app) readState() (*config.Config, state.Store, error) {
 	cfg, err := a.h().Config()
 	if err != nil {
 		return nil, nil, a.reportConfigError(err)
+	}
+	if noStateYet(cfg) {
+		return cfg, nil, nil
 	}
 	st, err := a.h().ReadStore()
 	if err != nil {
 		return nil, nil, err
 	}
 	return cfg, st, nil
+}
+
+// noStateYet reports whether the config's state does not exist yet: a
+// SQLite state file that no command has created, because nothing has run
+// with this config. (Any other trouble with the path is left to the
+// store's open, which says what is wrong.)
+func noStateYet(cfg *config.Config) bool {
+	if cfg.State.Driver != "" && cfg.State.Driver != "sqlite" {
+		return false
+	}
+	_, err := os.Stat(cfg.State.Path)
+	return errors.Is(err, fs.ErrNotExist)
+}
+
+// nothingYet is what a read-only command prints, instead of an empty
+// table, when the state does not exist yet.
+func (a *app) nothingYet(cfg *config.Config, what string) {
+	fmt.Fprintf(a.opts.stdout, "No %s yet: nothing has run with %s (its state file %s does not exist yet).\n", what, cfg.File, cfg.State.Path)
 }
 
 func newRunsCmd(a *app) *cobra.Command {
@@ -37,15 +63,24 @@ func newRunsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			runs, err := st.Runs(cmd.Context(), state.RunFilter{Pipeline: pipeline, Limit: limit})
-			if err != nil {
-				return err
+			runs := []state.Run{}
+			if st != nil {
+				if runs, err = st.Runs(cmd.Context(), state.RunFilter{Pipeline: pipeline, Limit: limit}); err != nil {
+					return err
+				}
 			}
 			if _, known := cfg.Pipeline(pipeline); pipeline != "" && !known && len(runs) == 0 {
 				return fmt.Errorf("no pipeline named %q in %s, and no runs of one", pipeline, cfg.File)
 			}
 			if a.json() {
+				if runs == nil {
+					runs = []state.Run{} // a list, never null
+				}
 				return printJSON(a.opts.stdout, runs)
+			}
+			if st == nil {
+				a.nothingYet(cfg, "runs")
+				return nil
 			}
 			t := newTable(a.opts.stdout, "RUN", "PIPELINE", "STATUS", "STARTED", "FINISHED", "READ", "WRITTEN", "UNCHANGED", "ECHO", "FILTERED", "DEAD", "RETRIES", "RESTARTS", "ERROR")
 			for _, r := range runs {
@@ -78,9 +113,11 @@ func newStateCmd(a *app) *cobra.Command {
 			if len(args) == 1 {
 				pipeline = args[0]
 			}
-			cps, err := st.ListCheckpoints(cmd.Context(), pipeline)
-			if err != nil {
-				return err
+			cps := []state.Checkpoint{}
+			if st != nil {
+				if cps, err = st.ListCheckpoints(cmd.Context(), pipeline); err != nil {
+					return err
+				}
 			}
 			if _, known := cfg.Pipeline(pipeline); pipeline != "" && !known && len(cps) == 0 {
 				return fmt.Errorf("no pipeline named %q in %s, and no checkpoints of one", pipeline, cfg.File)
@@ -91,6 +128,10 @@ func newStateCmd(a *app) *cobra.Command {
 					out[i] = map[string]any{"pipeline": c.Pipeline, "stream": c.Stream, "state": string(c.State), "updated_at": c.UpdatedAt}
 				}
 				return printJSON(a.opts.stdout, out)
+			}
+			if st == nil {
+				a.nothingYet(cfg, "checkpoints")
+				return nil
 			}
 			t := newTable(a.opts.stdout, "PIPELINE", "STREAM", "UPDATED", "STATE")
 			for _, c := range cps {
