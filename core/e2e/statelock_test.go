@@ -19,7 +19,7 @@ func TestStateLockHoldsThroughEveryPathAndReadersWork(t *testing.T) {
 	w := newWorkspace(t, cfg)
 	const n = 150000
 	writeBulk(t, w, n)
-	w.mustCxhub("state", "show") // creates the state file, so that it can be hard-linked
+	w.mustCxhub("state", "reset", "bulk") // creates the state file (a writing command), so that it can be hard-linked
 	if err := os.Symlink(w.path("state/cxhub.db"), w.path("alias.db")); err != nil {
 		t.Fatal(err)
 	}
