@@ -50,7 +50,7 @@ func (e *ChecksumError) Error() string {
 func DefaultVerifiedDir() (string, error) {
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("find a directory for verified plugin binaries: %w", err)
+		return "", fmt.Errorf("find a directory for verified plugin binaries (locked plugins run from private copies there): %w; set XDG_CACHE_HOME to a directory this user can write (a service: its state directory, such as /var/lib/cxhub/.cache)", err)
 	}
 	return filepath.Join(cache, "cxhub", "plugins"), nil
 }

@@ -243,3 +243,19 @@ func TestLaunchRunsOnlyTheVerifiedBytesWhileTheBinaryIsSwapped(t *testing.T) {
 		t.Errorf("the swaps never raced the starts (%d ran, %d refused): the test proves nothing", ran, refused)
 	}
 }
+
+// TestDefaultVerifiedDirWithoutHomeSaysWhatToSet: a service started with
+// neither HOME nor XDG_CACHE_HOME is told which variable to set, not
+// only Go's "neither … is defined".
+func TestDefaultVerifiedDirWithoutHomeSaysWhatToSet(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", "")
+	t.Setenv("HOME", "")
+	_, err := DefaultVerifiedDir()
+	if err == nil || !strings.Contains(err.Error(), "set XDG_CACHE_HOME to a directory") {
+		t.Fatalf("DefaultVerifiedDir without HOME: %v, want it to say to set XDG_CACHE_HOME", err)
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	if _, err := DefaultVerifiedDir(); err != nil {
+		t.Fatalf("DefaultVerifiedDir with XDG_CACHE_HOME: %v", err)
+	}
+}
