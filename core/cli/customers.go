@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cxhub/cxhub/core/config"
+	"github.com/cxhub/cxhub/core/hub"
 	"github.com/cxhub/cxhub/core/identity"
 	idsqlite "github.com/cxhub/cxhub/core/identity/sqlite"
 	"github.com/spf13/cobra"
@@ -124,24 +125,13 @@ func (a *app) noCustomersYet(ctx context.Context) error {
 	return nil
 }
 
-// indexOff fails when cfg does not turn the customer index on (no
-// customers section, no pipeline to the profile store, no $customer. map
-// field: the hub's customerStage asks the same) and no index file is left
+// indexOff fails when cfg does not turn the customer index on
+// (hub.UsesCustomerIndex) and no index file is left
 // from an earlier config that did: a query would otherwise create an empty
 // index and answer "nothing". A PostgreSQL state's index is not looked for.
 func indexOff(cfg *config.Config) error {
-	if cfg.Customers != nil {
+	if hub.UsesCustomerIndex(cfg) {
 		return nil
-	}
-	for _, p := range cfg.Pipelines {
-		if p.To.Connection == config.ProfilesConnection {
-			return nil
-		}
-		for _, f := range p.Map {
-			if strings.HasPrefix(f.Expr, identity.CustomerPrefix) {
-				return nil
-			}
-		}
 	}
 	if cfg.State.Driver != "" && cfg.State.Driver != "sqlite" {
 		return nil

@@ -200,14 +200,7 @@ func (h *Hub) customerStage(ctx context.Context, cfg *config.Config) (engine.Sta
 	if errs := profileSourceErrors(cfg, h.catalog(cfg)); len(errs) > 0 {
 		return nil, errs // CheckedConfig and Reload refuse such a config: this guards the rest
 	}
-	needed := cfg.Customers != nil
-	for _, p := range cfg.Pipelines {
-		needed = needed || p.To.Connection == config.ProfilesConnection
-		for _, f := range p.Map {
-			needed = needed || strings.HasPrefix(f.Expr, identity.CustomerPrefix)
-		}
-	}
-	if !needed {
+	if !UsesCustomerIndex(cfg) {
 		return nil, nil
 	}
 	_, stage, err := h.customerWriter(ctx)
@@ -215,6 +208,26 @@ func (h *Hub) customerStage(ctx context.Context, cfg *config.Config) (engine.Sta
 		return nil, fmt.Errorf("open the customer index: %w", err)
 	}
 	return stage, nil
+}
+
+// UsesCustomerIndex reports whether cfg turns the customer index on: a
+// customers: section, a pipeline to the profiles connection, or a mapping
+// that reads customer.* fields.
+func UsesCustomerIndex(cfg *config.Config) bool {
+	if cfg.Customers != nil {
+		return true
+	}
+	for _, p := range cfg.Pipelines {
+		if p.To.Connection == config.ProfilesConnection {
+			return true
+		}
+		for _, f := range p.Map {
+			if strings.HasPrefix(f.Expr, identity.CustomerPrefix) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // CustomerIndex returns the index for queries: the hub's writer if it has
