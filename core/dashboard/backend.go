@@ -22,6 +22,12 @@ type Backend interface {
 	Pipelines(ctx context.Context) ([]Pipeline, error)
 	// Runs lists a pipeline's runs, newest first, at most limit.
 	Runs(ctx context.Context, pipeline string, limit int) ([]state.Run, error)
+	// PipelineKnown reports whether a pipeline exists, as the API's
+	// ?pipeline= filters have it: the config in force has it, or the state
+	// holds runs or dead letters of it (a pipeline removed from the config
+	// keeps its history). The dashboard asks it of a name that is not among
+	// Pipelines before answering 404.
+	PipelineKnown(ctx context.Context, pipeline string) (bool, error)
 	// PipelineConfig is a pipeline's settings and its connections' configs
 	// as indented JSON, secrets redacted; ErrNotFound for no such pipeline.
 	PipelineConfig(ctx context.Context, pipeline string) (string, error)

@@ -2,7 +2,9 @@ package dashboard
 
 import (
 	"errors"
+	"fmt"
 	"github.com/cxhub/cxhub/core/identity"
+	"github.com/cxhub/cxhub/core/internal/suggest"
 	"maps"
 	"net/http"
 	"net/url"
@@ -79,6 +81,9 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *viewer) 
 
 type pipelinePage struct {
 	Pipeline
+	// Gone: the config no longer has the pipeline, but the state holds its
+	// history; the page shows that history, without actions or config.
+	Gone                bool
 	Status, StatusClass string
 	Runs                []state.Run
 	Config              string
@@ -100,19 +105,57 @@ func (d *Dashboard) pipeline(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 	}
 	if !found {
-		d.errorPage(w, r, v, http.StatusNotFound, "No pipeline named "+strconv.Quote(name)+".")
-		return
+		if !d.pipelineKnown(w, r, v, name, ps) {
+			return
+		}
+		page.Pipeline, page.Gone = Pipeline{Name: name}, true
 	}
-	page.Status, page.StatusClass = statusOf(page.Pipeline)
 	if page.Runs, err = d.backend.Runs(ctx, name, 50); err != nil {
 		d.fail(w, r, v, err)
 		return
 	}
-	if page.Config, err = d.backend.PipelineConfig(ctx, name); err != nil {
-		d.fail(w, r, v, err)
-		return
+	if page.Gone {
+		if len(page.Runs) > 0 {
+			page.LastRun = &page.Runs[0]
+		}
+		pending, err := d.backend.DeadLetters(ctx, DeadLetterFilter{Pipeline: name, Status: state.DeadLetterPending})
+		if err != nil {
+			d.fail(w, r, v, err)
+			return
+		}
+		page.DeadLetters = int64(len(pending))
+	}
+	page.Status, page.StatusClass = statusOf(page.Pipeline)
+	if !page.Gone {
+		if page.Config, err = d.backend.PipelineConfig(ctx, name); err != nil {
+			d.fail(w, r, v, err)
+			return
+		}
 	}
 	d.render(w, r, v, http.StatusOK, "pipeline", name, "overview", page)
+}
+
+// pipelineKnown reports whether name, which is none of the config's
+// pipelines ps, names one the state holds the history of (see
+// Backend.PipelineKnown). Otherwise it answers 404, naming the pipeline
+// likely meant, and returns false: an empty page would read as "nothing
+// there" for a misspelt name.
+func (d *Dashboard) pipelineKnown(w http.ResponseWriter, r *http.Request, v *viewer, name string, ps []Pipeline) bool {
+	known, err := d.backend.PipelineKnown(r.Context(), name)
+	if err != nil {
+		d.fail(w, r, v, err)
+		return false
+	}
+	if known {
+		return true
+	}
+	names := make([]string, 0, len(ps))
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	d.errorPage(w, r, v, http.StatusNotFound, fmt.Sprintf("No pipeline named %s %s: the config has none by that name, and the state holds no runs or dead letters of one.",
+		strconv.Quote(name), suggest.Hint(name, "pipelines", names)))
+	return false
 }
 
 type deadLettersPage struct {
@@ -149,6 +192,13 @@ func (d *Dashboard) deadLetters(w http.ResponseWriter, r *http.Request, v *viewe
 	page := deadLettersPage{Filter: f, Statuses: []state.DeadLetterStatus{state.DeadLetterPending, state.DeadLetterReplayed, state.DeadLetterDiscarded}}
 	for _, p := range ps {
 		page.Pipelines = append(page.Pipelines, p.Name)
+	}
+	if f.Pipeline != "" && !slices.Contains(page.Pipelines, f.Pipeline) {
+		// Not the config's: its history's, or a misspelt name (404).
+		if !d.pipelineKnown(w, r, v, f.Pipeline, ps) {
+			return
+		}
+		page.Pipelines = append(page.Pipelines, f.Pipeline)
 	}
 	status := string(f.Status)
 	if status == "" {

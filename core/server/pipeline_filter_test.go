@@ -80,3 +80,57 @@ func TestPipelineFilterOfNoPipelineIsA404(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardPagesOfNoPipelineAre404s: the dashboard has the API's rule.
+// Its dead-letters page filtered to a pipeline that neither the config nor
+// the state's history has, and the page of one, answer 404 naming it with
+// the pipeline likely meant (the dead-letters page answered 200 with an
+// empty list); a pipeline removed from the config keeps its pages.
+func TestDashboardPagesOfNoPipelineAre404s(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	run, err := st.StartRun(ctx, "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(ctx, state.Commit{RunID: run, Pipeline: "gone", DeadLetters: []state.DeadLetter{{
+		Stream: "contacts", Key: "a", Op: "upsert", Data: []byte(`{"id":"a"}`), ErrorKind: "bad_record", Error: "refused"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, run, state.RunSucceeded, ""); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.routes())
+	t.Cleanup(srv.Close)
+	c := signInUI(t, srv.URL, operatorToken)
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   []string
+	}{
+		{"/ui/dead-letters?pipeline=qq", 404, []string{`No pipeline named "qq"`, `(did you mean "q"? pipelines: p, q, z)`}},
+		{"/ui/dead-letters?pipeline=qq&status=all", 404, []string{`No pipeline named "qq"`}},
+		{"/ui/pipelines/qq", 404, []string{`No pipeline named "qq"`, `did you mean "q"?`}},
+		{"/ui/dead-letters?pipeline=gone", 200, []string{`data-key="a"`}},
+		{"/ui/pipelines/gone", 200, []string{"no longer in the config", "1 pending"}},
+		{"/ui/dead-letters?pipeline=p", 200, []string{"No dead letters match."}},
+		{"/ui/pipelines/p", 200, []string{"No runs yet."}},
+	} {
+		status, body := c.do("GET", tc.path, nil)
+		if status != tc.status {
+			t.Errorf("GET %s = %d, want %d:\n%s", tc.path, status, tc.status, body)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s lacks %q:\n%s", tc.path, w, body)
+			}
+		}
+	}
+}
