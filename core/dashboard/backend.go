@@ -31,8 +31,12 @@ type Backend interface {
 	// PipelineConfig is a pipeline's settings and its connections' configs
 	// as indented JSON, secrets redacted; ErrNotFound for no such pipeline.
 	PipelineConfig(ctx context.Context, pipeline string) (string, error)
-	// DeadLetters lists dead letters, newest first.
+	// DeadLetters lists dead letters, oldest first, as the state does: with
+	// a Limit, the oldest that many.
 	DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLetter, error)
+	// CountDeadLetters counts a pipeline's ("" for every pipeline) dead
+	// letters of a status ("" for any).
+	CountDeadLetters(ctx context.Context, pipeline string, status state.DeadLetterStatus) (int64, error)
 	// Alerts lists alerts, firing and resolved, newest first.
 	Alerts(ctx context.Context, status state.AlertStatus, limit int) ([]state.Alert, error)
 	// Connections is every connection's health as JSON: the monitor's

@@ -95,6 +95,11 @@ func (f *fakeBackend) DeadLetters(_ context.Context, flt DeadLetterFilter) ([]De
 	return out, nil
 }
 
+func (f *fakeBackend) CountDeadLetters(ctx context.Context, p string, s state.DeadLetterStatus) (int64, error) {
+	dls, err := f.DeadLetters(ctx, DeadLetterFilter{Pipeline: p, Status: s})
+	return int64(len(dls)), err
+}
+
 func (f *fakeBackend) Alerts(_ context.Context, s state.AlertStatus, _ int) ([]state.Alert, error) {
 	var out []state.Alert
 	for _, a := range f.alerts {

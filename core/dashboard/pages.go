@@ -165,6 +165,11 @@ type deadLettersPage struct {
 	Letters   []DeadLetter
 	Statuses  []state.DeadLetterStatus
 	Query     string // the filter as a query, to come back to after an action
+	// Cut: the pipeline and status chosen have more dead letters (Total)
+	// than one page looks at (Looked, the oldest): the reason filter and
+	// the list see only those.
+	Cut           bool
+	Looked, Total int64
 }
 
 // deadLetterLimit bounds one page of dead letters.
@@ -210,6 +215,14 @@ func (d *Dashboard) deadLetters(w http.ResponseWriter, r *http.Request, v *viewe
 	if err != nil {
 		d.fail(w, r, v, err)
 		return
+	}
+	if len(all) >= deadLetterLimit {
+		if page.Total, err = d.backend.CountDeadLetters(ctx, f.Pipeline, f.Status); err != nil {
+			d.fail(w, r, v, err)
+			return
+		}
+		page.Looked = int64(len(all))
+		page.Cut = page.Total > page.Looked
 	}
 	seen := map[string]bool{}
 	for _, dl := range all {

@@ -215,6 +215,14 @@ func (b dashboardBackend) DeadLetters(ctx context.Context, f dashboard.DeadLette
 	return out, nil
 }
 
+func (b dashboardBackend) CountDeadLetters(ctx context.Context, pipeline string, status state.DeadLetterStatus) (int64, error) {
+	st, err := b.s.hub.Store()
+	if err != nil {
+		return 0, err
+	}
+	return st.CountDeadLetters(ctx, pipeline, status)
+}
+
 func (b dashboardBackend) Alerts(ctx context.Context, status state.AlertStatus, limit int) ([]state.Alert, error) {
 	st, err := b.s.hub.Store()
 	if err != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -131,6 +132,72 @@ func TestDashboardPagesOfNoPipelineAre404s(t *testing.T) {
 			if !strings.Contains(body, w) {
 				t.Errorf("GET %s lacks %q:\n%s", tc.path, w, body)
 			}
+		}
+	}
+}
+
+// TestDashboardDeadLettersPageSaysWhichItShows: with more dead letters
+// than one page holds, the dead-letters page shows the oldest (as the state
+// lists them) and says so, with how many there are; it said "(the newest
+// 200)" over the oldest, and with a reason filter said nothing at all of
+// the ones it never looked at.
+func TestDashboardDeadLettersPageSaysWhichItShows(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	run, err := st.StartRun(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dls []state.DeadLetter
+	for i := range 201 {
+		kind := "bad_record"
+		if i == 200 {
+			kind = "conflict" // the newest, past the page
+		}
+		dls = append(dls, state.DeadLetter{Stream: "contacts", Key: fmt.Sprintf("k%03d", i), Op: "upsert",
+			Data: []byte(`{}`), ErrorKind: kind, Error: "refused"})
+	}
+	if err := st.Commit(ctx, state.Commit{RunID: run, Pipeline: "p", DeadLetters: dls}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, run, state.RunSucceeded, ""); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.routes())
+	t.Cleanup(srv.Close)
+	c := signInUI(t, srv.URL, operatorToken)
+	for _, tc := range []struct {
+		path      string
+		want      []string
+		wantShown int
+	}{
+		{"/ui/dead-letters?pipeline=p", []string{`data-key="k000"`, `data-key="k199"`, "the oldest 200 of 201 pending dead letters"}, 200},
+		{"/ui/dead-letters", []string{"the oldest 200 of 201 pending dead letters"}, 200},
+		{"/ui/dead-letters?pipeline=p&kind=conflict", []string{"the oldest 200 of 201 pending dead letters"}, 0},
+		{"/ui/dead-letters?pipeline=p&status=all", []string{"the oldest 200 of 201 dead letters"}, 200},
+	} {
+		status, body := c.do("GET", tc.path, nil)
+		text := strings.Join(strings.Fields(body), " ")
+		if status != 200 {
+			t.Errorf("GET %s = %d", tc.path, status)
+			continue
+		}
+		if strings.Contains(text, "newest") {
+			t.Errorf("GET %s calls what it shows the newest:\n%s", tc.path, text)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("GET %s lacks %q", tc.path, w)
+			}
+		}
+		if n := strings.Count(body, "data-dead-letter="); n != tc.wantShown {
+			t.Errorf("GET %s shows %d dead letters, want %d", tc.path, n, tc.wantShown)
 		}
 	}
 }
