@@ -39,9 +39,17 @@ func statusOf(p Pipeline) (string, string) {
 }
 
 // connectionTable is the connections' health, rendered generically.
+// allFiring bounds a list of the firing alerts: no bound in practice, as
+// at most one alert fires per key (kind and connection or pipeline).
+const allFiring = 1 << 20
+
+// overviewAlerts is how many firing alerts, the newest, the overview lists.
+const overviewAlerts = 50
+
 type overviewPage struct {
 	Pipelines   []pipelineRow
-	Firing      []state.Alert
+	Firing      []state.Alert // the newest overviewAlerts
+	FiringCount int           // every one
 	Connections table
 	Now         time.Time
 }
@@ -66,9 +74,13 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		page.Pipelines = append(page.Pipelines, row)
 	}
-	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, 50); err != nil {
+	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, allFiring); err != nil {
 		d.fail(w, r, v, err)
 		return
+	}
+	page.FiringCount = len(page.Firing)
+	if len(page.Firing) > overviewAlerts {
+		page.Firing = page.Firing[:overviewAlerts]
 	}
 	conns, err := d.backend.Connections(ctx)
 	if err != nil {
@@ -248,7 +260,7 @@ func (d *Dashboard) alerts(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
 	var page alertsPage
 	var err error
-	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, 200); err == nil {
+	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, allFiring); err == nil {
 		page.Resolved, err = d.backend.Alerts(ctx, state.AlertResolved, 200)
 	}
 	if err != nil {

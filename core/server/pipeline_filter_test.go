@@ -201,3 +201,37 @@ func TestDashboardDeadLettersPageSaysWhichItShows(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardCountsEveryFiringAlert: the overview and the alerts page
+// count every firing alert, and the alerts page lists them all (at most one fires per
+// key, so they are as many as the config's pipelines and connections
+// allow); the overview lists the newest 50 and says how many more. They
+// stopped at 50 and 200, and counted those.
+func TestDashboardCountsEveryFiringAlert(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const n = 230
+	for i := range n {
+		subject := fmt.Sprintf("p%03d", i)
+		if _, _, err := st.FireAlert(ctx, state.Alert{Key: "pipeline_stale:" + subject, Kind: "pipeline_stale", Subject: subject, Message: "stale " + subject}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(s.routes())
+	t.Cleanup(srv.Close)
+	c := signInUI(t, srv.URL, operatorToken)
+	_, body := c.do("GET", "/", nil)
+	if !strings.Contains(body, fmt.Sprintf(`<span class="badge bad">%d</span>`, n)) || !strings.Contains(body, fmt.Sprintf("and %d more", n-50)) {
+		t.Errorf("the overview does not count %d firing alerts, or does not say how many more there are than it lists:\n%s", n, body)
+	}
+	_, body = c.do("GET", "/ui/alerts", nil)
+	if !strings.Contains(body, fmt.Sprintf(`Firing <span class="muted">(%d)</span>`, n)) || !strings.Contains(body, "stale p000") {
+		t.Errorf("the alerts page does not count %d firing alerts, or lacks the oldest", n)
+	}
+}
