@@ -252,8 +252,13 @@ func (d *Dashboard) deadLetters(w http.ResponseWriter, r *http.Request, v *viewe
 	d.render(w, r, v, http.StatusOK, "dead-letters", "Dead letters", "dead-letters", page)
 }
 
+// resolvedAlerts is how many resolved alerts, the newest, the alerts page
+// lists.
+const resolvedAlerts = 200
+
 type alertsPage struct {
 	Firing, Resolved []state.Alert
+	ResolvedCut      bool // there are more resolved alerts than listed
 }
 
 func (d *Dashboard) alerts(w http.ResponseWriter, r *http.Request, v *viewer) {
@@ -261,7 +266,10 @@ func (d *Dashboard) alerts(w http.ResponseWriter, r *http.Request, v *viewer) {
 	var page alertsPage
 	var err error
 	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, allFiring); err == nil {
-		page.Resolved, err = d.backend.Alerts(ctx, state.AlertResolved, 200)
+		page.Resolved, err = d.backend.Alerts(ctx, state.AlertResolved, resolvedAlerts+1)
+	}
+	if len(page.Resolved) > resolvedAlerts {
+		page.Resolved, page.ResolvedCut = page.Resolved[:resolvedAlerts], true
 	}
 	if err != nil {
 		d.fail(w, r, v, err)

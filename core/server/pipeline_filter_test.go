@@ -235,3 +235,34 @@ func TestDashboardCountsEveryFiringAlert(t *testing.T) {
 		t.Errorf("the alerts page does not count %d firing alerts, or lacks the oldest", n)
 	}
 }
+
+// TestDashboardSaysItListsTheNewestResolvedAlerts: the alerts page lists
+// the newest 200 resolved alerts and, when there are more, says so; its
+// heading said "Resolved (200)" as if that were all of them.
+func TestDashboardSaysItListsTheNewestResolvedAlerts(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 201 {
+		key := fmt.Sprintf("pipeline_stale:p%03d", i)
+		if _, _, err := st.FireAlert(ctx, state.Alert{Key: key, Kind: "pipeline_stale", Subject: key[15:], Message: "stale"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.ResolveAlert(ctx, key, "fresh again"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(s.routes())
+	t.Cleanup(srv.Close)
+	c := signInUI(t, srv.URL, operatorToken)
+	_, body := c.do("GET", "/ui/alerts", nil)
+	text := strings.Join(strings.Fields(body), " ")
+	if !strings.Contains(text, `Resolved <span class="muted">(the newest 200)</span>`) {
+		t.Errorf("the alerts page does not say it lists the newest 200 resolved alerts of 201:\n%s", text)
+	}
+}
