@@ -22,11 +22,21 @@ type Backend interface {
 	Pipelines(ctx context.Context) ([]Pipeline, error)
 	// Runs lists a pipeline's runs, newest first, at most limit.
 	Runs(ctx context.Context, pipeline string, limit int) ([]state.Run, error)
+	// PipelineKnown reports whether a pipeline exists, as the API's
+	// ?pipeline= filters have it: the config in force has it, or the state
+	// holds runs or dead letters of it (a pipeline removed from the config
+	// keeps its history). The dashboard asks it of a name that is not among
+	// Pipelines before answering 404.
+	PipelineKnown(ctx context.Context, pipeline string) (bool, error)
 	// PipelineConfig is a pipeline's settings and its connections' configs
 	// as indented JSON, secrets redacted; ErrNotFound for no such pipeline.
 	PipelineConfig(ctx context.Context, pipeline string) (string, error)
-	// DeadLetters lists dead letters, newest first.
+	// DeadLetters lists dead letters, oldest first, as the state does: with
+	// a Limit, the oldest that many.
 	DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLetter, error)
+	// CountDeadLetters counts a pipeline's ("" for every pipeline) dead
+	// letters of a status ("" for any).
+	CountDeadLetters(ctx context.Context, pipeline string, status state.DeadLetterStatus) (int64, error)
 	// Alerts lists alerts, firing and resolved, newest first.
 	Alerts(ctx context.Context, status state.AlertStatus, limit int) ([]state.Alert, error)
 	// Connections is every connection's health as JSON: the monitor's

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/cxhub/cxhub/core/identity"
 	"github.com/cxhub/cxhub/core/internal/testhttp"
+	"html"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -320,5 +321,39 @@ func TestCustomersPages(t *testing.T) {
 	}
 	if resp, _ := c.do("GET", "/ui/customers/cx-99", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown customer = %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestUnknownPipelinePages: a misspelt pipeline in a page's URL is a 404
+// that names it and suggests the pipeline meant, not an empty page; a
+// pipeline gone from the config whose runs or dead letters the state still
+// holds keeps its pages (its runs, no actions), as the API's rule has it.
+func TestUnknownPipelinePages(t *testing.T) {
+	c := newClient(t, newFake())
+	c.login("op-token-0123456789")
+	for _, page := range []string{"/ui/dead-letters?pipeline=contcts", "/ui/dead-letters?pipeline=contcts&status=all&kind=bad_record", "/ui/pipelines/contcts"} {
+		resp, body := c.do("GET", page, nil)
+		body = html.UnescapeString(body)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s = %d, want 404", page, resp.StatusCode)
+		}
+		for _, want := range []string{`No pipeline named "contcts"`, `did you mean "contacts"?`, "contacts, tickets"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %q", page, want)
+			}
+		}
+	}
+	resp, body := c.do("GET", "/ui/dead-letters?pipeline=legacy&status=all", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `data-key="l1"`) || !strings.Contains(body, `<option selected>legacy</option>`) {
+		t.Errorf("the dead letters of a pipeline gone from the config = %d:\n%s", resp.StatusCode, body)
+	}
+	resp, body = c.do("GET", "/ui/pipelines/legacy", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, "legacy went away") || !strings.Contains(body, "no longer in the config") {
+		t.Errorf("the page of a pipeline gone from the config = %d:\n%s", resp.StatusCode, body)
+	}
+	for _, action := range []string{"/trigger", "/pause", "/resume"} {
+		if strings.Contains(body, action) {
+			t.Errorf("the page of a pipeline gone from the config offers %s", action)
+		}
 	}
 }

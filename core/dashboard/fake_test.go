@@ -37,10 +37,13 @@ func newFake() *fakeBackend {
 		tokens: map[string][2]string{"op-token-0123456789": {"ops", "operator"}, "view-token-0123456789": {"grafana", "viewer"}},
 		pipelines: []Pipeline{{Name: "contacts", From: "crm.contacts", To: "out.contacts", LastRun: &runs[0], DeadLetters: 2},
 			{Name: "tickets", From: "desk.tickets", To: "out.tickets", Paused: true}},
-		runs: map[string][]state.Run{"contacts": runs},
+		// legacy left the config; the state still holds a run and a dead letter of it.
+		runs: map[string][]state.Run{"contacts": runs, "legacy": {{ID: 0, Pipeline: "legacy", Status: state.RunFailed, StartedAt: now.Add(-time.Hour),
+			FinishedAt: now.Add(-time.Hour), Error: "legacy went away"}}},
 		letters: []DeadLetter{
 			{ID: 7, Pipeline: "contacts", Key: "c3", ErrorKind: "bad_record", Error: "no email", Status: state.DeadLetterPending, Payload: `{"id":"c3"}`},
 			{ID: 8, Pipeline: "tickets", Key: "t1", ErrorKind: "conflict", Error: "exists", Status: state.DeadLetterPending, Payload: `{"id":"t1"}`},
+			{ID: 9, Pipeline: "legacy", Key: "l1", ErrorKind: "conflict", Error: "gone", Status: state.DeadLetterDiscarded, Payload: `{"id":"l1"}`},
 		},
 		alerts: []state.Alert{{ID: 1, Kind: "connection_failing", Subject: "crm", Status: state.AlertFiring, Message: "crm check failed", FiredAt: now}},
 		conns:  json.RawMessage(`[{"name":"crm","connector":"hubspot","status":"failing"}]`),
@@ -59,6 +62,15 @@ func (f *fakeBackend) Pipelines(context.Context) ([]Pipeline, error) { return f.
 func (f *fakeBackend) Runs(_ context.Context, p string, limit int) ([]state.Run, error) {
 	r := f.runs[p]
 	return r[:min(limit, len(r))], nil
+}
+
+// PipelineKnown: one of the config's, or one with runs or dead letters.
+func (f *fakeBackend) PipelineKnown(_ context.Context, p string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	known := len(f.runs[p]) > 0 || slices.ContainsFunc(f.pipelines, func(x Pipeline) bool { return x.Name == p }) ||
+		slices.ContainsFunc(f.letters, func(d DeadLetter) bool { return d.Pipeline == p })
+	return known, nil
 }
 
 func (f *fakeBackend) PipelineConfig(_ context.Context, p string) (string, error) {
@@ -81,6 +93,11 @@ func (f *fakeBackend) DeadLetters(_ context.Context, flt DeadLetterFilter) ([]De
 		}
 	}
 	return out, nil
+}
+
+func (f *fakeBackend) CountDeadLetters(ctx context.Context, p string, s state.DeadLetterStatus) (int64, error) {
+	dls, err := f.DeadLetters(ctx, DeadLetterFilter{Pipeline: p, Status: s})
+	return int64(len(dls)), err
 }
 
 func (f *fakeBackend) Alerts(_ context.Context, s state.AlertStatus, _ int) ([]state.Alert, error) {

@@ -2,7 +2,9 @@ package dashboard
 
 import (
 	"errors"
+	"fmt"
 	"github.com/cxhub/cxhub/core/identity"
+	"github.com/cxhub/cxhub/core/internal/suggest"
 	"maps"
 	"net/http"
 	"net/url"
@@ -37,9 +39,17 @@ func statusOf(p Pipeline) (string, string) {
 }
 
 // connectionTable is the connections' health, rendered generically.
+// allFiring bounds a list of the firing alerts: no bound in practice, as
+// at most one alert fires per key (kind and connection or pipeline).
+const allFiring = 1 << 20
+
+// overviewAlerts is how many firing alerts, the newest, the overview lists.
+const overviewAlerts = 50
+
 type overviewPage struct {
 	Pipelines   []pipelineRow
-	Firing      []state.Alert
+	Firing      []state.Alert // the newest overviewAlerts
+	FiringCount int           // every one
 	Connections table
 	Now         time.Time
 }
@@ -64,9 +74,13 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		page.Pipelines = append(page.Pipelines, row)
 	}
-	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, 50); err != nil {
+	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, allFiring); err != nil {
 		d.fail(w, r, v, err)
 		return
+	}
+	page.FiringCount = len(page.Firing)
+	if len(page.Firing) > overviewAlerts {
+		page.Firing = page.Firing[:overviewAlerts]
 	}
 	conns, err := d.backend.Connections(ctx)
 	if err != nil {
@@ -79,6 +93,9 @@ func (d *Dashboard) overview(w http.ResponseWriter, r *http.Request, v *viewer) 
 
 type pipelinePage struct {
 	Pipeline
+	// Gone: the config no longer has the pipeline, but the state holds its
+	// history; the page shows that history, without actions or config.
+	Gone                bool
 	Status, StatusClass string
 	Runs                []state.Run
 	Config              string
@@ -100,19 +117,57 @@ func (d *Dashboard) pipeline(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 	}
 	if !found {
-		d.errorPage(w, r, v, http.StatusNotFound, "No pipeline named "+strconv.Quote(name)+".")
-		return
+		if !d.pipelineKnown(w, r, v, name, ps) {
+			return
+		}
+		page.Pipeline, page.Gone = Pipeline{Name: name}, true
 	}
-	page.Status, page.StatusClass = statusOf(page.Pipeline)
 	if page.Runs, err = d.backend.Runs(ctx, name, 50); err != nil {
 		d.fail(w, r, v, err)
 		return
 	}
-	if page.Config, err = d.backend.PipelineConfig(ctx, name); err != nil {
-		d.fail(w, r, v, err)
-		return
+	if page.Gone {
+		if len(page.Runs) > 0 {
+			page.LastRun = &page.Runs[0]
+		}
+		pending, err := d.backend.DeadLetters(ctx, DeadLetterFilter{Pipeline: name, Status: state.DeadLetterPending})
+		if err != nil {
+			d.fail(w, r, v, err)
+			return
+		}
+		page.DeadLetters = int64(len(pending))
+	}
+	page.Status, page.StatusClass = statusOf(page.Pipeline)
+	if !page.Gone {
+		if page.Config, err = d.backend.PipelineConfig(ctx, name); err != nil {
+			d.fail(w, r, v, err)
+			return
+		}
 	}
 	d.render(w, r, v, http.StatusOK, "pipeline", name, "overview", page)
+}
+
+// pipelineKnown reports whether name, which is none of the config's
+// pipelines ps, names one the state holds the history of (see
+// Backend.PipelineKnown). Otherwise it answers 404, naming the pipeline
+// likely meant, and returns false: an empty page would read as "nothing
+// there" for a misspelt name.
+func (d *Dashboard) pipelineKnown(w http.ResponseWriter, r *http.Request, v *viewer, name string, ps []Pipeline) bool {
+	known, err := d.backend.PipelineKnown(r.Context(), name)
+	if err != nil {
+		d.fail(w, r, v, err)
+		return false
+	}
+	if known {
+		return true
+	}
+	names := make([]string, 0, len(ps))
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	d.errorPage(w, r, v, http.StatusNotFound, fmt.Sprintf("No pipeline named %s %s: the config has none by that name, and the state holds no runs or dead letters of one.",
+		strconv.Quote(name), suggest.Hint(name, "pipelines", names)))
+	return false
 }
 
 type deadLettersPage struct {
@@ -122,6 +177,11 @@ type deadLettersPage struct {
 	Letters   []DeadLetter
 	Statuses  []state.DeadLetterStatus
 	Query     string // the filter as a query, to come back to after an action
+	// Cut: the pipeline and status chosen have more dead letters (Total)
+	// than one page looks at (Looked, the oldest): the reason filter and
+	// the list see only those.
+	Cut           bool
+	Looked, Total int64
 }
 
 // deadLetterLimit bounds one page of dead letters.
@@ -150,6 +210,13 @@ func (d *Dashboard) deadLetters(w http.ResponseWriter, r *http.Request, v *viewe
 	for _, p := range ps {
 		page.Pipelines = append(page.Pipelines, p.Name)
 	}
+	if f.Pipeline != "" && !slices.Contains(page.Pipelines, f.Pipeline) {
+		// Not the config's: its history's, or a misspelt name (404).
+		if !d.pipelineKnown(w, r, v, f.Pipeline, ps) {
+			return
+		}
+		page.Pipelines = append(page.Pipelines, f.Pipeline)
+	}
 	status := string(f.Status)
 	if status == "" {
 		status = "all"
@@ -160,6 +227,14 @@ func (d *Dashboard) deadLetters(w http.ResponseWriter, r *http.Request, v *viewe
 	if err != nil {
 		d.fail(w, r, v, err)
 		return
+	}
+	if len(all) >= deadLetterLimit {
+		if page.Total, err = d.backend.CountDeadLetters(ctx, f.Pipeline, f.Status); err != nil {
+			d.fail(w, r, v, err)
+			return
+		}
+		page.Looked = int64(len(all))
+		page.Cut = page.Total > page.Looked
 	}
 	seen := map[string]bool{}
 	for _, dl := range all {
@@ -177,16 +252,24 @@ func (d *Dashboard) deadLetters(w http.ResponseWriter, r *http.Request, v *viewe
 	d.render(w, r, v, http.StatusOK, "dead-letters", "Dead letters", "dead-letters", page)
 }
 
+// resolvedAlerts is how many resolved alerts, the newest, the alerts page
+// lists.
+const resolvedAlerts = 200
+
 type alertsPage struct {
 	Firing, Resolved []state.Alert
+	ResolvedCut      bool // there are more resolved alerts than listed
 }
 
 func (d *Dashboard) alerts(w http.ResponseWriter, r *http.Request, v *viewer) {
 	ctx := r.Context()
 	var page alertsPage
 	var err error
-	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, 200); err == nil {
-		page.Resolved, err = d.backend.Alerts(ctx, state.AlertResolved, 200)
+	if page.Firing, err = d.backend.Alerts(ctx, state.AlertFiring, allFiring); err == nil {
+		page.Resolved, err = d.backend.Alerts(ctx, state.AlertResolved, resolvedAlerts+1)
+	}
+	if len(page.Resolved) > resolvedAlerts {
+		page.Resolved, page.ResolvedCut = page.Resolved[:resolvedAlerts], true
 	}
 	if err != nil {
 		d.fail(w, r, v, err)

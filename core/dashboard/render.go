@@ -70,6 +70,7 @@ var funcs = template.FuncMap{
 	"duration": runDuration,
 	"runClass": runClass,
 	"pretty":   pretty,
+	"minus":    func(a, b int) int { return a - b },
 	"sparkline": func(runs []state.Run) template.HTML {
 		return sparkline(runs)
 	},

@@ -84,10 +84,14 @@ func (m *Monitor) evaluate(ctx context.Context, st state.Store) {
 	m.resolveGone(ctx, cfg)
 }
 
+// stalenessRuns is how many of a pipeline's newest runs an evaluation
+// reads.
+const stalenessRuns = 50
+
 // evaluatePipeline checks one pipeline's conditions.
 func (m *Monitor) evaluatePipeline(ctx context.Context, st state.Store, cfg *config.Config, p *config.Pipeline, now time.Time) error {
 	r := rulesFor(cfg, p, now)
-	runs, err := st.Runs(ctx, state.RunFilter{Pipeline: p.Name, Limit: 50})
+	runs, err := st.Runs(ctx, state.RunFilter{Pipeline: p.Name, Limit: stalenessRuns})
 	if err != nil {
 		return err
 	}
@@ -112,6 +116,16 @@ func (m *Monitor) evaluatePipeline(ctx context.Context, st state.Store, cfg *con
 			since = m.firstSeen[p.Name]
 			m.mu.Unlock()
 			what = "no successful run since monitoring began at "
+			// No success among the runs looked at: it has failed since
+			// the oldest of them at least, which may be long before the
+			// monitor began (a restart, a new staleness window).
+			if n := len(runs); n > 0 && (since.IsZero() || runs[n-1].StartedAt.Before(since)) {
+				since = runs[n-1].StartedAt
+				what = "no successful run since its first run at "
+				if n == stalenessRuns {
+					what = fmt.Sprintf("no successful run in its last %d runs, since ", n)
+				}
+			}
 		}
 		if !since.IsZero() && now.Sub(since) > r.staleness {
 			m.fire(ctx, KindPipelineStale, p.Name, fmt.Sprintf("pipeline %s: %s%s (staleness window %s)",

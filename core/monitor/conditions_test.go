@@ -233,3 +233,32 @@ func TestAlertsOfRemovedConnectionsAndPipelinesResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestStalenessCountsFromTheFailedRunsBeforeTheMonitorStarted: a pipeline
+// whose runs have all failed for two hours is stale at once when the
+// monitor starts (a restart, a new staleness window), counted from its
+// first run; it was counted from when the monitor began, so the alert
+// came a whole window late and said the wrong time.
+func TestStalenessCountsFromTheFailedRunsBeforeTheMonitorStarted(t *testing.T) {
+	ctx := context.Background()
+	h := newFakeHub(t, testConfig()) // scheduled every 10m: window 30m
+	first := time.Now()
+	for range 3 {
+		recordRun(t, h.store, "export", state.RunFailed, state.Counts{})
+	}
+	clock := &fakeClock{now: first.Add(2 * time.Hour)} // the monitor starts two hours later
+	m := New(h, quickOptions(clock))
+	m.watchPipelinesLocked(h.cfg)
+	m.evaluate(ctx, h.store)
+	msg, ok := firingKeys(t, h.store)["pipeline_stale:export"]
+	if !ok {
+		t.Fatalf("a pipeline that has not succeeded in two hours (window 30m) is not stale: %v", firingKeys(t, h.store))
+	}
+	runs, err := h.store.Runs(ctx, state.RunFilter{Pipeline: "export"})
+	if err != nil || len(runs) != 3 {
+		t.Fatal(runs, err)
+	}
+	if want := "no successful run since its first run at " + runs[2].StartedAt.UTC().Format(time.RFC3339); !strings.Contains(msg, want) {
+		t.Errorf("message %q, want it to say %q", msg, want)
+	}
+}

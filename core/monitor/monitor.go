@@ -47,6 +47,14 @@ type Options struct {
 	// (also after every run that finishes, and when DeadLettersChanged is
 	// called); default 30s.
 	EvaluateEvery time.Duration
+	// WatchEvery is how often the monitor asks a state that other
+	// processes may write (a state.ChangeCounter: PostgreSQL) whether it
+	// changed, and evaluates the pipelines' conditions at once if it did:
+	// a discard or replay by the CLI, or through another worker, resolves
+	// its alert within moments rather than at the next EvaluateEvery;
+	// default 2s. One cheap query each time, and no evaluation while
+	// nothing changes.
+	WatchEvery time.Duration
 	// CheckTimeout bounds one connection check; default 1m.
 	CheckTimeout time.Duration
 	// NotifyRetries is how many times a failed POST to a receiver is tried
@@ -67,6 +75,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.EvaluateEvery <= 0 {
 		o.EvaluateEvery = 30 * time.Second
+	}
+	if o.WatchEvery <= 0 {
+		o.WatchEvery = 2 * time.Second
 	}
 	if o.CheckTimeout <= 0 {
 		o.CheckTimeout = time.Minute
@@ -145,8 +156,9 @@ func (m *Monitor) config() (*config.Config, error) {
 }
 
 // Run watches the hub until ctx ends: each connection's check on its
-// schedule, the pipelines' conditions every EvaluateEvery and after every
-// finished run, and the notifications (first those that were pending when
+// schedule, the pipelines' conditions every EvaluateEvery, after every
+// finished run and (on a state.ChangeCounter) within WatchEvery of a write
+// by another process, and the notifications (first those that were pending when
 // a previous process stopped). It returns nil once ctx ended and every
 // loop stopped, or an error if it cannot start (no config, no state).
 func (m *Monitor) Run(ctx context.Context) error {
@@ -177,6 +189,13 @@ func (m *Monitor) Run(ctx context.Context) error {
 		defer m.wg.Done()
 		m.notifyLoop(ctx, st)
 	}()
+	if cc, ok := st.(state.ChangeCounter); ok {
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.watchLoop(ctx, cc)
+		}()
+	}
 	m.evaluateLoop(ctx, st)
 
 	cancel()
@@ -254,6 +273,40 @@ func (m *Monitor) rateLimited(e engine.Event) {
 // moments. It does not wait for the evaluation; requests made while one is
 // pending coalesce. Before Run, or after it returned, it does nothing.
 func (m *Monitor) DeadLettersChanged() { kick(m.wake) }
+
+// watchLoop asks the state every WatchEvery whether it changed, and
+// wakes the evaluation when it did: other processes (the CLI, other
+// workers) discard and replay dead letters and finish runs without the
+// monitor's events. Until ctx ends.
+func (m *Monitor) watchLoop(ctx context.Context, cc state.ChangeCounter) {
+	t := time.NewTicker(m.opts.WatchEvery)
+	defer t.Stop()
+	last, err := cc.ChangeCount(ctx)
+	failing := err != nil // logged once per spell of failures
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cur, err := cc.ChangeCount(ctx)
+		switch {
+		case err != nil:
+			if !failing && ctx.Err() == nil {
+				m.log.Warn("cannot tell whether another process changed the state; its changes are seen at the next periodic evaluation",
+					"every", m.opts.EvaluateEvery, "error", err)
+			}
+			failing = true
+			continue
+		case failing:
+			failing = false
+			kick(m.wake) // what changed meanwhile is unknown
+		case cur != last:
+			kick(m.wake)
+		}
+		last = cur
+	}
+}
 
 // kick signals ch without blocking; signals coalesce.
 func kick(ch chan struct{}) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/hub"
 	"github.com/cxhub/cxhub/core/state"
 )
@@ -232,31 +233,12 @@ func (s *Server) pipelineKnown(w http.ResponseWriter, r *http.Request, st state.
 	if name == "" {
 		return true
 	}
-	cfg := s.config()
-	if cfg == nil {
-		var err error
-		if cfg, err = s.hub.Config(); err != nil {
-			s.fail(w, err)
-			return false
-		}
-	}
-	if _, ok := cfg.Pipeline(name); ok {
-		return true
-	}
-	runs, err := st.Runs(r.Context(), state.RunFilter{Pipeline: name, Limit: 1})
+	cfg, exists, err := s.pipelineExists(r.Context(), st, name)
 	if err != nil {
 		s.fail(w, err)
 		return false
 	}
-	if len(runs) > 0 {
-		return true
-	}
-	dls, err := st.DeadLetters(r.Context(), state.DeadLetterFilter{Pipeline: name, Limit: 1})
-	if err != nil {
-		s.fail(w, err)
-		return false
-	}
-	if len(dls) > 0 {
+	if exists {
 		return true
 	}
 	names := make([]string, 0, len(cfg.Pipelines))
@@ -271,6 +253,28 @@ func (s *Server) pipelineKnown(w http.ResponseWriter, r *http.Request, st state.
 	writeError(w, http.StatusNotFound, fmt.Sprintf("pipeline: no pipeline named %q in the config (%s), and the state holds no runs of one; GET /api/v1/pipelines lists them",
 		name, known))
 	return false
+}
+
+// pipelineExists reports whether a pipeline named name exists: the config
+// in force (returned) has it, or the state holds runs or dead letters of
+// it. The API's ?pipeline= filters and the dashboard's pages share it.
+func (s *Server) pipelineExists(ctx context.Context, st state.Store, name string) (*config.Config, bool, error) {
+	cfg := s.config()
+	if cfg == nil {
+		var err error
+		if cfg, err = s.hub.Config(); err != nil {
+			return nil, false, err
+		}
+	}
+	if _, ok := cfg.Pipeline(name); ok {
+		return cfg, true, nil
+	}
+	runs, err := st.Runs(ctx, state.RunFilter{Pipeline: name, Limit: 1})
+	if err != nil || len(runs) > 0 {
+		return cfg, len(runs) > 0, err
+	}
+	dls, err := st.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: name, Limit: 1})
+	return cfg, len(dls) > 0, err
 }
 
 // triggerPipeline asks for a sync now; it runs after any run in flight.

@@ -111,6 +111,17 @@ func (b dashboardBackend) Runs(ctx context.Context, pipeline string, limit int) 
 	return runs, err
 }
 
+// PipelineKnown has the API's rule: the config's, or one the state holds
+// runs or dead letters of.
+func (b dashboardBackend) PipelineKnown(ctx context.Context, name string) (bool, error) {
+	st, err := b.s.hub.Store()
+	if err != nil {
+		return false, err
+	}
+	_, known, err := b.s.pipelineExists(ctx, st, name)
+	return known, err
+}
+
 // pipelineView is a pipeline's config as the dashboard shows it.
 type pipelineView struct {
 	Name      string            `json:"name"`
@@ -202,6 +213,14 @@ func (b dashboardBackend) DeadLetters(ctx context.Context, f dashboard.DeadLette
 			CreatedAt: d.CreatedAt, LastTriedAt: d.LastTriedAt, Payload: b.s.hub.Redact(string(d.Data))})
 	}
 	return out, nil
+}
+
+func (b dashboardBackend) CountDeadLetters(ctx context.Context, pipeline string, status state.DeadLetterStatus) (int64, error) {
+	st, err := b.s.hub.Store()
+	if err != nil {
+		return 0, err
+	}
+	return st.CountDeadLetters(ctx, pipeline, status)
 }
 
 func (b dashboardBackend) Alerts(ctx context.Context, status state.AlertStatus, limit int) ([]state.Alert, error) {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -78,5 +79,190 @@ func TestPipelineFilterOfNoPipelineIsA404(t *testing.T) {
 		if err := json.Unmarshal(rec.Body.Bytes(), &items); err != nil || len(items) != tc.items {
 			t.Errorf("GET %s = %s, want %d items", tc.path, rec.Body.String(), tc.items)
 		}
+	}
+}
+
+// TestDashboardPagesOfNoPipelineAre404s: the dashboard has the API's rule.
+// Its dead-letters page filtered to a pipeline that neither the config nor
+// the state's history has, and the page of one, answer 404 naming it with
+// the pipeline likely meant (the dead-letters page answered 200 with an
+// empty list); a pipeline removed from the config keeps its pages.
+func TestDashboardPagesOfNoPipelineAre404s(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	run, err := st.StartRun(ctx, "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(ctx, state.Commit{RunID: run, Pipeline: "gone", DeadLetters: []state.DeadLetter{{
+		Stream: "contacts", Key: "a", Op: "upsert", Data: []byte(`{"id":"a"}`), ErrorKind: "bad_record", Error: "refused"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, run, state.RunSucceeded, ""); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.routes())
+	t.Cleanup(srv.Close)
+	c := signInUI(t, srv.URL, operatorToken)
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   []string
+	}{
+		{"/ui/dead-letters?pipeline=qq", 404, []string{`No pipeline named "qq"`, `(did you mean "q"? pipelines: p, q, z)`}},
+		{"/ui/dead-letters?pipeline=qq&status=all", 404, []string{`No pipeline named "qq"`}},
+		{"/ui/pipelines/qq", 404, []string{`No pipeline named "qq"`, `did you mean "q"?`}},
+		{"/ui/dead-letters?pipeline=gone", 200, []string{`data-key="a"`}},
+		{"/ui/pipelines/gone", 200, []string{"no longer in the config", "1 pending"}},
+		{"/ui/dead-letters?pipeline=p", 200, []string{"No dead letters match."}},
+		{"/ui/pipelines/p", 200, []string{"No runs yet."}},
+	} {
+		status, body := c.do("GET", tc.path, nil)
+		if status != tc.status {
+			t.Errorf("GET %s = %d, want %d:\n%s", tc.path, status, tc.status, body)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s lacks %q:\n%s", tc.path, w, body)
+			}
+		}
+	}
+}
+
+// TestDashboardDeadLettersPageSaysWhichItShows: with more dead letters
+// than one page holds, the dead-letters page shows the oldest (as the state
+// lists them) and says so, with how many there are; it said "(the newest
+// 200)" over the oldest, and with a reason filter said nothing at all of
+// the ones it never looked at.
+func TestDashboardDeadLettersPageSaysWhichItShows(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	run, err := st.StartRun(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dls []state.DeadLetter
+	for i := range 201 {
+		kind := "bad_record"
+		if i == 200 {
+			kind = "conflict" // the newest, past the page
+		}
+		dls = append(dls, state.DeadLetter{Stream: "contacts", Key: fmt.Sprintf("k%03d", i), Op: "upsert",
+			Data: []byte(`{}`), ErrorKind: kind, Error: "refused"})
+	}
+	if err := st.Commit(ctx, state.Commit{RunID: run, Pipeline: "p", DeadLetters: dls}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(ctx, run, state.RunSucceeded, ""); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.routes())
+	t.Cleanup(srv.Close)
+	c := signInUI(t, srv.URL, operatorToken)
+	for _, tc := range []struct {
+		path      string
+		want      []string
+		wantShown int
+	}{
+		{"/ui/dead-letters?pipeline=p", []string{`data-key="k000"`, `data-key="k199"`, "the oldest 200 of 201 pending dead letters"}, 200},
+		{"/ui/dead-letters", []string{"the oldest 200 of 201 pending dead letters"}, 200},
+		{"/ui/dead-letters?pipeline=p&kind=conflict", []string{"the oldest 200 of 201 pending dead letters"}, 0},
+		{"/ui/dead-letters?pipeline=p&status=all", []string{"the oldest 200 of 201 dead letters"}, 200},
+	} {
+		status, body := c.do("GET", tc.path, nil)
+		text := strings.Join(strings.Fields(body), " ")
+		if status != 200 {
+			t.Errorf("GET %s = %d", tc.path, status)
+			continue
+		}
+		if strings.Contains(text, "newest") {
+			t.Errorf("GET %s calls what it shows the newest:\n%s", tc.path, text)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("GET %s lacks %q", tc.path, w)
+			}
+		}
+		if n := strings.Count(body, "data-dead-letter="); n != tc.wantShown {
+			t.Errorf("GET %s shows %d dead letters, want %d", tc.path, n, tc.wantShown)
+		}
+	}
+}
+
+// TestDashboardCountsEveryFiringAlert: the overview and the alerts page
+// count every firing alert, and the alerts page lists them all (at most one fires per
+// key, so they are as many as the config's pipelines and connections
+// allow); the overview lists the newest 50 and says how many more. They
+// stopped at 50 and 200, and counted those.
+func TestDashboardCountsEveryFiringAlert(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const n = 230
+	for i := range n {
+		subject := fmt.Sprintf("p%03d", i)
+		if _, _, err := st.FireAlert(ctx, state.Alert{Key: "pipeline_stale:" + subject, Kind: "pipeline_stale", Subject: subject, Message: "stale " + subject}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(s.routes())
+	t.Cleanup(srv.Close)
+	c := signInUI(t, srv.URL, operatorToken)
+	_, body := c.do("GET", "/", nil)
+	if !strings.Contains(body, fmt.Sprintf(`<span class="badge bad">%d</span>`, n)) || !strings.Contains(body, fmt.Sprintf("and %d more", n-50)) {
+		t.Errorf("the overview does not count %d firing alerts, or does not say how many more there are than it lists:\n%s", n, body)
+	}
+	_, body = c.do("GET", "/ui/alerts", nil)
+	if !strings.Contains(body, fmt.Sprintf(`Firing <span class="muted">(%d)</span>`, n)) || !strings.Contains(body, "stale p000") {
+		t.Errorf("the alerts page does not count %d firing alerts, or lacks the oldest", n)
+	}
+}
+
+// TestDashboardSaysItListsTheNewestResolvedAlerts: the alerts page lists
+// the newest 200 resolved alerts and, when there are more, says so; its
+// heading said "Resolved (200)" as if that were all of them.
+func TestDashboardSaysItListsTheNewestResolvedAlerts(t *testing.T) {
+	h, _ := newTestHub(t, errorsConfig)
+	s := New(h, Options{NoListen: true})
+	s.cfg = mustConfig(t, h)
+	st, err := h.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 201 {
+		key := fmt.Sprintf("pipeline_stale:p%03d", i)
+		if _, _, err := st.FireAlert(ctx, state.Alert{Key: key, Kind: "pipeline_stale", Subject: key[15:], Message: "stale"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := st.ResolveAlert(ctx, key, "fresh again"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(s.routes())
+	t.Cleanup(srv.Close)
+	c := signInUI(t, srv.URL, operatorToken)
+	_, body := c.do("GET", "/ui/alerts", nil)
+	text := strings.Join(strings.Fields(body), " ")
+	if !strings.Contains(text, `Resolved <span class="muted">(the newest 200)</span>`) {
+		t.Errorf("the alerts page does not say it lists the newest 200 resolved alerts of 201:\n%s", text)
 	}
 }

@@ -109,3 +109,16 @@ type Store interface {
 	// heartbeats of the workers sharing the state (see lease.go).
 	Leaser
 }
+
+// ChangeCounter is an optional capability of a Store that other processes
+// may write while it is open (PostgreSQL: several workers, and the CLI
+// beside cxhub serve). A SQLite store has no need of it: its writer lock
+// refuses a second writer while one is open.
+type ChangeCounter interface {
+	// ChangeCount returns a value that differs from the one it returned
+	// before whenever a transaction that wrote has begun or ended since,
+	// in any process; it may also change when nothing of the state did
+	// (the caller then looks once for nothing). It is one cheap query,
+	// meant to be polled every second or two.
+	ChangeCount(ctx context.Context) (string, error)
+}
