@@ -31,6 +31,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/metrics", handler: s.public("metrics", s.metricsHandler())},
 		{method: "GET", path: "/openapi.json", handler: s.openapi},
 		{method: "POST", path: "/webhooks/{connection}", handler: s.webhook},
+		{method: "HEAD", path: "/webhooks/{connection}", handler: s.webhookProbe},
 
 		{method: "GET", path: "/api/v1/pipelines", handler: s.viewer(s.listPipelines)},
 		{method: "GET", path: "/api/v1/pipelines/{name}", handler: s.viewer(s.getPipeline)},

@@ -307,6 +307,31 @@ func TestWebhookToAConnectionThatCannotTakeThemIsRefused(t *testing.T) {
 	}
 }
 
+// TestWebhookURLAnswersAVendorsHeadProbe: a vendor that checks a webhook
+// URL with HEAD before subscribing it (SurveyMonkey) gets 200 for a
+// connection that takes webhooks, 404 for one that takes none or does not
+// exist, and nothing is stored. HEAD was a 405.
+func TestWebhookURLAnswersAVendorsHeadProbe(t *testing.T) {
+	e := startErrorsServer(t, nil)
+	for _, tc := range []struct {
+		conn   string
+		status int
+	}{{"zd", 200}, {"in", 404}, {"nope", 404}} {
+		req, _ := http.NewRequest(http.MethodHead, e.base+"/webhooks/"+tc.conn, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("HEAD /webhooks/%s = %d, want %d", tc.conn, resp.StatusCode, tc.status)
+		}
+	}
+	if got := e.outcomes.list(); len(got) != 0 {
+		t.Errorf("HEAD probes counted as deliveries: %v", got)
+	}
+}
+
 // TestRequestsNoRouteTakesAnswerJSON: an unknown path, or a method a path
 // does not take, is answered like every API error — a JSON body with
 // "error" — and a 405 names the methods the path takes (Allow). They were
@@ -323,7 +348,7 @@ func TestRequestsNoRouteTakesAnswerJSON(t *testing.T) {
 		{"GET", "/api/v1/pipelines/p/runs", 404, "", "no such endpoint"},
 		{"DELETE", "/api/v1/pipelines", 405, "GET, HEAD", "DELETE /api/v1/pipelines: method not allowed; this path takes GET, HEAD"},
 		{"PUT", "/api/v1/pipelines/p/trigger", 405, "POST", "method not allowed"},
-		{"GET", "/webhooks/in", 405, "POST", "method not allowed"},
+		{"GET", "/webhooks/in", 405, "HEAD, POST", "method not allowed"},
 	} {
 		rec := httptest.NewRecorder()
 		routes.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))

@@ -115,6 +115,23 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, map[string]any{"records": pushed.Records, "new": pushed.New})
 }
 
+// webhookProbe answers the HEAD request some vendors send to a webhook URL
+// before they subscribe it (SurveyMonkey asks for a 200 when a webhook is
+// created): 200 for a connection whose connector takes webhooks, 404 for
+// any other. Nothing is stored, and no body is sent.
+func (s *Server) webhookProbe(w http.ResponseWriter, r *http.Request) {
+	connection := r.PathValue("connection")
+	if _, ok := s.config().Connections[connection]; !ok {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	if takes, known := s.hub.TakesWebhooks(connection); known && !takes {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
 // pushArrived asks every pipeline reading one of the streams of a
 // connection to deliver what arrived.
 func (s *Server) pushArrived(connection string, streams []string, arrived time.Time) {
