@@ -457,3 +457,20 @@ func TestRefusedReloadShowsInTheMetrics(t *testing.T) {
 		t.Errorf("the reload's time did not move: %s", after)
 	}
 }
+
+// TestRunLogsItsOwnName: `cxhub run` (the server without its listener)
+// says "cxhub run" in its log lines, not "cxhub serve".
+func TestRunLogsItsOwnName(t *testing.T) {
+	h, logs := newTestHub(t, "version: 1\nstate: {path: state.db}\n")
+	if err := os.Mkdir(filepath.Join(filepath.Dir(mustConfig(t, h).File), "plugins"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := New(h, Options{NoListen: true}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "cxhub run: stopping") || strings.Contains(logs.String(), "cxhub serve") {
+		t.Errorf("cxhub run's logs:\n%s\nwant \"cxhub run: stopping\" and no \"cxhub serve\"", logs)
+	}
+}

@@ -236,7 +236,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
 	s.ready = false
 	s.mu.Unlock()
-	s.log.Warn("cxhub serve: stopping", "cause", context.Cause(ctx))
+	s.log.Warn(s.command()+": stopping", "cause", context.Cause(ctx))
 
 	// Stop taking requests (a webhook being stored finishes), then stop
 	// the workers: running batches commit, no new run starts.
@@ -245,7 +245,7 @@ func (s *Server) Run(ctx context.Context) error {
 	cancel()
 	stopWork()
 	if !waitTimeout(&s.wg, s.opts.ShutdownGrace) {
-		s.log.Warn("cxhub serve: runs did not stop in time; stopping their plugins")
+		s.log.Warn(s.command() + ": runs did not stop in time; stopping their plugins")
 	}
 	if monitorDone != nil {
 		select {
@@ -311,4 +311,13 @@ func (s *Server) config() *config.Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.cfg
+}
+
+// command names the front end in log lines: `cxhub run` is the server
+// without its listener.
+func (s *Server) command() string {
+	if s.opts.NoListen {
+		return "cxhub run"
+	}
+	return "cxhub serve"
 }
