@@ -64,6 +64,12 @@ type Options struct {
 	NotifyRetries int
 	NotifyBackoff time.Duration
 	NotifyEvery   time.Duration
+	// Notifies reports whether this process sends the receivers'
+	// notifications now; nil means always. Several workers sharing one
+	// state each raise and resolve the same alerts there, and only the
+	// one this says yes to sends them, so that a receiver gets each once
+	// (the server picks one live worker: see core/server).
+	Notifies func() bool
 }
 
 func (o Options) withDefaults() Options {

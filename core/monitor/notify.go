@@ -92,6 +92,9 @@ func (m *Monitor) notifyPending(ctx context.Context, st state.Store) {
 	if err != nil || len(cfg.Monitor.Receivers) == 0 {
 		return
 	}
+	if m.opts.Notifies != nil && !m.opts.Notifies() {
+		return // another worker sends them
+	}
 	var pending []state.Alert
 	for _, status := range []state.AlertStatus{state.AlertFiring, state.AlertResolved} {
 		alerts, err := st.Alerts(ctx, state.AlertFilter{Status: status, Limit: 1000})

@@ -281,3 +281,28 @@ func (l *syncLog) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestOnlyTheWorkerThatNotifiesSendsNotifications: workers sharing a
+// state all raise the same alerts there; a monitor whose process is not
+// the one chosen to notify sends nothing and leaves them pending, for the
+// one that is. Every worker's monitor used to send them.
+func TestOnlyTheWorkerThatNotifiesSendsNotifications(t *testing.T) {
+	ctx := context.Background()
+	rcv := newReceiver(t)
+	h := newFakeHub(t, testConfig(rcv.config()))
+	if _, _, err := h.store.FireAlert(ctx, state.Alert{Key: "pipeline_stale:export", Kind: KindPipelineStale, Subject: "export", Message: "stale"}); err != nil {
+		t.Fatal(err)
+	}
+	other := quickOptions(nil)
+	other.Notifies = func() bool { return false }
+	New(h, other).notifyPending(ctx, h.store)
+	if got := rcv.received(); len(got) != 0 {
+		t.Fatalf("a worker not chosen to notify sent %d notifications", len(got))
+	}
+	chosen := quickOptions(nil)
+	chosen.Notifies = func() bool { return true }
+	New(h, chosen).notifyPending(ctx, h.store)
+	if got := rcv.waitFor(1, time.Second); len(got) != 1 || got[0].n.Key != "pipeline_stale:export" {
+		t.Fatalf("the chosen worker sent: %+v", got)
+	}
+}

@@ -41,6 +41,7 @@ type keeper struct {
 	tickMu sync.Mutex // one tick at a time
 	mu     sync.Mutex
 	held   map[string]state.Lease // by pipeline
+	live   []string               // the live workers at the last tick that could list them
 }
 
 // workerID names this worker: $CXHUB_WORKER_ID, or host:pid.
@@ -164,6 +165,11 @@ func (k *keeper) tick(ctx context.Context) {
 	// Without the list of live workers (the database failed), the worker
 	// keeps renewing what it holds and neither gives up nor takes any.
 	known := len(live) > 0
+	if known {
+		k.mu.Lock()
+		k.live = live
+		k.mu.Unlock()
+	}
 	// Renewals first, then acquisitions, each bounded: a lease row locked
 	// by a paused worker's commit (until the server ends that transaction)
 	// must not hold up the renewal of the leases this worker holds.
@@ -309,6 +315,25 @@ func liveWorkers(ctx context.Context, st state.Store, self string) ([]string, er
 	}
 	slices.Sort(live)
 	return live, nil
+}
+
+// notifierDuty is the name the worker that sends the alerts'
+// notifications is chosen by, as pipelines are assigned (owner); no
+// pipeline can have it (a space).
+const notifierDuty = "alert notifications"
+
+// notifier reports whether this worker sends the alerts' notifications:
+// every worker's monitor raises and resolves alerts in the shared state,
+// and one live worker, chosen as a pipeline's would be, tells the
+// receivers. A worker that has not yet listed the live ones (or only
+// itself: SQLite) does. When the chosen one dies, the next is chosen once
+// its heartbeat expires; what it had not sent is still pending in the
+// state and is sent then.
+func (k *keeper) notifier() bool {
+	k.mu.Lock()
+	live := k.live
+	k.mu.Unlock()
+	return len(live) == 0 || owner(notifierDuty, live) == k.id
 }
 
 // owner is the worker a pipeline is assigned to: the highest hash of

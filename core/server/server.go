@@ -117,15 +117,16 @@ func New(h *hub.Hub, opts Options) *Server {
 	if opts.InboxPruneEvery == 0 {
 		opts.InboxPruneEvery = DefaultInboxPruneEvery
 	}
+	s := &Server{hub: h, log: h.Logger(), workers: map[string]*worker{}}
 	if !opts.NoListen {
 		if opts.Monitor == nil {
-			opts.Monitor = monitor.New(h, monitor.Options{})
+			opts.Monitor = monitor.New(h, monitor.Options{Notifies: s.notifies})
 		}
 		if opts.Metrics == nil {
 			opts.Metrics = metrics.New(h)
 		}
 	}
-	s := &Server{hub: h, opts: opts, log: h.Logger(), workers: map[string]*worker{}}
+	s.opts = opts
 	return s
 }
 
@@ -320,4 +321,13 @@ func (s *Server) command() string {
 		return "cxhub run"
 	}
 	return "cxhub serve"
+}
+
+// notifies reports whether this worker sends the alerts' notifications:
+// see keeper.notifier. Before the server runs, it does.
+func (s *Server) notifies() bool {
+	s.mu.Lock()
+	k := s.keeper
+	s.mu.Unlock()
+	return k == nil || k.notifier()
 }
