@@ -30,7 +30,7 @@ func queueConflicts(b *pgx.Batch, c *state.Commit, t time.Time) {
 			run = &c.RunID
 		}
 		b.Queue(sqlInsertConflict, cf.Sync, pipeline, run, cf.Connection, cf.Stream, []byte(cf.Key), cf.Field,
-			cf.ValueA, cf.ValueB, cf.Rule, cf.Winner, t)
+			[]byte(cf.ValueA), []byte(cf.ValueB), cf.Rule, cf.Winner, t)
 	}
 	for _, ch := range c.Chosen {
 		id := ch.ID
@@ -103,13 +103,13 @@ func (s *Store) Conflicts(ctx context.Context, f state.ConflictFilter) ([]state.
 		return nil, fmt.Errorf("state: list conflicts: %w", err)
 	}
 	var (
-		out []state.Conflict
-		c   state.Conflict
-		key []byte
+		out             []state.Conflict
+		c               state.Conflict
+		key, valA, valB []byte
 	)
 	_, err = pgx.ForEachRow(rows, []any{&c.ID, &c.Sync, &c.Pipeline, &c.RunID, &c.Connection, &c.Stream, &key, &c.Field,
-		&c.ValueA, &c.ValueB, &c.Rule, &c.Winner, &c.CreatedAt}, func() error {
-		c.Key = string(key)
+		&valA, &valB, &c.Rule, &c.Winner, &c.CreatedAt}, func() error {
+		c.Key, c.ValueA, c.ValueB = string(key), string(valA), string(valB)
 		c.CreatedAt = c.CreatedAt.UTC()
 		out = append(out, c)
 		return nil

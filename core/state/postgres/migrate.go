@@ -234,6 +234,14 @@ DROP TABLE cxhub.fingerprints;
 	`
 ALTER TABLE cxhub.workers ADD COLUMN instance text COLLATE "C" NOT NULL DEFAULT '';
 `,
+	// 7: a conflict's values are the record's raw JSON as the vendor sent
+	// it, which may hold bytes that are not UTF-8 (text refused them, and
+	// with them the whole batch's commit): bytea, like keys.
+	`
+ALTER TABLE cxhub.conflicts
+	ALTER COLUMN value_a TYPE bytea USING convert_to(value_a, 'UTF8'),
+	ALTER COLUMN value_b TYPE bytea USING convert_to(value_b, 'UTF8');
+`,
 }
 
 // SchemaVersion returns the schema version this code writes.

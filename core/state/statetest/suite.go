@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"PausedPipelines", testPausedPipelines},
 		{"Fingerprints", testFingerprints},
 		{"Conflicts", testConflicts},
+		{"ConflictValuesAnyBytes", testConflictValuesAnyBytes},
 		{"LeaseAcquireRenewRelease", testLeaseAcquireRenewRelease},
 		{"LeaseExpiryAndTakeover", testLeaseExpiryAndTakeover},
 		{"FencedWritesRefused", testFencedWritesRefused},
