@@ -84,6 +84,8 @@ func parseError(dsn string, err error) error {
 // printed: its password as written (URL-escaped or quoted) and as meant.
 // It returns nothing for a DSN without a password, and parses leniently:
 // a DSN that does not parse still gives up what looks like its password.
+// It never returns a mere part of the password (which, redacted from
+// every log line, would garble them and hide nothing).
 func Secrets(dsn string) []string {
 	var out []string
 	add := func(s string) {
@@ -97,23 +99,21 @@ func Secrets(dsn string) []string {
 		}
 		out = append(out, s)
 	}
-	if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		if pw, ok := u.User.Password(); ok {
-			add(pw)
-		}
-		if q := u.Query().Get("password"); q != "" {
-			add(q)
-		}
-	}
-	for _, m := range passwordPattern.FindAllStringSubmatch(dsn, -1) {
-		for _, g := range m[1:] {
-			add(g)
-			if unq := strings.NewReplacer(`\'`, `'`, `\\`, `\`).Replace(g); unq != g {
-				add(unq)
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if u, err := url.Parse(dsn); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+			if pw, ok := u.User.Password(); ok {
+				add(pw)
+			}
+			if q := u.Query().Get("password"); q != "" {
+				add(q)
 			}
 		}
-	}
-	if i := strings.Index(dsn, "://"); i >= 0 {
+		for _, m := range queryPassword.FindAllStringSubmatch(dsn, -1) {
+			add(m[1])
+			if un, err := url.QueryUnescape(m[1]); err == nil {
+				add(un)
+			}
+		}
 		// user:password@ of a URL, even one that does not parse.
 		rest := dsn[i+3:]
 		if at := strings.LastIndex(rest, "@"); at >= 0 {
@@ -124,12 +124,35 @@ func Secrets(dsn string) []string {
 				}
 			}
 		}
+	} else {
+		for _, m := range keywordPassword.FindAllStringSubmatch(dsn, -1) {
+			for _, g := range m[1:] {
+				add(g)
+				add(backslashEscape.ReplaceAllString(g, "$1"))
+			}
+		}
+	}
+	if len(out) > 0 {
+		// The password as pgx reads it: what the DSN means, whatever the
+		// lenient reading above made of it. (Only when the DSN has one:
+		// pgx also takes $PGPASSWORD and the passfile.)
+		if cfg, err := pgconn.ParseConfig(dsn); err == nil {
+			add(cfg.Password)
+		}
 	}
 	return out
 }
 
-// passwordPattern finds password=... in key=value pairs or a URL's query.
-var passwordPattern = regexp.MustCompile(`password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|([^\s&']+))`)
+// keywordPassword finds password=... in key=value pairs: quoted, or up to
+// the next unescaped white space, as libpq reads it (so "ab&cd" and
+// "ab\ cd" are one value).
+var keywordPassword = regexp.MustCompile(`(?:^|\s)password\s*=\s*(?:'((?:[^'\\]|\\.)*)'|((?:[^\s'\\]|\\.)(?:[^\s\\]|\\.)*))`)
+
+// queryPassword finds password=... in a URL's query, as written.
+var queryPassword = regexp.MustCompile(`[?&]password=([^&#]*)`)
+
+// backslashEscape is a backslash and the character it escapes.
+var backslashEscape = regexp.MustCompile(`\\(.)`)
 
 // Scrub replaces every secret of dsn (see Secrets), and dsn itself, in text.
 func Scrub(text, dsn string) string {
