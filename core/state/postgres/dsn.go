@@ -70,14 +70,37 @@ func parseError(dsn string, err error) error {
 			reason = msg
 		}
 	}
-	if reason == "" {
-		if strings.Contains(dsn, "://") {
-			reason = "percent-encode special characters in the user name and password: @ as %40, / as %2F, % as %25, # as %23"
-		} else {
-			return fmt.Errorf("the dsn does not parse (%s)", expected)
-		}
+	const percentEncode = "percent-encode special characters in the user name and password: @ as %40, / as %2F, % as %25, # as %23"
+	switch {
+	case reason == "" && strings.Contains(dsn, "://"):
+		reason = percentEncode
+	case reason == "":
+		return fmt.Errorf("the dsn does not parse (%s)", expected)
+	case rawUserinfo(dsn):
+		// A / in the password ends the URL's authority early, and
+		// pgx's reason ("invalid port") is about what follows.
+		reason += "; " + percentEncode
 	}
 	return fmt.Errorf("the dsn does not parse (%s): %s", expected, reason)
+}
+
+// rawUserinfo reports whether a URL DSN's user:password@ part holds a
+// character that must be percent-encoded there.
+func rawUserinfo(dsn string) bool {
+	_, rest, ok := strings.Cut(dsn, "://")
+	if !ok {
+		return false
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return false
+	}
+	userinfo := rest[:at]
+	if strings.ContainsAny(userinfo, "/?#@[] ") {
+		return true
+	}
+	_, err := url.PathUnescape(userinfo)
+	return err != nil
 }
 
 // Secrets returns the secret parts of a DSN to redact from anything

@@ -120,3 +120,21 @@ func TestSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestUnescapedPasswordSaysPercentEncode: a / in a URL's password ends
+// its authority early, so pgx's reason is about what follows (an
+// "invalid port"): the error says to percent-encode, not only that.
+func TestUnescapedPasswordSaysPercentEncode(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://cxhub:Qx7/Kw9@db.internal:5432/cxhub",
+		"postgres://cxhub:Qx7%zzKw9@db.internal:5432/cxhub",
+	} {
+		err := CheckDSN(dsn)
+		if err == nil || !strings.Contains(err.Error(), "percent-encode") || strings.Contains(err.Error(), "Qx7") || strings.Contains(err.Error(), "Kw9") {
+			t.Errorf("CheckDSN(%q) = %v; want an error saying to percent-encode, without the password", dsn, err)
+		}
+	}
+	if err := CheckDSN("postgres://cxhub@db.internal:5432/cxhub?sslmode=sometimes"); err == nil || strings.Contains(err.Error(), "percent-encode") {
+		t.Errorf("CheckDSN with a bad sslmode = %v; want its reason, without the percent-encoding hint", err)
+	}
+}
