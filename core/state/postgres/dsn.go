@@ -37,15 +37,28 @@ func parseDSN(dsn string) (*pgxpool.Config, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "cxhub"
 	}
-	// A worker paused in the middle of a commit (GC, SIGSTOP, a partition)
-	// holds its lease's row lock, which a takeover waits for: the server
-	// ends such a transaction after this long idle, and the paused
-	// worker's COMMIT then fails. cxhub's transactions never wait on the
-	// client otherwise.
-	if _, ok := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !ok {
-		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = defaultIdleInTransaction
-	}
+	// No other startup parameter: a connection pooler refuses those it
+	// does not know (PgBouncer: "unsupported startup parameter"). The
+	// idle-in-transaction timeout is set in each transaction instead: see
+	// beginQuery.
 	return cfg, nil
+}
+
+// beginQuery starts each of the store's transactions. A worker paused in
+// the middle of a commit (GC, SIGSTOP, a partition) holds its lease's row
+// lock, which a takeover waits for (and an inbox append the inbox's
+// lock): the server ends such a transaction after
+// idle_in_transaction_session_timeout, and the paused worker's COMMIT then
+// fails. cxhub's transactions never wait on the client otherwise. It is
+// set per transaction (SET LOCAL, sent with BEGIN: no extra round trip)
+// rather than as a startup parameter, which poolers refuse; the DSN's own
+// idle_in_transaction_session_timeout, if it has one, is the value.
+func beginQuery(cfg *pgxpool.Config) string {
+	v, ok := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]
+	if !ok {
+		v = defaultIdleInTransaction
+	}
+	return "BEGIN; SET LOCAL idle_in_transaction_session_timeout = '" + strings.ReplaceAll(v, "'", "''") + "'"
 }
 
 // parseError says why a DSN does not parse, without repeating any of it.

@@ -251,17 +251,17 @@ func SchemaVersion() int { return len(migrations) }
 // step. Each step takes the migration advisory lock and re-reads the
 // version under it, so concurrent openers apply each step once, and the
 // check for a newer or foreign schema is made again before every step.
-func migrate(ctx context.Context, pool *pgxpool.Pool, steps []string) error {
+func migrate(ctx context.Context, pool *pgxpool.Pool, begin pgx.TxOptions, steps []string) error {
 	for {
-		done, err := migrateStep(ctx, pool, steps)
+		done, err := migrateStep(ctx, pool, begin, steps)
 		if err != nil || done {
 			return err
 		}
 	}
 }
 
-func migrateStep(ctx context.Context, pool *pgxpool.Pool, steps []string) (done bool, err error) {
-	tx, err := pool.Begin(ctx)
+func migrateStep(ctx context.Context, pool *pgxpool.Pool, begin pgx.TxOptions, steps []string) (done bool, err error) {
+	tx, err := pool.BeginTx(ctx, begin)
 	if err != nil {
 		return false, fmt.Errorf("begin: %w", err)
 	}

@@ -21,6 +21,7 @@ type Store struct {
 	pool     *pgxpool.Pool
 	location string
 	readOnly bool
+	begin    pgx.TxOptions // see beginQuery
 
 	closeOnce sync.Once
 }
@@ -60,7 +61,7 @@ func open(ctx context.Context, dsn string, readOnly bool, steps []string) (*Stor
 	if err != nil {
 		return nil, fmt.Errorf("state: open postgres: %w", err)
 	}
-	s := &Store{location: location(&cfg.ConnConfig.Config), readOnly: readOnly}
+	s := &Store{location: location(&cfg.ConnConfig.Config), readOnly: readOnly, begin: pgx.TxOptions{BeginQuery: beginQuery(cfg)}}
 	fail := func(err error) (*Store, error) { return failKind(s, dsn, err) }
 	if readOnly {
 		// Migrate through a writable pool first, so that what is shown is
@@ -89,7 +90,7 @@ func open(ctx context.Context, dsn string, readOnly bool, steps []string) (*Stor
 		}
 		return s, nil
 	}
-	if err := migrate(ctx, s.pool, steps); err != nil {
+	if err := migrate(ctx, s.pool, s.begin, steps); err != nil {
 		return fail(err)
 	}
 	return s, nil
@@ -126,7 +127,7 @@ func (s *Store) write(ctx context.Context, fn func(pgx.Tx) error) error {
 	if s.readOnly {
 		return errReadOnly
 	}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.pool.BeginTx(ctx, s.begin)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
