@@ -2,10 +2,16 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // TestStartupParametersAPoolerAccepts: a worker's connections carry no
@@ -65,5 +71,112 @@ func TestIdleTransactionEnded(t *testing.T) {
 	})
 	if err == nil {
 		t.Error("a transaction idle for 1 s with a 300ms timeout went on; want it ended by the server")
+	}
+}
+
+// pooler is a connection pooler's front door as PgBouncer keeps it with
+// its default settings: a startup packet with a parameter it does not
+// track is refused ("unsupported startup parameter", SQLSTATE 08P01);
+// any other connection is passed on to the database server of dsn.
+func pooler(t *testing.T, dsn string) (port int) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream := filepath.Join(cfg.Host, fmt.Sprintf(".s.PGSQL.%d", cfg.Port))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	tracked := map[string]bool{"user": true, "database": true, "application_name": true, "client_encoding": true,
+		"datestyle": true, "timezone": true, "standard_conforming_strings": true}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				be := pgproto3.NewBackend(c, c)
+				msg, err := be.ReceiveStartupMessage()
+				sm, ok := msg.(*pgproto3.StartupMessage)
+				if err != nil || !ok {
+					return
+				}
+				for k := range sm.Parameters {
+					if !tracked[strings.ToLower(k)] {
+						be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "08P01", Message: "unsupported startup parameter: " + k})
+						_ = be.Flush()
+						return
+					}
+				}
+				up, err := net.Dial("unix", upstream)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				buf, err := sm.Encode(nil)
+				if err != nil {
+					return
+				}
+				if _, err := up.Write(buf); err != nil {
+					return
+				}
+				go func() { _, _ = io.Copy(up, c) }()
+				_, _ = io.Copy(c, up)
+			}()
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestReadOnlyThroughAPooler: the read-only commands (cxhub runs, dlq
+// list, ...) open the state through a connection pooler too: PgBouncer
+// refuses the default_transaction_read_only startup parameter, so the
+// store then reads without it, in read-only transactions, its write
+// methods still refused.
+func TestReadOnlyThroughAPooler(t *testing.T) {
+	ctx := context.Background()
+	dsn := srv.NewDatabase(t)
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaPooler := fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", cfg.User, pooler(t, dsn), cfg.Database)
+	w, err := Open(ctx, viaPooler)
+	if err != nil {
+		t.Fatalf("Open through the pooler: %v", err)
+	}
+	defer w.Close()
+	run, err := w.StartRun(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := OpenReadOnly(ctx, viaPooler)
+	if err != nil {
+		t.Fatalf("OpenReadOnly through the pooler: %v", err)
+	}
+	defer r.Close()
+	if got, err := r.Run(ctx, run); err != nil || got.Pipeline != "p" {
+		t.Errorf("read-only Run = %+v, %v", got, err)
+	}
+	if _, err := r.StartRun(ctx, "p"); err == nil {
+		t.Error("StartRun on a read-only store succeeded")
+	}
+	if err := r.write(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "DELETE FROM cxhub.runs")
+		return err
+	}); err == nil {
+		t.Error("a write transaction of the read-only store succeeded")
+	}
+	r.readOnly = false // as if a write method forgot its check: the transaction is read-only still
+	if err := r.write(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "DELETE FROM cxhub.runs")
+		return err
+	}); err == nil || !strings.Contains(err.Error(), "read-only transaction") {
+		t.Errorf("a DELETE in a transaction of the read-only store = %v, want a read-only refusal", err)
 	}
 }

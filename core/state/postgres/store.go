@@ -11,6 +11,7 @@ import (
 
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -72,11 +73,24 @@ func open(ctx context.Context, dsn string, readOnly bool, steps []string) (*Stor
 		}
 		w.Close()
 		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+		s.begin.BeginQuery = strings.Replace(s.begin.BeginQuery, "BEGIN", "BEGIN READ ONLY", 1)
 	}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return fail(err)
 	}
-	if err := s.pool.Ping(ctx); err != nil {
+	err = s.pool.Ping(ctx)
+	if readOnly && refusedStartupParameter(err, "default_transaction_read_only") {
+		// A connection pooler (PgBouncer) refuses the parameter: every
+		// transaction is read-only still (BEGIN READ ONLY), and every
+		// write method refuses a read-only store.
+		s.pool.Close()
+		delete(cfg.ConnConfig.RuntimeParams, "default_transaction_read_only")
+		if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+			return fail(err)
+		}
+		err = s.pool.Ping(ctx)
+	}
+	if err != nil {
 		return fail(err)
 	}
 	if readOnly {
@@ -94,6 +108,13 @@ func open(ctx context.Context, dsn string, readOnly bool, steps []string) (*Stor
 		return fail(err)
 	}
 	return s, nil
+}
+
+// refusedStartupParameter reports whether err is a connection pooler's
+// refusal of the startup parameter name, as PgBouncer words it.
+func refusedStartupParameter(err error, name string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "08P01" && strings.Contains(pe.Message, "unsupported startup parameter: "+name)
 }
 
 // failKind is open's failure: the pool closed, the message scrubbed of the
