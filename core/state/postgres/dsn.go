@@ -84,6 +84,11 @@ func parseError(dsn string, err error) error {
 		}
 	}
 	const percentEncode = "percent-encode special characters in the user name and password: @ as %40, / as %2F, % as %25, # as %23"
+	if strings.HasPrefix(reason, "failed to configure TLS") && strings.Contains(reason, "unable to") {
+		// The DSN parsed: a file it names (sslrootcert, sslcert, sslkey)
+		// cannot be read or used, which the reason says.
+		return fmt.Errorf("the dsn's TLS settings (sslmode, sslrootcert, sslcert, sslkey) cannot be used: %s", reason)
+	}
 	switch {
 	case reason == "" && strings.Contains(dsn, "://"):
 		reason = percentEncode

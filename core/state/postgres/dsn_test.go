@@ -138,3 +138,14 @@ func TestUnescapedPasswordSaysPercentEncode(t *testing.T) {
 		t.Errorf("CheckDSN with a bad sslmode = %v; want its reason, without the percent-encoding hint", err)
 	}
 }
+
+// TestTLSSettingsErrorNamesThem: a DSN that parses but names a CA file
+// that is not there is not called a DSN that "does not parse (expected
+// postgres://...)": the error names the TLS settings and the file.
+func TestTLSSettingsErrorNamesThem(t *testing.T) {
+	err := CheckDSN("host=db.internal user=cxhub sslmode=verify-full sslrootcert=/nonexistent/root.crt")
+	if err == nil || strings.Contains(err.Error(), "does not parse") || !strings.Contains(err.Error(), "TLS settings") ||
+		!strings.Contains(err.Error(), "/nonexistent/root.crt") {
+		t.Errorf("CheckDSN with a missing sslrootcert = %v; want an error about the TLS settings naming the file", err)
+	}
+}
