@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 		{"InboxAppendReadAndDedup", testInboxAppendReadAndDedup},
 		{"InboxCursorMovesWithCommit", testInboxCursorMovesWithCommit},
 		{"InboxPrune", testInboxPrune},
+		{"RecordsAnyBytes", testRecordsAnyBytes},
 		{"AlertLifecycle", testAlertLifecycle},
 		{"PausedPipelines", testPausedPipelines},
 		{"Fingerprints", testFingerprints},
