@@ -51,7 +51,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 
 // OpenReadOnly opens the database for reading only, for the read-only
 // commands: the schema is brought up to date first, as by Open, then every
-// transaction of the store is read-only (default_transaction_read_only),
+// transaction of the store is read-only (default_transaction_read_only,
+// and BEGIN READ ONLY; behind a connection pooler that refuses the
+// startup parameter, the latter alone, its write methods refusing too),
 // so that nothing can write through it.
 func OpenReadOnly(ctx context.Context, dsn string) (*Store, error) {
 	return open(ctx, dsn, true, migrations)
