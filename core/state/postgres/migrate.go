@@ -236,11 +236,12 @@ ALTER TABLE cxhub.workers ADD COLUMN instance text COLLATE "C" NOT NULL DEFAULT 
 `,
 	// 7: a conflict's values are the record's raw JSON as the vendor sent
 	// it, which may hold bytes that are not UTF-8 (text refused them, and
-	// with them the whole batch's commit): bytea, like keys.
+	// with them the whole batch's commit). value_a and value_b stay text,
+	// made valid UTF-8, so that workers of the previous version (a rolling
+	// upgrade) and SQL readers go on as before; the exact bytes of a value
+	// that text cannot hold go to these columns (NULL otherwise).
 	`
-ALTER TABLE cxhub.conflicts
-	ALTER COLUMN value_a TYPE bytea USING convert_to(value_a, 'UTF8'),
-	ALTER COLUMN value_b TYPE bytea USING convert_to(value_b, 'UTF8');
+ALTER TABLE cxhub.conflicts ADD COLUMN value_a_bytes bytea, ADD COLUMN value_b_bytes bytea;
 `,
 }
 
