@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,8 +32,11 @@ const cliLeaseTTL = 30 * time.Second
 // a random instance token (see state.Lease.HolderID).
 var cliHolder = sync.OnceValue(func() string {
 	host, _ := os.Hostname()
-	return fmt.Sprintf("cli %s:%d#%s", host, os.Getpid(), rand.Text()[:16])
+	return fmt.Sprintf("%s%s:%d#%s", cliHolderPrefix, host, os.Getpid(), rand.Text()[:16])
 })
+
+// cliHolderPrefix starts the holder name of every CLI process.
+const cliHolderPrefix = "cli "
 
 // shared reports whether the hub's state is one several processes write
 // at once, whose pipelines are leased.
@@ -54,6 +58,12 @@ func (h *Hub) holdPipeline(ctx context.Context, pipeline string) (context.Contex
 		return nil, nil, err
 	}
 	l, err := st.AcquireLease(ctx, pipeline, cliHolder(), cliLeaseTTL)
+	if cmd, ok := strings.CutPrefix(l.HolderID(), cliHolderPrefix); ok && errors.Is(err, state.ErrLeaseHeld) {
+		// Another command, which has no API to trigger and ends by itself.
+		return nil, nil, fmt.Errorf("pipeline %s is being run by another cxhub command (%s), whose lease runs until %s: "+
+			"wait until it ends, or stop that process: %w",
+			pipeline, cmd, l.ExpiresAt.Local().Format(time.RFC3339), err)
+	}
 	if errors.Is(err, state.ErrLeaseHeld) {
 		return nil, nil, fmt.Errorf("pipeline %s is run by worker %s (its lease runs until %s): "+
 			"stop that worker first, or wait until it gives the pipeline up; to run the pipeline now, "+

@@ -68,3 +68,35 @@ func TestCLILeaseOnPostgres(t *testing.T) {
 		t.Errorf("leases after the reset %+v: want p's taken (token %d) and given back", leases, l.Token+1)
 	}
 }
+
+// TestCLILeaseHeldByAnotherCommand: while another cxhub command (not a
+// worker) holds the pipeline's lease, a writing command is refused with
+// that said — wait for it or stop it — not with the advice for a worker
+// (stop the worker, trigger the pipeline on its API), which has none.
+func TestCLILeaseHeldByAnotherCommand(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.StartT(t).NewDatabase(t)
+	t.Setenv("CXHUB_PG_DSN", dsn)
+	cfgPath := filepath.Join(t.TempDir(), "cxhub.yaml")
+	if err := os.WriteFile(cfgPath, []byte("version: 1\nstate: {driver: postgres, dsn: \"${CXHUB_PG_DSN}\"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.AcquireLease(ctx, "p", "cli ops-host:4242#0123456789abcdef", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	h := New(Options{ConfigPath: cfgPath, LogOutput: &strings.Builder{}})
+	defer h.Close()
+	_, err = h.ResetCheckpoints(ctx, "p")
+	if !errors.Is(err, state.ErrLeaseHeld) {
+		t.Fatalf("a reset while another command holds the lease = %v; want ErrLeaseHeld", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "another cxhub command (ops-host:4242)") || strings.Contains(msg, "run by worker") || strings.Contains(msg, "/trigger") {
+		t.Errorf("refusal = %q; want it to name the other command (ops-host:4242), without a worker's advice", msg)
+	}
+}

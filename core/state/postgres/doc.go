@@ -7,7 +7,8 @@
 // # Tables
 //
 // Every table is in the schema "cxhub" of the database the DSN names,
-// created on first use: runs, checkpoints, links (looked up both ways),
+// created on first use (the schema itself only if missing, so that a DBA
+// may create it for a role without CREATE on the database): runs, checkpoints, links (looked up both ways),
 // dead_letters, inbox and inbox_cursors, alerts and paused — the same as
 // SQLite's — and schema_version, one row per applied migration. Vendor keys and ids are
 // bytea (any bytes round-trip), names are text in the "C" collation.

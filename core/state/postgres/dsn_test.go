@@ -85,17 +85,24 @@ func TestPasswordNeverInErrors(t *testing.T) {
 
 func TestSecrets(t *testing.T) {
 	for _, tc := range []struct {
-		dsn  string
-		want []string
+		dsn     string
+		want    []string
+		notPart []string // parts of the password, which must not be redacted alone
 	}{
-		{"postgres://u:p%40ss@h/db", []string{"p@ss", "p%40ss"}},
-		{"postgresql://u:plain@h:5432/db?sslmode=disable", []string{"plain"}},
-		{"postgres://u@h/db?password=inquery", []string{"inquery"}},
-		{"host=h user=u password=kv dbname=d", []string{"kv"}},
-		{`host=h password='qu\'oted pw' dbname=d`, []string{"qu'oted pw", `qu\'oted pw`}},
-		{"postgres://u:bro%ken@h/db", []string{"bro%ken"}}, // does not parse: still found
-		{"postgres://u@h/db", nil},
-		{"host=h user=u", nil},
+		// libpq reads an unquoted value up to white space: & and ' are
+		// part of it, and a backslash escapes the next character.
+		{"host=h user=u password=info&s3cret dbname=d", []string{"info&s3cret"}, []string{"info"}},
+		{`host=h password=pass\ word dbname=d`, []string{"pass word", `pass\ word`}, []string{`pass\`}},
+		{"host=h password=it's-mine dbname=d", []string{"it's-mine"}, []string{"it"}},
+		{"postgres://u@h/db?password=p%40ss&sslmode=disable", []string{"p@ss", "p%40ss"}, nil},
+		{"postgres://u:p%40ss@h/db", []string{"p@ss", "p%40ss"}, nil},
+		{"postgresql://u:plain@h:5432/db?sslmode=disable", []string{"plain"}, nil},
+		{"postgres://u@h/db?password=inquery", []string{"inquery"}, nil},
+		{"host=h user=u password=kv dbname=d", []string{"kv"}, nil},
+		{`host=h password='qu\'oted pw' dbname=d`, []string{"qu'oted pw", `qu\'oted pw`}, nil},
+		{"postgres://u:bro%ken@h/db", []string{"bro%ken"}, nil}, // does not parse: still found
+		{"postgres://u@h/db", nil, nil},
+		{"host=h user=u", nil, nil},
 	} {
 		got := Secrets(tc.dsn)
 		for _, w := range tc.want {
@@ -103,8 +110,42 @@ func TestSecrets(t *testing.T) {
 				t.Errorf("Secrets(%q) = %q, missing %q", tc.dsn, got, w)
 			}
 		}
+		for _, p := range tc.notPart {
+			if slices.Contains(got, p) {
+				t.Errorf("Secrets(%q) = %q: %q is only part of the password", tc.dsn, got, p)
+			}
+		}
 		if tc.want == nil && len(got) > 0 {
 			t.Errorf("Secrets(%q) = %q, want none", tc.dsn, got)
 		}
+	}
+}
+
+// TestUnescapedPasswordSaysPercentEncode: a / in a URL's password ends
+// its authority early, so pgx's reason is about what follows (an
+// "invalid port"): the error says to percent-encode, not only that.
+func TestUnescapedPasswordSaysPercentEncode(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://cxhub:Qx7/Kw9@db.internal:5432/cxhub",
+		"postgres://cxhub:Qx7%zzKw9@db.internal:5432/cxhub",
+	} {
+		err := CheckDSN(dsn)
+		if err == nil || !strings.Contains(err.Error(), "percent-encode") || strings.Contains(err.Error(), "Qx7") || strings.Contains(err.Error(), "Kw9") {
+			t.Errorf("CheckDSN(%q) = %v; want an error saying to percent-encode, without the password", dsn, err)
+		}
+	}
+	if err := CheckDSN("postgres://cxhub@db.internal:5432/cxhub?sslmode=sometimes"); err == nil || strings.Contains(err.Error(), "percent-encode") {
+		t.Errorf("CheckDSN with a bad sslmode = %v; want its reason, without the percent-encoding hint", err)
+	}
+}
+
+// TestTLSSettingsErrorNamesThem: a DSN that parses but names a CA file
+// that is not there is not called a DSN that "does not parse (expected
+// postgres://...)": the error names the TLS settings and the file.
+func TestTLSSettingsErrorNamesThem(t *testing.T) {
+	err := CheckDSN("host=db.internal user=cxhub sslmode=verify-full sslrootcert=/nonexistent/root.crt")
+	if err == nil || strings.Contains(err.Error(), "does not parse") || !strings.Contains(err.Error(), "TLS settings") ||
+		!strings.Contains(err.Error(), "/nonexistent/root.crt") {
+		t.Errorf("CheckDSN with a missing sslrootcert = %v; want an error about the TLS settings naming the file", err)
 	}
 }

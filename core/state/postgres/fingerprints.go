@@ -10,9 +10,23 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// sqlInsertConflict inserts a conflict: $8 and $9 are its values as text
+// (made valid UTF-8), $13 and $14 their exact bytes when text could not
+// hold them (NULL otherwise): see conflictValue.
 const sqlInsertConflict = `INSERT INTO cxhub.conflicts
-	(sync, pipeline, run_id, connection, stream, key, field, value_a, value_b, rule, winner, created_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+	(sync, pipeline, run_id, connection, stream, key, field, value_a, value_b, rule, winner, created_at, value_a_bytes, value_b_bytes)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+
+// conflictValue splits a conflict's value (the record's raw JSON) into
+// what the text column holds and, if that is not all of it, its exact
+// bytes.
+func conflictValue(v string) (text string, exact []byte) {
+	text = message(v)
+	if text != v {
+		exact = []byte(v)
+	}
+	return text, exact
+}
 
 // queueConflicts queues the insert of new conflicts and the choices made
 // for parked ones; a choice for a conflict that is not parked fails the
@@ -29,8 +43,10 @@ func queueConflicts(b *pgx.Batch, c *state.Commit, t time.Time) {
 		} else if c.RunID != 0 {
 			run = &c.RunID
 		}
+		a, aExact := conflictValue(cf.ValueA)
+		bv, bExact := conflictValue(cf.ValueB)
 		b.Queue(sqlInsertConflict, cf.Sync, pipeline, run, cf.Connection, cf.Stream, []byte(cf.Key), cf.Field,
-			cf.ValueA, cf.ValueB, cf.Rule, cf.Winner, t)
+			a, bv, cf.Rule, cf.Winner, t, aExact, bExact)
 	}
 	for _, ch := range c.Chosen {
 		id := ch.ID
@@ -97,19 +113,20 @@ func (s *Store) Conflicts(ctx context.Context, f state.ConflictFilter) ([]state.
 		limit = &f.Limit
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id, sync, pipeline, coalesce(run_id, 0), connection, stream, key, field,
-		value_a, value_b, rule, winner, created_at FROM cxhub.conflicts
+		coalesce(value_a_bytes, convert_to(value_a, 'UTF8')), coalesce(value_b_bytes, convert_to(value_b, 'UTF8')),
+		rule, winner, created_at FROM cxhub.conflicts
 		WHERE ($1::text = '' OR sync = $1::text) AND ($2::bigint = 0 OR id = $2::bigint) ORDER BY id DESC LIMIT $3`, f.Sync, f.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("state: list conflicts: %w", err)
 	}
 	var (
-		out []state.Conflict
-		c   state.Conflict
-		key []byte
+		out             []state.Conflict
+		c               state.Conflict
+		key, valA, valB []byte
 	)
 	_, err = pgx.ForEachRow(rows, []any{&c.ID, &c.Sync, &c.Pipeline, &c.RunID, &c.Connection, &c.Stream, &key, &c.Field,
-		&c.ValueA, &c.ValueB, &c.Rule, &c.Winner, &c.CreatedAt}, func() error {
-		c.Key = string(key)
+		&valA, &valB, &c.Rule, &c.Winner, &c.CreatedAt}, func() error {
+		c.Key, c.ValueA, c.ValueB = string(key), string(valA), string(valB)
 		c.CreatedAt = c.CreatedAt.UTC()
 		out = append(out, c)
 		return nil

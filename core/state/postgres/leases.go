@@ -19,14 +19,27 @@ import (
 // sqlAcquireLease takes the lease if it is free (released or expired) —
 // with the token one above — or extends it if $2 holds it. A row another
 // holder holds unexpired is left alone and nothing is returned.
-const sqlAcquireLease = `INSERT INTO cxhub.leases AS l (pipeline, holder, token, expires_at, acquired_at)
-VALUES ($1, $2, 1, now() + $3 * interval '1 microsecond', now())
-ON CONFLICT (pipeline) DO UPDATE SET
-	token = CASE WHEN l.holder = excluded.holder AND l.expires_at > now() THEN l.token ELSE l.token + 1 END,
-	acquired_at = CASE WHEN l.holder = excluded.holder AND l.expires_at > now() THEN l.acquired_at ELSE now() END,
-	holder = excluded.holder, expires_at = excluded.expires_at
-WHERE l.holder = excluded.holder OR l.holder = '' OR l.expires_at <= now()
-RETURNING pipeline, holder, token, expires_at`
+//
+// A lease taken with a new token (acquired_at becomes now()) also ends the
+// pipeline's runs still "running" as interrupted ($4): they are an earlier
+// holder's, which died or lost the lease and can no longer record their
+// end (its FinishRun is fenced). Left to the new holder's first StartRun,
+// they would stay "running" for as long as the pipeline does not run — a
+// pipeline without a schedule, or one no longer configured, for ever.
+const sqlAcquireLease = `WITH acquired AS (
+	INSERT INTO cxhub.leases AS l (pipeline, holder, token, expires_at, acquired_at)
+	VALUES ($1, $2, 1, now() + $3 * interval '1 microsecond', now())
+	ON CONFLICT (pipeline) DO UPDATE SET
+		token = CASE WHEN l.holder = excluded.holder AND l.expires_at > now() THEN l.token ELSE l.token + 1 END,
+		acquired_at = CASE WHEN l.holder = excluded.holder AND l.expires_at > now() THEN l.acquired_at ELSE now() END,
+		holder = excluded.holder, expires_at = excluded.expires_at
+	WHERE l.holder = excluded.holder OR l.holder = '' OR l.expires_at <= now()
+	RETURNING pipeline, holder, token, expires_at, acquired_at = now() AS fresh
+), abandoned AS (
+	UPDATE cxhub.runs SET status = 'interrupted', finished_at = now(), error = $4
+	WHERE pipeline = $1 AND status = 'running' AND EXISTS (SELECT 1 FROM acquired WHERE fresh)
+)
+SELECT pipeline, holder, token, expires_at FROM acquired`
 
 // AcquireLease takes or extends the pipeline's lease for holder; see
 // state.Leaser.
@@ -37,7 +50,7 @@ func (s *Store) AcquireLease(ctx context.Context, pipeline, holder string, ttl t
 	if s.readOnly {
 		return state.Lease{}, fmt.Errorf("state: acquire lease on %s: %w", pipeline, errReadOnly)
 	}
-	l, err := scanLease(s.pool.QueryRow(ctx, sqlAcquireLease, pipeline, holder, ttl.Microseconds()))
+	l, err := scanLease(s.pool.QueryRow(ctx, sqlAcquireLease, pipeline, holder, ttl.Microseconds(), state.AbandonedRunError))
 	if errors.Is(err, pgx.ErrNoRows) {
 		cur, err := scanLease(s.pool.QueryRow(ctx, `SELECT pipeline, holder, token, expires_at FROM cxhub.leases WHERE pipeline = $1`, pipeline))
 		if err != nil {

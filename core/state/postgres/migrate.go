@@ -2,11 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -34,9 +37,9 @@ const migrationLock int64 = 0x637868626d696772
 // SQLite does, and without the cost of a locale.
 var migrations = []string{
 	// 1: the initial schema, the same tables as SQLite's first two versions.
+	// (The schema itself is created before this step, and only if it is
+	// missing: see createSchema.)
 	`
-CREATE SCHEMA IF NOT EXISTS cxhub;
-
 CREATE TABLE cxhub.schema_version (
 	version    integer     PRIMARY KEY,
 	applied_at timestamptz NOT NULL DEFAULT now()
@@ -231,6 +234,15 @@ DROP TABLE cxhub.fingerprints;
 	`
 ALTER TABLE cxhub.workers ADD COLUMN instance text COLLATE "C" NOT NULL DEFAULT '';
 `,
+	// 7: a conflict's values are the record's raw JSON as the vendor sent
+	// it, which may hold bytes that are not UTF-8 (text refused them, and
+	// with them the whole batch's commit). value_a and value_b stay text,
+	// made valid UTF-8, so that workers of the previous version (a rolling
+	// upgrade) and SQL readers go on as before; the exact bytes of a value
+	// that text cannot hold go to these columns (NULL otherwise).
+	`
+ALTER TABLE cxhub.conflicts ADD COLUMN value_a_bytes bytea, ADD COLUMN value_b_bytes bytea;
+`,
 }
 
 // SchemaVersion returns the schema version this code writes.
@@ -240,17 +252,17 @@ func SchemaVersion() int { return len(migrations) }
 // step. Each step takes the migration advisory lock and re-reads the
 // version under it, so concurrent openers apply each step once, and the
 // check for a newer or foreign schema is made again before every step.
-func migrate(ctx context.Context, pool *pgxpool.Pool, steps []string) error {
+func migrate(ctx context.Context, pool *pgxpool.Pool, begin pgx.TxOptions, steps []string) error {
 	for {
-		done, err := migrateStep(ctx, pool, steps)
+		done, err := migrateStep(ctx, pool, begin, steps)
 		if err != nil || done {
 			return err
 		}
 	}
 }
 
-func migrateStep(ctx context.Context, pool *pgxpool.Pool, steps []string) (done bool, err error) {
-	tx, err := pool.Begin(ctx)
+func migrateStep(ctx context.Context, pool *pgxpool.Pool, begin pgx.TxOptions, steps []string) (done bool, err error) {
+	tx, err := pool.BeginTx(ctx, begin)
 	if err != nil {
 		return false, fmt.Errorf("begin: %w", err)
 	}
@@ -272,6 +284,11 @@ func migrateStep(ctx context.Context, pool *pgxpool.Pool, steps []string) (done 
 	if v == len(steps) {
 		return true, nil
 	}
+	if v == 0 {
+		if err := createSchema(ctx, tx); err != nil {
+			return false, err
+		}
+	}
 	// No arguments: the simple protocol, which runs several statements.
 	if _, err := tx.Exec(ctx, steps[v]); err != nil {
 		return false, fmt.Errorf("migrate to schema version %d: %w", v+1, err)
@@ -284,6 +301,42 @@ func migrateStep(ctx context.Context, pool *pgxpool.Pool, steps []string) (done 
 	}
 	return false, nil
 }
+
+// createSchema creates the cxhub schema unless it exists. It looks first:
+// CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database
+// even when the schema is there, and a role a DBA created the schema for
+// (CREATE SCHEMA cxhub AUTHORIZATION ...) need not have it.
+func createSchema(ctx context.Context, tx pgx.Tx) error {
+	var (
+		exists bool
+		user   string
+	)
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1), current_user", schema).Scan(&exists, &user); err != nil {
+		return fmt.Errorf("look for the %s schema: %w", schema, err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "42501" { // insufficient_privilege
+			return fmt.Errorf("create the %s schema: %w; grant the role CREATE on the database, or have a DBA create the schema for it: CREATE SCHEMA %s AUTHORIZATION %s",
+				schema, err, schema, ident(user))
+		}
+		return fmt.Errorf("create the %s schema: %w", schema, err)
+	}
+	return nil
+}
+
+// ident is name as an SQL identifier: as it is if it needs no quotes.
+func ident(name string) string {
+	if plainIdent.MatchString(name) {
+		return name
+	}
+	return pgx.Identifier{name}.Sanitize()
+}
+
+var plainIdent = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)
 
 // schemaVersion reads the database's schema version: 0 for a database
 // without the cxhub schema (or with an empty one). A cxhub schema holding

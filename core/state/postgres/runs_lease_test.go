@@ -122,3 +122,44 @@ func TestHeartbeatRefusesASecondInstance(t *testing.T) {
 		t.Fatalf("an instance once the other's heartbeat expired: %v", err)
 	}
 }
+
+// TestTakeoverEndsTheDeadHoldersRun: a worker that died in the middle of
+// a run leaves it "running"; the worker that takes the pipeline's lease
+// over (a new token) marks it interrupted then, not only when — if ever —
+// it starts a run of its own (a pipeline without a schedule waits for a
+// trigger or a webhook, one removed from the config never runs again).
+// The holder extending its own lease, or an acquisition refused, leaves
+// its run alone.
+func TestTakeoverEndsTheDeadHoldersRun(t *testing.T) {
+	ctx := context.Background()
+	s := openFresh(t)
+	l, err := s.AcquireLease(ctx, "p", "w1#a", 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := s.StartRun(state.WithFence(ctx, state.Fence{Pipeline: "p", Token: l.Token}), "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AcquireLease(ctx, "p", "w1#a", 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AcquireLease(ctx, "p", "w2#b", time.Minute); !errors.Is(err, state.ErrLeaseHeld) {
+		t.Fatalf("w2's acquisition while w1 holds the lease: %v, want ErrLeaseHeld", err)
+	}
+	if got := runStatus(t, s, run); got != state.RunRunning {
+		t.Fatalf("w1's run after it extended its lease and w2 was refused: %s, want running", got)
+	}
+	time.Sleep(400 * time.Millisecond) // w1 dies: its lease expires
+	n, err := s.AcquireLease(ctx, "p", "w2#b", time.Minute)
+	if err != nil || n.Token != l.Token+1 {
+		t.Fatalf("w2 takes the expired lease over: %+v, %v", n, err)
+	}
+	r, err := s.Run(ctx, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != state.RunInterrupted || r.FinishedAt.IsZero() || r.Error != state.AbandonedRunError {
+		t.Errorf("the dead holder's run once w2 took the lease over: %+v; want interrupted, finished, with %q", r, state.AbandonedRunError)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -21,6 +22,7 @@ type Store struct {
 	pool     *pgxpool.Pool
 	location string
 	readOnly bool
+	begin    pgx.TxOptions // see beginQuery
 
 	closeOnce sync.Once
 }
@@ -49,7 +51,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 
 // OpenReadOnly opens the database for reading only, for the read-only
 // commands: the schema is brought up to date first, as by Open, then every
-// transaction of the store is read-only (default_transaction_read_only),
+// transaction of the store is read-only (default_transaction_read_only,
+// and BEGIN READ ONLY; behind a connection pooler that refuses the
+// startup parameter, the latter alone, its write methods refusing too),
 // so that nothing can write through it.
 func OpenReadOnly(ctx context.Context, dsn string) (*Store, error) {
 	return open(ctx, dsn, true, migrations)
@@ -60,7 +64,7 @@ func open(ctx context.Context, dsn string, readOnly bool, steps []string) (*Stor
 	if err != nil {
 		return nil, fmt.Errorf("state: open postgres: %w", err)
 	}
-	s := &Store{location: location(&cfg.ConnConfig.Config), readOnly: readOnly}
+	s := &Store{location: location(&cfg.ConnConfig.Config), readOnly: readOnly, begin: pgx.TxOptions{BeginQuery: beginQuery(cfg)}}
 	fail := func(err error) (*Store, error) { return failKind(s, dsn, err) }
 	if readOnly {
 		// Migrate through a writable pool first, so that what is shown is
@@ -71,11 +75,24 @@ func open(ctx context.Context, dsn string, readOnly bool, steps []string) (*Stor
 		}
 		w.Close()
 		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+		s.begin.BeginQuery = strings.Replace(s.begin.BeginQuery, "BEGIN", "BEGIN READ ONLY", 1)
 	}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return fail(err)
 	}
-	if err := s.pool.Ping(ctx); err != nil {
+	err = s.pool.Ping(ctx)
+	if readOnly && refusedStartupParameter(err, "default_transaction_read_only") {
+		// A connection pooler (PgBouncer) refuses the parameter: every
+		// transaction is read-only still (BEGIN READ ONLY), and every
+		// write method refuses a read-only store.
+		s.pool.Close()
+		delete(cfg.ConnConfig.RuntimeParams, "default_transaction_read_only")
+		if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+			return fail(err)
+		}
+		err = s.pool.Ping(ctx)
+	}
+	if err != nil {
 		return fail(err)
 	}
 	if readOnly {
@@ -89,10 +106,17 @@ func open(ctx context.Context, dsn string, readOnly bool, steps []string) (*Stor
 		}
 		return s, nil
 	}
-	if err := migrate(ctx, s.pool, steps); err != nil {
+	if err := migrate(ctx, s.pool, s.begin, steps); err != nil {
 		return fail(err)
 	}
 	return s, nil
+}
+
+// refusedStartupParameter reports whether err is a connection pooler's
+// refusal of the startup parameter name, as PgBouncer words it.
+func refusedStartupParameter(err error, name string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "08P01" && strings.Contains(pe.Message, "unsupported startup parameter: "+name)
 }
 
 // failKind is open's failure: the pool closed, the message scrubbed of the
@@ -126,7 +150,7 @@ func (s *Store) write(ctx context.Context, fn func(pgx.Tx) error) error {
 	if s.readOnly {
 		return errReadOnly
 	}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.pool.BeginTx(ctx, s.begin)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

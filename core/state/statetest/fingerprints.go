@@ -157,3 +157,27 @@ func testConflicts(t *testing.T, open Opener) {
 		t.Error("a choice of side c was committed")
 	}
 }
+
+// testConflictValuesAnyBytes: a conflict's values are the record's raw
+// JSON as the vendor sent it, which may hold bytes that are not UTF-8 (a
+// Latin-1 "café") or a NUL: they are stored and listed exactly — "cxhub
+// conflicts resolve" writes the chosen one back — and never fail the
+// batch's commit.
+func testConflictValuesAnyBytes(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t)
+	run := startRun(t, s, "people-a-to-b")
+	latin1, nul := "\"caf\xe9\"", "\"a\x00b\xff\""
+	cf := state.Conflict{Sync: "people", Connection: "crm", Stream: "contacts", Key: "k\xff", Field: "city",
+		ValueA: latin1, ValueB: nul, Rule: "manual"}
+	if err := s.Commit(ctx, state.Commit{RunID: run, Pipeline: "people-a-to-b", Conflicts: []state.Conflict{cf}}); err != nil {
+		t.Fatalf("Commit of a conflict whose values are not UTF-8: %v", err)
+	}
+	got, err := s.Conflicts(ctx, state.ConflictFilter{Sync: "people"})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Conflicts = %+v, %v", got, err)
+	}
+	if c := got[0]; c.ValueA != latin1 || c.ValueB != nul || c.Key != "k\xff" || c.Field != "city" {
+		t.Errorf("conflict read back: value_a %q, value_b %q, key %q; want %q, %q, %q", c.ValueA, c.ValueB, c.Key, latin1, nul, "k\xff")
+	}
+}

@@ -1,8 +1,10 @@
 package statetest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +112,33 @@ func testInboxPrune(t *testing.T, open Opener) {
 	got, _ := s.ReadInbox(ctx, "crm", "contacts", 0, 0)
 	if len(got) != 1 || got[0].Key != "new" {
 		t.Fatalf("after prune: %+v", got)
+	}
+}
+
+// testRecordsAnyBytes: a record's key and data are the vendor's bytes —
+// NUL, bytes that are not UTF-8, a key of 10 kB — and a dead letter or a
+// pushed record (without a delivery id) keeps them exactly: nothing of a
+// record is lost because a backend's text type refuses it.
+func testRecordsAnyBytes(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t)
+	run := startRun(t, s, "p")
+	longKey := strings.Repeat("k\x00\xff", 3400) // 10 kB
+	odd := []byte("{\"name\":\"caf\xe9\",\"nul\":\"a\x00b\"}")
+	dl := state.DeadLetter{Stream: "s", Key: longKey, Op: "upsert", Data: odd, ErrorKind: "bad_record", Error: "refused"}
+	if err := s.Commit(ctx, state.Commit{RunID: run, Pipeline: "p", DeadLetters: []state.DeadLetter{dl}}); err != nil {
+		t.Fatalf("Commit of a dead letter with a 10 kB key and odd bytes: %v", err)
+	}
+	got, err := s.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: "p"})
+	if err != nil || len(got) != 1 || got[0].Key != longKey || !bytes.Equal(got[0].Data, odd) {
+		t.Fatalf("dead letter read back: %d, %v; want its key and data exactly", len(got), err)
+	}
+	in := state.InboxEntry{Connection: "c", Stream: "s", Key: longKey, Op: "upsert", Data: odd}
+	if n, err := s.AppendInbox(ctx, []state.InboxEntry{in}); err != nil || n != 1 {
+		t.Fatalf("AppendInbox of a 10 kB key and odd bytes = %d, %v", n, err)
+	}
+	es, err := s.ReadInbox(ctx, "c", "s", 0, 0)
+	if err != nil || len(es) != 1 || es[0].Key != longKey || !bytes.Equal(es[0].Data, odd) {
+		t.Fatalf("inbox entry read back: %d, %v; want its key and data exactly", len(es), err)
 	}
 }
