@@ -21,8 +21,9 @@ const (
 	lockQueue = 0x63786875_62000002
 )
 
+// schema is the index's tables, made if missing (the schema itself is
+// created first, if missing: statepg.CreateSchema).
 const schema = `
-CREATE SCHEMA IF NOT EXISTS cxhub_customers;
 CREATE TABLE IF NOT EXISTS cxhub_customers.records (
 	seq BIGSERIAL PRIMARY KEY,
 	conn TEXT NOT NULL, stream TEXT NOT NULL, key TEXT NOT NULL,
@@ -69,13 +70,9 @@ func open(ctx context.Context, dsn string, readOnly bool) (*Store, error) {
 	fail := func(err error) (*Store, error) {
 		return nil, errors.New(statepg.Scrub(fmt.Sprintf("open the customer index in postgres: %v", err), dsn))
 	}
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := poolConfig(dsn)
 	if err != nil {
 		return fail(err)
-	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = Schema
-	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
-		cfg.ConnConfig.RuntimeParams["application_name"] = "cxhub"
 	}
 	s := &Store{readOnly: readOnly}
 	if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
@@ -83,6 +80,9 @@ func open(ctx context.Context, dsn string, readOnly bool) (*Store, error) {
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockIndex)); err != nil {
+			return err
+		}
+		if err := statepg.CreateSchema(ctx, tx, Schema); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, schema)
@@ -93,6 +93,28 @@ func open(ctx context.Context, dsn string, readOnly bool) (*Store, error) {
 		return fail(err)
 	}
 	return s, nil
+}
+
+// poolConfig is the pool's config for dsn. The index's statements name
+// its tables without their schema, so each connection sets search_path
+// once it is made, with a statement rather than a startup parameter:
+// PgBouncer refuses startup parameters it does not track
+// ("unsupported startup parameter: search_path"), session mode included.
+func poolConfig(dsn string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "cxhub"
+	}
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		if _, err := conn.Exec(ctx, "SET search_path = "+Schema); err != nil {
+			return fmt.Errorf("set search_path: %w", err)
+		}
+		return nil
+	}
+	return cfg, nil
 }
 
 // Close closes the pool's connections.

@@ -38,7 +38,7 @@ const migrationLock int64 = 0x637868626d696772
 var migrations = []string{
 	// 1: the initial schema, the same tables as SQLite's first two versions.
 	// (The schema itself is created before this step, and only if it is
-	// missing: see createSchema.)
+	// missing: see CreateSchema.)
 	`
 CREATE TABLE cxhub.schema_version (
 	version    integer     PRIMARY KEY,
@@ -285,7 +285,7 @@ func migrateStep(ctx context.Context, pool *pgxpool.Pool, begin pgx.TxOptions, s
 		return true, nil
 	}
 	if v == 0 {
-		if err := createSchema(ctx, tx); err != nil {
+		if err := CreateSchema(ctx, tx, schema); err != nil {
 			return false, err
 		}
 	}
@@ -302,28 +302,30 @@ func migrateStep(ctx context.Context, pool *pgxpool.Pool, begin pgx.TxOptions, s
 	return false, nil
 }
 
-// createSchema creates the cxhub schema unless it exists. It looks first:
-// CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database
-// even when the schema is there, and a role a DBA created the schema for
-// (CREATE SCHEMA cxhub AUTHORIZATION ...) need not have it.
-func createSchema(ctx context.Context, tx pgx.Tx) error {
+// CreateSchema creates the schema name unless it exists (the state's
+// cxhub, the customer index's cxhub_customers). It looks first: CREATE
+// SCHEMA IF NOT EXISTS needs the CREATE privilege on the database even
+// when the schema is there, and a role a DBA created the schema for
+// (CREATE SCHEMA name AUTHORIZATION ...) need not have it. A role that
+// can do neither is told what to ask for.
+func CreateSchema(ctx context.Context, tx pgx.Tx, name string) error {
 	var (
 		exists bool
 		user   string
 	)
-	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1), current_user", schema).Scan(&exists, &user); err != nil {
-		return fmt.Errorf("look for the %s schema: %w", schema, err)
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1), current_user", name).Scan(&exists, &user); err != nil {
+		return fmt.Errorf("look for the %s schema: %w", name, err)
 	}
 	if exists {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+ident(name)); err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "42501" { // insufficient_privilege
 			return fmt.Errorf("create the %s schema: %w; grant the role CREATE on the database, or have a DBA create the schema for it: CREATE SCHEMA %s AUTHORIZATION %s",
-				schema, err, schema, ident(user))
+				name, err, ident(name), ident(user))
 		}
-		return fmt.Errorf("create the %s schema: %w", schema, err)
+		return fmt.Errorf("create the %s schema: %w", name, err)
 	}
 	return nil
 }
