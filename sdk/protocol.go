@@ -14,7 +14,7 @@ import (
 )
 
 // Version is the SDK's version, reported in every connector's spec.
-const Version = "0.2.0"
+const Version = "0.2.1"
 
 // ProtocolVersion is the newest connector protocol version this SDK speaks.
 // The core offers every version it supports at the handshake and go-plugin
@@ -59,6 +59,12 @@ const maxBatchBytes = 4 << 20
 
 // MaxRecordBytes is the largest single record the protocol carries.
 const MaxRecordBytes = MaxMessageBytes - 1<<20
+
+// MaxKeyBytes is the longest record key the core takes: a record with a
+// longer key is dead-lettered with the reason, and the rest go on. Keys
+// are indexed in the state (links, the inbox), and PostgreSQL's indexes
+// refuse entries past about 2.7 KB; no vendor's id comes near the limit.
+const MaxKeyBytes = 1024
 
 // handshake is go-plugin's cookie: it stops a connector binary from being
 // run by hand and a foreign plugin from being taken for a connector.

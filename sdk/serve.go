@@ -235,10 +235,17 @@ func uncarriable(r *Record) string {
 			len(r.Data), MaxRecordBytes, problemSampleBytes)
 	case !utf8.ValidString(r.Key):
 		return "record key is not valid UTF-8"
+	case len(r.Key) > MaxKeyBytes:
+		return KeyTooLong(r.Key)
 	case !utf8.ValidString(r.Stream) || !utf8.ValidString(r.Problem) || !utf8.ValidString(r.TargetID):
 		return "record stream, target id or problem is not valid UTF-8"
 	}
 	return ""
+}
+
+// KeyTooLong says that key is longer than MaxKeyBytes.
+func KeyTooLong(key string) string {
+	return fmt.Sprintf("record key is %d bytes, more than the %d a key may have", len(key), MaxKeyBytes)
 }
 
 // asProblem turns a record the protocol cannot carry into a Problem record

@@ -183,6 +183,27 @@ func TestBatchEmitterOversizedRecord(t *testing.T) {
 	}
 }
 
+// TestBatchEmitterOverlongKey: a record whose key is longer than
+// MaxKeyBytes travels as a problem record, the read goes on.
+func TestBatchEmitterOverlongKey(t *testing.T) {
+	var log sentLog
+	e := &batchEmitter{ctx: context.Background(), send: log.send, batchSize: 10}
+	long := strings.Repeat("k", MaxKeyBytes+1)
+	if err := e.Emit(Record{Stream: "s", Key: long, Data: []byte(`{}`)}, Record{Stream: "s", Key: long[1:], Data: []byte(`{}`)}); err != nil {
+		t.Fatalf("Emit of an overlong key failed the read: %v", err)
+	}
+	if err := e.flush(); err != nil {
+		t.Fatal(err)
+	}
+	sent := log.batches[0]
+	if p := sent[0].GetProblem(); !strings.Contains(p, "more than the 1024 a key may have") {
+		t.Errorf("overlong key sent with problem %q", p)
+	}
+	if p := sent[1].GetProblem(); p != "" {
+		t.Errorf("a key at the limit sent with problem %q", p)
+	}
+}
+
 func TestBatchEmitterSendError(t *testing.T) {
 	gone := errors.New("stream closed")
 	log := sentLog{fail: gone}

@@ -246,6 +246,11 @@ func (b *batchWriter) prepare(arena []byte, recs []sdk.Record, replayOf []state.
 				r.Problem = "the source gave the record no key"
 			}
 		}
+		if len(r.Key) > sdk.MaxKeyBytes && r.Problem == "" {
+			// Keys are indexed in the state (links): PostgreSQL's indexes
+			// refuse long entries, and the commit would fail every run.
+			r.Problem = sdk.KeyTooLong(r.Key)
+		}
 		if r.Problem != "" {
 			if err := b.reject(c, recs, replayOf, i, sdk.BadRecord(errors.New(r.Problem)), 0); err != nil {
 				return nil, arena, err

@@ -211,6 +211,36 @@ func TestSourceProblemRecordIsDeadLettered(t *testing.T) {
 	}
 }
 
+// TestOverlongKeyIsDeadLettered: a record whose key is longer than
+// sdk.MaxKeyBytes is dead-lettered with the reason and the run goes on;
+// a key at the limit is written. (PostgreSQL's indexes refuse long link
+// keys: the batch's commit failed on every run.) The same from a webhook:
+// the inbox entry gets a stand-in key and the problem.
+func TestOverlongKeyIsDeadLettered(t *testing.T) {
+	h := newHarness(t, 5, nil)
+	long := strings.Repeat("k", sdk.MaxKeyBytes+1)
+	h.src.add(sdk.Record{Stream: "customers", Key: long, Data: []byte(`{"id":"long"}`)})
+	h.src.add(sdk.Record{Stream: "customers", Key: long[1:], Data: []byte(`{"id":"at the limit"}`)})
+	res := h.sync()
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	wantCounts(t, res.Counts, 7, 6, 1, 0)
+	dls := h.deadLetters()
+	if len(dls) != 1 || dls[0].Key != long || dls[0].ErrorKind != "bad_record" ||
+		dls[0].Error != fmt.Sprintf("record key is %d bytes, more than the %d a key may have", len(long), sdk.MaxKeyBytes) {
+		t.Errorf("dead letters: %+v", dls)
+	}
+
+	entries, err := EntriesOf("crm", "d1", []sdk.Record{{Stream: "customers", Key: long, Data: []byte(`{}`)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := entries[0]; len(e.Key) > sdk.MaxKeyBytes || !strings.Contains(e.Problem, "more than the 1024 a key may have") {
+		t.Errorf("inbox entry of an overlong key: key of %d bytes, problem %q", len(e.Key), e.Problem)
+	}
+}
+
 // TestKeylessRecordsAreDeadLettered: a record without a key, with or
 // without a problem, is dead-lettered under a stable key of its own and
 // the run goes on.

@@ -114,6 +114,15 @@ func EntriesOf(connection, deliveryID string, recs []sdk.Record) ([]state.InboxE
 		if key == "" {
 			key = keyless(r.Data)
 		}
+		if len(key) > sdk.MaxKeyBytes {
+			// The inbox indexes keys, and PostgreSQL's indexes refuse long
+			// entries: the record is stored under a stand-in key, as a
+			// problem the pipeline dead-letters.
+			if r.Problem == "" {
+				r.Problem = sdk.KeyTooLong(key)
+			}
+			key = keyless([]byte(key))
+		}
 		out = append(out, state.InboxEntry{Connection: connection, Stream: r.Stream, Key: key, Op: r.Op.String(),
 			Data: r.Data, UpdatedAt: r.UpdatedAt, DeliveryID: deliveryID, Problem: r.Problem})
 	}
