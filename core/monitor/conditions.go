@@ -137,24 +137,30 @@ func (m *Monitor) evaluatePipeline(ctx context.Context, st state.Store, cfg *con
 		m.resolve(ctx, key, fmt.Sprintf("pipeline %s has no staleness window any more", p.Name))
 	}
 
-	// Error rate of the last finished run that read records.
-	key = alertKey(KindErrorRate, p.Name)
-	if measured != nil {
-		rate := float64(measured.Counts.DeadLettered) / float64(measured.Counts.Read)
-		if measured.Counts.DeadLettered > 0 && rate >= r.errorRate {
-			m.fire(ctx, KindErrorRate, p.Name, fmt.Sprintf("pipeline %s: run %d dead-lettered %d of %d records read (%s, threshold %s)",
-				p.Name, measured.ID, measured.Counts.DeadLettered, measured.Counts.Read, percent(rate), percent(r.errorRate)))
-		} else {
-			m.resolve(ctx, key, fmt.Sprintf("pipeline %s: run %d dead-lettered %d of %d records read (%s, threshold %s)",
-				p.Name, measured.ID, measured.Counts.DeadLettered, measured.Counts.Read, percent(rate), percent(r.errorRate)))
-		}
-	}
-
-	// Dead-letter depth.
+	// Error rate of the last finished run that read records, while
+	// dead letters wait: once an operator replayed or discarded every one
+	// (the runs since may have read nothing new to measure by), the alert
+	// resolves.
 	pending, err := st.CountDeadLetters(ctx, p.Name, state.DeadLetterPending)
 	if err != nil {
 		return err
 	}
+	key = alertKey(KindErrorRate, p.Name)
+	if measured != nil {
+		rate := float64(measured.Counts.DeadLettered) / float64(measured.Counts.Read)
+		what := fmt.Sprintf("pipeline %s: run %d dead-lettered %d of %d records read (%s, threshold %s)",
+			p.Name, measured.ID, measured.Counts.DeadLettered, measured.Counts.Read, percent(rate), percent(r.errorRate))
+		switch {
+		case measured.Counts.DeadLettered > 0 && rate >= r.errorRate && pending > 0:
+			m.fire(ctx, KindErrorRate, p.Name, what)
+		case measured.Counts.DeadLettered > 0 && rate >= r.errorRate:
+			m.resolve(ctx, key, what+"; no dead letter is pending now: they were replayed or discarded")
+		default:
+			m.resolve(ctx, key, what)
+		}
+	}
+
+	// Dead-letter depth.
 	key = alertKey(KindDeadLetters, p.Name)
 	if pending >= int64(r.deadLetters) {
 		m.fire(ctx, KindDeadLetters, p.Name, fmt.Sprintf("pipeline %s has %d pending dead letters (threshold %d); see cxhub dlq list -p %s",

@@ -157,6 +157,47 @@ func TestErrorRateOfTheLastRunThatReadRecords(t *testing.T) {
 	}
 }
 
+// TestErrorRateResolvesOnceItsDeadLettersAreHandled: a pipeline whose
+// runs since read nothing (an incremental source with nothing new) kept
+// its error-rate alert firing after an operator replayed or discarded
+// every dead letter; it resolves then, and only when none is pending.
+func TestErrorRateResolvesOnceItsDeadLettersAreHandled(t *testing.T) {
+	ctx := context.Background()
+	cfg := testConfig()
+	cfg.Monitor.DeadLetters = 1000
+	h := newFakeHub(t, cfg)
+	m := New(h, quickOptions(nil))
+	m.watchPipelinesLocked(cfg)
+	recordRun(t, h.store, "export", state.RunSucceeded, state.Counts{Read: 10, Written: 0, DeadLettered: 10})
+	recordRun(t, h.store, "export", state.RunSucceeded, state.Counts{})
+	m.evaluate(ctx, h.store)
+	if _, ok := firingKeys(t, h.store)["pipeline_error_rate:export"]; !ok {
+		t.Fatal("no error rate alert at 100%")
+	}
+	dls, err := h.store.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: "export", Status: state.DeadLetterPending})
+	if err != nil || len(dls) != 10 {
+		t.Fatalf("dead letters: %d, %v", len(dls), err)
+	}
+	var ids []int64
+	for _, d := range dls[:9] {
+		ids = append(ids, d.ID)
+	}
+	if _, err := h.store.SetDeadLetterStatus(ctx, ids, state.DeadLetterDiscarded); err != nil {
+		t.Fatal(err)
+	}
+	m.evaluate(ctx, h.store)
+	if _, ok := firingKeys(t, h.store)["pipeline_error_rate:export"]; !ok {
+		t.Fatal("the error rate alert resolved with a dead letter still pending")
+	}
+	if _, err := h.store.SetDeadLetterStatus(ctx, []int64{dls[9].ID}, state.DeadLetterReplayed); err != nil {
+		t.Fatal(err)
+	}
+	m.evaluate(ctx, h.store)
+	if got := firingKeys(t, h.store); len(got) != 0 {
+		t.Fatalf("firing once every dead letter was handled: %v", got)
+	}
+}
+
 func TestDeadLetterDepthAndItsOverride(t *testing.T) {
 	ctx := context.Background()
 	cfg := testConfig() // dead_letters: 3
