@@ -34,7 +34,9 @@ const (
 // delivery is refused with an AuthError. When the fetch fails, its error is
 // returned (Transient for an outage), so that the delivery is answered with
 // an error and Zendesk sends it again. A delivery seen before (same event
-// id) within 10 minutes gives no records. The id is remembered once the
+// id) by the same connection within 10 minutes gives no records; another
+// connection (another webhook of the account, with its own secret) gets
+// the same event as new. The id is remembered once the
 // records are returned: if the core fails after that and Zendesk sends the
 // event again, the webhook gives nothing, and the next incremental read
 // brings the change.
@@ -57,10 +59,18 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 	if err != nil {
 		return sdk.WebhookResponse{}, err
 	}
-	if id := event.Get("id").String(); id != "" && c.replays.Seen(id, c.opts.Now()) {
+	if id := event.Get("id").String(); id != "" && c.replays.Seen(cfg.replayScope()+" "+id, c.opts.Now()) {
 		return sdk.WebhookResponse{}, nil
 	}
 	return sdk.WebhookResponse{Records: records}, nil
+}
+
+// replayScope names the connection in the replay guard's keys, so that
+// one connection's deliveries never hide another's: Zendesk sends an event
+// with the same id to every webhook subscribed to it. It is a hash of what
+// identifies the connection, never the secrets themselves.
+func (c config) replayScope() string {
+	return httpx.AccountKey(c.apiURL, c.Email, c.Token, c.WebhookSecret)[:24]
 }
 
 // verify checks the delivery's signature and timestamp.
