@@ -81,8 +81,9 @@ func (s *Sandbox) Events(object string, ids ...string) ([]Event, error) {
 
 // Merge merges the object merged into primary, as HubSpot's merge does
 // (POST /crm/v3/objects/{type}/merge): primary takes the properties it has
-// no value for from merged, and is modified now; merged is gone (it is
-// not archived: neither a list, a search nor a batch read shows it again).
+// no value for from merged, and the merged contact's notes, and is modified
+// now; merged is gone (it is not archived: neither a list, a search nor a
+// batch read shows it again).
 // It returns the merge event HubSpot sends: objectId and primaryObjectId
 // the primary, mergedObjectIds the merged one, newObjectId the primary.
 func (s *Sandbox) Merge(object, primary, merged string) (Event, error) {
@@ -102,6 +103,14 @@ func (s *Sandbox) Merge(object, primary, merged string) (Event, error) {
 	for k, v := range m.props {
 		if _, has := p.props[k]; !has && v != "" && !slices.Contains(t.unique, k) && !slices.Contains(t.readOnly, k) && k != t.created {
 			moved[k] = json.RawMessage(strconv.Quote(v))
+		}
+	}
+	if object == "contacts" { // the merged contact's notes move to the primary
+		for _, n := range s.st.objs["notes"] {
+			if slices.Contains(n.contacts, m.id) {
+				n.contacts = slices.DeleteFunc(n.contacts, func(x int64) bool { return x == m.id || x == p.id })
+				n.contacts = append(n.contacts, p.id)
+			}
 		}
 	}
 	s.mu.Unlock()
