@@ -123,7 +123,8 @@ type webhookGuards struct {
 // failed the first time (HubSpot signs each retry anew); and an object is
 // left out when every event naming it was already answered with records
 // (HubSpot retries an event with the same eventId). Both are remembered
-// for 10 minutes, per connection.
+// for 10 minutes, per connection. Events of another portal than the
+// token's (a public app's other installs) are ignored (see ownPortal).
 func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -147,12 +148,15 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 	if err := json.Unmarshal(req.Body, &events); err != nil {
 		return sdk.WebhookResponse{}, sdk.BadRecord(fmt.Errorf("hubspot webhook: the body is not a JSON array of events: %w", err))
 	}
-	changed, deleted := latestEvents(events)
 	client, err := c.client(cfg, 0)
 	if err != nil {
 		return sdk.WebhookResponse{}, err
 	}
 	defer client.CloseIdleConnections()
+	if events, err = c.ownPortal(ctx, client, cfg, events); err != nil {
+		return sdk.WebhookResponse{}, fmt.Errorf("hubspot webhook: %w", err)
+	}
+	changed, deleted := latestEvents(events)
 	var records []sdk.Record
 	for _, stream := range []string{streamContacts, streamCompanies} {
 		recs, err := fetch(ctx, client, objects[stream], cfg.extraProperties(stream), changed[stream])
@@ -168,6 +172,33 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 	return sdk.WebhookResponse{Records: slices.DeleteFunc(records, func(r sdk.Record) bool {
 		return !fresh[r.Stream+"/"+r.Key]
 	})}, nil
+}
+
+// ownPortal returns the events of the connection's own portal (and those
+// that name none). A public app has one target URL for every portal that
+// installed it, so a connection also receives other portals' events: they
+// name objects of another account, whose ids may be this one's too. The
+// portal's id is read once per account (GET /account-info/v3/details),
+// when a delivery first names a portal.
+func (c *Connector) ownPortal(ctx context.Context, client *httpx.Client, cfg config, events []event) ([]event, error) {
+	if !slices.ContainsFunc(events, func(e event) bool { return e.PortalID != 0 }) {
+		return events, nil
+	}
+	key := httpx.AccountKey(cfg.BaseURL, cfg.Token)
+	portal, ok := c.portals.Load(key)
+	if !ok {
+		resp, err := client.Get(ctx, "/account-info/v3/details", nil)
+		if err != nil {
+			return nil, fmt.Errorf("read the portal of the token, to keep only its events: %w", err)
+		}
+		id := resp.Get("portalId").Int()
+		if id == 0 {
+			return nil, sdk.Transient(errors.New("read the portal of the token: the account's details have no portalId"))
+		}
+		portal, _ = c.portals.LoadOrStore(key, id)
+	}
+	own := portal.(int64)
+	return slices.DeleteFunc(events, func(e event) bool { return e.PortalID != 0 && e.PortalID != own }), nil
 }
 
 // freshObjects records the events as answered and returns, as

@@ -311,3 +311,28 @@ func TestWebhookMergeDeletesTheMergedObject(t *testing.T) {
 		t.Fatalf("records %v, want %v", got, want)
 	}
 }
+
+// A public app has one target URL for every portal that installed it, so
+// a connection receives the events of other portals too: they name
+// objects of another account, and must change nothing of this one (a
+// deletion there is not a deletion here, though the id may be the same).
+func TestWebhookIgnoresOtherPortals(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	contacts := e.ids(streamContacts)
+	events := []map[string]any{
+		{"eventId": 1, "portalId": sandbox.DefaultPortalID, "occurredAt": 1000, "subscriptionType": "contact.propertyChange", "objectId": mustInt(contacts[1])},
+		{"eventId": 2, "portalId": sandbox.DefaultPortalID + 1, "occurredAt": 1000, "subscriptionType": "contact.deletion", "objectId": mustInt(contacts[2])},
+		{"eventId": 3, "portalId": sandbox.DefaultPortalID + 1, "occurredAt": 1000, "subscriptionType": "contact.propertyChange", "objectId": mustInt(contacts[3])},
+	}
+	resp, err := e.conn.HandleWebhook(t.Context(), delivery(e, "/hooks", events, time.Now()))
+	if err != nil {
+		t.Fatalf("webhook: %v", err)
+	}
+	var got []string
+	for _, r := range resp.Records {
+		got = append(got, r.Stream+"/"+r.Key+"/"+r.Op.String())
+	}
+	if want := []string{"contacts/" + contacts[1] + "/upsert"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("records %v, want %v: the events of another portal were taken for this one's", got, want)
+	}
+}
