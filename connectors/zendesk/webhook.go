@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,8 @@ const (
 
 // HandleWebhook verifies a Zendesk webhook delivery and returns the object
 // it is about, fetched whole: for a ticket event
-// ("zen:event-type:ticket.*") the ticket, as a tickets record; for a user
+// ("zen:event-type:ticket.*") the ticket with its requester (include=users),
+// the tickets record a read gives; for a user
 // event the user, as a users record. Only the deletion events
 // (ticket.soft_deleted, ticket.permanently_deleted, user.deleted) give a
 // Delete record without a fetch; for every other event, the object fetched
@@ -145,7 +147,11 @@ func (c *Connector) eventRecords(ctx context.Context, cfg config, event gjson.Re
 	if err != nil {
 		return nil, err
 	}
-	resp, err := cl.Get(ctx, path+id+".json", nil)
+	var query url.Values
+	if stream == StreamTickets {
+		query = url.Values{"include": {"users"}} // the requester, as a read carries it
+	}
+	resp, err := cl.Get(ctx, path+id+".json", query)
 	if err != nil {
 		if httpx.StatusOf(err) == http.StatusNotFound {
 			return nil, nil
@@ -156,9 +162,9 @@ func (c *Connector) eventRecords(ctx context.Context, cfg config, event gjson.Re
 	if !obj.IsObject() {
 		return nil, sdk.Transient(fmt.Errorf("zendesk webhook %s: the answer for %s %s has no %q object", typ, field, id, field))
 	}
-	deleted := userDeleted
+	items, deleted := []gjson.Result{obj}, userDeleted
 	if stream == StreamTickets {
-		deleted = ticketDeleted
+		items, deleted = withRequesters(items, resp.Get("users")), ticketDeleted
 	}
-	return exportRecords(stream, []gjson.Result{obj}, deleted), nil
+	return exportRecords(stream, items, deleted), nil
 }
