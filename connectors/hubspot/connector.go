@@ -2,6 +2,7 @@ package hubspot
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/cxhub/cxhub/sdk"
@@ -11,13 +12,17 @@ import (
 // Connector is the HubSpot connector. Its methods may be called
 // concurrently: each Check, Read, writer and webhook delivery makes its own
 // HTTP client. The only state it keeps between calls is what recent webhook
-// deliveries carried, to drop replays; a Connector must not be copied.
+// deliveries carried, to drop replays, and the portal of each token a
+// webhook delivery named; a Connector must not be copied.
 type Connector struct {
 	opts  Options
 	hooks webhookGuards
 	// accounts gives every call on one account (token) one rate budget,
 	// across all the pipelines this process serves.
 	accounts httpx.Accounts
+	// portals holds the portal id of each account (base URL and token)
+	// a webhook delivery asked for, as int64.
+	portals sync.Map
 }
 
 // Options tune a Connector for tests; the plugin binary uses the zero value.

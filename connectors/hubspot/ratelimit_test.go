@@ -151,3 +151,31 @@ func TestPipelinesOnOneTokenShareOneBudget(t *testing.T) {
 		t.Errorf("the sandbox answered 429 %d times: the two writers paced apart", n)
 	}
 }
+
+// TestTwoReadsOnOneTokenShareTheSearchPace reads the contacts twice at
+// once, as two pipelines on one token do: the connector paces their
+// searches together, so HubSpot's search limit refuses none.
+func TestTwoReadsOnOneTokenShareTheSearchPace(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Contacts: 300, RateLimit: 1000, SearchLimit: 20, SearchInterval: time.Second})
+	state := position{TS: 1}.bytes()
+	cfg := e.config(map[string]any{"search_requests_per_second": 20})
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			col, err := sdktest.ReadAll(t.Context(), e.conn, sdk.ReadRequest{Config: cfg,
+				Streams: []sdk.StreamState{{Stream: streamContacts, State: state}}, BatchSize: 20})
+			if err == nil && len(col.Records) != 300 {
+				err = fmt.Errorf("read %d contacts, want 300", len(col.Records))
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.sb.Kit().Stats().ByStatus[429]; n != 0 {
+		t.Errorf("the sandbox refused %d searches: the two reads paced apart", n)
+	}
+}

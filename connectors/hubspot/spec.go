@@ -3,7 +3,7 @@ package hubspot
 import "github.com/cxhub/cxhub/sdk"
 
 // Version is the connector's own version.
-const Version = "0.2.0" // 0.2.0: base_url over plain http only to a loopback host
+const Version = "0.2.1" // 0.2.1: a webhook merge event deletes the objects merged away; every type's dates are dropped from writes; webhooks ignore other portals' events
 
 // The streams' names.
 const (

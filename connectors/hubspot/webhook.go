@@ -37,6 +37,63 @@ type event struct {
 	ObjectTypeID     string `json:"objectTypeId"`
 	ObjectID         int64  `json:"objectId"`
 	PropertyName     string `json:"propertyName"`
+	// A merge event's: the object kept, those merged into it (gone since),
+	// and the object the merge resulted in (when HubSpot made a new one).
+	PrimaryObjectID int64   `json:"primaryObjectId"`
+	MergedObjectIDs []int64 `json:"mergedObjectIds"`
+	NewObjectID     int64   `json:"newObjectId"`
+}
+
+// effect is what an event says of one object: changed, or gone.
+type effect struct {
+	stream, id string
+	gone       bool
+}
+
+// effects returns what an event says of each object it names, the object
+// changed first: a deletion, that its object is gone; a merge
+// (contact.merge, company.merge, object.merge), that the object it
+// resulted in (newObjectId, else primaryObjectId, else objectId) changed
+// and that every other object it names (mergedObjectIds, and the primary
+// when the merge made a new object) is gone, since HubSpot no longer has
+// them and no read shows them again; any other event, that its object
+// changed. Events of other objects name none.
+func effects(e event) []effect {
+	stream := eventStream(e)
+	if stream == "" {
+		return nil
+	}
+	name := func(id int64) string { return strconv.FormatInt(id, 10) }
+	switch e.SubscriptionType[strings.IndexByte(e.SubscriptionType, '.')+1:] {
+	case "deletion", "privacyDeletion":
+		if e.ObjectID <= 0 {
+			return nil
+		}
+		return []effect{{stream, name(e.ObjectID), true}}
+	case "merge":
+		kept := e.ObjectID
+		for _, id := range []int64{e.PrimaryObjectID, e.NewObjectID} {
+			if id > 0 {
+				kept = id
+			}
+		}
+		var out []effect
+		if kept > 0 {
+			out = append(out, effect{stream, name(kept), false})
+		}
+		named := map[int64]bool{kept: true}
+		for _, id := range append([]int64{e.PrimaryObjectID, e.ObjectID}, e.MergedObjectIDs...) {
+			if id > 0 && !named[id] {
+				named[id] = true
+				out = append(out, effect{stream, name(id), true})
+			}
+		}
+		return out
+	}
+	if e.ObjectID <= 0 {
+		return nil
+	}
+	return []effect{{stream, name(e.ObjectID), false}}
 }
 
 // webhookGuards remember what a Connector's webhook deliveries carried, to
@@ -57,7 +114,8 @@ type webhookGuards struct {
 // and returns the contacts and companies its events name: the objects as
 // they are now, read with one batch read per stream (the same records a
 // read gives), or a delete record for an object whose last event is its
-// deletion. Events of other objects are ignored. A failed read fails the
+// deletion or its merge into another (see effects). Events of other
+// objects are ignored. A failed read fails the
 // delivery (HubSpot then delivers it again) rather than return part of it.
 //
 // Replays give nothing, without an error: a request seen before (the same
@@ -65,7 +123,8 @@ type webhookGuards struct {
 // failed the first time (HubSpot signs each retry anew); and an object is
 // left out when every event naming it was already answered with records
 // (HubSpot retries an event with the same eventId). Both are remembered
-// for 10 minutes, per connection.
+// for 10 minutes, per connection. Events of another portal than the
+// token's (a public app's other installs) are ignored (see ownPortal).
 func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (sdk.WebhookResponse, error) {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -89,12 +148,15 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 	if err := json.Unmarshal(req.Body, &events); err != nil {
 		return sdk.WebhookResponse{}, sdk.BadRecord(fmt.Errorf("hubspot webhook: the body is not a JSON array of events: %w", err))
 	}
-	changed, deleted := latestEvents(events)
 	client, err := c.client(cfg, 0)
 	if err != nil {
 		return sdk.WebhookResponse{}, err
 	}
 	defer client.CloseIdleConnections()
+	if events, err = c.ownPortal(ctx, client, cfg, events); err != nil {
+		return sdk.WebhookResponse{}, fmt.Errorf("hubspot webhook: %w", err)
+	}
+	changed, deleted := latestEvents(events)
 	var records []sdk.Record
 	for _, stream := range []string{streamContacts, streamCompanies} {
 		recs, err := fetch(ctx, client, objects[stream], cfg.extraProperties(stream), changed[stream])
@@ -112,6 +174,33 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 	})}, nil
 }
 
+// ownPortal returns the events of the connection's own portal (and those
+// that name none). A public app has one target URL for every portal that
+// installed it, so a connection also receives other portals' events: they
+// name objects of another account, whose ids may be this one's too. The
+// portal's id is read once per account (GET /account-info/v3/details),
+// when a delivery first names a portal.
+func (c *Connector) ownPortal(ctx context.Context, client *httpx.Client, cfg config, events []event) ([]event, error) {
+	if !slices.ContainsFunc(events, func(e event) bool { return e.PortalID != 0 }) {
+		return events, nil
+	}
+	key := httpx.AccountKey(cfg.BaseURL, cfg.Token)
+	portal, ok := c.portals.Load(key)
+	if !ok {
+		resp, err := client.Get(ctx, "/account-info/v3/details", nil)
+		if err != nil {
+			return nil, fmt.Errorf("read the portal of the token, to keep only its events: %w", err)
+		}
+		id := resp.Get("portalId").Int()
+		if id == 0 {
+			return nil, sdk.Transient(errors.New("read the portal of the token: the account's details have no portalId"))
+		}
+		portal, _ = c.portals.LoadOrStore(key, id)
+	}
+	own := portal.(int64)
+	return slices.DeleteFunc(events, func(e event) bool { return e.PortalID != 0 && e.PortalID != own }), nil
+}
+
 // freshObjects records the events as answered and returns, as
 // "stream/id", the objects named by at least one event not answered
 // before. An event without an eventId is always new.
@@ -119,14 +208,16 @@ func (c *Connector) freshObjects(scope string, events []event) map[string]bool {
 	now := c.now()
 	fresh := map[string]bool{}
 	for _, e := range events {
-		stream := eventStream(e)
-		if stream == "" || e.ObjectID <= 0 {
+		named := effects(e)
+		if len(named) == 0 {
 			continue
 		}
 		key := fmt.Sprintf("%s %d/%d/%d %s %s %d %d %s", scope, e.PortalID, e.SubscriptionID, e.EventID,
 			e.SubscriptionType, e.ObjectTypeID, e.ObjectID, e.OccurredAt, e.PropertyName)
 		if e.EventID == 0 || !c.hooks.events.Seen(key, now) {
-			fresh[stream+"/"+strconv.FormatInt(e.ObjectID, 10)] = true
+			for _, f := range named {
+				fresh[f.stream+"/"+f.id] = true
+			}
 		}
 	}
 	return fresh
@@ -217,8 +308,8 @@ func signedURI(public, received string) (string, error) {
 }
 
 // latestEvents returns, per stream, the ids of the objects whose latest
-// event is a change, and of those whose latest is a deletion, in the order
-// they first appear.
+// event is a change, and of those whose latest is a deletion (or a merge
+// into another object), in the order they first appear.
 func latestEvents(events []event) (changed, deleted map[string][]string) {
 	type last struct {
 		at      int64
@@ -227,21 +318,18 @@ func latestEvents(events []event) (changed, deleted map[string][]string) {
 	latest := map[string]map[string]last{}
 	order := map[string][]string{}
 	for _, e := range events {
-		stream := eventStream(e)
-		if stream == "" || e.ObjectID <= 0 {
-			continue
-		}
-		id := strconv.FormatInt(e.ObjectID, 10)
-		if latest[stream] == nil {
-			latest[stream] = map[string]last{}
-		}
-		prev, seen := latest[stream][id]
-		if !seen {
-			order[stream] = append(order[stream], id)
-		}
-		if !seen || e.OccurredAt >= prev.at {
-			kind := e.SubscriptionType[strings.IndexByte(e.SubscriptionType, '.')+1:]
-			latest[stream][id] = last{at: e.OccurredAt, deleted: kind == "deletion" || kind == "privacyDeletion"}
+		for _, f := range effects(e) {
+			stream, id := f.stream, f.id
+			if latest[stream] == nil {
+				latest[stream] = map[string]last{}
+			}
+			prev, seen := latest[stream][id]
+			if !seen {
+				order[stream] = append(order[stream], id)
+			}
+			if !seen || e.OccurredAt >= prev.at {
+				latest[stream][id] = last{at: e.OccurredAt, deleted: f.gone}
+			}
 		}
 	}
 	changed, deleted = map[string][]string{}, map[string][]string{}

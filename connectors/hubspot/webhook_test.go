@@ -276,3 +276,63 @@ func TestReplayWindowCoversTheTolerance(t *testing.T) {
 		t.Errorf("replays are remembered for %v, less than twice the %v tolerance", webhook.DefaultReplayTTL, webhookMaxAge)
 	}
 }
+
+// A merge leaves one object of two: the webhook gives the one kept, read
+// whole, and a delete of the one merged into it, which HubSpot no longer
+// has (no read shows it again, so nothing else would remove it from a
+// destination).
+func TestWebhookMergeDeletesTheMergedObject(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	contacts, companies := e.ids(streamContacts), e.ids(streamCompanies)
+	contactMerge, err := e.sb.Merge(streamContacts, contacts[3], contacts[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	companyMerge, err := e.sb.Merge(streamCompanies, companies[7], companies[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	generic := companyMerge // as a generic (object.*) subscription sends it
+	generic.SubscriptionType, generic.EventID = "object.merge", companyMerge.EventID+1000
+	body := []any{contactMerge, map[string]any{"eventId": generic.EventID, "occurredAt": generic.OccurredAt,
+		"subscriptionType": "object.merge", "objectTypeId": "0-2", "objectId": generic.ObjectID,
+		"primaryObjectId": generic.PrimaryObjectID, "mergedObjectIds": generic.MergedObjectIDs, "newObjectId": generic.NewObjectID}}
+	resp, err := e.conn.HandleWebhook(t.Context(), delivery(e, "/hooks", body, time.Now()))
+	if err != nil {
+		t.Fatalf("webhook: %v", err)
+	}
+	var got []string
+	for _, r := range resp.Records {
+		got = append(got, r.Stream+"/"+r.Key+"/"+r.Op.String())
+	}
+	want := []string{"contacts/" + contacts[3] + "/upsert", "contacts/" + contacts[4] + "/delete",
+		"companies/" + companies[7] + "/upsert", "companies/" + companies[2] + "/delete"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("records %v, want %v", got, want)
+	}
+}
+
+// A public app has one target URL for every portal that installed it, so
+// a connection receives the events of other portals too: they name
+// objects of another account, and must change nothing of this one (a
+// deletion there is not a deletion here, though the id may be the same).
+func TestWebhookIgnoresOtherPortals(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	contacts := e.ids(streamContacts)
+	events := []map[string]any{
+		{"eventId": 1, "portalId": sandbox.DefaultPortalID, "occurredAt": 1000, "subscriptionType": "contact.propertyChange", "objectId": mustInt(contacts[1])},
+		{"eventId": 2, "portalId": sandbox.DefaultPortalID + 1, "occurredAt": 1000, "subscriptionType": "contact.deletion", "objectId": mustInt(contacts[2])},
+		{"eventId": 3, "portalId": sandbox.DefaultPortalID + 1, "occurredAt": 1000, "subscriptionType": "contact.propertyChange", "objectId": mustInt(contacts[3])},
+	}
+	resp, err := e.conn.HandleWebhook(t.Context(), delivery(e, "/hooks", events, time.Now()))
+	if err != nil {
+		t.Fatalf("webhook: %v", err)
+	}
+	var got []string
+	for _, r := range resp.Records {
+		got = append(got, r.Stream+"/"+r.Key+"/"+r.Op.String())
+	}
+	if want := []string{"contacts/" + contacts[1] + "/upsert"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("records %v, want %v: the events of another portal were taken for this one's", got, want)
+	}
+}

@@ -20,7 +20,7 @@ import (
 // as they are, numbers as written, booleans as true/false, null as "" (which
 // clears the property), an array of those as its values joined by ";" (a
 // multiple-checkbox property). Properties HubSpot sets itself (hs_object_id,
-// the dates) are dropped. Anything else is a bad record naming the member.
+// the dates: setByHubSpot, whatever the stream) are dropped. Anything else is a bad record naming the member.
 func recordProperties(obj object, rec sdk.Record, reserved ...string) (map[string]string, error) {
 	data := bytes.TrimSpace(rec.Data)
 	if len(data) == 0 || data[0] != '{' || !gjson.ValidBytes(data) {
@@ -38,7 +38,7 @@ func recordProperties(obj object, rec sdk.Record, reserved ...string) (map[strin
 	var problems []string
 	members.ForEach(func(k, v gjson.Result) bool {
 		name := k.String()
-		if slices.Contains(reserved, name) || slices.Contains(obj.readOnly, name) {
+		if slices.Contains(reserved, name) || slices.Contains(obj.readOnly, name) || slices.Contains(setByHubSpot, name) {
 			return true
 		}
 		text, err := propertyText(v)
@@ -55,6 +55,12 @@ func recordProperties(obj object, rec sdk.Record, reserved ...string) (map[strin
 	}
 	return props, nil
 }
+
+// setByHubSpot are the properties HubSpot sets itself on every object
+// type the connector knows: a write of any stream drops them, since a
+// record read from another stream (a company's, a note's) carries them and
+// HubSpot refuses them (read-only, or unknown to the type).
+var setByHubSpot = []string{"hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_createdate"}
 
 // propertyText returns a JSON value as a HubSpot property's text.
 func propertyText(v gjson.Result) (string, error) {

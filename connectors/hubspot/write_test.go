@@ -96,6 +96,9 @@ func TestRecordShapes(t *testing.T) {
 		{"nested", `{"id":"99","properties":{"email":"Nested@Shapes.example","lastname":"Nest"},"archived":false}`, "", map[string]string{"lastname": "Nest", "email": "nested@shapes.example"}},
 		{"array joined", `{"email":"arr@shapes.example","hs_lead_status":["NEW","OPEN"]}`, "", map[string]string{"hs_lead_status": "NEW;OPEN"}},
 		{"read-only dropped", `{"email":"ro@shapes.example","hs_object_id":"1","lastmodifieddate":"x"}`, "", map[string]string{}},
+		// The dates HubSpot sets on any object type, as a record read from
+		// another stream (a company's, a note's) carries them.
+		{"every type's dates dropped", `{"email":"ro2@shapes.example","hs_lastmodifieddate":"x","hs_createdate":"y","createdate":"z"}`, "", map[string]string{}},
 		{"object value", `{"email":"obj@shapes.example","address":{"city":"Paris"}}`, "address is an object", nil},
 		{"no email", `{"firstname":"Nobody"}`, "no email", nil},
 		{"not an object", `["x"]`, "not a JSON object", nil},

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cxhub/cxhub/connectors/zendesk/sandbox"
+	"github.com/cxhub/cxhub/sdk"
 	"github.com/tidwall/gjson"
 )
 
@@ -38,5 +39,25 @@ func TestWithRequestersLeavesOthersAlone(t *testing.T) {
 		if got[i].Raw != want || !gjson.Valid(got[i].Raw) {
 			t.Errorf("ticket %d: %s, want %s", i, got[i].Raw, want)
 		}
+	}
+}
+
+// A ticket a webhook delivers is the record a read gives: with its
+// requester, so that a pipeline mapping requester.email works for both.
+func TestWebhookTicketsCarryTheirRequester(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 2, Users: 30, Tickets: 60})
+	tk := e.sb.Tickets()[7]
+	u, _ := e.sb.User(tk.RequesterID)
+	h, body, err := e.sb.TicketEvent(tk.ID, "zen:event-type:ticket.status_changed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.conn.HandleWebhook(t.Context(), sdk.WebhookRequest{Config: e.config(), Method: "POST", URL: "/webhooks/zendesk", Header: h, Body: body})
+	if err != nil || len(resp.Records) != 1 {
+		t.Fatalf("webhook: %+v, %v", resp, err)
+	}
+	got := gjson.GetBytes(resp.Records[0].Data, "requester")
+	if got.Get("id").Int() != u.ID || got.Get("email").String() != u.Email || u.Email == "" || got.Get("name").String() != u.Name {
+		t.Errorf("ticket %d from a webhook: requester %s, want user %d (%s) as a read gives it", tk.ID, got.Raw, u.ID, u.Email)
 	}
 }

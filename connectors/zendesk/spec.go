@@ -3,7 +3,7 @@ package zendesk
 import "github.com/cxhub/cxhub/sdk"
 
 // Version is the connector's own version.
-const Version = "0.1.1" // 0.1.1: users with a TargetID are updated by id
+const Version = "0.1.2" // 0.1.2: webhook replays are remembered per connection; a webhook ticket carries its requester
 
 // The streams.
 const (

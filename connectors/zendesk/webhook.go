@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -22,7 +23,8 @@ const (
 
 // HandleWebhook verifies a Zendesk webhook delivery and returns the object
 // it is about, fetched whole: for a ticket event
-// ("zen:event-type:ticket.*") the ticket, as a tickets record; for a user
+// ("zen:event-type:ticket.*") the ticket with its requester (include=users),
+// the tickets record a read gives; for a user
 // event the user, as a users record. Only the deletion events
 // (ticket.soft_deleted, ticket.permanently_deleted, user.deleted) give a
 // Delete record without a fetch; for every other event, the object fetched
@@ -34,7 +36,9 @@ const (
 // delivery is refused with an AuthError. When the fetch fails, its error is
 // returned (Transient for an outage), so that the delivery is answered with
 // an error and Zendesk sends it again. A delivery seen before (same event
-// id) within 10 minutes gives no records. The id is remembered once the
+// id) by the same connection within 10 minutes gives no records; another
+// connection (another webhook of the account, with its own secret) gets
+// the same event as new. The id is remembered once the
 // records are returned: if the core fails after that and Zendesk sends the
 // event again, the webhook gives nothing, and the next incremental read
 // brings the change.
@@ -57,10 +61,18 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 	if err != nil {
 		return sdk.WebhookResponse{}, err
 	}
-	if id := event.Get("id").String(); id != "" && c.replays.Seen(id, c.opts.Now()) {
+	if id := event.Get("id").String(); id != "" && c.replays.Seen(cfg.replayScope()+" "+id, c.opts.Now()) {
 		return sdk.WebhookResponse{}, nil
 	}
 	return sdk.WebhookResponse{Records: records}, nil
+}
+
+// replayScope names the connection in the replay guard's keys, so that
+// one connection's deliveries never hide another's: Zendesk sends an event
+// with the same id to every webhook subscribed to it. It is a hash of what
+// identifies the connection, never the secrets themselves.
+func (c config) replayScope() string {
+	return httpx.AccountKey(c.apiURL, c.Email, c.Token, c.WebhookSecret)[:24]
 }
 
 // verify checks the delivery's signature and timestamp.
@@ -135,7 +147,11 @@ func (c *Connector) eventRecords(ctx context.Context, cfg config, event gjson.Re
 	if err != nil {
 		return nil, err
 	}
-	resp, err := cl.Get(ctx, path+id+".json", nil)
+	var query url.Values
+	if stream == StreamTickets {
+		query = url.Values{"include": {"users"}} // the requester, as a read carries it
+	}
+	resp, err := cl.Get(ctx, path+id+".json", query)
 	if err != nil {
 		if httpx.StatusOf(err) == http.StatusNotFound {
 			return nil, nil
@@ -146,9 +162,9 @@ func (c *Connector) eventRecords(ctx context.Context, cfg config, event gjson.Re
 	if !obj.IsObject() {
 		return nil, sdk.Transient(fmt.Errorf("zendesk webhook %s: the answer for %s %s has no %q object", typ, field, id, field))
 	}
-	deleted := userDeleted
+	items, deleted := []gjson.Result{obj}, userDeleted
 	if stream == StreamTickets {
-		deleted = ticketDeleted
+		items, deleted = withRequesters(items, resp.Get("users")), ticketDeleted
 	}
-	return exportRecords(stream, []gjson.Result{obj}, deleted), nil
+	return exportRecords(stream, items, deleted), nil
 }

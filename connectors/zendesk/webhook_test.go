@@ -10,6 +10,7 @@ import (
 
 	"github.com/cxhub/cxhub/connectors/zendesk/sandbox"
 	"github.com/cxhub/cxhub/sdk"
+	"github.com/cxhub/cxhub/sdk/webhook"
 	"github.com/tidwall/gjson"
 )
 
@@ -134,5 +135,39 @@ func TestHandleWebhook(t *testing.T) {
 	e.sb.Kit().FailNext(0, 0)
 	if resp, err := deliver(h3, body3, e.config()); err != nil || len(resp.Records) != 1 {
 		t.Errorf("the same delivery after the outage: %+v, %v; want the ticket", resp, err)
+	}
+}
+
+// Two webhooks of one account, each calling its own connection (two
+// pipelines), get the same event, with the same id: each connection gets
+// its record. A replay is only one to the connection that answered it.
+func TestWebhookReplaysArePerConnection(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 16, Users: 4, Tickets: 5})
+	tk := e.sb.Tickets()[1]
+	h, body, err := e.sb.TicketEvent(tk.ID, "zen:event-type:ticket.status_changed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const otherSecret = "the-second-webhooks-signing-secret"
+	ts := h.Get(sandbox.SignatureTimestampHeader)
+	other := http.Header{}
+	other.Set(sandbox.SignatureTimestampHeader, ts)
+	other.Set(sandbox.SignatureHeader, webhook.Signer{Secret: []byte(otherSecret)}.Sign([]byte(ts), body))
+	deliver := func(h http.Header, cfg sdk.Config) int {
+		t.Helper()
+		resp, err := e.conn.HandleWebhook(t.Context(), sdk.WebhookRequest{Config: cfg, Method: "POST", URL: "/webhooks/zendesk", Header: h, Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(resp.Records)
+	}
+	if n := deliver(h, e.config()); n != 1 {
+		t.Fatalf("first connection: %d records, want 1", n)
+	}
+	if n := deliver(other, e.config("webhook_secret", otherSecret)); n != 1 {
+		t.Errorf("second connection, same event: %d records, want 1 (it was taken for a replay of the first's)", n)
+	}
+	if n := deliver(other, e.config("webhook_secret", otherSecret)); n != 0 {
+		t.Errorf("second connection, its delivery again: %d records, want none", n)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -30,6 +31,13 @@ type Event struct {
 	PropertyName     string `json:"propertyName,omitempty"`
 	PropertyValue    string `json:"propertyValue,omitempty"`
 	ChangeSource     string `json:"changeSource"`
+	// A merge event's: the object kept, the objects merged into it (gone
+	// since), and the object the merge resulted in (the kept one, unless
+	// HubSpot made a new object of the merge).
+	PrimaryObjectID         int64   `json:"primaryObjectId,omitempty"`
+	MergedObjectIDs         []int64 `json:"mergedObjectIds,omitempty"`
+	NewObjectID             int64   `json:"newObjectId,omitempty"`
+	NumberOfPropertiesMoved *int    `json:"numberOfPropertiesMoved,omitempty"`
 }
 
 // hookState numbers the events the sandbox makes.
@@ -69,6 +77,58 @@ func (s *Sandbox) Events(object string, ids ...string) ([]Event, error) {
 			ObjectID: o.id, PropertyName: t.touch, PropertyValue: o.props[t.touch], ChangeSource: "CRM_UI"})
 	}
 	return out, nil
+}
+
+// Merge merges the object merged into primary, as HubSpot's merge does
+// (POST /crm/v3/objects/{type}/merge): primary takes the properties it has
+// no value for from merged, and the merged contact's notes, and is modified
+// now; merged is gone (it is not archived: neither a list, a search nor a
+// batch read shows it again).
+// It returns the merge event HubSpot sends: objectId and primaryObjectId
+// the primary, mergedObjectIds the merged one, newObjectId the primary.
+func (s *Sandbox) Merge(object, primary, merged string) (Event, error) {
+	s.mu.Lock()
+	t, err := s.st.typeOf(object)
+	if err != nil {
+		s.mu.Unlock()
+		return Event{}, fmt.Errorf("merge: %w", err)
+	}
+	p, ok1 := s.st.get(object, primary)
+	m, ok2 := s.st.get(object, merged)
+	if !ok1 || !ok2 || p.id == m.id {
+		s.mu.Unlock()
+		return Event{}, fmt.Errorf("merge %s: want two objects, got ids %q and %q", object, primary, merged)
+	}
+	moved := map[string]json.RawMessage{}
+	for k, v := range m.props {
+		if _, has := p.props[k]; !has && v != "" && !slices.Contains(t.unique, k) && !slices.Contains(t.readOnly, k) && k != t.created {
+			moved[k] = json.RawMessage(strconv.Quote(v))
+		}
+	}
+	if object == "contacts" { // the merged contact's notes move to the primary
+		for _, n := range s.st.objs["notes"] {
+			if slices.Contains(n.contacts, m.id) {
+				n.contacts = slices.DeleteFunc(n.contacts, func(x int64) bool { return x == m.id || x == p.id })
+				n.contacts = append(n.contacts, p.id)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if err := s.Delete(object, merged); err != nil {
+		return Event{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := s.st.stamp()
+	if e := s.update(t, p, moved, at); e != nil {
+		return Event{}, fmt.Errorf("merge %s %s into %s: %s", object, merged, primary, e.message)
+	}
+	s.st.setUpdated(t.name, p, at)
+	n := len(moved)
+	return Event{EventID: s.hook.id(), SubscriptionID: 2000 + int64(len(t.name)), PortalID: s.opts.PortalID, AppID: 4242,
+		OccurredAt: p.updated.UnixMilli(), SubscriptionType: singular[object] + ".merge", ObjectID: p.id,
+		ChangeSource: "CRM_UI", PrimaryObjectID: p.id, MergedObjectIDs: []int64{m.id}, NewObjectID: p.id,
+		NumberOfPropertiesMoved: &n}, nil
 }
 
 // Sign returns the X-HubSpot-Signature-v3 of a delivery: the base64 of

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -42,5 +43,44 @@ func TestWebhookDelivery(t *testing.T) {
 	}
 	if _, err := s.Deliver(t.Context(), "http://192.0.2.1/hooks", events); err == nil {
 		t.Error("delivered to a non-loopback address")
+	}
+}
+
+func TestMergeMovesNotesAndRemovesTheMerged(t *testing.T) {
+	sb, err := New(Options{Seed: 3, Contacts: 20, Companies: 5, Notes: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var merged, primary, note string
+	for _, n := range sb.Objects("notes") {
+		if len(n.Contacts) > 0 {
+			merged, note = n.Contacts[0], n.ID
+			break
+		}
+	}
+	for _, c := range sb.Objects("contacts") {
+		if c.ID != merged {
+			primary = c.ID
+			break
+		}
+	}
+	ev, err := sb.Merge("contacts", primary, merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.SubscriptionType != "contact.merge" || strconv.FormatInt(ev.ObjectID, 10) != primary ||
+		len(ev.MergedObjectIDs) != 1 || strconv.FormatInt(ev.MergedObjectIDs[0], 10) != merged {
+		t.Errorf("event %+v, want contact.merge of %s into %s", ev, merged, primary)
+	}
+	if _, ok := sb.Object("contacts", merged); ok {
+		t.Errorf("contact %s is still there after its merge", merged)
+	}
+	for _, n := range sb.Objects("notes") {
+		if slices.Contains(n.Contacts, merged) {
+			t.Errorf("note %s still names the merged contact %s", n.ID, merged)
+		}
+	}
+	if n, _ := sb.Object("notes", note); !slices.Contains(n.Contacts, primary) {
+		t.Errorf("note %s names %v, want the primary %s it moved to", note, n.Contacts, primary)
 	}
 }

@@ -185,7 +185,19 @@ func (s *Sandbox) serveShowTicket(w http.ResponseWriter, r *http.Request) {
 		if !found {
 			return nil, false
 		}
-		return map[string]any{"ticket": t.render(baseURL(r))}, true
+		out := map[string]any{"ticket": t.render(baseURL(r))}
+		if slices.Contains(strings.Split(r.URL.Query().Get("include"), ","), "users") {
+			// The users the ticket names, once each, as Zendesk side-loads them.
+			users, seen := []any{}, map[int64]bool{}
+			for _, id := range []int64{t.RequesterID, t.SubmitterID, t.AssigneeID} {
+				if u := s.users[id]; u != nil && !seen[id] {
+					seen[id] = true
+					users = append(users, u.render(baseURL(r)))
+				}
+			}
+			out["users"] = users
+		}
+		return out, true
 	})
 }
 
