@@ -60,8 +60,16 @@ func (c *config) Validate() error {
 		return fmt.Errorf("rate_window %q: want a positive Go duration such as 1m", c.RateWindow)
 	}
 	c.window = d
+	if c.StartTime > maxStartTime {
+		// Zendesk would answer the first read "Too recent start_time".
+		return fmt.Errorf("start_time %d is in milliseconds: give Unix seconds (%d)", c.StartTime, c.StartTime/1000)
+	}
 	return nil
 }
+
+// maxStartTime is the largest start_time taken as Unix seconds (the year
+// 5138): anything larger is a time in milliseconds.
+const maxStartTime = 99_999_999_999
 
 // apiURLOf checks base_url (httpx.ParseBaseURL: plain http for loopback
 // hosts only) and returns the API's root under it.

@@ -28,6 +28,8 @@ func TestParseConfig(t *testing.T) {
 		{"not a url", `{"base_url":"acme","email":"a@x.com","token":"t"}`, "", "base_url"},
 		{"bad window", `{"subdomain":"acme","email":"a@x.com","token":"t","rate_window":"soon"}`, "", "rate_window"},
 		{"bad page size", `{"subdomain":"acme","email":"a@x.com","token":"t","page_size":5000}`, "", "page_size"},
+		{"start_time in milliseconds", `{"subdomain":"acme","email":"a@x.com","token":"t","start_time":1714557600000}`, "", "start_time 1714557600000 is in milliseconds: give Unix seconds (1714557600)"},
+		{"start_time in seconds", `{"subdomain":"acme","email":"a@x.com","token":"t","start_time":1714557600}`, "https://acme.zendesk.com/api/v2", ""},
 		{"not json", `{`, "", "decode config"},
 	}
 	for _, tt := range tests {
