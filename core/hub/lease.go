@@ -57,6 +57,7 @@ func (h *Hub) holdPipeline(ctx context.Context, pipeline string) (context.Contex
 	if err != nil {
 		return nil, nil, err
 	}
+	asked := time.Now() // the lease runs at most ttl from here, whatever the answer's delay
 	l, err := st.AcquireLease(ctx, pipeline, cliHolder(), cliLeaseTTL)
 	if cmd, ok := strings.CutPrefix(l.HolderID(), cliHolderPrefix); ok && errors.Is(err, state.ErrLeaseHeld) {
 		// Another command, which has no API to trigger and ends by itself.
@@ -80,7 +81,7 @@ func (h *Hub) holdPipeline(ctx context.Context, pipeline string) (context.Contex
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		keepLease(ctx, st, l, cancel, done)
+		keepLease(ctx, st, l, cliLeaseTTL, asked.Add(cliLeaseTTL), cancel, done)
 	}()
 	release := func() {
 		close(done)
@@ -93,13 +94,16 @@ func (h *Hub) holdPipeline(ctx context.Context, pipeline string) (context.Contex
 	return ctx, release, nil
 }
 
-// keepLease renews l every third of its ttl until done is closed; once the
-// lease is lost, or could not be renewed before it expired, it cancels
-// the run's context with the reason.
-func keepLease(ctx context.Context, st state.Store, l state.Lease, cancel context.CancelCauseFunc, done <-chan struct{}) {
-	tick := time.NewTicker(cliLeaseTTL / 3)
+// keepLease renews l (of ttl) every third of its ttl until done is
+// closed; once the lease is lost, or could not be renewed before it
+// expired (until: counted from before each request was sent), it cancels
+// the run's context with the reason. Each renewal is bounded by a third of
+// the ttl: a database that stops answering must not hold the command up
+// past its lease, nor keep it from ending (release waits for this).
+func keepLease(ctx context.Context, st state.Store, l state.Lease, ttl time.Duration, until time.Time,
+	cancel context.CancelCauseFunc, done <-chan struct{}) {
+	tick := time.NewTicker(ttl / 3)
 	defer tick.Stop()
-	until := time.Now().Add(cliLeaseTTL)
 	for {
 		select {
 		case <-done:
@@ -109,10 +113,12 @@ func keepLease(ctx context.Context, st state.Store, l state.Lease, cancel contex
 		case <-tick.C:
 		}
 		sent := time.Now()
-		n, err := st.RenewLease(ctx, l, cliLeaseTTL)
+		rctx, stop := context.WithTimeout(ctx, ttl/3)
+		n, err := st.RenewLease(rctx, l, ttl)
+		stop()
 		switch {
 		case err == nil:
-			l, until = n, sent.Add(cliLeaseTTL)
+			l, until = n, sent.Add(ttl)
 		case errors.Is(err, state.ErrFenced) || time.Now().After(until):
 			cancel(fmt.Errorf("lost the lease on pipeline %s: %w", l.Pipeline, err))
 			return
