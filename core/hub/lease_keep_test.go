@@ -32,7 +32,10 @@ func TestKeepLeaseOnAHungDatabase(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	stopped := make(chan struct{})
-	go func() { defer close(stopped); keepLease(ctx, hungStore{}, l, ttl, time.Now().Add(ttl), cancel, make(chan struct{})) }()
+	go func() {
+		defer close(stopped)
+		keepLease(ctx, hungStore{}, l, ttl, time.Now().Add(ttl), cancel, make(chan struct{}))
+	}()
 	select {
 	case <-stopped:
 	case <-time.After(5 * ttl):
@@ -48,7 +51,10 @@ func TestKeepLeaseOnAHungDatabase(t *testing.T) {
 	defer cancel2(nil)
 	done := make(chan struct{})
 	stopped2 := make(chan struct{})
-	go func() { defer close(stopped2); keepLease(ctx2, hungStore{}, l, ttl, time.Now().Add(time.Hour), cancel2, done) }()
+	go func() {
+		defer close(stopped2)
+		keepLease(ctx2, hungStore{}, l, ttl, time.Now().Add(time.Hour), cancel2, done)
+	}()
 	time.Sleep(ttl/3 + 20*time.Millisecond) // a renewal is under way
 	close(done)
 	select {
