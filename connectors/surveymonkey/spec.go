@@ -3,7 +3,7 @@ package surveymonkey
 import "github.com/cxhub/cxhub/sdk"
 
 // Version is the connector's own version.
-const Version = "0.2.1" // 0.2.1: Check and reads name survey_ids on an unknown survey; /details only for a survey with something to emit; 0.2.0: base_url over plain http only to a loopback host
+const Version = "0.3.0" // 0.3.0: response_deleted webhooks give deletes; 0.2.1: Check and reads name survey_ids on an unknown survey; /details only for a survey with something to emit; 0.2.0: base_url over plain http only to a loopback host
 
 // The streams' names.
 const (

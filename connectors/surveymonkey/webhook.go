@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha1"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,7 +22,8 @@ const (
 )
 
 // HandleWebhook verifies a SurveyMonkey notification and, for a
-// response_completed event, fetches the response and returns its record.
+// response_completed event, fetches the response and returns its record;
+// a response_deleted event gives the response's delete.
 // The signature is base64(HMAC-SHA1(api_key + "&" + api_secret, raw body))
 // in Sm-Signature; Sm-Apikey, when sent, must be the config's api_key. A
 // delivery that fails verification is an AuthError, one that cannot be
@@ -50,7 +52,11 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 		return sdk.WebhookResponse{}, sdk.BadRecord(errors.New("surveymonkey webhook: the body is not JSON"))
 	}
 	ev := gjson.ParseBytes(req.Body)
-	if ev.Get("event_type").String() != "response_completed" {
+	switch ev.Get("event_type").String() {
+	case "response_completed":
+	case "response_deleted":
+		return c.responseDeleted(ev)
+	default:
 		return sdk.WebhookResponse{StatusCode: http.StatusOK}, nil
 	}
 	responseID, surveyID := ev.Get("object_id").String(), ev.Get("resources.survey_id").String()
@@ -76,5 +82,23 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 		return sdk.WebhookResponse{StatusCode: http.StatusOK}, nil
 	}
 	rec := buildRecord(streamResponses, resp.JSON(), s)
+	return sdk.WebhookResponse{Records: []sdk.Record{rec}, StatusCode: http.StatusOK}, nil
+}
+
+// responseDeleted is the delete record of the response a response_deleted
+// event names (its object_id), so that destinations drop it too.
+func (c *Connector) responseDeleted(ev gjson.Result) (sdk.WebhookResponse, error) {
+	responseID := ev.Get("object_id").String()
+	if responseID == "" {
+		return sdk.WebhookResponse{}, sdk.BadRecord(errors.New("surveymonkey webhook: response_deleted without object_id"))
+	}
+	if id := ev.Get("event_id").String(); id != "" && c.replays.Seen(id, c.opts.Now()) {
+		return sdk.WebhookResponse{StatusCode: http.StatusOK}, nil
+	}
+	data, err := json.Marshal(map[string]string{"id": responseID})
+	if err != nil {
+		return sdk.WebhookResponse{}, err
+	}
+	rec := sdk.Record{Stream: streamResponses, Key: responseID, Op: sdk.Delete, Data: data}
 	return sdk.WebhookResponse{Records: []sdk.Record{rec}, StatusCode: http.StatusOK}, nil
 }

@@ -76,3 +76,27 @@ func TestWebhookKeysWithATrailingNewlineStillVerify(t *testing.T) {
 		t.Errorf("delivery with keys ending in a newline: %+v, %v; want response %s", resp, err, x.ID)
 	}
 }
+
+// TestWebhookResponseDeletedGivesADelete: a signed response_deleted
+// delivery gives the response's delete record (it was acknowledged with
+// none, so a deleted response stayed in every destination); the same
+// event again gives nothing.
+func TestWebhookResponseDeletedGivesADelete(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 13}, nil)
+	body := []byte(`{"event_id":"ev-9","event_type":"response_deleted","object_type":"response","object_id":"1100000042",` +
+		`"resources":{"survey_id":"400000001","collector_id":"500000001"}}`)
+	h := make(map[string][]string)
+	req := sdk.WebhookRequest{Config: e.config(nil), Method: "POST", URL: "/hooks/surveymonkey", Body: body, Header: h}
+	req.Header.Set(sandbox.SignatureHeader, sandbox.Signer(sandbox.DefaultAPIKey, sandbox.DefaultAPISecret).Sign(body))
+	resp, err := e.conn.HandleWebhook(t.Context(), req)
+	if err != nil || len(resp.Records) != 1 {
+		t.Fatalf("response_deleted: %+v, %v; want one record", resp, err)
+	}
+	if r := resp.Records[0]; r.Op != sdk.Delete || r.Key != "1100000042" || r.Stream != "responses" ||
+		gjson.GetBytes(r.Data, "id").String() != "1100000042" {
+		t.Errorf("record %+v (%s): want the delete of response 1100000042", r, r.Data)
+	}
+	if again, err := e.conn.HandleWebhook(t.Context(), req); err != nil || len(again.Records) != 0 {
+		t.Errorf("replayed delivery: %d records, %v; want none", len(again.Records), err)
+	}
+}
