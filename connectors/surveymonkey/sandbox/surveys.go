@@ -83,13 +83,22 @@ func (s *Sandbox) survey(id string) *Survey {
 	return nil
 }
 
+// surveyOr404 returns the survey the path's {id} names, or answers 404
+// as SurveyMonkey does and returns nil. s.mu is held.
+func (s *Sandbox) surveyOr404(w http.ResponseWriter, r *http.Request) *Survey {
+	sv := s.survey(r.PathValue("id"))
+	if sv == nil {
+		writeError(w, http.StatusNotFound, "There was an error retrieving the requested resource: survey "+url.PathEscape(r.PathValue("id")))
+	}
+	return sv
+}
+
 // serveSurvey shows one survey without its pages (GET /surveys/{id}).
 func (s *Sandbox) serveSurvey(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sv := s.survey(r.PathValue("id"))
+	sv := s.surveyOr404(w, r)
 	if sv == nil {
-		writeError(w, http.StatusNotFound, "There was an error retrieving the requested resource: survey "+url.PathEscape(r.PathValue("id")))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -102,9 +111,8 @@ func (s *Sandbox) serveSurvey(w http.ResponseWriter, r *http.Request) {
 func (s *Sandbox) serveDetails(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sv := s.survey(r.PathValue("id"))
+	sv := s.surveyOr404(w, r)
 	if sv == nil {
-		writeError(w, http.StatusNotFound, "There was an error retrieving the requested resource: survey "+url.PathEscape(r.PathValue("id")))
 		return
 	}
 	questions := make([]map[string]any, 0, len(sv.Questions))
