@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -44,7 +45,7 @@ func newDLQCmd(a *app) *cobra.Command {
 				return err
 			}
 			f := state.DeadLetterFilter{Pipeline: pipeline, Kind: kind, AfterID: after}
-			if limit > 0 {
+			if limit > 0 && limit < math.MaxInt {
 				f.Limit = limit + 1 // one more: is there a next page?
 			}
 			if status != "all" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -433,7 +434,7 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if limit > 0 {
+	if limit > 0 && limit < math.MaxInt {
 		f.Limit = limit + 1 // one more: is there a next page?
 	}
 	st, err := s.hub.Store()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -140,6 +141,10 @@ func TestAPIDeadLettersFilterByKindAndPage(t *testing.T) {
 		}
 	}
 
+	// A limit past any count is every one of them, on one page.
+	if status, dls, next, body := get(fmt.Sprintf("/api/v1/dead-letters?limit=%d", math.MaxInt)); status != 200 || len(dls) != 201 || next != "" {
+		t.Errorf("GET ?limit=MaxInt = %d with %d dead letters, next %q, want 200 with all 201: %.200s", status, len(dls), next, body)
+	}
 	for _, path := range []string{"/api/v1/dead-letters?after=x", "/api/v1/dead-letters?after=-3"} {
 		if status, _, _, body := get(path); status != 400 || !strings.Contains(body, "after: expected") {
 			t.Errorf("GET %s = %d %s, want 400 saying what after takes", path, status, body)
