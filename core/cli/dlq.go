@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -17,12 +18,16 @@ func newDLQCmd(a *app) *cobra.Command {
 		Use:   "dlq",
 		Short: "List, show, replay or discard dead letters: records that failed permanently",
 	}
-	var pipeline, status string
+	var pipeline, status, kind string
 	var limit int
+	var after int64
 	list := &cobra.Command{
 		Use:   "list",
-		Short: "List dead letters (pending by default)",
-		Args:  cobra.NoArgs,
+		Short: "List dead letters (pending by default), oldest first",
+		Long: "List dead letters, oldest first, filtered by pipeline, status and kind (the reason: bad_record,\n" +
+			"transient...) among all of them. With --limit, a list that stops at it with more to come ends with\n" +
+			"the command for the next page, on stderr: the same with --after the last id listed.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch status {
 			case "all", string(state.DeadLetterPending), string(state.DeadLetterReplayed), string(state.DeadLetterDiscarded):
@@ -32,11 +37,17 @@ func newDLQCmd(a *app) *cobra.Command {
 			if limit < 0 {
 				return fmt.Errorf("--limit: expected 0 (all) or more, got %d", limit)
 			}
+			if after < 0 {
+				return fmt.Errorf("--after: expected the last id of the page before (0: from the first), got %d", after)
+			}
 			cfg, st, err := a.readState()
 			if err != nil {
 				return err
 			}
-			f := state.DeadLetterFilter{Pipeline: pipeline, Limit: limit}
+			f := state.DeadLetterFilter{Pipeline: pipeline, Kind: kind, AfterID: after}
+			if limit > 0 && limit < math.MaxInt {
+				f.Limit = limit + 1 // one more: is there a next page?
+			}
 			if status != "all" {
 				f.Status = state.DeadLetterStatus(status)
 			}
@@ -46,6 +57,16 @@ func newDLQCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
+			next := ""
+			if limit > 0 && len(dls) > limit {
+				dls = dls[:limit]
+				next = nextDLQPage(cfg.File, pipeline, status, kind, limit, dls[limit-1].ID)
+			}
+			defer func() {
+				if next != "" {
+					fmt.Fprintf(a.opts.stderr, "%d listed; more match: the next page is `%s`\n", limit, next)
+				}
+			}()
 			if _, known := cfg.Pipeline(pipeline); pipeline != "" && !known && len(dls) == 0 {
 				// A pipeline removed from the config still lists its dead
 				// letters; a name that is neither is a typo.
@@ -77,7 +98,9 @@ func newDLQCmd(a *app) *cobra.Command {
 	}
 	list.Flags().StringVarP(&pipeline, "pipeline", "p", "", "only this pipeline's dead letters")
 	list.Flags().StringVar(&status, "status", "pending", "pending, replayed, discarded or all")
+	list.Flags().StringVar(&kind, "kind", "", "only dead letters of this error kind (bad_record, transient, rate_limited, config, auth...)")
 	list.Flags().IntVarP(&limit, "limit", "n", 0, "at most this many (0: all)")
+	list.Flags().Int64Var(&after, "after", 0, "only dead letters with a larger id: the last id of the page before")
 
 	show := &cobra.Command{
 		Use:   "show <id>",
@@ -246,6 +269,23 @@ func parseIDs(args []string) ([]int64, error) {
 		}
 	}
 	return ids, nil
+}
+
+// nextDLQPage is the dlq list command, on the config at configFile, of
+// the page after the one that ended with id last.
+func nextDLQPage(configFile, pipeline, status, kind string, limit int, last int64) string {
+	args := []string{"dlq", "list"}
+	if pipeline != "" {
+		args = append(args, "-p", pipeline)
+	}
+	if status != string(state.DeadLetterPending) {
+		args = append(args, "--status", status)
+	}
+	if kind != "" {
+		args = append(args, "--kind", kind)
+	}
+	args = append(args, "-n", strconv.Itoa(limit), "--after", strconv.FormatInt(last, 10))
+	return cxhubCommand(configFile, args...)
 }
 
 func deadLettersJSON(dls []state.DeadLetter) []map[string]any {

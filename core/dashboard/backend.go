@@ -31,8 +31,9 @@ type Backend interface {
 	// PipelineConfig is a pipeline's settings and its connections' configs
 	// as indented JSON, secrets redacted; ErrNotFound for no such pipeline.
 	PipelineConfig(ctx context.Context, pipeline string) (string, error)
-	// DeadLetters lists dead letters, oldest first, as the state does: with
-	// a Limit, the oldest that many.
+	// DeadLetters lists dead letters, oldest first, as the state does: the
+	// filter (Kind and AfterID included) applies before the Limit, which
+	// keeps the oldest that many of those that match.
 	DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLetter, error)
 	// CountDeadLetters counts a pipeline's ("" for every pipeline) dead
 	// letters of a status ("" for any).
@@ -107,6 +108,7 @@ type DeadLetterFilter struct {
 	Kind     string                 // error kind, e.g. bad_record
 	Status   state.DeadLetterStatus // "" for every status
 	IDs      []int64
+	AfterID  int64 // only those with a larger id: the cursor of the next page
 	Limit    int
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/cxhub/cxhub/core/identity"
 	"github.com/cxhub/cxhub/core/internal/testhttp"
+	"github.com/cxhub/cxhub/core/state"
 	"html"
 	"net/http"
 	"net/http/cookiejar"
@@ -355,5 +356,71 @@ func TestUnknownPipelinePages(t *testing.T) {
 		if strings.Contains(body, action) {
 			t.Errorf("the page of a pipeline gone from the config offers %s", action)
 		}
+	}
+}
+
+// TestDeadLettersPagesReachEveryOne: the dead-letters page asks the
+// backend for the reason it is filtered by (so the filter looks at every
+// dead letter, not at the oldest page), and a full page links to the next
+// one, after its last id, keeping the filter. With 201 pending dead
+// letters, the newest a conflict, the page filtered by conflict showed
+// none, and nothing led past the oldest 200.
+func TestDeadLettersPagesReachEveryOne(t *testing.T) {
+	f := newFake()
+	f.letters = nil
+	for i := range 201 {
+		kind := "bad_record"
+		if i == 200 {
+			kind = "conflict"
+		}
+		f.letters = append(f.letters, DeadLetter{ID: int64(1000 + i), Pipeline: "contacts", Key: fmt.Sprintf("k%03d", i),
+			ErrorKind: kind, Error: "refused", Status: state.DeadLetterPending, Payload: `{}`})
+	}
+	c := newClient(t, f)
+	c.login("view-token-0123456789")
+	nextLink := regexp.MustCompile(`href="(/ui/dead-letters\?[^"]*)" rel="next"`)
+	get := func(path string) (string, string) {
+		t.Helper()
+		resp, body := c.do("GET", path, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s = %d:\n%s", path, resp.StatusCode, body)
+		}
+		next := ""
+		if m := nextLink.FindStringSubmatch(body); m != nil {
+			next = html.UnescapeString(m[1])
+		}
+		return body, next
+	}
+
+	body, next := get("/ui/dead-letters?pipeline=contacts&kind=conflict")
+	if !strings.Contains(body, `data-key="k200"`) || strings.Count(body, "data-dead-letter=") != 1 || next != "" {
+		t.Errorf("the page of conflicts shows %d dead letters (k200: %v), next page %q; want k200 alone, no next page",
+			strings.Count(body, "data-dead-letter="), strings.Contains(body, `data-key="k200"`), next)
+	}
+	if !strings.Contains(body, `<option selected>conflict</option>`) || !strings.Contains(body, `<option >transient</option>`) &&
+		!strings.Contains(body, `<option>transient</option>`) {
+		t.Errorf("the reason filter does not offer conflict (chosen) and every error kind")
+	}
+
+	body, next = get("/ui/dead-letters?pipeline=contacts")
+	if n := strings.Count(body, "data-dead-letter="); n != 200 || !strings.Contains(body, `data-key="k199"`) || strings.Contains(body, `data-key="k200"`) {
+		t.Errorf("the first page shows %d dead letters, want the oldest 200, k000 to k199", n)
+	}
+	if text := strings.Join(strings.Fields(body), " "); !strings.Contains(text, "200 shown, oldest first, of 201 pending dead letters") {
+		t.Errorf("the first page does not say what it shows of how many")
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Query().Get("after") != "1199" || u.Query().Get("pipeline") != "contacts" || u.Query().Get("status") != "pending" {
+		t.Fatalf("the first page's next page = %q, want the same filter after 1199 (k199's id)", next)
+	}
+	body, next = get(next)
+	if n := strings.Count(body, "data-dead-letter="); n != 1 || !strings.Contains(body, `data-key="k200"`) || next != "" {
+		t.Errorf("the second page shows %d dead letters (k200: %v), next page %q; want k200 alone, the last page", n, strings.Contains(body, `data-key="k200"`), next)
+	}
+	if !strings.Contains(body, "First page") {
+		t.Errorf("the second page does not lead back to the first")
+	}
+	if resp, body := c.do("GET", "/ui/dead-letters?after=soon", nil); resp.StatusCode != 400 || !strings.Contains(body, "after: expected") {
+		t.Errorf("GET /ui/dead-letters?after=soon = %d, want 400 saying what after takes:\n%s", resp.StatusCode, body)
 	}
 }

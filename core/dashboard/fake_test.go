@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -88,9 +89,15 @@ func (f *fakeBackend) DeadLetters(_ context.Context, flt DeadLetterFilter) ([]De
 	var out []DeadLetter
 	for _, d := range f.letters {
 		if (flt.Pipeline == "" || d.Pipeline == flt.Pipeline) && (flt.Kind == "" || d.ErrorKind == flt.Kind) &&
-			(flt.Status == "" || d.Status == flt.Status) && (flt.IDs == nil || slices.Contains(flt.IDs, d.ID)) {
+			(flt.Status == "" || d.Status == flt.Status) && (flt.IDs == nil || slices.Contains(flt.IDs, d.ID)) &&
+			d.ID > flt.AfterID {
 			out = append(out, d)
 		}
+	}
+	// Oldest first, the filter before the limit, as the state lists them.
+	slices.SortFunc(out, func(a, b DeadLetter) int { return cmp.Compare(a.ID, b.ID) })
+	if flt.Limit > 0 && len(out) > flt.Limit {
+		out = out[:flt.Limit]
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/cxhub/cxhub/core/identity"
 	"github.com/cxhub/cxhub/core/internal/suggest"
+	"html/template"
 	"maps"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/core/state"
+	"github.com/cxhub/cxhub/sdk"
 )
 
 // pipelineRow is one pipeline of the overview.
@@ -173,15 +175,16 @@ func (d *Dashboard) pipelineKnown(w http.ResponseWriter, r *http.Request, v *vie
 type deadLettersPage struct {
 	Filter    DeadLetterFilter
 	Pipelines []string
-	Kinds     []string // the error kinds among the listed ones
+	Kinds     []string // the error kinds to choose from
 	Letters   []DeadLetter
 	Statuses  []state.DeadLetterStatus
-	Query     string // the filter as a query, to come back to after an action
-	// Cut: the pipeline and status chosen have more dead letters (Total)
-	// than one page looks at (Looked, the oldest): the reason filter and
-	// the list see only those.
-	Cut           bool
-	Looked, Total int64
+	Query     string // the filter and page as a query, to come back to after an action
+	// Next is the link to the next page (after the last dead letter
+	// shown), "" on the last page; First that to the first page, "" on it.
+	Next, First template.URL
+	// Total, on a page of several: how many dead letters of the pipeline
+	// and status there are, of every reason.
+	Total int64
 }
 
 // deadLetterLimit bounds one page of dead letters.
@@ -198,6 +201,13 @@ func (d *Dashboard) deadLetters(w http.ResponseWriter, r *http.Request, v *viewe
 		f.Status = state.DeadLetterStatus(s)
 		if !f.Status.Valid() {
 			d.errorPage(w, r, v, http.StatusBadRequest, "status: expected pending, replayed, discarded or all, got "+strconv.Quote(s)+".")
+			return
+		}
+	}
+	if s := q.Get("after"); s != "" {
+		var err error
+		if f.AfterID, err = strconv.ParseInt(s, 10, 64); err != nil || f.AfterID < 0 {
+			d.errorPage(w, r, v, http.StatusBadRequest, "after: expected the id of the last dead letter of the page before, got "+strconv.Quote(s)+": follow the page's Next page link, or drop after for the first page.")
 			return
 		}
 	}
@@ -221,35 +231,56 @@ func (d *Dashboard) deadLetters(w http.ResponseWriter, r *http.Request, v *viewe
 	if status == "" {
 		status = "all"
 	}
-	page.Query = url.Values{"pipeline": {f.Pipeline}, "kind": {f.Kind}, "status": {status}}.Encode()
-	// The kinds to choose from are those of the pipeline and status chosen.
-	all, err := d.backend.DeadLetters(ctx, DeadLetterFilter{Pipeline: f.Pipeline, Status: f.Status, Limit: deadLetterLimit})
-	if err != nil {
+	query := func(after int64) string {
+		vals := url.Values{"pipeline": {f.Pipeline}, "kind": {f.Kind}, "status": {status}}
+		if after > 0 {
+			vals.Set("after", strconv.FormatInt(after, 10))
+		}
+		return vals.Encode()
+	}
+	page.Query = query(f.AfterID)
+	// One more than a page: is there a next one?
+	more := f
+	more.Limit = deadLetterLimit + 1
+	if page.Letters, err = d.backend.DeadLetters(ctx, more); err != nil {
 		d.fail(w, r, v, err)
 		return
 	}
-	if len(all) >= deadLetterLimit {
+	if len(page.Letters) > deadLetterLimit {
+		page.Letters = page.Letters[:deadLetterLimit]
+		page.Next = template.URL("/ui/dead-letters?" + query(page.Letters[deadLetterLimit-1].ID))
+	}
+	if f.AfterID > 0 {
+		page.First = template.URL("/ui/dead-letters?" + query(0))
+	}
+	if page.Next != "" || page.First != "" {
 		if page.Total, err = d.backend.CountDeadLetters(ctx, f.Pipeline, f.Status); err != nil {
 			d.fail(w, r, v, err)
 			return
 		}
-		page.Looked = int64(len(all))
-		page.Cut = page.Total > page.Looked
 	}
-	seen := map[string]bool{}
-	for _, dl := range all {
-		if !seen[dl.ErrorKind] {
-			seen[dl.ErrorKind] = true
-			page.Kinds = append(page.Kinds, dl.ErrorKind)
-		}
-		if f.Kind == "" || dl.ErrorKind == f.Kind {
-			page.Letters = append(page.Letters, dl)
-		}
-	}
-	if f.Kind != "" && !seen[f.Kind] {
-		page.Kinds = append(page.Kinds, f.Kind)
-	}
+	page.Kinds = deadLetterKinds(f.Kind, page.Letters)
 	d.render(w, r, v, http.StatusOK, "dead-letters", "Dead letters", "dead-letters", page)
+}
+
+// deadLetterKinds are the reasons to filter dead letters by: the error
+// kinds a connector's failure can have (sdk.ErrorKind), which the state
+// holds dead letters of, then any other among those shown and the one
+// chosen.
+func deadLetterKinds(chosen string, shown []DeadLetter) []string {
+	var kinds []string
+	for k := sdk.ErrorKind(0); !strings.HasPrefix(k.String(), "kind("); k++ {
+		kinds = append(kinds, k.String())
+	}
+	for _, dl := range shown {
+		if !slices.Contains(kinds, dl.ErrorKind) {
+			kinds = append(kinds, dl.ErrorKind)
+		}
+	}
+	if chosen != "" && !slices.Contains(kinds, chosen) {
+		kinds = append(kinds, chosen)
+	}
+	return kinds
 }
 
 // resolvedAlerts is how many resolved alerts, the newest, the alerts page

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -405,6 +407,10 @@ func deadLetterOf(d state.DeadLetter) DeadLetter {
 		CreatedAt: d.CreatedAt, LastTriedAt: d.LastTriedAt, Payload: string(d.Data)}
 }
 
+// listDeadLetters lists dead letters oldest first, filtered in the state
+// (pipeline, status, kind) before the limit. A page that stops at its
+// limit with more to come has a Link header (rel="next") to the next
+// one: the same query with after, the page's last id.
 func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request) {
 	limit, err := intParam(r, "limit")
 	if err != nil {
@@ -412,7 +418,7 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := state.DeadLetterFilter{Pipeline: q.Get("pipeline"), Limit: limit, Status: state.DeadLetterPending}
+	f := state.DeadLetterFilter{Pipeline: q.Get("pipeline"), Kind: q.Get("kind"), Status: state.DeadLetterPending}
 	if v := q.Get("status"); v == "all" {
 		f.Status = ""
 	} else if v != "" {
@@ -421,6 +427,15 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "status: expected pending, replayed, discarded or all, got "+strconv.Quote(v))
 			return
 		}
+	}
+	if v := q.Get("after"); v != "" {
+		if f.AfterID, err = strconv.ParseInt(v, 10, 64); err != nil || f.AfterID < 0 {
+			writeError(w, http.StatusBadRequest, "after: expected the id of the last dead letter of the page before (a Link rel=\"next\" gives it), got "+strconv.Quote(v))
+			return
+		}
+	}
+	if limit > 0 && limit < math.MaxInt {
+		f.Limit = limit + 1 // one more: is there a next page?
 	}
 	st, err := s.hub.Store()
 	if err != nil {
@@ -432,11 +447,17 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
+	if limit > 0 && len(dls) > limit {
+		dls = dls[:limit]
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = v
+		}
+		next.Set("after", strconv.FormatInt(dls[limit-1].ID, 10))
+		w.Header().Set("Link", "<"+r.URL.Path+"?"+next.Encode()+">; rel=\"next\"")
+	}
 	out := make([]DeadLetter, 0, len(dls))
 	for _, d := range dls {
-		if kind := q.Get("kind"); kind != "" && d.ErrorKind != kind {
-			continue
-		}
 		out = append(out, deadLetterOf(d))
 	}
 	if len(out) == 0 && !s.pipelineKnown(w, r, st, f.Pipeline) {

@@ -199,15 +199,13 @@ func (b dashboardBackend) DeadLetters(ctx context.Context, f dashboard.DeadLette
 	if err != nil {
 		return nil, err
 	}
-	dls, err := st.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: f.Pipeline, Status: f.Status, IDs: f.IDs, Limit: f.Limit})
+	dls, err := st.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: f.Pipeline, Status: f.Status, Kind: f.Kind,
+		IDs: f.IDs, AfterID: f.AfterID, Limit: f.Limit})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]dashboard.DeadLetter, 0, len(dls))
 	for _, d := range dls {
-		if f.Kind != "" && d.ErrorKind != f.Kind {
-			continue
-		}
 		out = append(out, dashboard.DeadLetter{ID: d.ID, Pipeline: d.Pipeline, RunID: d.RunID, Stream: d.Stream, Key: d.Key,
 			Op: d.Op, Status: d.Status, ErrorKind: d.ErrorKind, Error: b.s.hub.Redact(d.Error), Attempts: d.Attempts,
 			CreatedAt: d.CreatedAt, LastTriedAt: d.LastTriedAt, Payload: b.s.hub.Redact(string(d.Data))})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -138,9 +139,11 @@ func TestDashboardPagesOfNoPipelineAre404s(t *testing.T) {
 
 // TestDashboardDeadLettersPageSaysWhichItShows: with more dead letters
 // than one page holds, the dead-letters page shows the oldest (as the state
-// lists them) and says so, with how many there are; it said "(the newest
-// 200)" over the oldest, and with a reason filter said nothing at all of
-// the ones it never looked at.
+// lists them), says how many there are and links to the next page, which
+// shows the rest; a reason filter is the state's, so it finds a dead
+// letter past the first page. It said "(the newest 200)" over the oldest;
+// then, filtered by the reason of the 201st, it showed none, and nothing
+// led past the oldest 200.
 func TestDashboardDeadLettersPageSaysWhichItShows(t *testing.T) {
 	h, _ := newTestHub(t, errorsConfig)
 	s := New(h, Options{NoListen: true})
@@ -149,38 +152,22 @@ func TestDashboardDeadLettersPageSaysWhichItShows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	run, err := st.StartRun(ctx, "p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dls []state.DeadLetter
-	for i := range 201 {
-		kind := "bad_record"
-		if i == 200 {
-			kind = "conflict" // the newest, past the page
-		}
-		dls = append(dls, state.DeadLetter{Stream: "contacts", Key: fmt.Sprintf("k%03d", i), Op: "upsert",
-			Data: []byte(`{}`), ErrorKind: kind, Error: "refused"})
-	}
-	if err := st.Commit(ctx, state.Commit{RunID: run, Pipeline: "p", DeadLetters: dls}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.FinishRun(ctx, run, state.RunSucceeded, ""); err != nil {
-		t.Fatal(err)
-	}
+	seedDeadLetterPages(t, st)
 	srv := httptest.NewServer(s.routes())
 	t.Cleanup(srv.Close)
 	c := signInUI(t, srv.URL, operatorToken)
+	nextLink := regexp.MustCompile(`href="(/ui/dead-letters\?[^"]*)" rel="next"`)
 	for _, tc := range []struct {
 		path      string
 		want      []string
 		wantShown int
+		wantNext  bool
 	}{
-		{"/ui/dead-letters?pipeline=p", []string{`data-key="k000"`, `data-key="k199"`, "the oldest 200 of 201 pending dead letters"}, 200},
-		{"/ui/dead-letters", []string{"the oldest 200 of 201 pending dead letters"}, 200},
-		{"/ui/dead-letters?pipeline=p&kind=conflict", []string{"the oldest 200 of 201 pending dead letters"}, 0},
-		{"/ui/dead-letters?pipeline=p&status=all", []string{"the oldest 200 of 201 dead letters"}, 200},
+		{"/ui/dead-letters?pipeline=p", []string{`data-key="k000"`, `data-key="k199"`, "200 shown, oldest first, of 201 pending dead letters"}, 200, true},
+		{"/ui/dead-letters", []string{"200 shown, oldest first, of 201 pending dead letters"}, 200, true},
+		{"/ui/dead-letters?pipeline=p&kind=conflict", []string{`data-key="k200"`, "1 shown, oldest first."}, 1, false},
+		{"/ui/dead-letters?kind=conflict&status=all", []string{`data-key="k200"`}, 1, false},
+		{"/ui/dead-letters?pipeline=p&status=all", []string{"200 shown, oldest first, of 201 dead letters"}, 200, true},
 	} {
 		status, body := c.do("GET", tc.path, nil)
 		text := strings.Join(strings.Fields(body), " ")
@@ -198,6 +185,20 @@ func TestDashboardDeadLettersPageSaysWhichItShows(t *testing.T) {
 		}
 		if n := strings.Count(body, "data-dead-letter="); n != tc.wantShown {
 			t.Errorf("GET %s shows %d dead letters, want %d", tc.path, n, tc.wantShown)
+		}
+		m := nextLink.FindStringSubmatch(body)
+		if (m != nil) != tc.wantNext {
+			t.Errorf("GET %s: a next page link: %v, want %v", tc.path, m != nil, tc.wantNext)
+		}
+		if m == nil {
+			continue
+		}
+		// The next page: the newest, k200, alone, with a way back.
+		status, body = c.do("GET", m[1], nil)
+		if status != 200 || strings.Count(body, "data-dead-letter=") != 1 || !strings.Contains(body, `data-key="k200"`) ||
+			nextLink.MatchString(body) || !strings.Contains(body, "First page") {
+			t.Errorf("GET %s (next after %s) = %d with %d dead letters, want k200 alone, no next page, a first page link",
+				m[1], tc.path, status, strings.Count(body, "data-dead-letter="))
 		}
 	}
 }

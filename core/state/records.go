@@ -182,13 +182,35 @@ func (d DeadLetter) Validate() error {
 }
 
 // DeadLetterFilter selects dead letters. Zero values select any: an empty
-// Pipeline any pipeline, an empty Status any status, no IDs any id, a zero
-// Limit all of them.
+// Pipeline any pipeline, an empty Status any status, an empty Kind any
+// error kind, no IDs any id, a zero AfterID from the first, a zero Limit
+// all of them.
+//
+// Dead letters are listed oldest first (by id), so a page of Limit is
+// followed by the page with AfterID the id of its last dead letter; the
+// filters apply before the limit, so a page holds Limit matching dead
+// letters while there are that many.
 type DeadLetterFilter struct {
 	Pipeline string
 	Status   DeadLetterStatus
+	Kind     string // the error kind (DeadLetter.ErrorKind), e.g. bad_record
 	IDs      []int64
+	AfterID  int64 // only dead letters with a larger id: the cursor of the next page
 	Limit    int
+}
+
+// Validate says what is wrong with a filter the stores cannot run.
+func (f DeadLetterFilter) Validate() error {
+	if f.Status != "" && !f.Status.Valid() {
+		return fmt.Errorf("invalid status %q: expected pending, replayed or discarded", f.Status)
+	}
+	if f.AfterID < 0 {
+		return fmt.Errorf("invalid cursor: after id %d, expected a dead letter id (0 for the first page)", f.AfterID)
+	}
+	if f.Limit < 0 {
+		return fmt.Errorf("invalid limit %d: expected 0 (all) or more", f.Limit)
+	}
+	return nil
 }
 
 // Link says that a record of a source system is an object of a destination

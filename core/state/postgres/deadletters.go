@@ -54,7 +54,7 @@ func (s *Store) DeadLetters(ctx context.Context, f state.DeadLetterFilter) ([]st
 	return dls, nil
 }
 
-// deadLetterWhere renders the filter (without Limit) as a WHERE clause
+// deadLetterWhere renders the filter (all but Limit) as a WHERE clause
 // with numbered parameters.
 func deadLetterWhere(f state.DeadLetterFilter) (string, []any, error) {
 	var conds []string
@@ -63,12 +63,25 @@ func deadLetterWhere(f state.DeadLetterFilter) (string, []any, error) {
 		args = append(args, f.Pipeline)
 		conds = append(conds, fmt.Sprintf("pipeline = $%d", len(args)))
 	}
-	if f.Status != "" {
-		if !f.Status.Valid() {
-			return "", nil, fmt.Errorf("invalid status %q", f.Status)
-		}
+	if err := f.Validate(); err != nil {
+		return "", nil, err
+	}
+	switch {
+	case f.Status != "":
 		args = append(args, string(f.Status))
 		conds = append(conds, fmt.Sprintf("status = $%d", len(args)))
+	case f.Kind != "":
+		// Every status, named, so that the kind's index (status,
+		// error_kind, id) is searched, not the pipeline's dead letters.
+		conds = append(conds, "status IN ('pending', 'replayed', 'discarded')")
+	}
+	if f.Kind != "" {
+		args = append(args, f.Kind)
+		conds = append(conds, fmt.Sprintf("error_kind = $%d", len(args)))
+	}
+	if f.AfterID > 0 {
+		args = append(args, f.AfterID)
+		conds = append(conds, fmt.Sprintf("id > $%d", len(args)))
 	}
 	if len(f.IDs) > 0 {
 		args = append(args, f.IDs)

@@ -243,6 +243,13 @@ ALTER TABLE cxhub.workers ADD COLUMN instance text COLLATE "C" NOT NULL DEFAULT 
 	`
 ALTER TABLE cxhub.conflicts ADD COLUMN value_a_bytes bytea, ADD COLUMN value_b_bytes bytea;
 `,
+	// 8: listing dead letters by error kind, oldest first, a page at a
+	// time (SQLite's version 6, which says why). Only indexes: workers of
+	// the previous version go on as before.
+	`
+CREATE INDEX dead_letters_by_pipeline_kind ON cxhub.dead_letters (pipeline, status, error_kind, id);
+CREATE INDEX dead_letters_by_kind ON cxhub.dead_letters (status, error_kind, id);
+`,
 }
 
 // SchemaVersion returns the schema version this code writes.

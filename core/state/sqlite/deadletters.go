@@ -73,7 +73,7 @@ func (s *Store) DeadLetters(ctx context.Context, f DeadLetterFilter) ([]DeadLett
 	return dls, nil
 }
 
-// where renders the filter (without Limit) as a WHERE clause.
+// where renders the filter (all but Limit) as a WHERE clause.
 func deadLetterWhere(f DeadLetterFilter) (string, []any, error) {
 	var conds []string
 	var args []any
@@ -81,12 +81,25 @@ func deadLetterWhere(f DeadLetterFilter) (string, []any, error) {
 		conds = append(conds, "pipeline = ?")
 		args = append(args, f.Pipeline)
 	}
-	if f.Status != "" {
-		if !f.Status.Valid() {
-			return "", nil, fmt.Errorf("invalid status %q", f.Status)
-		}
+	if err := f.Validate(); err != nil {
+		return "", nil, err
+	}
+	switch {
+	case f.Status != "":
 		conds = append(conds, "status = ?")
 		args = append(args, string(f.Status))
+	case f.Kind != "":
+		// Every status, named, so that the kind's index (status,
+		// error_kind, id) is searched, not the pipeline's dead letters.
+		conds = append(conds, "status IN ('pending', 'replayed', 'discarded')")
+	}
+	if f.Kind != "" {
+		conds = append(conds, "error_kind = ?")
+		args = append(args, f.Kind)
+	}
+	if f.AfterID > 0 {
+		conds = append(conds, "id > ?")
+		args = append(args, f.AfterID)
 	}
 	if len(f.IDs) > 0 {
 		ids, err := json.Marshal(f.IDs)

@@ -226,6 +226,15 @@ INSERT INTO links (src_connection, src_stream, src_key, dst_connection, dst_stre
 
 DROP TABLE fingerprints;
 `,
+	// 6: listing dead letters by error kind (the API's, the dashboard's and
+	// dlq list's kind filter), oldest first, a page at a time: without
+	// these the kind was a filter on every dead letter of the pipeline and
+	// status, read in id order until a page filled (all of them for a rare
+	// kind).
+	`
+CREATE INDEX dead_letters_by_pipeline_kind ON dead_letters (pipeline, status, error_kind, id);
+CREATE INDEX dead_letters_by_kind ON dead_letters (status, error_kind, id);
+`,
 }
 
 // SchemaVersion returns the schema version this code writes: the

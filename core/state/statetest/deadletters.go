@@ -145,3 +145,87 @@ func testDeadLetterOfExplicitRunAndPipeline(t *testing.T, open Opener) {
 	}
 	_ = run
 }
+
+// testDeadLetterKindAndPages: the kind filter and the AfterID cursor are
+// the store's, so a dead letter past the first page can be found by its
+// kind and reached by paging. The store listed dead letters oldest first
+// with a limit only: the 201st, the one conflict, was out of reach of a
+// caller that filtered a page of 200 by kind.
+func testDeadLetterKindAndPages(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := open(t)
+	runP := startRun(t, s, "p")
+	var dls []state.DeadLetter
+	for i := range 200 {
+		dls = append(dls, state.DeadLetter{Stream: "contacts", Key: fmt.Sprintf("b%03d", i), Op: "upsert", ErrorKind: "bad_record", Error: "invalid"})
+	}
+	dls = append(dls, state.DeadLetter{Stream: "contacts", Key: "c1", Op: "upsert", ErrorKind: "conflict", Error: "exists"})
+	mustCommit(t, s, state.Commit{RunID: runP, Pipeline: "p", DeadLetters: dls})
+	// Another pipeline's conflict, and a conflict of p no longer pending.
+	mustCommit(t, s, state.Commit{RunID: startRun(t, s, "q"), Pipeline: "q", DeadLetters: []state.DeadLetter{
+		{Stream: "tickets", Key: "q1", Op: "upsert", ErrorKind: "conflict", Error: "exists"}}})
+	mustCommit(t, s, state.Commit{RunID: startRun(t, s, "p"), Pipeline: "p", DeadLetters: []state.DeadLetter{
+		{Stream: "contacts", Key: "c2", Op: "upsert", ErrorKind: "conflict", Error: "exists"}}})
+	c2, err := s.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: "p", Kind: "conflict", AfterID: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dlKeys(c2); got != "[p/c1:pending p/c2:pending]" {
+		t.Fatalf("DeadLetters(p, conflict) = %s", got)
+	}
+	if _, err := s.SetDeadLetterStatus(ctx, []int64{c2[1].ID}, state.DeadLetterDiscarded); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		f    state.DeadLetterFilter
+		want string
+	}{
+		{state.DeadLetterFilter{Pipeline: "p", Status: state.DeadLetterPending, Kind: "conflict", Limit: 200}, "[p/c1:pending]"},
+		{state.DeadLetterFilter{Status: state.DeadLetterPending, Kind: "conflict", Limit: 200}, "[p/c1:pending q/q1:pending]"},
+		{state.DeadLetterFilter{Pipeline: "p", Kind: "conflict"}, "[p/c1:pending p/c2:discarded]"},
+		{state.DeadLetterFilter{Kind: "conflict", Limit: 2}, "[p/c1:pending q/q1:pending]"},
+		{state.DeadLetterFilter{Kind: "conflict", AfterID: c2[0].ID}, "[q/q1:pending p/c2:discarded]"},
+		{state.DeadLetterFilter{Pipeline: "p", Status: state.DeadLetterDiscarded, Kind: "conflict"}, "[p/c2:discarded]"},
+		{state.DeadLetterFilter{Pipeline: "p", Kind: "transient"}, "[]"},
+		{state.DeadLetterFilter{Pipeline: "p", Kind: "conflict", IDs: []int64{c2[1].ID}}, "[p/c2:discarded]"},
+	} {
+		got, err := s.DeadLetters(ctx, tc.f)
+		if err != nil {
+			t.Errorf("DeadLetters(%+v): %v", tc.f, err)
+			continue
+		}
+		if dlKeys(got) != tc.want {
+			t.Errorf("DeadLetters(%+v) = %s, want %s", tc.f, dlKeys(got), tc.want)
+		}
+	}
+
+	// Pages of p's pending ones, each after the last id of the one before,
+	// reach every one of them once, in order, the conflict last.
+	var keys []string
+	var after int64
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatalf("still paging after %d pages: the cursor does not move (after %d)", pages, after)
+		}
+		page, err := s.DeadLetters(ctx, state.DeadLetterFilter{Pipeline: "p", Status: state.DeadLetterPending, AfterID: after, Limit: 75})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, d := range page {
+			if d.ID <= after {
+				t.Fatalf("a page after id %d holds id %d", after, d.ID)
+			}
+			after = d.ID
+			keys = append(keys, d.Key)
+		}
+	}
+	if len(keys) != 201 || keys[0] != "b000" || keys[199] != "b199" || keys[200] != "c1" {
+		t.Errorf("paging p's pending dead letters by 75 gave %d: first %q, last %q; want 201, b000 to c1", len(keys), keys[0], keys[len(keys)-1])
+	}
+	if _, err := s.DeadLetters(ctx, state.DeadLetterFilter{AfterID: -1}); err == nil {
+		t.Errorf("DeadLetters(AfterID: -1) = nil error, want one saying the cursor is no dead letter id")
+	}
+}

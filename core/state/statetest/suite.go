@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"CheckpointsUpsertAndReset", testCheckpointsUpsertAndReset},
 		{"DeadLettersLifecycle", testDeadLettersLifecycle},
 		{"DeadLetterOfExplicitRunAndPipeline", testDeadLetterOfExplicitRunAndPipeline},
+		{"DeadLetterKindAndPages", testDeadLetterKindAndPages},
 		{"LinksUpsertReplaceAndLookup", testLinksUpsertReplaceAndLookup},
 		{"LookupLinksInBulk", testLookupLinksInBulk},
 		{"LookupLinksBothWays", testLookupLinksBothWays},
