@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/cxhub/cxhub/sdk"
 	"github.com/cxhub/cxhub/sdk/httpx"
@@ -14,7 +15,9 @@ import (
 const checkRetries = 1
 
 // Check reads the token's user and one page of surveys: it proves the host
-// answers, the token is accepted and may read surveys. A refused token is
+// answers, the token is accepted and may read surveys, and that every
+// survey of survey_ids exists (two requests, whatever their number, for
+// up to 1000 surveys). A refused token is
 // an AuthError, an unreachable host Transient, a missing setting a
 // ConfigError.
 func (c *Connector) Check(ctx context.Context, req sdk.CheckRequest) (sdk.CheckResponse, error) {
@@ -33,8 +36,18 @@ func (c *Connector) Check(ctx context.Context, req sdk.CheckRequest) (sdk.CheckR
 	}
 	if len(cfg.SurveyIDs) > 0 {
 		// Each configured survey must exist: a typo would otherwise pass
-		// Check and fail the first read half-way.
+		// Check and fail the first read half-way. The survey list answers
+		// for up to 1000 surveys in one request (the monitor checks every
+		// few minutes, against a daily quota); only an id it lacks is
+		// asked for alone.
+		listed, err := listSurveys(ctx, client)
+		if err != nil {
+			return sdk.CheckResponse{}, checkError(cfg, "list surveys", err)
+		}
 		for _, id := range cfg.SurveyIDs {
+			if slices.Contains(listed, id) {
+				continue
+			}
 			if _, err := client.Get(ctx, "/surveys/"+url.PathEscape(id), nil); err != nil {
 				if httpx.StatusOf(err) == http.StatusNotFound {
 					return sdk.CheckResponse{}, unknownSurvey(cfg, id, err)

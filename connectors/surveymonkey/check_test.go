@@ -62,3 +62,20 @@ func TestAnUnknownSurveyIDIsAConfigErrorNamingSurveyIDs(t *testing.T) {
 		t.Errorf("read with an unknown survey: %v (%v); want a config error naming survey_ids and 40000002", err, sdk.KindOf(err))
 	}
 }
+
+// TestCheckOfSurveyIDsCostsTwoRequests: the monitor runs Check every
+// check_interval (5m: 288 times a day) against SurveyMonkey's daily quota
+// (500 requests on some plans); a check of survey_ids costs what a check
+// without them does, the user and one page of the survey list, however
+// many ids it names, not a request per id.
+func TestCheckOfSurveyIDsCostsTwoRequests(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 14}, nil)
+	cfg := e.config(map[string]any{"survey_ids": allSurveys})
+	before := e.counter.Total()
+	if resp, err := e.conn.Check(t.Context(), sdk.CheckRequest{Config: cfg}); err != nil || !strings.Contains(resp.Message, "3 surveys") {
+		t.Fatalf("check of three known surveys: %q, %v", resp.Message, err)
+	}
+	if n := e.counter.Total() - before; n != 2 {
+		t.Errorf("check of %d survey_ids sent %d requests, want 2 (the user, the survey list)", len(allSurveys), n)
+	}
+}

@@ -67,11 +67,21 @@ func surveyIDs(ctx context.Context, client *httpx.Client, cfg config) ([]string,
 	if len(cfg.SurveyIDs) > 0 {
 		return cfg.SurveyIDs, nil
 	}
+	ids, err := listSurveys(ctx, client)
+	if err != nil {
+		return nil, fmt.Errorf("list surveys: %w", err)
+	}
+	return ids, nil
+}
+
+// listSurveys returns the ids of every survey the token can see (GET
+// /surveys, 1000 a page).
+func listSurveys(ctx context.Context, client *httpx.Client) ([]string, error) {
 	var ids []string
 	first := &httpx.Request{Path: "/surveys", Query: url.Values{"per_page": {"1000"}}}
 	for resp, err := range client.Pages(ctx, first, httpx.NextURL("links.next")) {
 		if err != nil {
-			return nil, fmt.Errorf("list surveys: %w", err)
+			return nil, err
 		}
 		for _, s := range resp.Get("data").Array() {
 			ids = append(ids, s.Get("id").String())

@@ -2,11 +2,15 @@ package monitor
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/cxhub/cxhub/core/config"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/cxhub/cxhub/core/state/postgres"
 	"github.com/cxhub/cxhub/core/state/postgres/pgtest"
@@ -135,5 +139,84 @@ func TestNoEvaluationWhileTheStateDoesNotChange(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if n := st.evaluations.Load(); n != 2 {
 		t.Fatalf("evaluations after one change = %d, want 2", n)
+	}
+}
+
+// TestTheNotifierSendsAnotherWorkersAlertWithinMoments: with several
+// workers on a PostgreSQL state, the one chosen to notify sends an alert
+// another worker raised (a plugin_hung only the pipeline's holder sees)
+// within moments of its raise, as it does its own, not at its next
+// periodic pass (NotifyEvery: a minute by default, an hour here).
+func TestTheNotifierSendsAnotherWorkersAlertWithinMoments(t *testing.T) {
+	pg := pgtest.StartT(t)
+	dsn := pg.NewDatabase(t)
+	ctx := context.Background()
+	open := func() *postgres.Store {
+		st, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		return st
+	}
+	notifier, other := open(), open()
+	rcv := newReceiver(t)
+	h := newFakeHub(t, testConfig(rcv.config()))
+	h.store = notifier
+	opts := quickOptions(nil)
+	opts.EvaluateEvery, opts.NotifyEvery, opts.WatchEvery = time.Hour, time.Hour, 100*time.Millisecond
+	opts.Notifies = func() bool { return true }
+	m := New(h, opts)
+	runMonitor(t, m)
+	if !waitUntil(5*time.Second, func() bool { return m.passes.Load() > 0 }) {
+		t.Fatal("the monitor made no notification pass")
+	}
+	// The other worker's monitor raises an alert in the shared state.
+	if _, _, err := other.FireAlert(ctx, state.Alert{Key: "plugin_hung:export", Kind: KindPluginHung, Subject: "export", Message: "plugin hung"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rcv.waitFor(1, 5*time.Second); len(got) != 1 || got[0].n.Key != "plugin_hung:export" {
+		t.Fatalf("5s after another worker raised an alert, the notifier sent: %+v", got)
+	}
+}
+
+// TestAFailingReceiverIsNotTriedAtEveryChangeOfTheState: the notifier
+// looks for alerts to send whenever the state changed, every few seconds
+// on a busy hub; a receiver that is down is still tried again only at the
+// next NotifyEvery (or the next alert this monitor raises), not at each.
+func TestAFailingReceiverIsNotTriedAtEveryChangeOfTheState(t *testing.T) {
+	var attempts atomic.Int64
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		attempts.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	h := newFakeHub(t, testConfig(config.Receiver{Name: "ops", URL: down.URL}))
+	if _, _, err := h.store.FireAlert(context.Background(), state.Alert{Key: "plugin_hung:export", Kind: KindPluginHung, Subject: "export", Message: "plugin hung"}); err != nil {
+		t.Fatal(err)
+	}
+	st := &changeCounting{countingStore: &countingStore{Store: h.store}, count: "0"}
+	h.store = st
+	opts := quickOptions(nil)
+	opts.EvaluateEvery, opts.NotifyEvery, opts.WatchEvery = time.Hour, time.Hour, 10*time.Millisecond
+	opts.NotifyRetries = 1
+	m := New(h, opts)
+	runMonitor(t, m)
+	if !waitUntil(5*time.Second, func() bool { return m.passes.Load() > 0 }) {
+		t.Fatal("the monitor made no notification pass")
+	}
+	first := attempts.Load()
+	if first == 0 {
+		t.Fatal("the first pass did not try the receiver")
+	}
+	for i := range 50 { // the state changes 50 times, every 10ms
+		st.set(fmt.Sprint(i + 1))
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := m.passes.Load(); n < 5 {
+		t.Fatalf("%d notification passes while the state changed 50 times: the changes did not wake them", n)
+	}
+	if n := attempts.Load(); n != first {
+		t.Errorf("a receiver that is down was tried %d times while the state changed, %d in the first pass; want no more until NotifyEvery", n, first)
 	}
 }

@@ -128,7 +128,14 @@ type Monitor struct {
 
 	wake   chan struct{} // evaluate the pipelines now
 	notify chan struct{} // send what is pending now
-	passes atomic.Int64  // notification passes done (for tests)
+	// changed: another process may have raised or resolved an alert; send
+	// what is pending now, but not yet again to a receiver that failed
+	// less than NotifyEvery ago (see failedAt).
+	changed chan struct{}
+	// failedAt is when a POST to each receiver (by name) last failed
+	// after its retries; a success removes it.
+	failedAt map[string]time.Time
+	passes   atomic.Int64 // notification passes done (for tests)
 }
 
 // New returns a monitor of h; nothing runs until Run.
@@ -142,7 +149,8 @@ func New(h Hub, opts Options) *Monitor {
 		hub: h, opts: opts, log: log.With("component", "monitor"), cfg: opts.Config,
 		checkers: map[string]*checker{}, health: map[string]*ConnectionHealth{}, rateLimits: map[string]RateLimitState{},
 		firing: map[string]state.Alert{}, firstSeen: map[string]time.Time{}, sent: map[sentKey]bool{},
-		wake: make(chan struct{}, 1), notify: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), notify: make(chan struct{}, 1), changed: make(chan struct{}, 1),
+		failedAt: map[string]time.Time{},
 	}
 }
 
@@ -281,9 +289,11 @@ func (m *Monitor) rateLimited(e engine.Event) {
 func (m *Monitor) DeadLettersChanged() { kick(m.wake) }
 
 // watchLoop asks the state every WatchEvery whether it changed, and
-// wakes the evaluation when it did: other processes (the CLI, other
-// workers) discard and replay dead letters and finish runs without the
-// monitor's events. Until ctx ends.
+// wakes the evaluation and the notifications when it did: other
+// processes (the CLI, other workers) discard and replay dead letters and
+// finish runs without the monitor's events, and other workers raise and
+// resolve alerts that this one, if it is the one that notifies
+// (Options.Notifies), sends. Until ctx ends.
 func (m *Monitor) watchLoop(ctx context.Context, cc state.ChangeCounter) {
 	t := time.NewTicker(m.opts.WatchEvery)
 	defer t.Stop()
@@ -307,8 +317,10 @@ func (m *Monitor) watchLoop(ctx context.Context, cc state.ChangeCounter) {
 		case failing:
 			failing = false
 			kick(m.wake) // what changed meanwhile is unknown
+			kick(m.changed)
 		case cur != last:
 			kick(m.wake)
+			kick(m.changed)
 		}
 		last = cur
 	}

@@ -65,18 +65,27 @@ type sentKey struct {
 }
 
 // notifyLoop sends what is pending at once, then whenever an alert fires
-// or resolves, and every NotifyEvery (to retry what failed), until ctx
-// ends.
+// or resolves, whenever another process may have raised or resolved one
+// (the state changed: see watchLoop), and every NotifyEvery (to retry
+// what failed), until ctx ends. A receiver that failed is tried again at
+// the next NotifyEvery or the next alert this monitor raises or resolves,
+// not at every change of the state: on a busy hub that is every few
+// seconds.
 func (m *Monitor) notifyLoop(ctx context.Context, st state.Store) {
 	t := time.NewTicker(m.opts.NotifyEvery)
 	defer t.Stop()
+	retryFailed := true
 	for {
-		m.notifyPending(ctx, st)
+		m.notifyPass(ctx, st, retryFailed)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			retryFailed = true
 		case <-m.notify:
+			retryFailed = true
+		case <-m.changed:
+			retryFailed = false
 		}
 	}
 }
@@ -86,7 +95,11 @@ func (m *Monitor) notifyLoop(ctx context.Context, st state.Store) {
 // were told, so that a restart does not tell them again. A resolved alert
 // whose firing was never sent is recorded without a notice: the receivers
 // never heard of it.
-func (m *Monitor) notifyPending(ctx context.Context, st state.Store) {
+func (m *Monitor) notifyPending(ctx context.Context, st state.Store) { m.notifyPass(ctx, st, true) }
+
+// notifyPass is notifyPending; unless retryFailed, a receiver whose POST
+// failed less than NotifyEvery ago is left out of the pass.
+func (m *Monitor) notifyPass(ctx context.Context, st state.Store, retryFailed bool) {
 	defer m.passes.Add(1)
 	cfg, err := m.config()
 	if err != nil || len(cfg.Monitor.Receivers) == 0 {
@@ -112,6 +125,15 @@ func (m *Monitor) notifyPending(ctx context.Context, st state.Store) {
 	}
 	sort.Slice(pending, func(i, j int) bool { return pending[i].UpdatedAt.Before(pending[j].UpdatedAt) })
 	down := map[string]bool{} // receivers that failed in this pass: tried again next pass
+	if !retryFailed {
+		m.mu.Lock()
+		for name, at := range m.failedAt {
+			if time.Since(at) < m.opts.NotifyEvery {
+				down[name] = true
+			}
+		}
+		m.mu.Unlock()
+	}
 	for _, a := range pending {
 		if ctx.Err() != nil {
 			return
@@ -180,10 +202,14 @@ func (m *Monitor) deliver(ctx context.Context, receivers []config.Receiver, a st
 			}
 			all = false
 			down[r.Name] = true
+			m.mu.Lock()
+			m.failedAt[r.Name] = time.Now()
+			m.mu.Unlock()
 			continue
 		}
 		m.mu.Lock()
 		m.sent[k] = true
+		delete(m.failedAt, r.Name)
 		m.mu.Unlock()
 	}
 	return all

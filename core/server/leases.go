@@ -41,7 +41,9 @@ type keeper struct {
 	tickMu sync.Mutex // one tick at a time
 	mu     sync.Mutex
 	held   map[string]state.Lease // by pipeline
-	live   []string               // the live workers at the last tick that could list them
+	// serving: the live workers with a listener (cxhub serve, which runs
+	// a monitor) at the last tick that could list them; see notifier.
+	serving []string
 }
 
 // workerID names this worker: $CXHUB_WORKER_ID, or host:pid.
@@ -152,14 +154,14 @@ func (k *keeper) tick(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	var live []string
+	var live, serving []string
 	if err := st.Heartbeat(ctx, k.self(), k.ttl); errors.Is(err, state.ErrWorkerIDInUse) {
 		// Paused past its heartbeat, this worker lost its id to another
 		// process: it keeps renewing what it still holds, takes nothing.
 		k.s.log.Error("another process took this worker's id: give each worker its own CXHUB_WORKER_ID", "worker", k.id, "error", err)
 	} else if err != nil {
 		k.s.log.Warn("worker heartbeat failed", "worker", k.id, "error", err)
-	} else if live, err = liveWorkers(ctx, st, k.id); err != nil {
+	} else if live, serving, err = liveWorkers(ctx, st, k.id); err != nil {
 		k.s.log.Warn("list workers failed", "error", err)
 	}
 	// Without the list of live workers (the database failed), the worker
@@ -167,7 +169,7 @@ func (k *keeper) tick(ctx context.Context) {
 	known := len(live) > 0
 	if known {
 		k.mu.Lock()
-		k.live = live
+		k.serving = serving
 		k.mu.Unlock()
 	}
 	// Renewals first, then acquisitions, each bounded: a lease row locked
@@ -295,11 +297,12 @@ func (k *keeper) pollInbox(parent context.Context) {
 
 // liveWorkers returns the ids of the workers whose heartbeat has not
 // expired, measured against this worker's own last heartbeat (the store's
-// clock), sorted.
-func liveWorkers(ctx context.Context, st state.Store, self string) ([]string, error) {
+// clock), sorted; and, of those, the ones that listen (an addr: cxhub
+// serve, not cxhub run).
+func liveWorkers(ctx context.Context, st state.Store, self string) (live, serving []string, err error) {
 	ws, err := st.Workers(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var now time.Time
 	for _, w := range ws {
@@ -307,14 +310,17 @@ func liveWorkers(ctx context.Context, st state.Store, self string) ([]string, er
 			now = w.SeenAt
 		}
 	}
-	var live []string
 	for _, w := range ws {
 		if w.ExpiresAt.After(now) {
 			live = append(live, w.ID)
+			if w.Addr != "" {
+				serving = append(serving, w.ID)
+			}
 		}
 	}
 	slices.Sort(live)
-	return live, nil
+	slices.Sort(serving)
+	return live, serving, nil
 }
 
 // notifierDuty is the name the worker that sends the alerts'
@@ -325,15 +331,17 @@ const notifierDuty = "alert notifications"
 // notifier reports whether this worker sends the alerts' notifications:
 // every worker's monitor raises and resolves alerts in the shared state,
 // and one live worker, chosen as a pipeline's would be, tells the
-// receivers. A worker that has not yet listed the live ones (or only
-// itself: SQLite) does. When the chosen one dies, the next is chosen once
-// its heartbeat expires; what it had not sent is still pending in the
-// state and is sent then.
+// receivers. It is chosen among the workers that listen (cxhub serve):
+// cxhub run, a worker too, has no monitor and would send nothing. A
+// worker that has not yet listed the live ones (or only itself: SQLite)
+// does. When the chosen one dies, the next is chosen once its heartbeat
+// expires; what it had not sent is still pending in the state and is
+// sent then.
 func (k *keeper) notifier() bool {
 	k.mu.Lock()
-	live := k.live
+	serving := k.serving
 	k.mu.Unlock()
-	return len(live) == 0 || owner(notifierDuty, live) == k.id
+	return len(serving) == 0 || owner(notifierDuty, serving) == k.id
 }
 
 // owner is the worker a pipeline is assigned to: the highest hash of
