@@ -132,12 +132,12 @@ func (d *Dashboard) pipeline(w http.ResponseWriter, r *http.Request, v *viewer) 
 		if len(page.Runs) > 0 {
 			page.LastRun = &page.Runs[0]
 		}
-		pending, err := d.backend.DeadLetters(ctx, DeadLetterFilter{Pipeline: name, Status: state.DeadLetterPending})
-		if err != nil {
+		// Counted, not loaded: a pipeline removed with thousands of
+		// pending dead letters must not load their payloads for a number.
+		if page.DeadLetters, err = d.backend.CountDeadLetters(ctx, name, state.DeadLetterPending); err != nil {
 			d.fail(w, r, v, err)
 			return
 		}
-		page.DeadLetters = int64(len(pending))
 	}
 	page.Status, page.StatusClass = statusOf(page.Pipeline)
 	if !page.Gone {
