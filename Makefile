@@ -72,7 +72,7 @@ demo-steps:
 	@printf '%s\n' 'C-1013,Grace,Hopper,grace.hopper@example.org,+1 212 555 0113,2026-11-20T09:00:00Z' \
 		'C-1014,Alan,Turing,alan.turing@example.org,+44 20 7946 0014,2026-11-20T09:05:00Z' >> $(DEMO)/in/customers.csv
 	@$(CXHUB_DEMO) sync customers-to-contacts
-	@echo; echo "== 6. three contacts get a new lead status in the CRM, a field the pipeline does not map: the next sync reads only them and writes none (UNCHANGED 3)"
+	@echo; echo "== 6. three contacts get a new lead status in the CRM, a field the pipeline does not map: the next sync reads only them and writes none (UNCHANGED 3 in the run history below)"
 	@$(SANDBOX) post "$$CXHUB_SANDBOX_HUBSPOT_URL/_sandbox/hubspot/touch" '{"object":"contacts","count":3}'
 	@$(CXHUB_DEMO) sync crm-contacts-to-helpdesk-users
 	@echo; echo "== 7. checkpoints and run history"; $(CXHUB_DEMO) state show; echo; $(CXHUB_DEMO) runs
