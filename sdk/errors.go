@@ -41,6 +41,12 @@ func (k ErrorKind) String() string {
 	return fmt.Sprintf("kind(%d)", int8(k))
 }
 
+// ErrorKinds returns the names of every error kind, in order: the reasons
+// a dead letter can have.
+func ErrorKinds() []string {
+	return append([]string(nil), kindNames[:]...)
+}
+
 // ParseErrorKind is the inverse of ErrorKind.String; unknown names give KindUnknown.
 func ParseErrorKind(s string) ErrorKind {
 	for i, n := range kindNames {

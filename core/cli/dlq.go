@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cxhub/cxhub/core/engine"
+	"github.com/cxhub/cxhub/core/hub"
 	"github.com/cxhub/cxhub/core/state"
 	"github.com/spf13/cobra"
 )
@@ -39,6 +40,9 @@ func newDLQCmd(a *app) *cobra.Command {
 			}
 			if after < 0 {
 				return fmt.Errorf("--after: expected the last id of the page before (0: from the first), got %d", after)
+			}
+			if err := hub.CheckErrorKind(kind); err != nil {
+				return fmt.Errorf("--kind: %w", err)
 			}
 			cfg, st, err := a.readState()
 			if err != nil {

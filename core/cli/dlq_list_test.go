@@ -19,7 +19,7 @@ import (
 // among every dead letter, before --limit, and a list that stops at its
 // limit with more to come says how to list the next page (--after, the
 // last id listed). With 201 pending dead letters of p, the newest a
-// conflict, dlq list had no --kind ("unknown flag: --kind"), and nothing
+// dead letter of kind auth, dlq list had no --kind ("unknown flag: --kind"), and nothing
 // listed what came after the first -n.
 func TestDLQListFiltersByKindAndPages(t *testing.T) {
 	dir := t.TempDir()
@@ -46,7 +46,7 @@ func TestDLQListFiltersByKindAndPages(t *testing.T) {
 	for i := range 201 {
 		kind := "bad_record"
 		if i == 200 {
-			kind = "conflict"
+			kind = "auth"
 		}
 		dls = append(dls, state.DeadLetter{Stream: "contacts", Key: fmt.Sprintf("k%03d", i), Op: "upsert", Data: []byte(`{}`),
 			ErrorKind: kind, Error: "refused"})
@@ -75,11 +75,17 @@ func TestDLQListFiltersByKindAndPages(t *testing.T) {
 		}
 		return keys, stderr
 	}
-	for _, args := range [][]string{{"--kind", "conflict", "-n", "200"}, {"--kind", "conflict"}, {"-p", "p", "--kind", "conflict", "-n", "1"}} {
+	for _, args := range [][]string{{"--kind", "auth", "-n", "200"}, {"--kind", "auth"}, {"-p", "p", "--kind", "auth", "-n", "1"}} {
 		keys, stderr := list(args...)
 		if strings.Join(keys, ",") != "k200" || strings.Contains(stderr, "--after") {
 			t.Errorf("dlq list %v = %v, stderr %q; want k200 alone, no next page", args, keys, stderr)
 		}
+	}
+
+	// A kind that is no error kind is refused, naming the kinds.
+	if code, _, stderr := runCLI("-c", cfgPath, "dlq", "list", "--kind", "bad-record"); code == 0 ||
+		!strings.Contains(stderr, `--kind: kind "bad-record" is no error kind (did you mean "bad_record"?`) {
+		t.Errorf("dlq list --kind bad-record: exit %d, stderr %q; want it refused with a did-you-mean", code, stderr)
 	}
 
 	// Pages of 150: the first says how to list the next one.

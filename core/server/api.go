@@ -428,6 +428,10 @@ func (s *Server) listDeadLetters(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if err := hub.CheckErrorKind(f.Kind); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	if v := q.Get("after"); v != "" {
 		if f.AfterID, err = strconv.ParseInt(v, 10, 64); err != nil || f.AfterID < 0 {
 			writeError(w, http.StatusBadRequest, "after: expected the id of the last dead letter of the page before (a Link rel=\"next\" gives it), got "+strconv.Quote(v))

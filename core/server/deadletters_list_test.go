@@ -16,7 +16,7 @@ import (
 
 // seedDeadLetterPages stores 201 pending dead letters of pipeline p in
 // one run, k000 to k199 of kind bad_record and the newest, k200, of kind
-// conflict: one more than a page of 200.
+// auth: one more than a page of 200.
 func seedDeadLetterPages(t *testing.T, st state.Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -28,7 +28,7 @@ func seedDeadLetterPages(t *testing.T, st state.Store) {
 	for i := range 201 {
 		kind := "bad_record"
 		if i == 200 {
-			kind = "conflict" // the newest, past the first page
+			kind = "auth" // the newest, past the first page
 		}
 		dls = append(dls, state.DeadLetter{Stream: "contacts", Key: fmt.Sprintf("k%03d", i), Op: "upsert",
 			Data: []byte(`{}`), ErrorKind: kind, Error: "refused"})
@@ -47,7 +47,7 @@ var linkNext = regexp.MustCompile(`^<([^>]+)>; rel="next"$`)
 // by kind in the state, before the limit, and a page that stops at its
 // limit with more to come says where the next one is (a Link header with
 // rel="next", after the page's last id). With 201 pending dead letters,
-// the newest a conflict, ?kind=conflict&limit=200 answered [] (the kind
+// the newest an auth failure, ?kind=auth&limit=200 answered [] (the kind
 // was looked for among the oldest 200 only), and nothing led past them.
 func TestAPIDeadLettersFilterByKindAndPage(t *testing.T) {
 	h, _ := newTestHub(t, errorsConfig)
@@ -89,11 +89,11 @@ func TestAPIDeadLettersFilterByKindAndPage(t *testing.T) {
 		return strings.Join(k, ",")
 	}
 
-	for _, path := range []string{"/api/v1/dead-letters?kind=conflict&limit=200", "/api/v1/dead-letters?kind=conflict",
-		"/api/v1/dead-letters?pipeline=p&kind=conflict&limit=1"} {
+	for _, path := range []string{"/api/v1/dead-letters?kind=auth&limit=200", "/api/v1/dead-letters?kind=auth",
+		"/api/v1/dead-letters?pipeline=p&kind=auth&limit=1"} {
 		status, dls, next, body := get(path)
-		if status != 200 || keys(dls) != "k200" || dls[0].ErrorKind != "conflict" {
-			t.Errorf("GET %s = %d %s, want the one conflict, k200", path, status, body)
+		if status != 200 || keys(dls) != "k200" || dls[0].ErrorKind != "auth" {
+			t.Errorf("GET %s = %d %s, want the one auth failure, k200", path, status, body)
 		}
 		if next != "" {
 			t.Errorf("GET %s: Link to a next page %q, with none to come", path, next)
@@ -144,6 +144,12 @@ func TestAPIDeadLettersFilterByKindAndPage(t *testing.T) {
 	// A limit past any count is every one of them, on one page.
 	if status, dls, next, body := get(fmt.Sprintf("/api/v1/dead-letters?limit=%d", math.MaxInt)); status != 200 || len(dls) != 201 || next != "" {
 		t.Errorf("GET ?limit=MaxInt = %d with %d dead letters, next %q, want 200 with all 201: %.200s", status, len(dls), next, body)
+	}
+	// A kind that is no error kind is refused with the kinds there are,
+	// not answered with an empty list.
+	if status, _, _, body := get("/api/v1/dead-letters?kind=bad-record"); status != 400 ||
+		!strings.Contains(body, `did you mean \"bad_record\"?`) || !strings.Contains(body, "expected one of: unknown, transient") {
+		t.Errorf("GET ?kind=bad-record = %d %s, want 400 naming the kinds", status, body)
 	}
 	for _, path := range []string{"/api/v1/dead-letters?after=x", "/api/v1/dead-letters?after=-3"} {
 		if status, _, _, body := get(path); status != 400 || !strings.Contains(body, "after: expected") {
