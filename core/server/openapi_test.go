@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/cxhub/cxhub/core/hub"
+	"github.com/cxhub/cxhub/sdk"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -54,5 +55,26 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	}
 	if !strings.Contains(string(OpenAPI()), `"bearer"`) {
 		t.Error("the document does not describe the bearer auth")
+	}
+}
+
+// TestOpenAPIDeadLetterKindsAreTheSDKs: the kind filter's enum is every
+// error kind there is, so a new kind cannot be left out of the document.
+func TestOpenAPIDeadLetterKindsAreTheSDKs(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := doc.Paths.Find("/api/v1/dead-letters").GetOperation("GET")
+	p := op.Parameters.GetByInAndName("query", "kind")
+	if p == nil || p.Schema == nil || p.Schema.Value == nil {
+		t.Fatal("GET /api/v1/dead-letters has no kind parameter with a schema")
+	}
+	var enum []string
+	for _, v := range p.Schema.Value.Enum {
+		enum = append(enum, v.(string))
+	}
+	if !slices.Equal(enum, sdk.ErrorKinds()) {
+		t.Errorf("kind enum %v, want the SDK's kinds %v", enum, sdk.ErrorKinds())
 	}
 }
