@@ -189,7 +189,7 @@ func (c *Connector) ownPortal(ctx context.Context, client *httpx.Client, cfg con
 	if !ok {
 		resp, err := client.Get(ctx, "/account-info/v3/details", nil)
 		if err != nil {
-			return nil, fmt.Errorf("read the portal of the token, to keep only its events: %w", err)
+			return nil, webhook.FetchError(fmt.Errorf("read the portal of the token, to keep only its events: %w", err))
 		}
 		id := resp.Get("portalId").Int()
 		if id == 0 {
@@ -371,7 +371,7 @@ func fetch(ctx context.Context, client *httpx.Client, obj object, extra, ids []s
 		resp, err := client.Do(ctx, &httpx.Request{Method: "POST", Path: "/crm/v3/objects/" + obj.name + "/batch/read",
 			Body: map[string]any{"inputs": inputs, "properties": props}, Idempotent: true})
 		if err != nil {
-			return nil, err
+			return nil, webhook.FetchError(err)
 		}
 		byID := map[string]gjson.Result{}
 		for _, r := range resp.Get("results").Array() {

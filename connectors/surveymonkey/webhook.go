@@ -70,11 +70,11 @@ func (c *Connector) HandleWebhook(ctx context.Context, req sdk.WebhookRequest) (
 	defer client.CloseIdleConnections()
 	s, err := newDetails(client, cfg).get(ctx, surveyID)
 	if err != nil {
-		return sdk.WebhookResponse{}, fmt.Errorf("surveymonkey webhook: %w", err)
+		return sdk.WebhookResponse{}, webhook.FetchError(fmt.Errorf("surveymonkey webhook: %w", err))
 	}
 	resp, err := client.Get(ctx, "/surveys/"+url.PathEscape(surveyID)+"/responses/"+url.PathEscape(responseID)+"/details", nil)
 	if err != nil {
-		return sdk.WebhookResponse{}, fmt.Errorf("surveymonkey webhook: fetch response %s of survey %s: %w", responseID, surveyID, err)
+		return sdk.WebhookResponse{}, webhook.FetchError(fmt.Errorf("surveymonkey webhook: fetch response %s of survey %s: %w", responseID, surveyID, err))
 	}
 	// A replay is dropped once the event was handled: a delivery whose
 	// fetch failed is retried by SurveyMonkey and must not be dropped then.

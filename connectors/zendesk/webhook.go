@@ -156,7 +156,7 @@ func (c *Connector) eventRecords(ctx context.Context, cfg config, event gjson.Re
 		if httpx.StatusOf(err) == http.StatusNotFound {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("zendesk webhook %s: fetch %s %s: %w", typ, field, id, err)
+		return nil, webhook.FetchError(fmt.Errorf("zendesk webhook %s: fetch %s %s: %w", typ, field, id, err))
 	}
 	obj := resp.Get(field)
 	if !obj.IsObject() {

@@ -171,3 +171,21 @@ func TestWebhookReplaysArePerConnection(t *testing.T) {
 		t.Errorf("second connection, its delivery again: %d records, want none", n)
 	}
 }
+
+// TestWebhookWithRefusedCredentialsIsRetried: a delivery that verifies
+// but whose ticket cannot be fetched because Zendesk refuses the
+// connection's token is a transient failure (the server answers 503 and
+// Zendesk retries once the token is mended), saying so — not an auth
+// error, answered 401 "signature did not verify", which Zendesk drops.
+func TestWebhookWithRefusedCredentialsIsRetried(t *testing.T) {
+	e := newEnv(t, sandbox.Options{Seed: 16, Users: 4, Tickets: 5})
+	h, body, err := e.sb.TicketEvent(e.sb.Tickets()[0].ID, "zen:event-type:ticket.created")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.conn.HandleWebhook(context.Background(), sdk.WebhookRequest{Config: e.config("token", "revoked"),
+		Method: "POST", URL: "/webhooks/zendesk", Header: h, Body: body})
+	if sdk.KindOf(err) != sdk.KindTransient || !strings.Contains(err.Error(), "refused the connection's credentials") {
+		t.Fatalf("delivery with a revoked token: %v (kind %s), want a transient error saying the credentials were refused", err, sdk.KindOf(err))
+	}
+}
