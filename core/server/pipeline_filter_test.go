@@ -165,8 +165,8 @@ func TestDashboardDeadLettersPageSaysWhichItShows(t *testing.T) {
 	}{
 		{"/ui/dead-letters?pipeline=p", []string{`data-key="k000"`, `data-key="k199"`, "200 shown, oldest first, of 201 pending dead letters"}, 200, true},
 		{"/ui/dead-letters", []string{"200 shown, oldest first, of 201 pending dead letters"}, 200, true},
-		{"/ui/dead-letters?pipeline=p&kind=conflict", []string{`data-key="k200"`, "1 shown, oldest first."}, 1, false},
-		{"/ui/dead-letters?kind=conflict&status=all", []string{`data-key="k200"`}, 1, false},
+		{"/ui/dead-letters?pipeline=p&kind=auth", []string{`data-key="k200"`, "1 shown, oldest first."}, 1, false},
+		{"/ui/dead-letters?kind=auth&status=all", []string{`data-key="k200"`}, 1, false},
 		{"/ui/dead-letters?pipeline=p&status=all", []string{"200 shown, oldest first, of 201 dead letters"}, 200, true},
 	} {
 		status, body := c.do("GET", tc.path, nil)
