@@ -12,7 +12,10 @@
 // search_lag behind the server's clock with the objects read since
 // ("seen"), so that an object the search index shows late is still read
 // (lagWindow), and return exactly what changed after it (scan explains how
-// objects sharing a date, and HubSpot's 10,000-result cap, are handled). Writes go 100 per
+// objects sharing a date, and HubSpot's 10,000-result cap, are handled).
+// With read_deletes, a read of contacts or companies then lists the
+// archived objects and emits a delete for each archived since the
+// checkpoint's deletes watermark (scan.deletes, deletions). Writes go 100 per
 // request: contacts are upserted by email; companies and notes are updated
 // by the core's links (TargetID) or else created, unless the config names
 // a unique key property to upsert them by, which makes writes exactly-once.

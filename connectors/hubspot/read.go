@@ -15,8 +15,10 @@ const maxSearchPage = 200
 // search for the changes made meanwhile (see scan.full). From a checkpoint
 // it reads what changed since, in order of last-modified date, through the
 // search endpoint (see scan.run), with checkpoints as it goes, held
-// search_lag behind the server's clock (see lagWindow). Every read of a
-// stream ends with a checkpoint.
+// search_lag behind the server's clock (see lagWindow). With read_deletes,
+// a read of contacts or companies then lists the archived objects and
+// emits a delete for each archived since the last read (see scan.deletes).
+// Every read of a stream ends with a checkpoint.
 func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitter) error {
 	cfg, err := parseConfig(req.Config)
 	if err != nil {
@@ -48,10 +50,16 @@ func (c *Connector) Read(ctx context.Context, req sdk.ReadRequest, out sdk.Emitt
 		if obj.name == streamNotes {
 			s.enrich, s.enrichField = notesContacts(client), "associations"
 		}
+		if cfg.ReadDeletes && obj.name != streamNotes {
+			s.del = newDeletions(from)
+		}
 		if from.isStart() {
 			err = s.full(ctx)
 		} else {
 			err = s.run(ctx, from)
+		}
+		if err == nil && s.del != nil {
+			err = s.deletes(ctx)
 		}
 		if err != nil {
 			if ctx.Err() != nil {

@@ -148,6 +148,10 @@ func TestCheckpointsOldAndNew(t *testing.T) {
 			position{TS: 1777629600000, ID: "1512", At: "2026-05-01T10:00:00.000Z"}, false},
 		{"with seen", `{"ts":1777629570000,"at":"2026-05-01T09:59:30.000Z","seen":{"1002":1777629600000}}`,
 			position{TS: 1777629570000, At: "2026-05-01T09:59:30.000Z", Seen: map[string]int64{"1002": 1777629600000}}, false},
+		{"with deletes (read_deletes)", `{"ts":5,"deleted_at":4,"deleted_seen":{"1003":6}}`,
+			position{TS: 5, DeletedAt: 4, DeletedSeen: map[string]int64{"1003": 6}}, false},
+		{"deleted_at negative", `{"ts":1,"deleted_at":-4}`, position{}, true},
+		{"deleted_seen id not a number", `{"ts":1,"deleted_at":1,"deleted_seen":{"x":2}}`, position{}, true},
 		{"seen id not a number", `{"ts":1,"seen":{"x1":2}}`, position{}, true},
 		{"seen date negative", `{"ts":1,"seen":{"1":-2}}`, position{}, true},
 		{"id not a number", `{"ts":1,"id":"a"}`, position{}, true},
@@ -158,11 +162,13 @@ func TestCheckpointsOldAndNew(t *testing.T) {
 			if (err != nil) != tt.bad {
 				t.Fatalf("parseState(%s): error %v, want an error: %v", tt.state, err, tt.bad)
 			}
-			if !tt.bad && (!samePlace(got, tt.want) || got.At != tt.want.At || !maps.Equal(got.Seen, tt.want.Seen)) {
+			if !tt.bad && (!samePlace(got, tt.want) || got.At != tt.want.At || !maps.Equal(got.Seen, tt.want.Seen) ||
+				got.DeletedAt != tt.want.DeletedAt || !maps.Equal(got.DeletedSeen, tt.want.DeletedSeen)) {
 				t.Errorf("parseState(%s) = %+v, want %+v", tt.state, got, tt.want)
 			}
 			if !tt.bad && tt.state != "" {
-				if back, _ := parseState(got.bytes()); !samePlace(back, got) || !maps.Equal(back.Seen, got.Seen) {
+				if back, _ := parseState(got.bytes()); !samePlace(back, got) || !maps.Equal(back.Seen, got.Seen) ||
+					back.DeletedAt != got.DeletedAt || !maps.Equal(back.DeletedSeen, got.DeletedSeen) {
 					t.Errorf("%s does not read back as %+v", got.bytes(), got)
 				}
 			}

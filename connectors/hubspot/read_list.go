@@ -48,7 +48,10 @@ func (s *scan) full(ctx context.Context) error {
 		if !started {
 			started = true
 			var ok bool
-			if start, ok = listStart(resp.Header); !ok {
+			if start, ok = listStart(resp.Header); ok && s.del != nil && s.del.at == 0 {
+				s.del.at = start // deletes start where the list does
+			}
+			if !ok {
 				s.log.Warn("hubspot: the list's answer has no usable Date header: the catch-up after the list searches every object",
 					"stream", s.obj.name)
 			}

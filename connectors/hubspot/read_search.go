@@ -54,6 +54,22 @@ type scan struct {
 	quietUntil int64
 	// win is the lag window of the read that run is doing.
 	win *lagWindow
+	// del, with read_deletes, is where the read's deletes start; every
+	// checkpoint carries it (see deletions).
+	del *deletions
+	// last is the last checkpoint sent.
+	last position
+}
+
+// save sends the checkpoint p, with the deletions' watermark when the
+// read emits deletes.
+func (s *scan) save(p position) error {
+	p.DeletedAt, p.DeletedSeen = 0, nil
+	if s.del != nil {
+		p.DeletedAt, p.DeletedSeen = s.del.at, s.del.seen
+	}
+	s.last = p
+	return s.out.Checkpoint(s.obj.name, p.bytes())
 }
 
 // hit is one search result.
@@ -79,7 +95,7 @@ func (s *scan) run(ctx context.Context, from position) error {
 			return nil
 		}
 		sent = c
-		return s.out.Checkpoint(s.obj.name, s.win.state(c).bytes())
+		return s.save(s.win.state(c))
 	}
 	for first := true; ; first = false {
 		hits, header, err := s.search(ctx, s.after(cur, floor), []searchSort{{s.obj.modified, "ASCENDING"}})
@@ -110,7 +126,7 @@ func (s *scan) run(ctx context.Context, from position) error {
 			// The query ran out: everything is read. Every read ends with
 			// a checkpoint, even one that read nothing.
 			reached := position{TS: cur, ID: maxID(append(keysOf(seen), floor)...)}
-			return s.out.Checkpoint(s.obj.name, s.win.final(reached).bytes())
+			return s.save(s.win.final(reached))
 		}
 		if !advanced {
 			return s.stuck(cur, floor, len(hits))

@@ -3,7 +3,7 @@ package hubspot
 import "github.com/cxhub/cxhub/sdk"
 
 // Version is the connector's own version.
-const Version = "0.2.1" // 0.2.1: a webhook merge event deletes the objects merged away; every type's dates are dropped from writes; webhooks ignore other portals' events
+const Version = "0.3.0" // 0.3.0: read_deletes (opt-in): reads of contacts and companies emit deletes for archived objects. 0.2.1: a webhook merge event deletes the objects merged away; every type's dates are dropped from writes; webhooks ignore other portals' events
 
 // The streams' names.
 const (
@@ -22,7 +22,9 @@ func (c *Connector) Spec() sdk.Spec {
 			"A first read lists every object, then searches for the changes made meanwhile; later reads search by " +
 			"last-modified date from the checkpoint. Writes upsert contacts by email, and create companies and notes " +
 			"(with the note's contact) or update them by the core's links, or upsert them by an optional unique key " +
-			"property; 100 per request. Webhooks return the changed contacts and companies.",
+			"property; 100 per request. Webhooks return the changed contacts and companies. With read_deletes (opt-in), reads of " +
+			"contacts and companies also list the archived (deleted) objects and emit a delete for each archived since the last " +
+			"read: one more request per read for each 100 archived objects, from the account's shared rate budget.",
 		ConfigSchema: sdk.ConfigSchemaOf[config](),
 		Streams: []sdk.StreamSpec{
 			{

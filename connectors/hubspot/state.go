@@ -17,11 +17,18 @@ import (
 // position back (see lagWindow); "at" is TS for people reading
 // `cxhub state show`, and is ignored. Checkpoints without "seen", as
 // earlier versions wrote them, read as they always did.
+//
+// With read_deletes, "deleted_at" (epoch milliseconds) and "deleted_seen"
+// ({"1001":1714557612000}) are where the read's deletes start (see
+// deletions); a checkpoint without them, as versions before 0.3.0 and
+// reads without read_deletes write them, starts the deletes at its ts.
 type position struct {
-	TS   int64            `json:"ts"`
-	ID   string           `json:"id,omitempty"`
-	At   string           `json:"at,omitempty"`
-	Seen map[string]int64 `json:"seen,omitempty"`
+	TS          int64            `json:"ts"`
+	ID          string           `json:"id,omitempty"`
+	At          string           `json:"at,omitempty"`
+	Seen        map[string]int64 `json:"seen,omitempty"`
+	DeletedAt   int64            `json:"deleted_at,omitempty"`
+	DeletedSeen map[string]int64 `json:"deleted_seen,omitempty"`
 }
 
 // parseState reads a checkpoint; nil or empty is the start.
@@ -39,6 +46,14 @@ func parseState(state []byte) (position, error) {
 	for id, ts := range p.Seen {
 		if !isID(id) || ts < 0 {
 			return position{}, fmt.Errorf("checkpoint %q: seen %q: %d: want numeric ids and non-negative dates", state, id, ts)
+		}
+	}
+	if p.DeletedAt < 0 {
+		return position{}, fmt.Errorf("checkpoint %q: deleted_at %d: want a non-negative date", state, p.DeletedAt)
+	}
+	for id, ts := range p.DeletedSeen {
+		if !isID(id) || ts < 0 {
+			return position{}, fmt.Errorf("checkpoint %q: deleted_seen %q: %d: want numeric ids and non-negative dates", state, id, ts)
 		}
 	}
 	return p, nil

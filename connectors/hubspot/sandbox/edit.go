@@ -170,30 +170,19 @@ func (s *Sandbox) Replace(object string, n int) ([]string, error) {
 	return s.add(object, n)
 }
 
-// Delete removes objects, as an archive would; unknown ids are ignored.
+// Delete archives objects, as HubSpot's deletion (DELETE
+// /crm/v3/objects/{type}/{id}) does: a read, a list or a search no longer
+// shows them, a list with archived=true does, with archivedAt (now);
+// unknown ids are ignored.
 func (s *Sandbox) Delete(object string, ids ...string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, err := s.st.typeOf(object)
-	if err != nil {
+	if _, err := s.st.typeOf(object); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	for _, id := range ids {
-		o, ok := s.st.get(object, id)
-		if !ok {
-			continue
-		}
-		for _, p := range t.unique {
-			if v, has := o.props[p]; has {
-				delete(s.st.index[object][p], normalise(p, v))
-			}
-		}
-		delete(s.st.objs[object], o.id)
-		s.st.order[object] = slices.DeleteFunc(s.st.order[object], func(x int64) bool { return x == o.id })
-		if object == "contacts" {
-			for _, n := range s.st.objs["notes"] {
-				n.contacts = slices.DeleteFunc(n.contacts, func(x int64) bool { return x == o.id })
-			}
+		if o, ok := s.st.get(object, id); ok {
+			s.st.remove(object, o, true)
 		}
 	}
 	return nil

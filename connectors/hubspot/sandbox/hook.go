@@ -113,12 +113,8 @@ func (s *Sandbox) Merge(object, primary, merged string) (Event, error) {
 			}
 		}
 	}
-	s.mu.Unlock()
-	if err := s.Delete(object, merged); err != nil {
-		return Event{}, err
-	}
-	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.st.remove(object, m, false)
 	at := s.st.stamp()
 	if e := s.update(t, p, moved, at); e != nil {
 		return Event{}, fmt.Errorf("merge %s %s into %s: %s", object, merged, primary, e.message)

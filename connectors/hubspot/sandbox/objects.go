@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 
 	kit "github.com/cxhub/cxhub/sdk/sandbox"
@@ -22,7 +24,8 @@ func (s *Sandbox) objectType(w http.ResponseWriter, r *http.Request) (*objectTyp
 }
 
 // serveList answers GET /crm/v3/objects/{type}: objects in id order, paged
-// by paging.next.after.
+// by paging.next.after; with archived=true, only the archived objects
+// (archived: true, with archivedAt), in id order too.
 func (s *Sandbox) serveList(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -54,21 +57,20 @@ func (s *Sandbox) serveList(w http.ResponseWriter, r *http.Request) {
 		Results []objectJSON `json:"results"`
 		Paging  *paging      `json:"paging,omitempty"`
 	}{Results: []objectJSON{}}
-	if q.Get("archived") == "true" { // the sandbox archives nothing
-		kit.WriteJSON(w, http.StatusOK, page)
-		return
+	// archived=true lists only the archived objects, as HubSpot does.
+	objs := s.st.all(t.name)
+	if q.Get("archived") == "true" {
+		objs = s.st.archivedOf(t.name)
 	}
-	ids := s.st.order[t.name]
-	start := searchIDs(ids, after)
-	end := min(start+limit, len(ids))
-	for _, id := range ids[start:end] {
-		o := s.st.objs[t.name][id]
+	start, _ := slices.BinarySearchFunc(objs, after+1, func(o *crmObject, id int64) int { return cmp.Compare(o.id, id) })
+	end := min(start+limit, len(objs))
+	for _, o := range objs[start:end] {
 		j := render(t, o, props)
 		j.withAssociations(t, o, assocs)
 		page.Results = append(page.Results, j)
 	}
-	if end < len(ids) {
-		next := encodeAfter(ids[end-1])
+	if end < len(objs) {
+		next := encodeAfter(objs[end-1].id)
 		q.Set("after", next)
 		page.Paging = &paging{Next: &pageNext{After: next, Link: "http://" + r.Host + r.URL.Path + "?" + q.Encode()}}
 	}
@@ -83,20 +85,6 @@ type paging struct {
 type pageNext struct {
 	After string `json:"after"`
 	Link  string `json:"link,omitempty"`
-}
-
-// searchIDs returns the index of the first id greater than after in the ascending ids.
-func searchIDs(ids []int64, after int64) int {
-	lo, hi := 0, len(ids)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if ids[m] <= after {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
 }
 
 // find returns the object named by the request's {id}, or by a unique
@@ -189,6 +177,23 @@ func (s *Sandbox) serveUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kit.WriteJSON(w, http.StatusOK, render(t, o, keys(in.Properties)))
+}
+
+// serveArchive answers DELETE /crm/v3/objects/{type}/{id}: 204, the
+// object archived (see Sandbox.Delete); 404 for an id no live object has.
+func (s *Sandbox) serveArchive(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.objectType(w, r)
+	if !ok {
+		return
+	}
+	o, ok := s.find(w, r, t)
+	if !ok {
+		return
+	}
+	s.st.remove(t.name, o, true)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // decode reads a JSON body into v, or answers 400.

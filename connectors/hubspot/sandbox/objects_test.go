@@ -128,3 +128,42 @@ func TestDateIsTheSandboxClock(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteArchives: DELETE /crm/v3/objects/{type}/{id} answers 204 and
+// archives the object, as HubSpot does: a read, a list and a search no
+// longer show it, a list with archived=true does, with archivedAt; a
+// merged object is gone, not archived.
+func TestDeleteArchives(t *testing.T) {
+	s, c := testSandbox(t, Options{Contacts: 5})
+	ids := []string{}
+	for _, o := range s.Objects("contacts") {
+		ids = append(ids, o.ID)
+	}
+	c.must(204, "DELETE", "/crm/v3/objects/contacts/"+ids[1], nil)
+	c.must(404, "DELETE", "/crm/v3/objects/contacts/"+ids[1], nil)
+	c.must(404, "GET", "/crm/v3/objects/contacts/"+ids[1], nil)
+	if err := s.Delete("contacts", ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Merge("contacts", ids[0], ids[4]); err != nil {
+		t.Fatal(err)
+	}
+	live := c.must(200, "GET", "/crm/v3/objects/contacts?limit=100", nil)
+	if n := len(live.get("results").Array()); n != 2 {
+		t.Errorf("list: %d objects, want 2: %s", n, live.body)
+	}
+	found := c.must(200, "POST", "/crm/v3/objects/contacts/search", map[string]any{"limit": 100})
+	if n := found.get("total").Int(); n != 2 {
+		t.Errorf("search: total %d, want 2", n)
+	}
+	archived := c.must(200, "GET", "/crm/v3/objects/contacts?archived=true&limit=1", nil)
+	res := archived.get("results").Array()
+	if len(res) != 1 || res[0].Get("id").String() != ids[1] || !res[0].Get("archived").Bool() ||
+		res[0].Get("archivedAt").String() == "" || archived.get("paging.next.after").String() == "" {
+		t.Fatalf("archived page 1: %s", archived.body)
+	}
+	archived = c.must(200, "GET", "/crm/v3/objects/contacts?archived=true&limit=1&after="+url.QueryEscape(archived.get("paging.next.after").String()), nil)
+	if res := archived.get("results").Array(); len(res) != 1 || res[0].Get("id").String() != ids[3] || archived.get("paging.next").Exists() {
+		t.Fatalf("archived page 2 (the merged %s is not archived): %s", ids[4], archived.body)
+	}
+}

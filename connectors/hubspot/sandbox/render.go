@@ -15,6 +15,7 @@ type objectJSON struct {
 	CreatedAt          string               `json:"createdAt"`
 	UpdatedAt          string               `json:"updatedAt"`
 	Archived           bool                 `json:"archived"`
+	ArchivedAt         string               `json:"archivedAt,omitempty"`
 	Associations       map[string]assocPage `json:"associations,omitempty"`
 	New                *bool                `json:"new,omitempty"`
 	ObjectWriteTraceID string               `json:"objectWriteTraceId,omitempty"`
@@ -41,6 +42,9 @@ func render(t *objectType, o *crmObject, props []string) objectJSON {
 	}
 	out := objectJSON{ID: strconv.FormatInt(o.id, 10), Properties: map[string]*string{},
 		CreatedAt: formatTime(o.created), UpdatedAt: formatTime(o.updated)}
+	if !o.archivedAt.IsZero() {
+		out.Archived, out.ArchivedAt = true, formatTime(o.archivedAt)
+	}
 	for _, p := range names {
 		if !t.has(p) {
 			continue

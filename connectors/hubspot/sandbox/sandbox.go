@@ -67,6 +67,7 @@ func (s *Sandbox) routes() http.Handler {
 	mux.HandleFunc("POST /crm/v3/objects/{type}", s.serveCreate)
 	mux.HandleFunc("GET /crm/v3/objects/{type}/{id}", s.serveGet)
 	mux.HandleFunc("PATCH /crm/v3/objects/{type}/{id}", s.serveUpdate)
+	mux.HandleFunc("DELETE /crm/v3/objects/{type}/{id}", s.serveArchive)
 	mux.HandleFunc("POST /crm/v3/objects/{type}/search", s.serveSearch)
 	mux.HandleFunc("POST /crm/v3/objects/{type}/batch/read", s.serveBatchRead)
 	mux.HandleFunc("POST /crm/v3/objects/{type}/batch/create", s.serveBatchCreate)

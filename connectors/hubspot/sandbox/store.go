@@ -26,6 +26,8 @@ type crmObject struct {
 	// updated, except for a change made by TouchAt.
 	landed   time.Time
 	contacts []int64 // for notes: the associated contacts
+	// archivedAt is when a deletion archived the object (zero: live).
+	archivedAt time.Time
 }
 
 // store holds the objects of every type. It is not safe for concurrent
@@ -34,7 +36,10 @@ type store struct {
 	types map[string]*objectType
 	objs  map[string]map[int64]*crmObject
 	order map[string][]int64 // ids in ascending order, per type
-	next  map[string]int64   // the next id per type
+	// archived holds, per type, the objects a deletion archived: gone from
+	// reads, lists and searches, listed by a list with archived=true.
+	archived map[string]map[int64]*crmObject
+	next     map[string]int64 // the next id per type
 	// index maps, per type and unique property, a normalised value to the
 	// id of the object holding it.
 	index map[string]map[string]map[string]int64
@@ -48,9 +53,11 @@ var firstIDs = map[string]int64{"contacts": 1001, "companies": 5000001, "notes":
 
 func newStore(types map[string]*objectType, now func() time.Time) *store {
 	s := &store{types: types, objs: map[string]map[int64]*crmObject{}, order: map[string][]int64{},
-		next: map[string]int64{}, index: map[string]map[string]map[string]int64{}, now: now}
+		archived: map[string]map[int64]*crmObject{},
+		next:     map[string]int64{}, index: map[string]map[string]map[string]int64{}, now: now}
 	for name := range types {
 		s.objs[name] = map[int64]*crmObject{}
+		s.archived[name] = map[int64]*crmObject{}
 		s.next[name] = firstIDs[name]
 	}
 	return s
@@ -102,6 +109,38 @@ func (s *store) clear(typ string) {
 			n.contacts = nil
 		}
 	}
+}
+
+// remove takes o, an object of typ, out of the live objects (and, for a
+// contact, the notes' links to it); archive keeps it, archived now, for
+// lists with archived=true, as HubSpot's deletion does (a merge does not).
+func (s *store) remove(typ string, o *crmObject, archive bool) {
+	for _, p := range s.types[typ].unique {
+		if v, has := o.props[p]; has {
+			delete(s.index[typ][p], normalise(p, v))
+		}
+	}
+	delete(s.objs[typ], o.id)
+	s.order[typ] = slices.DeleteFunc(s.order[typ], func(x int64) bool { return x == o.id })
+	if typ == "contacts" {
+		for _, n := range s.objs["notes"] {
+			n.contacts = slices.DeleteFunc(n.contacts, func(x int64) bool { return x == o.id })
+		}
+	}
+	if archive {
+		o.archivedAt = s.stamp()
+		s.archived[typ][o.id] = o
+	}
+}
+
+// archivedOf returns the archived objects of typ in id order.
+func (s *store) archivedOf(typ string) []*crmObject {
+	ids := slices.Sorted(maps.Keys(s.archived[typ]))
+	out := make([]*crmObject, len(ids))
+	for i, id := range ids {
+		out[i] = s.archived[typ][id]
+	}
+	return out
 }
 
 // get returns the object of typ whose id is the decimal string id.
